@@ -1,0 +1,150 @@
+import path from "node:path";
+
+/** The whole configuration, read once from the environment and frozen. */
+export interface Config {
+  readonly nodeEnv: "development" | "production" | "test";
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Unset: embedded PGlite under `dataDir/db`. */
+  readonly databaseUrl: string | undefined;
+  /** PostgreSQL schema holding our tables (pg-boss uses `<schema>_boss`, or `pgboss` for public). */
+  readonly databaseSchema: string;
+  readonly publicBaseUrl: URL;
+  /** Unset: mails are written to `dataDir/outbox` (outside production). */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly demo: boolean;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly maxPdfBytes: number;
+  readonly mailRetryLimit: number;
+  readonly mailRetryDelaySeconds: number;
+  readonly operatorEmail: string | undefined;
+}
+
+/** A configuration mistake: names the variable and what is expected, in one line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly got: string | undefined,
+  ) {
+    super(`${variable}: expected ${expected}${got === undefined ? "" : `, got "${got}"`}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `an integer between ${min} and ${max}`, raw);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `an integer between ${min} and ${max}`, raw);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(name, `one of ${allowed.join(", ")}`, raw);
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): URL | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `a URL (${protocols.join(" or ")})`, redact(raw));
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `a URL starting with ${protocols.join(" or ")}`, redact(raw));
+  }
+  return parsed;
+}
+
+/** Never echo a password embedded in a URL back into a terminal or a log. */
+function redact(raw: string): string {
+  return raw.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+const EMAIL = /^[^\s@<>]+@[^\s@<>.][^\s@<>]*$/;
+
+/** Reads and validates the configuration; throws a ConfigError naming the first wrong variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, "NODE_ENV", ["development", "production", "test"] as const, "development");
+  const production = nodeEnv === "production";
+
+  const publicBaseUrl = url(env, "PUBLIC_BASE_URL", ["http:", "https:"]) ?? new URL("http://localhost:3000");
+  if (
+    publicBaseUrl.pathname !== "/" ||
+    publicBaseUrl.search ||
+    publicBaseUrl.hash ||
+    publicBaseUrl.username
+  ) {
+    throw new ConfigError(
+      "PUBLIC_BASE_URL",
+      "a bare origin such as https://e-facture.example",
+      env.PUBLIC_BASE_URL,
+    );
+  }
+  if (production && publicBaseUrl.protocol !== "https:") {
+    throw new ConfigError("PUBLIC_BASE_URL", "an https:// URL when NODE_ENV=production", env.PUBLIC_BASE_URL);
+  }
+
+  const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:"])?.toString();
+  const databaseSchema = text(env, "DATABASE_SCHEMA") ?? "public";
+  if (!/^[a-z_][a-z0-9_]{0,50}$/.test(databaseSchema)) {
+    throw new ConfigError("DATABASE_SCHEMA", "a lower-case SQL identifier such as public", databaseSchema);
+  }
+  const smtpUrl = url(env, "SMTP_URL", ["smtp:", "smtps:"])?.toString();
+  if (production && !smtpUrl)
+    throw new ConfigError("SMTP_URL", "an smtp:// or smtps:// URL when NODE_ENV=production", undefined);
+
+  const mailFrom = text(env, "MAIL_FROM") ?? `E-FACTURE <no-reply@${publicBaseUrl.hostname}>`;
+  const fromAddress = /<([^>]+)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom;
+  if (!EMAIL.test(fromAddress))
+    throw new ConfigError("MAIL_FROM", 'an address such as "E-FACTURE <no-reply@example.com>"', mailFrom);
+
+  const operatorEmail = text(env, "OPERATOR_EMAIL");
+  if (operatorEmail !== undefined && !EMAIL.test(operatorEmail)) {
+    throw new ConfigError("OPERATOR_EMAIL", "an e-mail address", operatorEmail);
+  }
+
+  const demoRaw = oneOf(env, "EFACTURE_DEMO", ["0", "1"] as const, production ? "0" : "1");
+
+  return Object.freeze({
+    nodeEnv,
+    production,
+    port: integer(env, "PORT", 3000, 0, 65535),
+    host: text(env, "HOST") ?? (production ? "0.0.0.0" : "127.0.0.1"),
+    dataDir: path.resolve(text(env, "DATA_DIR") ?? "./data"),
+    databaseUrl,
+    databaseSchema,
+    publicBaseUrl,
+    smtpUrl,
+    mailFrom,
+    demo: !production && demoRaw === "1",
+    logLevel: oneOf(
+      env,
+      "LOG_LEVEL",
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const,
+      nodeEnv === "test" ? "silent" : "info",
+    ),
+    maxPdfBytes: integer(env, "MAX_PDF_BYTES", 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    mailRetryLimit: integer(env, "MAIL_RETRY_LIMIT", 12, 0, 100),
+    mailRetryDelaySeconds: integer(env, "MAIL_RETRY_DELAY_SECONDS", 30, 1, 86_400),
+    operatorEmail,
+  });
+}

@@ -1,0 +1,76 @@
+import { generateIdentifier } from "../domain/accounts/identifier.js";
+import type { Sql } from "./database.js";
+
+export interface AccountRow {
+  id: string;
+  tenantId: string;
+  identifier: string;
+  email: string;
+  status: "pending" | "active" | "locked";
+  language: "fr" | "en";
+  passwordHash: string | null;
+}
+
+const COLUMNS = `id, tenant_id as "tenantId", identifier, email, status, language, password_hash as "passwordHash"`;
+
+export async function findAccountByEmail(
+  sql: Sql,
+  tenantId: string,
+  email: string,
+): Promise<AccountRow | undefined> {
+  const [row] = await sql.query<AccountRow>(
+    `select ${COLUMNS} from accounts where tenant_id = $1 and email = $2`,
+    [tenantId, email],
+  );
+  return row;
+}
+
+export async function findAccountById(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+): Promise<AccountRow | undefined> {
+  const [row] = await sql.query<AccountRow>(
+    `select ${COLUMNS} from accounts where tenant_id = $1 and id = $2`,
+    [tenantId, accountId],
+  );
+  return row;
+}
+
+/**
+ * The account of this address in this tenant, created (pending, with a fresh identifier) when missing.
+ * Concurrent callers converge on one account thanks to the unique (tenant, email) index.
+ */
+export async function ensureAccountForEmail(
+  sql: Sql,
+  tenantId: string,
+  email: string,
+): Promise<{ account: AccountRow; created: boolean }> {
+  const existing = await findAccountByEmail(sql, tenantId, email);
+  if (existing) return { account: existing, created: false };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const [row] = await sql.query<AccountRow>(
+      `insert into accounts (tenant_id, identifier, email) values ($1, $2, $3)
+       on conflict do nothing returning ${COLUMNS}`,
+      [tenantId, generateIdentifier(), email],
+    );
+    if (row) return { account: row, created: true };
+    const raced = await findAccountByEmail(sql, tenantId, email);
+    if (raced) return { account: raced, created: false };
+    // Otherwise the identifier collided: draw another one.
+  }
+  throw new Error("could not allocate an account identifier");
+}
+
+export async function setAccountPassword(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  passwordHash: string,
+): Promise<void> {
+  await sql.query(
+    `update accounts set password_hash = $3, status = 'active', activated_at = coalesce(activated_at, now())
+      where tenant_id = $1 and id = $2`,
+    [tenantId, accountId, passwordHash],
+  );
+}

@@ -1,0 +1,102 @@
+import type { Sql } from "./database.js";
+
+export interface CustomerRow {
+  id: string;
+  tenantId: string;
+  customerNumber: string;
+  name: string;
+  email: string | null;
+  accountId: string | null;
+}
+
+const COLUMNS = `id, tenant_id as "tenantId", customer_number as "customerNumber", name, email, account_id as "accountId"`;
+
+export async function findCustomerByNumber(
+  sql: Sql,
+  tenantId: string,
+  customerNumber: string,
+): Promise<CustomerRow | undefined> {
+  const [row] = await sql.query<CustomerRow>(
+    `select ${COLUMNS} from customers where tenant_id = $1 and customer_number = $2`,
+    [tenantId, customerNumber],
+  );
+  return row;
+}
+
+export async function findCustomerByContract(
+  sql: Sql,
+  tenantId: string,
+  contractNumber: string,
+): Promise<(CustomerRow & { contractId: string }) | undefined> {
+  const [row] = await sql.query<CustomerRow & { contractId: string }>(
+    `select c.id, c.tenant_id as "tenantId", c.customer_number as "customerNumber", c.name, c.email, c.account_id as "accountId",
+            k.id as "contractId"
+       from contracts k join customers c on c.id = k.customer_id
+      where k.tenant_id = $1 and k.contract_number = $2`,
+    [tenantId, contractNumber],
+  );
+  return row;
+}
+
+export async function findContract(
+  sql: Sql,
+  tenantId: string,
+  contractNumber: string,
+): Promise<{ id: string; customerId: string } | undefined> {
+  const [row] = await sql.query<{ id: string; customerId: string }>(
+    `select id, customer_id as "customerId" from contracts where tenant_id = $1 and contract_number = $2`,
+    [tenantId, contractNumber],
+  );
+  return row;
+}
+
+/** Inserts or updates by (tenant, customer number); returns the row and whether it was new. */
+export async function upsertCustomerRow(
+  sql: Sql,
+  customer: {
+    tenantId: string;
+    customerNumber: string;
+    name: string;
+    email: string | null;
+    accountId: string | null;
+  },
+): Promise<{
+  row: CustomerRow;
+  created: boolean;
+  previous?: { email: string | null; accountId: string | null };
+}> {
+  const [before] = await sql.query<{ email: string | null; accountId: string | null }>(
+    `select email, account_id as "accountId" from customers where tenant_id = $1 and customer_number = $2 for update`,
+    [customer.tenantId, customer.customerNumber],
+  );
+  const [row] = await sql.query<CustomerRow>(
+    `insert into customers (tenant_id, customer_number, name, email, account_id) values ($1, $2, $3, $4, $5)
+     on conflict (tenant_id, customer_number) do update
+       set name = excluded.name, email = excluded.email, account_id = excluded.account_id,
+           updated_at = case when (customers.name, customers.email, customers.account_id) is distinct from
+                                  (excluded.name, excluded.email, excluded.account_id) then now() else customers.updated_at end
+     returning ${COLUMNS}`,
+    [customer.tenantId, customer.customerNumber, customer.name, customer.email, customer.accountId],
+  );
+  return { row: row!, created: before === undefined, previous: before };
+}
+
+/** Adds the contracts not yet known; a contract number already held by another customer is reported, not moved. */
+export async function addContracts(
+  sql: Sql,
+  tenantId: string,
+  customerId: string,
+  contractNumbers: string[],
+): Promise<string[]> {
+  const conflicts: string[] = [];
+  for (const contractNumber of contractNumbers) {
+    const [row] = await sql.query<{ customerId: string }>(
+      `insert into contracts (tenant_id, contract_number, customer_id) values ($1, $2, $3)
+       on conflict (tenant_id, contract_number) do update set contract_number = excluded.contract_number
+       returning customer_id as "customerId"`,
+      [tenantId, contractNumber, customerId],
+    );
+    if (row && row.customerId !== customerId) conflicts.push(contractNumber);
+  }
+  return conflicts;
+}

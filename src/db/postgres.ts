@@ -1,0 +1,113 @@
+import pg from "pg";
+import {
+  type Database,
+  DatabaseUnavailable,
+  ormOver,
+  type Row,
+  type Sql,
+  type Tx,
+  TYPE_OIDS,
+} from "./database.js";
+
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === TYPE_OIDS.int8) return (value: string) => Number(value);
+    if (oid === TYPE_OIDS.date || oid === TYPE_OIDS.numeric) return (value: string) => value;
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+} as pg.CustomTypesConfig;
+
+function sqlOver(client: pg.Pool | pg.PoolClient): Sql {
+  return {
+    async query<R = Row>(text: string, params?: readonly unknown[]) {
+      const result = await client.query(text, params as unknown[]);
+      return result.rows as R[];
+    },
+    async queryArrays(text: string, params?: readonly unknown[]) {
+      const result = await client.query({ text, values: params as unknown[], rowMode: "array" });
+      return result.rows as unknown[][];
+    },
+    async exec(text: string) {
+      await client.query(text);
+    },
+  };
+}
+
+export interface PostgresOptions {
+  url: string;
+  /** A schema of its own (tests): created if missing and put first on the search path. */
+  schema?: string;
+  maxConnections?: number;
+  applicationName?: string;
+}
+
+/** A real PostgreSQL server through `pg`. */
+export async function openPostgres(
+  options: PostgresOptions,
+): Promise<Database & { pool: pg.Pool; schema: string }> {
+  const schema = options.schema ?? "public";
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    types,
+    application_name: options.applicationName ?? "efacture",
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    options: schema === "public" ? undefined : `-c search_path=${schema},public`,
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+
+  try {
+    if (schema !== "public") await pool.query(`create schema if not exists ${schema}`);
+    else await pool.query("select 1");
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnavailable(`PostgreSQL unreachable (${describe(error)})`, { cause: error });
+  }
+
+  const root = sqlOver(pool);
+  return {
+    engine: "postgres",
+    pool,
+    schema,
+    ...root,
+    orm: ormOver(root),
+    async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query("begin");
+        const sql = sqlOver(client);
+        const result = await work({ ...sql, orm: ormOver(sql) });
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        try {
+          await client.query("rollback");
+        } catch (rollbackError) {
+          broken = rollbackError as Error;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async ping() {
+      await pool.query("select 1");
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error)
+    return (error as { code?: string }).code
+      ? `${(error as { code?: string }).code}: ${error.message}`
+      : error.message;
+  return String(error);
+}

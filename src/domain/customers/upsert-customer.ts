@@ -1,0 +1,88 @@
+import { ensureAccountForEmail } from "../../db/accounts.repository.js";
+import { appendAudit } from "../../db/audit.repository.js";
+import { addContracts, type CustomerRow, upsertCustomerRow } from "../../db/customers.repository.js";
+import type { Database } from "../../db/database.js";
+import { EMAIL_PATTERN, normalizeEmail } from "../accounts/identifier.js";
+import { DomainError } from "../shared/errors.js";
+
+export interface UpsertCustomerInput {
+  tenantId: string;
+  customerNumber: string;
+  name: string;
+  email?: string | null;
+  contracts?: string[];
+  actor: { type: "issuer" | "staff" | "platform" | "system"; id: string | null };
+}
+
+const NUMBER_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]{0,63}$/u;
+
+/**
+ * Creates or updates a customer of the issuer's directory (idempotent). Customers sharing one address
+ * share one account; a new address moves the customer (and its invoices) to that address's account.
+ */
+export async function upsertCustomer(
+  db: Database,
+  input: UpsertCustomerInput,
+): Promise<{ customer: CustomerRow; created: boolean; emailChanged: boolean }> {
+  const customerNumber = input.customerNumber.trim();
+  if (!NUMBER_PATTERN.test(customerNumber)) {
+    throw new DomainError(
+      "invalid_customer_number",
+      "a customer number has 1 to 64 letters, digits, spaces or . _ / -",
+    );
+  }
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200)
+    throw new DomainError("invalid_name", "the customer name must have 1 to 200 characters");
+  const email = input.email ? normalizeEmail(input.email) : null;
+  if (email !== null && (!EMAIL_PATTERN.test(email) || email.length > 254)) {
+    throw new DomainError("invalid_email", `"${input.email}" is not an e-mail address`);
+  }
+  const contracts = [...new Set((input.contracts ?? []).map((c) => c.trim()).filter(Boolean))];
+  for (const contract of contracts) {
+    if (!NUMBER_PATTERN.test(contract))
+      throw new DomainError("invalid_contract_number", `"${contract}" is not a valid contract number`);
+  }
+
+  return db.transaction(async (tx) => {
+    const account = email ? (await ensureAccountForEmail(tx, input.tenantId, email)).account : null;
+    const { row, created, previous } = await upsertCustomerRow(tx, {
+      tenantId: input.tenantId,
+      customerNumber,
+      name,
+      email,
+      accountId: account?.id ?? null,
+    });
+    const taken = await addContracts(tx, input.tenantId, row.id, contracts);
+    if (taken.length > 0) {
+      throw new DomainError(
+        "contract_taken",
+        `contract ${taken.join(", ")} already belongs to another customer`,
+        { contracts: taken },
+      );
+    }
+    const emailChanged = !created && previous?.email !== email;
+    if (emailChanged) {
+      // The account id is kept on invoice rows for the list index: follow the customer to its new account.
+      await tx.query("update invoices set account_id = $3 where tenant_id = $1 and customer_id = $2", [
+        input.tenantId,
+        row.id,
+        account?.id ?? null,
+      ]);
+    }
+    if (created || emailChanged || previous === undefined) {
+      await appendAudit(tx, {
+        tenantId: input.tenantId,
+        actorType: input.actor.type,
+        actorId: input.actor.id,
+        action: created ? "customer.created" : "customer.email_changed",
+        targetType: "customer",
+        targetId: row.id,
+        details: created
+          ? { customerNumber, accountId: account?.id ?? null, hasEmail: email !== null }
+          : { customerNumber, fromAccountId: previous?.accountId ?? null, toAccountId: account?.id ?? null },
+      });
+    }
+    return { customer: row, created, emailChanged };
+  });
+}

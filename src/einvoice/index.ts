@@ -1,0 +1,23 @@
+// Factur-X / CII reading and generation. Pure: bytes in, facts or findings out.
+
+export { buildCiiXml, computeInvoiceTotals, type InvoiceTotals } from "./build-cii-xml.js";
+export {
+  buildFacturX,
+  type FacturXAddress,
+  type FacturXInput,
+  type FacturXLine,
+  type FacturXParty,
+} from "./build-facturx.js";
+export { compareDecimals, decimalStringsEqual, normalizeDecimal, parseDecimal } from "./decimal.js";
+export { FINDING_CODES, type FindingCode, hasErrors } from "./findings.js";
+export { parseCii } from "./parse-cii.js";
+export { readInvoicePdf } from "./read-invoice-pdf.js";
+export type {
+  Finding,
+  InvoiceDocument,
+  InvoiceFacts,
+  PartyFacts,
+  ProfileName,
+  ReadOptions,
+  VatBreakdownLine,
+} from "./types.js";

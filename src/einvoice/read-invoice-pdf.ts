@@ -1,0 +1,147 @@
+import {
+  findInvoiceXmlAttachments,
+  type InvoiceXmlAttachment,
+  type PdfObjectReader,
+} from "./find-invoice-xml.js";
+import { error, warning } from "./findings.js";
+import { parseCii } from "./parse-cii.js";
+import { indexOfBytes, lastIndexOfBytes, PdfFile } from "./pdf-file.js";
+import { openWithPdfLib } from "./pdf-lib-reader.js";
+import { isDict, PdfSyntaxError } from "./pdf-objects.js";
+import { decodeStream, StreamDecodeError } from "./pdf-stream-decode.js";
+import { DEFAULT_MAX_XML_BYTES, type Finding, type InvoiceDocument, type ReadOptions } from "./types.js";
+
+const enc = new TextEncoder();
+const PDF_HEADER = enc.encode("%PDF-");
+const EOF_MARKER = enc.encode("%%EOF");
+// An /Encrypt entry of a trailer or xref stream dictionary; those are never encrypted themselves.
+const ENCRYPT_ENTRY = /\/Encrypt\s*(?:\d+\s+\d+\s+R|<<)/;
+const latin1 = new TextDecoder("latin1");
+
+/** Which parser answered: exposed for tests and benchmarks. */
+export type PdfReadPath = "fast" | "pdf-lib";
+
+/**
+ * Reads a published PDF: finds the embedded Factur-X / ZUGFeRD XML, extracts the invoice facts and
+ * reports what is wrong. Never throws on bad input: every problem is a finding.
+ */
+export async function readInvoicePdf(bytes: Uint8Array, options: ReadOptions = {}): Promise<InvoiceDocument> {
+  return (await readInvoicePdfWithPath(bytes, options)).document;
+}
+
+export async function readInvoicePdfWithPath(
+  bytes: Uint8Array,
+  options: ReadOptions & { forcePath?: PdfReadPath } = {},
+): Promise<{ document: InvoiceDocument; path?: PdfReadPath }> {
+  const plain = (findings: Finding[]): InvoiceDocument => ({ kind: "plain-pdf", findings });
+  if (bytes.length === 0) return { document: plain([error("empty_file", "The file is empty.")]) };
+  if (indexOfBytes(bytes, PDF_HEADER, 0, PDF_HEADER.length) !== 0) {
+    return { document: plain([error("not_pdf", notPdfMessage(bytes))]) };
+  }
+  if (lastIndexOfBytes(bytes, EOF_MARKER) < 0) {
+    return {
+      document: plain([
+        error(
+          "pdf_unreadable",
+          "The PDF has no end-of-file marker (%%EOF): the file is truncated or damaged.",
+        ),
+      ]),
+    };
+  }
+
+  let path: PdfReadPath = "fast";
+  let attachments: InvoiceXmlAttachment[] | undefined;
+  let reader: PdfObjectReader | undefined;
+  if (options.forcePath !== "pdf-lib") {
+    try {
+      const file = PdfFile.open(bytes);
+      if (file.trailer.has("Encrypt")) return { document: plain([encrypted()]), path };
+      reader = {
+        catalog: () => {
+          const root = file.resolve(file.trailer.get("Root"));
+          if (!isDict(root)) throw new PdfSyntaxError("no catalog");
+          return root;
+        },
+        resolve: (v) => file.resolve(v),
+      };
+      attachments = findInvoiceXmlAttachments(reader);
+    } catch (e) {
+      if (!(e instanceof PdfSyntaxError)) throw e;
+      attachments = undefined;
+    }
+  }
+  if (attachments === undefined) {
+    // The cross-reference data could not be followed: let pdf-lib parse every object.
+    path = "pdf-lib";
+    if (ENCRYPT_ENTRY.test(latin1.decode(bytes))) return { document: plain([encrypted()]), path };
+    try {
+      const opened = await openWithPdfLib(bytes);
+      if (opened.encrypted) return { document: plain([encrypted()]), path };
+      reader = opened.reader;
+      attachments = findInvoiceXmlAttachments(reader);
+    } catch (e) {
+      return {
+        document: plain([error("pdf_unreadable", `The PDF cannot be read: ${(e as Error).message}`)]),
+        path,
+      };
+    }
+  }
+
+  const chosen = attachments[0];
+  if (chosen === undefined || reader === undefined) return { document: plain([]), path };
+
+  const findings: Finding[] = [];
+  if (attachments.length > 1) {
+    findings.push(
+      warning(
+        "multiple_invoice_xml",
+        `The PDF embeds ${attachments.map((a) => a.filename).join(", ")}; ${chosen.filename} was read.`,
+      ),
+    );
+  }
+  const maxXmlBytes = options.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
+  let xml: Uint8Array;
+  try {
+    // A copy: the caller keeps it, and it must not alias the PDF bytes or a pooled zlib buffer.
+    xml = new Uint8Array(decodeStream(chosen.stream, maxXmlBytes, (v) => reader.resolve(v)));
+  } catch (e) {
+    if (!(e instanceof StreamDecodeError || e instanceof PdfSyntaxError)) throw e;
+    const tooLarge = e instanceof StreamDecodeError && e.reason === "too_large";
+    findings.push(
+      tooLarge
+        ? error("xml_too_large", `The embedded ${chosen.filename} is larger than ${maxXmlBytes} bytes.`)
+        : error("xml_unreadable", `The embedded ${chosen.filename} cannot be decoded: ${e.message}.`),
+    );
+    return { document: { kind: "facturx", xmlFilename: chosen.filename, findings }, path };
+  }
+  const parsed = parseCii(xml, { maxXmlBytes });
+  findings.push(...parsed.findings);
+  const document: InvoiceDocument = { kind: "facturx", xmlFilename: chosen.filename, xml, findings };
+  if (parsed.facts) document.facts = parsed.facts;
+  return { document, path };
+}
+
+function encrypted(): Finding {
+  return error(
+    "pdf_encrypted",
+    "The PDF is encrypted: its invoice data cannot be read. Publish it unencrypted.",
+  );
+}
+
+function notPdfMessage(bytes: Uint8Array): string {
+  const head = new TextDecoder()
+    .decode(bytes.subarray(0, 16_384))
+    .replace(/^\uFEFF/, "")
+    .trimStart();
+  if (head.startsWith("<")) {
+    const root = /<(?:[\w.-]+:)?([\w.-]+)/.exec(head.replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g, ""))?.[1];
+    const kind =
+      root === "CrossIndustryInvoice"
+        ? "a bare CII XML invoice"
+        : root === "Invoice" || root === "CreditNote"
+          ? "a bare UBL XML invoice"
+          : "an XML file";
+    return `This is ${kind}, not a PDF: XML-only invoices are not supported yet. Publish the invoice as a PDF (Factur-X).`;
+  }
+  return "The file is not a PDF (it does not start with %PDF-).";
+}

@@ -1,0 +1,23 @@
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../../app.js";
+import { pendingMigrations } from "../../db/migrate.js";
+
+/** Liveness and readiness, on every host, outside tenant resolution. */
+export async function opsRoutes(app: FastifyInstance, services: Services) {
+  app.get("/healthz", async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+    return { status: "ok" };
+  });
+  app.get("/readyz", async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+    try {
+      await services.db.ping();
+      const pending = await pendingMigrations(services.db);
+      if (pending.length > 0)
+        return reply.code(503).send({ status: "unavailable", reason: "migrations pending", pending });
+      return { status: "ready", database: services.db.engine };
+    } catch {
+      return reply.code(503).send({ status: "unavailable", reason: "database unreachable" });
+    }
+  });
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from "fastify";
+import type { TenantRow } from "../../db/tenants.repository.js";
+import { HomePage } from "../views/home.view.js";
+import type { Branding } from "../views/layout.js";
+
+export function tenantBranding(tenant: TenantRow): Branding {
+  return {
+    name: tenant.displayName,
+    logoUrl: tenant.logoSha256 ? `/branding/logo?v=${tenant.logoSha256.slice(0, 12)}` : undefined,
+    brandingCssUrl: `/branding.css?v=${tenant.primaryColor.slice(1)}`,
+  };
+}
+
+/** The customer portal of one tenant. */
+export async function portalRoutes(app: FastifyInstance, options: { platformHome: () => JSX.Element }) {
+  app.get("/", async (request, reply) => {
+    const { site } = request;
+    if (site.kind !== "tenant") return reply.html(options.platformHome());
+    return reply.html(
+      <HomePage branding={tenantBranding(site.tenant)} retentionMonths={site.tenant.retentionMonths} />,
+    );
+  });
+
+  app.get("/branding.css", async (request, reply) => {
+    const { site } = request;
+    if (site.kind !== "tenant") return reply.callNotFound();
+    // primary_color is checked by the database to be #rrggbb, so it is safe inside CSS.
+    reply.header("content-type", "text/css; charset=utf-8").header("cache-control", "public, max-age=300");
+    return `:root { --brand: ${site.tenant.primaryColor}; }\n`;
+  });
+}

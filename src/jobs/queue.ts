@@ -1,0 +1,148 @@
+import PgBoss from "pg-boss";
+import type { Logger } from "pino";
+import type { Database, Sql } from "../db/database.js";
+import type { OpenedDatabase } from "../db/open-database.js";
+
+/** A kind of job: a stable name, its retry policy, and the shape of its data (ids only, never rows or bytes). */
+export interface JobDefinition<Data> {
+  readonly name: string;
+  readonly retryLimit: number;
+  readonly retryDelaySeconds: number;
+  readonly retryBackoff: boolean;
+  readonly expireInSeconds: number;
+  /** Validates data read back from the queue. */
+  parse(data: unknown): Data;
+}
+
+export interface JobContext {
+  readonly jobId: string;
+  readonly retryCount: number;
+  readonly retryLimit: number;
+  /** True when a failure now will not be retried. */
+  readonly lastAttempt: boolean;
+}
+
+export type JobHandler<Data> = (data: Data, context: JobContext) => Promise<void>;
+
+/** A job whose failure must not be retried (bad data, vanished record): it is logged and dropped. */
+export class PermanentJobFailure extends Error {
+  readonly code = "permanent_job_failure";
+}
+
+/** The durable job queue, stored in the application's own database (pg-boss). */
+export interface JobQueue {
+  /** Enqueues inside `tx`: a rollback of `tx` removes the job too. Without `tx`, enqueues at once. */
+  send<Data>(definition: JobDefinition<Data>, data: Data, tx?: Sql): Promise<string>;
+  /** Starts `concurrency` workers for this kind of job. */
+  work<Data>(
+    definition: JobDefinition<Data>,
+    handler: JobHandler<Data>,
+    options?: { concurrency?: number },
+  ): Promise<void>;
+  /** Stops fetching; waits for running jobs up to `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** pg-boss itself, for tests and operations. */
+  readonly boss: PgBoss;
+}
+
+function executorOver(sql: Sql): PgBoss.Db {
+  return {
+    async executeSql(text: string, values: unknown[]) {
+      // pg-boss sends its schema and maintenance scripts as several statements without parameters.
+      if (!values || values.length === 0) {
+        if (text.includes(";")) {
+          await sql.exec(text);
+          return { rows: [] };
+        }
+      }
+      return { rows: await sql.query(text, values ?? []) };
+    },
+  };
+}
+
+/** Opens the queue on the same database as the application, creating its schema and queues when missing. */
+export async function openJobQueue(options: {
+  opened: OpenedDatabase;
+  db: Database;
+  logger: Logger;
+  definitions: readonly JobDefinition<unknown>[];
+  pollingIntervalSeconds?: number;
+}): Promise<JobQueue> {
+  const { opened, db, logger } = options;
+  const common = {
+    supervise: true,
+    schedule: false,
+    migrate: true,
+  };
+  const boss =
+    "connectionString" in opened.queueConnection
+      ? new PgBoss({
+          ...common,
+          connectionString: opened.queueConnection.connectionString,
+          schema: opened.queueConnection.schema,
+          max: 4,
+          application_name: "efacture-jobs",
+        })
+      : new PgBoss({ ...common, db: executorOver(db) });
+  boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
+  await boss.start();
+  for (const definition of options.definitions) {
+    const queueOptions = {
+      name: definition.name,
+      policy: "standard" as const,
+      retryLimit: definition.retryLimit,
+      retryDelay: definition.retryDelaySeconds,
+      retryBackoff: definition.retryBackoff,
+      expireInSeconds: definition.expireInSeconds,
+    };
+    if (await boss.getQueue(definition.name)) await boss.updateQueue(definition.name, queueOptions);
+    else await boss.createQueue(definition.name, queueOptions);
+  }
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
+  let stopped = false;
+
+  return {
+    boss,
+    async send(definition, data, tx) {
+      const id = await boss.send(definition.name, data as object, tx ? { db: executorOver(tx) } : {});
+      if (!id) throw new Error(`job ${definition.name} was not created`);
+      return id;
+    },
+    async work(definition, handler, { concurrency = 1 } = {}) {
+      for (let i = 0; i < concurrency; i++) {
+        await boss.work(
+          definition.name,
+          { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
+          async ([job]: PgBoss.JobWithMetadata<unknown>[]) => {
+            if (!job) return;
+            const context: JobContext = {
+              jobId: job.id,
+              retryCount: job.retryCount,
+              retryLimit: job.retryLimit,
+              lastAttempt: job.retryCount >= job.retryLimit,
+            };
+            const log = logger.child({ job: definition.name, jobId: job.id, attempt: job.retryCount + 1 });
+            try {
+              await handler(definition.parse(job.data), context);
+            } catch (error) {
+              if (error instanceof PermanentJobFailure) {
+                log.error({ err: error }, "job failed permanently, not retried");
+                return;
+              }
+              log.warn(
+                { err: error },
+                context.lastAttempt ? "job failed, no retry left" : "job failed, will retry",
+              );
+              throw error;
+            }
+          },
+        );
+      }
+    },
+    async stop(timeoutMs = 10_000) {
+      if (stopped) return;
+      stopped = true;
+      await boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: true });
+    },
+  };
+}

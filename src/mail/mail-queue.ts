@@ -1,0 +1,34 @@
+import type { Sql } from "../db/database.js";
+import type { JobQueue } from "../jobs/queue.js";
+import { sendMailJob } from "../jobs/send-mail.job.js";
+import type { MailKind } from "./templates/index.js";
+
+export interface MailRequest {
+  tenantId: string | null;
+  accountId?: string | null;
+  customerId?: string | null;
+  kind: MailKind;
+  to: string;
+  language: "fr" | "en";
+  /** Rendering data. Never a secret: it is stored in the mail log. */
+  params: Record<string, unknown>;
+}
+
+/** Records a mail as queued and enqueues the job that sends it, both in the caller's transaction. */
+export async function queueMail(tx: Sql, queue: JobQueue, request: MailRequest): Promise<string> {
+  const [row] = await tx.query<{ id: string }>(
+    `insert into mails (tenant_id, account_id, customer_id, kind, to_address, language, params)
+     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    [
+      request.tenantId,
+      request.accountId ?? null,
+      request.customerId ?? null,
+      request.kind,
+      request.to,
+      request.language,
+      JSON.stringify(request.params),
+    ],
+  );
+  await queue.send(sendMailJob, { mailId: row!.id }, tx);
+  return row!.id;
+}

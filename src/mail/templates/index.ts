@@ -1,0 +1,16 @@
+import { type ActivationParams, activationMail } from "./activation.js";
+import type { MailContext, RenderedMail } from "./layout.js";
+
+export type { Language, MailContext, RenderedMail } from "./layout.js";
+
+/** Every kind of mail and its renderer. Params come from the `mails` row (never a secret). */
+export const MAIL_TEMPLATES = {
+  activation: (context: MailContext, params: Record<string, unknown>) =>
+    activationMail(context, params as unknown as ActivationParams),
+} satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
+
+export type MailKind = keyof typeof MAIL_TEMPLATES;
+
+export function isMailKind(kind: string): kind is MailKind {
+  return Object.hasOwn(MAIL_TEMPLATES, kind);
+}

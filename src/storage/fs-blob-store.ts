@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { type BlobStore, SHA256_HEX } from "./blob-store.js";
+
+/** Test seam: lets a test stop a write between its steps, as a crash would. */
+export interface FsBlobStoreHooks {
+  afterTempWrite?(tempPath: string): Promise<void> | void;
+}
+
+/**
+ * Blobs under `root/ab/cd/<sha256>`. A write goes to `root/tmp/` first, is fsynced, then renamed
+ * into place and the directory fsynced: after a crash a blob is either whole or absent.
+ */
+export function createFsBlobStore(
+  root: string,
+  hooks: FsBlobStoreHooks = {},
+): BlobStore & { pathOf(sha256: string): string } {
+  const tempDir = path.join(root, "tmp");
+  const pathOf = (sha256: string) => {
+    if (!SHA256_HEX.test(sha256)) throw new Error("invalid sha256");
+    return path.join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  };
+
+  async function syncDir(dir: string) {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  return {
+    pathOf,
+    async put(bytes) {
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      const finalPath = pathOf(sha256);
+      const existing = await stat(finalPath).catch(() => undefined);
+      if (existing?.size === bytes.byteLength) return { sha256, sizeBytes: bytes.byteLength };
+      await mkdir(tempDir, { recursive: true });
+      await mkdir(path.dirname(finalPath), { recursive: true });
+      const tempPath = path.join(tempDir, `${sha256}.${randomBytes(6).toString("hex")}.tmp`);
+      const handle = await open(tempPath, "wx", 0o640);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } catch (error) {
+        await handle.close();
+        await rm(tempPath, { force: true });
+        throw error;
+      }
+      await handle.close();
+      await hooks.afterTempWrite?.(tempPath);
+      await rename(tempPath, finalPath);
+      await syncDir(path.dirname(finalPath));
+      return { sha256, sizeBytes: bytes.byteLength };
+    },
+    async has(sha256) {
+      return (await stat(pathOf(sha256)).catch(() => undefined)) !== undefined;
+    },
+    async open(sha256): Promise<Readable | undefined> {
+      const file = pathOf(sha256);
+      if (!(await stat(file).catch(() => undefined))) return undefined;
+      return createReadStream(file);
+    },
+    async read(sha256) {
+      return readFile(pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return undefined;
+        throw error;
+      });
+    },
+    async delete(sha256) {
+      await rm(pathOf(sha256), { force: true });
+    },
+  };
+}
+
+/** Removes temporary files left by writes that crashed (older than `olderThanMs`). */
+export async function sweepTemporaryBlobs(root: string, olderThanMs = 3_600_000): Promise<number> {
+  const tempDir = path.join(root, "tmp");
+  const names = await readdir(tempDir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const file = path.join(tempDir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > olderThanMs) {
+      await rm(file, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runEfacture, startEfacture } from "./support/cli.js";
+import { ENGINES, makeTestEnv } from "./support/services.js";
+
+describe("efacture command line", () => {
+  it("stops on a wrong configuration with one line naming the variable, exit 1", async () => {
+    const { code, stdout, stderr } = await runEfacture(["tenant", "list"], { PORT: "eighty" });
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toEqual([
+      'efacture: invalid configuration: PORT: expected an integer between 0 and 65535, got "eighty"',
+    ]);
+  });
+
+  it("names DATA_DIR when it is not writable", async () => {
+    // Root can write anywhere, so use a path below a regular file: no directory can exist there.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "efacture-")), "a-file");
+    writeFileSync(file, "");
+    const { code, stderr } = await runEfacture(["tenant", "list"], { DATA_DIR: `${file}/data` });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(`efacture: DATA_DIR ${file}/data is not writable (ENOTDIR)`);
+  });
+
+  it("names PostgreSQL when it is unreachable at start", async () => {
+    const { code, stderr } = await runEfacture(["migrate"], {
+      DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/PostgreSQL unreachable/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("explains its usage", async () => {
+    const { code, stdout } = await runEfacture(["help"], {});
+    expect(code).toBe(0);
+    expect(stdout).toContain("efacture tenant create <slug> --name <display name>");
+  });
+});
+
+describe.each(ENGINES)("efacture while the server runs (%s)", (engine) => {
+  it("creates and lists tenants without stopping the server, which then serves them", async () => {
+    const testEnv = makeTestEnv(engine);
+    const env = { ...testEnv.env, PORT: "0", LOG_LEVEL: "warn" };
+    const server = startEfacture(["start"], env, /listening on (http:\/\/[\d.:]+)/);
+    try {
+      const [, url] = await server.ready;
+      const port = new URL(url!).port;
+      const created = await runEfacture(
+        ["tenant", "create", "acme", "--name", "Acme Crédit", "--retention-months", "36"],
+        env,
+      );
+      expect(created.stderr).toBe("");
+      expect(created.code).toBe(0);
+      expect(created.stdout).toContain('Tenant "acme" created: Acme Crédit, invoices kept 36 months.');
+      const duplicate = await runEfacture(["tenant", "create", "acme", "--name", "Again"], env);
+      expect(duplicate.code).toBe(1);
+      expect(duplicate.stderr).toContain('a tenant "acme" already exists');
+      const listed = await runEfacture(["tenant", "list"], env);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/acme\s+Acme Crédit\s+36 months/);
+      const migrated = await runEfacture(["migrate"], env);
+      expect(migrated.code).toBe(0);
+      // PUBLIC_BASE_URL keeps its default (port 3000): the portal answers to that name only.
+      const viaPublic = await get(Number(port), "acme.localhost:3000");
+      expect(viaPublic.status).toBe(200);
+      expect(viaPublic.body).toContain("Acme Crédit");
+      expect((await get(Number(port), `acme.localhost:${port}`)).status).toBe(404);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      await testEnv.cleanup();
+    }
+  });
+});
+
+/** GET / with a chosen Host header (fetch cannot set Host). */
+function get(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/", headers: { host } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { openServices, type Services } from "../../src/app.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import type { MailTransport } from "../../src/mail/transport.js";
+
+export type Engine = "pglite" | "postgres";
+
+/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export const ENGINES: Engine[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+export interface TestEnv {
+  config: Config;
+  dataDir: string;
+  /** A schema of its own on PostgreSQL, so parallel runs never collide. */
+  schema: string | undefined;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh DATA_DIR (and PostgreSQL schema) for one test file. */
+export function makeTestEnv(engine: Engine, overrides: Record<string, string> = {}): TestEnv {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-test-"));
+  const schema = engine === "postgres" ? `t_${process.pid}_${randomBytes(4).toString("hex")}` : undefined;
+  const env: Record<string, string> = {
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    EFACTURE_DEMO: "0",
+    MAIL_RETRY_DELAY_SECONDS: "1",
+    ...(engine === "postgres"
+      ? { DATABASE_URL: process.env.TEST_DATABASE_URL!, DATABASE_SCHEMA: schema! }
+      : {}),
+    ...overrides,
+  };
+  const config = loadConfig(env);
+  return {
+    config,
+    dataDir,
+    schema,
+    env,
+    async cleanup() {
+      if (schema) {
+        const pg = (await import("pg")).default;
+        const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        await client.connect();
+        await client.query(`drop schema if exists ${schema} cascade`);
+        await client.query(`drop schema if exists ${schema}_boss cascade`);
+        await client.end();
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Services on a fresh database; `close` also removes the data. */
+export async function openTestServices(
+  engine: Engine,
+  options: { overrides?: Record<string, string>; transport?: MailTransport } = {},
+): Promise<Services & { testEnv: TestEnv; dispose(): Promise<void> }> {
+  const testEnv = makeTestEnv(engine, options.overrides);
+  const services = await openServices(testEnv.config, {
+    schema: testEnv.schema,
+    pollingIntervalSeconds: 0.5,
+    transport: options.transport,
+  });
+  return Object.assign(services, {
+    testEnv,
+    async dispose() {
+      await services.close();
+      await testEnv.cleanup();
+    },
+  });
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false | null>,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
