@@ -89,6 +89,7 @@ describe.each(ENGINES)("mail jobs on %s", (engine) => {
     expect(mail.smtp_response).toMatch(/^250/);
     const received = sink.received.find((m) => JSON.stringify(m.to).includes("retry@example.com"))!;
     expect(received.subject).toContain("Acme Leasing");
+    expect(received.from?.text).toBe('"Acme Leasing via E-FACTURE" <no-reply@localhost>');
     expect(received.text).toContain("K7QM-4TZP");
     expect(received.html).toContain("K7QM-4TZP");
     expect(received.headers.get("message-id")).toBe(`<${mailId}@localhost>`);

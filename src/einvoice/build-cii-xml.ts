@@ -131,6 +131,7 @@ export function computeInvoiceTotals(input: Pick<FacturXInput, "lines">): Invoic
 
 // Characters XML 1.0 cannot carry at all (C0 controls except TAB, LF, CR; lone surrogates; U+FFFE/F).
 const XML_FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML cannot carry.
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXml(s: string): string {

@@ -16,7 +16,12 @@ const invoice: FacturXInput = {
     id: "DIAC",
     siren: "702002221",
     vatId: "FR60702002221",
-    address: { line1: "14 avenue du Pavé Neuf", postcode: "93168", city: "Noisy-le-Grand Cedex", countryCode: "FR" },
+    address: {
+      line1: "14 avenue du Pavé Neuf",
+      postcode: "93168",
+      city: "Noisy-le-Grand Cedex",
+      countryCode: "FR",
+    },
   },
   buyer: {
     name: "Boulangerie Martin & Fils",
@@ -29,7 +34,12 @@ const invoice: FacturXInput = {
   paymentReference: "DL2026000123",
   note: "Prélèvement SEPA — mandat n° RUM-0042317.",
   lines: [
-    { description: "Loyer location longue durée — octobre 2026", quantity: "1", unitPrice: "412.50", vatRatePercent: "20" },
+    {
+      description: "Loyer location longue durée — octobre 2026",
+      quantity: "1",
+      unitPrice: "412.50",
+      vatRatePercent: "20",
+    },
     { description: "Entretien", quantity: "1", unitPrice: "38.90", vatRatePercent: "20.0" },
     { description: "Assurance (exonérée)", quantity: "1", unitPrice: "12.00", vatRatePercent: "0" },
     { description: "Frais de dossier", quantity: "3", unitPrice: "0.335", vatRatePercent: "5.5" },
@@ -55,7 +65,13 @@ const expectedFacts: InvoiceFacts = {
   paymentReference: "DL2026000123",
   contractNumber: "LLD-88412-B",
   seller: { name: "DIAC Location", id: "DIAC", siren: "702002221", vatId: "FR60702002221", country: "FR" },
-  buyer: { name: "Boulangerie Martin & Fils", id: "C0042317", siren: "812345678", vatId: "FR27812345678", country: "FR" },
+  buyer: {
+    name: "Boulangerie Martin & Fils",
+    id: "C0042317",
+    siren: "812345678",
+    vatId: "FR27812345678",
+    country: "FR",
+  },
   profileId: "urn:cen.eu:en16931:2017",
   profile: "EN 16931",
 };
@@ -75,12 +91,19 @@ describe("computeInvoiceTotals", () => {
       { categoryCode: "S", ratePercent: "20.00", basisAmount: "20.03", taxAmount: "4.01" },
       { categoryCode: "S", ratePercent: "5.50", basisAmount: "1.01", taxAmount: "0.06" },
     ]);
-    expect(totals).toMatchObject({ lineTotal: "21.04", taxTotal: "4.07", grandTotal: "25.11", duePayable: "25.11" });
+    expect(totals).toMatchObject({
+      lineTotal: "21.04",
+      taxTotal: "4.07",
+      grandTotal: "25.11",
+      duePayable: "25.11",
+    });
   });
 
   it("refuses amounts that are not decimals", () => {
     expect(() =>
-      computeInvoiceTotals({ lines: [{ description: "a", quantity: "1", unitPrice: "1,50", vatRatePercent: "20" }] }),
+      computeInvoiceTotals({
+        lines: [{ description: "a", quantity: "1", unitPrice: "1,50", vatRatePercent: "20" }],
+      }),
     ).toThrow(/unitPrice/);
   });
 });
@@ -135,7 +158,9 @@ describe("buildFacturX", () => {
     expect(xmp).toContain("<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>");
     expect(xmp).toContain("<fx:Version>1.0</fx:Version>");
     expect(xmp).toContain("<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>");
-    expect(xmp).toContain("<pdfaSchema:namespaceURI>urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#</pdfaSchema:namespaceURI>");
+    expect(xmp).toContain(
+      "<pdfaSchema:namespaceURI>urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#</pdfaSchema:namespaceURI>",
+    );
     expect(xmp).toContain("<xmp:CreateDate>2026-10-05T00:00:00Z</xmp:CreateDate>");
     expect(doc.getCreationDate()?.toISOString()).toBe("2026-10-05T00:00:00.000Z");
     expect(doc.getTitle()).toBe("Facture DL-2026-000123 - DIAC Location");
@@ -145,7 +170,9 @@ describe("buildFacturX", () => {
     const exotic: FacturXInput = {
       ...invoice,
       buyer: { ...invoice.buyer, name: "Łódź “Zakład” 株式会社 🚗" },
-      lines: [{ description: "Ω-service ≥ 3 ans\tbis", quantity: "1", unitPrice: "10", vatRatePercent: "20" }],
+      lines: [
+        { description: "Ω-service ≥ 3 ans\tbis", quantity: "1", unitPrice: "10", vatRatePercent: "20" },
+      ],
     };
     const doc = await readInvoicePdf(await buildFacturX(exotic));
     expect(doc.facts?.buyer.name).toBe("Łódź “Zakład” 株式会社 🚗");

@@ -131,7 +131,17 @@ function parseColor(hex: string): RGB {
 
 const charsetCache = new WeakMap<PDFFont, Set<number>>();
 // Letters with no Unicode decomposition to a WinAnsi letter.
-const TRANSLITERATION: Record<string, string> = { Ł: "L", ł: "l", Đ: "D", đ: "d", Ħ: "H", ħ: "h", ı: "i", ŀ: "l", Ŀ: "L" };
+const TRANSLITERATION: Record<string, string> = {
+  Ł: "L",
+  ł: "l",
+  Đ: "D",
+  đ: "d",
+  Ħ: "H",
+  ħ: "h",
+  ı: "i",
+  ŀ: "l",
+  Ŀ: "L",
+};
 
 /** Text the standard fonts can encode (WinAnsi): accents kept when possible, else stripped, else '?'. */
 export function winAnsi(text: string, font: PDFFont): string {
@@ -218,7 +228,10 @@ class InvoiceLayout {
     this.y = A4[1] - MARGIN;
     if (this.pages.length > 1) {
       const label = this.input.typeCode === "381" ? "Avoir" : "Facture";
-      this.text(`${label} N° ${this.input.invoiceNumber} (suite)`, MARGIN, this.y - 6, 9, { font: this.bold, color: MUTED });
+      this.text(`${label} N° ${this.input.invoiceNumber} (suite)`, MARGIN, this.y - 6, 9, {
+        font: this.bold,
+        color: MUTED,
+      });
       this.textRight(this.input.seller.name, RIGHT, this.y - 6, 9, { color: MUTED });
       this.y -= 26;
     }
@@ -409,7 +422,9 @@ class InvoiceLayout {
         });
       }
       const baseline = this.y - 15;
-      descLines.forEach((dl, k) => this.text(dl, c.description, baseline - k * 12, 9.5));
+      descLines.forEach((dl, k) => {
+        this.text(dl, c.description, baseline - k * 12, 9.5);
+      });
       this.textRight(formatQuantity(line.quantity), c.quantityRight, baseline, 9.5);
       this.textRight(formatMoney(line.unitPrice, currency), c.unitPriceRight, baseline, 9.5);
       this.textRight(formatRate(line.vatRatePercent), c.rateRight, baseline, 9.5);

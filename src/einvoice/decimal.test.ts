@@ -60,13 +60,17 @@ describe("decimal", () => {
 
   it("agrees with integer arithmetic on cents (property)", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), (a, b) => {
-        const x = { units: a, scale: 2 };
-        const y = { units: b, scale: 2 };
-        expect(addDecimals(x, y)).toEqual({ units: a + b, scale: 2 });
-        expect(compareDecimals(x, y)).toBe(a < b ? -1 : a > b ? 1 : 0);
-        expect(parseDecimal(formatDecimal(x))).toEqual(x);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        (a, b) => {
+          const x = { units: a, scale: 2 };
+          const y = { units: b, scale: 2 };
+          expect(addDecimals(x, y)).toEqual({ units: a + b, scale: 2 });
+          expect(compareDecimals(x, y)).toBe(a < b ? -1 : a > b ? 1 : 0);
+          expect(parseDecimal(formatDecimal(x))).toEqual(x);
+        },
+      ),
     );
   });
 });

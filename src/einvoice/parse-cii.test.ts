@@ -56,7 +56,13 @@ describe("parseCii", () => {
       dueDate: "2026-04-30",
       paymentReference: "PAY-42",
       contractNumber: "CT-9",
-      seller: { name: "Loueur & Fils", id: "SELLER-1", siren: "552100554", vatId: "FR03552100554", country: "FR" },
+      seller: {
+        name: "Loueur & Fils",
+        id: "SELLER-1",
+        siren: "552100554",
+        vatId: "FR03552100554",
+        country: "FR",
+      },
       buyer: { name: "Client <SARL>", id: "C-0042", siren: "412345678", country: "FR" },
       profileId: "urn:cen.eu:en16931:2017",
       profile: "EN 16931",
@@ -84,7 +90,10 @@ describe("parseCii", () => {
   });
 
   it("decodes character references and strips a UTF-8 BOM", () => {
-    const withRefs = xml.replace("<ram:Name>Client &lt;SARL&gt;</ram:Name>", "<ram:Name>Soci&#233;t&#xE9; &amp;#38;</ram:Name>");
+    const withRefs = xml.replace(
+      "<ram:Name>Client &lt;SARL&gt;</ram:Name>",
+      "<ram:Name>Soci&#233;t&#xE9; &amp;#38;</ram:Name>",
+    );
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(withRefs)]);
     const { facts, findings } = parseCii(bytes);
     expect(findings).toEqual([]);
@@ -107,7 +116,10 @@ describe("parseCii", () => {
   it("refuses a DOCTYPE, internal entities included (billion laughs)", () => {
     const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><lolz>&lol2;</lolz>`;
     expect(codes(parseCii(laughs).findings)).toEqual(["error xml_doctype_forbidden"]);
-    const xxe = xml.replace("<rsm:CrossIndustryInvoice", '<!DOCTYPE x SYSTEM "http://evil.test/x.dtd"><rsm:CrossIndustryInvoice');
+    const xxe = xml.replace(
+      "<rsm:CrossIndustryInvoice",
+      '<!DOCTYPE x SYSTEM "http://evil.test/x.dtd"><rsm:CrossIndustryInvoice',
+    );
     expect(parseCii(xxe)).toEqual({
       findings: [expect.objectContaining({ severity: "error", code: "xml_doctype_forbidden" })],
     });
@@ -121,25 +133,34 @@ describe("parseCii", () => {
   });
 
   it("refuses malformed XML and invalid UTF-8", () => {
-    expect(codes(parseCii(xml.replace("</ram:Name>", "</ram:Nam>")).findings)).toEqual(["error xml_malformed"]);
-    expect(codes(parseCii(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e])).findings)).toEqual([
+    expect(codes(parseCii(xml.replace("</ram:Name>", "</ram:Nam>")).findings)).toEqual([
       "error xml_malformed",
     ]);
+    expect(
+      codes(parseCii(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e])).findings),
+    ).toEqual(["error xml_malformed"]);
   });
 
   it("keeps hostile element and attribute names out of object prototypes", () => {
-    const hostile = xml.replace("<ram:Name>Loueur", '<ram:__proto__ constructor="x" __proto__="y"><polluted>1</polluted></ram:__proto__><ram:Name>Loueur');
+    const hostile = xml.replace(
+      "<ram:Name>Loueur",
+      '<ram:__proto__ constructor="x" __proto__="y"><polluted>1</polluted></ram:__proto__><ram:Name>Loueur',
+    );
     expect(parseCii(hostile).facts?.seller.name).toBe("Loueur & Fils");
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("refuses XML that is not a CII invoice", () => {
-    expect(parseCii("<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>").findings[0]?.message).toMatch(
-      /UBL/,
-    );
-    expect(codes(parseCii("<rsm:CrossIndustryDocument xmlns:rsm='urn:ferd:CrossIndustryDocument:invoice:1p0'/>").findings)).toEqual([
-      "error xml_not_cii",
-    ]);
+    expect(
+      parseCii("<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>").findings[0]
+        ?.message,
+    ).toMatch(/UBL/);
+    expect(
+      codes(
+        parseCii("<rsm:CrossIndustryDocument xmlns:rsm='urn:ferd:CrossIndustryDocument:invoice:1p0'/>")
+          .findings,
+      ),
+    ).toEqual(["error xml_not_cii"]);
     expect(codes(parseCii("<x:CrossIndustryInvoice xmlns:x='urn:something:else'/>").findings)).toEqual([
       "error xml_not_cii",
     ]);
@@ -204,13 +225,20 @@ describe("parseCii", () => {
 
   it("warns about profiles MINIMUM and BASIC WL, and unknown profiles, without blocking", () => {
     const withProfile = (id: string) => parseCii(xml.replace("urn:cen.eu:en16931:2017<", `${id}<`)).findings;
-    expect(codes(withProfile("urn:factur-x.eu:1p0:minimum"))).toEqual(["warning profile_not_accepted_for_issuing"]);
-    expect(codes(withProfile("urn:factur-x.eu:1p0:basicwl"))).toEqual(["warning profile_not_accepted_for_issuing"]);
+    expect(codes(withProfile("urn:factur-x.eu:1p0:minimum"))).toEqual([
+      "warning profile_not_accepted_for_issuing",
+    ]);
+    expect(codes(withProfile("urn:factur-x.eu:1p0:basicwl"))).toEqual([
+      "warning profile_not_accepted_for_issuing",
+    ]);
     expect(codes(withProfile("urn:example:custom"))).toEqual(["warning profile_unknown"]);
   });
 
   it("warns when the totals do not add up, computing with exact decimals", () => {
-    const off = xml.replace("<ram:TaxTotalAmount currencyID=\"EUR\">20.06<", '<ram:TaxTotalAmount currencyID="EUR">20.07<');
+    const off = xml.replace(
+      '<ram:TaxTotalAmount currencyID="EUR">20.06<',
+      '<ram:TaxTotalAmount currencyID="EUR">20.07<',
+    );
     const findings = parseCii(off).findings;
     expect(findings.map((f) => `${f.severity} ${f.code} ${f.field}`).sort()).toEqual([
       "warning totals_inconsistent grandTotal",

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PDFDocument, ParseSpeeds } from "pdf-lib";
+import { ParseSpeeds, PDFDocument } from "pdf-lib";
 import { bench, describe } from "vitest";
 import type { FacturXInput } from "./build-cii-xml.js";
 import { buildFacturX } from "./build-facturx.js";
@@ -60,7 +60,12 @@ const input: FacturXInput = {
     name: "DIAC Location",
     siren: "702002221",
     vatId: "FR60702002221",
-    address: { line1: "14 avenue du Pavé Neuf", postcode: "93168", city: "Noisy-le-Grand Cedex", countryCode: "FR" },
+    address: {
+      line1: "14 avenue du Pavé Neuf",
+      postcode: "93168",
+      city: "Noisy-le-Grand Cedex",
+      countryCode: "FR",
+    },
   },
   buyer: {
     name: "Boulangerie Martin",

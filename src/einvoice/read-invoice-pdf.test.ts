@@ -23,7 +23,11 @@ const input: FacturXInput = {
     vatId: "FR03552100554",
     address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
   },
-  buyer: { name: "Client SARL", id: "C-1", address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" } },
+  buyer: {
+    name: "Client SARL",
+    id: "C-1",
+    address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
+  },
   lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
 };
 const ciiXml = utf8(buildCiiXml(input));
@@ -62,7 +66,9 @@ describe("readInvoicePdf: files that are not readable PDFs", () => {
   });
 
   it("refuses an encrypted PDF (AES-256, empty user password)", async () => {
-    const bytes = new Uint8Array(readFileSync(new URL("./__fixtures__/encrypted-facturx.pdf", import.meta.url)));
+    const bytes = new Uint8Array(
+      readFileSync(new URL("./__fixtures__/encrypted-facturx.pdf", import.meta.url)),
+    );
     const fast = await readInvoicePdfWithPath(bytes);
     expect(fast.path).toBe("fast");
     expect(codes(fast.document.findings)).toEqual(["error pdf_encrypted"]);
@@ -167,11 +173,15 @@ describe("readInvoicePdf: finding the embedded XML", () => {
     const body = deflateSync(updated);
     const objOffset = base.length;
     const obj = Buffer.concat([
-      Buffer.from(`${streamNum} 0 obj\n<< /Type /EmbeddedFile /Subtype /text#2Fxml /Filter /FlateDecode /Length ${body.length} >>\nstream\n`),
+      Buffer.from(
+        `${streamNum} 0 obj\n<< /Type /EmbeddedFile /Subtype /text#2Fxml /Filter /FlateDecode /Length ${body.length} >>\nstream\n`,
+      ),
       body,
       Buffer.from("\nendstream\nendobj\n"),
     ]);
-    const prevXref = Number(/startxref\s+(\d+)/.exec(base.subarray(base.lastIndexOf("startxref")).toString())?.[1]);
+    const prevXref = Number(
+      /startxref\s+(\d+)/.exec(base.subarray(base.lastIndexOf("startxref")).toString())?.[1],
+    );
     const trailer = /trailer\s*<<([\s\S]*?)>>\s*startxref/.exec(base.toString("latin1"))?.[1] ?? "";
     const size = /\/Size (\d+)/.exec(trailer)?.[1];
     const root = /\/Root (\d+ \d+ R)/.exec(trailer)?.[1];

@@ -29,6 +29,7 @@ export async function readInvoicePdf(bytes: Uint8Array, options: ReadOptions = {
   return (await readInvoicePdfWithPath(bytes, options)).document;
 }
 
+/** readInvoicePdf, also saying which parser answered; `forcePath: "pdf-lib"` skips the fast path. */
 export async function readInvoicePdfWithPath(
   bytes: Uint8Array,
   options: ReadOptions & { forcePath?: PdfReadPath } = {},
@@ -65,8 +66,8 @@ export async function readInvoicePdfWithPath(
         resolve: (v) => file.resolve(v),
       };
       attachments = findInvoiceXmlAttachments(reader);
-    } catch (e) {
-      if (!(e instanceof PdfSyntaxError)) throw e;
+    } catch {
+      // Whatever stopped the fast path (damaged xref, unexpected syntax), the full parser decides.
       attachments = undefined;
     }
   }
@@ -105,12 +106,11 @@ export async function readInvoicePdfWithPath(
     // A copy: the caller keeps it, and it must not alias the PDF bytes or a pooled zlib buffer.
     xml = new Uint8Array(decodeStream(chosen.stream, maxXmlBytes, (v) => reader.resolve(v)));
   } catch (e) {
-    if (!(e instanceof StreamDecodeError || e instanceof PdfSyntaxError)) throw e;
     const tooLarge = e instanceof StreamDecodeError && e.reason === "too_large";
     findings.push(
       tooLarge
         ? error("xml_too_large", `The embedded ${chosen.filename} is larger than ${maxXmlBytes} bytes.`)
-        : error("xml_unreadable", `The embedded ${chosen.filename} cannot be decoded: ${e.message}.`),
+        : error("xml_unreadable", `The embedded ${chosen.filename} cannot be decoded: ${(e as Error).message}.`),
     );
     return { document: { kind: "facturx", xmlFilename: chosen.filename, findings }, path };
   }

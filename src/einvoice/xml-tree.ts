@@ -1,7 +1,8 @@
 // A small, strict XML reader for invoice documents: elements, attributes, text, CDATA, comments and
 // processing instructions, checked for well-formedness. There is no DTD support at all (a DOCTYPE is
 // an error), so no entity can be defined, expanded or fetched. It replaced fast-xml-parser, whose
-// validate + parse cost about 0.45 ms for a 10 KB invoice against ~0.05 ms here (see the bench).
+// validate + parse cost about 0.43 ms for a 9 KB invoice against ~0.09 ms here; xml-tree.test.ts
+// checks that both build the same tree for every corpus XML.
 
 /** An element; names are qualified (`ram:ID`), matched by local name through the helpers below. */
 export interface XmlElement {
@@ -26,49 +27,62 @@ class XmlSyntaxError extends Error {
 }
 
 // Characters XML 1.0 forbids anywhere in a document.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point.
 const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const NAME = /^[A-Za-z_:\u00C0-\uFFFF][A-Za-z0-9_:.\-\u00B7\u00C0-\uFFFF]*$/;
 const ENTITY = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|([A-Za-z][A-Za-z0-9]*))?;?/g;
 const PREDEFINED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
+const SPACE = new Uint8Array(128);
+for (const c of " \t\n\r") SPACE[c.charCodeAt(0)] = 1;
+/** Names end at whitespace or one of `/ > = < ? "'`. */
+const NAME_END = new Uint8Array(128);
+for (const c of " \t\n\r/>=<?\"'") NAME_END[c.charCodeAt(0)] = 1;
+
 function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  return c < 128 && SPACE[c] === 1;
 }
 
-/** Name characters end at whitespace or one of `/ > = < ? "'`. */
 function isNameEnd(c: number): boolean {
-  return isSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d || c === 0x3c || c === 0x3f || c === 0x22 || c === 0x27;
+  return c < 128 && NAME_END[c] === 1;
 }
 
 function decodeEntities(raw: string, at: number): string {
   if (raw.indexOf("&") < 0) return raw;
-  return raw.replace(ENTITY, (whole, hex: string | undefined, dec: string | undefined, named: string | undefined) => {
-    if (!whole.endsWith(";") || (hex === undefined && dec === undefined && named === undefined)) {
-      throw new XmlSyntaxError("'&' must start an entity or character reference", at);
-    }
-    if (named !== undefined) {
-      const v = PREDEFINED[named];
-      if (v === undefined) throw new XmlSyntaxError(`undefined entity &${named};`, at);
-      return v;
-    }
-    const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
-    const allowed =
-      code === 0x9 ||
-      code === 0xa ||
-      code === 0xd ||
-      (code >= 0x20 && code <= 0xd7ff) ||
-      (code >= 0xe000 && code <= 0xfffd) ||
-      (code >= 0x10000 && code <= 0x10ffff);
-    if (!allowed) throw new XmlSyntaxError(`character reference ${whole} is not allowed`, at);
-    return String.fromCodePoint(code);
-  });
+  return raw.replace(
+    ENTITY,
+    (whole, hex: string | undefined, dec: string | undefined, named: string | undefined) => {
+      if (!whole.endsWith(";") || (hex === undefined && dec === undefined && named === undefined)) {
+        throw new XmlSyntaxError("'&' must start an entity or character reference", at);
+      }
+      if (named !== undefined) {
+        const v = PREDEFINED[named];
+        if (v === undefined) throw new XmlSyntaxError(`undefined entity &${named};`, at);
+        return v;
+      }
+      const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+      const allowed =
+        code === 0x9 ||
+        code === 0xa ||
+        code === 0xd ||
+        (code >= 0x20 && code <= 0xd7ff) ||
+        (code >= 0xe000 && code <= 0xfffd) ||
+        (code >= 0x10000 && code <= 0x10ffff);
+      if (!allowed) throw new XmlSyntaxError(`character reference ${whole} is not allowed`, at);
+      return String.fromCodePoint(code);
+    },
+  );
 }
 
 /** Parses a whole document (without its XML declaration) into an element tree, or says why not. */
 export function parseXmlTree(text: string): ParsedXml {
   try {
     const bad = FORBIDDEN_CHARS.exec(text);
-    if (bad) throw new XmlSyntaxError(`forbidden character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0")}`, bad.index);
+    if (bad)
+      throw new XmlSyntaxError(
+        `forbidden character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0")}`,
+        bad.index,
+      );
     return { ok: true, root: new Reader(text).document() };
   } catch (e) {
     if (!(e instanceof XmlSyntaxError)) throw e;
@@ -81,6 +95,8 @@ export function parseXmlTree(text: string): ParsedXml {
 
 class Reader {
   private pos = 0;
+  /** Names already checked: an invoice repeats a few dozen names many times. */
+  private readonly knownNames = new Set<string>();
 
   constructor(private readonly s: string) {}
 
@@ -101,7 +117,10 @@ class Reader {
     const start = this.pos;
     while (this.pos < this.s.length && !isNameEnd(this.s.charCodeAt(this.pos))) this.pos++;
     const n = this.s.slice(start, this.pos);
-    if (!NAME.test(n)) this.fail(n === "" ? "name expected" : `invalid name "${n}"`, start);
+    if (!this.knownNames.has(n)) {
+      if (!NAME.test(n)) this.fail(n === "" ? "name expected" : `invalid name "${n}"`, start);
+      this.knownNames.add(n);
+    }
     return n;
   }
 
@@ -118,7 +137,8 @@ class Reader {
       const start = this.pos;
       this.pos += 2;
       const target = this.name();
-      if (target.toLowerCase() === "xml") this.fail("XML declaration not at the start of the document", start);
+      if (target.toLowerCase() === "xml")
+        this.fail("XML declaration not at the start of the document", start);
       const end = s.indexOf("?>", this.pos);
       if (end < 0) this.fail("unterminated processing instruction", start);
       this.pos = end + 2;
@@ -134,7 +154,8 @@ class Reader {
       this.skipSpace();
       if (!this.misc()) break;
     }
-    if (s.charCodeAt(this.pos) !== 0x3c /* < */) this.fail(this.pos >= s.length ? "no root element" : "text before the root element");
+    if (s.charCodeAt(this.pos) !== 0x3c /* < */)
+      this.fail(this.pos >= s.length ? "no root element" : "text before the root element");
     const root = this.element();
     for (;;) {
       this.skipSpace();
@@ -199,7 +220,17 @@ class Reader {
         if (current === undefined) return root!;
         const lt = s.indexOf("<", this.pos);
         if (lt < 0) this.fail(`element <${current.name}> is not closed`);
-        if (lt > this.pos) {
+        let blank = true;
+        for (let i = this.pos; i < lt; i++) {
+          if (!isSpace(s.charCodeAt(i))) {
+            blank = false;
+            break;
+          }
+        }
+        // Indentation between elements is most of the text of an invoice: skip it without copying.
+        if (blank) {
+          this.pos = lt;
+        } else {
           const raw = s.slice(this.pos, lt);
           if (raw.includes("]]>")) this.fail("']]>' in text");
           current.text += decodeEntities(raw, this.pos);
@@ -241,7 +272,11 @@ export function localName(qualified: string): string {
 /** Child elements with this local name, whatever their namespace prefix. */
 export function children(el: XmlElement | undefined, name: string): XmlElement[] {
   if (el === undefined) return [];
-  return el.children.filter((c) => c.name === name || (c.name.endsWith(name) && c.name.charCodeAt(c.name.length - name.length - 1) === 0x3a));
+  return el.children.filter(
+    (c) =>
+      c.name === name ||
+      (c.name.endsWith(name) && c.name.charCodeAt(c.name.length - name.length - 1) === 0x3a),
+  );
 }
 
 /** First element along a path of local names. */
@@ -250,7 +285,9 @@ export function child(el: XmlElement | undefined, ...path: string[]): XmlElement
   for (const name of path) {
     if (current === undefined) return undefined;
     current = current.children.find(
-      (c) => c.name === name || (c.name.endsWith(name) && c.name.charCodeAt(c.name.length - name.length - 1) === 0x3a),
+      (c) =>
+        c.name === name ||
+        (c.name.endsWith(name) && c.name.charCodeAt(c.name.length - name.length - 1) === 0x3a),
     );
   }
   return current;

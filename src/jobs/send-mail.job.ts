@@ -85,7 +85,7 @@ export function sendMailHandler(deps: {
     );
     try {
       const sent = await transport.send({
-        from: config.mailFrom,
+        from: senderFor(config.mailFrom, mail.display_name),
         to: mail.to_address,
         subject: rendered.subject,
         text: rendered.text,
@@ -134,4 +134,11 @@ export function sendMailHandler(deps: {
       throw error;
     }
   };
+}
+
+/** The configured address, shown under the issuer's name so the customer recognises who writes. */
+export function senderFor(mailFrom: string, tenantName: string | null): string {
+  if (!tenantName) return mailFrom;
+  const address = /<([^>]+)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom.trim();
+  return `"${tenantName.replace(/["\\\r\n]/g, "")} via E-FACTURE" <${address}>`;
 }
