@@ -41,17 +41,31 @@ async function load(port: number, host: string, url: string) {
   const elapsed = (Date.now() - start) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
   return { rps: Math.round(latencies.length / elapsed), p50: pct(50), p99: pct(99), errors };
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-bench-"));
 const port = 3900 + Math.floor(Math.random() * 50);
-const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: `http://localhost:${port}`, LOG_LEVEL: "error", EFACTURE_DEMO: "1" });
+const config = loadConfig({
+  ...process.env,
+  DATA_DIR: dataDir,
+  PORT: String(port),
+  PUBLIC_BASE_URL: `http://localhost:${port}`,
+  LOG_LEVEL: "error",
+  EFACTURE_DEMO: "1",
+});
 const seedStart = Date.now();
-const server = await startServer(config, { web: true, worker: false }, { io: { out() {}, err: console.error, cwd: process.cwd(), isTTY: false } });
+const server = await startServer(
+  config,
+  { web: true, worker: false },
+  { io: { out() {}, err: console.error, cwd: process.cwd(), isTTY: false } },
+);
 const startMs = Date.now() - seedStart;
-console.log(`engine: ${server.services.db.engine}; start with demo seed (165 Factur-X invoices built and published): ${startMs} ms`);
+console.log(
+  `engine: ${server.services.db.engine}; start with demo seed (165 Factur-X invoices built and published): ${startMs} ms`,
+);
 console.log(`${connections} connections, ${seconds} s each, load generator in the same process\n`);
 console.log("| page | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|");
 for (const [name, host, url] of [

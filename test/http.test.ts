@@ -74,6 +74,32 @@ describe.each(ENGINES)("web app on %s", (engine) => {
     expect(res.headers["x-frame-options"]).toBeDefined();
   });
 
+  it("shows a tenant's PNG logo and refuses anything else as a logo", async () => {
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    await createTenant(services.db, {
+      slug: "logo",
+      displayName: "Logo Bail",
+      logo: { bytes: png, blobs: services.blobs },
+    });
+    const home = await get("logo.localhost:3000");
+    expect(home.body).toMatch(/<img src="\/branding\/logo\?v=[0-9a-f]{12}"/);
+    const logo = await get("logo.localhost:3000", "/branding/logo");
+    expect(logo.statusCode).toBe(200);
+    expect(logo.headers["content-type"]).toBe("image/png");
+    expect(logo.rawPayload.equals(png)).toBe(true);
+    expect((await get("acme.localhost:3000", "/branding/logo")).statusCode).toBe(404);
+    await expect(
+      createTenant(services.db, {
+        slug: "svg",
+        displayName: "Svg",
+        logo: { bytes: Buffer.from("<svg onload=alert(1)>"), blobs: services.blobs },
+      }),
+    ).rejects.toMatchObject({ code: "invalid_logo" });
+  });
+
   it("has a 404 page for unknown paths on a tenant", async () => {
     const res = await get("acme.localhost:3000", "/nothing-here");
     expect(res.statusCode).toBe(404);

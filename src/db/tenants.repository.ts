@@ -38,12 +38,13 @@ export async function insertTenant(
     displayName: string;
     retentionMonths: number;
     primaryColor?: string;
+    logoSha256?: string;
     settings?: Record<string, unknown>;
   },
 ): Promise<TenantRow | undefined> {
   const [row] = await sql.query<TenantRow>(
-    `insert into tenants (slug, display_name, retention_months, primary_color, settings)
-     values ($1, $2, $3, coalesce($4, '#1f4e79'), $5)
+    `insert into tenants (slug, display_name, retention_months, primary_color, settings, logo_sha256, logo_content_type)
+     values ($1, $2, $3, coalesce($4, '#1f4e79'), $5, $6, case when $6::text is null then null else 'image/png' end)
      on conflict (slug) do nothing
      returning ${COLUMNS}`,
     [
@@ -52,6 +53,7 @@ export async function insertTenant(
       tenant.retentionMonths,
       tenant.primaryColor ?? null,
       JSON.stringify(tenant.settings ?? {}),
+      tenant.logoSha256 ?? null,
     ],
   );
   return row;

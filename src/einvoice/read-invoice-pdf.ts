@@ -14,9 +14,8 @@ import { DEFAULT_MAX_XML_BYTES, type Finding, type InvoiceDocument, type ReadOpt
 const enc = new TextEncoder();
 const PDF_HEADER = enc.encode("%PDF-");
 const EOF_MARKER = enc.encode("%%EOF");
-// An /Encrypt entry of a trailer or xref stream dictionary; those are never encrypted themselves.
-const ENCRYPT_ENTRY = /\/Encrypt\s*(?:\d+\s+\d+\s+R|<<)/;
-const latin1 = new TextDecoder("latin1");
+const ENCRYPT_KEY = enc.encode("/Encrypt");
+const ENCRYPT_VALUE = /^\s*(?:\d+\s+\d+\s+R|<<)/;
 
 /** Which parser answered: exposed for tests and benchmarks. */
 export type PdfReadPath = "fast" | "pdf-lib";
@@ -74,7 +73,7 @@ export async function readInvoicePdfWithPath(
   if (attachments === undefined) {
     // The cross-reference data could not be followed: let pdf-lib parse every object.
     path = "pdf-lib";
-    if (ENCRYPT_ENTRY.test(latin1.decode(bytes))) return { document: plain([encrypted()]), path };
+    if (hasEncryptEntry(bytes)) return { document: plain([encrypted()]), path };
     try {
       const opened = await openWithPdfLib(bytes);
       if (opened.encrypted) return { document: plain([encrypted()]), path };
@@ -110,7 +109,10 @@ export async function readInvoicePdfWithPath(
     findings.push(
       tooLarge
         ? error("xml_too_large", `The embedded ${chosen.filename} is larger than ${maxXmlBytes} bytes.`)
-        : error("xml_unreadable", `The embedded ${chosen.filename} cannot be decoded: ${(e as Error).message}.`),
+        : error(
+            "xml_unreadable",
+            `The embedded ${chosen.filename} cannot be decoded: ${(e as Error).message}.`,
+          ),
     );
     return { document: { kind: "facturx", xmlFilename: chosen.filename, findings }, path };
   }
@@ -119,6 +121,15 @@ export async function readInvoicePdfWithPath(
   const document: InvoiceDocument = { kind: "facturx", xmlFilename: chosen.filename, xml, findings };
   if (parsed.facts) document.facts = parsed.facts;
   return { document, path };
+}
+
+/** An /Encrypt entry of a trailer or xref stream dictionary (those are never encrypted themselves). */
+function hasEncryptEntry(bytes: Uint8Array): boolean {
+  for (let at = indexOfBytes(bytes, ENCRYPT_KEY); at >= 0; at = indexOfBytes(bytes, ENCRYPT_KEY, at + 1)) {
+    const after = new TextDecoder("latin1").decode(bytes.subarray(at + ENCRYPT_KEY.length, at + ENCRYPT_KEY.length + 40));
+    if (ENCRYPT_VALUE.test(after)) return true;
+  }
+  return false;
 }
 
 function encrypted(): Finding {

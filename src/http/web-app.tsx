@@ -87,6 +87,7 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     platformHome: () => (
       <PlatformHomePage devOutbox={services.outboxDir !== undefined && !config.production} />
     ),
+    blobs: services.blobs,
   });
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 

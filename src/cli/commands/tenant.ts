@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Services } from "../../app.js";
 import { listTenants } from "../../db/tenants.repository.js";
@@ -5,7 +7,7 @@ import { createTenant } from "../../domain/tenants/create-tenant.js";
 import { tenantOrigin } from "../../domain/tenants/tenant-url.js";
 import { type CliIo, UsageError } from "../io.js";
 
-export const tenantUsage = `efacture tenant create <slug> --name <display name> [--retention-months N] [--color #rrggbb]
+export const tenantUsage = `efacture tenant create <slug> --name <display name> [--retention-months N] [--color #rrggbb] [--logo logo.png]
 efacture tenant list`;
 
 /** `tenant create|list`: the platform operator's view of issuers. */
@@ -44,6 +46,7 @@ export async function tenantCommand(args: string[], io: CliIo, services: Service
         name: { type: "string" },
         "retention-months": { type: "string" },
         color: { type: "string" },
+        logo: { type: "string" },
       },
     });
     const slug = positionals[0];
@@ -57,6 +60,9 @@ export async function tenantCommand(args: string[], io: CliIo, services: Service
       displayName: values.name,
       retentionMonths: retention === undefined ? undefined : Number(retention),
       primaryColor: values.color,
+      logo: values.logo
+        ? { bytes: readLogo(path.resolve(io.cwd, values.logo)), blobs: services.blobs }
+        : undefined,
     });
     io.out(
       `Tenant "${tenant.slug}" created: ${tenant.displayName}, invoices kept ${tenant.retentionMonths} months.`,
@@ -65,4 +71,12 @@ export async function tenantCommand(args: string[], io: CliIo, services: Service
     return 0;
   }
   throw new UsageError(`usage:\n${tenantUsage}`);
+}
+
+function readLogo(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read the logo ${file} (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
 }

@@ -1,7 +1,11 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import { insertTenant, type TenantRow } from "../../db/tenants.repository.js";
+import type { BlobStore } from "../../storage/blob-store.js";
 import { DomainError } from "../shared/errors.js";
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const MAX_LOGO_BYTES = 512 * 1024;
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Host labels the platform keeps for itself. */
@@ -22,6 +26,8 @@ export interface CreateTenantInput {
   displayName: string;
   retentionMonths?: number;
   primaryColor?: string;
+  /** A PNG logo (SVG comes with the admin pages, which sanitise it). */
+  logo?: { bytes: Uint8Array; blobs: BlobStore };
   actor?: { type: "platform"; id: string | null };
 }
 
@@ -50,12 +56,21 @@ export async function createTenant(db: Database, input: CreateTenantInput): Prom
   if (input.primaryColor !== undefined && !/^#[0-9a-fA-F]{6}$/.test(input.primaryColor)) {
     throw new DomainError("invalid_color", "the main colour must look like #1f4e79");
   }
+  let logoSha256: string | undefined;
+  if (input.logo) {
+    const { bytes } = input.logo;
+    if (bytes.byteLength > MAX_LOGO_BYTES || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
+      throw new DomainError("invalid_logo", "the logo must be a PNG file of at most 512 KB");
+    }
+    logoSha256 = (await input.logo.blobs.put(bytes)).sha256;
+  }
   return db.transaction(async (tx) => {
     const tenant = await insertTenant(tx, {
       slug,
       displayName,
       retentionMonths,
       primaryColor: input.primaryColor,
+      logoSha256,
     });
     if (!tenant) throw new DomainError("tenant_exists", `a tenant "${slug}" already exists`);
     await appendAudit(tx, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { TenantRow } from "../../db/tenants.repository.js";
+import type { BlobStore } from "../../storage/blob-store.js";
 import { HomePage } from "../views/home.view.js";
 import type { Branding } from "../views/layout.js";
 
@@ -12,7 +13,22 @@ export function tenantBranding(tenant: TenantRow): Branding {
 }
 
 /** The customer portal of one tenant. */
-export async function portalRoutes(app: FastifyInstance, options: { platformHome: () => JSX.Element }) {
+export async function portalRoutes(
+  app: FastifyInstance,
+  options: { platformHome: () => JSX.Element; blobs: BlobStore },
+) {
+  app.get("/branding/logo", async (request, reply) => {
+    const { site } = request;
+    if (site.kind !== "tenant" || !site.tenant.logoSha256) return reply.callNotFound();
+    const bytes = await options.blobs.read(site.tenant.logoSha256);
+    if (!bytes) return reply.callNotFound();
+    reply
+      .header("content-type", site.tenant.logoContentType ?? "image/png")
+      .header("cache-control", "public, max-age=86400")
+      .header("x-content-type-options", "nosniff");
+    return Buffer.from(bytes);
+  });
+
   app.get("/", async (request, reply) => {
     const { site } = request;
     if (site.kind !== "tenant") return reply.html(options.platformHome());
