@@ -20,7 +20,9 @@ describe("blob store and a real crash", () => {
         afterTempWrite: () => { process.stdout.write("written\\n"); return new Promise(() => {}); },
       });
       await store.put(bytes);`;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on("data", (d: Buffer) => {
         if (d.toString().includes("written")) {
@@ -32,7 +34,9 @@ describe("blob store and a real crash", () => {
     });
     await new Promise((resolve) => child.once("exit", resolve));
     const { createHash } = await import("node:crypto");
-    const sha256 = createHash("sha256").update(new Uint8Array(4 * 1024 * 1024).fill(42)).digest("hex");
+    const sha256 = createHash("sha256")
+      .update(new Uint8Array(4 * 1024 * 1024).fill(42))
+      .digest("hex");
     const store = createFsBlobStore(root);
     expect(existsSync(store.pathOf(sha256))).toBe(false);
     expect(await store.has(sha256)).toBe(false);

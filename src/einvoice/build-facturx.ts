@@ -22,10 +22,11 @@ import { parseDecimal } from "./decimal.js";
 
 export type { FacturXAddress, FacturXInput, FacturXLine, FacturXParty } from "./build-cii-xml.js";
 
-/** Look of the generated page. `title` is the document title in the PDF metadata. */
+/** Look of the generated page. */
 export interface FacturXOptions {
   /** `#rgb` or `#rrggbb`; default a sober dark blue. */
   brandColor?: string;
+  /** Brand shown as the page heading (e.g. the portal's display name); the seller's legal name follows it. */
   title?: string;
 }
 
@@ -55,14 +56,14 @@ export async function buildFacturX(input: FacturXInput, options: FacturXOptions 
   const brand = parseColor(options.brandColor ?? DEFAULT_BRAND);
   const isCreditNote = input.typeCode === "381";
   const docLabel = isCreditNote ? "Avoir" : "Facture";
-  const title = options.title ?? `${docLabel} ${input.invoiceNumber} - ${input.seller.name}`;
+  const title = `${docLabel} ${input.invoiceNumber} - ${input.seller.name}`;
   // Midnight UTC of the issue date: metadata must not depend on when the file was built.
   const stamp = new Date(`${input.issueDate}T00:00:00Z`);
 
   const doc = await PDFDocument.create({ updateMetadata: false });
   const regular = await doc.embedFont(StandardFonts.Helvetica);
   const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-  const layout = new InvoiceLayout(doc, regular, bold, brand, input, totals);
+  const layout = new InvoiceLayout(doc, regular, bold, brand, input, totals, options.title);
   layout.draw();
 
   const safe = (s: string) => winAnsi(s, regular);
@@ -209,6 +210,7 @@ class InvoiceLayout {
     private readonly brand: RGB,
     private readonly input: FacturXInput,
     private readonly totals: InvoiceTotals,
+    private readonly brandTitle: string | undefined,
   ) {}
 
   draw(): void {
@@ -292,13 +294,19 @@ class InvoiceLayout {
   private drawHeader(): void {
     const { seller, invoiceNumber, issueDate, dueDate, typeCode } = this.input;
     const top = this.y;
-    const nameLines = this.wrap(seller.name, 270, 17, this.bold);
+    const heading = this.brandTitle?.trim() || seller.name;
     let y = top - 12;
-    for (const line of nameLines.slice(0, 3)) {
+    for (const line of this.wrap(heading, 270, 17, this.bold).slice(0, 3)) {
       this.text(line, MARGIN, y, 17, { font: this.bold, color: this.brand });
       y -= 20;
     }
     y += 4;
+    if (heading !== seller.name) {
+      for (const line of this.wrap(seller.name, 270, 10, this.bold).slice(0, 2)) {
+        this.text(line, MARGIN, y, 10, { font: this.bold });
+        y -= 13;
+      }
+    }
     const address = [
       seller.address.line1,
       `${seller.address.postcode} ${seller.address.city}`,

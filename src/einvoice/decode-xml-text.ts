@@ -15,9 +15,11 @@ const DECODERS: Record<string, string> = {
   "iso-8859-15": "iso-8859-15",
   "windows-1252": "windows-1252",
   cp1252: "windows-1252",
-  "utf-16": "utf-16",
+  // Only readable with a BOM, which selects the byte order; listed so its declaration is not "unknown".
+  "utf-16": "utf-16le",
 };
 
+/** Decoded XML text, or the findings that prevented decoding it. */
 export interface DecodedXml {
   /** The document without its BOM and XML declaration. */
   text?: string;
@@ -53,7 +55,6 @@ export function decodeXmlText(input: Uint8Array | string, maxXmlBytes: number): 
       const head = new TextDecoder("latin1").decode(bytes.subarray(0, 200));
       const declared = XML_DECLARATION.exec(head)?.[3]?.toLowerCase();
       label = declared === undefined ? "utf-8" : (DECODERS[declared] ?? "utf-8");
-      if (label === "utf-16") label = "utf-8";
     }
     try {
       text = new TextDecoder(label, { fatal: true }).decode(bytes);

@@ -12,6 +12,8 @@ export const FINDING_CODES = {
   xml_malformed: "The XML is not well-formed (or not valid UTF-8).",
   xml_declaration_invalid: "The XML declaration is invalid (e.g. unknown encoding name); read as UTF-8.",
   xml_not_cii: "The XML is not a UN/CEFACT CII invoice (CrossIndustryInvoice), e.g. UBL or ZUGFeRD 1.0.",
+  xml_not_associated:
+    "The invoice XML is attached but not listed as a PDF/A-3 associated file (/AF), as Factur-X requires.",
   multiple_invoice_xml: "The PDF embeds more than one invoice XML; the preferred one was read.",
   missing_field: "A mandatory invoice fact is missing.",
   invalid_date: "A date is not a valid YYYYMMDD date with format 102.",

@@ -1,11 +1,17 @@
 // Factur-X / CII reading and generation. Pure: bytes in, facts or findings out.
 
-export { buildCiiXml, computeInvoiceTotals, type InvoiceTotals } from "./build-cii-xml.js";
+export {
+  buildCiiXml,
+  computeInvoiceTotals,
+  InvalidFacturXInput,
+  type InvoiceTotals,
+} from "./build-cii-xml.js";
 export {
   buildFacturX,
   type FacturXAddress,
   type FacturXInput,
   type FacturXLine,
+  type FacturXOptions,
   type FacturXParty,
 } from "./build-facturx.js";
 export { compareDecimals, decimalStringsEqual, normalizeDecimal, parseDecimal } from "./decimal.js";

@@ -50,6 +50,7 @@ export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from = 0, to =
   return at >= 0 && at + needle.length <= to ? at : -1;
 }
 
+/** A PDF opened through its cross-reference data; objects are parsed on demand and cached. */
 export class PdfFile {
   readonly trailer: PdfDict = new Map();
   private readonly entries = new Map<number, XrefEntry>();

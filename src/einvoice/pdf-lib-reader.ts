@@ -20,6 +20,7 @@ import {
 import type { PdfObjectReader } from "./find-invoice-xml.js";
 import { type PdfDict, PdfName, PdfRef, PdfStream, PdfString, type PdfValue } from "./pdf-objects.js";
 
+/** A document loaded by pdf-lib, seen through the reader interface. */
 export interface PdfLibOpenResult {
   encrypted: boolean;
   reader: PdfObjectReader;

@@ -49,10 +49,6 @@ for (const c of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) WS[c] = 1;
 const DELIM = new Uint8Array(256);
 for (const c of "()<>[]{}/%") DELIM[c.charCodeAt(0)] = 1;
 
-export function isWhitespace(c: number | undefined): boolean {
-  return c !== undefined && WS[c] === 1;
-}
-
 function isRegular(c: number | undefined): c is number {
   return c !== undefined && WS[c] !== 1 && DELIM[c] !== 1;
 }

@@ -3,6 +3,7 @@ import { isDict, PdfName, type PdfStream, type PdfValue } from "./pdf-objects.js
 
 export type StreamDecodeFailure = "unsupported_filter" | "too_large" | "corrupt";
 
+/** A stream whose filters cannot be undone, or whose decoded size exceeds the limit. */
 export class StreamDecodeError extends Error {
   constructor(
     readonly reason: StreamDecodeFailure,

@@ -100,6 +100,7 @@ describe("readInvoicePdf: finding the embedded XML", () => {
     expect(doc.xml).toEqual(ciiXml);
     expect(doc.facts?.invoiceNumber).toBe("F-2026-0001");
     expect(hasErrors(doc.findings)).toBe(false);
+    expect(codes(doc.findings)).toEqual(inAssociatedFiles ? [] : ["warning xml_not_associated"]);
   });
 
   it("reads object streams and xref streams on the fast path", async () => {

@@ -99,6 +99,14 @@ export async function readInvoicePdfWithPath(
       ),
     );
   }
+  if (!chosen.associated) {
+    findings.push(
+      warning(
+        "xml_not_associated",
+        `${chosen.filename} is attached but missing from the catalog's /AF array (PDF/A-3 associated files).`,
+      ),
+    );
+  }
   const maxXmlBytes = options.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
   let xml: Uint8Array;
   try {
@@ -126,7 +134,9 @@ export async function readInvoicePdfWithPath(
 /** An /Encrypt entry of a trailer or xref stream dictionary (those are never encrypted themselves). */
 function hasEncryptEntry(bytes: Uint8Array): boolean {
   for (let at = indexOfBytes(bytes, ENCRYPT_KEY); at >= 0; at = indexOfBytes(bytes, ENCRYPT_KEY, at + 1)) {
-    const after = new TextDecoder("latin1").decode(bytes.subarray(at + ENCRYPT_KEY.length, at + ENCRYPT_KEY.length + 40));
+    const after = new TextDecoder("latin1").decode(
+      bytes.subarray(at + ENCRYPT_KEY.length, at + ENCRYPT_KEY.length + 40),
+    );
     if (ENCRYPT_VALUE.test(after)) return true;
   }
   return false;

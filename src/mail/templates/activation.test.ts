@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { activationMail } from "./activation.js";
 
-const context = { tenantName: "Acme <Crédit>", tenantColor: "#123456", portalUrl: "https://acme.e-facture.test/" };
+const context = {
+  tenantName: "Acme <Crédit>",
+  tenantColor: "#123456",
+  portalUrl: "https://acme.e-facture.test/",
+};
 const params = { identifier: "K7QM-4TZP", email: "client@example.com", retentionMonths: 24 };
 
 describe("activation mail", () => {
