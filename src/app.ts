@@ -4,6 +4,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
+import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
@@ -73,7 +74,7 @@ export async function openServices(
       opened,
       db,
       logger,
-      definitions: [sendMail as JobDefinition<unknown>],
+      definitions: [sendMail as JobDefinition<unknown>, newInvoiceNoticeJob as JobDefinition<unknown>],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
     });
     const outboxDir = config.smtpUrl ? undefined : path.join(config.dataDir, "outbox");
@@ -118,5 +119,6 @@ export async function startWorker(
   await queue.work(jobs.sendMail, sendMailHandler({ db, transport, config, logger }), {
     concurrency: options.mailConcurrency ?? 4,
   });
+  await queue.work(newInvoiceNoticeJob, newInvoiceNoticeHandler(services), { concurrency: 2 });
   logger.info("worker started");
 }

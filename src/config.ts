@@ -21,6 +21,8 @@ export interface Config {
   readonly mailRetryLimit: number;
   readonly mailRetryDelaySeconds: number;
   readonly operatorEmail: string | undefined;
+  /** How long new invoices of an active account are gathered before one digest mail is sent. */
+  readonly noticeDelaySeconds: number;
 }
 
 /** A configuration mistake: names the variable and what is expected, in one line. */
@@ -146,5 +148,6 @@ export function loadConfig(env: Env = process.env): Config {
     mailRetryLimit: integer(env, "MAIL_RETRY_LIMIT", 12, 0, 100),
     mailRetryDelaySeconds: integer(env, "MAIL_RETRY_DELAY_SECONDS", 30, 1, 86_400),
     operatorEmail,
+    noticeDelaySeconds: integer(env, "NOTICE_DELAY_SECONDS", 600, 0, 86_400),
   });
 }

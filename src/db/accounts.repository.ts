@@ -9,9 +9,11 @@ export interface AccountRow {
   status: "pending" | "active" | "locked";
   language: "fr" | "en";
   passwordHash: string | null;
+  notifyNewInvoice: boolean;
 }
 
-const COLUMNS = `id, tenant_id as "tenantId", identifier, email, status, language, password_hash as "passwordHash"`;
+const COLUMNS = `id, tenant_id as "tenantId", identifier, email, status, language, password_hash as "passwordHash",
+  notify_new_invoice as "notifyNewInvoice"`;
 
 export async function findAccountByEmail(
   sql: Sql,

@@ -61,6 +61,8 @@ export const accounts = pgTable(
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
     activatedAt: timestamp("activated_at", { withTimezone: true }),
     lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+    // Set while a new-invoice digest is scheduled for this account (debounces a publication burst into one mail).
+    noticeDueAt: timestamp("notice_due_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -157,6 +159,8 @@ export const invoices = pgTable(
     publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
     availableUntil: timestamp("available_until", { withTimezone: true }).notNull(),
     firstDownloadedAt: timestamp("first_downloaded_at", { withTimezone: true }),
+    // Set when the new-invoice digest mentioning this invoice was queued (active accounts only).
+    noticeQueuedAt: timestamp("notice_queued_at", { withTimezone: true }),
     removedAt: timestamp("removed_at", { withTimezone: true }),
   },
   (t) => [
@@ -165,6 +169,7 @@ export const invoices = pgTable(
     index("invoices_customer_idx").on(t.tenantId, t.customerId, t.issueDate.desc()),
     index("invoices_available_until_idx").on(t.availableUntil).where(sql`${t.removedAt} is null`),
     index("invoices_sha256_idx").on(t.sha256),
+    index("invoices_pending_notice_idx").on(t.tenantId, t.accountId).where(sql`${t.noticeQueuedAt} is null`),
     check("invoices_sha256_format", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
   ],
 );
@@ -246,4 +251,22 @@ export const auditEntries = pgTable(
     index("audit_entries_tenant_at_idx").on(t.tenantId, t.at),
     index("audit_entries_target_idx").on(t.tenantId, t.targetType, t.targetId),
   ],
+);
+
+/** Issuer API keys: random, shown once, only their SHA-256 stored; `prefix` lets people tell keys apart. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    label: text("label").notNull().default(""),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId)],
 );

@@ -259,6 +259,11 @@ export async function seedDemo(
       published++;
     }
   }
+  // The demo's history is not news: no digest of two years of invoices for the fleet manager.
+  await db.query(
+    "update invoices set notice_queued_at = published_at where tenant_id = $1 and notice_queued_at is null",
+    [tenant.id],
+  );
   await db.query(`update tenants set settings = settings || $2::jsonb where id = $1`, [
     tenant.id,
     JSON.stringify({ demoReady: true, demoIdentifier: fleet!.identifier }),

@@ -32,7 +32,12 @@ export class PermanentJobFailure extends Error {
 /** The durable job queue, stored in the application's own database (pg-boss). */
 export interface JobQueue {
   /** Enqueues inside `tx`: a rollback of `tx` removes the job too. Without `tx`, enqueues at once. */
-  send<Data>(definition: JobDefinition<Data>, data: Data, tx?: Sql): Promise<string>;
+  send<Data>(
+    definition: JobDefinition<Data>,
+    data: Data,
+    tx?: Sql,
+    options?: { startAfterSeconds?: number },
+  ): Promise<string>;
   /** Starts `concurrency` workers for this kind of job. */
   work<Data>(
     definition: JobDefinition<Data>,
@@ -103,8 +108,11 @@ export async function openJobQueue(options: {
 
   return {
     boss,
-    async send(definition, data, tx) {
-      const id = await boss.send(definition.name, data as object, tx ? { db: executorOver(tx) } : {});
+    async send(definition, data, tx, options = {}) {
+      const id = await boss.send(definition.name, data as object, {
+        ...(tx ? { db: executorOver(tx) } : {}),
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+      });
       if (!id) throw new Error(`job ${definition.name} was not created`);
       return id;
     },

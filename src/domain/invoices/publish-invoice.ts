@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { findAccountById } from "../../db/accounts.repository.js";
 import { appendAudit } from "../../db/audit.repository.js";
 import { findContract, findCustomerByContract, findCustomerByNumber } from "../../db/customers.repository.js";
-import type { Database } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import {
   activationAlreadySent,
   findInvoiceByNumber,
@@ -12,6 +12,7 @@ import {
 } from "../../db/invoices.repository.js";
 import type { TenantRow } from "../../db/tenants.repository.js";
 import { hasErrors, type InvoiceFacts, readInvoicePdf } from "../../einvoice/index.js";
+import { newInvoiceNoticeJob } from "../../jobs/new-invoice-notice.job.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
@@ -33,6 +34,8 @@ export interface PublishDeps {
   blobs: BlobStore;
   queue: JobQueue;
   maxPdfBytes: number;
+  /** Debounce of the new-invoice digest (default 600 s). */
+  noticeDelaySeconds?: number;
   now?: () => Date;
 }
 
@@ -206,31 +209,64 @@ export async function publishInvoice(
       },
     });
 
-    // The guide's promise: the activation mail comes with the next invoice, once per address.
-    if (customer.accountId) {
-      const account = await findAccountById(tx, tenant.id, customer.accountId);
-      if (
-        account &&
-        account.status === "pending" &&
-        !(await activationAlreadySent(tx, tenant.id, account.id, account.email))
-      ) {
-        await queueMail(tx, deps.queue, {
-          tenantId: tenant.id,
-          accountId: account.id,
-          customerId: customer.id,
-          kind: "activation",
-          to: account.email,
-          language: account.language,
-          params: {
-            identifier: account.identifier,
-            email: account.email,
-            retentionMonths: tenant.retentionMonths,
-          },
-        });
-      }
-    }
+    await notifyAccount(tx, deps, { tenant, customer, invoiceId: row.id, published });
     return { invoice: row, created: true, warnings };
   });
+}
+
+/**
+ * The guide's promise: a pending account gets its activation mail with the next invoice (once per
+ * address); an active account gets one digest per publication burst (debounced per account).
+ */
+async function notifyAccount(
+  tx: Tx,
+  deps: PublishDeps,
+  input: {
+    tenant: TenantRow;
+    customer: { id: string; accountId: string | null };
+    invoiceId: string;
+    published: Date;
+  },
+): Promise<void> {
+  const { tenant, customer, invoiceId, published } = input;
+  const account = customer.accountId ? await findAccountById(tx, tenant.id, customer.accountId) : undefined;
+  if (account?.status === "active" && account.notifyNewInvoice) {
+    const delaySeconds = deps.noticeDelaySeconds ?? 600;
+    const [scheduled] = await tx.query(
+      `update accounts set notice_due_at = $3 where tenant_id = $1 and id = $2 and notice_due_at is null returning id`,
+      [tenant.id, account.id, new Date(Date.now() + delaySeconds * 1000)],
+    );
+    if (scheduled) {
+      await deps.queue.send(newInvoiceNoticeJob, { tenantId: tenant.id, accountId: account.id }, tx, {
+        startAfterSeconds: delaySeconds,
+      });
+    }
+    return;
+  }
+  // Nothing to announce later for this invoice (no account, pending, or notices turned off).
+  await tx.query("update invoices set notice_queued_at = $3 where tenant_id = $1 and id = $2", [
+    tenant.id,
+    invoiceId,
+    published,
+  ]);
+  if (
+    account?.status === "pending" &&
+    !(await activationAlreadySent(tx, tenant.id, account.id, account.email))
+  ) {
+    await queueMail(tx, deps.queue, {
+      tenantId: tenant.id,
+      accountId: account.id,
+      customerId: customer.id,
+      kind: "activation",
+      to: account.email,
+      language: account.language,
+      params: {
+        identifier: account.identifier,
+        email: account.email,
+        retentionMonths: tenant.retentionMonths,
+      },
+    });
+  }
 }
 
 function replay(existing: InvoiceRow, sha256: string, warnings: PublishResult["warnings"]): PublishResult {

@@ -1,5 +1,6 @@
 import { type ActivationParams, activationMail } from "./activation.js";
 import type { MailContext, RenderedMail } from "./layout.js";
+import { type NewInvoicesParams, newInvoicesMail } from "./new-invoices.js";
 
 export type { Language, MailContext, RenderedMail } from "./layout.js";
 
@@ -7,6 +8,8 @@ export type { Language, MailContext, RenderedMail } from "./layout.js";
 export const MAIL_TEMPLATES = {
   activation: (context: MailContext, params: Record<string, unknown>) =>
     activationMail(context, params as unknown as ActivationParams),
+  "new-invoices": (context: MailContext, params: Record<string, unknown>) =>
+    newInvoicesMail(context, params as unknown as NewInvoicesParams),
 } satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
 export type MailKind = keyof typeof MAIL_TEMPLATES;
