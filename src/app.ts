@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.js";
@@ -5,6 +7,7 @@ import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
+import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
@@ -22,6 +25,8 @@ export interface Services {
   readonly transport: MailTransport;
   readonly outboxDir: string | undefined;
   readonly jobs: { sendMail: JobDefinition<{ mailId: string }> };
+  /** Signs cookies: SESSION_SECRET, or a random key kept in DATA_DIR/secrets (outside production). */
+  readonly cookieSecret: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +36,15 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
       level: config.logLevel,
       base: { service: "efacture" },
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: {
+        // Reset links carry their token in the path: it never reaches a log line (SECURITY.md R10, G2).
+        req: (req: { method?: string; url?: string; host?: string; ip?: string; hostname?: string }) => ({
+          method: req.method,
+          url: maskUrl(req.url),
+          host: typeof req.host === "string" ? req.host.replace(/[\r\n]/g, "") : undefined,
+          ip: req.ip,
+        }),
+      },
       // Secrets never reach the log (SECURITY.md G2).
       redact: {
         paths: [
@@ -47,6 +61,11 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
     },
     destination,
   );
+}
+
+/** Masks one-time tokens in a URL path (`/reinitialiser/<token>`), and CR/LF. */
+export function maskUrl(url: string | undefined): string | undefined {
+  return url?.replace(/(\/reinitialiser\/)[^/?#]+/, "$1[redacted]").replace(/[\r\n]/g, "");
 }
 
 /**
@@ -74,7 +93,11 @@ export async function openServices(
       opened,
       db,
       logger,
-      definitions: [sendMail as JobDefinition<unknown>, newInvoiceNoticeJob as JobDefinition<unknown>],
+      definitions: [
+        sendMail as JobDefinition<unknown>,
+        newInvoiceNoticeJob as JobDefinition<unknown>,
+        passwordResetJob as JobDefinition<unknown>,
+      ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
     });
     const outboxDir = config.smtpUrl ? undefined : path.join(config.dataDir, "outbox");
@@ -82,6 +105,7 @@ export async function openServices(
       options.transport ??
       (config.smtpUrl ? createSmtpTransport(config.smtpUrl) : createOutboxTransport(outboxDir!));
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
+    const cookieSecret = config.sessionSecret ?? localSecret(config.dataDir, "session.key");
     const finalQueue = queue;
     let closing: Promise<void> | undefined;
     return {
@@ -94,6 +118,7 @@ export async function openServices(
       transport,
       outboxDir,
       jobs: { sendMail },
+      cookieSecret,
       close() {
         closing ??= (async () => {
           await finalQueue.stop().catch((error) => logger.error({ err: error }, "job queue stop failed"));
@@ -120,5 +145,26 @@ export async function startWorker(
     concurrency: options.mailConcurrency ?? 4,
   });
   await queue.work(newInvoiceNoticeJob, newInvoiceNoticeHandler(services), { concurrency: 2 });
+  await queue.work(passwordResetJob, passwordResetHandler({ db, transport, config, logger }), {
+    concurrency: 2,
+  });
   logger.info("worker started");
+}
+
+/** A random secret generated once and kept in DATA_DIR/secrets (mode 0600), for development machines. */
+function localSecret(dataDir: string, name: string): string {
+  const dir = path.join(dataDir, "secrets");
+  const file = path.join(dir, name);
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const secret = randomBytes(32).toString("hex");
+    try {
+      writeFileSync(file, secret, { mode: 0o600, flag: "wx" });
+      return secret;
+    } catch {
+      return readFileSync(file, "utf8").trim();
+    }
+  }
 }

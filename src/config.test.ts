@@ -46,12 +46,15 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NODE_ENV: "production", PUBLIC_BASE_URL: "https://e-facture.test" })).toThrow(
       /SMTP_URL/,
     );
-    const config = loadConfig({
+    const production = {
       NODE_ENV: "production",
       PUBLIC_BASE_URL: "https://e-facture.test",
       SMTP_URL: "smtp://mail:25",
-      EFACTURE_DEMO: "1",
-    });
+    };
+    expect(() => loadConfig(production)).toThrow(/SESSION_SECRET: expected at least 32 random characters/);
+    expect(() => loadConfig({ ...production, SESSION_SECRET: "short" })).toThrow(/SESSION_SECRET/);
+    expect(() => loadConfig({ ...production, SESSION_SECRET: "short" })).not.toThrow(/short/);
+    const config = loadConfig({ ...production, SESSION_SECRET: "x".repeat(32), EFACTURE_DEMO: "1" });
     expect(config.demo).toBe(false);
     expect(config.production).toBe(true);
   });

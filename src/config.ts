@@ -23,6 +23,8 @@ export interface Config {
   readonly operatorEmail: string | undefined;
   /** How long new invoices of an active account are gathered before one digest mail is sent. */
   readonly noticeDelaySeconds: number;
+  /** Signs cookies (CSRF). Required in production; otherwise generated once under DATA_DIR/secrets. */
+  readonly sessionSecret: string | undefined;
 }
 
 /** A configuration mistake: names the variable and what is expected, in one line. */
@@ -124,6 +126,22 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("OPERATOR_EMAIL", "an e-mail address", operatorEmail);
   }
 
+  const sessionSecret = text(env, "SESSION_SECRET");
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError(
+      "SESSION_SECRET",
+      "at least 32 random characters (e.g. openssl rand -hex 32)",
+      "***",
+    );
+  }
+  if (production && sessionSecret === undefined) {
+    throw new ConfigError(
+      "SESSION_SECRET",
+      "at least 32 random characters when NODE_ENV=production",
+      undefined,
+    );
+  }
+
   const demoRaw = oneOf(env, "EFACTURE_DEMO", ["0", "1"] as const, production ? "0" : "1");
 
   return Object.freeze({
@@ -149,5 +167,6 @@ export function loadConfig(env: Env = process.env): Config {
     mailRetryDelaySeconds: integer(env, "MAIL_RETRY_DELAY_SECONDS", 30, 1, 86_400),
     operatorEmail,
     noticeDelaySeconds: integer(env, "NOTICE_DELAY_SECONDS", 600, 0, 86_400),
+    sessionSecret,
   });
 }

@@ -4,7 +4,10 @@ import { DatabaseUnavailable } from "../db/database.js";
 import { EmbeddedDatabaseBusy } from "../db/embedded-lock.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { runUntilSignal, startServer } from "../main.js";
+import { apiKeyCommand, apiKeyUsage } from "./commands/api-key.js";
+import { customersCommand, customersUsage } from "./commands/customers.js";
 import { demoCommand } from "./commands/demo.js";
+import { invoicesCommand, invoicesUsage } from "./commands/invoices.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { tenantCommand, tenantUsage } from "./commands/tenant.js";
 import { runRemotely, serveControlSocket } from "./control-socket.js";
@@ -17,6 +20,9 @@ const USAGE = `E-FACTURE command line
   efacture worker                the job worker only (mails, ...)
   efacture migrate               apply database migrations
   ${tenantUsage.replaceAll("\n", "\n  ")}
+  ${apiKeyUsage.replaceAll("\n", "\n  ")}
+  ${customersUsage.replaceAll("\n", "\n  ")}
+  ${invoicesUsage.replaceAll("\n", "\n  ")}
   efacture demo                  create the demo tenant and its data (idempotent)
 
 Configuration comes from the environment (see README: DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, SMTP_URL, ...).`;
@@ -26,6 +32,9 @@ type Command = (args: string[], io: CliIo, services: Services) => Promise<number
 const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
   tenant: tenantCommand,
+  "api-key": apiKeyCommand,
+  customers: customersCommand,
+  invoices: invoicesCommand,
   demo: demoCommand,
 };
 

@@ -76,3 +76,28 @@ export async function setAccountPassword(
     [tenantId, accountId, passwordHash],
   );
 }
+
+/**
+ * These accounts of the tenant, locked until the transaction ends (in id order, so concurrent
+ * publications never deadlock): what is decided about their mails cannot be decided twice at once.
+ */
+export async function lockAccounts(sql: Sql, tenantId: string, accountIds: string[]): Promise<AccountRow[]> {
+  if (accountIds.length === 0) return [];
+  return sql.query<AccountRow>(
+    `select ${COLUMNS} from accounts where tenant_id = $1 and id = any($2::uuid[]) order by id for update`,
+    [tenantId, accountIds],
+  );
+}
+
+/** These accounts of the tenant (no lock). */
+export async function findAccountsByIds(
+  sql: Sql,
+  tenantId: string,
+  accountIds: string[],
+): Promise<AccountRow[]> {
+  if (accountIds.length === 0) return [];
+  return sql.query<AccountRow>(
+    `select ${COLUMNS} from accounts where tenant_id = $1 and id = any($2::uuid[])`,
+    [tenantId, accountIds],
+  );
+}

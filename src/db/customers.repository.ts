@@ -100,3 +100,52 @@ export async function addContracts(
   }
   return conflicts;
 }
+
+/** A customer as the directory holds it, with its contract numbers (what an import compares against). */
+export async function findCustomerWithContracts(
+  sql: Sql,
+  tenantId: string,
+  customerNumber: string,
+): Promise<{ name: string; email: string | null; contracts: string[] } | undefined> {
+  const [row] = await sql.query<{ name: string; email: string | null; contracts: string[] }>(
+    `select c.name, c.email,
+            coalesce((select array_agg(k.contract_number) from contracts k where k.customer_id = c.id), '{}') as contracts
+       from customers c where c.tenant_id = $1 and c.customer_number = $2`,
+    [tenantId, customerNumber],
+  );
+  return row;
+}
+
+/** The customers of the tenant with these numbers, in one query. */
+export async function findCustomersByNumbers(
+  sql: Sql,
+  tenantId: string,
+  customerNumbers: string[],
+): Promise<CustomerRow[]> {
+  if (customerNumbers.length === 0) return [];
+  return sql.query<CustomerRow>(
+    `select ${COLUMNS} from customers where tenant_id = $1 and customer_number = any($2::text[])`,
+    [tenantId, customerNumbers],
+  );
+}
+
+/** The contracts of the tenant with these numbers, each with its customer, in one query. */
+export async function findContractsWithCustomers(
+  sql: Sql,
+  tenantId: string,
+  contractNumbers: string[],
+): Promise<{ contractId: string; contractNumber: string; customer: CustomerRow }[]> {
+  if (contractNumbers.length === 0) return [];
+  const rows = await sql.query<CustomerRow & { contractId: string; contractNumber: string }>(
+    `select c.id, c.tenant_id as "tenantId", c.customer_number as "customerNumber", c.name, c.email, c.account_id as "accountId",
+            k.id as "contractId", k.contract_number as "contractNumber"
+       from contracts k join customers c on c.id = k.customer_id
+      where k.tenant_id = $1 and k.contract_number = any($2::text[])`,
+    [tenantId, contractNumbers],
+  );
+  return rows.map(({ contractId, contractNumber, ...customer }) => ({
+    contractId,
+    contractNumber,
+    customer,
+  }));
+}

@@ -151,3 +151,127 @@ export async function activationAlreadySent(
   );
   return rows.length > 0;
 }
+
+export type InvoiceKey = { sellerKey: string; invoiceNumber: string };
+
+/** The invoices of this tenant with these (seller, number) keys, in one query. */
+export async function findInvoicesByNumbers(
+  sql: Sql,
+  tenantId: string,
+  keys: InvoiceKey[],
+): Promise<(InvoiceRow & { sellerKey: string })[]> {
+  if (keys.length === 0) return [];
+  return sql.query<InvoiceRow & { sellerKey: string }>(
+    `select ${COLUMNS}, seller_key as "sellerKey" from invoices
+      where tenant_id = $1 and (seller_key, invoice_number) in (select * from unnest($2::text[], $3::text[]))`,
+    [tenantId, keys.map((k) => k.sellerKey), keys.map((k) => k.invoiceNumber)],
+  );
+}
+
+const INSERT_COLUMNS = `tenant_id, customer_id, account_id, contract_id, contract_number, invoice_number, seller_key, type_code,
+  issue_date, due_date, currency, grand_total, due_payable, tax_basis_total, tax_total, seller_name, seller_siren, seller_vat_id,
+  buyer_name, buyer_id, buyer_siren, buyer_vat_id, payment_reference, profile, facts, findings, sha256, size_bytes, xml_sha256,
+  published_at, available_until, notice_queued_at`;
+
+/**
+ * Inserts the invoices whose (tenant, seller, number) is free, in one statement; returns those inserted
+ * (an invoice missing from the answer exists already, or was inserted meanwhile by another transaction).
+ * Rows go in key order, so concurrent batches take the unique index's locks in the same order.
+ */
+export async function insertInvoices(
+  sql: Sql,
+  invoices: (NewInvoice & { noticeQueuedAt?: Date | null })[],
+): Promise<(InvoiceRow & { sellerKey: string })[]> {
+  if (invoices.length === 0) return [];
+  const sorted = [...invoices].sort((a, b) =>
+    a.sellerKey === b.sellerKey
+      ? a.invoiceNumber < b.invoiceNumber
+        ? -1
+        : a.invoiceNumber > b.invoiceNumber
+          ? 1
+          : 0
+      : a.sellerKey < b.sellerKey
+        ? -1
+        : 1,
+  );
+  const params: unknown[] = [];
+  const rows = sorted.map((invoice) => {
+    const values = [
+      invoice.tenantId,
+      invoice.customerId,
+      invoice.accountId,
+      invoice.contractId,
+      invoice.contractNumber,
+      invoice.invoiceNumber,
+      invoice.sellerKey,
+      invoice.typeCode,
+      invoice.issueDate,
+      invoice.dueDate,
+      invoice.currency,
+      invoice.grandTotal,
+      invoice.duePayable,
+      invoice.taxBasisTotal,
+      invoice.taxTotal,
+      invoice.sellerName,
+      invoice.sellerSiren,
+      invoice.sellerVatId,
+      invoice.buyerName,
+      invoice.buyerId,
+      invoice.buyerSiren,
+      invoice.buyerVatId,
+      invoice.paymentReference,
+      invoice.profile,
+      JSON.stringify(invoice.facts),
+      JSON.stringify(invoice.findings),
+      invoice.sha256,
+      invoice.sizeBytes,
+      invoice.xmlSha256,
+      invoice.publishedAt,
+      invoice.availableUntil,
+      invoice.noticeQueuedAt ?? null,
+    ];
+    const base = params.length;
+    params.push(...values);
+    return `(${values.map((_, i) => `$${base + i + 1}`).join(",")})`;
+  });
+  return sql.query<InvoiceRow & { sellerKey: string }>(
+    `insert into invoices (${INSERT_COLUMNS}) values ${rows.join(",")}
+     on conflict (tenant_id, seller_key, invoice_number) do nothing
+     returning ${COLUMNS}, seller_key as "sellerKey"`,
+    params,
+  );
+}
+
+/** Lifecycle events of several invoices, in one statement. */
+export async function insertInvoiceEvents(
+  sql: Sql,
+  events: { tenantId: string; invoiceId: string; code: number; actor: string; at: Date }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const params: unknown[] = [];
+  const rows = events.map((event) => {
+    const base = params.length;
+    params.push(event.tenantId, event.invoiceId, event.code, event.actor, event.at);
+    return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
+  });
+  await sql.query(
+    `insert into invoice_events (tenant_id, invoice_id, code, actor, at) values ${rows.join(",")}`,
+    params,
+  );
+}
+
+/** Of these accounts, those that already had an activation mail queued at their current address. */
+export async function accountsWithActivationSent(
+  sql: Sql,
+  tenantId: string,
+  accounts: { accountId: string; address: string }[],
+): Promise<Set<string>> {
+  if (accounts.length === 0) return new Set();
+  const rows = await sql.query<{ accountId: string }>(
+    `select distinct account_id as "accountId" from mails
+      where tenant_id = $1 and kind = 'activation'
+        and (account_id, to_address) in (select * from unnest($2::uuid[], $3::text[]))`,
+    [tenantId, accounts.map((a) => a.accountId), accounts.map((a) => a.address)],
+  );
+  return new Set(rows.map((r) => r.accountId));
+}

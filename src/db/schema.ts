@@ -10,6 +10,7 @@ import {
   jsonb,
   numeric,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -169,6 +170,8 @@ export const invoices = pgTable(
     index("invoices_customer_idx").on(t.tenantId, t.customerId, t.issueDate.desc()),
     index("invoices_available_until_idx").on(t.availableUntil).where(sql`${t.removedAt} is null`),
     index("invoices_sha256_idx").on(t.sha256),
+    // The issuer API lists a tenant's invoices by publication time (keyset on published_at, id).
+    index("invoices_tenant_published_idx").on(t.tenantId, t.publishedAt, t.id),
     index("invoices_pending_notice_idx").on(t.tenantId, t.accountId).where(sql`${t.noticeQueuedAt} is null`),
     check("invoices_sha256_format", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
   ],
@@ -269,4 +272,71 @@ export const apiKeys = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
   (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId)],
+);
+
+/**
+ * Server-side sessions. The cookie holds 256 random bits; only their SHA-256 is stored, so a copy of
+ * the database does not let anyone log in. A session belongs to one tenant and one kind of user.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    kind: text("kind").notNull(),
+    accountId: uuid("account_id").references(() => accounts.id),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("sessions_account_idx").on(t.tenantId, t.accountId),
+    check("sessions_kind_values", sql`${t.kind} in ('customer', 'staff')`),
+  ],
+);
+
+/** One-time tokens (password reset / first connection, later staff enrolment): only the SHA-256 is stored. */
+export const tokens = pgTable(
+  "tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    purpose: text("purpose").notNull(),
+    // The address the link was mailed to: a token is void once the account's address differs.
+    email: text("email").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    voidedAt: timestamp("voided_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("tokens_hash_key").on(t.tokenHash),
+    index("tokens_account_idx").on(t.tenantId, t.accountId, t.purpose),
+  ],
+);
+
+/** Failure counters for throttling (login per identifier and per IP, reset requests per address and per IP). */
+export const throttles = pgTable(
+  "throttles",
+  {
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    key: text("key").notNull(),
+    count: integer("count").notNull().default(0),
+    windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull().defaultNow(),
+    blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
 );

@@ -1,9 +1,8 @@
-import { hash } from "@node-rs/argon2";
 import type { Services } from "../app.js";
 import type { CliIo } from "../cli/io.js";
 import { setAccountPassword } from "../db/accounts.repository.js";
 import { findTenantBySlug } from "../db/tenants.repository.js";
-import { ARGON2_OPTIONS } from "../domain/accounts/password-hashing.js";
+import { hashPassword } from "../domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../domain/customers/upsert-customer.js";
 import { publishInvoice } from "../domain/invoices/publish-invoice.js";
 import { createTenant } from "../domain/tenants/create-tenant.js";
@@ -183,7 +182,7 @@ export async function seedDemo(
     "select id, identifier from accounts where tenant_id = $1 and email = $2",
     [tenant.id, customers[0]!.email],
   );
-  await setAccountPassword(db, tenant.id, fleet!.id, await hash(DEMO_PASSWORD, ARGON2_OPTIONS));
+  await setAccountPassword(db, tenant.id, fleet!.id, await hashPassword(DEMO_PASSWORD));
 
   const now = options.now ?? new Date();
   const rnd = random(7);

@@ -8,7 +8,14 @@ import type { Services } from "../app.js";
 import { isDatabaseDown } from "../db/database.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { resolveHost, tenantOrigin } from "../domain/tenants/tenant-url.js";
+import { registerCustomerAuth } from "./customer-auth.js";
+import { accountRoutes } from "./routes/account.js";
+import { apiRoutes } from "./routes/api/index.js";
+import { authRoutes } from "./routes/auth.js";
 import { devRoutes } from "./routes/dev.js";
+import { type DownloadRouteOptions, downloadRoutes } from "./routes/downloads.js";
+import { invoiceDetailRoutes } from "./routes/invoice-detail.js";
+import { invoiceRoutes } from "./routes/invoices.js";
 import { opsRoutes } from "./routes/ops.js";
 import { portalRoutes } from "./routes/portal.js";
 import "./site.js";
@@ -27,10 +34,61 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid_retention: 422,
   invalid_color: 422,
   tenant_exists: 409,
+  // Issuer API (README "Issuer API"): authentication, lookups, request shape.
+  unauthorized: 401,
+  not_found: 404,
+  customer_not_found: 404,
+  invoice_not_found: 404,
+  rate_limited: 429,
+  invalid_request: 400,
+  invalid_cursor: 400,
+  // Invoice list filters (src/http/invoice-filters.ts): an unreadable query parameter.
+  invalid_filter: 400,
+  // Publication (publishInvoice, upsertCustomer): the number is taken, or the file/metadata is refused.
+  invoice_number_conflict: 409,
+  contract_taken: 409,
+  file_too_large: 413,
+  missing_file: 422,
+  empty_file: 422,
+  not_pdf: 422,
+  pdf_unreadable: 422,
+  pdf_encrypted: 422,
+  xml_unreadable: 422,
+  xml_too_large: 422,
+  xml_doctype_forbidden: 422,
+  xml_malformed: 422,
+  xml_declaration_invalid: 422,
+  xml_not_cii: 422,
+  xml_not_associated: 422,
+  multiple_invoice_xml: 422,
+  missing_field: 422,
+  invalid_date: 422,
+  invalid_amount: 422,
+  invalid_currency: 422,
+  credit_note_typed_as_invoice: 422,
+  credit_note_negative_total: 422,
+  type_code_unknown: 422,
+  profile_not_accepted_for_issuing: 422,
+  profile_unknown: 422,
+  totals_inconsistent: 422,
+  vat_breakdown_inconsistent: 422,
+  line_amount_inconsistent: 422,
+  siren_invalid: 422,
+  metadata_mismatch: 422,
+  missing_metadata: 422,
+  invalid_metadata: 422,
+  unknown_customer: 422,
+  invalid_customer_number: 422,
+  invalid_name: 422,
+  invalid_email: 422,
+  invalid_contract_number: 422,
 };
 
 /** Builds the web application (does not listen): tenant resolution by Host, pages, API, operations. */
-export async function buildWebApp(services: Services): Promise<FastifyInstance> {
+export async function buildWebApp(
+  services: Services,
+  options: { downloads?: DownloadRouteOptions } = {},
+): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
@@ -77,18 +135,29 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     const tenant = resolved.kind === "tenant" ? await tenants.get(resolved.slug) : undefined;
     if (!tenant) {
       reply.code(404).header("cache-control", "no-store");
+      if (request.url.startsWith("/api/"))
+        return reply.send({ error: { code: "not_found", message: "no portal at this address" } });
       return reply.html(<NoPortalPage host={String(request.headers.host ?? "")} />);
     }
     request.site = { kind: "tenant", tenant, origin: tenantOrigin(config.publicBaseUrl, tenant.slug) };
   });
 
   await opsRoutes(app, services);
-  await portalRoutes(app, {
+  await portalRoutes(app, { blobs: services.blobs });
+  const auth = await registerCustomerAuth(app, {
+    db: services.db,
+    production: config.production,
+    cookieSecret: services.cookieSecret,
+  });
+  await authRoutes(app, services, auth, {
     platformHome: () => (
       <PlatformHomePage devOutbox={services.outboxDir !== undefined && !config.production} />
     ),
-    blobs: services.blobs,
   });
+  await accountRoutes(app, services, auth);
+  await invoiceRoutes(app, services, auth);
+  await invoiceDetailRoutes(app, services, auth);
+  await downloadRoutes(app, services, auth, options.downloads);
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -148,6 +217,9 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
       />,
     );
   });
+
+  // Last: an encapsulated plugin keeps the error handler in force when it loads, so it must come after setErrorHandler.
+  await app.register(apiRoutes, { prefix: "/api", services });
 
   return app;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Logger } from "pino";
 import { openServices, type Services } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { MailTransport } from "../../src/mail/transport.js";
@@ -57,13 +58,14 @@ export function makeTestEnv(engine: Engine, overrides: Record<string, string> = 
 /** Services on a fresh database; `close` also removes the data. */
 export async function openTestServices(
   engine: Engine,
-  options: { overrides?: Record<string, string>; transport?: MailTransport } = {},
+  options: { overrides?: Record<string, string>; transport?: MailTransport; logger?: Logger } = {},
 ): Promise<Services & { testEnv: TestEnv; dispose(): Promise<void> }> {
   const testEnv = makeTestEnv(engine, options.overrides);
   const services = await openServices(testEnv.config, {
     schema: testEnv.schema,
     pollingIntervalSeconds: 0.5,
     transport: options.transport,
+    logger: options.logger,
   });
   return Object.assign(services, {
     testEnv,

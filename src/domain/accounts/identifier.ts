@@ -13,6 +13,8 @@ export function generateIdentifier(): string {
   return out;
 }
 
+export const IDENTIFIER_PATTERN = /^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$/;
+
 /** How a typed identifier is compared: case-insensitive, spaces ignored, the dash optional. */
 export function normalizeIdentifier(input: string): string {
   const compact = input.replace(/[\s-]/g, "").toUpperCase();

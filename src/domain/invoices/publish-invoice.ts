@@ -1,17 +1,22 @@
 import { createHash } from "node:crypto";
-import { findAccountById } from "../../db/accounts.repository.js";
-import { appendAudit } from "../../db/audit.repository.js";
-import { findContract, findCustomerByContract, findCustomerByNumber } from "../../db/customers.repository.js";
-import type { Database, Tx } from "../../db/database.js";
+import { type AccountRow, findAccountsByIds, lockAccounts } from "../../db/accounts.repository.js";
+import { appendAudits } from "../../db/audit.repository.js";
 import {
-  activationAlreadySent,
-  findInvoiceByNumber,
+  type CustomerRow,
+  findContractsWithCustomers,
+  findCustomersByNumbers,
+} from "../../db/customers.repository.js";
+import { type Database, isDatabaseDown, type Sql, type Tx } from "../../db/database.js";
+import {
+  accountsWithActivationSent,
+  findInvoicesByNumbers,
   type InvoiceRow,
-  insertInvoice,
-  insertInvoiceEvent,
+  insertInvoiceEvents,
+  insertInvoices,
+  type NewInvoice,
 } from "../../db/invoices.repository.js";
 import type { TenantRow } from "../../db/tenants.repository.js";
-import { hasErrors, type InvoiceFacts, readInvoicePdf } from "../../einvoice/index.js";
+import { hasErrors, type InvoiceDocument, type InvoiceFacts, readInvoicePdf } from "../../einvoice/index.js";
 import { newInvoiceNoticeJob } from "../../jobs/new-invoice-notice.job.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
@@ -39,6 +44,11 @@ export interface PublishDeps {
   now?: () => Date;
 }
 
+export interface PublishActor {
+  type: "issuer" | "platform" | "system";
+  id: string | null;
+}
+
 export interface PublishResult {
   invoice: InvoiceRow;
   /** False when the same bytes were already published under this number (idempotent replay). */
@@ -46,25 +56,153 @@ export interface PublishResult {
   warnings: { code: string; message: string }[];
 }
 
+/** What became of one file of a batch: published (or already there), or refused with a domain error. */
+export type PublishItemOutcome =
+  | (PublishResult & { ok: true })
+  | { ok: false; error: DomainError }
+  /** Dry run: every check passed; `created` says whether it would be new. Nothing was stored. */
+  | {
+      ok: true;
+      dryRun: true;
+      created: boolean;
+      invoiceNumber: string;
+      sellerKey: string;
+      sha256: string;
+      warnings: PublishResult["warnings"];
+    };
+
 /** Lifecycle status 203: the invoice is made available to its recipient on the portal. */
 export const STATUS_MADE_AVAILABLE = 203;
 
 /**
  * Publishes one invoice file for a tenant: checks it, reads its Factur-X data, resolves the customer,
  * stores the exact bytes, records the invoice with status 203 and queues the activation mail, all or nothing.
- * One code path for the API, the CLI and the demo.
+ * One code path for the API, the CLI and the demo: this is `publishInvoices` with a batch of one.
  */
 export async function publishInvoice(
   deps: PublishDeps,
+  input: { tenant: TenantRow; bytes: Uint8Array; metadata?: InvoiceMetadata; actor: PublishActor },
+): Promise<PublishResult> {
+  const [outcome] = await publishInvoices(deps, {
+    tenant: input.tenant,
+    actor: input.actor,
+    items: [{ bytes: input.bytes, metadata: input.metadata }],
+  });
+  if (!outcome!.ok) throw outcome!.error;
+  if ("dryRun" in outcome!) throw new Error("unreachable: not a dry run");
+  const { invoice, created, warnings } = outcome!;
+  return { invoice, created, warnings };
+}
+
+/**
+ * Publishes a batch of files of one tenant. Each file is checked on its own and gets its own outcome;
+ * the ones that pass are recorded in one transaction (one commit and one audit lock for the batch).
+ * With `dryRun`, every check runs (file, Factur-X findings, metadata, customer, duplicate or conflicting
+ * number) and nothing is stored: no blob, no row, no mail.
+ */
+export async function publishInvoices(
+  deps: PublishDeps,
   input: {
     tenant: TenantRow;
-    bytes: Uint8Array;
-    metadata?: InvoiceMetadata;
-    actor: { type: "issuer" | "platform" | "system"; id: string | null };
+    actor: PublishActor;
+    items: { bytes: Uint8Array; metadata?: InvoiceMetadata }[];
+    dryRun?: boolean;
   },
-): Promise<PublishResult> {
-  const { tenant, bytes } = input;
-  const metadata = input.metadata ?? {};
+): Promise<PublishItemOutcome[]> {
+  const outcomes: PublishItemOutcome[] = new Array(input.items.length);
+  const prepared: Prepared[] = [];
+  for (const [index, item] of input.items.entries()) {
+    try {
+      prepared.push(await prepareInvoice(deps, index, item.bytes, item.metadata ?? {}));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      outcomes[index] = { ok: false, error };
+    }
+  }
+
+  // Several files of one batch with the same number: the first goes now, the others once it is recorded.
+  const seen = new Set<string>();
+  const now: Prepared[] = [];
+  const later: Prepared[] = [];
+  for (const p of prepared) {
+    const key = keyOf(p);
+    (seen.has(key) ? later : now).push(p);
+    seen.add(key);
+  }
+
+  // A file already published is settled before anything is stored: the same bytes need nothing more,
+  // other bytes are a conflict; either way no blob is written for it. (A new file is hashed by the blob store.)
+  const published = new Map(
+    (await findInvoicesByNumbers(deps.db, input.tenant.id, now)).map((row) => [keyOf(row), row]),
+  );
+  const fresh: Prepared[] = [];
+  for (const p of now) {
+    const row = published.get(keyOf(p));
+    if (row || input.dryRun) p.sha256 = sha256Of(p.bytes);
+    if (row) outcomes[p.index] = input.dryRun ? wouldPublish(p, false, row) : replay(row, p);
+    else fresh.push(p);
+  }
+
+  if (input.dryRun) {
+    const resolved = await resolveCustomers(deps.db, input.tenant.id, fresh);
+    for (const p of fresh) {
+      const target = resolved.get(p)!;
+      outcomes[p.index] =
+        target instanceof DomainError ? { ok: false, error: target } : wouldPublish(p, true);
+    }
+  } else {
+    // The bytes go to storage first: a crash after this leaves an orphan blob (reaped later), never a row without its file.
+    await Promise.all(
+      fresh.map(async (p) => {
+        p.sha256 = (await deps.blobs.put(p.bytes)).sha256;
+      }),
+    );
+    await record(deps, input.tenant, input.actor, fresh, outcomes);
+  }
+
+  if (later.length > 0) {
+    const again = await publishInvoices(deps, {
+      ...input,
+      items: later.map((p) => input.items[p.index]!),
+    });
+    later.forEach((p, i) => {
+      outcomes[p.index] = again[i]!;
+    });
+  }
+  return outcomes;
+}
+
+/** A file that passed the checks that need no database: what will be recorded about it. */
+interface Prepared {
+  index: number;
+  bytes: Uint8Array;
+  metadata: InvoiceMetadata;
+  document: InvoiceDocument;
+  facts: Partial<InvoiceFacts>;
+  invoiceNumber: string;
+  issueDate: string;
+  grandTotal: string;
+  currency: string;
+  contractNumber: string | null;
+  sellerKey: string;
+  warnings: PublishResult["warnings"];
+  sha256?: string;
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function keyOf(p: { sellerKey: string; invoiceNumber: string }): string {
+  return `${p.sellerKey}\u0000${p.invoiceNumber}`;
+}
+
+async function prepareInvoice(
+  deps: PublishDeps,
+  index: number,
+  bytes: Uint8Array,
+  metadata: InvoiceMetadata,
+): Promise<Prepared> {
   if (bytes.byteLength === 0) throw new DomainError("empty_file", "the file is empty");
   if (bytes.byteLength > deps.maxPdfBytes) {
     throw new DomainError("file_too_large", `the file is larger than the ${deps.maxPdfBytes} bytes allowed`, {
@@ -96,7 +234,7 @@ export async function publishInvoice(
       { fields: missing.map(([name]) => name) },
     );
   }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(issueDate!) || Number.isNaN(Date.parse(issueDate!))) {
+  if (!isCalendarDate(issueDate!)) {
     throw new DomainError("invalid_metadata", "issueDate must be a date YYYY-MM-DD", { field: "issueDate" });
   }
   if (!/^-?\d{1,15}(\.\d{1,6})?$/.test(grandTotal!))
@@ -107,95 +245,201 @@ export async function publishInvoice(
     throw new DomainError("invalid_metadata", "currency must be an ISO 4217 code such as EUR", {
       field: "currency",
     });
+  return {
+    index,
+    bytes,
+    metadata,
+    document,
+    facts,
+    invoiceNumber: invoiceNumber!,
+    issueDate: issueDate!,
+    grandTotal: grandTotal!,
+    currency: currency!,
+    contractNumber: (metadata.contractNumber ?? facts.contractNumber)?.trim() || null,
+    sellerKey: facts.seller?.siren ?? facts.seller?.vatId ?? facts.seller?.id ?? "",
+    warnings: document.findings
+      .filter((f) => f.severity === "warning")
+      .map(({ code, message }) => ({ code, message })),
+  };
+}
 
-  const published = (deps.now ?? (() => new Date()))();
-  const sellerKey = facts.seller?.siren ?? facts.seller?.vatId ?? facts.seller?.id ?? "";
-  const warnings = document.findings
-    .filter((f) => f.severity === "warning")
-    .map(({ code, message }) => ({ code, message }));
+/** `2026-02-30` matches the pattern but is no date: it must be refused here, not by the database. */
+function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
 
-  // The bytes go to storage first: a crash after this leaves an orphan blob (reaped later), never a row without its file.
-  const stored = await deps.blobs.put(bytes);
-
-  return deps.db.transaction(async (tx) => {
-    const existing = await findInvoiceByNumber(tx, tenant.id, sellerKey, invoiceNumber!);
-    if (existing) return replay(existing, stored.sha256, warnings);
-
-    const contractNumber = (metadata.contractNumber ?? facts.contractNumber)?.trim() || null;
-    let customer = metadata.customerNumber
-      ? await findCustomerByNumber(tx, tenant.id, metadata.customerNumber.trim())
-      : undefined;
+/** The customer each file goes to (PRODUCT.md order), or why none: one query per kind of lookup. */
+async function resolveCustomers(
+  sql: Sql,
+  tenantId: string,
+  items: Prepared[],
+): Promise<Map<Prepared, { customer: CustomerRow; contractId: string | null } | DomainError>> {
+  const numbers = new Set<string>();
+  const contracts = new Set<string>();
+  for (const p of items) {
+    if (p.metadata.customerNumber) numbers.add(p.metadata.customerNumber.trim());
+    if (p.facts.buyer?.id) numbers.add(p.facts.buyer.id);
+    if (p.contractNumber) contracts.add(p.contractNumber);
+  }
+  const byNumber = new Map(
+    (await findCustomersByNumbers(sql, tenantId, [...numbers])).map((c) => [c.customerNumber, c]),
+  );
+  const byContract = new Map(
+    (await findContractsWithCustomers(sql, tenantId, [...contracts])).map((k) => [k.contractNumber, k]),
+  );
+  const resolved = new Map<Prepared, { customer: CustomerRow; contractId: string | null } | DomainError>();
+  for (const p of items) {
+    const { metadata, facts, contractNumber } = p;
+    let customer = metadata.customerNumber ? byNumber.get(metadata.customerNumber.trim()) : undefined;
     if (metadata.customerNumber && !customer) {
-      throw new DomainError(
-        "unknown_customer",
-        `customer ${metadata.customerNumber} is not in the directory`,
+      resolved.set(
+        p,
+        new DomainError("unknown_customer", `customer ${metadata.customerNumber} is not in the directory`),
       );
+      continue;
     }
-    if (!customer && facts.buyer?.id) customer = await findCustomerByNumber(tx, tenant.id, facts.buyer.id);
-    if (!customer && contractNumber) customer = await findCustomerByContract(tx, tenant.id, contractNumber);
+    if (!customer && facts.buyer?.id) customer = byNumber.get(facts.buyer.id);
+    const contract = contractNumber ? byContract.get(contractNumber) : undefined;
+    if (!customer && contract) customer = contract.customer;
     if (!customer) {
-      throw new DomainError(
-        "unknown_customer",
-        "no known customer matches the metadata customerNumber, the buyer identifier (BT-46) or the contract (BT-12)",
+      resolved.set(
+        p,
+        new DomainError(
+          "unknown_customer",
+          "no known customer matches the metadata customerNumber, the buyer identifier (BT-46) or the contract (BT-12)",
+        ),
       );
+      continue;
     }
-    const contract = contractNumber ? await findContract(tx, tenant.id, contractNumber) : undefined;
-
-    const row = await insertInvoice(tx, {
-      tenantId: tenant.id,
-      customerId: customer.id,
-      accountId: customer.accountId,
-      contractId: contract && contract.customerId === customer.id ? contract.id : null,
-      contractNumber,
-      invoiceNumber: invoiceNumber!,
-      sellerKey,
-      typeCode: facts.typeCode ?? "380",
-      issueDate: issueDate!,
-      dueDate: facts.dueDate ?? null,
-      currency: currency!,
-      grandTotal: grandTotal!,
-      duePayable: facts.duePayable ?? null,
-      taxBasisTotal: facts.taxBasisTotal ?? null,
-      taxTotal: facts.taxTotal ?? null,
-      sellerName: facts.seller?.name ?? null,
-      sellerSiren: facts.seller?.siren ?? null,
-      sellerVatId: facts.seller?.vatId ?? null,
-      buyerName: facts.buyer?.name ?? null,
-      buyerId: facts.buyer?.id ?? null,
-      buyerSiren: facts.buyer?.siren ?? null,
-      buyerVatId: facts.buyer?.vatId ?? null,
-      paymentReference: facts.paymentReference ?? null,
-      profile: document.kind === "facturx" ? (facts.profile ?? null) : null,
-      facts: {
-        vatBreakdown: facts.vatBreakdown ?? [],
-        buyerReference: facts.buyerReference ?? null,
-        profileId: facts.profileId ?? null,
-        seller: facts.seller ?? null,
-        buyer: facts.buyer ?? null,
-      },
-      findings: document.findings,
-      sha256: stored.sha256,
-      sizeBytes: stored.sizeBytes,
-      xmlSha256: document.xml ? createHash("sha256").update(document.xml).digest("hex") : null,
-      publishedAt: published,
-      availableUntil: addMonths(published, tenant.retentionMonths),
+    resolved.set(p, {
+      customer,
+      contractId: contract && contract.customer.id === customer.id ? contract.contractId : null,
     });
-    if (!row) {
-      // Published concurrently by another request between our check and insert.
-      const raced = await findInvoiceByNumber(tx, tenant.id, sellerKey, invoiceNumber!);
-      return replay(raced!, stored.sha256, warnings);
+  }
+  return resolved;
+}
+
+function wouldPublish(p: Prepared, created: boolean, existing?: InvoiceRow): PublishItemOutcome {
+  if (existing && existing.sha256 !== p.sha256) return { ok: false, error: conflict(existing) };
+  return {
+    ok: true,
+    dryRun: true,
+    created,
+    invoiceNumber: p.invoiceNumber,
+    sellerKey: p.sellerKey,
+    sha256: p.sha256!,
+    warnings: p.warnings,
+  };
+}
+
+/**
+ * Records a batch in one transaction. A deadlock between two batches (same numbers published at once
+ * from two places) is retried; any other failure rolls the whole batch back, and when the batch had
+ * more than one file each is then recorded alone, so one file cannot fail the others.
+ */
+async function record(
+  deps: PublishDeps,
+  tenant: TenantRow,
+  actor: PublishActor,
+  items: Prepared[],
+  outcomes: PublishItemOutcome[],
+): Promise<void> {
+  if (items.length === 0) return;
+  for (let attempt = 1; ; attempt++) {
+    const staged: PublishItemOutcome[] = [];
+    try {
+      await deps.db.transaction((tx) => recordIn(tx, deps, tenant, actor, items, staged));
+      for (const p of items) outcomes[p.index] = staged[p.index]!;
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((code === "40P01" || code === "40001") && attempt < 4) continue;
+      if (items.length === 1 || isDatabaseDown(error)) throw error;
+      for (const p of items) await record(deps, tenant, actor, [p], outcomes);
+      return;
     }
-    await insertInvoiceEvent(tx, {
+  }
+}
+
+async function recordIn(
+  tx: Tx,
+  deps: PublishDeps,
+  tenant: TenantRow,
+  actor: PublishActor,
+  items: Prepared[],
+  outcomes: PublishItemOutcome[],
+): Promise<void> {
+  const published = (deps.now ?? (() => new Date()))();
+  const existing = new Map(
+    (await findInvoicesByNumbers(tx, tenant.id, items)).map((row) => [keyOf(row), row]),
+  );
+  for (const p of items) {
+    const row = existing.get(keyOf(p));
+    if (row) outcomes[p.index] = replay(row, p);
+  }
+  const fresh = items.filter((p) => !existing.has(keyOf(p)));
+  const resolved = await resolveCustomers(tx, tenant.id, fresh);
+  const accountIds = new Set<string>();
+  for (const target of resolved.values())
+    if (!(target instanceof DomainError) && target.customer.accountId)
+      accountIds.add(target.customer.accountId);
+  const accounts = new Map(
+    (await findAccountsByIds(tx, tenant.id, [...accountIds])).map((account) => [account.id, account]),
+  );
+
+  const rows: (NewInvoice & { noticeQueuedAt: Date | null })[] = [];
+  const targets = new Map<string, { p: Prepared; customer: CustomerRow }>();
+  for (const p of fresh) {
+    const target = resolved.get(p)!;
+    if (target instanceof DomainError) {
+      outcomes[p.index] = { ok: false, error: target };
+      continue;
+    }
+    const { customer, contractId } = target;
+    const account = customer.accountId ? accounts.get(customer.accountId) : undefined;
+    targets.set(keyOf(p), { p, customer });
+    rows.push({
+      ...invoiceRow(tenant, p, customer, contractId, published),
+      // Nothing to announce later (no account, pending, or notices turned off): not waiting for a digest.
+      noticeQueuedAt: announcesLater(account) ? null : published,
+    });
+  }
+  const inserted = await insertInvoices(tx, rows);
+  const insertedKeys = new Set(inserted.map(keyOf));
+  const raced = [...targets.values()].filter(({ p }) => !insertedKeys.has(keyOf(p))).map(({ p }) => p);
+  if (raced.length > 0) {
+    // Published meanwhile by another transaction, between our look-up and our insert.
+    const now = new Map((await findInvoicesByNumbers(tx, tenant.id, raced)).map((row) => [keyOf(row), row]));
+    for (const p of raced) outcomes[p.index] = replay(now.get(keyOf(p))!, p);
+  }
+  if (inserted.length === 0) return;
+
+  await insertInvoiceEvents(
+    tx,
+    inserted.map((row) => ({
       tenantId: tenant.id,
       invoiceId: row.id,
       code: STATUS_MADE_AVAILABLE,
-      actor: `${input.actor.type}:${input.actor.id ?? ""}`,
+      actor: `${actor.type}:${actor.id ?? ""}`,
       at: published,
-    });
-    await appendAudit(tx, {
+    })),
+  );
+  const publishedFor = inserted.map((row) => ({ row, ...targets.get(keyOf(row))! }));
+  await notifyAccounts(
+    tx,
+    deps,
+    tenant,
+    publishedFor.map(({ customer }) => customer),
+  );
+  // Last, so the tenant's audit lock is held only for the end of the transaction.
+  await appendAudits(
+    tx,
+    publishedFor.map(({ row, p, customer }) => ({
       tenantId: tenant.id,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
+      actorType: actor.type,
+      actorId: actor.id,
       action: "invoice.published",
       targetType: "invoice",
       targetId: row.id,
@@ -203,60 +447,115 @@ export async function publishInvoice(
       details: {
         invoiceNumber: row.invoiceNumber,
         customerId: customer.id,
-        sha256: stored.sha256,
-        sizeBytes: stored.sizeBytes,
-        warnings: warnings.map((w) => w.code),
+        sha256: row.sha256,
+        sizeBytes: row.sizeBytes,
+        warnings: p.warnings.map((w) => w.code),
       },
-    });
+    })),
+  );
+  for (const { row, p } of publishedFor) {
+    const { sellerKey: _, ...invoice } = row;
+    outcomes[p.index] = { ok: true, invoice, created: true, warnings: p.warnings };
+  }
+}
 
-    await notifyAccount(tx, deps, { tenant, customer, invoiceId: row.id, published });
-    return { invoice: row, created: true, warnings };
-  });
+function announcesLater(account: AccountRow | undefined): boolean {
+  return account?.status === "active" && account.notifyNewInvoice;
+}
+
+function invoiceRow(
+  tenant: TenantRow,
+  p: Prepared,
+  customer: CustomerRow,
+  contractId: string | null,
+  published: Date,
+): NewInvoice {
+  const { facts, document } = p;
+  return {
+    tenantId: tenant.id,
+    customerId: customer.id,
+    accountId: customer.accountId,
+    contractId,
+    contractNumber: p.contractNumber,
+    invoiceNumber: p.invoiceNumber,
+    sellerKey: p.sellerKey,
+    typeCode: facts.typeCode ?? "380",
+    issueDate: p.issueDate,
+    dueDate: facts.dueDate ?? null,
+    currency: p.currency,
+    grandTotal: p.grandTotal,
+    duePayable: facts.duePayable ?? null,
+    taxBasisTotal: facts.taxBasisTotal ?? null,
+    taxTotal: facts.taxTotal ?? null,
+    sellerName: facts.seller?.name ?? null,
+    sellerSiren: facts.seller?.siren ?? null,
+    sellerVatId: facts.seller?.vatId ?? null,
+    buyerName: facts.buyer?.name ?? null,
+    buyerId: facts.buyer?.id ?? null,
+    buyerSiren: facts.buyer?.siren ?? null,
+    buyerVatId: facts.buyer?.vatId ?? null,
+    paymentReference: facts.paymentReference ?? null,
+    profile: document.kind === "facturx" ? (facts.profile ?? null) : null,
+    facts: {
+      vatBreakdown: facts.vatBreakdown ?? [],
+      buyerReference: facts.buyerReference ?? null,
+      profileId: facts.profileId ?? null,
+      seller: facts.seller ?? null,
+      buyer: facts.buyer ?? null,
+    },
+    findings: document.findings,
+    sha256: p.sha256!,
+    sizeBytes: p.bytes.byteLength,
+    xmlSha256: document.xml ? createHash("sha256").update(document.xml).digest("hex") : null,
+    publishedAt: published,
+    availableUntil: addMonths(published, tenant.retentionMonths),
+  };
 }
 
 /**
  * The guide's promise: a pending account gets its activation mail with the next invoice (once per
- * address); an active account gets one digest per publication burst (debounced per account).
+ * address, however many invoices the batch holds); an active account gets one digest per publication
+ * burst (debounced per account). The accounts are locked so two batches never both send the mail.
  */
-async function notifyAccount(
+async function notifyAccounts(
   tx: Tx,
   deps: PublishDeps,
-  input: {
-    tenant: TenantRow;
-    customer: { id: string; accountId: string | null };
-    invoiceId: string;
-    published: Date;
-  },
+  tenant: TenantRow,
+  customers: CustomerRow[],
 ): Promise<void> {
-  const { tenant, customer, invoiceId, published } = input;
-  const account = customer.accountId ? await findAccountById(tx, tenant.id, customer.accountId) : undefined;
-  if (account?.status === "active" && account.notifyNewInvoice) {
+  const firstCustomerOf = new Map<string, CustomerRow>();
+  for (const customer of customers)
+    if (customer.accountId && !firstCustomerOf.has(customer.accountId))
+      firstCustomerOf.set(customer.accountId, customer);
+  if (firstCustomerOf.size === 0) return;
+  const accounts = await lockAccounts(tx, tenant.id, [...firstCustomerOf.keys()]);
+
+  const digest = accounts.filter(announcesLater);
+  if (digest.length > 0) {
     const delaySeconds = deps.noticeDelaySeconds ?? 600;
-    const [scheduled] = await tx.query(
-      `update accounts set notice_due_at = $3 where tenant_id = $1 and id = $2 and notice_due_at is null returning id`,
-      [tenant.id, account.id, new Date(Date.now() + delaySeconds * 1000)],
+    const scheduled = await tx.query<{ id: string }>(
+      `update accounts set notice_due_at = $3 where tenant_id = $1 and id = any($2::uuid[]) and notice_due_at is null returning id`,
+      [tenant.id, digest.map((a) => a.id), new Date(Date.now() + delaySeconds * 1000)],
     );
-    if (scheduled) {
-      await deps.queue.send(newInvoiceNoticeJob, { tenantId: tenant.id, accountId: account.id }, tx, {
+    for (const { id } of scheduled) {
+      await deps.queue.send(newInvoiceNoticeJob, { tenantId: tenant.id, accountId: id }, tx, {
         startAfterSeconds: delaySeconds,
       });
     }
-    return;
   }
-  // Nothing to announce later for this invoice (no account, pending, or notices turned off).
-  await tx.query("update invoices set notice_queued_at = $3 where tenant_id = $1 and id = $2", [
+
+  const pending = accounts.filter((a) => a.status === "pending");
+  const sent = await accountsWithActivationSent(
+    tx,
     tenant.id,
-    invoiceId,
-    published,
-  ]);
-  if (
-    account?.status === "pending" &&
-    !(await activationAlreadySent(tx, tenant.id, account.id, account.email))
-  ) {
+    pending.map((a) => ({ accountId: a.id, address: a.email })),
+  );
+  for (const account of pending) {
+    if (sent.has(account.id)) continue;
     await queueMail(tx, deps.queue, {
       tenantId: tenant.id,
       accountId: account.id,
-      customerId: customer.id,
+      customerId: firstCustomerOf.get(account.id)!.id,
       kind: "activation",
       to: account.email,
       language: account.language,
@@ -269,17 +568,18 @@ async function notifyAccount(
   }
 }
 
-function replay(existing: InvoiceRow, sha256: string, warnings: PublishResult["warnings"]): PublishResult {
-  if (existing.sha256 !== sha256) {
-    throw new DomainError(
-      "invoice_number_conflict",
-      `invoice ${existing.invoiceNumber} is already published with other content`,
-      {
-        invoiceId: existing.id,
-      },
-    );
-  }
-  return { invoice: existing, created: false, warnings };
+function conflict(existing: InvoiceRow): DomainError {
+  return new DomainError(
+    "invoice_number_conflict",
+    `invoice ${existing.invoiceNumber} is already published with other content`,
+    { invoiceId: existing.id },
+  );
+}
+
+function replay(existing: InvoiceRow & { sellerKey?: string }, p: Prepared): PublishItemOutcome {
+  if (existing.sha256 !== p.sha256) return { ok: false, error: conflict(existing) };
+  const { sellerKey: _, ...invoice } = existing;
+  return { ok: true, invoice, created: false, warnings: p.warnings };
 }
 
 function checkAgreement(facts: Partial<InvoiceFacts>, metadata: InvoiceMetadata): void {

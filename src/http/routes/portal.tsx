@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { TenantRow } from "../../db/tenants.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
-import { HomePage } from "../views/home.view.js";
 import type { Branding } from "../views/layout.js";
 
 export function tenantBranding(tenant: TenantRow): Branding {
@@ -12,11 +11,8 @@ export function tenantBranding(tenant: TenantRow): Branding {
   };
 }
 
-/** The customer portal of one tenant. */
-export async function portalRoutes(
-  app: FastifyInstance,
-  options: { platformHome: () => JSX.Element; blobs: BlobStore },
-) {
+/** A tenant's branding assets (logo, colour). */
+export async function portalRoutes(app: FastifyInstance, options: { blobs: BlobStore }) {
   app.get("/branding/logo", async (request, reply) => {
     const { site } = request;
     if (site.kind !== "tenant" || !site.tenant.logoSha256) return reply.callNotFound();
@@ -27,14 +23,6 @@ export async function portalRoutes(
       .header("cache-control", "public, max-age=86400")
       .header("x-content-type-options", "nosniff");
     return Buffer.from(bytes);
-  });
-
-  app.get("/", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.html(options.platformHome());
-    return reply.html(
-      <HomePage branding={tenantBranding(site.tenant)} retentionMonths={site.tenant.retentionMonths} />,
-    );
   });
 
   app.get("/branding.css", async (request, reply) => {

@@ -10,10 +10,17 @@ export interface Branding {
 export const PLATFORM_BRANDING: Branding = { name: "E-FACTURE" };
 
 /** The page shell every page shares: branded header, main landmark, footer. French unless `lang` says otherwise. */
+/** Who is logged in, for the header: the identifier and the CSRF token of the logout form. */
+export interface SignedIn {
+  identifier: string;
+  csrf: string;
+}
+
 export function Layout(props: {
   title: string;
   branding: Branding;
   lang?: "fr" | "en";
+  user?: SignedIn;
   children?: Children;
 }) {
   const { branding } = props;
@@ -38,7 +45,20 @@ export function Layout(props: {
                 {branding.logoUrl ? <img src={branding.logoUrl} alt="" /> : ""}
                 <span safe>{branding.name}</span>
               </a>
-              <span class="product">E-FACTURE</span>
+              {props.user ? (
+                <nav class="account-nav" aria-label="Mon espace">
+                  <a href="/factures">Mes factures</a>
+                  <a href="/compte">Mon compte</a>
+                  <form method="post" action="/deconnexion" class="inline">
+                    <input type="hidden" name="_csrf" value={props.user.csrf} />
+                    <button type="submit" class="link">
+                      Se déconnecter
+                    </button>
+                  </form>
+                </nav>
+              ) : (
+                <span class="product">E-FACTURE</span>
+              )}
             </div>
           </header>
           <main id="main">{props.children}</main>

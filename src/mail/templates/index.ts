@@ -1,6 +1,7 @@
 import { type ActivationParams, activationMail } from "./activation.js";
 import type { MailContext, RenderedMail } from "./layout.js";
 import { type NewInvoicesParams, newInvoicesMail } from "./new-invoices.js";
+import { type PasswordChangedParams, passwordChangedMail } from "./password-changed.js";
 
 export type { Language, MailContext, RenderedMail } from "./layout.js";
 
@@ -10,6 +11,8 @@ export const MAIL_TEMPLATES = {
     activationMail(context, params as unknown as ActivationParams),
   "new-invoices": (context: MailContext, params: Record<string, unknown>) =>
     newInvoicesMail(context, params as unknown as NewInvoicesParams),
+  "password-changed": (context: MailContext, params: Record<string, unknown>) =>
+    passwordChangedMail(context, params as unknown as PasswordChangedParams),
 } satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
 export type MailKind = keyof typeof MAIL_TEMPLATES;

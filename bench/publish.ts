@@ -1,0 +1,278 @@
+// Publishing throughput through the CLI import path (`efacture invoices import`, called in-process), on
+// PGlite and, when DATABASE_URL is set, on PostgreSQL; beside it the raw limit of this machine for the
+// same work (read + SHA-256 + write with fsync and rename + INSERT in batches of 500), measured in the same run.
+// Usage: npm run bench:publish
+//   BENCH_N (10000 invoices), BENCH_CONCURRENCY (the CLI's default), BENCH_BATCH (the CLI's default),
+//   BENCH_ENGINES (pglite,postgres), DATABASE_URL (PostgreSQL), DATABASE_SCHEMA (bench_publish: created, then dropped)
+import { spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { openServices, type Services } from "../src/app.js";
+import { customersCommand } from "../src/cli/commands/customers.js";
+import { invoicesCommand } from "../src/cli/commands/invoices.js";
+import type { CliIo } from "../src/cli/io.js";
+import { loadConfig } from "../src/config.js";
+import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { ensureBenchData } from "./publish-data.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const n = Number(process.env.BENCH_N ?? 10_000);
+const databaseUrl = process.env.DATABASE_URL;
+const engines = (process.env.BENCH_ENGINES ?? (databaseUrl ? "pglite,postgres" : "pglite"))
+  .split(",")
+  .filter((e) => e === "pglite" || (e === "postgres" && databaseUrl)) as ("pglite" | "postgres")[];
+const schemaName =
+  process.env.DATABASE_SCHEMA && process.env.DATABASE_SCHEMA !== "public"
+    ? process.env.DATABASE_SCHEMA
+    : "bench_publish";
+const RAW_BATCH = 500;
+const RESULT = "RESULT ";
+const HEADER = `| engine | invoices/s (CLI import) | raw ceiling/s (same run) | ratio | RSS before → peak while publishing | re-run, all already present/s | customers/s (CLI import) | CPU per invoice (all processes) |
+|---|---|---|---|---|---|---|---|`;
+
+function printTable(rows: string[]): void {
+  console.log(`\n${HEADER}`);
+  for (const row of rows) console.log(row);
+}
+
+const data = await ensureBenchData(path.join(root, ".bench-cache"), n);
+
+// One process per engine, so each peak RSS is its own (PGlite's WebAssembly memory never shrinks).
+if (engines.length > 1 && !process.env.BENCH_CHILD) {
+  const rows: string[] = [];
+  for (const engine of engines) {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BENCH_ENGINES: engine, BENCH_CHILD: "1" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let buffer = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith(RESULT)) rows.push(line.slice(RESULT.length));
+        else console.log(line);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (code !== 0) process.exit(code ?? 1);
+  }
+  printTable(rows);
+  process.exit(0);
+}
+const files = Array.from({ length: n }, (_, i) =>
+  path.join(data.folder, `FA-${String(i).padStart(7, "0")}.pdf`),
+);
+if (!process.env.BENCH_CHILD)
+  console.log(
+    `${n} Factur-X invoices of ~${Math.round(data.totalBytes / n / 1024)} KB, ${data.customers} customers; concurrency ${process.env.BENCH_CONCURRENCY ?? "default"}, batch ${process.env.BENCH_BATCH ?? "default"}; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at start\n`,
+  );
+
+/** Peak RSS while `work` runs (sampled every 50 ms). */
+/** CPU seconds used so far by the local PostgreSQL server's processes (Linux /proc; 0 when not readable). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (!stat.includes("(postgres)")) continue;
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ticks / 100;
+}
+
+/** Wall time, peak RSS (sampled every 50 ms) and CPU time (this process, PostgreSQL) while `work` runs. */
+async function measured<T>(work: () => Promise<T>): Promise<{
+  value: T;
+  seconds: number;
+  peakRssMb: number;
+  startRssMb: number;
+  cpuSeconds: number;
+  postgresCpuSeconds: number;
+}> {
+  const start = process.memoryUsage.rss();
+  let peak = start;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 50);
+  const cpu = process.cpuUsage();
+  const postgres = postgresCpuSeconds();
+  const started = performance.now();
+  try {
+    const value = await work();
+    const used = process.cpuUsage(cpu);
+    return {
+      value,
+      seconds: (performance.now() - started) / 1000,
+      peakRssMb: Math.round(peak / 2 ** 20),
+      startRssMb: Math.round(start / 2 ** 20),
+      cpuSeconds: (used.user + used.system) / 1e6,
+      postgresCpuSeconds: postgresCpuSeconds() - postgres,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function quietIo(lines: string[]): CliIo {
+  return {
+    out: (text) => lines.push(text),
+    err: (text) => {
+      if (text.startsWith("progress:")) process.stderr.write(`  ${text}\n`);
+    },
+    cwd: root,
+    isTTY: false,
+  };
+}
+
+/** The same work without the application: read, hash, write durably, insert rows 500 at a time. */
+async function rawCeiling(dir: string, insert: (rows: unknown[][]) => Promise<void>): Promise<number> {
+  const tempDir = path.join(dir, "tmp");
+  await mkdir(tempDir, { recursive: true });
+  const made = new Set<string>();
+  let rows: unknown[][] = [];
+  const started = performance.now();
+  for (const file of files) {
+    const bytes = await readFile(file);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const shard = path.join(dir, sha256.slice(0, 2), sha256.slice(2, 4));
+    if (!made.has(shard)) {
+      await mkdir(shard, { recursive: true });
+      made.add(shard);
+    }
+    const temp = path.join(tempDir, `${sha256}.tmp`);
+    const handle = await open(temp, "wx");
+    await handle.writeFile(bytes);
+    await handle.sync();
+    await handle.close();
+    await rename(temp, path.join(shard, sha256));
+    const dirHandle = await open(shard, "r");
+    await dirHandle.sync();
+    await dirHandle.close();
+    rows.push([randomUUID(), path.basename(file), sha256, bytes.byteLength]);
+    if (rows.length === RAW_BATCH) {
+      await insert(rows);
+      rows = [];
+    }
+  }
+  if (rows.length > 0) await insert(rows);
+  return (performance.now() - started) / 1000;
+}
+
+function insertSql(count: number): string {
+  const values = Array.from(
+    { length: count },
+    (_, i) =>
+      `($${i * 4 + 1}::uuid, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::bigint, now(), '{}'::jsonb)`,
+  );
+  return `insert into bench_raw (id, invoice_number, sha256, size_bytes, published_at, facts) values ${values.join(",")}`;
+}
+const RAW_TABLE = `create table if not exists bench_raw (id uuid primary key, invoice_number text not null unique,
+  sha256 text not null, size_bytes bigint not null, published_at timestamptz not null, facts jsonb not null)`;
+
+const results: string[] = [];
+for (const engine of engines) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-bench-publish-"));
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "error",
+    EFACTURE_DEMO: "0",
+    DATABASE_URL: engine === "postgres" ? databaseUrl : undefined,
+    DATABASE_SCHEMA: engine === "postgres" ? schemaName : undefined,
+  };
+  const config = loadConfig(env);
+  const dropSchema = async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(`drop schema if exists ${schemaName} cascade`);
+    await client.query(`drop schema if exists ${schemaName}_boss cascade`);
+    await client.end();
+  };
+  if (engine === "postgres") await dropSchema();
+  let services: Services | undefined;
+  try {
+    services = await openServices(config, engine === "postgres" ? { schema: schemaName } : {});
+    const s = services;
+    await createTenant(s.db, { slug: "bench", displayName: "Bench Location" });
+    const lines: string[] = [];
+    console.log(`${engine}: importing ${data.customers} customers…`);
+    const customers = await measured(() =>
+      customersCommand(["import", "--tenant", "bench", data.customersCsv], quietIo(lines), s),
+    );
+    console.log(`  ${lines.at(-1)}`);
+    console.log(`${engine}: publishing ${n} invoices…`);
+    const extra = [
+      ...(process.env.BENCH_CONCURRENCY ? ["--concurrency", process.env.BENCH_CONCURRENCY] : []),
+      ...(process.env.BENCH_BATCH ? ["--batch-size", process.env.BENCH_BATCH] : []),
+    ];
+    const publish = await measured(() =>
+      invoicesCommand(["import", "--tenant", "bench", ...extra, data.folder], quietIo(lines), s),
+    );
+    for (const line of lines.slice(-2)) console.log(`  ${line}`);
+    const [row] = await s.db.query<{ n: number }>("select count(*)::int as n from invoices");
+    if (publish.value !== 0 || row!.n !== n)
+      throw new Error(`publication incomplete: exit ${publish.value}, ${row!.n} invoices`);
+
+    console.log(`${engine}: the same folder again (every invoice already present)…`);
+    const again = await measured(() =>
+      invoicesCommand(["import", "--tenant", "bench", ...extra, data.folder], quietIo(lines), s),
+    );
+    console.log(`  ${lines.at(-1)}`);
+    if (again.value !== 0) throw new Error(`re-run failed: exit ${again.value}`);
+
+    console.log(`${engine}: raw ceiling (read + SHA-256 + write, fsync, rename + INSERT × ${RAW_BATCH})…`);
+    const rawDir = path.join(dataDir, "raw");
+    mkdirSync(rawDir);
+    let rawSeconds: number;
+    if (engine === "postgres") {
+      const client = new pg.Client({
+        connectionString: databaseUrl,
+        options: `-c search_path=${schemaName}`,
+      });
+      await client.connect();
+      await client.query(RAW_TABLE);
+      rawSeconds = await rawCeiling(rawDir, async (rows) => {
+        await client.query(insertSql(rows.length), rows.flat());
+      });
+      await client.end();
+    } else {
+      await s.db.exec(RAW_TABLE);
+      rawSeconds = await rawCeiling(rawDir, async (rows) => {
+        await s.db.query(insertSql(rows.length), rows.flat());
+      });
+    }
+    const cpuMs = (publish.cpuSeconds * 1000) / n;
+    const postgresMs = (publish.postgresCpuSeconds * 1000) / n;
+    console.log(
+      `  CPU per invoice: ${cpuMs.toFixed(2)} ms in this process, ${postgresMs.toFixed(2)} ms in PostgreSQL processes${engine === "pglite" ? " (none: PGlite runs in this process)" : ""}; load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+    const rate = n / publish.seconds;
+    const raw = n / rawSeconds;
+    results.push(
+      `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(rate)} | ${Math.round(raw)} | ${(rate / raw).toFixed(2)} | ${publish.startRssMb} → ${publish.peakRssMb} MB | ${Math.round(n / again.seconds)} | ${Math.round(data.customers / customers.seconds)} | ${(cpuMs + postgresMs).toFixed(2)} ms |`,
+    );
+  } finally {
+    await services?.close();
+    if (engine === "postgres") await dropSchema();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.BENCH_CHILD) for (const row of results) console.log(`${RESULT}${row}`);
+else printTable(results);

@@ -1,0 +1,1 @@
+CREATE INDEX "invoices_tenant_published_idx" ON "invoices" USING btree ("tenant_id","published_at","id");

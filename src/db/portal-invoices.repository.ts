@@ -1,0 +1,243 @@
+import type { Sql } from "./database.js";
+
+// The customer portal's reads of an account's invoices. Every query takes the tenant and the account
+// (SECURITY.md A1, A2) and reads through invoices_account_list_idx (tenant_id, account_id, issue_date
+// desc, id desc): the account id is kept on the invoice row, so the cost never depends on how many
+// customer numbers the account holds (PERFORMANCE.md).
+
+/** An invoice as the portal lists and exports it. Money as decimal strings, dates as `YYYY-MM-DD`. */
+export interface PortalInvoiceRow {
+  id: string;
+  invoiceNumber: string;
+  typeCode: string;
+  issueDate: string;
+  dueDate: string | null;
+  contractNumber: string | null;
+  customerNumber: string;
+  currency: string;
+  /** Total excluding VAT. */
+  taxBasisTotal: string | null;
+  taxTotal: string | null;
+  /** Total including VAT. */
+  grandTotal: string;
+  duePayable: string | null;
+  sha256: string;
+  sizeBytes: number;
+  publishedAt: Date;
+  availableUntil: Date;
+  firstDownloadedAt: Date | null;
+  removedAt: Date | null;
+}
+
+/** What narrows and orders the list; the same shape as `InvoiceFilters` of `src/http/invoice-filters.ts`. */
+export interface AccountInvoiceFilters {
+  from?: string;
+  to?: string;
+  contract?: string;
+  customer?: string;
+  type?: "380" | "381";
+  notDownloaded?: boolean;
+  leavingWithinDays?: number;
+  q?: string;
+  sort: "date_desc" | "date_asc" | "amount_desc" | "amount_asc";
+}
+
+/** A position in the list: the sort key (issue date `YYYY-MM-DD` or amount) and the row id. */
+export interface InvoiceCursor {
+  key: string;
+  id: string;
+}
+
+/**
+ * `after`: rows that follow this position in the list order; `before`: the rows just before it (the
+ * `limit` nearest ones), still returned in list order.
+ */
+export interface InvoicePageRequest {
+  limit: number;
+  after?: InvoiceCursor;
+  before?: InvoiceCursor;
+}
+
+const COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate",
+  i.due_date as "dueDate", i.contract_number as "contractNumber",
+  (select c.customer_number from customers c where c.id = i.customer_id and c.tenant_id = i.tenant_id) as "customerNumber", i.currency,
+  i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal", i.grand_total as "grandTotal",
+  i.due_payable as "duePayable", i.sha256, i.size_bytes as "sizeBytes", i.published_at as "publishedAt",
+  i.available_until as "availableUntil", i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt"`;
+
+const ORDER: Record<AccountInvoiceFilters["sort"], { column: string; cast: string; desc: boolean }> = {
+  date_desc: { column: "i.issue_date", cast: "date", desc: true },
+  date_asc: { column: "i.issue_date", cast: "date", desc: false },
+  amount_desc: { column: "i.grand_total", cast: "numeric", desc: true },
+  amount_asc: { column: "i.grand_total", cast: "numeric", desc: false },
+};
+
+/** `%`, `_` and `\` taken literally inside an ILIKE pattern. */
+function likeContains(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The WHERE conditions of the filters; `params` starts with [tenantId, accountId] and receives the values. */
+function whereOf(filters: AccountInvoiceFilters, params: unknown[]): string[] {
+  const add = (value: unknown) => `$${params.push(value)}`;
+  const where = ["i.tenant_id = $1", "i.account_id = $2"];
+  if (filters.from !== undefined) where.push(`i.issue_date >= ${add(filters.from)}::date`);
+  if (filters.to !== undefined) where.push(`i.issue_date <= ${add(filters.to)}::date`);
+  if (filters.contract !== undefined)
+    where.push(`upper(i.contract_number) = upper(${add(filters.contract)})`);
+  // Resolved once (an InitPlan), and only among the account's own customer numbers.
+  if (filters.customer !== undefined)
+    where.push(
+      `i.customer_id = (select k.id from customers k where k.tenant_id = $1 and k.account_id = $2 and k.customer_number = ${add(filters.customer)})`,
+    );
+  if (filters.type !== undefined) where.push(`i.type_code = ${add(filters.type)}`);
+  if (filters.notDownloaded) where.push("i.first_downloaded_at is null and i.removed_at is null");
+  if (filters.leavingWithinDays !== undefined)
+    where.push(
+      `i.removed_at is null and i.available_until < now() + make_interval(days => ${add(filters.leavingWithinDays)}::int)`,
+    );
+  if (filters.q !== undefined) {
+    const pattern = add(likeContains(filters.q));
+    where.push(
+      `(i.invoice_number ilike ${pattern} escape '\\' or i.contract_number ilike ${pattern} escape '\\')`,
+    );
+  }
+  return where;
+}
+
+/**
+ * One page of the account's invoices matching the filters, in the filters' order. With the date orders
+ * this is one range scan of invoices_account_list_idx (forwards or backwards), stopped after `limit`
+ * matching rows; the customer number is looked up (customers_pkey) for the rows returned only, after the
+ * limit, so no join can turn the plan into a scan of the tenant's customers. The amount orders read the
+ * account's range of the same index and keep the top `limit`.
+ */
+export async function listAccountInvoices(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  filters: AccountInvoiceFilters,
+  page: InvoicePageRequest,
+): Promise<PortalInvoiceRow[]> {
+  const params: unknown[] = [tenantId, accountId];
+  const where = whereOf(filters, params);
+  const order = ORDER[filters.sort];
+  const backwards = page.before !== undefined;
+  const cursor = page.before ?? page.after;
+  // Reading backwards flips the order; the rows are put back in list order below.
+  const desc = order.desc !== backwards;
+  if (cursor) {
+    const key = `$${params.push(cursor.key)}::${order.cast}`;
+    const id = `$${params.push(cursor.id)}::uuid`;
+    where.push(`(${order.column}, i.id) ${desc ? "<" : ">"} (${key}, ${id})`);
+  }
+  // invoices_account_list_idx is (issue_date DESC NULLS LAST, id DESC NULLS LAST) (drizzle writes NULLS LAST):
+  // the ORDER BY must say the same, or PostgreSQL reads the whole account and sorts it. The columns are
+  // NOT NULL, so the NULLS clause changes nothing else.
+  const direction = desc ? "desc nulls last" : "asc nulls first";
+  const rows = await sql.query<PortalInvoiceRow>(
+    `select ${COLUMNS}
+       from invoices i
+      where ${where.join(" and ")}
+      order by ${order.column} ${direction}, i.id ${direction}
+      limit $${params.push(page.limit)}`,
+    params,
+  );
+  return backwards ? rows.reverse() : rows;
+}
+
+/**
+ * Every invoice of the account matching the filters, in list order, read in keyset batches of
+ * `batchSize`: memory stays flat whatever the account holds (CSV export, bulk ZIP).
+ */
+export async function* iterateAccountInvoices(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  filters: AccountInvoiceFilters,
+  batchSize = 500,
+): AsyncGenerator<PortalInvoiceRow> {
+  const keyOf = filters.sort.startsWith("date")
+    ? (row: PortalInvoiceRow) => row.issueDate
+    : (row: PortalInvoiceRow) => row.grandTotal;
+  let after: InvoiceCursor | undefined;
+  for (;;) {
+    const rows = await listAccountInvoices(sql, tenantId, accountId, filters, { limit: batchSize, after });
+    yield* rows;
+    const last = rows.at(-1);
+    if (!last || rows.length < batchSize) return;
+    after = { key: keyOf(last), id: last.id };
+  }
+}
+
+/** How many invoices of the account match the filters. */
+export async function countAccountInvoices(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  filters: AccountInvoiceFilters,
+): Promise<number> {
+  const params: unknown[] = [tenantId, accountId];
+  const where = whereOf(filters, params);
+  const [row] = await sql.query<{ n: number }>(
+    `select count(*)::int as n from invoices i where ${where.join(" and ")}`,
+    params,
+  );
+  return row?.n ?? 0;
+}
+
+/** The account's oldest and newest issue dates (null when it has no invoice): two probes of the list index. */
+export async function findAccountIssueDateRange(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+): Promise<{ oldest: string | null; newest: string | null }> {
+  const [row] = await sql.query<{ oldest: string | null; newest: string | null }>(
+    `select min(issue_date) as oldest, max(issue_date) as newest from invoices where tenant_id = $1 and account_id = $2`,
+    [tenantId, accountId],
+  );
+  return row ?? { oldest: null, newest: null };
+}
+
+/** Invoices never downloaded, still on the portal, that leave it within `days`: how many, and between which dates. */
+export interface LeavingSoon {
+  count: number;
+  first: Date | null;
+  last: Date | null;
+}
+
+/**
+ * The leaving-soon banner. It reads every invoice row of the account (the heap, not only the list index):
+ * a few microseconds for a usual account, ~10 ms for 10,000 invoices. A partial index on
+ * (tenant_id, account_id, available_until) where first_downloaded_at is null and removed_at is null
+ * would make it a few index reads (proposed, see the README's "Customer portal").
+ */
+export async function summarizeLeavingSoon(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  days: number,
+): Promise<LeavingSoon> {
+  const [row] = await sql.query<LeavingSoon>(
+    `select count(*)::int as count, min(available_until) as first, max(available_until) as last
+       from invoices
+      where tenant_id = $1 and account_id = $2
+        and first_downloaded_at is null and removed_at is null and available_until < now() + make_interval(days => $3::int)`,
+    [tenantId, accountId, days],
+  );
+  return row ?? { count: 0, first: null, last: null };
+}
+
+/** The customer numbers linked to the account, in order; at most `limit` of them. */
+export async function listAccountCustomerNumbers(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  limit = 10_000,
+): Promise<string[]> {
+  const rows = await sql.query<{ customerNumber: string }>(
+    `select customer_number as "customerNumber" from customers where tenant_id = $1 and account_id = $2 order by customer_number limit $3`,
+    [tenantId, accountId, limit],
+  );
+  return rows.map((r) => r.customerNumber);
+}

@@ -1,0 +1,89 @@
+import type { Sql } from "./database.js";
+
+export interface SessionRow {
+  idHash: string;
+  tenantId: string;
+  kind: "customer" | "staff";
+  accountId: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+const COLUMNS = `id_hash as "idHash", tenant_id as "tenantId", kind, account_id as "accountId", created_at as "createdAt",
+  last_seen_at as "lastSeenAt", expires_at as "expiresAt", ip, user_agent as "userAgent"`;
+
+export async function insertSession(sql: Sql, session: Omit<SessionRow, "lastSeenAt">): Promise<void> {
+  await sql.query(
+    `insert into sessions (id_hash, tenant_id, kind, account_id, created_at, last_seen_at, expires_at, ip, user_agent)
+     values ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
+    [
+      session.idHash,
+      session.tenantId,
+      session.kind,
+      session.accountId,
+      session.createdAt,
+      session.expiresAt,
+      session.ip,
+      session.userAgent,
+    ],
+  );
+}
+
+/** A live session of this tenant and kind (not revoked); the caller checks idle and absolute timeouts. */
+export async function findSession(
+  sql: Sql,
+  tenantId: string,
+  kind: "customer" | "staff",
+  idHash: string,
+): Promise<SessionRow | undefined> {
+  const [row] = await sql.query<SessionRow>(
+    `select ${COLUMNS} from sessions where id_hash = $1 and tenant_id = $2 and kind = $3 and revoked_at is null`,
+    [idHash, tenantId, kind],
+  );
+  return row;
+}
+
+export async function touchSession(sql: Sql, idHash: string, at: Date): Promise<void> {
+  await sql.query("update sessions set last_seen_at = $2 where id_hash = $1", [idHash, at]);
+}
+
+export async function revokeSession(sql: Sql, idHash: string, at: Date): Promise<void> {
+  await sql.query("update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null", [
+    idHash,
+    at,
+  ]);
+}
+
+/** Revokes every live session of an account; returns how many. */
+export async function revokeAccountSessions(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  at: Date,
+  exceptIdHash?: string,
+): Promise<number> {
+  const rows = await sql.query(
+    `update sessions set revoked_at = $3
+      where tenant_id = $1 and account_id = $2 and revoked_at is null and ($4::text is null or id_hash <> $4)
+      returning 1`,
+    [tenantId, accountId, at, exceptIdHash ?? null],
+  );
+  return rows.length;
+}
+
+export async function listAccountSessions(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  now: Date,
+): Promise<SessionRow[]> {
+  return sql.query<SessionRow>(
+    `select ${COLUMNS} from sessions
+      where tenant_id = $1 and account_id = $2 and revoked_at is null and expires_at > $3
+      order by last_seen_at desc limit 50`,
+    [tenantId, accountId, now],
+  );
+}

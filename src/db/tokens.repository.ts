@@ -1,0 +1,92 @@
+import type { Sql } from "./database.js";
+
+export type TokenPurpose = "password_reset";
+
+export interface TokenRow {
+  id: string;
+  tenantId: string;
+  accountId: string;
+  purpose: TokenPurpose;
+  email: string;
+  expiresAt: Date;
+}
+
+export async function insertToken(
+  sql: Sql,
+  token: {
+    tokenHash: string;
+    tenantId: string;
+    accountId: string;
+    purpose: TokenPurpose;
+    email: string;
+    createdAt: Date;
+    expiresAt: Date;
+  },
+): Promise<void> {
+  await sql.query(
+    `insert into tokens (token_hash, tenant_id, account_id, purpose, email, created_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      token.tokenHash,
+      token.tenantId,
+      token.accountId,
+      token.purpose,
+      token.email,
+      token.createdAt,
+      token.expiresAt,
+    ],
+  );
+}
+
+/** Voids every unused token of this account and purpose (a newer request, a completed reset, an address change). */
+export async function voidTokens(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  purpose: TokenPurpose,
+  at: Date,
+): Promise<void> {
+  await sql.query(
+    `update tokens set voided_at = $4 where tenant_id = $1 and account_id = $2 and purpose = $3 and used_at is null and voided_at is null`,
+    [tenantId, accountId, purpose, at],
+  );
+}
+
+const USABLE = `t.tenant_id = $2 and t.purpose = $3 and t.used_at is null and t.voided_at is null and t.expires_at > $4`;
+
+/** The token if it can still be used here (this tenant, this purpose, unused, not voided, not expired, address unchanged). */
+export async function findUsableToken(
+  sql: Sql,
+  tokenHash: string,
+  tenantId: string,
+  purpose: TokenPurpose,
+  now: Date,
+): Promise<(TokenRow & { identifier: string }) | undefined> {
+  const [row] = await sql.query<TokenRow & { identifier: string }>(
+    `select t.id, t.tenant_id as "tenantId", t.account_id as "accountId", t.purpose, t.email, t.expires_at as "expiresAt", a.identifier
+       from tokens t join accounts a on a.id = t.account_id and a.tenant_id = t.tenant_id and a.email = t.email
+      where t.token_hash = $1 and ${USABLE}`,
+    [tokenHash, tenantId, purpose, now],
+  );
+  return row;
+}
+
+/**
+ * Spends the token: exactly one concurrent caller gets the row back (the update is the check),
+ * inside the transaction that writes the password.
+ */
+export async function consumeToken(
+  sql: Sql,
+  tokenHash: string,
+  tenantId: string,
+  purpose: TokenPurpose,
+  now: Date,
+): Promise<TokenRow | undefined> {
+  const [row] = await sql.query<TokenRow>(
+    `update tokens t set used_at = $4
+       from accounts a
+      where t.token_hash = $1 and ${USABLE} and a.id = t.account_id and a.tenant_id = t.tenant_id and a.email = t.email
+      returning t.id, t.tenant_id as "tenantId", t.account_id as "accountId", t.purpose, t.email, t.expires_at as "expiresAt"`,
+    [tokenHash, tenantId, purpose, now],
+  );
+  return row;
+}

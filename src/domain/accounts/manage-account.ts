@@ -1,0 +1,152 @@
+import { appendAudit } from "../../db/audit.repository.js";
+import type { Database } from "../../db/database.js";
+import { revokeAccountSessions } from "../../db/sessions.repository.js";
+import type { JobQueue } from "../../jobs/queue.js";
+import { queueMail } from "../../mail/mail-queue.js";
+import { hashPassword, verifyPassword } from "./password-hashing.js";
+import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
+
+export interface AccountView {
+  id: string;
+  identifier: string;
+  email: string;
+  status: string;
+  language: "fr" | "en";
+  notifyNewInvoice: boolean;
+  lastLoginAt: Date | null;
+  customerNumbers: string[];
+}
+
+/** The account page's facts: identifier, address, preferences, and the customer numbers it holds. */
+export async function getAccountView(
+  db: Database,
+  tenantId: string,
+  accountId: string,
+): Promise<AccountView | undefined> {
+  const [row] = await db.query<AccountView>(
+    `select a.id, a.identifier, a.email, a.status, a.language, a.notify_new_invoice as "notifyNewInvoice", a.last_login_at as "lastLoginAt",
+            coalesce((select array_agg(c.customer_number order by c.customer_number) from customers c
+                       where c.tenant_id = a.tenant_id and c.account_id = a.id), '{}') as "customerNumbers"
+       from accounts a where a.tenant_id = $1 and a.id = $2`,
+    [tenantId, accountId],
+  );
+  return row;
+}
+
+export type ChangePasswordResult = { ok: true } | { ok: false; problem: PasswordProblem | "wrong_current" };
+
+/** SECURITY.md P4: the current password is required; other sessions are closed and a notice is mailed. */
+export async function changePassword(
+  deps: { db: Database; queue: JobQueue },
+  input: {
+    tenantId: string;
+    accountId: string;
+    sessionIdHash: string;
+    current: string;
+    password: string;
+    confirmation: string;
+    ip: string;
+    now?: Date;
+  },
+): Promise<ChangePasswordResult> {
+  const now = input.now ?? new Date();
+  const [account] = await deps.db.query<{
+    passwordHash: string | null;
+    email: string;
+    language: "fr" | "en";
+    identifier: string;
+  }>(
+    `select password_hash as "passwordHash", email, language, identifier from accounts where tenant_id = $1 and id = $2 and status = 'active'`,
+    [input.tenantId, input.accountId],
+  );
+  if (!account || !(await verifyPassword(account.passwordHash, input.current)))
+    return { ok: false, problem: "wrong_current" };
+  const problem = checkNewPassword(input.password, input.confirmation);
+  if (problem) return { ok: false, problem };
+  const passwordHash = await hashPassword(input.password);
+  await deps.db.transaction(async (tx) => {
+    await tx.query("update accounts set password_hash = $3 where tenant_id = $1 and id = $2", [
+      input.tenantId,
+      input.accountId,
+      passwordHash,
+    ]);
+    const revoked = await revokeAccountSessions(
+      tx,
+      input.tenantId,
+      input.accountId,
+      now,
+      input.sessionIdHash,
+    );
+    await appendAudit(tx, {
+      tenantId: input.tenantId,
+      actorType: "customer",
+      actorId: input.accountId,
+      action: "password.changed",
+      targetType: "account",
+      targetId: input.accountId,
+      ip: input.ip,
+      at: now,
+      details: { otherSessionsRevoked: revoked },
+    });
+    await queueMail(tx, deps.queue, {
+      tenantId: input.tenantId,
+      accountId: input.accountId,
+      kind: "password-changed",
+      to: account.email,
+      language: account.language,
+      params: { at: now.toISOString(), identifier: account.identifier },
+    });
+  });
+  return { ok: true };
+}
+
+export async function updatePreferences(
+  db: Database,
+  input: {
+    tenantId: string;
+    accountId: string;
+    language: "fr" | "en";
+    notifyNewInvoice: boolean;
+    ip: string;
+  },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(
+      "update accounts set language = $3, notify_new_invoice = $4 where tenant_id = $1 and id = $2",
+      [input.tenantId, input.accountId, input.language, input.notifyNewInvoice],
+    );
+    await appendAudit(tx, {
+      tenantId: input.tenantId,
+      actorType: "customer",
+      actorId: input.accountId,
+      action: "account.preferences_changed",
+      targetType: "account",
+      targetId: input.accountId,
+      ip: input.ip,
+      details: { language: input.language, notifyNewInvoice: input.notifyNewInvoice },
+    });
+  });
+}
+
+/** "Se déconnecter partout": every session of the account, this one included. */
+export async function logOutEverywhere(
+  db: Database,
+  input: { tenantId: string; accountId: string; ip: string; now?: Date },
+): Promise<number> {
+  const now = input.now ?? new Date();
+  return db.transaction(async (tx) => {
+    const revoked = await revokeAccountSessions(tx, input.tenantId, input.accountId, now);
+    await appendAudit(tx, {
+      tenantId: input.tenantId,
+      actorType: "customer",
+      actorId: input.accountId,
+      action: "sessions.revoked",
+      targetType: "account",
+      targetId: input.accountId,
+      ip: input.ip,
+      at: now,
+      details: { count: revoked },
+    });
+    return revoked;
+  });
+}

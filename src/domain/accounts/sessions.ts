@@ -1,0 +1,70 @@
+import type { Database, Sql } from "../../db/database.js";
+import {
+  findSession,
+  insertSession,
+  revokeSession,
+  type SessionRow,
+  touchSession,
+} from "../../db/sessions.repository.js";
+import { hashSecret, newSecret, SECRET_PATTERN } from "./secrets.js";
+
+/** ASVS 7.3: idle and absolute timeouts of a customer session. */
+export const CUSTOMER_IDLE_SECONDS = 30 * 60;
+export const CUSTOMER_ABSOLUTE_SECONDS = 12 * 60 * 60;
+// Writing last_seen_at on every request would cost a write per page: once a minute is precise enough.
+const TOUCH_EVERY_MS = 60_000;
+
+/** Opens a new session (a new id at every login: no fixation) and returns the cookie value. */
+export async function startSession(
+  sql: Sql,
+  input: {
+    tenantId: string;
+    accountId: string;
+    kind: "customer" | "staff";
+    ip: string | null;
+    userAgent: string | null;
+    now: Date;
+    absoluteSeconds?: number;
+  },
+): Promise<string> {
+  const secret = newSecret();
+  await insertSession(sql, {
+    idHash: hashSecret(secret),
+    tenantId: input.tenantId,
+    kind: input.kind,
+    accountId: input.accountId,
+    createdAt: input.now,
+    expiresAt: new Date(input.now.getTime() + (input.absoluteSeconds ?? CUSTOMER_ABSOLUTE_SECONDS) * 1000),
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 300) ?? null,
+  });
+  return secret;
+}
+
+/** The live session behind a cookie on this tenant, or undefined (unknown, revoked, idle too long, too old, other tenant or kind). */
+export async function resolveSession(
+  db: Database,
+  input: {
+    tenantId: string;
+    kind: "customer" | "staff";
+    cookie: string | undefined;
+    now: Date;
+    idleSeconds?: number;
+  },
+): Promise<SessionRow | undefined> {
+  if (!input.cookie || !SECRET_PATTERN.test(input.cookie)) return undefined;
+  const session = await findSession(db, input.tenantId, input.kind, hashSecret(input.cookie));
+  if (!session) return undefined;
+  const now = input.now.getTime();
+  const idleMs = (input.idleSeconds ?? CUSTOMER_IDLE_SECONDS) * 1000;
+  if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + idleMs <= now) {
+    await revokeSession(db, session.idHash, input.now);
+    return undefined;
+  }
+  if (now - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, session.idHash, input.now);
+  return session;
+}
+
+export async function endSession(db: Database, cookie: string | undefined, now: Date): Promise<void> {
+  if (cookie && SECRET_PATTERN.test(cookie)) await revokeSession(db, hashSecret(cookie), now);
+}

@@ -1,0 +1,148 @@
+import { createHash } from "node:crypto";
+import { type Readable, Transform, type TransformCallback } from "node:stream";
+import { appendAudit } from "../../db/audit.repository.js";
+import type { Database } from "../../db/database.js";
+import type { BlobStore } from "../../storage/blob-store.js";
+
+/** What the database says the stored bytes are. */
+export interface ExpectedBlob {
+  sha256: string;
+  sizeBytes: number;
+}
+
+export type IntegrityProblem = "missing" | "size_mismatch" | "hash_mismatch";
+
+/**
+ * The stored bytes are not the bytes the issuer published (CGI art. 289 V, SECURITY.md F3). A fault of the
+ * platform, not a rule the customer broke: deliberately not a DomainError, so it can only surface as a 500.
+ */
+export class BlobIntegrityError extends Error {
+  readonly code = "integrity_failed";
+  /** Set once the alert was raised, so one failure is reported once. */
+  reported = false;
+
+  constructor(
+    readonly problem: IntegrityProblem,
+    readonly expected: ExpectedBlob,
+    readonly actual: { sha256?: string; sizeBytes?: number },
+  ) {
+    super(`The stored file does not match its SHA-256 (${problem}): it is not served.`);
+    this.name = "BlobIntegrityError";
+  }
+}
+
+/** Hashes the stored blob as a stream (never whole in memory); undefined when it is absent. */
+export async function hashBlob(blobs: BlobStore, sha256: string): Promise<ExpectedBlob | undefined> {
+  const stream = await blobs.open(sha256);
+  if (!stream) return undefined;
+  const hash = createHash("sha256");
+  let sizeBytes = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    sizeBytes += chunk.byteLength;
+  }
+  return { sha256: hash.digest("hex"), sizeBytes };
+}
+
+/**
+ * First pass of a download: the whole blob is read and hashed before a byte is sent, so a corrupt
+ * or missing file is answered with an error page instead of a half-sent download. Throws BlobIntegrityError.
+ */
+export async function checkBlob(blobs: BlobStore, expected: ExpectedBlob): Promise<void> {
+  const actual = await hashBlob(blobs, expected.sha256);
+  if (!actual) throw new BlobIntegrityError("missing", expected, {});
+  if (actual.sizeBytes !== expected.sizeBytes)
+    throw new BlobIntegrityError("size_mismatch", expected, actual);
+  if (actual.sha256 !== expected.sha256) throw new BlobIntegrityError("hash_mismatch", expected, actual);
+}
+
+/**
+ * A stream of the stored bytes that checks them on the way: it holds back its last chunk until the
+ * size and SHA-256 are confirmed, and fails instead of ending when they differ, so a reader never
+ * gets a complete file that is not the published one (the second line of defence after checkBlob).
+ */
+export async function openVerifiedBlob(blobs: BlobStore, expected: ExpectedBlob): Promise<Readable> {
+  const source = await blobs.open(expected.sha256);
+  if (!source) throw new BlobIntegrityError("missing", expected, {});
+  const verifier = new VerifyingStream(expected);
+  source.on("error", (error) => verifier.destroy(error));
+  return source.pipe(verifier);
+}
+
+class VerifyingStream extends Transform {
+  private readonly hash = createHash("sha256");
+  private sizeBytes = 0;
+  private held: Buffer | undefined;
+
+  constructor(private readonly expected: ExpectedBlob) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.sizeBytes += chunk.byteLength;
+    if (this.sizeBytes > this.expected.sizeBytes) {
+      done(new BlobIntegrityError("size_mismatch", this.expected, { sizeBytes: this.sizeBytes }));
+      return;
+    }
+    const previous = this.held;
+    this.held = chunk;
+    done(null, previous);
+  }
+
+  override _flush(done: TransformCallback): void {
+    const actual = { sha256: this.hash.digest("hex"), sizeBytes: this.sizeBytes };
+    if (actual.sizeBytes !== this.expected.sizeBytes)
+      done(new BlobIntegrityError("size_mismatch", this.expected, actual));
+    else if (actual.sha256 !== this.expected.sha256)
+      done(new BlobIntegrityError("hash_mismatch", this.expected, actual));
+    else done(null, this.held);
+  }
+}
+
+export interface IntegrityAlert {
+  tenantId: string;
+  invoiceId: string;
+  accountId?: string;
+  ip?: string;
+  /** Where it was caught: single download, XML extraction or ZIP. */
+  during: "pdf" | "xml" | "zip";
+  error: BlobIntegrityError;
+}
+
+/** Raises an integrity failure: an error-level log line for the operators and an audit entry `integrity.failed`. */
+export async function reportIntegrityFailure(
+  deps: { db: Database; logger: { error(object: Record<string, unknown>, message: string): void } },
+  alert: IntegrityAlert,
+): Promise<void> {
+  const details = {
+    problem: alert.error.problem,
+    during: alert.during,
+    expectedSha256: alert.error.expected.sha256,
+    expectedSizeBytes: alert.error.expected.sizeBytes,
+    actualSha256: alert.error.actual.sha256 ?? null,
+    actualSizeBytes: alert.error.actual.sizeBytes ?? null,
+  };
+  alert.error.reported = true;
+  deps.logger.error(
+    {
+      event: "integrity.failed",
+      tenant: alert.tenantId,
+      invoice: alert.invoiceId,
+      account: alert.accountId,
+      ...details,
+    },
+    "stored invoice file does not match its SHA-256",
+  );
+  await deps.db.transaction((tx) =>
+    appendAudit(tx, {
+      tenantId: alert.tenantId,
+      actorType: "system",
+      action: "integrity.failed",
+      targetType: "invoice",
+      targetId: alert.invoiceId,
+      ip: alert.ip ?? null,
+      details: { ...details, accountId: alert.accountId ?? null },
+    }),
+  );
+}

@@ -1,0 +1,84 @@
+/** One invoice as the ZIP's `index.csv` lists it. Amounts are decimal strings. */
+export interface ZipIndexRow {
+  invoiceNumber: string;
+  typeCode: string;
+  issueDate: string;
+  contractNumber: string | null;
+  customerNumber: string;
+  taxBasisTotal: string | null;
+  taxTotal: string | null;
+  grandTotal: string;
+  duePayable: string | null;
+  currency: string;
+  sha256: string;
+  /** Path of the PDF inside the archive (`2026/…pdf`). */
+  path: string;
+}
+
+const TYPE_LABELS: Record<string, string> = {
+  "380": "Facture",
+  "381": "Avoir",
+  "384": "Facture rectificative",
+  "386": "Facture d’acompte",
+  "389": "Autofacture",
+};
+
+/** French label of an invoice type code (UNTDID 1001), the code itself when unknown. */
+export function invoiceTypeLabel(typeCode: string): string {
+  return TYPE_LABELS[typeCode] ?? `Type ${typeCode}`;
+}
+
+const HEADER = [
+  "Numéro",
+  "Type",
+  "Date",
+  "Contrat",
+  "N° client",
+  "Total HT",
+  "TVA",
+  "Total TTC",
+  "Net à payer",
+  "Devise",
+  "SHA-256",
+  "Fichier",
+];
+
+/** French Excel reads `;` files with decimal commas; the value stays the issuer's decimal string. */
+function amount(value: string | null): string {
+  return value === null ? "" : value.replace(".", ",");
+}
+
+// A cell starting with = + - @ (or a tab/CR) is a formula to a spreadsheet: issuer texts are quoted as text.
+function text(value: string | null): string {
+  if (value === null) return "";
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+function cell(value: string): string {
+  return /[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The header of index.csv: UTF-8 BOM, `;` separated, CRLF (what French Excel opens as is). */
+export function zipIndexHeader(): string {
+  return `\uFEFF${HEADER.map(cell).join(";")}\r\n`;
+}
+
+/** One line of index.csv. */
+export function zipIndexLine(row: ZipIndexRow): string {
+  return `${[
+    text(row.invoiceNumber),
+    invoiceTypeLabel(row.typeCode),
+    row.issueDate,
+    text(row.contractNumber),
+    text(row.customerNumber),
+    amount(row.taxBasisTotal),
+    amount(row.taxTotal),
+    amount(row.grandTotal),
+    amount(row.duePayable),
+    row.currency,
+    row.sha256,
+    row.path,
+  ]
+    .map(cell)
+    .join(";")}\r\n`;
+}

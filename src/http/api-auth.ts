@@ -1,0 +1,66 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ApiKeyRow } from "../db/api-keys.repository.js";
+import type { Database } from "../db/database.js";
+import { apiKeyPrefix } from "../domain/api-keys/api-key-secret.js";
+import { createApiKeyAuthenticator, Unauthorized } from "../domain/api-keys/authenticate-api-key.js";
+import { DomainError } from "../domain/shared/errors.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The issuer API key of this request, once `authenticate` accepted it. */
+    apiKey: ApiKeyRow | null;
+    apiKeyRefusal: Unauthorized | null;
+  }
+}
+
+/**
+ * Bearer-key authentication of the issuer API, in two steps so that the rate limiter, which runs in
+ * between, can count refused requests by IP: `identify` never throws, `require` refuses.
+ */
+export function apiKeyAuth(db: Database) {
+  const authenticate = createApiKeyAuthenticator(db);
+  return {
+    async identify(request: FastifyRequest): Promise<void> {
+      const { site } = request;
+      if (site.kind !== "tenant") return;
+      try {
+        request.apiKey = await authenticate(site.tenant.id, request.headers.authorization);
+      } catch (error) {
+        if (!(error instanceof Unauthorized)) throw error;
+        request.apiKeyRefusal = error;
+      }
+    },
+
+    async require(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      if (request.apiKey) return;
+      const refusal =
+        request.apiKeyRefusal ??
+        new Unauthorized("send the API key as: Authorization: Bearer <key>", "missing");
+      // SECURITY.md G1: refused access is logged with the tenant and IP; of the key, only its prefix.
+      const presented = /^Bearer[ ]+(\S+)/i.exec(request.headers.authorization ?? "")?.[1];
+      request.log.warn(
+        {
+          event: "api_key_refused",
+          tenant: request.site.kind === "tenant" ? request.site.tenant.slug : null,
+          reason: refusal.reason,
+          keyPrefix: presented ? (apiKeyPrefix(presented) ?? null) : null,
+          ip: request.ip,
+        },
+        "issuer API request refused",
+      );
+      // RFC 6750: a refused bearer token names the scheme, and says when the token itself was wrong.
+      reply.header(
+        "www-authenticate",
+        refusal.reason === "missing"
+          ? 'Bearer realm="efacture"'
+          : 'Bearer realm="efacture", error="invalid_token"',
+      );
+      throw refusal;
+    },
+  };
+}
+
+/** The API answers only on a tenant's host: elsewhere every API path is unknown. */
+export async function requireTenantSite(request: FastifyRequest): Promise<void> {
+  if (request.site.kind !== "tenant") throw new DomainError("not_found", "no such resource");
+}

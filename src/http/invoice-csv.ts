@@ -1,0 +1,117 @@
+import type { PortalInvoiceRow } from "../db/portal-invoices.repository.js";
+
+/**
+ * The two CSV flavours of the invoice export.
+ * - `excel` (default): what French Excel opens by a double click — UTF-8 with a BOM, `;` between fields,
+ *   decimal comma in amounts, times in Paris local time (`AAAA-MM-JJ HH:MM:SS`).
+ * - `csv`: plain RFC 4180 for other tools — UTF-8 without BOM, `,`, decimal point, times in ISO 8601 UTC.
+ * Both: CRLF line ends, dates `AAAA-MM-JJ`, amounts as the exact decimal strings stored (never floats).
+ */
+export type CsvFlavour = "excel" | "csv";
+
+const BOM = "\uFEFF";
+const HEADER = [
+  "Numéro",
+  "Type",
+  "Date d’émission",
+  "Échéance",
+  "Contrat",
+  "N° client",
+  "Total HT",
+  "TVA",
+  "Total TTC",
+  "Net à payer",
+  "Devise",
+  "SHA-256",
+  "Disponible jusqu’au",
+  "Téléchargée le",
+];
+
+/**
+ * One field: quoted when it holds the separator, a quote, CR or LF (quotes doubled, RFC 4180). A text
+ * that a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading apostrophe (OWASP
+ * "CSV injection"); our own amount columns are written by `amountField` and never pass through this.
+ */
+export function csvField(
+  value: string,
+  separator: string,
+  options: { text: boolean } = { text: true },
+): string {
+  const safe = options.text && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return safe.includes(separator) || /["\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+function amountField(value: string | null, flavour: CsvFlavour): string {
+  if (value === null) return "";
+  return flavour === "excel" ? value.replace(".", ",") : value;
+}
+
+const PARIS = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "Europe/Paris",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+/** `AAAA-MM-JJ HH:MM:SS` in Paris ("sv-SE" is the locale whose format is ISO-like). */
+function parisDateTime(at: Date): string {
+  return PARIS.format(at);
+}
+
+function timeField(at: Date | null, flavour: CsvFlavour): string {
+  if (!at) return "";
+  return flavour === "excel" ? parisDateTime(at) : `${at.toISOString().slice(0, 19)}Z`;
+}
+
+/** The header line, BOM included for `excel`. */
+export function csvHeader(flavour: CsvFlavour): string {
+  const separator = flavour === "excel" ? ";" : ",";
+  return `${flavour === "excel" ? BOM : ""}${HEADER.map((h) => csvField(h, separator)).join(separator)}\r\n`;
+}
+
+/** One invoice as a CSV line (CRLF included). */
+export function csvLine(row: PortalInvoiceRow, flavour: CsvFlavour): string {
+  const separator = flavour === "excel" ? ";" : ",";
+  const text = (value: string | null) => csvField(value ?? "", separator);
+  const fields = [
+    text(row.invoiceNumber),
+    text(row.typeCode === "381" ? "Avoir" : "Facture"),
+    row.issueDate,
+    row.dueDate ?? "",
+    text(row.contractNumber),
+    text(row.customerNumber),
+    amountField(row.taxBasisTotal, flavour),
+    amountField(row.taxTotal, flavour),
+    amountField(row.grandTotal, flavour),
+    amountField(row.duePayable, flavour),
+    text(row.currency),
+    row.sha256,
+    parisDateTime(row.availableUntil).slice(0, 10),
+    timeField(row.firstDownloadedAt, flavour),
+  ];
+  // Only text fields can hold a separator, a quote or a line end; amounts, dates and hashes cannot.
+  return `${fields.join(separator)}\r\n`;
+}
+
+/** The export as text chunks: the header, then one chunk per batch of rows (the response streams them). */
+export async function* invoiceCsv(
+  rows: AsyncIterable<PortalInvoiceRow>,
+  flavour: CsvFlavour,
+  chunkRows = 200,
+): AsyncGenerator<string> {
+  yield csvHeader(flavour);
+  let chunk = "";
+  let count = 0;
+  for await (const row of rows) {
+    chunk += csvLine(row, flavour);
+    if (++count % chunkRows === 0) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk) yield chunk;
+}

@@ -1,0 +1,232 @@
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../../app.js";
+import { logIn } from "../../domain/accounts/log-in.js";
+import { PASSWORD_PROBLEM_MESSAGES } from "../../domain/accounts/password-policy.js";
+import {
+  inspectResetToken,
+  requestPasswordReset,
+  resetPassword,
+} from "../../domain/accounts/password-reset.js";
+import { endSession } from "../../domain/accounts/sessions.js";
+import type { CustomerAuth } from "../customer-auth.js";
+import { ForgotPage, ForgotSentPage, ResetInvalidPage, ResetPage } from "../views/auth.view.js";
+import { HomePage } from "../views/home.view.js";
+import { tenantBranding } from "./portal.js";
+
+/** Fixed texts shown after a redirect (never text taken from the request). */
+const MESSAGES: Record<string, { kind: "error" | "success"; text: string }> = {
+  "password-set": {
+    kind: "success",
+    text: "Votre mot de passe est enregistré. Connectez-vous avec votre identifiant et ce mot de passe.",
+  },
+  "logged-out": { kind: "success", text: "Vous êtes déconnecté(e)." },
+  session: { kind: "error", text: "Votre session a expiré ou a été fermée. Merci de vous reconnecter." },
+};
+const LOGIN_FAILED =
+  "Identifiant ou mot de passe incorrect. Si c’est votre première connexion, ou en cas d’oubli, utilisez « Mot de passe ou identifiant oublié ? ».";
+
+const loginBody = {
+  type: "object",
+  required: ["identifier", "password"],
+  properties: {
+    identifier: { type: "string", maxLength: 256 },
+    password: { type: "string", maxLength: 4096 },
+    _csrf: { type: "string" },
+  },
+} as const;
+const forgotBody = {
+  type: "object",
+  required: ["email"],
+  properties: { email: { type: "string", maxLength: 1024 }, _csrf: { type: "string" } },
+} as const;
+const resetBody = {
+  type: "object",
+  required: ["password", "confirmation"],
+  properties: {
+    password: { type: "string", maxLength: 4096 },
+    confirmation: { type: "string", maxLength: 4096 },
+    _csrf: { type: "string" },
+  },
+} as const;
+
+/** Home and login, logout, "Mot de passe ou identifiant oublié" and the reset page (SECURITY.md L1-L3, R1-R13). */
+export async function authRoutes(
+  app: FastifyInstance,
+  services: Services,
+  auth: CustomerAuth,
+  options: { platformHome: () => JSX.Element },
+) {
+  const noStore = { "cache-control": "no-store" };
+  const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
+
+  app.get<{ Querystring: { message?: string } }>("/", async (request, reply) => {
+    const { site } = request;
+    if (site.kind !== "tenant") return reply.html(options.platformHome());
+    reply.headers(noStore);
+    return reply.html(
+      <HomePage
+        branding={tenantBranding(site.tenant)}
+        retentionMonths={site.tenant.retentionMonths}
+        csrf={reply.generateCsrf()}
+        message={MESSAGES[String(request.query.message ?? "")]}
+      />,
+    );
+  });
+
+  app.post<{ Body: { identifier: string; password: string } }>(
+    "/connexion",
+    { ...form, schema: { body: loginBody } },
+    async (request, reply) => {
+      const { site } = request;
+      if (site.kind !== "tenant") return reply.callNotFound();
+      const result = await logIn(services.db, {
+        tenantId: site.tenant.id,
+        identifier: request.body.identifier,
+        password: request.body.password,
+        ip: request.ip,
+        userAgent: request.headers["user-agent"] ?? null,
+        previousCookie: auth.readSessionCookie(request),
+      });
+      const log = { tenant: site.tenant.slug, ip: request.ip };
+      if (result.ok) {
+        request.log.info({ ...log, event: "login.succeeded", account: result.accountId }, "login succeeded");
+        auth.setSessionCookie(reply, result.sessionCookie);
+        return reply.redirect("/factures", 303);
+      }
+      request.log.warn(
+        { ...log, event: result.reason === "throttled" ? "login.throttled" : "login.failed" },
+        "login refused",
+      );
+      reply.headers(noStore);
+      if (result.reason === "throttled")
+        reply.code(429).header("retry-after", String(result.retryAfterSeconds));
+      else reply.code(401);
+      const minutes =
+        result.reason === "throttled" ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
+      return reply.html(
+        <HomePage
+          branding={tenantBranding(site.tenant)}
+          retentionMonths={site.tenant.retentionMonths}
+          csrf={reply.generateCsrf()}
+          identifier={request.body.identifier.slice(0, 64)}
+          message={{
+            kind: "error",
+            text:
+              result.reason === "throttled"
+                ? `Trop de tentatives de connexion. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}, ou utilisez « Mot de passe ou identifiant oublié ? ».`
+                : LOGIN_FAILED,
+          }}
+        />,
+      );
+    },
+  );
+
+  app.post("/deconnexion", form, async (request, reply) => {
+    const { site } = request;
+    if (site.kind !== "tenant") return reply.callNotFound();
+    await endSession(services.db, auth.readSessionCookie(request), new Date());
+    auth.clearSessionCookie(reply);
+    request.log.info({ event: "logout", tenant: site.tenant.slug, ip: request.ip }, "logout");
+    return reply.redirect("/?message=logged-out", 303);
+  });
+
+  app.get("/mot-de-passe-oublie", async (request, reply) => {
+    const { site } = request;
+    if (site.kind !== "tenant") return reply.callNotFound();
+    reply.headers(noStore);
+    return reply.html(<ForgotPage branding={tenantBranding(site.tenant)} csrf={reply.generateCsrf()} />);
+  });
+
+  app.post<{ Body: { email: string } }>(
+    "/mot-de-passe-oublie",
+    { ...form, schema: { body: forgotBody } },
+    async (request, reply) => {
+      const { site } = request;
+      if (site.kind !== "tenant") return reply.callNotFound();
+      await requestPasswordReset(services, {
+        tenantId: site.tenant.id,
+        email: request.body.email,
+        ip: request.ip,
+      });
+      request.log.info(
+        { event: "password_reset.requested", tenant: site.tenant.slug, ip: request.ip },
+        "password reset requested",
+      );
+      reply.headers(noStore);
+      return reply.html(<ForgotSentPage branding={tenantBranding(site.tenant)} />);
+    },
+  );
+
+  // The token is in the path; the logger masks it (see createLogger). Mail scanners open links: GET never spends it (R8).
+  const resetHeaders = { ...noStore, "referrer-policy": "no-referrer" };
+
+  app.get<{ Params: { token: string } }>("/reinitialiser/:token", async (request, reply) => {
+    const { site } = request;
+    if (site.kind !== "tenant") return reply.callNotFound();
+    reply.headers(resetHeaders);
+    const token = await inspectResetToken(services.db, {
+      tenantId: site.tenant.id,
+      token: request.params.token,
+    });
+    if (!token) {
+      request.log.warn(
+        { event: "password_reset.token_refused", tenant: site.tenant.slug, ip: request.ip },
+        "reset link not usable",
+      );
+      return reply.code(410).html(<ResetInvalidPage branding={tenantBranding(site.tenant)} />);
+    }
+    return reply.html(
+      <ResetPage
+        branding={tenantBranding(site.tenant)}
+        csrf={reply.generateCsrf()}
+        identifier={token.identifier}
+        action={request.url.split("?")[0]!}
+      />,
+    );
+  });
+
+  app.post<{ Params: { token: string }; Body: { password: string; confirmation: string } }>(
+    "/reinitialiser/:token",
+    { ...form, schema: { body: resetBody } },
+    async (request, reply) => {
+      const { site } = request;
+      if (site.kind !== "tenant") return reply.callNotFound();
+      reply.headers(resetHeaders);
+      const result = await resetPassword(services, {
+        tenantId: site.tenant.id,
+        token: request.params.token,
+        password: request.body.password,
+        confirmation: request.body.confirmation,
+        ip: request.ip,
+      });
+      const log = { tenant: site.tenant.slug, ip: request.ip };
+      if (result.ok) {
+        request.log.info(
+          { ...log, event: result.firstActivation ? "account.activated" : "password_reset.completed" },
+          "password set",
+        );
+        auth.clearSessionCookie(reply);
+        return reply.redirect("/?message=password-set", 303);
+      }
+      if ("invalidToken" in result) {
+        request.log.warn({ ...log, event: "password_reset.token_refused" }, "reset link not usable");
+        return reply.code(410).html(<ResetInvalidPage branding={tenantBranding(site.tenant)} />);
+      }
+      const token = await inspectResetToken(services.db, {
+        tenantId: site.tenant.id,
+        token: request.params.token,
+      });
+      return reply
+        .code(422)
+        .html(
+          <ResetPage
+            branding={tenantBranding(site.tenant)}
+            csrf={reply.generateCsrf()}
+            identifier={token?.identifier ?? ""}
+            action={request.url.split("?")[0]!}
+            error={PASSWORD_PROBLEM_MESSAGES[result.problem]}
+          />,
+        );
+    },
+  );
+}

@@ -1,0 +1,200 @@
+import { Readable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../../app.js";
+import {
+  countAccountInvoices,
+  findAccountIssueDateRange,
+  type InvoiceCursor,
+  iterateAccountInvoices,
+  listAccountCustomerNumbers,
+  listAccountInvoices,
+  type PortalInvoiceRow,
+  summarizeLeavingSoon,
+} from "../../db/portal-invoices.repository.js";
+import { DomainError } from "../../domain/shared/errors.js";
+import type { CustomerAuth } from "../customer-auth.js";
+import { type CsvFlavour, invoiceCsv } from "../invoice-csv.js";
+import {
+  FILTER_PARAMS,
+  filtersToQuery,
+  formatCursor,
+  hasFilters,
+  type InvoiceFilters,
+  LEAVING_SOON_DAYS,
+  parseCursor,
+  parseInvoiceFilters,
+} from "../invoice-filters.js";
+import { CUSTOMER_SELECT_MAX, InvoiceListErrorPage, InvoicesPage } from "../views/invoices.view.js";
+import { tenantBranding } from "./portal.js";
+
+const PAGE_SIZE = 50;
+
+const noStore = { "cache-control": "no-store" };
+
+type Query = Record<string, unknown>;
+
+/** The customer's invoice list (`GET /factures`, home after login) and its CSV export. */
+export async function invoiceRoutes(app: FastifyInstance, services: Services, auth: CustomerAuth) {
+  const page = { preHandler: [auth.requireCustomer] };
+
+  app.get<{ Querystring: Query }>("/factures", page, async (request, reply) => {
+    const site = request.site;
+    if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+    const { accountId } = request.customer;
+    const user = { identifier: request.customer.identifier, csrf: reply.generateCsrf() };
+    const branding = tenantBranding(site.tenant);
+    reply.headers(noStore);
+
+    let filters: InvoiceFilters;
+    let after: InvoiceCursor | undefined;
+    let before: InvoiceCursor | undefined;
+    try {
+      filters = parseInvoiceFilters(request.query);
+      after = cursorParam(request.query, "apres", filters);
+      before = cursorParam(request.query, "avant", filters);
+      if (after && before)
+        throw new DomainError(
+          "invalid_cursor",
+          "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",
+        );
+    } catch (error) {
+      if (
+        !(error instanceof DomainError) ||
+        (error.code !== "invalid_filter" && error.code !== "invalid_cursor")
+      )
+        throw error;
+      reply.code(400);
+      return reply.html(<InvoiceListErrorPage branding={branding} user={user} message={error.message} />);
+    }
+
+    // The filter form sends its empty fields and its `periode` select: answer with the canonical,
+    // bookmarkable URL of the same filters.
+    if (!after && !before && !isCanonical(request.query, filters)) {
+      const query = filtersToQuery(filters);
+      return reply.redirect(query.size ? `/factures?${query}` : "/factures", 303);
+    }
+
+    // One index range scan for the rows; the rest is kept off the paging path: the count is free when the
+    // result fits on one page, and the banner (which reads the account's rows) is only on the home page.
+    const { tenant } = site;
+    const home = !after && !before && !hasFilters(filters);
+    const [customerNumbers, dates, window, leaving] = await Promise.all([
+      listAccountCustomerNumbers(services.db, tenant.id, accountId, CUSTOMER_SELECT_MAX + 1),
+      findAccountIssueDateRange(services.db, tenant.id, accountId),
+      readPage(services, tenant.id, accountId, filters, { after, before }),
+      home ? summarizeLeavingSoon(services.db, tenant.id, accountId, LEAVING_SOON_DAYS) : undefined,
+    ]);
+    const onePage = !after && !before && !window.hasNext;
+    const matching = onePage
+      ? window.rows.length
+      : await countAccountInvoices(services.db, tenant.id, accountId, filters);
+    const base = filtersToQuery(filters);
+    const link = (name: "apres" | "avant", row: PortalInvoiceRow | undefined) => {
+      if (!row) return undefined;
+      const query = new URLSearchParams(base);
+      query.set(name, formatCursor({ key: keyOf(row, filters), id: row.id }));
+      return query.toString();
+    };
+    return reply.html(
+      <InvoicesPage
+        branding={branding}
+        user={user}
+        filters={filters}
+        invoices={window.rows}
+        matching={matching}
+        dates={dates}
+        leaving={leaving}
+        customerNumbers={customerNumbers}
+        previousPage={window.hasPrevious ? link("avant", window.rows[0]) : undefined}
+        nextPage={window.hasNext ? link("apres", window.rows.at(-1)) : undefined}
+        pastTheEnd={window.rows.length === 0 && after !== undefined}
+      />,
+    );
+  });
+
+  app.get<{ Querystring: Query }>("/factures/export.csv", page, async (request, reply) => {
+    const site = request.site;
+    if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+    const filters = parseInvoiceFilters(request.query);
+    const flavour = csvFlavour(request.query.format);
+    const rows = iterateAccountInvoices(services.db, site.tenant.id, request.customer.accountId, filters);
+    const day = new Date().toISOString().slice(0, 10);
+    reply.headers({
+      ...noStore,
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="factures_${site.tenant.slug}_${day}.csv"`,
+      "x-content-type-options": "nosniff",
+    });
+    request.log.info(
+      { event: "invoices.exported", tenant: site.tenant.slug, account: request.customer.accountId, flavour },
+      "invoice list exported",
+    );
+    return reply.send(Readable.from(invoiceCsv(rows, flavour)));
+  });
+}
+
+function csvFlavour(value: unknown): CsvFlavour {
+  if (value === undefined || value === "" || value === "excel") return "excel";
+  if (value === "csv") return "csv";
+  throw new DomainError("invalid_filter", "Le format d’export doit être « excel » ou « csv ».", {
+    param: "format",
+  });
+}
+
+function cursorParam(
+  query: Query,
+  name: "apres" | "avant",
+  filters: InvoiceFilters,
+): InvoiceCursor | undefined {
+  const value = query[name];
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string")
+    throw new DomainError(
+      "invalid_cursor",
+      "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",
+    );
+  return parseCursor(value, filters.sort);
+}
+
+function keyOf(row: PortalInvoiceRow, filters: InvoiceFilters): string {
+  return filters.sort.startsWith("date") ? row.issueDate : row.grandTotal;
+}
+
+/** True when the query already is the canonical form of its filters (other parameters aside). */
+function isCanonical(query: Query, filters: InvoiceFilters): boolean {
+  const given = new URLSearchParams();
+  for (const name of FILTER_PARAMS) if (query[name] !== undefined) given.set(name, String(query[name]));
+  const canonical = filtersToQuery(filters);
+  if (given.size !== canonical.size) return false;
+  for (const [name, value] of canonical) if (given.get(name) !== value) return false;
+  return true;
+}
+
+/**
+ * The rows of one page and whether pages exist on either side. Going back (`avant`) reads the rows just
+ * before the cursor; when fewer than a page remain, that is the start of the list, shown as the first page.
+ */
+async function readPage(
+  services: Services,
+  tenantId: string,
+  accountId: string,
+  filters: InvoiceFilters,
+  position: { after?: InvoiceCursor; before?: InvoiceCursor },
+): Promise<{ rows: PortalInvoiceRow[]; hasPrevious: boolean; hasNext: boolean }> {
+  if (position.before) {
+    const rows = await listAccountInvoices(services.db, tenantId, accountId, filters, {
+      limit: PAGE_SIZE + 1,
+      before: position.before,
+    });
+    if (rows.length > PAGE_SIZE) return { rows: rows.slice(1), hasPrevious: true, hasNext: true };
+  }
+  const rows = await listAccountInvoices(services.db, tenantId, accountId, filters, {
+    limit: PAGE_SIZE + 1,
+    after: position.after,
+  });
+  return {
+    rows: rows.slice(0, PAGE_SIZE),
+    hasPrevious: position.after !== undefined && rows.length > 0,
+    hasNext: rows.length > PAGE_SIZE,
+  };
+}

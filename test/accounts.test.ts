@@ -1,0 +1,817 @@
+import { Writable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import type { ParsedMail } from "mailparser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, startWorker } from "../src/app.js";
+import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
+import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
+import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
+import { buildWebApp } from "../src/http/web-app.js";
+import { createSmtpTransport } from "../src/mail/transport.js";
+import { ENGINES, openTestServices, waitFor } from "./support/services.js";
+import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
+import { comparable, WebClient } from "./support/web-client.js";
+
+const PASSWORD = "le vélo bleu dort au garage";
+const HOST = "acme.localhost:3000";
+const OTHER_HOST = "other.localhost:3000";
+
+function invoice(number: string, buyerId: string): FacturXInput {
+  return {
+    invoiceNumber: number,
+    typeCode: "380",
+    issueDate: "2026-11-05",
+    currency: "EUR",
+    seller: {
+      name: "Acme Location",
+      siren: "443061841",
+      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
+    },
+    buyer: {
+      name: "Client",
+      id: buyerId,
+      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
+    },
+    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
+  };
+}
+
+describe.each(ENGINES)("customer accounts on %s", (engine) => {
+  let sink: SmtpSink;
+  let services: Awaited<ReturnType<typeof openTestServices>>;
+  let app: FastifyInstance;
+  let tenantId: string;
+  let otherTenantId: string;
+  const logLines: string[] = [];
+  let seq = 0;
+
+  const mailsTo = (address: string) => sink.received.filter((m) => JSON.stringify(m.to).includes(address));
+  const waitMail = (address: string, count: number, kind?: string) =>
+    waitFor(
+      async () => {
+        const found = mailsTo(address).filter((m) => !kind || m.headers.get("x-efacture-mail-kind") === kind);
+        return found.length >= count ? found[count - 1] : undefined;
+      },
+      20_000,
+      `mail ${kind ?? ""} #${count} to ${address}`,
+    );
+  const linkIn = (mail: ParsedMail) =>
+    /https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")?.[0];
+
+  /** A customer with an address and one published invoice: a pending account with its activation mail sent. */
+  async function pendingCustomer(options: { email?: string; numbers?: string[]; tenant?: string } = {}) {
+    const n = ++seq;
+    const email = options.email ?? `client${n}@example.com`;
+    const numbers = options.numbers ?? [`C-${n}`];
+    const tenant = options.tenant ?? tenantId;
+    const row = (
+      await services.db.query<Record<string, unknown>>("select * from tenants where id = $1", [tenant])
+    )[0]!;
+    const tenantRow = {
+      id: tenant,
+      slug: String(row.slug),
+      displayName: String(row.display_name),
+      retentionMonths: 24,
+    } as never;
+    for (const number of numbers) {
+      await upsertCustomer(services.db, {
+        tenantId: tenant,
+        customerNumber: number,
+        name: `Client ${number}`,
+        email,
+        actor: { type: "issuer", id: "t" },
+      });
+      await publishInvoice(
+        {
+          db: services.db,
+          blobs: services.blobs,
+          queue: services.queue,
+          maxPdfBytes: services.config.maxPdfBytes,
+        },
+        {
+          tenant: tenantRow,
+          bytes: await buildFacturX(invoice(`F-${number}`, number)),
+          actor: { type: "issuer", id: "t" },
+        },
+      );
+    }
+    const activation = await waitMail(email, 1, "activation");
+    const identifier = /(?:identifiant|identifier)\s*:\s*([A-Z0-9]{4}-[A-Z0-9]{4})/i.exec(
+      activation.text ?? "",
+    )?.[1];
+    expect(identifier).toBeDefined();
+    return { email, numbers, identifier: identifier! };
+  }
+
+  /** Forgot → mailed link (the n-th reset mail to this address). */
+  async function requestLink(
+    client: WebClient,
+    email: string,
+    nth: number,
+    headers: Record<string, string> = {},
+  ) {
+    await client.get("/mot-de-passe-oublie");
+    const res = await client.post("/mot-de-passe-oublie", { email }, { headers });
+    expect(res.statusCode).toBe(200);
+    const mail = await waitMail(email, nth, "password-reset");
+    return linkIn(mail)!;
+  }
+
+  async function activate(email: string): Promise<string> {
+    const client = new WebClient(app, HOST);
+    const link = await requestLink(
+      client,
+      email,
+      mailsTo(email).filter((m) => m.headers.get("x-efacture-mail-kind") === "password-reset").length + 1,
+    );
+    const path = new URL(link).pathname;
+    await client.get(path);
+    const res = await client.post(path, { password: PASSWORD, confirmation: PASSWORD });
+    expect(res.statusCode).toBe(303);
+    return path;
+  }
+
+  async function login(identifier: string, password = PASSWORD, host = HOST) {
+    const client = new WebClient(app, host);
+    await client.get("/");
+    const res = await client.post("/connexion", { identifier, password });
+    return { client, res };
+  }
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    const logger = createLogger(
+      { logLevel: "info" },
+      new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    services = await openTestServices(engine, {
+      overrides: { SMTP_URL: sink.url },
+      transport: createSmtpTransport(sink.url),
+      logger,
+    });
+    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    otherTenantId = (await createTenant(services.db, { slug: "other", displayName: "Other Bail" })).id;
+    await startWorker(services);
+    app = await buildWebApp(services);
+  }, 120_000);
+  afterAll(async () => {
+    await app.close();
+    await services.dispose();
+    await sink.close();
+  });
+
+  it("walks the first connection of the guide: activation mail, forgot, reset page with the identifier, login, invoices of both numbers", async () => {
+    const { email, identifier } = await pendingCustomer({ numbers: ["FLEET-1", "FLEET-2"] });
+    expect(mailsTo(email).filter((m) => m.headers.get("x-efacture-mail-kind") === "activation")).toHaveLength(
+      1,
+    );
+    const [account] = await services.db.query<{ status: string }>(
+      "select status from accounts where identifier = $1",
+      [identifier],
+    );
+    expect(account!.status).toBe("pending");
+
+    const browser = new WebClient(app, HOST);
+    const home = await browser.get("/");
+    expect(home.body).toContain("Mot de passe ou identifiant oublié ?");
+    const link = await requestLink(browser, email, 1);
+    // R7: the link is built from the configured public URL of this tenant.
+    expect(link.startsWith("http://acme.localhost:3000/reinitialiser/")).toBe(true);
+    // R9: nothing before the token step shows the identifier.
+    expect(browser.lastHtml).not.toContain(identifier);
+    expect(browser.lastHtml).toContain("Si un compte correspond à cette adresse");
+
+    const path = new URL(link).pathname;
+    const resetPage = await browser.get(path);
+    expect(resetPage.statusCode).toBe(200);
+    expect(resetPage.headers["referrer-policy"]).toBe("no-referrer");
+    expect(resetPage.headers["cache-control"]).toBe("no-store");
+    expect(resetPage.body).toContain(identifier);
+    expect(resetPage.body).toContain("au moins 15 caractères");
+
+    const weak = await browser.post(path, { password: "court", confirmation: "court" });
+    expect(weak.statusCode).toBe(422);
+    expect(weak.body).toContain("au moins 15 caractères");
+    const mismatch = await browser.post(path, { password: PASSWORD, confirmation: `${PASSWORD}!` });
+    expect(mismatch.body).toContain("ne sont pas identiques");
+    const done = await browser.post(path, { password: PASSWORD, confirmation: PASSWORD });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe("/?message=password-set");
+    // R11: no automatic login.
+    expect(browser.cookies.has("efacture-session")).toBe(false);
+
+    const [activated] = await services.db.query<{ status: string; password_hash: string }>(
+      "select status, password_hash from accounts where identifier = $1",
+      [identifier],
+    );
+    expect(activated!.status).toBe("active");
+    // P3: argon2id with at least m=19 MiB, t=2, p=1.
+    expect(activated!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const audit = await services.db.query<{ action: string }>(
+      "select action from audit_entries where tenant_id = $1 and action = 'account.activated'",
+      [tenantId],
+    );
+    expect(audit.length).toBeGreaterThan(0);
+    await waitMail(email, 1, "password-changed");
+
+    const { client, res } = await login(` ${identifier.toLowerCase()} `);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe("/factures");
+    const list = await client.get("/factures");
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain("F-FLEET-1");
+    expect(list.body).toContain("F-FLEET-2");
+    expect(list.body).toContain("Se déconnecter");
+  });
+
+  it("shows a forgotten identifier on the reset page", async () => {
+    const { email, identifier } = await pendingCustomer();
+    await activate(email);
+    const browser = new WebClient(app, HOST);
+    const link = await requestLink(browser, email, 2);
+    const page = await browser.get(new URL(link).pathname);
+    expect(page.body).toContain(identifier);
+  });
+
+  it("answers every forgot request the same way, whatever the address (R1)", async () => {
+    const pending = await pendingCustomer();
+    const active = await pendingCustomer();
+    await activate(active.email);
+    const locked = await pendingCustomer();
+    await activate(locked.email);
+    await services.db.query("update accounts set status = 'locked' where email = $1", [locked.email]);
+    const answers = [];
+    for (const email of ["nobody@example.com", pending.email, active.email, locked.email]) {
+      const client = new WebClient(app, HOST);
+      await client.get("/mot-de-passe-oublie");
+      const res = await client.post("/mot-de-passe-oublie", { email });
+      const { date: _d, "x-request-id": _r, "set-cookie": _c, ...headers } = res.headers;
+      answers.push({ status: res.statusCode, headers, body: comparable(res.body) });
+    }
+    for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
+    // The locked account still gets its link: a lock never blocks the reset (L3).
+    await waitMail(locked.email, 2, "password-reset");
+  });
+
+  it("gives the same answer to every failed login (L1)", async () => {
+    const pending = await pendingCustomer();
+    const active = await pendingCustomer();
+    await activate(active.email);
+    const locked = await pendingCustomer();
+    await activate(locked.email);
+    await services.db.query("update accounts set status = 'locked' where email = $1", [locked.email]);
+    const answers = [];
+    for (const [identifier, password] of [
+      ["ZZZZ-ZZZZ", PASSWORD],
+      [active.identifier, "wrong password of some length"],
+      [pending.identifier, PASSWORD],
+      [locked.identifier, PASSWORD],
+    ] as const) {
+      const client = new WebClient(app, HOST);
+      await client.get("/");
+      const res = await client.post("/connexion", { identifier: "ABCD-EFGH", password: "x" }, {});
+      expect(res.statusCode).toBe(401);
+      const real = await client.post("/connexion", { identifier, password });
+      const { date: _d, "x-request-id": _r, "set-cookie": _c, ...headers } = real.headers;
+      answers.push({
+        status: real.statusCode,
+        headers,
+        body: comparable(real.body).replace(identifier, "ID"),
+      });
+    }
+    for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
+    expect(answers[0]!.status).toBe(401);
+  });
+
+  it("takes the same time whether or not the account exists (L2)", async () => {
+    const active = await pendingCustomer();
+    await activate(active.email);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const timings: Record<string, number[]> = { unknown: [], wrong: [], pending: [] };
+    const pending = await pendingCustomer();
+    for (let i = 0; i < 12; i++) {
+      for (const [kind, identifier] of [
+        ["unknown", "QQQQ-QQQQ"],
+        ["wrong", active.identifier],
+        ["pending", pending.identifier],
+      ] as const) {
+        await services.db.query("delete from throttles");
+        const client = new WebClient(app, HOST);
+        await client.get("/");
+        const started = performance.now();
+        await client.post("/connexion", { identifier, password: "not the right password at all" });
+        timings[kind]!.push(performance.now() - started);
+      }
+    }
+    const [unknown, wrong, pend] = [
+      median(timings.unknown!),
+      median(timings.wrong!),
+      median(timings.pending!),
+    ];
+    // Every case verifies an argon2id hash (tens of ms): medians stay within a third of each other.
+    expect(Math.abs(unknown - wrong)).toBeLessThan(Math.max(unknown, wrong) / 3);
+    expect(Math.abs(pend - wrong)).toBeLessThan(Math.max(pend, wrong) / 3);
+  });
+
+  it("slows down the 6th failed attempt, and the reset still works then (L3)", async () => {
+    const active = await pendingCustomer();
+    await activate(active.email);
+    for (let i = 1; i <= 5; i++) {
+      const { res } = await login(active.identifier, `wrong password number ${i}`);
+      expect(res.statusCode, `attempt ${i}`).toBe(401);
+    }
+    const sixth = await login(active.identifier, PASSWORD);
+    expect(sixth.res.statusCode).toBe(429);
+    expect(Number(sixth.res.headers["retry-after"])).toBeGreaterThan(0);
+    expect(sixth.res.body).toContain("Trop de tentatives");
+    // Unknown identifiers are throttled the same way: the delay tells nothing about existence.
+    for (let i = 1; i <= 5; i++) await login("WWWW-WWWW", `wrong ${i} password here`);
+    expect((await login("WWWW-WWWW", PASSWORD)).res.statusCode).toBe(429);
+    // The reset is never blocked, and clears the throttle.
+    await activate(active.email);
+    expect((await login(active.identifier)).res.statusCode).toBe(303);
+  });
+
+  it("locks the account after 100 consecutive failures; a reset unlocks it", async () => {
+    const active = await pendingCustomer();
+    await activate(active.email);
+    const [row] = await services.db.query<{ id: string }>("select id from accounts where identifier = $1", [
+      active.identifier,
+    ]);
+    await services.db.query(
+      "insert into throttles (tenant_id, key, count, window_started_at) values ($1, $2, 99, now())",
+      [tenantId, `login:id:${active.identifier}`],
+    );
+    await login(active.identifier, "one more wrong password!!");
+    const [after] = await services.db.query<{ status: string }>("select status from accounts where id = $1", [
+      row!.id,
+    ]);
+    expect(after!.status).toBe("locked");
+    await services.db.query("delete from throttles where key = $1", [`login:id:${active.identifier}`]);
+    expect((await login(active.identifier)).res.statusCode).toBe(401);
+    await activate(active.email);
+    expect((await login(active.identifier)).res.statusCode).toBe(303);
+  });
+
+  describe("reset tokens", () => {
+    it("lets a GET show the form twice, then spends the token on POST only (R8), once (R4 reuse)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST);
+      const path = new URL(await requestLink(client, email, 1)).pathname;
+      expect((await client.get(path)).statusCode).toBe(200);
+      expect((await client.get(path)).statusCode).toBe(200);
+      const csrf = client.csrf();
+      expect((await client.post(path, { password: PASSWORD, confirmation: PASSWORD })).statusCode).toBe(303);
+      const again = await client.get(path);
+      expect(again.statusCode).toBe(410);
+      expect(again.body).toContain("Ce lien n’est plus valable");
+      const replay = await client.post(
+        path,
+        { password: `${PASSWORD} 2`, confirmation: `${PASSWORD} 2` },
+        { csrf },
+      );
+      expect(replay.statusCode).toBe(410);
+    });
+
+    it("never stores the mailed token (R3)", async () => {
+      const { email } = await pendingCustomer();
+      const link = await requestLink(new WebClient(app, HOST), email, 1);
+      const token = link.split("/").pop()!;
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
+      const found = await services.db.query(
+        "select 1 from tokens where token_hash = $1 or token_hash like $2 union all select 1 from mails where params::text like $2",
+        [token, `%${token}%`],
+      );
+      expect(found).toEqual([]);
+      const jobs = await services.db.query("select 1 from audit_entries where details::text like $1", [
+        `%${token}%`,
+      ]);
+      expect(jobs).toEqual([]);
+    });
+
+    it("lets exactly one of 20 parallel posts of one token win (R4)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST);
+      const path = new URL(await requestLink(client, email, 1)).pathname;
+      await client.get(path);
+      const csrf = client.csrf();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          client.post(path, { password: `${PASSWORD} n°${i}`, confirmation: `${PASSWORD} n°${i}` }, { csrf }),
+        ),
+      );
+      expect(results.filter((r) => r.statusCode === 303)).toHaveLength(1);
+      expect(results.filter((r) => r.statusCode === 410)).toHaveLength(19);
+    });
+
+    it("refuses an expired token (R5)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST);
+      const path = new URL(await requestLink(client, email, 1)).pathname;
+      await client.get(path);
+      const csrf = client.csrf();
+      await services.db.query(
+        "update tokens set expires_at = now() - interval '1 second' where used_at is null",
+      );
+      expect((await client.get(path)).statusCode).toBe(410);
+      expect(
+        (await client.post(path, { password: PASSWORD, confirmation: PASSWORD }, { csrf })).statusCode,
+      ).toBe(410);
+    });
+
+    it("voids an older link when a newer one is asked for (R5)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST);
+      const first = new URL(await requestLink(client, email, 1)).pathname;
+      const second = new URL(await requestLink(client, email, 2)).pathname;
+      expect((await client.get(first)).statusCode).toBe(410);
+      expect((await client.get(second)).statusCode).toBe(200);
+    });
+
+    it("voids a link once the account's address is no longer the one it was mailed to (R5)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST);
+      const path = new URL(await requestLink(client, email, 1)).pathname;
+      await services.db.query("update accounts set email = $2 where email = $1", [email, `moved.${email}`]);
+      expect((await client.get(path)).statusCode).toBe(410);
+    });
+
+    it("refuses a token on another tenant's host or for another purpose (R6)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST);
+      const path = new URL(await requestLink(client, email, 1)).pathname;
+      const foreign = new WebClient(app, OTHER_HOST);
+      expect((await foreign.get(path)).statusCode).toBe(410);
+      await services.db.query(
+        "update tokens set purpose = 'staff_enrolment' where used_at is null and voided_at is null",
+      );
+      expect((await client.get(path)).statusCode).toBe(410);
+    });
+
+    it("builds the link from the configuration, not from Host or X-Forwarded-Host (R7)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST, {
+        "x-forwarded-host": "evil.test",
+        "x-forwarded-proto": "https",
+      });
+      const link = await requestLink(client, email, 1);
+      expect(link.startsWith("http://acme.localhost:3000/reinitialiser/")).toBe(true);
+      const evil = await app.inject({
+        method: "GET",
+        url: "/mot-de-passe-oublie",
+        headers: { host: "evil.test" },
+      });
+      expect(evil.statusCode).toBe(404);
+    });
+
+    it("cannot set a password without a valid token (R13)", async () => {
+      const client = new WebClient(app, HOST);
+      await client.get("/");
+      const csrf = client.csrf();
+      for (const path of ["/reinitialiser/", "/reinitialiser/x", `/reinitialiser/${"A".repeat(43)}`]) {
+        const res = await client.post(path, { password: PASSWORD, confirmation: PASSWORD }, { csrf });
+        expect([404, 410]).toContain(res.statusCode);
+      }
+    });
+
+    it("sends no more mail past the per-address limit, with the same answer (R12)", async () => {
+      const { email } = await pendingCustomer();
+      const client = new WebClient(app, HOST);
+      for (let i = 1; i <= 3; i++) await requestLink(client, email, i);
+      await client.get("/mot-de-passe-oublie");
+      const fourth = await client.post("/mot-de-passe-oublie", { email });
+      expect(fourth.statusCode).toBe(200);
+      expect(fourth.body).toContain("Si un compte correspond à cette adresse");
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(
+        mailsTo(email).filter((m) => m.headers.get("x-efacture-mail-kind") === "password-reset"),
+      ).toHaveLength(3);
+    });
+  });
+
+  describe("sessions", () => {
+    it("revokes every session after a reset and mails a notice (R11)", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const { client } = await login(identifier);
+      expect((await client.get("/factures")).statusCode).toBe(200);
+      await activate(email);
+      const after = await client.get("/factures");
+      expect(after.statusCode).toBe(303);
+      expect(after.headers.location).toBe("/?message=session");
+      await waitMail(email, 2, "password-changed");
+    });
+
+    it("gives a new session id at login, never the one the browser came with (S1)", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const client = new WebClient(app, HOST);
+      await client.get("/");
+      const planted = "A".repeat(43);
+      client.cookies.set("efacture-session", planted);
+      await client.post("/connexion", { identifier, password: PASSWORD });
+      const session = client.cookies.get("efacture-session")!;
+      expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(session).not.toBe(planted);
+    });
+
+    it("refuses tenant A's session on tenant B's host (S3)", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const { client } = await login(identifier);
+      const onOther = new WebClient(app, OTHER_HOST);
+      onOther.cookies.set("efacture-session", client.cookies.get("efacture-session")!);
+      const res = await onOther.get("/factures");
+      expect(res.statusCode).toBe(303);
+    });
+
+    it("ends a session after 30 idle minutes, after 12 hours in all, and at logout (S4)", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const idle = (await login(identifier)).client;
+      await services.db.query(
+        "update sessions set last_seen_at = now() - interval '31 minutes' where revoked_at is null and account_id = (select id from accounts where identifier = $1)",
+        [identifier],
+      );
+      expect((await idle.get("/factures")).statusCode).toBe(303);
+
+      const old = (await login(identifier)).client;
+      await services.db.query(
+        "update sessions set expires_at = now() - interval '1 second' where revoked_at is null and account_id = (select id from accounts where identifier = $1)",
+        [identifier],
+      );
+      expect((await old.get("/factures")).statusCode).toBe(303);
+
+      const client = (await login(identifier)).client;
+      const cookie = client.cookies.get("efacture-session")!;
+      await client.get("/factures");
+      const out = await client.post("/deconnexion", {});
+      expect(out.statusCode).toBe(303);
+      const replay = new WebClient(app, HOST);
+      replay.cookies.set("efacture-session", cookie);
+      expect((await replay.get("/factures")).statusCode).toBe(303);
+    });
+
+    it("refuses a form without its CSRF token or posted from another origin (S5)", async () => {
+      const client = new WebClient(app, HOST);
+      await client.get("/");
+      const csrf = client.csrf();
+      expect(
+        (await client.post("/connexion", { identifier: "ABCD-EFGH", password: PASSWORD }, { csrf: false }))
+          .statusCode,
+      ).toBe(403);
+      expect(
+        (await client.post("/mot-de-passe-oublie", { email: "a@example.com" }, { csrf: "forged" }))
+          .statusCode,
+      ).toBe(403);
+      const foreign = await client.post(
+        "/connexion",
+        { identifier: "ABCD-EFGH", password: PASSWORD },
+        { csrf, headers: { origin: "http://other.localhost:3000" } },
+      );
+      expect(foreign.statusCode).toBe(403);
+      const referer = await client.post(
+        "/connexion",
+        { identifier: "ABCD-EFGH", password: PASSWORD },
+        { csrf, headers: { referer: "http://other.localhost:3000/x" } },
+      );
+      expect(referer.statusCode).toBe(403);
+      // A no-referrer page makes the browser send "Origin: null": then the CSRF token alone decides.
+      expect(
+        (
+          await client.post(
+            "/connexion",
+            { identifier: "ABCD-EFGH", password: PASSWORD },
+            { csrf, headers: { origin: "null" } },
+          )
+        ).statusCode,
+      ).toBe(401);
+      expect(
+        (
+          await client.post(
+            "/connexion",
+            { identifier: "ABCD-EFGH", password: PASSWORD },
+            { csrf: false, headers: { origin: "null" } },
+          )
+        ).statusCode,
+      ).toBe(403);
+      const ok = await client.post(
+        "/connexion",
+        { identifier: "ABCD-EFGH", password: PASSWORD },
+        { csrf, headers: { origin: "http://acme.localhost:3000" } },
+      );
+      expect(ok.statusCode).toBe(401);
+    });
+  });
+
+  describe("account page", () => {
+    it("shows the identifier and address, changes the password with the current one (P4), and logs out everywhere", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const other = (await login(identifier)).client;
+      const { client } = await login(identifier);
+      const page = await client.get("/compte");
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(identifier);
+      expect(page.body).toContain(email);
+      expect(page.body).toContain("contactez votre conseiller(e) clientèle");
+      expect(page.body).toContain("Sessions ouvertes");
+
+      const wrong = await client.post("/compte/mot-de-passe", {
+        current: "not my password at all",
+        password: `${PASSWORD} neuf`,
+        confirmation: `${PASSWORD} neuf`,
+      });
+      expect(wrong.statusCode).toBe(422);
+      expect(wrong.body).toContain("mot de passe actuel saisi est incorrect");
+      await client.get("/compte");
+      const changed = await client.post("/compte/mot-de-passe", {
+        current: PASSWORD,
+        password: `${PASSWORD} neuf`,
+        confirmation: `${PASSWORD} neuf`,
+      });
+      expect(changed.statusCode).toBe(303);
+      await waitMail(email, 2, "password-changed");
+      // The other session is closed, this one stays.
+      expect((await other.get("/factures")).statusCode).toBe(303);
+      expect((await client.get("/factures")).statusCode).toBe(200);
+
+      await client.get("/compte");
+      const prefs = await client.post("/compte/preferences", { language: "en" });
+      expect(prefs.statusCode).toBe(303);
+      const [account] = await services.db.query<{ language: string; notify_new_invoice: boolean }>(
+        "select language, notify_new_invoice from accounts where identifier = $1",
+        [identifier],
+      );
+      expect(account).toEqual({ language: "en", notify_new_invoice: false });
+
+      await client.get("/compte");
+      expect((await client.post("/compte/sessions/revoquer", {})).statusCode).toBe(303);
+      expect((await client.get("/factures")).statusCode).toBe(303);
+    });
+
+    it("refuses a common password on every path (P2)", async () => {
+      const { email, identifier } = await pendingCustomer();
+      const common = "1234567890qwerty";
+      const client = new WebClient(app, HOST);
+      const path = new URL(await requestLink(client, email, 1)).pathname;
+      await client.get(path);
+      const refused = await client.post(path, { password: common, confirmation: common });
+      expect(refused.statusCode).toBe(422);
+      expect(refused.body).toContain("parmi les plus utilisés");
+      await client.post(path, { password: PASSWORD, confirmation: PASSWORD });
+      const { client: logged } = await login(identifier);
+      await logged.get("/compte");
+      const change = await logged.post("/compte/mot-de-passe", {
+        current: PASSWORD,
+        password: common,
+        confirmation: common,
+      });
+      expect(change.statusCode).toBe(422);
+      expect(change.body).toContain("parmi les plus utilisés");
+    });
+  });
+
+  describe("bad input", () => {
+    it("answers over-long, odd or missing fields calmly, never with a 500 or a stack trace", async () => {
+      const client = new WebClient(app, HOST);
+      await client.get("/");
+      const csrf = client.csrf();
+      const cases = [
+        await client.post("/connexion", { identifier: "x".repeat(10_000), password: "y" }, { csrf }),
+        await client.post("/connexion", { identifier: "ABCD-EFGH", password: "p".repeat(10_240) }, { csrf }),
+        await client.post(
+          "/connexion",
+          { identifier: `"><script>alert(1)</script>' OR 1=1 --`, password: "عربي שלום 😀" },
+          { csrf },
+        ),
+        await client.post("/connexion", { password: "x" }, { csrf }),
+        await client.post(
+          "/mot-de-passe-oublie",
+          { email: "victim@example.com\r\nBcc: attacker@example.com" },
+          { csrf },
+        ),
+        await client.post("/mot-de-passe-oublie", { email: "é".repeat(5000) }, { csrf }),
+        await app.inject({
+          method: "POST",
+          url: "/connexion",
+          headers: { host: HOST, "content-type": "application/json" },
+          payload: "{}",
+        }),
+        await app.inject({
+          method: "POST",
+          url: "/connexion",
+          headers: { host: HOST, "content-type": "text/plain" },
+          payload: "hello",
+        }),
+      ];
+      for (const res of cases) {
+        expect(res.statusCode, res.body.slice(0, 200)).toBeLessThan(500);
+        expect(res.body).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
+      }
+      // The typed identifier comes back in the field, with its quote escaped: it cannot leave the attribute.
+      expect(cases[2]!.body).not.toContain('"><script>');
+      expect(cases[2]!.body).toContain("&#34;>");
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(
+        sink.received.some(
+          (m) =>
+            JSON.stringify(m.to ?? "").includes("attacker@example.com") ||
+            JSON.stringify(m.bcc ?? "").includes("attacker"),
+        ),
+      ).toBe(false);
+    });
+  });
+
+  it("logs security events without any password, token or session id (G1, G2)", async () => {
+    const { email, identifier } = await pendingCustomer();
+    const client = new WebClient(app, HOST);
+    const link = await requestLink(client, email, 1);
+    const path = new URL(link).pathname;
+    await client.get(path);
+    await client.post(path, { password: PASSWORD, confirmation: PASSWORD });
+    const { client: logged } = await login(identifier);
+    await logged.get("/factures");
+    await login(identifier, "a wrong password, logged as a failure");
+    const session = logged.cookies.get("efacture-session")!;
+    const log = logLines.join("");
+    expect(log).toContain('"event":"login.succeeded"');
+    expect(log).toContain('"event":"login.failed"');
+    expect(log).toContain('"event":"password_reset.requested"');
+    expect(log).toContain('"event":"account.activated"');
+    for (const secret of [
+      PASSWORD,
+      "a wrong password, logged as a failure",
+      path.split("/").pop()!,
+      session,
+    ]) {
+      expect(log.includes(secret), `log contains ${secret.slice(0, 6)}…`).toBe(false);
+    }
+    expect(log).toContain("/reinitialiser/[redacted]");
+  });
+
+  it("keeps other tenants out: a tenant's identifier does not log in on another portal", async () => {
+    const { email, identifier } = await pendingCustomer();
+    await activate(email);
+    expect((await login(identifier, PASSWORD, OTHER_HOST)).res.statusCode).toBe(401);
+    expect(otherTenantId).toBeDefined();
+  });
+});
+
+describe("in production", () => {
+  it("sets __Host- cookies: Secure, HttpOnly, SameSite=Lax, Path=/, no Domain (S2)", async () => {
+    const services = await openTestServices("pglite", {
+      overrides: {
+        NODE_ENV: "production",
+        PUBLIC_BASE_URL: "https://e-facture.test",
+        SMTP_URL: "smtp://127.0.0.1:9",
+        SESSION_SECRET: "0123456789abcdef0123456789abcdef",
+        LOG_LEVEL: "silent",
+      },
+    });
+    const app = await buildWebApp(services);
+    try {
+      const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme" });
+      await upsertCustomer(services.db, {
+        tenantId: tenant.id,
+        customerNumber: "C-1",
+        name: "C",
+        email: "c@example.com",
+        actor: { type: "issuer", id: null },
+      });
+      const [account] = await services.db.query<{ id: string; identifier: string }>(
+        "select id, identifier from accounts",
+      );
+      const { setAccountPassword } = await import("../src/db/accounts.repository.js");
+      const { hashPassword } = await import("../src/domain/accounts/password-hashing.js");
+      await setAccountPassword(services.db, tenant.id, account!.id, await hashPassword(PASSWORD));
+      const client = new WebClient(app, "acme.e-facture.test");
+      const home = await client.get("/");
+      expect(home.headers["strict-transport-security"]).toContain("max-age=");
+      const csrfCookie = String(home.headers["set-cookie"]);
+      expect(csrfCookie).toMatch(/^__Host-efacture-csrf=/);
+      const res = await client.post("/connexion", { identifier: account!.identifier, password: PASSWORD });
+      expect(res.statusCode).toBe(303);
+      const cookies = ([] as string[]).concat(res.headers["set-cookie"] as string | string[]);
+      const session = cookies.find((c) => c.startsWith("__Host-efacture-session="))!;
+      expect(session).toBeDefined();
+      expect(session).toMatch(/; Path=\//);
+      expect(session).toMatch(/; HttpOnly/);
+      expect(session).toMatch(/; Secure/);
+      expect(session).toMatch(/; SameSite=Lax/);
+      expect(session).not.toMatch(/Domain=/i);
+      // No development pages in production.
+      const outbox = await app.inject({ url: "/_dev/outbox", headers: { host: "e-facture.test" } });
+      expect(outbox.statusCode).toBe(404);
+    } finally {
+      await app.close();
+      await services.dispose();
+    }
+  });
+});

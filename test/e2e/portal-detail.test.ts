@@ -1,0 +1,255 @@
+/// <reference lib="dom" />
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { setAccountPassword } from "../../src/db/accounts.repository.js";
+import type { TenantRow } from "../../src/db/tenants.repository.js";
+import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
+import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
+import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
+import { createTenant } from "../../src/domain/tenants/create-tenant.js";
+import { buildFacturX } from "../../src/einvoice/index.js";
+import { type RunningServer, startServer } from "../../src/main.js";
+import { chromiumPath, launchBrowser } from "../support/browser.js";
+import { ROOT } from "../support/cli.js";
+import { freePort } from "../support/free-port.js";
+import { makeTestEnv, type TestEnv } from "../support/services.js";
+
+const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
+const silentIo = { out() {}, err() {}, cwd: ROOT, isTTY: false };
+const PASSWORD = "la facture verte arrive au port";
+
+describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => {
+  let testEnv: TestEnv;
+  let server: RunningServer;
+  let browser: Browser;
+  let port: number;
+  let tenant: TenantRow;
+  let identifier: string;
+  const invoiceIds: { current: string; credit: string; removed: string } = {
+    current: "",
+    credit: "",
+    removed: "",
+  };
+
+  const url = (p: string) => `http://leasing.localhost:${port}${p}`;
+
+  async function axe(page: Page) {
+    const result = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+      .analyze();
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    testEnv = makeTestEnv("pglite", { PORT: String(port), PUBLIC_BASE_URL: `http://localhost:${port}` });
+    server = await startServer(
+      loadConfig(testEnv.env),
+      { web: true, worker: false },
+      { io: silentIo, pollingIntervalSeconds: 0.5 },
+    );
+    const { db, blobs, queue, config } = server.services;
+    tenant = await createTenant(db, {
+      slug: "leasing",
+      displayName: "Horizon Leasing",
+      primaryColor: "#0b5d6b",
+    });
+    const actor = { type: "issuer" as const, id: "e2e" };
+    for (const number of ["FL-100", "FL-200"])
+      await upsertCustomer(db, {
+        tenantId: tenant.id,
+        customerNumber: number,
+        name: "Transports Martin SARL",
+        email: "compta@transports-martin.fr",
+        contracts: [`LLD-${number}`],
+        actor,
+      });
+    const [account] = await db.query<{ id: string; identifier: string }>(
+      "select id, identifier from accounts where tenant_id = $1",
+      [tenant.id],
+    );
+    identifier = account!.identifier;
+    await setAccountPassword(db, tenant.id, account!.id, await hashPassword(PASSWORD));
+    const party = {
+      seller: {
+        name: "Horizon Leasing SAS",
+        siren: "443061841",
+        vatId: "FR44443061841",
+        address: {
+          line1: "12 avenue de la Grande Armée",
+          postcode: "75017",
+          city: "Paris",
+          countryCode: "FR",
+        },
+      },
+      buyer: {
+        name: "Transports Martin SARL",
+        id: "FL-100",
+        siren: "552120222",
+        vatId: "FR12552120222",
+        address: { line1: "4 quai Perrache", postcode: "69002", city: "Lyon", countryCode: "FR" },
+      },
+    };
+    const publish = async (bytes: Uint8Array) =>
+      (await publishInvoice({ db, blobs, queue, maxPdfBytes: config.maxPdfBytes }, { tenant, bytes, actor }))
+        .invoice.id;
+    invoiceIds.current = await publish(
+      await buildFacturX({
+        invoiceNumber: "FL-2026-004217",
+        typeCode: "380",
+        issueDate: "2026-11-05",
+        dueDate: "2026-12-05",
+        currency: "EUR",
+        contractNumber: "LLD-FL-100",
+        paymentReference: "RUM-FL100-2026-11",
+        ...party,
+        lines: [
+          {
+            description: "Loyer longue durée — Renault Master L2H2",
+            quantity: "1",
+            unitPrice: "689.00",
+            vatRatePercent: "20",
+          },
+          { description: "Prestation entretien", quantity: "1", unitPrice: "74.50", vatRatePercent: "20" },
+          { description: "Assurance (exonérée)", quantity: "1", unitPrice: "41.20", vatRatePercent: "0" },
+        ],
+      }),
+    );
+    invoiceIds.credit = await publish(
+      await buildFacturX({
+        invoiceNumber: "AV-2026-000311",
+        typeCode: "381",
+        issueDate: "2026-10-18",
+        currency: "EUR",
+        contractNumber: "LLD-FL-100",
+        ...party,
+        lines: [
+          {
+            description: "Remboursement kilométrage",
+            quantity: "1",
+            unitPrice: "120.00",
+            vatRatePercent: "20",
+          },
+        ],
+      }),
+    );
+    invoiceIds.removed = await publish(
+      await buildFacturX({
+        invoiceNumber: "FL-2024-001002",
+        typeCode: "380",
+        issueDate: "2024-09-05",
+        currency: "EUR",
+        ...party,
+        lines: [{ description: "Loyer", quantity: "1", unitPrice: "689.00", vatRatePercent: "20" }],
+      }),
+    );
+    await db.query("update invoices set removed_at = '2026-09-06T02:00:00Z' where id = $1", [
+      invoiceIds.removed,
+    ]);
+    browser = await launchBrowser();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await testEnv?.cleanup();
+  });
+
+  async function logIn(page: Page) {
+    await page.goto(url("/"));
+    await page.getByLabel("Identifiant").fill(identifier);
+    await page.getByLabel("Mot de passe", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.waitForURL(/\/factures/);
+  }
+
+  it("logs in, opens a detail, downloads the PDF whose SHA-256 is the one shown; axe finds nothing", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
+    const page = await context.newPage();
+    await logIn(page);
+    const response = await page.goto(url(`/factures/${invoiceIds.current}`));
+    expect(response?.status()).toBe(200);
+    await expect(page.locator("h1").textContent()).resolves.toBe("Facture FL-2026-004217");
+    expect(await page.locator("dl.facts dt").count()).toBeGreaterThan(10);
+    expect(await page.getByRole("table", { name: "Détail de la TVA" }).count()).toBe(1);
+    expect(await page.getByRole("table", { name: "Statuts successifs de la facture" }).count()).toBe(1);
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "invoice-detail.png"), fullPage: true });
+
+    const shown = (await page.locator(".det-hash code").textContent())?.trim();
+    expect(shown).toMatch(/^[0-9a-f]{64}$/);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Télécharger le PDF" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("Horizon-Leasing-SAS_FL-2026-004217_2026-11-05.pdf");
+    const file = await download.path();
+    expect(createHash("sha256").update(readFileSync(file)).digest("hex")).toBe(shown);
+
+    const [xml] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Télécharger les données (XML)" }).click(),
+    ]);
+    expect(xml.suggestedFilename()).toBe("Horizon-Leasing-SAS_FL-2026-004217_2026-11-05.xml");
+    expect(readFileSync(await xml.path()).toString("utf8")).toContain("FL-2026-004217");
+
+    // The first download is in the history now.
+    await page.reload();
+    await expect(page.locator("table.det-table").last().textContent()).resolves.toContain("Prise en charge");
+    await expect(page.locator(".det-badge").textContent()).resolves.toContain("Téléchargée le");
+    await context.close();
+  }, 120_000);
+
+  it("reads well on a phone (390 and 360 px), a credit note and a removed invoice included; axe finds nothing", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    await logIn(page);
+    await page.goto(url(`/factures/${invoiceIds.current}`));
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "invoice-detail-phone.png"), fullPage: true });
+    for (const width of [390, 360]) {
+      await page.setViewportSize({ width, height: 800 });
+      const wider = await page.evaluate(() => {
+        const limit = document.documentElement.clientWidth;
+        // The page's own content (main); the shared header is the layout's.
+        return Array.from(document.querySelectorAll("main *"))
+          .filter((el) => el.getBoundingClientRect().right > limit + 0.5)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+      });
+      expect(wider, `wider than ${width}px`).toEqual([]);
+    }
+
+    await page.goto(url(`/factures/${invoiceIds.credit}`));
+    await expect(page.locator("h1").textContent()).resolves.toBe("Avoir AV-2026-000311");
+    expect(await axe(page)).toEqual([]);
+
+    await page.goto(url(`/factures/${invoiceIds.removed}`));
+    await expect(page.locator(".det-removed").textContent()).resolves.toContain(
+      "Retirée du portail le 6 septembre 2026",
+    );
+    expect(await page.getByRole("link", { name: "Télécharger le PDF" }).count()).toBe(0);
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, "invoice-detail-removed-phone.png"),
+      fullPage: true,
+    });
+
+    const gone = await page.goto(url(`/factures/${invoiceIds.removed}/pdf`));
+    expect(gone?.status()).toBe(410);
+    expect(await axe(page)).toEqual([]);
+    await context.close();
+  }, 120_000);
+});
