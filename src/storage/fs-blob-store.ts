@@ -33,6 +33,14 @@ export function createFsBlobStore(
     }
   }
 
+  // Shard folders are created once per process, not checked on every write.
+  const knownDirs = new Set<string>();
+  async function ensureDir(dir: string) {
+    if (knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    knownDirs.add(dir);
+  }
+
   return {
     pathOf,
     async put(bytes) {
@@ -40,8 +48,8 @@ export function createFsBlobStore(
       const finalPath = pathOf(sha256);
       const existing = await stat(finalPath).catch(() => undefined);
       if (existing?.size === bytes.byteLength) return { sha256, sizeBytes: bytes.byteLength };
-      await mkdir(tempDir, { recursive: true });
-      await mkdir(path.dirname(finalPath), { recursive: true });
+      await ensureDir(tempDir);
+      await ensureDir(path.dirname(finalPath));
       const tempPath = path.join(tempDir, `${sha256}.${randomBytes(6).toString("hex")}.tmp`);
       const handle = await open(tempPath, "wx", 0o640);
       try {
@@ -54,7 +62,13 @@ export function createFsBlobStore(
       }
       await handle.close();
       await hooks.afterTempWrite?.(tempPath);
-      await rename(tempPath, finalPath);
+      await rename(tempPath, finalPath).catch(async (error: NodeJS.ErrnoException) => {
+        // The shard folder vanished behind our cache (an operator cleaned up): make it again, once.
+        if (error.code !== "ENOENT") throw error;
+        knownDirs.delete(path.dirname(finalPath));
+        await ensureDir(path.dirname(finalPath));
+        await rename(tempPath, finalPath);
+      });
       await syncDir(path.dirname(finalPath));
       return { sha256, sizeBytes: bytes.byteLength };
     },
