@@ -170,6 +170,10 @@ export const invoices = pgTable(
     index("invoices_customer_idx").on(t.tenantId, t.customerId, t.issueDate.desc()),
     index("invoices_available_until_idx").on(t.availableUntil).where(sql`${t.removedAt} is null`),
     index("invoices_sha256_idx").on(t.sha256),
+    // "Leaving soon" (banner, reminders) and "not yet downloaded": only the live, never-downloaded invoices of an account.
+    index("invoices_account_leaving_idx")
+      .on(t.tenantId, t.accountId, t.availableUntil)
+      .where(sql`${t.firstDownloadedAt} is null and ${t.removedAt} is null`),
     // The issuer API lists a tenant's invoices by publication time (keyset on published_at, id).
     index("invoices_tenant_published_idx").on(t.tenantId, t.publishedAt, t.id),
     index("invoices_pending_notice_idx").on(t.tenantId, t.accountId).where(sql`${t.noticeQueuedAt} is null`),

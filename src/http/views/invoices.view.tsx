@@ -100,9 +100,11 @@ const T = {
   apply: "Filtrer",
   reset: "Réinitialiser les filtres",
   results: (n: number, filtered: boolean) =>
-    filtered
-      ? `${count(n)} ${plural(n, "facture correspond", "factures correspondent")} à vos critères`
-      : `${count(n)} ${plural(n, "facture", "factures")}`,
+    n === 0
+      ? "Aucun résultat"
+      : filtered
+        ? `${count(n)} ${plural(n, "facture correspond", "factures correspondent")} à vos critères`
+        : `${count(n)} ${plural(n, "facture", "factures")}`,
   exportExcel: "Exporter (CSV pour Excel)",
   exportCsv: "CSV standard",
   zipSelection: "Télécharger la sélection (ZIP)",
@@ -123,13 +125,13 @@ const T = {
   date: "Date",
   amount: "Montant TTC",
   status: "Statut",
-  availability: "Disponibilité",
+  availability: "Disponible jusqu’au",
   invoice: "Facture",
   creditNote: "Avoir",
   fresh: "Nouvelle",
   downloaded: (d: string) => `Téléchargée le ${d}`,
   neverDownloaded: "Non téléchargée",
-  availableUntil: (d: string) => `Disponible jusqu’au ${d}`,
+  availableUntil: "Disponible jusqu’au",
   removed: (d: string) => `Retirée du portail le ${d}`,
   pagination: "Pages de la liste",
   previous: "Factures précédentes",
@@ -637,9 +639,17 @@ function InvoiceRow(props: { invoice: PortalInvoiceRow; several: boolean }) {
           <span class="inv-badge-new">{T.fresh}</span>
         )}
       </td>
-      <td class={leavingSoon ? "inv-c-avail inv-soon" : "inv-c-avail"} safe>
-        {i.removedAt ? T.removed(formatDate(i.removedAt)) : T.availableUntil(formatDate(i.availableUntil))}
-      </td>
+      {i.removedAt ? (
+        <td class="inv-c-avail inv-gone" safe>
+          {T.removed(formatDate(i.removedAt))}
+        </td>
+      ) : (
+        <td class={leavingSoon ? "inv-c-avail inv-soon" : "inv-c-avail"}>
+          {/* The column header says it on a wide screen; the phone's card layout shows the words. */}
+          <span class="inv-avail-label">{T.availableUntil} </span>
+          <span safe>{formatDate(i.availableUntil)}</span>
+        </td>
+      )}
     </tr>
   );
 }

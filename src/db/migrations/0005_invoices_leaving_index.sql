@@ -1,0 +1,1 @@
+CREATE INDEX "invoices_account_leaving_idx" ON "invoices" USING btree ("tenant_id","account_id","available_until") WHERE "invoices"."first_downloaded_at" is null and "invoices"."removed_at" is null;
