@@ -135,14 +135,18 @@ describe.each(ENGINES)("the list query plan on %s", (engine) => {
     );
   });
 
-  it("still reads one range of the list index with a search or « nouvelles » (the few matches may be sorted)", async () => {
+  it("still reads one index range with a search or « nouvelles » (the few matches may be sorted)", async () => {
     const plan = await planOf(
       { sort: "date_desc", q: "C0001", notDownloaded: true },
       { limit: 51, after: await cursorAt(100) },
     );
-    // An index scan, or a bitmap built from the same index range (the planner's choice for rare matches).
+    // One range of one index of the account: the list index, or the partial index of its never-downloaded
+    // live invoices (made for « nouvelles » and the leaving-soon banner) — a scan or a bitmap from it.
     const indexReads = plan.filter((n) => n["Index Name"]?.startsWith("invoices"));
-    expect(indexReads.map((n) => n["Index Name"])).toEqual(["invoices_account_list_idx"]);
+    expect(indexReads).toHaveLength(1);
+    expect(["invoices_account_list_idx", "invoices_account_leaving_idx"]).toContain(
+      indexReads[0]!["Index Name"],
+    );
     expect(plan.map((n) => n["Node Type"])).not.toContain("Seq Scan");
     expect(plan.map((n) => n["Node Type"])).not.toContain("BitmapAnd");
   });
