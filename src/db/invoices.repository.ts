@@ -20,19 +20,6 @@ const COLUMNS = `id, tenant_id as "tenantId", customer_id as "customerId", accou
   invoice_number as "invoiceNumber", type_code as "typeCode", issue_date as "issueDate", currency,
   grand_total as "grandTotal", sha256, size_bytes as "sizeBytes", published_at as "publishedAt", available_until as "availableUntil"`;
 
-export async function findInvoiceByNumber(
-  sql: Sql,
-  tenantId: string,
-  sellerKey: string,
-  invoiceNumber: string,
-): Promise<InvoiceRow | undefined> {
-  const [row] = await sql.query<InvoiceRow>(
-    `select ${COLUMNS} from invoices where tenant_id = $1 and seller_key = $2 and invoice_number = $3`,
-    [tenantId, sellerKey, invoiceNumber],
-  );
-  return row;
-}
-
 export interface NewInvoice {
   tenantId: string;
   customerId: string;
@@ -65,91 +52,6 @@ export interface NewInvoice {
   xmlSha256: string | null;
   publishedAt: Date;
   availableUntil: Date;
-}
-
-/** Inserts unless (tenant, seller, number) exists; returns undefined then (the caller decides: same bytes or conflict). */
-export async function insertInvoice(sql: Sql, invoice: NewInvoice): Promise<InvoiceRow | undefined> {
-  const [row] = await sql.query<InvoiceRow>(
-    `insert into invoices (tenant_id, customer_id, account_id, contract_id, contract_number, invoice_number, seller_key, type_code,
-        issue_date, due_date, currency, grand_total, due_payable, tax_basis_total, tax_total, seller_name, seller_siren, seller_vat_id,
-        buyer_name, buyer_id, buyer_siren, buyer_vat_id, payment_reference, profile, facts, findings, sha256, size_bytes, xml_sha256,
-        published_at, available_until)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31)
-     on conflict (tenant_id, seller_key, invoice_number) do nothing
-     returning ${COLUMNS}`,
-    [
-      invoice.tenantId,
-      invoice.customerId,
-      invoice.accountId,
-      invoice.contractId,
-      invoice.contractNumber,
-      invoice.invoiceNumber,
-      invoice.sellerKey,
-      invoice.typeCode,
-      invoice.issueDate,
-      invoice.dueDate,
-      invoice.currency,
-      invoice.grandTotal,
-      invoice.duePayable,
-      invoice.taxBasisTotal,
-      invoice.taxTotal,
-      invoice.sellerName,
-      invoice.sellerSiren,
-      invoice.sellerVatId,
-      invoice.buyerName,
-      invoice.buyerId,
-      invoice.buyerSiren,
-      invoice.buyerVatId,
-      invoice.paymentReference,
-      invoice.profile,
-      JSON.stringify(invoice.facts),
-      JSON.stringify(invoice.findings),
-      invoice.sha256,
-      invoice.sizeBytes,
-      invoice.xmlSha256,
-      invoice.publishedAt,
-      invoice.availableUntil,
-    ],
-  );
-  return row;
-}
-
-export async function insertInvoiceEvent(
-  sql: Sql,
-  event: {
-    tenantId: string;
-    invoiceId: string;
-    code: number;
-    actor: string;
-    at?: Date;
-    details?: Record<string, unknown>;
-  },
-): Promise<void> {
-  await sql.query(
-    `insert into invoice_events (tenant_id, invoice_id, code, actor, at, details) values ($1, $2, $3, $4, $5, $6)`,
-    [
-      event.tenantId,
-      event.invoiceId,
-      event.code,
-      event.actor,
-      event.at ?? new Date(),
-      JSON.stringify(event.details ?? {}),
-    ],
-  );
-}
-
-/** True when an activation mail was already queued for this account at this address. */
-export async function activationAlreadySent(
-  sql: Sql,
-  tenantId: string,
-  accountId: string,
-  address: string,
-): Promise<boolean> {
-  const rows = await sql.query(
-    `select 1 from mails where tenant_id = $1 and account_id = $2 and kind = 'activation' and to_address = $3 limit 1`,
-    [tenantId, accountId, address],
-  );
-  return rows.length > 0;
 }
 
 export type InvoiceKey = { sellerKey: string; invoiceNumber: string };
