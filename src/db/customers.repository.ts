@@ -1,3 +1,4 @@
+import { searchKey } from "../domain/shared/search-key.js";
 import type { Sql } from "./database.js";
 
 export interface CustomerRow {
@@ -70,13 +71,20 @@ export async function upsertCustomerRow(
     [customer.tenantId, customer.customerNumber],
   );
   const [row] = await sql.query<CustomerRow>(
-    `insert into customers (tenant_id, customer_number, name, email, account_id) values ($1, $2, $3, $4, $5)
+    `insert into customers (tenant_id, customer_number, name, email, account_id, search_name) values ($1, $2, $3, $4, $5, $6)
      on conflict (tenant_id, customer_number) do update
-       set name = excluded.name, email = excluded.email, account_id = excluded.account_id,
+       set name = excluded.name, email = excluded.email, account_id = excluded.account_id, search_name = excluded.search_name,
            updated_at = case when (customers.name, customers.email, customers.account_id) is distinct from
                                   (excluded.name, excluded.email, excluded.account_id) then now() else customers.updated_at end
      returning ${COLUMNS}`,
-    [customer.tenantId, customer.customerNumber, customer.name, customer.email, customer.accountId],
+    [
+      customer.tenantId,
+      customer.customerNumber,
+      customer.name,
+      customer.email,
+      customer.accountId,
+      searchKey(customer.name),
+    ],
   );
   return { row: row!, created: before === undefined, previous: before };
 }

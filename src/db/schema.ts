@@ -88,6 +88,8 @@ export const customers = pgTable(
     accountId: uuid("account_id").references(() => accounts.id),
     siren: text("siren"),
     vatId: text("vat_id"),
+    // The name folded for search (NFKD, marks removed, lower case, spaces collapsed): see searchKey().
+    searchName: text("search_name").notNull().default(""),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -95,6 +97,9 @@ export const customers = pgTable(
     uniqueIndex("customers_tenant_number_key").on(t.tenantId, t.customerNumber),
     index("customers_tenant_account_idx").on(t.tenantId, t.accountId),
     index("customers_tenant_email_idx").on(t.tenantId, t.email),
+    // Back-office prefix searches (LIKE 'x%') whatever the database collation.
+    index("customers_tenant_search_name_idx").on(t.tenantId, t.searchName.op("text_pattern_ops")),
+    index("customers_tenant_email_prefix_idx").on(t.tenantId, t.email.op("text_pattern_ops")),
   ],
 );
 
@@ -163,6 +168,10 @@ export const invoices = pgTable(
     // Set when the new-invoice digest mentioning this invoice was queued (active accounts only).
     noticeQueuedAt: timestamp("notice_queued_at", { withTimezone: true }),
     removedAt: timestamp("removed_at", { withTimezone: true }),
+    // Retention reminders already mailed for this invoice: 0 none, 1 the 60-day one, 2 the 15-day one.
+    reminderStep: smallint("reminder_step").notNull().default(0),
+    // When the retention run deleted (or found no longer needed) the stored bytes of a removed invoice.
+    blobDeletedAt: timestamp("blob_deleted_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("invoices_tenant_seller_number_key").on(t.tenantId, t.sellerKey, t.invoiceNumber),
@@ -177,6 +186,13 @@ export const invoices = pgTable(
     // The issuer API lists a tenant's invoices by publication time (keyset on published_at, id).
     index("invoices_tenant_published_idx").on(t.tenantId, t.publishedAt, t.id),
     index("invoices_pending_notice_idx").on(t.tenantId, t.accountId).where(sql`${t.noticeQueuedAt} is null`),
+    // Back-office search by invoice number (whatever the seller).
+    index("invoices_tenant_number_idx").on(t.tenantId, t.invoiceNumber),
+    // Retention run: removed invoices whose bytes are still to be deleted.
+    index("invoices_blob_pending_idx")
+      .on(t.sha256)
+      .where(sql`${t.removedAt} is not null and ${t.blobDeletedAt} is null`),
+    check("invoices_reminder_step_range", sql`${t.reminderStep} between 0 and 2`),
     check("invoices_sha256_format", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
   ],
 );
@@ -278,6 +294,84 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId)],
 );
 
+/** Issuer staff (advisors and tenant admins): password + mandatory TOTP, limited to their tenant. */
+export const staff = pgTable(
+  "staff",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    // Lower-cased and trimmed.
+    email: text("email").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    role: text("role").notNull(),
+    status: text("status").notNull().default("invited"),
+    passwordHash: text("password_hash"),
+    // Encrypted at rest (AES-256-GCM with a key derived from the platform secret); null until enrolled.
+    totpSecret: text("totp_secret"),
+    // The last accepted TOTP time step: a code is never accepted twice.
+    totpLastStep: bigint("totp_last_step", { mode: "number" }),
+    failedLogins: integer("failed_logins").notNull().default(0),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    enrolledAt: timestamp("enrolled_at", { withTimezone: true }),
+    lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("staff_tenant_email_key").on(t.tenantId, t.email),
+    check("staff_role_values", sql`${t.role} in ('advisor', 'admin')`),
+    check("staff_status_values", sql`${t.status} in ('invited', 'active', 'disabled')`),
+  ],
+);
+
+/** One-time recovery codes of a staff member (shown once at enrolment): only their SHA-256 is stored. */
+export const staffRecoveryCodes = pgTable(
+  "staff_recovery_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    codeHash: text("code_hash").notNull(),
+    createdAt: createdAt(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [index("staff_recovery_codes_staff_idx").on(t.staffId)],
+);
+
+/**
+ * Daily seal of each audit chain head: signed with the platform's Ed25519 key and, when a TSA is
+ * configured, timestamped (RFC 3161). Platform-level entries (no tenant) have their own seals.
+ */
+export const auditSeals = pgTable(
+  "audit_seals",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: uuid("tenant_id").references(() => tenants.id),
+    day: date("day").notNull(),
+    headSeq: bigint("head_seq", { mode: "number" }).notNull(),
+    headHash: text("head_hash").notNull(),
+    // The exact canonical JSON that was signed (and timestamped).
+    payload: text("payload").notNull(),
+    keyId: text("key_id").notNull(),
+    publicKey: text("public_key").notNull(),
+    signature: text("signature").notNull(),
+    tsaUrl: text("tsa_url"),
+    // DER TimeStampResp token, base64.
+    tsaToken: text("tsa_token"),
+    sealedAt: timestamp("sealed_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("audit_seals_chain_day_key").on(
+      sql`coalesce(${t.tenantId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      t.day,
+    ),
+  ],
+);
+
 /**
  * Server-side sessions. The cookie holds 256 random bits; only their SHA-256 is stored, so a copy of
  * the database does not let anyone log in. A session belongs to one tenant and one kind of user.
@@ -291,6 +385,7 @@ export const sessions = pgTable(
       .references(() => tenants.id),
     kind: text("kind").notNull(),
     accountId: uuid("account_id").references(() => accounts.id),
+    staffId: uuid("staff_id").references(() => staff.id),
     createdAt: createdAt(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
@@ -300,7 +395,12 @@ export const sessions = pgTable(
   },
   (t) => [
     index("sessions_account_idx").on(t.tenantId, t.accountId),
+    index("sessions_staff_idx").on(t.tenantId, t.staffId),
     check("sessions_kind_values", sql`${t.kind} in ('customer', 'staff')`),
+    check(
+      "sessions_kind_owner",
+      sql`(${t.kind} = 'customer' and ${t.staffId} is null) or (${t.kind} = 'staff' and ${t.accountId} is null and ${t.staffId} is not null)`,
+    ),
   ],
 );
 
@@ -313,20 +413,27 @@ export const tokens = pgTable(
     tenantId: uuid("tenant_id")
       .notNull()
       .references(() => tenants.id),
-    accountId: uuid("account_id")
-      .notNull()
-      .references(() => accounts.id),
+    // Exactly one of account_id (customer links) and staff_id (staff enrolment) is set.
+    accountId: uuid("account_id").references(() => accounts.id),
+    staffId: uuid("staff_id").references(() => staff.id),
     purpose: text("purpose").notNull(),
     // The address the link was mailed to: a token is void once the account's address differs.
     email: text("email").notNull(),
+    // The mail that carried the link, so the back office can say "opened the link" on the mail log.
+    mailId: uuid("mail_id").references(() => mails.id),
     createdAt: createdAt(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    // First time the link's page was opened (valid token), whether or not it was then used.
+    openedAt: timestamp("opened_at", { withTimezone: true }),
     usedAt: timestamp("used_at", { withTimezone: true }),
     voidedAt: timestamp("voided_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("tokens_hash_key").on(t.tokenHash),
     index("tokens_account_idx").on(t.tenantId, t.accountId, t.purpose),
+    index("tokens_staff_idx").on(t.staffId),
+    index("tokens_mail_idx").on(t.mailId),
+    check("tokens_owner", sql`(${t.accountId} is null) <> (${t.staffId} is null)`),
   ],
 );
 
