@@ -9,6 +9,7 @@ import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
+import { retentionRunJob, startRetentionJob } from "./jobs/retention.job.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
 import type { BlobStore } from "./storage/blob-store.js";
@@ -79,6 +80,8 @@ export async function openServices(
     schema?: string;
     pollingIntervalSeconds?: number;
     transport?: MailTransport;
+    /** Fire pg-boss schedules (daily jobs) from this process: the worker role. */
+    schedule?: boolean;
   } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config);
@@ -97,8 +100,10 @@ export async function openServices(
         sendMail as JobDefinition<unknown>,
         newInvoiceNoticeJob as JobDefinition<unknown>,
         passwordResetJob as JobDefinition<unknown>,
+        retentionRunJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
+      schedule: options.schedule,
     });
     const outboxDir = config.smtpUrl ? undefined : path.join(config.dataDir, "outbox");
     const transport =
@@ -148,6 +153,7 @@ export async function startWorker(
   await queue.work(passwordResetJob, passwordResetHandler({ db, transport, config, logger }), {
     concurrency: 2,
   });
+  await startRetentionJob(services);
   logger.info("worker started");
 }
 

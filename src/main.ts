@@ -38,6 +38,7 @@ export async function startServer(
   const services = await openServices(config, {
     schema: options.schema,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
+    schedule: roles.worker,
   });
   const { logger } = services;
   let closeControl: (() => Promise<void>) | undefined;

@@ -9,6 +9,7 @@ import { customersCommand, customersUsage } from "./commands/customers.js";
 import { demoCommand } from "./commands/demo.js";
 import { invoicesCommand, invoicesUsage } from "./commands/invoices.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { retentionCommand, retentionUsage } from "./commands/retention.js";
 import { tenantCommand, tenantUsage } from "./commands/tenant.js";
 import { runRemotely, serveControlSocket } from "./control-socket.js";
 import { type CliIo, terminalIo, UsageError } from "./io.js";
@@ -23,6 +24,7 @@ const USAGE = `E-FACTURE command line
   ${apiKeyUsage.replaceAll("\n", "\n  ")}
   ${customersUsage.replaceAll("\n", "\n  ")}
   ${invoicesUsage.replaceAll("\n", "\n  ")}
+  ${retentionUsage}
   efacture demo                  create the demo tenant and its data (idempotent)
 
 Configuration comes from the environment (see README: DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, SMTP_URL, ...).`;
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   "api-key": apiKeyCommand,
   customers: customersCommand,
   invoices: invoicesCommand,
+  retention: retentionCommand,
   demo: demoCommand,
 };
 

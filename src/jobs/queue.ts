@@ -72,11 +72,13 @@ export async function openJobQueue(options: {
   logger: Logger;
   definitions: readonly JobDefinition<unknown>[];
   pollingIntervalSeconds?: number;
+  /** Fire the stored schedules (cron) from this process. */
+  schedule?: boolean;
 }): Promise<JobQueue> {
   const { opened, db, logger } = options;
   const common = {
     supervise: true,
-    schedule: false,
+    schedule: options.schedule ?? false,
     migrate: true,
   };
   const boss =

@@ -8,6 +8,7 @@ export interface BlobStore {
   /** The stored bytes as a stream, or undefined when absent. The caller verifies the hash while streaming. */
   open(sha256: string): Promise<Readable | undefined>;
   read(sha256: string): Promise<Uint8Array | undefined>;
+  /** Deletes the bytes for good (directory synced); nothing happens when they are already absent. */
   delete(sha256: string): Promise<void>;
 }
 

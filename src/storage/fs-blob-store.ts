@@ -87,7 +87,12 @@ export function createFsBlobStore(
       });
     },
     async delete(sha256) {
-      await rm(pathOf(sha256), { force: true });
+      const file = pathOf(sha256);
+      await rm(file, { force: true });
+      // The unlink is durable only once its directory is synced (a crash could otherwise bring the file back).
+      await syncDir(path.dirname(file)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
     },
   };
 }

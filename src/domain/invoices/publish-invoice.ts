@@ -21,6 +21,7 @@ import { newInvoiceNoticeJob } from "../../jobs/new-invoice-notice.job.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
+import { holdBlobsForPublication } from "../retention/hold-blobs.js";
 import { addMonths, sameAmount } from "../shared/dates.js";
 import { DomainError } from "../shared/errors.js";
 
@@ -406,6 +407,11 @@ async function recordIn(
       noticeQueuedAt: announcesLater(account) ? null : published,
     });
   }
+  await holdBlobsForPublication(
+    tx,
+    deps.blobs,
+    [...targets.values()].map(({ p }) => ({ sha256: p.sha256!, bytes: p.bytes })),
+  );
   const inserted = await insertInvoices(tx, rows);
   const insertedKeys = new Set(inserted.map(keyOf));
   const raced = [...targets.values()].filter(({ p }) => !insertedKeys.has(keyOf(p))).map(({ p }) => p);

@@ -2,6 +2,7 @@ import { type ActivationParams, activationMail } from "./activation.js";
 import type { MailContext, RenderedMail } from "./layout.js";
 import { type NewInvoicesParams, newInvoicesMail } from "./new-invoices.js";
 import { type PasswordChangedParams, passwordChangedMail } from "./password-changed.js";
+import { type RetentionReminderParams, retentionReminderMail } from "./retention-reminder.js";
 
 export type { Language, MailContext, RenderedMail } from "./layout.js";
 
@@ -13,6 +14,8 @@ export const MAIL_TEMPLATES = {
     newInvoicesMail(context, params as unknown as NewInvoicesParams),
   "password-changed": (context: MailContext, params: Record<string, unknown>) =>
     passwordChangedMail(context, params as unknown as PasswordChangedParams),
+  "retention-reminder": (context: MailContext, params: Record<string, unknown>) =>
+    retentionReminderMail(context, params as unknown as RetentionReminderParams),
 } satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
 export type MailKind = keyof typeof MAIL_TEMPLATES;
