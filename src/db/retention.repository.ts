@@ -150,7 +150,7 @@ export async function insertRemovalEvents(
   await sql.query(
     `insert into invoice_events (tenant_id, invoice_id, code, actor, at, details)
      select t, i, $3, 'system', $4, jsonb_build_object('availableUntil', u)
-       from unnest($1::uuid[], $2::uuid[], $5::timestamptz[]) as x(t, i, u)`,
+       from unnest($1::uuid[], $2::uuid[], $5::text[]) as x(t, i, u)`,
     [
       invoices.map((r) => r.tenantId),
       invoices.map((r) => r.id),
