@@ -8,12 +8,7 @@
  * 2xx; 900 is ours, outside their range, so a future official status can never collide with it. */
 export const REMOVED_STATUS = 900;
 
-/** The reminders mailed before removal: step 1 when an invoice leaves within 60 days, step 2 within 15. */
-export const REMINDER_STEPS = [
-  { step: 1, days: 60 },
-  { step: 2, days: 15 },
-] as const;
-
+/** Reminders before removal: step 1 when an invoice leaves within 60 days, step 2 within 15. */
 export type ReminderStep = 1 | 2;
 
 const DAY_MS = 86_400_000;
@@ -21,18 +16,6 @@ const DAY_MS = 86_400_000;
 /** The end of a reminder window: invoices leaving at or before this instant are within `days` of `now`. */
 export function windowEnd(now: Date, days: number): Date {
   return new Date(now.getTime() + days * DAY_MS);
-}
-
-/**
- * The reminder an invoice leaving at `availableUntil` is due at `now`: 2 within 15 days, 1 within 60,
- * 0 otherwise (too early, or already gone). An invoice first seen inside 15 days skips step 1.
- */
-export function reminderStepAt(availableUntil: Date, now: Date): 0 | ReminderStep {
-  const left = availableUntil.getTime() - now.getTime();
-  if (left <= 0) return 0;
-  if (left <= 15 * DAY_MS) return 2;
-  if (left <= 60 * DAY_MS) return 1;
-  return 0;
 }
 
 /** The days a reminder step announces (60 or 15). */

@@ -1,3 +1,4 @@
+import { REMINDER_LIST_PATH } from "../../domain/retention/retention-rules.js";
 import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
 
 export interface RetentionReminderParams {
@@ -18,7 +19,7 @@ const longDate = {
 
 /** The list of exactly these invoices, with its one-click ZIP: `<tenant origin>/factures?retrait=60&nouvelles=1`. */
 function listUrl(portalUrl: string): string {
-  return `${portalUrl.replace(/\/$/, "")}/factures?retrait=60&nouvelles=1`;
+  return `${portalUrl.replace(/\/$/, "")}${REMINDER_LIST_PATH}`;
 }
 
 /**
