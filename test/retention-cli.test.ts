@@ -3,8 +3,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Services } from "../src/app.js";
 import { openServices } from "../src/app.js";
-import { parseNow } from "../src/cli/commands/retention.js";
+import { parseNow, retentionCommand } from "../src/cli/commands/retention.js";
+import { UsageError } from "../src/cli/io.js";
 import { openDatabase } from "../src/db/open-database.js";
 import { REMOVED_STATUS } from "../src/domain/retention/retention-rules.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
@@ -37,6 +39,18 @@ describe("--now", () => {
       "",
     ])
       expect(() => parseNow(bad), bad).toThrow(/--now must be an ISO date/);
+  });
+});
+
+describe("retention run in production", () => {
+  it("refuses a --now ahead of the clock, which would remove originals before their date, unless it is a dry run", async () => {
+    const io = { out: () => {}, err: () => {}, cwd: "/", isTTY: false };
+    // Refused before any database access: the services are not needed.
+    const services = { config: { production: true } } as unknown as Services;
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    await expect(retentionCommand(["run", "--now", future], io, services)).rejects.toThrow(
+      new UsageError("--now may not be in the future in production (add --dry-run to preview)"),
+    );
   });
 });
 
