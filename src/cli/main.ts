@@ -24,7 +24,7 @@ const USAGE = `E-FACTURE command line
   ${apiKeyUsage.replaceAll("\n", "\n  ")}
   ${customersUsage.replaceAll("\n", "\n  ")}
   ${invoicesUsage.replaceAll("\n", "\n  ")}
-  ${retentionUsage}
+  ${retentionUsage.replaceAll("\n", "\n  ")}
   efacture demo                  create the demo tenant and its data (idempotent)
 
 Configuration comes from the environment (see README: DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, SMTP_URL, ...).`;

@@ -3,13 +3,13 @@ import { type RetentionReport, runRetention } from "../../domain/retention/run-r
 import { findTenantArgument, parseCommandArgs } from "../command-helpers.js";
 import { type CliIo, UsageError } from "../io.js";
 
-export const retentionUsage =
-  "efacture retention run [--now <ISO date>] [--tenant <slug>] [--dry-run]   reminders, then removal at the end of retention";
+export const retentionUsage = `efacture retention run [--now <ISO date>] [--tenant <slug>] [--dry-run]
+    reminders 60 and 15 days before, then removal at the end of retention (what the daily job runs)`;
 
 /** `retention run`: what the daily job does, on demand (operators, tests, a run that was missed). */
 export async function retentionCommand(args: string[], io: CliIo, services: Services): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== "run") throw new UsageError(`usage: ${retentionUsage}`);
+  if (sub !== "run") throw new UsageError(`usage: ${retentionUsage.split("\n")[0]}`);
   const { values, positionals } = parseCommandArgs(rest, {
     now: { type: "string" },
     tenant: { type: "string" },
