@@ -12,6 +12,8 @@ import {
   summarizeLeavingSoon,
 } from "../../db/portal-invoices.repository.js";
 import { DomainError } from "../../domain/shared/errors.js";
+import type { Messages } from "../../i18n/index.js";
+import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { type CsvFlavour, invoiceCsv } from "../invoice-csv.js";
 import {
@@ -43,6 +45,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
     const { accountId } = request.customer;
     const user = { identifier: request.customer.identifier, csrf: reply.generateCsrf() };
     const branding = tenantBranding(site.tenant);
+    const ui = requestUi(request);
     reply.headers(noStore);
 
     let filters: InvoiceFilters;
@@ -52,11 +55,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
       filters = parseInvoiceFilters(request.query);
       after = cursorParam(request.query, "apres", filters);
       before = cursorParam(request.query, "avant", filters);
-      if (after && before)
-        throw new DomainError(
-          "invalid_cursor",
-          "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",
-        );
+      if (after && before) throw new DomainError("invalid_cursor", "both apres and avant given");
     } catch (error) {
       if (
         !(error instanceof DomainError) ||
@@ -64,7 +63,9 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
       )
         throw error;
       reply.code(400);
-      return reply.html(<InvoiceListErrorPage branding={branding} user={user} message={error.message} />);
+      return reply.html(
+        <InvoiceListErrorPage ui={ui} branding={branding} user={user} message={listErrorText(ui.t, error)} />,
+      );
     }
 
     // The filter form sends its empty fields and its `periode` select: answer with the canonical,
@@ -97,6 +98,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
     };
     return reply.html(
       <InvoicesPage
+        ui={ui}
         branding={branding}
         user={user}
         filters={filters}
@@ -117,28 +119,27 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
     if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
     const filters = parseInvoiceFilters(request.query);
     const flavour = csvFlavour(request.query.format);
+    const ui = requestUi(request);
     const rows = iterateAccountInvoices(services.db, site.tenant.id, request.customer.accountId, filters);
     const day = new Date().toISOString().slice(0, 10);
     reply.headers({
       ...noStore,
       "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="factures_${site.tenant.slug}_${day}.csv"`,
+      "content-disposition": `attachment; filename="${ui.t.csv.fileName}_${site.tenant.slug}_${day}.csv"`,
       "x-content-type-options": "nosniff",
     });
     request.log.info(
       { event: "invoices.exported", tenant: site.tenant.slug, account: request.customer.accountId, flavour },
       "invoice list exported",
     );
-    return reply.send(Readable.from(invoiceCsv(rows, flavour)));
+    return reply.send(Readable.from(invoiceCsv(rows, flavour, ui.t.csv)));
   });
 }
 
 function csvFlavour(value: unknown): CsvFlavour {
   if (value === undefined || value === "" || value === "excel") return "excel";
   if (value === "csv") return "csv";
-  throw new DomainError("invalid_filter", "Le format d’export doit être « excel » ou « csv ».", {
-    param: "format",
-  });
+  throw new DomainError("invalid_filter", "format must be excel or csv", { param: "format" });
 }
 
 function cursorParam(
@@ -148,12 +149,15 @@ function cursorParam(
 ): InvoiceCursor | undefined {
   const value = query[name];
   if (value === undefined || value === "") return undefined;
-  if (typeof value !== "string")
-    throw new DomainError(
-      "invalid_cursor",
-      "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",
-    );
+  if (typeof value !== "string") throw new DomainError("invalid_cursor", `${name} given several times`);
   return parseCursor(value, filters.sort);
+}
+
+/** The customer's text for an unreadable filter or page link: chosen by code and parameter, never the domain's message. */
+export function listErrorText(t: Messages, error: DomainError): string {
+  if (error.code === "invalid_cursor") return t.list.badCursor;
+  const param = String((error.details as { param?: unknown } | undefined)?.param ?? "");
+  return t.list.badFilter[param] ?? t.list.badFilter.other!;
 }
 
 function keyOf(row: PortalInvoiceRow, filters: InvoiceFilters): string {

@@ -1,0 +1,69 @@
+import MarkdownIt from "markdown-it";
+import type { TenantRow } from "../db/tenants.repository.js";
+import type { Messages } from "../i18n/index.js";
+
+/** The legal details an issuer may give (`tenant.settings.legal`, written by the back office). */
+export const LEGAL_KEYS = [
+  "companyName",
+  "address",
+  "siren",
+  "contactEmail",
+  "dpoEmail",
+  "publisherName",
+] as const;
+export type LegalKey = (typeof LEGAL_KEYS)[number];
+
+/** One legal detail: the issuer's own, or the platform operator's placeholder (never an empty line). */
+export interface LegalDetail {
+  value: string;
+  fromOperator: boolean;
+}
+
+/** The tenant's legal details, each missing or blank one replaced by the operator's. */
+export function legalDetails(tenant: TenantRow, t: Messages): Record<LegalKey, LegalDetail> {
+  const raw = (tenant.settings ?? {}).legal;
+  const given = raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
+  const details = {} as Record<LegalKey, LegalDetail>;
+  for (const key of LEGAL_KEYS) {
+    const value = given[key];
+    details[key] =
+      typeof value === "string" && value.trim() !== ""
+        ? { value: value.trim().slice(0, 500), fromOperator: false }
+        : { value: t.legal.operator[key], fromOperator: true };
+  }
+  return details;
+}
+
+// No raw HTML (html: false), bare URLs become links; images are off (the CSP would block other hosts anyway).
+const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false }).disable(["image"]);
+const SAFE_LINK = /^(https?:|mailto:|\/(?!\/)|#)/i;
+markdown.validateLink = (url: string) => SAFE_LINK.test(url.trim());
+const defaultLinkOpen =
+  markdown.renderer.rules.link_open ??
+  ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+  const token = tokens[idx]!;
+  const href = token.attrGet("href") ?? "";
+  // A link to another site must not get a handle on this page nor learn where it comes from.
+  if (/^(https?:)?\/\//i.test(href)) token.attrSet("rel", "noopener noreferrer nofollow");
+  return defaultLinkOpen(tokens, idx, options, env, self);
+};
+// Headings of the issuer's text sit below the page's own h2.
+markdown.renderer.rules.heading_open = (tokens, idx, options, _env, self) => {
+  const token = tokens[idx]!;
+  const level = Math.min(6, Math.max(3, Number(token.tag.slice(1)) + 2));
+  token.tag = `h${level}`;
+  return self.renderToken(tokens, idx, options);
+};
+markdown.renderer.rules.heading_close = (tokens, idx, options, _env, self) => {
+  const open = tokens[idx - 2];
+  if (open) tokens[idx]!.tag = open.tag;
+  return self.renderToken(tokens, idx, options);
+};
+
+/** The issuer's own FAQ (`tenant.settings.faqMarkdown`) as HTML: markdown without raw HTML, safe links only. */
+export function tenantFaqHtml(tenant: TenantRow): string | undefined {
+  const text = (tenant.settings ?? {}).faqMarkdown;
+  if (typeof text !== "string" || text.trim() === "") return undefined;
+  return markdown.render(text.slice(0, 100_000));
+}
