@@ -622,9 +622,7 @@ function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceRow; several: boolean
       ) : (
         <td class={leavingSoon ? "inv-c-avail inv-soon" : "inv-c-avail"}>
           {/* The column header says it on a wide screen; the phone's card layout shows the words. */}
-          <span class="inv-avail-label" safe>
-            {T.availableUntil}{" "}
-          </span>
+          <span class="inv-avail-label" safe>{`${T.availableUntil} `}</span>
           <span safe>{f.date(i.availableUntil)}</span>
         </td>
       )}
