@@ -14,7 +14,7 @@ import { isDatabaseDown } from "../db/database.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { resolveHost, tenantOrigin } from "../domain/tenants/tenant-url.js";
 import { messagesFor, uiFor } from "../i18n/index.js";
-import { requestUi } from "../i18n/request-locale.js";
+import { requestLocale, requestUi } from "../i18n/request-locale.js";
 import { registerCustomerAuth } from "./customer-auth.js";
 import { accountRoutes } from "./routes/account.js";
 import { apiRoutes } from "./routes/api/index.js";
@@ -179,7 +179,8 @@ export async function buildWebApp(
     props: { status: number; title: string; message: string; requestId?: string },
   ) => {
     const staff = /^\/(conseiller|_dev)(\/|$|\?)/.test(request.url);
-    const ui = staff ? uiFor("fr") : requestUi(request);
+    // The switch of an error page leads home: the page must not echo the path (a 404 is the same for every id).
+    const ui = uiFor(staff ? "fr" : requestLocale(request), "/");
     const site = request.site as Site | null;
     return (
       <ErrorPage
