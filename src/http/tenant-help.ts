@@ -48,22 +48,17 @@ markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   if (/^(https?:)?\/\//i.test(href)) token.attrSet("rel", "noopener noreferrer nofollow");
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
-// Headings of the issuer's text sit below the page's own h2.
-markdown.renderer.rules.heading_open = (tokens, idx, options, _env, self) => {
-  const token = tokens[idx]!;
-  const level = Math.min(6, Math.max(3, Number(token.tag.slice(1)) + 2));
-  token.tag = `h${level}`;
-  return self.renderToken(tokens, idx, options);
-};
-markdown.renderer.rules.heading_close = (tokens, idx, options, _env, self) => {
-  const open = tokens[idx - 2];
-  if (open) tokens[idx]!.tag = open.tag;
-  return self.renderToken(tokens, idx, options);
-};
-
 /** The issuer's own FAQ (`tenant.settings.faqMarkdown`) as HTML: markdown without raw HTML, safe links only. */
 export function tenantFaqHtml(tenant: TenantRow): string | undefined {
   const text = (tenant.settings ?? {}).faqMarkdown;
   if (typeof text !== "string" || text.trim() === "") return undefined;
-  return markdown.render(text.slice(0, 100_000));
+  const env = {};
+  const tokens = markdown.parse(text.slice(0, 100_000), env);
+  // The issuer's headings sit below the page's own h2: its highest level becomes h3, the others follow.
+  const levels = tokens.filter((t) => t.type === "heading_open").map((t) => Number(t.tag.slice(1)));
+  const shift = levels.length ? 3 - Math.min(...levels) : 0;
+  for (const token of tokens)
+    if (token.type === "heading_open" || token.type === "heading_close")
+      token.tag = `h${Math.min(6, Number(token.tag.slice(1)) + shift)}`;
+  return markdown.renderer.render(tokens, markdown.options, env);
 }
