@@ -168,7 +168,7 @@ export async function buildWebApp(
   });
   await accountRoutes(app, services, auth, { setLanguageCookie });
   await helpRoutes(app, services);
-  await invoiceRoutes(app, services, auth);
+  await invoiceRoutes(app, services, auth, { zipMaxFiles: options.downloads?.zipMaxFiles });
   await invoiceDetailRoutes(app, services, auth);
   await downloadRoutes(app, services, auth, options.downloads);
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);

@@ -26,7 +26,12 @@ import {
   parseCursor,
   parseInvoiceFilters,
 } from "../invoice-filters.js";
-import { CUSTOMER_SELECT_MAX, InvoiceListErrorPage, InvoicesPage } from "../views/invoices.view.js";
+import {
+  CUSTOMER_SELECT_MAX,
+  InvoiceListErrorPage,
+  InvoicesPage,
+  ZIP_MAX_FILES,
+} from "../views/invoices.view.js";
 import { tenantBranding } from "./portal.js";
 
 const PAGE_SIZE = 50;
@@ -36,7 +41,12 @@ const noStore = { "cache-control": "no-store" };
 type Query = Record<string, unknown>;
 
 /** The customer's invoice list (`GET /factures`, home after login) and its CSV export. */
-export async function invoiceRoutes(app: FastifyInstance, services: Services, auth: CustomerAuth) {
+export async function invoiceRoutes(
+  app: FastifyInstance,
+  services: Services,
+  auth: CustomerAuth,
+  options: { zipMaxFiles?: number } = {},
+) {
   const page = { preHandler: [auth.requireCustomer] };
 
   app.get<{ Querystring: Query }>("/factures", page, async (request, reply) => {
@@ -110,6 +120,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
         previousPage={window.hasPrevious ? link("avant", window.rows[0]) : undefined}
         nextPage={window.hasNext ? link("apres", window.rows.at(-1)) : undefined}
         pastTheEnd={window.rows.length === 0 && after !== undefined}
+        zipMaxFiles={options.zipMaxFiles ?? ZIP_MAX_FILES}
       />,
     );
   });

@@ -55,6 +55,8 @@ export interface InvoiceListProps {
   nextPage?: string;
   /** A cursor was followed and nothing lies after it. */
   pastTheEnd?: boolean;
+  /** Most PDFs one ZIP may hold (the download routes' limit). */
+  zipMaxFiles?: number;
 }
 
 const href = (params: URLSearchParams) => (params.size ? `/factures?${params}` : "/factures");
@@ -62,6 +64,7 @@ const href = (params: URLSearchParams) => (params.size ? `/factures?${params}` :
 /** The account's invoices: leaving-soon banner, filters, bulk actions, the table, keyset pagination. */
 export function InvoicesPage(props: InvoiceListProps) {
   const { filters, matching, ui } = props;
+  const zipMax = props.zipMaxFiles ?? ZIP_MAX_FILES;
   const T = ui.t.list;
   const query = filtersToQuery(filters);
   const filtered = [...query.keys()].some((k) => k !== "tri");
@@ -136,9 +139,9 @@ export function InvoicesPage(props: InvoiceListProps) {
                 <button type="submit" class="button" safe>
                   {T.zipSelection}
                 </button>
-                {matching > ZIP_MAX_FILES ? (
+                {matching > zipMax ? (
                   <p class="inv-zip-limit" safe>
-                    {T.tooManyForZip(matching, ZIP_MAX_FILES)}
+                    {T.tooManyForZip(matching, zipMax)}
                   </p>
                 ) : matching > props.invoices.length ? (
                   <>
@@ -614,8 +617,9 @@ function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceRow; several: boolean
         )}
       </td>
       {i.removedAt ? (
-        <td class="inv-c-avail inv-gone">
-          <span class="muted" safe>
+        <td class="inv-c-avail">
+          <span aria-hidden="true">—</span>
+          <span class="inv-sr" safe>
             {T.removedNoFile}
           </span>
         </td>
