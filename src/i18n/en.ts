@@ -318,8 +318,10 @@ export const en: Messages = {
       mois: "The period is not recognised: a month is written YYYY-MM.",
       du: "The start date must be a date in the YYYY-MM-DD format.",
       au: "The end date must be a date in the YYYY-MM-DD format.",
-      contrat: "The contract number is given several times or cannot be read: 100 characters at most, no control characters.",
-      client: "The customer number is given several times or cannot be read: 100 characters at most, no control characters.",
+      contrat:
+        "The contract number is given several times or cannot be read: 100 characters at most, no control characters.",
+      client:
+        "The customer number is given several times or cannot be read: 100 characters at most, no control characters.",
       type: "The type must be “facture” (invoice) or “avoir” (credit note).",
       nouvelles: "The “nouvelles” criterion is 1 or 0.",
       retrait: "The “retrait” criterion is a number of days between 1 and 3660.",

@@ -342,8 +342,10 @@ export const fr = {
       mois: "La période demandée n’est pas reconnue : un mois s’écrit AAAA-MM.",
       du: "La date de début doit être une date au format AAAA-MM-JJ.",
       au: "La date de fin doit être une date au format AAAA-MM-JJ.",
-      contrat: "Le numéro de contrat est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
-      client: "Le numéro client est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
+      contrat:
+        "Le numéro de contrat est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
+      client:
+        "Le numéro client est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
       type: "Le type doit être « facture » ou « avoir ».",
       nouvelles: "Le critère « nouvelles » vaut 1 ou 0.",
       retrait: "Le critère « retrait » est un nombre de jours entre 1 et 3660.",
