@@ -10,7 +10,7 @@ import "./site.js";
 declare module "fastify" {
   interface FastifyRequest {
     /** Set by `requireCustomer` on customer pages. */
-    customer: { session: SessionRow; accountId: string; identifier: string } | null;
+    customer: { session: SessionRow; accountId: string; identifier: string; language: "fr" | "en" } | null;
   }
 }
 
@@ -85,8 +85,8 @@ export async function registerCustomerAuth(app: FastifyInstance, options: Custom
         now: now(),
       });
       const [account] = session
-        ? await options.db.query<{ identifier: string }>(
-            `select identifier from accounts where tenant_id = $1 and id = $2 and status = 'active'`,
+        ? await options.db.query<{ identifier: string; language: "fr" | "en" }>(
+            `select identifier, language from accounts where tenant_id = $1 and id = $2 and status = 'active'`,
             [site.tenant.id, session.accountId],
           )
         : [];
@@ -94,7 +94,12 @@ export async function registerCustomerAuth(app: FastifyInstance, options: Custom
         reply.clearCookie(sessionCookie, cookieOptions);
         return reply.redirect("/?message=session", 303);
       }
-      request.customer = { session, accountId: session.accountId!, identifier: account.identifier };
+      request.customer = {
+        session,
+        accountId: session.accountId!,
+        identifier: account.identifier,
+        language: account.language,
+      };
     },
   };
 }

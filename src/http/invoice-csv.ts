@@ -1,4 +1,8 @@
 import type { PortalInvoiceRow } from "../db/portal-invoices.repository.js";
+import { type Messages, messagesFor } from "../i18n/index.js";
+
+/** The export's words in one language: column names (stable from one export to the next) and the type names. */
+export type CsvTexts = Messages["csv"];
 
 /**
  * The two CSV flavours of the invoice export.
@@ -6,27 +10,11 @@ import type { PortalInvoiceRow } from "../db/portal-invoices.repository.js";
  *   decimal comma in amounts, times in Paris local time (`AAAA-MM-JJ HH:MM:SS`).
  * - `csv`: plain RFC 4180 for other tools — UTF-8 without BOM, `,`, decimal point, times in ISO 8601 UTC.
  * Both: CRLF line ends, dates `AAAA-MM-JJ`, amounts as the exact decimal strings stored (never floats).
+ * The column names and type names follow the customer's language (src/i18n, `csv`); the values do not.
  */
 export type CsvFlavour = "excel" | "csv";
 
 const BOM = "\uFEFF";
-const HEADER = [
-  "Numéro",
-  "Type",
-  "Date d’émission",
-  "Échéance",
-  "Contrat",
-  "N° client",
-  "Total HT",
-  "TVA",
-  "Total TTC",
-  "Net à payer",
-  "Devise",
-  "SHA-256",
-  "Disponible jusqu’au",
-  "Téléchargée le",
-];
-
 /**
  * One field: quoted when it holds the separator, a quote, CR or LF (quotes doubled, RFC 4180). A text
  * that a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading apostrophe (OWASP
@@ -68,18 +56,22 @@ function timeField(at: Date | null, flavour: CsvFlavour): string {
 }
 
 /** The header line, BOM included for `excel`. */
-export function csvHeader(flavour: CsvFlavour): string {
+export function csvHeader(flavour: CsvFlavour, texts: CsvTexts = messagesFor("fr").csv): string {
   const separator = flavour === "excel" ? ";" : ",";
-  return `${flavour === "excel" ? BOM : ""}${HEADER.map((h) => csvField(h, separator)).join(separator)}\r\n`;
+  return `${flavour === "excel" ? BOM : ""}${texts.header.map((h) => csvField(h, separator)).join(separator)}\r\n`;
 }
 
 /** One invoice as a CSV line (CRLF included). */
-export function csvLine(row: PortalInvoiceRow, flavour: CsvFlavour): string {
+export function csvLine(
+  row: PortalInvoiceRow,
+  flavour: CsvFlavour,
+  texts: CsvTexts = messagesFor("fr").csv,
+): string {
   const separator = flavour === "excel" ? ";" : ",";
   const text = (value: string | null) => csvField(value ?? "", separator);
   const fields = [
     text(row.invoiceNumber),
-    text(row.typeCode === "381" ? "Avoir" : "Facture"),
+    text(row.typeCode === "381" ? texts.creditNote : texts.invoice),
     row.issueDate,
     row.dueDate ?? "",
     text(row.contractNumber),
@@ -101,13 +93,14 @@ export function csvLine(row: PortalInvoiceRow, flavour: CsvFlavour): string {
 export async function* invoiceCsv(
   rows: AsyncIterable<PortalInvoiceRow>,
   flavour: CsvFlavour,
+  texts: CsvTexts = messagesFor("fr").csv,
   chunkRows = 200,
 ): AsyncGenerator<string> {
-  yield csvHeader(flavour);
+  yield csvHeader(flavour, texts);
   let chunk = "";
   let count = 0;
   for await (const row of rows) {
-    chunk += csvLine(row, flavour);
+    chunk += csvLine(row, flavour, texts);
     if (++count % chunkRows === 0) {
       yield chunk;
       chunk = "";

@@ -3,22 +3,31 @@ import { fileURLToPath } from "node:url";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import fastifyHtml from "@kitajs/fastify-html-plugin";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyRequest,
+} from "fastify";
 import type { Services } from "../app.js";
 import { isDatabaseDown } from "../db/database.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { resolveHost, tenantOrigin } from "../domain/tenants/tenant-url.js";
+import { messagesFor, uiFor } from "../i18n/index.js";
+import { requestLocale, requestUi } from "../i18n/request-locale.js";
 import { registerCustomerAuth } from "./customer-auth.js";
 import { accountRoutes } from "./routes/account.js";
 import { apiRoutes } from "./routes/api/index.js";
 import { authRoutes } from "./routes/auth.js";
 import { devRoutes } from "./routes/dev.js";
 import { type DownloadRouteOptions, downloadRoutes } from "./routes/downloads.js";
+import { helpRoutes } from "./routes/help.js";
 import { invoiceDetailRoutes } from "./routes/invoice-detail.js";
-import { invoiceRoutes } from "./routes/invoices.js";
+import { invoiceRoutes, listErrorText } from "./routes/invoices.js";
+import { languageCookieSetter, languageRoutes } from "./routes/language.js";
 import { opsRoutes } from "./routes/ops.js";
-import { portalRoutes } from "./routes/portal.js";
-import "./site.js";
+import { portalRoutes, tenantBranding } from "./routes/portal.js";
+import type { Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
 import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
 import { PlatformHomePage } from "./views/platform-home.view.js";
@@ -137,7 +146,7 @@ export async function buildWebApp(
       reply.code(404).header("cache-control", "no-store");
       if (request.url.startsWith("/api/"))
         return reply.send({ error: { code: "not_found", message: "no portal at this address" } });
-      return reply.html(<NoPortalPage host={String(request.headers.host ?? "")} />);
+      return reply.html(<NoPortalPage ui={requestUi(request)} host={String(request.headers.host ?? "")} />);
     }
     request.site = { kind: "tenant", tenant, origin: tenantOrigin(config.publicBaseUrl, tenant.slug) };
   });
@@ -149,27 +158,46 @@ export async function buildWebApp(
     production: config.production,
     cookieSecret: services.cookieSecret,
   });
+  const setLanguageCookie = languageCookieSetter(config.production);
+  await languageRoutes(app, services, auth, setLanguageCookie);
   await authRoutes(app, services, auth, {
-    platformHome: () => (
-      <PlatformHomePage devOutbox={services.outboxDir !== undefined && !config.production} />
+    platformHome: (ui) => (
+      <PlatformHomePage ui={ui} devOutbox={services.outboxDir !== undefined && !config.production} />
     ),
+    setLanguageCookie,
   });
-  await accountRoutes(app, services, auth);
-  await invoiceRoutes(app, services, auth);
+  await accountRoutes(app, services, auth, { setLanguageCookie });
+  await helpRoutes(app, services);
+  await invoiceRoutes(app, services, auth, { zipMaxFiles: options.downloads?.zipMaxFiles });
   await invoiceDetailRoutes(app, services, auth);
   await downloadRoutes(app, services, auth, options.downloads);
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 
+  /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */
+  const errorPage = (
+    request: FastifyRequest,
+    props: { status: number; title: string; message: string; requestId?: string },
+  ) => {
+    const staff = /^\/(conseiller|_dev)(\/|$|\?)/.test(request.url);
+    // The switch of an error page leads home: the page must not echo the path (a 404 is the same for every id).
+    const ui = uiFor(staff ? "fr" : requestLocale(request), "/");
+    const site = request.site as Site | null;
+    return (
+      <ErrorPage
+        ui={ui}
+        branding={site?.kind === "tenant" ? tenantBranding(site.tenant) : undefined}
+        {...props}
+      />
+    );
+  };
+  const textsOf = (request: FastifyRequest) =>
+    /^\/(conseiller|_dev)(\/|$|\?)/.test(request.url) ? messagesFor("fr") : requestUi(request).t;
+
   app.setNotFoundHandler(async (request, reply) => {
     reply.code(404);
     if (request.url.startsWith("/api/")) return { error: { code: "not_found", message: "no such resource" } };
-    return reply.html(
-      <ErrorPage
-        status={404}
-        title="Page introuvable"
-        message="Cette page n’existe pas ou n’est plus disponible."
-      />,
-    );
+    const t = textsOf(request).errors;
+    return reply.html(errorPage(request, { status: 404, title: t.notFoundTitle, message: t.notFoundText }));
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -178,43 +206,53 @@ export async function buildWebApp(
       request.log.error({ err: error }, "database unavailable");
       reply.code(503).header("retry-after", "30");
       if (api) return { error: { code: "service_unavailable", message: "try again shortly" } };
+      const t = textsOf(request).errors;
       return reply.html(
-        <ErrorPage
-          status={503}
-          title="Service momentanément indisponible"
-          message="Le service est momentanément indisponible. Merci de réessayer dans quelques instants."
-          requestId={request.id}
-        />,
+        errorPage(request, {
+          status: 503,
+          title: t.unavailableTitle,
+          message: t.unavailableText,
+          requestId: request.id,
+        }),
       );
     }
     if (error instanceof DomainError) {
       const status = STATUS_BY_CODE[error.code] ?? 422;
       reply.code(status);
       if (api) return { error: { code: error.code, message: error.message, details: error.details ?? {} } };
-      return reply.html(<ErrorPage status={status} title="Demande refusée" message={error.message} />);
+      // The domain's messages are French and written for issuers: customers get a text chosen by code.
+      const t = textsOf(request);
+      const message =
+        error.code === "invalid_filter" || error.code === "invalid_cursor"
+          ? listErrorText(t, error)
+          : t.errors.refusedText;
+      return reply.html(errorPage(request, { status, title: t.errors.refusedTitle, message }));
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       reply.code(status);
       if (api) return { error: { code: "bad_request", message: (error as Error).message } };
+      const t = textsOf(request).errors;
       return reply.html(
-        <ErrorPage
-          status={status}
-          title="Demande incorrecte"
-          message="La demande n’a pas pu être traitée."
-        />,
+        errorPage(
+          request,
+          status === 403
+            ? { status, title: t.forbiddenTitle, message: t.forbiddenText }
+            : { status, title: t.badRequestTitle, message: t.badRequestText },
+        ),
       );
     }
     request.log.error({ err: error }, "unexpected error");
     reply.code(500);
     if (api) return { error: { code: "internal_error", message: "unexpected error", requestId: request.id } };
+    const t = textsOf(request).errors;
     return reply.html(
-      <ErrorPage
-        status={500}
-        title="Erreur inattendue"
-        message="Une erreur inattendue s’est produite. Nos équipes en sont informées."
-        requestId={request.id}
-      />,
+      errorPage(request, {
+        status: 500,
+        title: t.unexpectedTitle,
+        message: t.unexpectedText,
+        requestId: request.id,
+      }),
     );
   });
 

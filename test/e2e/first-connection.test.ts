@@ -1,43 +1,25 @@
 /// <reference lib="dom" />
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { type RunningServer, startServer } from "../../src/main.js";
-import { chromiumPath, launchBrowser } from "../support/browser.js";
+import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
-import { freePort } from "../support/free-port.js";
-import { makeTestEnv, type TestEnv } from "../support/services.js";
+import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
 
 const SHOTS = path.join(ROOT, "test-results", "screenshots", "first-connection");
-const silentIo = { out() {}, err() {}, cwd: ROOT, isTTY: false };
 
 describe.skipIf(!chromiumPath)("first connection, as the guide tells it, in Chromium", () => {
-  let testEnv: TestEnv;
-  let server: RunningServer;
-  let browser: Browser;
+  let e2e: E2eServer;
   let port: number;
 
   beforeAll(async () => {
-    port = await freePort();
-    testEnv = makeTestEnv("pglite", {
-      EFACTURE_DEMO: "1",
-      PORT: String(port),
-      PUBLIC_BASE_URL: `http://localhost:${port}`,
-    });
-    server = await startServer(
-      loadConfig(testEnv.env),
-      { web: true, worker: true },
-      { io: silentIo, pollingIntervalSeconds: 0.5 },
-    );
-    browser = await launchBrowser();
+    e2e = await startE2eServer({ shots: "first-connection", env: { EFACTURE_DEMO: "1" }, worker: true });
+    port = e2e.port;
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await testEnv?.cleanup();
+    await e2e?.close();
   });
 
   let step = 0;
@@ -65,7 +47,7 @@ describe.skipIf(!chromiumPath)("first connection, as the guide tells it, in Chro
   }
 
   it("activation mail → « Mot de passe ou identifiant oublié » → reset mail → identifier shown → password → login → invoices", async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await e2e.newPage({ viewport: { width: 1200, height: 900 } });
 
     // 1. The activation mail, received when the invoice was issued, gives the identifier.
     const activation = await openMail(page, "activation");

@@ -3,9 +3,8 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
@@ -13,20 +12,15 @@ import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
-import { type RunningServer, startServer } from "../../src/main.js";
-import { chromiumPath, launchBrowser } from "../support/browser.js";
+import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
-import { freePort } from "../support/free-port.js";
-import { makeTestEnv, type TestEnv } from "../support/services.js";
+import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
 
 const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
-const silentIo = { out() {}, err() {}, cwd: ROOT, isTTY: false };
 const PASSWORD = "la facture verte arrive au port";
 
 describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => {
-  let testEnv: TestEnv;
-  let server: RunningServer;
-  let browser: Browser;
+  let e2e: E2eServer;
   let port: number;
   let tenant: TenantRow;
   let identifier: string;
@@ -46,14 +40,9 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
   }
 
   beforeAll(async () => {
-    port = await freePort();
-    testEnv = makeTestEnv("pglite", { PORT: String(port), PUBLIC_BASE_URL: `http://localhost:${port}` });
-    server = await startServer(
-      loadConfig(testEnv.env),
-      { web: true, worker: false },
-      { io: silentIo, pollingIntervalSeconds: 0.5 },
-    );
-    const { db, blobs, queue, config } = server.services;
+    e2e = await startE2eServer({ shots: "portal-detail", env: {}, worker: false });
+    port = e2e.port;
+    const { db, blobs, queue, config } = e2e.services;
     tenant = await createTenant(db, {
       slug: "leasing",
       displayName: "Horizon Leasing",
@@ -151,13 +140,10 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
     await db.query("update invoices set removed_at = '2026-09-06T02:00:00Z' where id = $1", [
       invoiceIds.removed,
     ]);
-    browser = await launchBrowser();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await testEnv?.cleanup();
+    await e2e?.close();
   });
 
   async function logIn(page: Page) {
@@ -169,7 +155,7 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
   }
 
   it("logs in, opens a detail, downloads the PDF whose SHA-256 is the one shown; axe finds nothing", async () => {
-    const context = await browser.newContext({
+    const context = await e2e.newContext({
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
     });
@@ -209,7 +195,7 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
   }, 120_000);
 
   it("reads well on a phone (390 and 360 px), a credit note and a removed invoice included; axe finds nothing", async () => {
-    const context = await browser.newContext({
+    const context = await e2e.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
@@ -238,7 +224,7 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
 
     await page.goto(url(`/factures/${invoiceIds.removed}`));
     await expect(page.locator(".det-removed").textContent()).resolves.toContain(
-      "Retirée du portail le 6 septembre 2026",
+      "Cette facture a été retirée du portail le 6 septembre 2026",
     );
     expect(await page.getByRole("link", { name: "Télécharger le PDF" }).count()).toBe(0);
     expect(await axe(page)).toEqual([]);

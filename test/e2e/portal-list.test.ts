@@ -2,9 +2,8 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
@@ -12,20 +11,15 @@ import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../../src/einvoice/index.js";
-import { type RunningServer, startServer } from "../../src/main.js";
-import { chromiumPath, launchBrowser } from "../support/browser.js";
+import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
-import { freePort } from "../support/free-port.js";
-import { makeTestEnv, type TestEnv } from "../support/services.js";
+import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
 
 const SHOTS = path.join(ROOT, "test-results", "screenshots", "portal-list");
-const silentIo = { out() {}, err() {}, cwd: ROOT, isTTY: false };
 const PASSWORD = "la flotte entière est à jour";
 
 describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
-  let testEnv: TestEnv;
-  let server: RunningServer;
-  let browser: Browser;
+  let e2e: E2eServer;
   let port: number;
   let tenant: TenantRow;
   const identifiers: { fleet: string; empty: string } = { fleet: "", empty: "" };
@@ -39,14 +33,9 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
   }
 
   beforeAll(async () => {
-    port = await freePort();
-    testEnv = makeTestEnv("pglite", { PORT: String(port), PUBLIC_BASE_URL: `http://localhost:${port}` });
-    server = await startServer(
-      loadConfig(testEnv.env),
-      { web: true, worker: false },
-      { io: silentIo, pollingIntervalSeconds: 0.5 },
-    );
-    const { db, blobs, queue, config } = server.services;
+    e2e = await startE2eServer({ shots: "portal-list", env: {}, worker: false });
+    port = e2e.port;
+    const { db, blobs, queue, config } = e2e.services;
     tenant = await createTenant(db, {
       slug: "flotte",
       displayName: "Horizon Leasing",
@@ -154,13 +143,10 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
       "update invoices set available_until = now() + interval '40 days' where id = any($1::uuid[])",
       [ids.slice(3, 6)],
     );
-    browser = await launchBrowser();
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await testEnv?.cleanup();
+    await e2e?.close();
   });
 
   async function logIn(context: BrowserContext, identifier: string): Promise<Page> {
@@ -174,7 +160,7 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
   }
 
   it("logs in to the list, filters, pages and comes back, exports; axe finds nothing", async () => {
-    const context = await browser.newContext({
+    const context = await e2e.newContext({
       viewport: { width: 1280, height: 1000 },
       acceptDownloads: true,
       locale: "fr-FR",
@@ -247,7 +233,7 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
   }, 120_000);
 
   it("tells a customer without invoices what will happen; axe finds nothing", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await e2e.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await logIn(context, identifiers.empty);
     await expect(page.locator(".inv-empty h2").textContent()).resolves.toBe("Aucune facture pour l’instant");
     expect(await axe(page)).toEqual([]);
@@ -256,7 +242,7 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
   }, 60_000);
 
   it("fits a 390 px phone without horizontal scrolling; axe finds nothing", async () => {
-    const context = await browser.newContext({
+    const context = await e2e.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,

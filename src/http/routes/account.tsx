@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Services } from "../../app.js";
 import { listAccountSessions } from "../../db/sessions.repository.js";
 import {
@@ -7,21 +7,20 @@ import {
   logOutEverywhere,
   updatePreferences,
 } from "../../domain/accounts/manage-account.js";
-import { PASSWORD_PROBLEM_MESSAGES } from "../../domain/accounts/password-policy.js";
+import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { AccountPage } from "../views/account.view.js";
 import { tenantBranding } from "./portal.js";
 
-const ACCOUNT_MESSAGES: Record<string, { kind: "error" | "success"; text: string }> = {
-  "password-changed": {
-    kind: "success",
-    text: "Votre mot de passe a été changé. Vos autres sessions ont été fermées.",
-  },
-  preferences: { kind: "success", text: "Vos préférences sont enregistrées." },
-};
+const ACCOUNT_MESSAGE_KEYS = new Set(["password-changed", "preferences", "language"]);
 
 /** The logged-in customer's account page (SECURITY.md P4, S4); the invoice list is in invoices.tsx. */
-export async function accountRoutes(app: FastifyInstance, services: Services, auth: CustomerAuth) {
+export async function accountRoutes(
+  app: FastifyInstance,
+  services: Services,
+  auth: CustomerAuth,
+  options: { setLanguageCookie: (reply: FastifyReply, locale: "fr" | "en") => void },
+) {
   const page = { preHandler: [auth.requireCustomer] };
   const form = { preHandler: [auth.requireCustomer, auth.checkOrigin, app.csrfProtection] };
   const noStore = { "cache-control": "no-store" };
@@ -29,7 +28,7 @@ export async function accountRoutes(app: FastifyInstance, services: Services, au
   async function renderAccount(
     request: Parameters<typeof auth.requireCustomer>[0],
     reply: Parameters<typeof auth.requireCustomer>[1],
-    message?: { kind: "error" | "success"; text: string },
+    message?: { kind: "error" | "success"; key: string },
   ) {
     const site = request.site;
     if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
@@ -37,20 +36,32 @@ export async function accountRoutes(app: FastifyInstance, services: Services, au
     if (!account) return reply.callNotFound();
     const sessions = await listAccountSessions(services.db, site.tenant.id, account.id, new Date());
     reply.headers(noStore);
+    const ui = requestUi(request);
+    const text =
+      message?.kind === "error"
+        ? ui.t.passwordProblems[message.key as keyof typeof ui.t.passwordProblems]
+        : message && ui.t.account.messages[message.key];
     return reply.html(
       <AccountPage
+        ui={ui}
         branding={tenantBranding(site.tenant)}
         csrf={reply.generateCsrf()}
         account={account}
         sessions={sessions}
         currentSession={request.customer.session.idHash}
-        message={message}
+        message={message && text ? { kind: message.kind, text } : undefined}
       />,
     );
   }
 
   app.get<{ Querystring: { message?: string } }>("/compte", page, async (request, reply) =>
-    renderAccount(request, reply, ACCOUNT_MESSAGES[String(request.query.message ?? "")]),
+    renderAccount(
+      request,
+      reply,
+      ACCOUNT_MESSAGE_KEYS.has(String(request.query.message))
+        ? { kind: "success", key: String(request.query.message) }
+        : undefined,
+    ),
   );
 
   app.post<{ Body: { current: string; password: string; confirmation: string } }>(
@@ -95,11 +106,7 @@ export async function accountRoutes(app: FastifyInstance, services: Services, au
         return reply.redirect("/compte?message=password-changed", 303);
       }
       reply.code(422);
-      const text =
-        result.problem === "wrong_current"
-          ? "Le mot de passe actuel saisi est incorrect."
-          : PASSWORD_PROBLEM_MESSAGES[result.problem];
-      return renderAccount(request, reply, { kind: "error", text });
+      return renderAccount(request, reply, { kind: "error", key: result.problem });
     },
   );
 
@@ -121,13 +128,15 @@ export async function accountRoutes(app: FastifyInstance, services: Services, au
     async (request, reply) => {
       const site = request.site;
       if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+      const language = request.body.language === "en" ? "en" : "fr";
       await updatePreferences(services.db, {
         tenantId: site.tenant.id,
         accountId: request.customer.accountId,
-        language: request.body.language === "en" ? "en" : "fr",
+        language,
         notifyNewInvoice: request.body.notify === "1",
         ip: request.ip,
       });
+      options.setLanguageCookie(reply, language);
       return reply.redirect("/compte?message=preferences", 303);
     },
   );

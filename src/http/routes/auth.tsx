@@ -1,29 +1,32 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Services } from "../../app.js";
 import { logIn } from "../../domain/accounts/log-in.js";
-import { PASSWORD_PROBLEM_MESSAGES } from "../../domain/accounts/password-policy.js";
+import { getAccountView } from "../../domain/accounts/manage-account.js";
 import {
   inspectResetToken,
   requestPasswordReset,
   resetPassword,
 } from "../../domain/accounts/password-reset.js";
 import { endSession } from "../../domain/accounts/sessions.js";
+import type { Ui } from "../../i18n/index.js";
+import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { ForgotPage, ForgotSentPage, ResetInvalidPage, ResetPage } from "../views/auth.view.js";
 import { HomePage } from "../views/home.view.js";
 import { tenantBranding } from "./portal.js";
 
-/** Fixed texts shown after a redirect (never text taken from the request). */
-const MESSAGES: Record<string, { kind: "error" | "success"; text: string }> = {
-  "password-set": {
-    kind: "success",
-    text: "Votre mot de passe est enregistré. Connectez-vous avec votre identifiant et ce mot de passe.",
-  },
-  "logged-out": { kind: "success", text: "Vous êtes déconnecté(e)." },
-  session: { kind: "error", text: "Votre session a expiré ou a été fermée. Merci de vous reconnecter." },
+/** Messages shown after a redirect: only these keys, never text taken from the request. */
+const MESSAGE_KINDS: Record<string, "error" | "success"> = {
+  "password-set": "success",
+  "logged-out": "success",
+  session: "error",
 };
-const LOGIN_FAILED =
-  "Identifiant ou mot de passe incorrect. Si c’est votre première connexion, ou en cas d’oubli, utilisez « Mot de passe ou identifiant oublié ? ».";
+
+function redirectMessage(ui: Ui, key: unknown) {
+  const kind = MESSAGE_KINDS[String(key ?? "")];
+  const text = ui.t.home.messages[String(key)];
+  return kind && text ? { kind, text } : undefined;
+}
 
 const loginBody = {
   type: "object",
@@ -54,21 +57,26 @@ export async function authRoutes(
   app: FastifyInstance,
   services: Services,
   auth: CustomerAuth,
-  options: { platformHome: () => JSX.Element },
+  options: {
+    platformHome: (ui: Ui) => JSX.Element;
+    setLanguageCookie: (reply: FastifyReply, locale: "fr" | "en") => void;
+  },
 ) {
   const noStore = { "cache-control": "no-store" };
   const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
 
   app.get<{ Querystring: { message?: string } }>("/", async (request, reply) => {
     const { site } = request;
-    if (site.kind !== "tenant") return reply.html(options.platformHome());
+    const ui = requestUi(request);
+    if (site.kind !== "tenant") return reply.html(options.platformHome(ui));
     reply.headers(noStore);
     return reply.html(
       <HomePage
+        ui={ui}
         branding={tenantBranding(site.tenant)}
         retentionMonths={site.tenant.retentionMonths}
         csrf={reply.generateCsrf()}
-        message={MESSAGES[String(request.query.message ?? "")]}
+        message={redirectMessage(ui, request.query.message)}
       />,
     );
   });
@@ -91,6 +99,9 @@ export async function authRoutes(
       if (result.ok) {
         request.log.info({ ...log, event: "login.succeeded", account: result.accountId }, "login succeeded");
         auth.setSessionCookie(reply, result.sessionCookie);
+        // The account's language becomes the browser's: public pages (help, logout) follow it too.
+        const account = await getAccountView(services.db, site.tenant.id, result.accountId);
+        if (account) options.setLanguageCookie(reply, account.language);
         return reply.redirect("/factures", 303);
       }
       request.log.warn(
@@ -103,18 +114,17 @@ export async function authRoutes(
       else reply.code(401);
       const minutes =
         result.reason === "throttled" ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
+      const ui = requestUi(request);
       return reply.html(
         <HomePage
+          ui={ui}
           branding={tenantBranding(site.tenant)}
           retentionMonths={site.tenant.retentionMonths}
           csrf={reply.generateCsrf()}
           identifier={request.body.identifier.slice(0, 64)}
           message={{
             kind: "error",
-            text:
-              result.reason === "throttled"
-                ? `Trop de tentatives de connexion. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}, ou utilisez « Mot de passe ou identifiant oublié ? ».`
-                : LOGIN_FAILED,
+            text: result.reason === "throttled" ? ui.t.home.throttled(minutes) : ui.t.home.loginFailed,
           }}
         />,
       );
@@ -134,7 +144,13 @@ export async function authRoutes(
     const { site } = request;
     if (site.kind !== "tenant") return reply.callNotFound();
     reply.headers(noStore);
-    return reply.html(<ForgotPage branding={tenantBranding(site.tenant)} csrf={reply.generateCsrf()} />);
+    return reply.html(
+      <ForgotPage
+        ui={requestUi(request)}
+        branding={tenantBranding(site.tenant)}
+        csrf={reply.generateCsrf()}
+      />,
+    );
   });
 
   app.post<{ Body: { email: string } }>(
@@ -153,7 +169,7 @@ export async function authRoutes(
         "password reset requested",
       );
       reply.headers(noStore);
-      return reply.html(<ForgotSentPage branding={tenantBranding(site.tenant)} />);
+      return reply.html(<ForgotSentPage ui={requestUi(request)} branding={tenantBranding(site.tenant)} />);
     },
   );
 
@@ -173,10 +189,13 @@ export async function authRoutes(
         { event: "password_reset.token_refused", tenant: site.tenant.slug, ip: request.ip },
         "reset link not usable",
       );
-      return reply.code(410).html(<ResetInvalidPage branding={tenantBranding(site.tenant)} />);
+      return reply
+        .code(410)
+        .html(<ResetInvalidPage ui={requestUi(request)} branding={tenantBranding(site.tenant)} />);
     }
     return reply.html(
       <ResetPage
+        ui={requestUi(request)}
         branding={tenantBranding(site.tenant)}
         csrf={reply.generateCsrf()}
         identifier={token.identifier}
@@ -210,7 +229,9 @@ export async function authRoutes(
       }
       if ("invalidToken" in result) {
         request.log.warn({ ...log, event: "password_reset.token_refused" }, "reset link not usable");
-        return reply.code(410).html(<ResetInvalidPage branding={tenantBranding(site.tenant)} />);
+        return reply
+          .code(410)
+          .html(<ResetInvalidPage ui={requestUi(request)} branding={tenantBranding(site.tenant)} />);
       }
       const token = await inspectResetToken(services.db, {
         tenantId: site.tenant.id,
@@ -220,11 +241,12 @@ export async function authRoutes(
         .code(422)
         .html(
           <ResetPage
+            ui={requestUi(request)}
             branding={tenantBranding(site.tenant)}
             csrf={reply.generateCsrf()}
             identifier={token?.identifier ?? ""}
             action={request.url.split("?")[0]!}
-            error={PASSWORD_PROBLEM_MESSAGES[result.problem]}
+            error={requestUi(request).t.passwordProblems[result.problem]}
           />,
         );
     },

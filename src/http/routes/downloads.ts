@@ -20,9 +20,11 @@ import {
 } from "../../domain/invoices/verified-blob.js";
 import { type ZipIndexRow, zipIndexHeader, zipIndexLine } from "../../domain/invoices/zip-index.js";
 import { readInvoicePdf } from "../../einvoice/index.js";
+import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { parseInvoiceFilters } from "../invoice-filters.js";
 import { DownloadProblemPage } from "../views/invoice-detail.view.js";
+import { ZIP_MAX_FILES } from "../views/invoices.view.js";
 import { createZipStream, type ZipFileEntry } from "../zip-stream.js";
 import { INVOICE_ID } from "./invoice-detail.js";
 import { tenantBranding } from "./portal.js";
@@ -70,31 +72,38 @@ export async function downloadRoutes(
   auth: CustomerAuth,
   options: DownloadRouteOptions = {},
 ) {
-  const zipMaxFiles = options.zipMaxFiles ?? 5_000;
+  const zipMaxFiles = options.zipMaxFiles ?? ZIP_MAX_FILES;
   const leaseSeconds = options.zipLeaseSeconds ?? 120;
   const recordBatch = options.zipRecordBatch ?? 200;
   const { db, blobs } = services;
 
+  type Texts = ReturnType<typeof requestUi>["t"];
+  /** A refusal page; its texts are picked from the request's language by `texts`. */
   function problem(
     request: FastifyRequest,
     reply: FastifyReply,
     status: number,
-    title: string,
-    message: string,
+    texts: (t: Texts) => {
+      title: string;
+      message: string;
+      hint?: string;
+      link?: { href: string; label: string };
+    },
     withRequestId = false,
   ) {
     const site = request.site;
     if (site.kind !== "tenant") return reply.callNotFound();
+    const ui = requestUi(request);
     reply.code(status).header("cache-control", NO_STORE);
     return reply.html(
       DownloadProblemPage({
+        ui,
         branding: tenantBranding(site.tenant),
         user: request.customer
           ? { identifier: request.customer.identifier, csrf: reply.generateCsrf() }
           : undefined,
         status,
-        title,
-        message,
+        ...texts(ui.t),
         requestId: withRequestId ? request.id : undefined,
       }),
     );
@@ -105,19 +114,18 @@ export async function downloadRoutes(
       request,
       reply,
       500,
-      "Fichier momentanément indisponible",
-      "Le fichier de cette facture n’a pas pu être vérifié : il ne vous est pas transmis. Nos équipes sont alertées ; merci de réessayer plus tard ou de contacter votre conseiller(e) clientèle.",
+      (t) => ({ title: t.downloads.integrityTitle, message: t.downloads.integrityText }),
       true,
     );
 
-  const gonePage = (request: FastifyRequest, reply: FastifyReply, removedAt: Date) =>
-    problem(
-      request,
-      reply,
-      410,
-      "Facture retirée du portail",
-      `Cette facture a été retirée du portail le ${new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" }).format(removedAt)}, à la fin de sa durée de mise à disposition : son fichier n’est plus téléchargeable.`,
-    );
+  // 410 Gone: the invoice exists for this account but its file has left the portal (retention).
+  const gonePage = (request: FastifyRequest, reply: FastifyReply, invoiceId: string, removedAt: Date) =>
+    problem(request, reply, 410, (t) => ({
+      title: t.downloads.goneTitle,
+      message: t.downloads.goneText(requestUi(request).f.longDate(removedAt)),
+      hint: t.downloads.goneHint,
+      link: { href: `/factures/${invoiceId}`, label: t.downloads.goneDetail },
+    }));
 
   /** The invoice of the route if the account may see it; otherwise the 404 is already sent. */
   async function invoiceOf(request: FastifyRequest<{ Params: { id: string } }>) {
@@ -173,7 +181,7 @@ export async function downloadRoutes(
     const found = await invoiceOf(request);
     if (!found) return reply.callNotFound();
     const { site, customer, invoice } = found;
-    if (invoice.removedAt) return gonePage(request, reply, invoice.removedAt);
+    if (invoice.removedAt) return gonePage(request, reply, invoice.id, invoice.removedAt);
     const expected = { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes };
     let stream: Awaited<ReturnType<typeof openVerifiedBlob>>;
     try {
@@ -220,7 +228,7 @@ export async function downloadRoutes(
     const found = await invoiceOf(request);
     if (!found?.invoice.xmlSha256) return reply.callNotFound();
     const { site, customer, invoice } = found;
-    if (invoice.removedAt) return gonePage(request, reply, invoice.removedAt);
+    if (invoice.removedAt) return gonePage(request, reply, invoice.id, invoice.removedAt);
     const expected = { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes };
     // The XML is served from the stored PDF (never kept apart), so the PDF is read whole (<= MAX_PDF_BYTES) and checked first.
     const bytes = await blobs.read(invoice.sha256);
@@ -284,6 +292,8 @@ export async function downloadRoutes(
       const all = body.tout === "1";
 
       let rows: InvoiceDetailRow[];
+      // Chosen invoices the account may see but that have left the portal: said as such when nothing else is left.
+      let removedOnly = 0;
       if (all) {
         // Every invoice matching the list's filters, in list order; removed ones have no file to give.
         const filters = parseInvoiceFilters(body);
@@ -324,20 +334,19 @@ export async function downloadRoutes(
           ...new Set(raw.filter((v): v is string => typeof v === "string").map((v) => v.toLowerCase())),
         ].filter((v) => INVOICE_ID.test(v));
         if (ids.length > zipMaxFiles) return tooMany(request, reply, false);
-        rows = (await findInvoicesForAccount(db, site.tenant.id, customer.accountId, ids)).filter(
-          (r) => !r.removedAt,
-        );
+        const found = await findInvoicesForAccount(db, site.tenant.id, customer.accountId, ids);
+        rows = found.filter((r) => !r.removedAt);
+        removedOnly = rows.length === 0 ? found.length : 0;
       }
       if (rows.length === 0)
-        return problem(
-          request,
-          reply,
-          422,
-          "Aucune facture à télécharger",
-          all
-            ? "Aucune facture téléchargeable ne correspond à ces critères. Modifiez les filtres de la liste puis recommencez."
-            : "Aucune facture téléchargeable n’était cochée. Cochez les factures voulues dans la liste, ou choisissez « tout sélectionner », puis recommencez.",
-        );
+        return problem(request, reply, 422, (t) => ({
+          title: t.downloads.noneTitle,
+          message: all
+            ? t.downloads.noneAll
+            : removedOnly > 0
+              ? t.downloads.noneRemoved(removedOnly)
+              : t.downloads.noneSelected,
+        }));
 
       const token = randomInt(1, 2 ** 31 - 1);
       const now = new Date();
@@ -351,13 +360,10 @@ export async function downloadRoutes(
       );
       if (!leased) {
         reply.header("retry-after", "60");
-        return problem(
-          request,
-          reply,
-          429,
-          "Un téléchargement est déjà en cours",
-          "Une archive ZIP de vos factures est déjà en cours de préparation pour votre compte. Attendez qu’elle soit terminée, puis recommencez.",
-        );
+        return problem(request, reply, 429, (t) => ({
+          title: t.downloads.busyTitle,
+          message: t.downloads.busyText,
+        }));
       }
       let released = false;
       const release = () => {
@@ -392,16 +398,10 @@ export async function downloadRoutes(
   );
 
   function tooMany(request: FastifyRequest, reply: FastifyReply, all: boolean) {
-    const max = new Intl.NumberFormat("fr-FR").format(zipMaxFiles);
-    return problem(
-      request,
-      reply,
-      422,
-      "Trop de factures pour une seule archive",
-      all
-        ? `Plus de ${max} factures correspondent à ces critères : une archive ZIP en contient ${max} au plus. Affinez les filtres de la liste (par exemple une année ou un contrat à la fois), puis recommencez.`
-        : `Vous avez coché plus de ${max} factures : une archive ZIP en contient ${max} au plus. Téléchargez-les en plusieurs fois.`,
-    );
+    return problem(request, reply, 422, (t) => ({
+      title: t.downloads.tooManyTitle,
+      message: all ? t.downloads.tooManyAll(zipMaxFiles) : t.downloads.tooManySelected(zipMaxFiles),
+    }));
   }
 
   function sendZip(
@@ -493,15 +493,10 @@ export async function downloadRoutes(
       );
     });
     const date = new Date().toISOString().slice(0, 10);
+    const zipName = `${requestUi(request).t.downloads.zipName}_${site.tenant.slug}_${date}.zip`;
     reply
       .header("content-type", "application/zip")
-      .header(
-        "content-disposition",
-        contentDisposition({
-          ascii: `factures_${site.tenant.slug}_${date}.zip`,
-          utf8: `factures_${site.tenant.slug}_${date}.zip`,
-        }),
-      )
+      .header("content-disposition", contentDisposition({ ascii: zipName, utf8: zipName }))
       .header("cache-control", NO_STORE)
       .header("x-content-type-options", "nosniff");
     if (zip.sizeBytes !== undefined) reply.header("content-length", String(zip.sizeBytes));

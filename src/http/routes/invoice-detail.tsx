@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../app.js";
 import { findInvoiceForAccount, listInvoiceEvents } from "../../db/downloads.repository.js";
+import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { InvoiceDetailPage } from "../views/invoice-detail.view.js";
 import { tenantBranding } from "./portal.js";
@@ -25,6 +26,7 @@ export async function invoiceDetailRoutes(app: FastifyInstance, services: Servic
       reply.header("cache-control", "no-store");
       return reply.html(
         <InvoiceDetailPage
+          ui={requestUi(request)}
           branding={tenantBranding(site.tenant)}
           user={{ identifier: customer.identifier, csrf: reply.generateCsrf() }}
           invoice={invoice}

@@ -12,6 +12,8 @@ import {
   summarizeLeavingSoon,
 } from "../../db/portal-invoices.repository.js";
 import { DomainError } from "../../domain/shared/errors.js";
+import type { Messages } from "../../i18n/index.js";
+import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { type CsvFlavour, invoiceCsv } from "../invoice-csv.js";
 import {
@@ -24,7 +26,12 @@ import {
   parseCursor,
   parseInvoiceFilters,
 } from "../invoice-filters.js";
-import { CUSTOMER_SELECT_MAX, InvoiceListErrorPage, InvoicesPage } from "../views/invoices.view.js";
+import {
+  CUSTOMER_SELECT_MAX,
+  InvoiceListErrorPage,
+  InvoicesPage,
+  ZIP_MAX_FILES,
+} from "../views/invoices.view.js";
 import { tenantBranding } from "./portal.js";
 
 const PAGE_SIZE = 50;
@@ -34,7 +41,12 @@ const noStore = { "cache-control": "no-store" };
 type Query = Record<string, unknown>;
 
 /** The customer's invoice list (`GET /factures`, home after login) and its CSV export. */
-export async function invoiceRoutes(app: FastifyInstance, services: Services, auth: CustomerAuth) {
+export async function invoiceRoutes(
+  app: FastifyInstance,
+  services: Services,
+  auth: CustomerAuth,
+  options: { zipMaxFiles?: number } = {},
+) {
   const page = { preHandler: [auth.requireCustomer] };
 
   app.get<{ Querystring: Query }>("/factures", page, async (request, reply) => {
@@ -43,6 +55,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
     const { accountId } = request.customer;
     const user = { identifier: request.customer.identifier, csrf: reply.generateCsrf() };
     const branding = tenantBranding(site.tenant);
+    const ui = requestUi(request);
     reply.headers(noStore);
 
     let filters: InvoiceFilters;
@@ -52,11 +65,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
       filters = parseInvoiceFilters(request.query);
       after = cursorParam(request.query, "apres", filters);
       before = cursorParam(request.query, "avant", filters);
-      if (after && before)
-        throw new DomainError(
-          "invalid_cursor",
-          "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",
-        );
+      if (after && before) throw new DomainError("invalid_cursor", "both apres and avant given");
     } catch (error) {
       if (
         !(error instanceof DomainError) ||
@@ -64,7 +73,9 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
       )
         throw error;
       reply.code(400);
-      return reply.html(<InvoiceListErrorPage branding={branding} user={user} message={error.message} />);
+      return reply.html(
+        <InvoiceListErrorPage ui={ui} branding={branding} user={user} message={listErrorText(ui.t, error)} />,
+      );
     }
 
     // The filter form sends its empty fields and its `periode` select: answer with the canonical,
@@ -97,6 +108,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
     };
     return reply.html(
       <InvoicesPage
+        ui={ui}
         branding={branding}
         user={user}
         filters={filters}
@@ -108,6 +120,7 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
         previousPage={window.hasPrevious ? link("avant", window.rows[0]) : undefined}
         nextPage={window.hasNext ? link("apres", window.rows.at(-1)) : undefined}
         pastTheEnd={window.rows.length === 0 && after !== undefined}
+        zipMaxFiles={options.zipMaxFiles ?? ZIP_MAX_FILES}
       />,
     );
   });
@@ -117,28 +130,27 @@ export async function invoiceRoutes(app: FastifyInstance, services: Services, au
     if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
     const filters = parseInvoiceFilters(request.query);
     const flavour = csvFlavour(request.query.format);
+    const ui = requestUi(request);
     const rows = iterateAccountInvoices(services.db, site.tenant.id, request.customer.accountId, filters);
     const day = new Date().toISOString().slice(0, 10);
     reply.headers({
       ...noStore,
       "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="factures_${site.tenant.slug}_${day}.csv"`,
+      "content-disposition": `attachment; filename="${ui.t.csv.fileName}_${site.tenant.slug}_${day}.csv"`,
       "x-content-type-options": "nosniff",
     });
     request.log.info(
       { event: "invoices.exported", tenant: site.tenant.slug, account: request.customer.accountId, flavour },
       "invoice list exported",
     );
-    return reply.send(Readable.from(invoiceCsv(rows, flavour)));
+    return reply.send(Readable.from(invoiceCsv(rows, flavour, ui.t.csv)));
   });
 }
 
 function csvFlavour(value: unknown): CsvFlavour {
   if (value === undefined || value === "" || value === "excel") return "excel";
   if (value === "csv") return "csv";
-  throw new DomainError("invalid_filter", "Le format d’export doit être « excel » ou « csv ».", {
-    param: "format",
-  });
+  throw new DomainError("invalid_filter", "format must be excel or csv", { param: "format" });
 }
 
 function cursorParam(
@@ -148,12 +160,15 @@ function cursorParam(
 ): InvoiceCursor | undefined {
   const value = query[name];
   if (value === undefined || value === "") return undefined;
-  if (typeof value !== "string")
-    throw new DomainError(
-      "invalid_cursor",
-      "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",
-    );
+  if (typeof value !== "string") throw new DomainError("invalid_cursor", `${name} given several times`);
   return parseCursor(value, filters.sort);
+}
+
+/** The customer's text for an unreadable filter or page link: chosen by code and parameter, never the domain's message. */
+export function listErrorText(t: Messages, error: DomainError): string {
+  if (error.code === "invalid_cursor") return t.list.badCursor;
+  const param = String((error.details as { param?: unknown } | undefined)?.param ?? "");
+  return t.list.badFilter[param] ?? t.list.badFilter.other!;
 }
 
 function keyOf(row: PortalInvoiceRow, filters: InvoiceFilters): string {

@@ -8,6 +8,7 @@ export function tenantBranding(tenant: TenantRow): Branding {
     name: tenant.displayName,
     logoUrl: tenant.logoSha256 ? `/branding/logo?v=${tenant.logoSha256.slice(0, 12)}` : undefined,
     brandingCssUrl: `/branding.css?v=${tenant.primaryColor.slice(1)}`,
+    portal: true,
   };
 }
 

@@ -1,17 +1,13 @@
+import { escapeHtml } from "@kitajs/html";
 import type { SessionRow } from "../../db/sessions.repository.js";
 import type { AccountView } from "../../domain/accounts/manage-account.js";
+import type { Ui } from "../../i18n/index.js";
 import { PasswordRule } from "./auth.view.js";
 import { type Branding, Layout } from "./layout.js";
 
-const dateTime = (d: Date) =>
-  new Intl.DateTimeFormat("fr-FR", {
-    dateStyle: "medium",
-    timeStyle: "short",
-    timeZone: "Europe/Paris",
-  }).format(d);
-
-function device(userAgent: string | null): string {
-  if (!userAgent) return "Navigateur inconnu";
+function device(ui: Ui, userAgent: string | null): string {
+  const t = ui.t.account;
+  if (!userAgent) return t.unknownBrowser;
   const browser = /Edg\//.test(userAgent)
     ? "Edge"
     : /Firefox\//.test(userAgent)
@@ -20,7 +16,7 @@ function device(userAgent: string | null): string {
         ? "Chrome"
         : /Safari\//.test(userAgent)
           ? "Safari"
-          : "Navigateur";
+          : t.aBrowser;
   const os = /Windows/.test(userAgent)
     ? "Windows"
     : /Android/.test(userAgent)
@@ -32,10 +28,11 @@ function device(userAgent: string | null): string {
           : /Linux/.test(userAgent)
             ? "Linux"
             : "";
-  return os ? `${browser} sur ${os}` : browser;
+  return os ? t.browserOn(browser, os) : browser;
 }
 
 export function AccountPage(props: {
+  ui: Ui;
   branding: Branding;
   csrf: string;
   account: AccountView;
@@ -43,14 +40,16 @@ export function AccountPage(props: {
   currentSession: string;
   message?: { kind: "error" | "success"; text: string };
 }) {
-  const { account } = props;
+  const { account, ui } = props;
+  const t = ui.t.account;
   return (
     <Layout
-      title="Mon compte"
+      title={t.title}
+      ui={ui}
       branding={props.branding}
       user={{ identifier: account.identifier, csrf: props.csrf }}
     >
-      <h1>Mon compte</h1>
+      <h1 safe>{t.title}</h1>
       {props.message ? (
         <p class={props.message.kind} role={props.message.kind === "error" ? "alert" : "status"} safe>
           {props.message.text}
@@ -60,55 +59,64 @@ export function AccountPage(props: {
       )}
       <div class="grid">
         <section class="card" aria-labelledby="identity">
-          <h2 id="identity">Mes informations</h2>
+          <h2 id="identity" safe>
+            {t.identityTitle}
+          </h2>
           <dl class="facts">
-            <dt>Identifiant</dt>
+            <dt safe>{t.identifier}</dt>
             <dd class="identifier" safe>
               {account.identifier}
             </dd>
-            <dt>Adresse mail enregistrée</dt>
+            <dt safe>{t.email}</dt>
             <dd safe>{account.email}</dd>
-            <dt>Numéro(s) client</dt>
+            <dt safe>{t.customerNumbers}</dt>
             <dd safe>{account.customerNumbers.join(", ")}</dd>
           </dl>
-          <p class="muted">
-            Pour modifier votre adresse mail, contactez votre conseiller(e) clientèle, muni(e) de votre ou vos
-            numéros clients.
+          <p class="muted" safe>
+            {t.changeEmail}
           </p>
         </section>
         <section class="card" aria-labelledby="preferences">
-          <h2 id="preferences">Préférences</h2>
+          <h2 id="preferences" safe>
+            {t.preferencesTitle}
+          </h2>
           <form method="post" action="/compte/preferences">
             <input type="hidden" name="_csrf" value={props.csrf} />
             <div class="field">
-              <label for="language">Langue des e-mails et du portail</label>
+              <label for="language" safe>
+                {t.language}
+              </label>
               <select id="language" name="language">
-                <option value="fr" selected={account.language === "fr"}>
-                  Français
+                <option value="fr" lang="fr" selected={account.language === "fr"} safe>
+                  {ui.t.lang.names.fr}
                 </option>
-                <option value="en" selected={account.language === "en"}>
-                  English
+                <option value="en" lang="en" selected={account.language === "en"} safe>
+                  {ui.t.lang.names.en}
                 </option>
               </select>
             </div>
             <div class="field">
               <label>
-                <input type="checkbox" name="notify" value="1" checked={account.notifyNewInvoice} /> M’avertir
-                par e-mail de chaque nouvelle facture
+                <input type="checkbox" name="notify" value="1" checked={account.notifyNewInvoice} />{" "}
+                {escapeHtml(t.notify)}
               </label>
             </div>
-            <button type="submit" class="button secondary">
-              Enregistrer mes préférences
+            <button type="submit" class="button secondary" safe>
+              {t.savePreferences}
             </button>
           </form>
         </section>
       </div>
       <section class="card" aria-labelledby="change-password">
-        <h2 id="change-password">Changer mon mot de passe</h2>
+        <h2 id="change-password" safe>
+          {t.passwordTitle}
+        </h2>
         <form method="post" action="/compte/mot-de-passe" novalidate>
           <input type="hidden" name="_csrf" value={props.csrf} />
           <div class="field">
-            <label for="current">Mot de passe actuel</label>
+            <label for="current" safe>
+              {t.currentPassword}
+            </label>
             <input
               type="password"
               id="current"
@@ -119,8 +127,10 @@ export function AccountPage(props: {
             />
           </div>
           <div class="field">
-            <label for="password">Nouveau mot de passe</label>
-            <PasswordRule />
+            <label for="password" safe>
+              {t.newPassword}
+            </label>
+            <PasswordRule ui={ui} />
             <input
               type="password"
               id="password"
@@ -132,7 +142,9 @@ export function AccountPage(props: {
             />
           </div>
           <div class="field">
-            <label for="confirmation">Confirmez le nouveau mot de passe</label>
+            <label for="confirmation" safe>
+              {t.confirmPassword}
+            </label>
             <input
               type="password"
               id="confirmation"
@@ -142,20 +154,33 @@ export function AccountPage(props: {
               required
             />
           </div>
-          <button type="submit" class="button">
-            Changer mon mot de passe
+          <button type="submit" class="button" safe>
+            {t.changePassword}
           </button>
         </form>
       </section>
       <section class="card" aria-labelledby="sessions">
-        <h2 id="sessions">Sessions ouvertes</h2>
+        <h2 id="sessions" safe>
+          {t.sessionsTitle}
+        </h2>
         <table class="list">
+          <caption class="inv-sr" safe>
+            {t.sessionsCaption}
+          </caption>
           <thead>
             <tr>
-              <th scope="col">Appareil</th>
-              <th scope="col">Adresse IP</th>
-              <th scope="col">Ouverte le</th>
-              <th scope="col">Dernière activité</th>
+              <th scope="col" safe>
+                {t.device}
+              </th>
+              <th scope="col" safe>
+                {t.ip}
+              </th>
+              <th scope="col" safe>
+                {t.openedAt}
+              </th>
+              <th scope="col" safe>
+                {t.lastSeen}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -163,18 +188,18 @@ export function AccountPage(props: {
               <tr>
                 <td
                   safe
-                >{`${device(s.userAgent)}${s.idHash === props.currentSession ? " (cette session)" : ""}`}</td>
+                >{`${device(ui, s.userAgent)}${s.idHash === props.currentSession ? t.thisSession : ""}`}</td>
                 <td safe>{s.ip ?? ""}</td>
-                <td safe>{dateTime(s.createdAt)}</td>
-                <td safe>{dateTime(s.lastSeenAt)}</td>
+                <td safe>{ui.f.dateTime(s.createdAt)}</td>
+                <td safe>{ui.f.dateTime(s.lastSeenAt)}</td>
               </tr>
             ))}
           </tbody>
         </table>
         <form method="post" action="/compte/sessions/revoquer" class="links">
           <input type="hidden" name="_csrf" value={props.csrf} />
-          <button type="submit" class="button secondary">
-            Se déconnecter partout
+          <button type="submit" class="button secondary" safe>
+            {t.logOutEverywhere}
           </button>
         </form>
       </section>

@@ -1,18 +1,25 @@
+import { escapeHtml } from "@kitajs/html";
 import { MIN_PASSWORD_LENGTH } from "../../domain/accounts/password-policy.js";
+import type { Ui } from "../../i18n/index.js";
 import { type Branding, Layout } from "./layout.js";
 
 /** "Mot de passe ou identifiant oublié" — also the first connection, as the guide tells it. */
-export function ForgotPage(props: { branding: Branding; csrf: string; error?: string; email?: string }) {
+export function ForgotPage(props: {
+  ui: Ui;
+  branding: Branding;
+  csrf: string;
+  error?: string;
+  email?: string;
+}) {
+  const t = props.ui.t.auth;
   return (
-    <Layout title="Mot de passe ou identifiant oublié" branding={props.branding}>
+    <Layout title={t.forgotTitle} branding={props.branding} ui={props.ui}>
       <div class="narrow card">
-        <h1>Mot de passe ou identifiant oublié ?</h1>
-        <p>
-          Saisissez l’adresse mail sur laquelle vous avez reçu votre mail d’activation de compte. Vous
-          recevrez un mail de réinitialisation qui vous permettra de personnaliser votre mot de passe ; votre
-          identifiant sera affiché sur la page de réinitialisation.
+        <h1 safe>{t.forgotHeading}</h1>
+        <p safe>{t.forgotText}</p>
+        <p class="muted" safe>
+          {t.forgotFirst}
         </p>
-        <p class="muted">C’est aussi ainsi que l’on définit son mot de passe avant la première connexion.</p>
         {props.error ? (
           <p class="error" role="alert" safe>
             {props.error}
@@ -23,7 +30,9 @@ export function ForgotPage(props: { branding: Branding; csrf: string; error?: st
         <form method="post" action="/mot-de-passe-oublie" novalidate>
           <input type="hidden" name="_csrf" value={props.csrf} />
           <div class="field">
-            <label for="email">Adresse mail</label>
+            <label for="email" safe>
+              {t.email}
+            </label>
             <input
               type="email"
               id="email"
@@ -34,12 +43,15 @@ export function ForgotPage(props: { branding: Branding; csrf: string; error?: st
               value={props.email ?? ""}
             />
           </div>
-          <button type="submit" class="button">
-            Recevoir le mail de réinitialisation
+          <button type="submit" class="button" safe>
+            {t.forgotSubmit}
           </button>
         </form>
         <p class="links">
-          <a href="/">← Retour à la connexion</a>
+          <a href="/">
+            <span aria-hidden="true">← </span>
+            {escapeHtml(t.backToLogin)}
+          </a>
         </p>
       </div>
     </Layout>
@@ -47,54 +59,55 @@ export function ForgotPage(props: { branding: Branding; csrf: string; error?: st
 }
 
 /** The one answer to every forgot request, whatever the address (SECURITY.md R1). */
-export function ForgotSentPage(props: { branding: Branding }) {
+export function ForgotSentPage(props: { ui: Ui; branding: Branding }) {
+  const t = props.ui.t.auth;
   return (
-    <Layout title="Demande enregistrée" branding={props.branding}>
+    <Layout title={t.sentTitle} branding={props.branding} ui={props.ui}>
       <div class="narrow card">
-        <h1>Vérifiez votre messagerie</h1>
-        <p class="success" role="status">
-          Si un compte correspond à cette adresse, vous allez recevoir un e-mail contenant un lien pour
-          personnaliser votre mot de passe. Ce lien est valable 60 minutes.
+        <h1 safe>{t.sentHeading}</h1>
+        <p class="success" role="status" safe>
+          {t.sentText}
         </p>
-        <p>
-          Pensez à vérifier vos courriers indésirables. Si vous ne recevez rien, votre adresse n’est peut-être
-          pas celle enregistrée : contactez votre conseiller(e) clientèle, muni(e) de votre ou vos numéros
-          clients.
-        </p>
+        <p safe>{t.sentHint}</p>
         <p class="links">
-          <a href="/">← Retour à la connexion</a>
+          <a href="/">
+            <span aria-hidden="true">← </span>
+            {escapeHtml(t.backToLogin)}
+          </a>
         </p>
       </div>
     </Layout>
   );
 }
 
-export function PasswordRule() {
+export function PasswordRule(props: { ui: Ui }) {
   return (
-    <p class="hint" id="password-rule">
-      {`Choisissez au moins ${MIN_PASSWORD_LENGTH} caractères. Pas de règle de majuscules ni de caractères spéciaux : une phrase de plusieurs mots, facile à retenir pour vous, est idéale (par exemple « le vélo bleu dort au garage »). Les mots de passe trop courants sont refusés.`}
+    <p class="hint" id="password-rule" safe>
+      {props.ui.t.auth.passwordRule}
     </p>
   );
 }
 
 /** Reached only through the mailed link: shows the identifier (R9) and asks for the new password twice. */
 export function ResetPage(props: {
+  ui: Ui;
   branding: Branding;
   csrf: string;
   identifier: string;
   action: string;
   error?: string;
 }) {
+  const t = props.ui.t.auth;
   return (
-    <Layout title="Personnaliser votre mot de passe" branding={props.branding}>
+    <Layout title={t.resetTitle} branding={props.branding} ui={props.ui}>
       <div class="narrow card">
-        <h1>Personnalisez votre mot de passe</h1>
-        <p>Votre identifiant de connexion est :</p>
+        <h1 safe>{t.resetHeading}</h1>
+        <p safe>{t.yourIdentifier}</p>
         <p class="identifier" safe>
           {props.identifier}
         </p>
-        <p class="muted">
-          Notez-le : c’est lui que vous saisirez, avec votre mot de passe, pour vous connecter.
+        <p class="muted" safe>
+          {t.noteIdentifier}
         </p>
         {props.error ? (
           <p class="error" role="alert" safe>
@@ -106,8 +119,10 @@ export function ResetPage(props: {
         <form method="post" action={props.action} novalidate>
           <input type="hidden" name="_csrf" value={props.csrf} />
           <div class="field">
-            <label for="password">Nouveau mot de passe</label>
-            <PasswordRule />
+            <label for="password" safe>
+              {t.newPassword}
+            </label>
+            <PasswordRule ui={props.ui} />
             <input
               type="password"
               id="password"
@@ -121,7 +136,9 @@ export function ResetPage(props: {
             />
           </div>
           <div class="field">
-            <label for="confirmation">Confirmez le mot de passe</label>
+            <label for="confirmation" safe>
+              {t.confirmPassword}
+            </label>
             <input
               type="password"
               id="confirmation"
@@ -131,8 +148,8 @@ export function ResetPage(props: {
               required
             />
           </div>
-          <button type="submit" class="button">
-            Enregistrer mon mot de passe
+          <button type="submit" class="button" safe>
+            {t.savePassword}
           </button>
         </form>
       </div>
@@ -140,18 +157,16 @@ export function ResetPage(props: {
   );
 }
 
-export function ResetInvalidPage(props: { branding: Branding }) {
+export function ResetInvalidPage(props: { ui: Ui; branding: Branding }) {
+  const t = props.ui.t.auth;
   return (
-    <Layout title="Lien expiré ou déjà utilisé" branding={props.branding}>
+    <Layout title={t.invalidTitle} branding={props.branding} ui={props.ui}>
       <div class="narrow card">
-        <h1>Ce lien n’est plus valable</h1>
+        <h1 safe>{t.invalidHeading}</h1>
+        <p safe>{t.invalidText}</p>
         <p>
-          Un lien de réinitialisation ne sert qu’une fois et expire au bout de 60 minutes ; une nouvelle
-          demande annule aussi les liens précédents.
-        </p>
-        <p>
-          <a class="button" href="/mot-de-passe-oublie">
-            Faire une nouvelle demande
+          <a class="button" href="/mot-de-passe-oublie" safe>
+            {t.newRequest}
           </a>
         </p>
       </div>

@@ -1,31 +1,51 @@
-import { Layout, PLATFORM_BRANDING } from "./layout.js";
+import { escapeHtml } from "@kitajs/html";
+import { messagesFor, type Ui } from "../../i18n/index.js";
+import { type Branding, Layout, PLATFORM_BRANDING, type SignedIn } from "./layout.js";
 
-/** A host that names no portal (unknown issuer): says so plainly, reveals nothing else. */
-export function NoPortalPage(props: { host: string }) {
+/** A host that names no portal (unknown issuer): says so plainly, in both languages, reveals nothing else. */
+export function NoPortalPage(props: { host: string; ui: Ui }) {
+  const { ui } = props;
+  const other = ui.locale === "fr" ? ("en" as const) : ("fr" as const);
+  const t = ui.t.errors;
   return (
-    <Layout title="Aucun portail à cette adresse" branding={PLATFORM_BRANDING}>
+    <Layout title={t.noPortalTitle} branding={PLATFORM_BRANDING} ui={ui}>
       <div class="center card">
         <p class="code">404</p>
-        <h1>Aucun portail à cette adresse</h1>
-        <p>
-          Il n’existe pas de portail E-FACTURE à l’adresse <strong safe>{props.host}</strong>.
+        <h1 safe>{t.noPortalTitle}</h1>
+        <p safe>{t.noPortalText(props.host)}</p>
+        <p class="muted" safe>
+          {t.noPortalHint}
         </p>
-        <p class="muted">
-          Vérifiez le lien figurant dans le mail d’activation ou sur vos documents, ou contactez votre
-          conseiller(e) clientèle.
-        </p>
-        <p class="muted" lang="en">
-          There is no E-FACTURE portal at this address.
+        <p class="muted" lang={other} safe>
+          {messagesFor(other).errors.noPortalText(props.host)}
         </p>
       </div>
     </Layout>
   );
 }
 
-export function ErrorPage(props: { status: number; title: string; message: string; requestId?: string }) {
+/** An error page in the visitor's language, in the tenant's colours when on a portal. */
+export function ErrorPage(props: {
+  ui: Ui;
+  status: number;
+  title: string;
+  message: string;
+  requestId?: string;
+  branding?: Branding;
+  user?: SignedIn;
+  /** Where the page offers to go back to (default: the home page). */
+  back?: { href: string; label: string };
+}) {
+  const t = props.ui.t.errors;
+  const back = props.back ?? { href: "/", label: t.backHome };
   return (
-    <Layout title={props.title} branding={PLATFORM_BRANDING}>
-      <div class="center card">
+    <Layout
+      title={props.title}
+      branding={props.branding ?? PLATFORM_BRANDING}
+      ui={props.ui}
+      user={props.user}
+    >
+      <div class="center card det-problem">
         <p class="code" safe>
           {String(props.status)}
         </p>
@@ -33,11 +53,16 @@ export function ErrorPage(props: { status: number; title: string; message: strin
         <p safe>{props.message}</p>
         {props.requestId ? (
           <p class="muted">
-            Référence de la demande : <code safe>{props.requestId}</code>
+            {escapeHtml(t.requestRef)} <code safe>{props.requestId}</code>
           </p>
         ) : (
           ""
         )}
+        <p>
+          <a class="button secondary" href={back.href} safe>
+            {back.label}
+          </a>
+        </p>
       </div>
     </Layout>
   );

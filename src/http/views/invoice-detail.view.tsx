@@ -1,55 +1,24 @@
+import { escapeHtml } from "@kitajs/html";
 import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.repository.js";
-import { invoiceTypeLabel } from "../../domain/invoices/zip-index.js";
+import { formatsFor, type Ui } from "../../i18n/index.js";
 import { type Branding, Layout, type SignedIn } from "./layout.js";
 
-// The texts of the detail and download pages, in one place (French first; English comes with the shared message files).
-const T = {
-  back: "Mes factures",
-  new: "Nouvelle",
-  downloadedOn: (d: string) => `Téléchargée le ${d}`,
-  amountIncl: "Montant TTC",
-  availableUntil: (d: string) => `Disponible jusqu’au ${d}`,
-  removedOn: (d: string) => `Retirée du portail le ${d}`,
-  removedText:
-    "Cette facture a atteint la fin de sa durée de mise à disposition : son fichier n’est plus téléchargeable sur le portail. Les informations ci-dessous restent consultables.",
-  keepIt:
-    "Pensez à télécharger et sauvegarder cette facture avant cette date : l’original a la même valeur fiscale que la facture papier.",
-  downloadPdf: "Télécharger le PDF",
-  downloadXml: "Télécharger les données (XML)",
-  pdfHint: (size: string) => `Original PDF, ${size}`,
-  xmlHint: "Données structurées Factur-X (EN 16931), pour votre logiciel comptable",
-  seller: "Émetteur",
-  buyer: "Client",
-  references: "Références",
-  amounts: "Montants",
-  vatTable: "Détail de la TVA",
-  integrity: "Intégrité du fichier",
-  history: "Historique",
-} as const;
+/** A document date (`YYYY-MM-DD`) in French: "5 novembre 2026". */
+export function frenchDate(iso: string): string {
+  return formatsFor("fr").longDay(iso);
+}
 
-const STATUS_LABELS: Record<number, string> = {
-  200: "Déposée",
-  203: "Mise à disposition",
-  204: "Prise en charge",
-  205: "Approuvée",
-  207: "En litige",
-  210: "Refusée",
-  212: "Encaissée",
-  213: "Rejetée",
-};
+/** An amount from its decimal string, in French with its currency (exact: Intl formats the string). */
+export function frenchMoney(value: string, currency: string): string {
+  return formatsFor("fr").money(value, currency);
+}
 
-const VAT_CATEGORIES: Record<string, string> = {
-  S: "Taux normal",
-  Z: "Taux zéro",
-  E: "Exonérée",
-  AE: "Autoliquidation",
-  K: "Livraison intracommunautaire",
-  G: "Exportation hors UE",
-  O: "Hors champ de la TVA",
-  L: "Canaries (IGIC)",
-  M: "Ceuta et Melilla (IPSI)",
-};
+/** The name of an invoice type code (UNTDID 1001) in the page's language. */
+export function typeLabel(ui: Ui, typeCode: string): string {
+  return ui.t.detail.types[typeCode] ?? ui.t.detail.typeOther(typeCode);
+}
 
+/** Profile names are the standard's own, the same in every language. */
 const PROFILE_LABELS: Record<string, string> = {
   MINIMUM: "Factur-X MINIMUM",
   "BASIC WL": "Factur-X BASIC WL",
@@ -57,50 +26,7 @@ const PROFILE_LABELS: Record<string, string> = {
   "EN 16931": "Factur-X EN 16931",
   EXTENDED: "Factur-X EXTENDED",
   XRECHNUNG: "XRechnung",
-  UNKNOWN: "Factur-X (profil non reconnu)",
 };
-
-const longDate = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
-const longInstant = new Intl.DateTimeFormat("fr-FR", {
-  dateStyle: "long",
-  timeStyle: "short",
-  timeZone: "Europe/Paris",
-});
-const dayOf = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" });
-const kilobytes = new Intl.NumberFormat("fr-FR", {
-  style: "unit",
-  unit: "kilobyte",
-  maximumFractionDigits: 0,
-});
-const megabytes = new Intl.NumberFormat("fr-FR", {
-  style: "unit",
-  unit: "megabyte",
-  maximumFractionDigits: 1,
-});
-const plain = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 20 });
-
-/** A document date (`YYYY-MM-DD`) in French: "5 novembre 2026". */
-export function frenchDate(iso: string): string {
-  return longDate.format(new Date(`${iso}T00:00:00Z`));
-}
-
-/**
- * An amount from its decimal string, in French with its currency. Intl formats the string as an exact
- * decimal (ECMA-402 "StringNumericLiteral"), so no float ever rounds it.
- */
-export function frenchMoney(value: string, currency: string): string {
-  try {
-    return new Intl.NumberFormat("fr-FR", { style: "currency", currency }).format(value as unknown as number);
-  } catch {
-    return `${plain.format(value as unknown as number)} ${currency}`;
-  }
-}
-
-function sizeText(bytes: number): string {
-  return bytes >= 1_000_000
-    ? megabytes.format(bytes / 1_000_000)
-    : kilobytes.format(Math.max(1, Math.round(bytes / 1000)));
-}
 
 interface Party {
   name?: string | null;
@@ -146,8 +72,9 @@ function Facts(props: { rows: [string, string | null | undefined, string?][] }) 
   );
 }
 
-function PartyCard(props: { title: string; id: string; party: Party; fallbackName: string | null }) {
+function PartyCard(props: { ui: Ui; title: string; id: string; party: Party; fallbackName: string | null }) {
   const { party } = props;
+  const t = props.ui.t.detail.party;
   return (
     <section class="card det-card" aria-labelledby={props.id}>
       <h2 id={props.id} safe>
@@ -155,12 +82,12 @@ function PartyCard(props: { title: string; id: string; party: Party; fallbackNam
       </h2>
       <Facts
         rows={[
-          ["Raison sociale", party.name ?? props.fallbackName],
-          ["SIREN", party.siren],
-          ["N° TVA intracommunautaire", party.vatId],
-          ["Identifiant", party.id],
-          ["Identifiant global", party.globalId],
-          ["Pays", party.country],
+          [t.name, party.name ?? props.fallbackName],
+          [t.siren, party.siren],
+          [t.vatId, party.vatId],
+          [t.id, party.id],
+          [t.globalId, party.globalId],
+          [t.country, party.country],
         ]}
       />
     </section>
@@ -168,6 +95,7 @@ function PartyCard(props: { title: string; id: string; party: Party; fallbackNam
 }
 
 export interface InvoiceDetailProps {
+  ui: Ui;
   branding: Branding;
   user: SignedIn;
   invoice: InvoiceDetailRow;
@@ -175,26 +103,31 @@ export interface InvoiceDetailProps {
 }
 
 /** One invoice: facts of its Factur-X, downloads, SHA-256 and how to check it, lifecycle history. */
-export function InvoiceDetailPage({ branding, user, invoice, events }: InvoiceDetailProps) {
+export function InvoiceDetailPage({ ui, branding, user, invoice, events }: InvoiceDetailProps) {
+  const T = ui.t.detail;
+  const f = ui.f;
   const { seller, buyer, vatBreakdown, buyerReference } = factsOf(invoice);
-  const type = invoiceTypeLabel(invoice.typeCode);
+  const type = typeLabel(ui, invoice.typeCode);
   const title = `${type} ${invoice.invoiceNumber}`;
   const removed = invoice.removedAt !== null;
   const currency = invoice.currency;
-  const money = (value: string | null) => (value === null ? null : frenchMoney(value, currency));
-  const until = `${T.availableUntil(dayOf.format(invoice.availableUntil))}.`;
+  const money = (value: string | null) => (value === null ? null : f.money(value, currency));
+  const until = `${T.availableUntil(f.longDate(invoice.availableUntil))}.`;
   const vatRows = vatBreakdown.map((line) => ({
-    category: line.categoryCode ? (VAT_CATEGORIES[line.categoryCode] ?? line.categoryCode) : "—",
-    rate: line.ratePercent !== undefined ? `${plain.format(line.ratePercent as unknown as number)} %` : "—",
-    basis: line.basisAmount !== undefined ? frenchMoney(line.basisAmount, currency) : "—",
-    tax: line.taxAmount !== undefined ? frenchMoney(line.taxAmount, currency) : "—",
+    category: line.categoryCode ? (T.vatCategories[line.categoryCode] ?? line.categoryCode) : "—",
+    rate:
+      line.ratePercent !== undefined
+        ? `${f.decimal(line.ratePercent)}${ui.locale === "fr" ? "\u00a0%" : "%"}`
+        : "—",
+    basis: line.basisAmount !== undefined ? f.money(line.basisAmount, currency) : "—",
+    tax: line.taxAmount !== undefined ? f.money(line.taxAmount, currency) : "—",
   }));
   return (
-    <Layout title={title} branding={branding} user={user}>
-      <nav class="det-breadcrumb" aria-label="Fil d’Ariane">
+    <Layout title={title} branding={branding} ui={ui} user={user}>
+      <nav class="det-breadcrumb" aria-label={T.breadcrumb}>
         <a href="/factures">
           <span aria-hidden="true">← </span>
-          {T.back}
+          {escapeHtml(T.back)}
         </a>
       </nav>
       <div class="det-head">
@@ -203,72 +136,79 @@ export function InvoiceDetailPage({ branding, user, invoice, events }: InvoiceDe
           <p class="det-sub">
             <span safe>{seller.name ?? invoice.sellerName ?? branding.name}</span>
             <span aria-hidden="true"> · </span>
-            <span safe>{`émise le ${frenchDate(invoice.issueDate)}`}</span>
+            <span safe>{T.issuedOn(f.longDay(invoice.issueDate))}</span>
           </p>
           <p class="det-status">
             {removed ? (
               <span class="det-badge det-badge-removed" safe>
-                {T.removedOn(dayOf.format(invoice.removedAt!))}
+                {T.removedOn(f.longDate(invoice.removedAt!))}
               </span>
             ) : invoice.firstDownloadedAt ? (
               <span class="det-badge det-badge-done" safe>
-                {T.downloadedOn(dayOf.format(invoice.firstDownloadedAt))}
+                {T.downloadedOn(f.longDate(invoice.firstDownloadedAt))}
               </span>
             ) : (
-              <span class="det-badge det-badge-new">{T.new}</span>
+              <span class="det-badge det-badge-new" safe>
+                {T.new}
+              </span>
             )}
           </p>
         </div>
         <div class="det-total">
-          <span class="det-total-label">{T.amountIncl}</span>
+          <span class="det-total-label" safe>
+            {T.amountIncl}
+          </span>
           <span class="det-total-value" safe>
-            {frenchMoney(invoice.grandTotal, currency)}
+            {f.money(invoice.grandTotal, currency)}
           </span>
           {removed ? (
             ""
           ) : (
             <span class="det-until" safe>
-              {T.availableUntil(dayOf.format(invoice.availableUntil))}
+              {T.availableUntil(f.longDate(invoice.availableUntil))}
             </span>
           )}
         </div>
       </div>
 
       {removed ? (
-        <div class="det-removed" role="status">
+        <section class="det-removed" aria-label={T.downloads}>
           <p>
-            <strong safe>{`${T.removedOn(dayOf.format(invoice.removedAt!))}.`}</strong>
+            <strong safe>{T.removedNotice(f.longDate(invoice.removedAt!))}</strong>
           </p>
-          <p>{T.removedText}</p>
-        </div>
+          <p safe>{T.removedText}</p>
+        </section>
       ) : (
-        <section class="card det-actions" aria-label="Téléchargements">
+        <section class="card det-actions" aria-label={T.downloads}>
           <div class="det-action">
-            <a class="button det-button" href={`/factures/${invoice.id}/pdf`}>
+            <a class="button det-button" href={`/factures/${invoice.id}/pdf`} safe>
               {T.downloadPdf}
             </a>
             <span class="det-hint" safe>
-              {T.pdfHint(sizeText(invoice.sizeBytes))}
+              {T.pdfHint(f.size(invoice.sizeBytes))}
             </span>
           </div>
           {invoice.xmlSha256 ? (
             <div class="det-action">
-              <a class="button secondary det-button" href={`/factures/${invoice.id}/xml`}>
+              <a class="button secondary det-button" href={`/factures/${invoice.id}/xml`} safe>
                 {T.downloadXml}
               </a>
-              <span class="det-hint">{T.xmlHint}</span>
+              <span class="det-hint" safe>
+                {T.xmlHint}
+              </span>
             </div>
           ) : (
             ""
           )}
           <p class="det-keep">
-            <span>{T.keepIt}</span> <strong safe>{until}</strong>
+            <span safe>{T.keepIt}</span> <strong safe>{until}</strong>
           </p>
         </section>
       )}
 
       <div class="det-grid">
         <PartyCard
+          ui={ui}
           title={T.seller}
           id="det-seller"
           party={{
@@ -279,6 +219,7 @@ export function InvoiceDetailPage({ branding, user, invoice, events }: InvoiceDe
           fallbackName={invoice.sellerName}
         />
         <PartyCard
+          ui={ui}
           title={T.buyer}
           id="det-buyer"
           party={{
@@ -293,53 +234,63 @@ export function InvoiceDetailPage({ branding, user, invoice, events }: InvoiceDe
 
       <div class="det-grid">
         <section class="card det-card" aria-labelledby="det-refs">
-          <h2 id="det-refs">{T.references}</h2>
+          <h2 id="det-refs" safe>
+            {T.references}
+          </h2>
           <Facts
             rows={[
-              ["Numéro", invoice.invoiceNumber],
-              ["Type", `${type} (${invoice.typeCode})`],
-              ["Date d’émission", frenchDate(invoice.issueDate)],
-              ["Date d’échéance", invoice.dueDate ? frenchDate(invoice.dueDate) : null],
-              ["Référence de paiement", invoice.paymentReference],
-              ["Contrat", invoice.contractNumber],
-              ["N° client", invoice.customerNumber],
-              ["Référence acheteur", buyerReference],
+              [T.number, invoice.invoiceNumber],
+              [T.type, `${type} (${invoice.typeCode})`],
+              [T.issueDate, f.longDay(invoice.issueDate)],
+              [T.dueDate, invoice.dueDate ? f.longDay(invoice.dueDate) : null],
+              [T.paymentReference, invoice.paymentReference],
+              [T.contract, invoice.contractNumber],
+              [T.customerNumber, invoice.customerNumber],
+              [T.buyerReference, buyerReference],
               [
-                "Format",
+                T.format,
                 invoice.profile
-                  ? (PROFILE_LABELS[invoice.profile] ?? invoice.profile)
-                  : "PDF sans données structurées",
+                  ? invoice.profile === "UNKNOWN"
+                    ? T.unknownProfile
+                    : (PROFILE_LABELS[invoice.profile] ?? invoice.profile)
+                  : T.noStructuredData,
               ],
-              ["Mise en ligne", longInstant.format(invoice.publishedAt)],
+              [T.publishedAt, f.longDateTime(invoice.publishedAt)],
             ]}
           />
         </section>
         <section class="card det-card" aria-labelledby="det-amounts">
-          <h2 id="det-amounts">{T.amounts}</h2>
+          <h2 id="det-amounts" safe>
+            {T.amounts}
+          </h2>
           <Facts
             rows={[
-              ["Total HT", money(invoice.taxBasisTotal), "amount det-amount"],
-              ["Total TVA", money(invoice.taxTotal), "amount det-amount"],
-              ["Total TTC", money(invoice.grandTotal), "amount det-amount det-strong"],
-              ["Net à payer", money(invoice.duePayable), "amount det-amount det-strong"],
+              [T.taxBasisTotal, money(invoice.taxBasisTotal), "amount det-amount"],
+              [T.taxTotal, money(invoice.taxTotal), "amount det-amount"],
+              [T.grandTotal, money(invoice.grandTotal), "amount det-amount det-strong"],
+              [T.duePayable, money(invoice.duePayable), "amount det-amount det-strong"],
             ]}
           />
           {vatRows.length > 0 ? (
             // Focusable so that a keyboard can scroll it when a narrow screen cannot show it whole (WCAG 2.1.1).
             <section class="det-scroll" aria-labelledby="det-vat-caption" tabindex="0">
               <table class="det-table">
-                <caption id="det-vat-caption">{T.vatTable}</caption>
+                <caption id="det-vat-caption" safe>
+                  {T.vatTable}
+                </caption>
                 <thead>
                   <tr>
-                    <th scope="col">Catégorie</th>
-                    <th scope="col" class="amount">
-                      Taux
+                    <th scope="col" safe>
+                      {T.vatCategory}
                     </th>
-                    <th scope="col" class="amount">
-                      Base HT
+                    <th scope="col" class="amount" safe>
+                      {T.vatRate}
                     </th>
-                    <th scope="col" class="amount">
-                      TVA
+                    <th scope="col" class="amount" safe>
+                      {T.vatBasis}
+                    </th>
+                    <th scope="col" class="amount" safe>
+                      {T.vatAmount}
                     </th>
                   </tr>
                 </thead>
@@ -370,53 +321,77 @@ export function InvoiceDetailPage({ branding, user, invoice, events }: InvoiceDe
       </div>
 
       <section class="card det-card" aria-labelledby="det-integrity">
-        <h2 id="det-integrity">{T.integrity}</h2>
-        <p class="det-hash-label">Empreinte SHA-256 du PDF original</p>
+        <h2 id="det-integrity" safe>
+          {T.integrity}
+        </h2>
+        <p class="det-hash-label" safe>
+          {T.hashLabel}
+        </p>
         <p class="det-hash">
           <code safe>{invoice.sha256}</code>
         </p>
-        <p class="det-explain">
-          Pour vérifier que le fichier téléchargé est bien l’original, calculez son empreinte : le résultat
-          doit être identique à celui-ci (PowerShell l’affiche en majuscules).
+        <p class="det-explain" safe>
+          {T.hashExplain}
         </p>
         <ul class="det-commands">
           <li>
-            <span class="det-os">Linux, macOS</span> <code>sha256sum fichier.pdf</code>
+            <span class="det-os" safe>
+              {T.hashLinux}
+            </span>{" "}
+            <code safe>{`sha256sum ${T.fileName}`}</code>
           </li>
           <li>
-            <span class="det-os">Windows (PowerShell)</span> <code>Get-FileHash fichier.pdf</code>
+            <span class="det-os" safe>
+              {T.hashWindows}
+            </span>{" "}
+            <code safe>{`Get-FileHash ${T.fileName}`}</code>
           </li>
         </ul>
+        <p class="det-explain">
+          <a href="/aide/sauvegarder" safe>
+            {T.hashHelp}
+          </a>
+        </p>
       </section>
 
       <section class="card det-card" aria-labelledby="det-history">
-        <h2 id="det-history">{T.history}</h2>
+        <h2 id="det-history" safe>
+          {T.history}
+        </h2>
         <section class="det-scroll" aria-labelledby="det-history-caption" tabindex="0">
           <table class="det-table">
-            <caption id="det-history-caption" class="det-sr">
-              Statuts successifs de la facture
+            <caption id="det-history-caption" class="det-sr" safe>
+              {T.historyCaption}
             </caption>
             <thead>
               <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Statut</th>
-                <th scope="col">Code</th>
+                <th scope="col" safe>
+                  {T.historyDate}
+                </th>
+                <th scope="col" safe>
+                  {T.historyStatus}
+                </th>
+                <th scope="col" safe>
+                  {T.historyCode}
+                </th>
               </tr>
             </thead>
             <tbody>
               {events.map((event) => (
                 <tr>
-                  <td safe>{longInstant.format(event.at)}</td>
+                  <td safe>{f.longDateTime(event.at)}</td>
                   <th scope="row" safe>
-                    {STATUS_LABELS[event.code] ?? `Statut ${event.code}`}
+                    {T.statuses[event.code] ?? T.statusOther(event.code)}
                   </th>
                   <td safe>{String(event.code)}</td>
                 </tr>
               ))}
               {removed ? (
                 <tr>
-                  <td safe>{longInstant.format(invoice.removedAt!)}</td>
-                  <th scope="row">Retirée du portail</th>
+                  <td safe>{f.longDateTime(invoice.removedAt!)}</td>
+                  <th scope="row" safe>
+                    {T.removedEvent}
+                  </th>
                   <td>—</td>
                 </tr>
               ) : (
@@ -432,32 +407,51 @@ export function InvoiceDetailPage({ branding, user, invoice, events }: InvoiceDe
 
 /** A refusal or failure on the download side, in the tenant's pages, with the way back to the list. */
 export function DownloadProblemPage(props: {
+  ui: Ui;
   branding: Branding;
   user?: SignedIn;
   status: number;
   title: string;
   message: string;
+  hint?: string;
+  /** A second way out (the invoice's own page, for a removed invoice). */
+  link?: { href: string; label: string };
   requestId?: string;
 }) {
+  const t = props.ui.t.errors;
   return (
-    <Layout title={props.title} branding={props.branding} user={props.user}>
+    <Layout title={props.title} branding={props.branding} ui={props.ui} user={props.user}>
       <div class="center card det-problem">
         <p class="code" safe>
           {String(props.status)}
         </p>
         <h1 safe>{props.title}</h1>
         <p safe>{props.message}</p>
-        {props.requestId ? (
-          <p class="muted">
-            Référence de la demande : <code safe>{props.requestId}</code>
+        {props.hint ? (
+          <p class="muted" safe>
+            {props.hint}
           </p>
         ) : (
           ""
         )}
-        <p>
-          <a class="button secondary" href="/factures">
-            Retour à mes factures
+        {props.requestId ? (
+          <p class="muted">
+            {escapeHtml(t.requestRef)} <code safe>{props.requestId}</code>
+          </p>
+        ) : (
+          ""
+        )}
+        <p class="det-problem-links">
+          <a class="button secondary" href="/factures" safe>
+            {t.backToInvoices}
           </a>
+          {props.link ? (
+            <a href={props.link.href} safe>
+              {props.link.label}
+            </a>
+          ) : (
+            ""
+          )}
         </p>
       </div>
     </Layout>

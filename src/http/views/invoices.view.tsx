@@ -1,4 +1,6 @@
+import { escapeHtml } from "@kitajs/html";
 import type { LeavingSoon, PortalInvoiceRow } from "../../db/portal-invoices.repository.js";
+import { formatsFor, type Ui } from "../../i18n/index.js";
 import {
   filtersToQuery,
   type InvoiceFilters,
@@ -10,146 +12,33 @@ import { type Branding, Layout, type SignedIn } from "./layout.js";
 
 /** Up to this many customer numbers, the customer filter is a list; beyond, a text field. */
 export const CUSTOMER_SELECT_MAX = 200;
-const LOCALE = "fr-FR";
-const ZONE = "Europe/Paris";
-const shortDate = new Intl.DateTimeFormat(LOCALE, { dateStyle: "short", timeZone: ZONE });
-const longDate = new Intl.DateTimeFormat(LOCALE, { dateStyle: "long", timeZone: ZONE });
-const monthName = new Intl.DateTimeFormat(LOCALE, { month: "long", year: "numeric", timeZone: "UTC" });
-const integer = new Intl.NumberFormat(LOCALE);
-const moneyFormats = new Map<string, Intl.NumberFormat>();
+/** Most PDFs in one ZIP: beyond, the list offers no ZIP of everything but asks to narrow the filters. */
+export const ZIP_MAX_FILES = 5_000;
+
+const french = formatsFor("fr");
 
 /** Money in French from a decimal string: Intl formats the string itself, so no float is involved. */
 export function money(value: string, currency: string): string {
-  let format = moneyFormats.get(currency);
-  if (!format) {
-    try {
-      format = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
-    } catch {
-      // Not an ISO 4217 code Intl knows: the number, then the code as given.
-      format = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-      return `${format.format(value as `${number}`)} ${currency}`;
-    }
-    moneyFormats.set(currency, format);
-  }
-  return format.format(value as `${number}`);
+  return french.money(value, currency);
 }
 
 /** A calendar date `YYYY-MM-DD` as `05/11/2026` (no time zone involved). */
 export function formatDay(iso: string): string {
-  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+  return french.day(iso);
 }
 
 /** A moment as its Paris calendar day, `05/11/2026`. */
 export function formatDate(at: Date): string {
-  return shortDate.format(at);
+  return french.date(at);
 }
 
 /** A moment as its Paris calendar day, `5 novembre 2026`. */
 export function formatLongDate(at: Date): string {
-  return longDate.format(at);
+  return french.longDate(at);
 }
 
-const count = (n: number) => integer.format(n);
-const plural = (n: number, one: string, many: string) => (n > 1 ? many : one);
-
-/** The list's texts (French; an English table comes with the language switch of issue 5). */
-const T = {
-  title: "Mes factures",
-  lead: (customers: number) =>
-    customers > CUSTOMER_SELECT_MAX
-      ? "Les factures de tous vos numéros client, à télécharger et à conserver."
-      : customers > 1
-        ? `Les factures de vos ${count(customers)} numéros client, à télécharger et à conserver.`
-        : "Vos factures, à télécharger et à conserver.",
-  leavingTitle: "Pensez à sauvegarder vos factures",
-  leavingText: (n: number, last: string, first: string) =>
-    n > 1
-      ? `${count(n)} factures non téléchargées quitteront le portail d’ici le ${last}${first !== last ? ` (la première dès le ${first})` : ""}. Téléchargez-les pour les conserver : elles ne seront plus disponibles ensuite.`
-      : `1 facture non téléchargée quittera le portail le ${last}. Téléchargez-la pour la conserver : elle ne sera plus disponible ensuite.`,
-  leavingZip: (n: number) =>
-    n > 1 ? `Télécharger ces ${count(n)} factures (ZIP)` : "Télécharger cette facture (ZIP)",
-  leavingList: "Voir ces factures",
-  filtersTitle: "Rechercher et filtrer",
-  search: "Rechercher un n° de facture ou de contrat",
-  more: "Plus de critères",
-  moreActive: (n: number) => `${n} ${plural(n, "critère actif", "critères actifs")}`,
-  period: "Période",
-  anyPeriod: "Toutes les dates",
-  years: "Années",
-  months: "Mois",
-  from: "Du",
-  to: "Au",
-  type: "Type",
-  anyType: "Factures et avoirs",
-  invoicesOnly: "Factures",
-  creditNotesOnly: "Avoirs",
-  contract: "Contrat",
-  contractField: "N° de contrat (exact)",
-  customer: "N° client",
-  anyCustomer: "Tous",
-  sort: "Trier par",
-  sorts: {
-    date_desc: "Plus récentes d’abord",
-    date_asc: "Plus anciennes d’abord",
-    amount_desc: "Montant décroissant",
-    amount_asc: "Montant croissant",
-  } satisfies Record<InvoiceSort, string>,
-  only: "Afficher seulement",
-  notDownloaded: "Non téléchargées",
-  leavingSoon: `Quittent le portail sous ${LEAVING_SOON_DAYS} jours`,
-  apply: "Filtrer",
-  reset: "Réinitialiser les filtres",
-  results: (n: number, filtered: boolean) =>
-    n === 0
-      ? "Aucun résultat"
-      : filtered
-        ? `${count(n)} ${plural(n, "facture correspond", "factures correspondent")} à vos critères`
-        : `${count(n)} ${plural(n, "facture", "factures")}`,
-  exportExcel: "Exporter (CSV pour Excel)",
-  exportCsv: "CSV standard",
-  zipSelection: "Télécharger la sélection (ZIP)",
-  zipAll: (n: number, filtered: boolean) =>
-    filtered
-      ? `Télécharger ${n > 1 ? `les ${count(n)} factures` : "la facture"} correspondant aux filtres (ZIP)`
-      : `Télécharger ${n > 1 ? `mes ${count(n)} factures` : "ma facture"} (ZIP)`,
-  caption: (sort: InvoiceSort) =>
-    ({
-      date_desc: "Vos factures, des plus récentes aux plus anciennes",
-      date_asc: "Vos factures, des plus anciennes aux plus récentes",
-      amount_desc: "Vos factures, par montant décroissant",
-      amount_asc: "Vos factures, par montant croissant",
-    })[sort],
-  select: "Sélection",
-  selectOne: (number: string) => `Sélectionner la facture ${number}`,
-  number: "Numéro",
-  date: "Date",
-  amount: "Montant TTC",
-  status: "Statut",
-  availability: "Disponible jusqu’au",
-  invoice: "Facture",
-  creditNote: "Avoir",
-  fresh: "Nouvelle",
-  downloaded: (d: string) => `Téléchargée le ${d}`,
-  neverDownloaded: "Non téléchargée",
-  availableUntil: "Disponible jusqu’au",
-  removed: (d: string) => `Retirée du portail le ${d}`,
-  pagination: "Pages de la liste",
-  previous: "Factures précédentes",
-  next: "Factures suivantes",
-  firstPage: "Revenir au début de la liste",
-  emptyTitle: "Aucune facture pour l’instant",
-  emptyText: (issuer: string) =>
-    `Vos factures ${issuer} apparaîtront ici dès leur mise à disposition. Un e-mail vous préviendra à chaque nouvelle facture.`,
-  noMatchTitle: "Aucune facture ne correspond à ces critères",
-  noMatchText:
-    "Élargissez la période, retirez un critère, ou réinitialisez les filtres pour revoir toutes vos factures.",
-  reversedRange: "La date de début est postérieure à la date de fin.",
-  endTitle: "Vous êtes à la fin de la liste",
-  endText: "Il n’y a pas d’autre facture après celle-ci.",
-  badRequest: "Ces critères ne peuvent pas être appliqués",
-} as const;
-
 export interface InvoiceListProps {
+  ui: Ui;
   branding: Branding;
   user: SignedIn;
   filters: InvoiceFilters;
@@ -166,43 +55,48 @@ export interface InvoiceListProps {
   nextPage?: string;
   /** A cursor was followed and nothing lies after it. */
   pastTheEnd?: boolean;
+  /** Most PDFs one ZIP may hold (the download routes' limit). */
+  zipMaxFiles?: number;
 }
 
 const href = (params: URLSearchParams) => (params.size ? `/factures?${params}` : "/factures");
 
 /** The account's invoices: leaving-soon banner, filters, bulk actions, the table, keyset pagination. */
 export function InvoicesPage(props: InvoiceListProps) {
-  const { filters, matching } = props;
+  const { filters, matching, ui } = props;
+  const zipMax = props.zipMaxFiles ?? ZIP_MAX_FILES;
+  const T = ui.t.list;
   const query = filtersToQuery(filters);
   const filtered = [...query.keys()].some((k) => k !== "tri");
   const several = props.customerNumbers.length > 1;
-  const title = filtered ? `${T.title} (filtrées)` : T.title;
+  const title = filtered ? T.titleFiltered : T.title;
 
   if (props.dates.newest === null)
     return (
-      <Layout title={T.title} branding={props.branding} user={props.user}>
-        <h1>{T.title}</h1>
+      <Layout title={T.title} branding={props.branding} ui={ui} user={props.user}>
+        <h1 safe>{T.title}</h1>
         <div class="card inv-empty">
-          <h2>{T.emptyTitle}</h2>
+          <h2 safe>{T.emptyTitle}</h2>
           <p safe>{T.emptyText(props.branding.name)}</p>
         </div>
       </Layout>
     );
 
   return (
-    <Layout title={title} branding={props.branding} user={props.user}>
+    <Layout title={title} branding={props.branding} ui={ui} user={props.user}>
       <div class="inv-head">
-        <h1>{T.title}</h1>
+        <h1 safe>{T.title}</h1>
         <p class="lead" safe>
-          {T.lead(props.customerNumbers.length)}
+          {T.lead(props.customerNumbers.length, props.customerNumbers.length > CUSTOMER_SELECT_MAX)}
         </p>
       </div>
       {props.leaving && props.leaving.count > 0 ? (
-        <LeavingBanner leaving={props.leaving} csrf={props.user.csrf} />
+        <LeavingBanner ui={ui} leaving={props.leaving} csrf={props.user.csrf} />
       ) : (
         ""
       )}
       <FilterForm
+        ui={ui}
         filters={filters}
         dates={props.dates}
         customerNumbers={props.customerNumbers}
@@ -215,10 +109,14 @@ export function InvoicesPage(props: InvoiceListProps) {
           </h2>
           {matching > 0 ? (
             <p class="inv-exports">
-              <a class="inv-link-button" href={`/factures/export.csv${query.size ? `?${query}` : ""}`}>
+              <a class="inv-link-button" href={`/factures/export.csv${query.size ? `?${query}` : ""}`} safe>
                 {T.exportExcel}
               </a>
-              <a class="inv-link-button" href={`/factures/export.csv?${withParam(query, "format", "csv")}`}>
+              <a
+                class="inv-link-button"
+                href={`/factures/export.csv?${withParam(query, "format", "csv")}`}
+                safe
+              >
                 {T.exportCsv}
               </a>
             </p>
@@ -238,32 +136,53 @@ export function InvoicesPage(props: InvoiceListProps) {
             <form method="post" action="/factures/zip" class="inv-selection">
               <input type="hidden" name="_csrf" value={props.user.csrf} />
               <div class="inv-toolbar">
-                <button type="submit" class="button">
+                <button type="submit" class="button" safe>
                   {T.zipSelection}
                 </button>
-                <button type="submit" form="inv-all" class="button secondary" safe>
-                  {T.zipAll(matching, filtered)}
-                </button>
+                {matching > zipMax ? (
+                  <p class="inv-zip-limit" safe>
+                    {T.tooManyForZip(matching, zipMax)}
+                  </p>
+                ) : matching > props.invoices.length ? (
+                  <>
+                    <button
+                      type="submit"
+                      form="inv-all"
+                      class="button secondary"
+                      aria-describedby="inv-all-hint"
+                      safe
+                    >
+                      {T.selectAll(matching, filtered)}
+                    </button>
+                    <p id="inv-all-hint" class="inv-all-hint" safe>
+                      {T.selectAllHint(props.invoices.length)}
+                    </p>
+                  </>
+                ) : (
+                  <button type="submit" form="inv-all" class="button secondary" safe>
+                    {T.zipAll(matching, filtered)}
+                  </button>
+                )}
               </div>
-              <InvoiceTable invoices={props.invoices} filters={filters} several={several} />
+              <InvoiceTable ui={ui} invoices={props.invoices} filters={filters} several={several} />
             </form>
           </>
         ) : (
-          <NoRows filters={filters} pastTheEnd={props.pastTheEnd === true} />
+          <NoRows ui={ui} filters={filters} pastTheEnd={props.pastTheEnd === true} />
         )}
         {props.previousPage !== undefined || props.nextPage !== undefined ? (
           <nav class="inv-pages" aria-label={T.pagination}>
             {props.previousPage !== undefined ? (
               <a class="button secondary" href={`/factures?${props.previousPage}`} rel="prev">
                 <span aria-hidden="true">← </span>
-                {T.previous}
+                {escapeHtml(T.previous)}
               </a>
             ) : (
               <span />
             )}
             {props.nextPage !== undefined ? (
               <a class="button secondary" href={`/factures?${props.nextPage}`} rel="next">
-                {T.next}
+                {escapeHtml(T.next)}
                 <span aria-hidden="true"> →</span>
               </a>
             ) : (
@@ -284,14 +203,18 @@ function withParam(query: URLSearchParams, name: string, value: string): URLSear
   return copy;
 }
 
-function LeavingBanner(props: { leaving: LeavingSoon; csrf: string }) {
+function LeavingBanner(props: { ui: Ui; leaving: LeavingSoon; csrf: string }) {
+  const T = props.ui.t.list;
+  const f = props.ui.f;
   const { count: leaving, first: leavingFirst, last: leavingLast } = props.leaving;
   const soon = { notDownloaded: true, leavingWithinDays: LEAVING_SOON_DAYS, sort: "date_asc" as const };
   return (
     <section class="inv-leaving" aria-labelledby="inv-leaving-title">
       <div>
-        <h2 id="inv-leaving-title">{T.leavingTitle}</h2>
-        <p safe>{T.leavingText(leaving, formatLongDate(leavingLast!), formatLongDate(leavingFirst!))}</p>
+        <h2 id="inv-leaving-title" safe>
+          {T.leavingTitle}
+        </h2>
+        <p safe>{T.leavingText(leaving, f.longDate(leavingLast!), f.longDate(leavingFirst!))}</p>
       </div>
       <div class="inv-leaving-actions">
         <form method="post" action="/factures/zip" class="inline">
@@ -303,19 +226,23 @@ function LeavingBanner(props: { leaving: LeavingSoon; csrf: string }) {
             {T.leavingZip(leaving)}
           </button>
         </form>
-        <a href={href(filtersToQuery(soon))}>{T.leavingList}</a>
+        <a href={href(filtersToQuery(soon))} safe>
+          {T.leavingList}
+        </a>
       </div>
     </section>
   );
 }
 
 function FilterForm(props: {
+  ui: Ui;
   filters: InvoiceFilters;
   dates: { oldest: string | null; newest: string | null };
   customerNumbers: string[];
   filtered: boolean;
 }) {
   const { filters } = props;
+  const T = props.ui.t.list;
   const period = periodOf(filters);
   const { years, months } = periodOptions(props.dates.oldest, props.dates.newest, period);
   const several = props.customerNumbers.length > 1;
@@ -331,13 +258,15 @@ function FilterForm(props: {
   ].filter((v) => v !== undefined).length;
   return (
     <search class="card inv-filters" aria-labelledby="inv-filters-title">
-      <h2 id="inv-filters-title" class="inv-sr">
+      <h2 id="inv-filters-title" class="inv-sr" safe>
         {T.filtersTitle}
       </h2>
       <form method="get" action="/factures">
         <div class="inv-grid inv-main">
           <div class="inv-field inv-wide">
-            <label for="f-q">{T.search}</label>
+            <label for="f-q" safe>
+              {T.search}
+            </label>
             <input
               id="f-q"
               name="q"
@@ -348,9 +277,13 @@ function FilterForm(props: {
             />
           </div>
           <div class="inv-field">
-            <label for="f-periode">{T.period}</label>
+            <label for="f-periode" safe>
+              {T.period}
+            </label>
             <select id="f-periode" name="periode">
-              <option value="">{T.anyPeriod}</option>
+              <option value="" safe>
+                {T.anyPeriod}
+              </option>
               <optgroup label={T.years}>
                 {years.map((y) => (
                   <option value={y} selected={period === y} safe>
@@ -361,14 +294,16 @@ function FilterForm(props: {
               <optgroup label={T.months}>
                 {months.map((m) => (
                   <option value={m} selected={period === m} safe>
-                    {capitalize(monthName.format(new Date(`${m}-01T00:00:00Z`)))}
+                    {props.ui.f.month(m)}
                   </option>
                 ))}
               </optgroup>
             </select>
           </div>
           <div class="inv-field">
-            <label for="f-tri">{T.sort}</label>
+            <label for="f-tri" safe>
+              {T.sort}
+            </label>
             <select id="f-tri" name="tri">
               {(Object.keys(T.sorts) as InvoiceSort[]).map((sort) => (
                 <option value={sortValue(sort)} selected={filters.sort === sort} safe>
@@ -378,14 +313,14 @@ function FilterForm(props: {
             </select>
           </div>
           <div class="inv-filter-buttons">
-            <button type="submit" class="button">
+            <button type="submit" class="button" safe>
               {T.apply}
             </button>
           </div>
         </div>
         <details class="inv-more" open={more > 0}>
           <summary>
-            {T.more}
+            {escapeHtml(T.more)}
             {more > 0 ? (
               <span class="inv-more-count" safe>
                 {T.moreActive(more)}
@@ -396,27 +331,37 @@ function FilterForm(props: {
           </summary>
           <div class={several ? "inv-grid inv-grid-5" : "inv-grid"}>
             <div class="inv-field">
-              <label for="f-type">{T.type}</label>
+              <label for="f-type" safe>
+                {T.type}
+              </label>
               <select id="f-type" name="type">
-                <option value="">{T.anyType}</option>
-                <option value="facture" selected={filters.type === "380"}>
+                <option value="" safe>
+                  {T.anyType}
+                </option>
+                <option value="facture" selected={filters.type === "380"} safe>
                   {T.invoicesOnly}
                 </option>
-                <option value="avoir" selected={filters.type === "381"}>
+                <option value="avoir" selected={filters.type === "381"} safe>
                   {T.creditNotesOnly}
                 </option>
               </select>
             </div>
             <div class="inv-field">
-              <label for="f-du">{T.from}</label>
+              <label for="f-du" safe>
+                {T.from}
+              </label>
               <input id="f-du" name="du" type="date" value={period ? "" : (filters.from ?? "")} />
             </div>
             <div class="inv-field">
-              <label for="f-au">{T.to}</label>
+              <label for="f-au" safe>
+                {T.to}
+              </label>
               <input id="f-au" name="au" type="date" value={period ? "" : (filters.to ?? "")} />
             </div>
             <div class="inv-field">
-              <label for="f-contrat">{T.contractField}</label>
+              <label for="f-contrat" safe>
+                {T.contractField}
+              </label>
               <input
                 id="f-contrat"
                 name="contrat"
@@ -428,7 +373,9 @@ function FilterForm(props: {
             </div>
             {several ? (
               <div class="inv-field">
-                <label for="f-client">{T.customer}</label>
+                <label for="f-client" safe>
+                  {T.customer}
+                </label>
                 {props.customerNumbers.length > CUSTOMER_SELECT_MAX ? (
                   <input
                     id="f-client"
@@ -440,7 +387,9 @@ function FilterForm(props: {
                   />
                 ) : (
                   <select id="f-client" name="client">
-                    <option value="">{T.anyCustomer}</option>
+                    <option value="" safe>
+                      {T.anyCustomer}
+                    </option>
                     {props.customerNumbers.map((n) => (
                       <option value={n} selected={filters.customer === n} safe>
                         {n}
@@ -454,10 +403,10 @@ function FilterForm(props: {
             )}
           </div>
           <fieldset class="inv-checks">
-            <legend>{T.only}</legend>
+            <legend safe>{T.only}</legend>
             <label>
               <input type="checkbox" name="nouvelles" value="1" checked={filters.notDownloaded === true} />
-              {T.notDownloaded}
+              {escapeHtml(T.notDownloaded)}
             </label>
             <label>
               <input
@@ -466,13 +415,15 @@ function FilterForm(props: {
                 value={String(LEAVING_SOON_DAYS)}
                 checked={filters.leavingWithinDays !== undefined}
               />
-              {T.leavingSoon}
+              {escapeHtml(T.leavingSoon(LEAVING_SOON_DAYS))}
             </label>
           </fieldset>
         </details>
         {props.filtered ? (
           <p class="inv-reset">
-            <a href="/factures">{T.reset}</a>
+            <a href="/factures" safe>
+              {T.reset}
+            </a>
           </p>
         ) : (
           ""
@@ -484,10 +435,6 @@ function FilterForm(props: {
 
 function sortValue(sort: InvoiceSort): string {
   return filtersToQuery({ sort }).get("tri") ?? "date-desc";
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Years and months (newest first) between the account's oldest and newest invoice, plus the one selected. */
@@ -516,8 +463,14 @@ function periodOptions(oldest: string | null, newest: string | null, selected: s
   return { years, months };
 }
 
-function InvoiceTable(props: { invoices: PortalInvoiceRow[]; filters: InvoiceFilters; several: boolean }) {
+function InvoiceTable(props: {
+  ui: Ui;
+  invoices: PortalInvoiceRow[];
+  filters: InvoiceFilters;
+  several: boolean;
+}) {
   const { filters } = props;
+  const T = props.ui.t.list;
   const dateSorted = filters.sort.startsWith("date");
   const sortLink = (kind: "date" | "amount") => {
     const current = filters.sort.startsWith(kind === "date" ? "date" : "amount");
@@ -542,31 +495,49 @@ function InvoiceTable(props: { invoices: PortalInvoiceRow[]; filters: InvoiceFil
         <thead>
           <tr>
             <th scope="col" class="inv-c-sel">
-              <span class="inv-sr">{T.select}</span>
+              <span class="inv-sr" safe>
+                {T.select}
+              </span>
             </th>
-            <th scope="col">{T.number}</th>
-            <th scope="col">{T.type}</th>
+            <th scope="col" safe>
+              {T.number}
+            </th>
+            <th scope="col" safe>
+              {T.type}
+            </th>
             <th scope="col" aria-sort={ariaSort(dateSorted)}>
               <a href={date.href} class="inv-sort">
-                {T.date}
+                {escapeHtml(T.date)}
                 <SortMark active={date.current} desc={filters.sort.endsWith("desc")} />
               </a>
             </th>
-            <th scope="col">{T.contract}</th>
-            {props.several ? <th scope="col">{T.customer}</th> : ""}
+            <th scope="col" safe>
+              {T.contract}
+            </th>
+            {props.several ? (
+              <th scope="col" safe>
+                {T.customer}
+              </th>
+            ) : (
+              ""
+            )}
             <th scope="col" class="amount" aria-sort={ariaSort(!dateSorted)}>
               <a href={amount.href} class="inv-sort">
-                {T.amount}
+                {escapeHtml(T.amount)}
                 <SortMark active={amount.current} desc={filters.sort.endsWith("desc")} />
               </a>
             </th>
-            <th scope="col">{T.status}</th>
-            <th scope="col">{T.availability}</th>
+            <th scope="col" safe>
+              {T.status}
+            </th>
+            <th scope="col" safe>
+              {T.availability}
+            </th>
           </tr>
         </thead>
         <tbody>
           {props.invoices.map((i) => (
-            <InvoiceRow invoice={i} several={props.several} />
+            <InvoiceRow ui={props.ui} invoice={i} several={props.several} />
           ))}
         </tbody>
       </table>
@@ -579,8 +550,10 @@ function SortMark(props: { active: boolean; desc: boolean }) {
   return <span class={`inv-sort-mark ${props.desc ? "inv-sort-desc" : "inv-sort-asc"}`} aria-hidden="true" />;
 }
 
-function InvoiceRow(props: { invoice: PortalInvoiceRow; several: boolean }) {
+function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceRow; several: boolean }) {
   const i = props.invoice;
+  const T = props.ui.t.list;
+  const f = props.ui.f;
   const leavingSoon =
     !i.removedAt &&
     !i.firstDownloadedAt &&
@@ -606,13 +579,13 @@ function InvoiceRow(props: { invoice: PortalInvoiceRow; several: boolean }) {
         </a>
       </th>
       <td class="inv-c-type">
-        <span class={i.typeCode === "381" ? "inv-type inv-type-credit" : "inv-type"}>
+        <span class={i.typeCode === "381" ? "inv-type inv-type-credit" : "inv-type"} safe>
           {i.typeCode === "381" ? T.creditNote : T.invoice}
         </span>
       </td>
       <td class="inv-c-date">
         <time datetime={i.issueDate} safe>
-          {formatDay(i.issueDate)}
+          {f.day(i.issueDate)}
         </time>
       </td>
       <td class="inv-c-contract" data-label={T.contract} safe>
@@ -626,42 +599,52 @@ function InvoiceRow(props: { invoice: PortalInvoiceRow; several: boolean }) {
         ""
       )}
       <td class="amount inv-c-amount" safe>
-        {money(i.grandTotal, i.currency)}
+        {f.money(i.grandTotal, i.currency)}
       </td>
       <td class="inv-c-status">
-        {i.firstDownloadedAt ? (
-          <span class="inv-done" safe>
-            {T.downloaded(formatDate(i.firstDownloadedAt))}
+        {i.removedAt ? (
+          <span class="inv-gone" safe>
+            {T.removed(f.date(i.removedAt))}
           </span>
-        ) : i.removedAt ? (
-          <span class="muted">{T.neverDownloaded}</span>
+        ) : i.firstDownloadedAt ? (
+          <span class="inv-done" safe>
+            {T.downloaded(f.date(i.firstDownloadedAt))}
+          </span>
         ) : (
-          <span class="inv-badge-new">{T.fresh}</span>
+          <span class="inv-badge-new" safe>
+            {T.fresh}
+          </span>
         )}
       </td>
       {i.removedAt ? (
-        <td class="inv-c-avail inv-gone" safe>
-          {T.removed(formatDate(i.removedAt))}
+        <td class="inv-c-avail">
+          <span aria-hidden="true">—</span>
+          <span class="inv-sr" safe>
+            {T.removedNoFile}
+          </span>
         </td>
       ) : (
         <td class={leavingSoon ? "inv-c-avail inv-soon" : "inv-c-avail"}>
           {/* The column header says it on a wide screen; the phone's card layout shows the words. */}
-          <span class="inv-avail-label">{T.availableUntil} </span>
-          <span safe>{formatDate(i.availableUntil)}</span>
+          <span class="inv-avail-label" safe>{`${T.availableUntil} `}</span>
+          <span safe>{f.date(i.availableUntil)}</span>
         </td>
       )}
     </tr>
   );
 }
 
-function NoRows(props: { filters: InvoiceFilters; pastTheEnd: boolean }) {
+function NoRows(props: { ui: Ui; filters: InvoiceFilters; pastTheEnd: boolean }) {
+  const T = props.ui.t.list;
   if (props.pastTheEnd)
     return (
       <div class="card inv-empty">
-        <h3>{T.endTitle}</h3>
-        <p>{T.endText}</p>
+        <h3 safe>{T.endTitle}</h3>
+        <p safe>{T.endText}</p>
         <p>
-          <a href={href(filtersToQuery(props.filters))}>{T.firstPage}</a>
+          <a href={href(filtersToQuery(props.filters))} safe>
+            {T.firstPage}
+          </a>
         </p>
       </div>
     );
@@ -671,11 +654,11 @@ function NoRows(props: { filters: InvoiceFilters; pastTheEnd: boolean }) {
     props.filters.from > props.filters.to;
   return (
     <div class="card inv-empty">
-      <h3>{T.noMatchTitle}</h3>
-      {reversed ? <p>{T.reversedRange}</p> : ""}
-      <p>{T.noMatchText}</p>
+      <h3 safe>{T.noMatchTitle}</h3>
+      {reversed ? <p safe>{T.reversedRange}</p> : ""}
+      <p safe>{T.noMatchText}</p>
       <p>
-        <a class="button secondary" href="/factures">
+        <a class="button secondary" href="/factures" safe>
           {T.reset}
         </a>
       </p>
@@ -684,18 +667,19 @@ function NoRows(props: { filters: InvoiceFilters; pastTheEnd: boolean }) {
 }
 
 /** A filter or a page link that cannot be read: say so and offer the way back (400). */
-export function InvoiceListErrorPage(props: { branding: Branding; user: SignedIn; message: string }) {
+export function InvoiceListErrorPage(props: { ui: Ui; branding: Branding; user: SignedIn; message: string }) {
+  const T = props.ui.t.list;
   return (
-    <Layout title={T.title} branding={props.branding} user={props.user}>
-      <h1>{T.title}</h1>
+    <Layout title={T.title} branding={props.branding} ui={props.ui} user={props.user}>
+      <h1 safe>{T.title}</h1>
       <div class="error" role="alert">
         <p>
-          <strong>{T.badRequest}</strong>
+          <strong safe>{T.badRequest}</strong>
         </p>
         <p safe>{props.message}</p>
       </div>
       <p>
-        <a class="button secondary" href="/factures">
+        <a class="button secondary" href="/factures" safe>
           {T.reset}
         </a>
       </p>

@@ -1,18 +1,22 @@
+import { escapeHtml } from "@kitajs/html";
+import type { Ui } from "../../i18n/index.js";
 import { Layout, PLATFORM_BRANDING } from "./layout.js";
 
 /** The platform host itself: no tenant list (tenants are not advertised), a pointer for developers. */
-export function PlatformHomePage(props: { devOutbox: boolean }) {
+export function PlatformHomePage(props: { devOutbox: boolean; ui: Ui }) {
+  const t = props.ui.t.platform;
   return (
-    <Layout title="Portail des factures" branding={PLATFORM_BRANDING}>
+    <Layout title={t.title} branding={PLATFORM_BRANDING} ui={props.ui}>
       <div class="center card">
         <h1>E-FACTURE</h1>
-        <p>
-          Chaque émetteur dispose de son propre portail, à l’adresse indiquée dans votre mail d’activation ou
-          sur vos documents.
-        </p>
+        <p safe>{t.text}</p>
         {props.devOutbox ? (
           <p class="muted">
-            Développement : les mails envoyés sont visibles dans <a href="/_dev/outbox">la boîte d’envoi</a>.
+            {escapeHtml(t.devOutbox)}{" "}
+            <a href="/_dev/outbox" safe>
+              {t.devOutboxLink}
+            </a>
+            .
           </p>
         ) : (
           ""
