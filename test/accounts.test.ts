@@ -292,32 +292,46 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
   it("takes the same time whether or not the account exists (L2)", async () => {
     const active = await pendingCustomer();
     await activate(active.email);
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const timings: Record<string, number[]> = { unknown: [], wrong: [], pending: [] };
     const pending = await pendingCustomer();
-    for (let i = 0; i < 12; i++) {
-      for (const [kind, identifier] of [
-        ["unknown", "QQQQ-QQQQ"],
-        ["wrong", active.identifier],
-        ["pending", pending.identifier],
-      ] as const) {
-        await services.db.query("delete from throttles");
-        const client = new WebClient(app, HOST);
-        await client.get("/");
-        const started = performance.now();
-        await client.post("/connexion", { identifier, password: "not the right password at all" });
-        timings[kind]!.push(performance.now() - started);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const cases = [
+      ["unknown", "QQQQ-QQQQ"],
+      ["wrong", active.identifier],
+      ["pending", pending.identifier],
+    ] as const;
+    // One round: interleaved tries, the median of each case.
+    const round = async () => {
+      const timings: Record<string, number[]> = { unknown: [], wrong: [], pending: [] };
+      for (let i = 0; i < 12; i++) {
+        for (const [kind, identifier] of cases) {
+          await services.db.query("delete from throttles");
+          const client = new WebClient(app, HOST);
+          await client.get("/");
+          const started = performance.now();
+          await client.post("/connexion", { identifier, password: "not the right password at all" });
+          timings[kind]!.push(performance.now() - started);
+        }
       }
+      return {
+        unknown: median(timings.unknown!),
+        wrong: median(timings.wrong!),
+        pending: median(timings.pending!),
+      };
+    };
+    // Every case verifies an argon2id hash (tens of ms), so medians stay within a third of each other. A leak
+    // (no hash for an unknown account: ~1 ms against ~40 ms) fails every round; a busy machine may spoil one
+    // round, so up to three are measured and one clean round is enough.
+    const close = (a: number, b: number) => Math.abs(a - b) < Math.max(a, b) / 3;
+    const rounds: Array<Record<string, number>> = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const m = await round();
+      rounds.push(m);
+      if (close(m.unknown!, m.wrong!) && close(m.pending!, m.wrong!)) break;
     }
-    const [unknown, wrong, pend] = [
-      median(timings.unknown!),
-      median(timings.wrong!),
-      median(timings.pending!),
-    ];
-    // Every case verifies an argon2id hash (tens of ms): medians stay within a third of each other.
-    expect(Math.abs(unknown - wrong)).toBeLessThan(Math.max(unknown, wrong) / 3);
-    expect(Math.abs(pend - wrong)).toBeLessThan(Math.max(pend, wrong) / 3);
-  });
+    const last = rounds.at(-1)!;
+    expect(close(last.unknown!, last.wrong!), JSON.stringify(rounds)).toBe(true);
+    expect(close(last.pending!, last.wrong!), JSON.stringify(rounds)).toBe(true);
+  }, 120_000);
 
   it("slows down the 6th failed attempt, and the reset still works then (L3)", async () => {
     const active = await pendingCustomer();
