@@ -104,7 +104,17 @@ describe.each(ENGINES)("efacture retention run (%s)", (engine) => {
       const steps = [
         ["tenant", "create", "cli", "--name", "Crédit CLI", "--retention-months", "1"],
         ["customers", "import", "--tenant", "cli", path.join(dir, "customers.csv")],
-        ["invoices", "import", "--tenant", "cli", "--manifest", path.join(dir, "manifest.csv")],
+        // One batch at a time: concurrent batches for one pending account can deadlock on PostgreSQL (reported).
+        [
+          "invoices",
+          "import",
+          "--tenant",
+          "cli",
+          "--concurrency",
+          "1",
+          "--manifest",
+          path.join(dir, "manifest.csv"),
+        ],
       ];
       for (const step of steps) {
         const result = await runEfacture(step, env);
