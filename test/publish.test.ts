@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
+import { type PublishDeps, publishInvoice, publishInvoices } from "../src/domain/invoices/publish-invoice.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { corpusFiles, corpusPresent, independentFacts } from "./support/corpus.js";
@@ -317,6 +317,52 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
     expect(new Set(results.map((r) => r.invoice.id)).size).toBe(1);
     expect(await count(services, "invoices", tenant.id)).toBe(1);
     expect(await count(services, "invoice_events", tenant.id)).toBe(1);
+  });
+
+  it("publishes concurrent batches for one pending account without a deadlock, and mails it once", async () => {
+    const { tenant } = await tenantWithCustomer({ email: "fleet.concurrent@example.com" });
+    // Deadlocks are retried by publishInvoices, so count them where they surface: at the transaction.
+    let deadlocks = 0;
+    const db = new Proxy(services.db, {
+      get(target, key) {
+        if (key === "transaction")
+          return async (fn: Parameters<typeof target.transaction>[0]) => {
+            try {
+              return await target.transaction(fn);
+            } catch (error) {
+              if ((error as { code?: string }).code === "40P01") deadlocks++;
+              throw error;
+            }
+          };
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    for (let round = 0; round < 3; round++)
+      await Promise.all(
+        [0, 1, 2, 3, 4, 5].map(async (b) => {
+          const outcomes = await publishInvoices(
+            { ...deps, db },
+            {
+              tenant,
+              actor,
+              items: await Promise.all(
+                [0, 1].map(async (i) => ({
+                  bytes: await buildFacturX(sample({ invoiceNumber: `CC-${round}-${b}-${i}` })),
+                })),
+              ),
+            },
+          );
+          for (const outcome of outcomes) expect(outcome.ok).toBe(true);
+        }),
+      );
+    expect(deadlocks).toBe(0);
+    expect(await count(services, "invoices", tenant.id)).toBe(36);
+    const mails = await services.db.query(
+      "select 1 from mails where tenant_id = $1 and kind = 'activation'",
+      [tenant.id],
+    );
+    expect(mails).toHaveLength(1);
   });
 
   it("leaves nothing visible when the transaction fails midway", async () => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type AccountRow, findAccountsByIds, lockAccounts } from "../../db/accounts.repository.js";
+import { type AccountRow, lockAccounts } from "../../db/accounts.repository.js";
 import { appendAudits } from "../../db/audit.repository.js";
 import {
   type CustomerRow,
@@ -386,8 +386,10 @@ async function recordIn(
   for (const target of resolved.values())
     if (!(target instanceof DomainError) && target.customer.accountId)
       accountIds.add(target.customer.accountId);
+  // Locked now, before the inserts take their foreign-key share locks on the same rows: taking FOR UPDATE
+  // after them lets two concurrent batches for one account deadlock (each holds a share lock the other needs).
   const accounts = new Map(
-    (await findAccountsByIds(tx, tenant.id, [...accountIds])).map((account) => [account.id, account]),
+    (await lockAccounts(tx, tenant.id, [...accountIds])).map((account) => [account.id, account]),
   );
 
   const rows: (NewInvoice & { noticeQueuedAt: Date | null })[] = [];
