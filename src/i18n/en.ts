@@ -406,6 +406,7 @@ export const en: Messages = {
       210: "Refused",
       212: "Paid",
       213: "Rejected",
+      900: "Removed from the portal",
     } as Record<number, string>,
     vatCategories: {
       S: "Standard rate",

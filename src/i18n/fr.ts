@@ -430,6 +430,7 @@ export const fr = {
       210: "Refusée",
       212: "Encaissée",
       213: "Rejetée",
+      900: "Retirée du portail",
     } as Record<number, string>,
     vatCategories: {
       S: "Taux normal",

@@ -386,7 +386,8 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
                   <td safe>{String(event.code)}</td>
                 </tr>
               ))}
-              {removed ? (
+              {/* Lifecycle 900 is recorded by the retention run; older tombstones may lack it. */}
+              {removed && !events.some((event) => event.code === 900) ? (
                 <tr>
                   <td safe>{f.longDateTime(invoice.removedAt!)}</td>
                   <th scope="row" safe>
