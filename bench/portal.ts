@@ -4,7 +4,7 @@
 // @fastify/static serving the same PDF (the ceilings, measured in the same run).
 //
 // Usage: DATABASE_URL=postgres://… npm run bench:portal -- [--scale 0.01] [--keep] [--reuse] [--explain]
-//          [--only list,deep,…] [--cpu-prof <scenario>]
+//          [--only list,deep,…] [--cpu-prof list,deep,…]
 //   DATABASE_SCHEMA (bench_portal: dropped first, and at the end unless --keep), BENCH_SECONDS (10),
 //   BENCH_CONNECTIONS (64). --reuse skips the load when a kept data set of the same scale is there.
 //
@@ -15,7 +15,7 @@
 // share the bytes of one file: the download streams and verifies real bytes, not the bytes its number says.
 import { type ChildProcess, fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { Session } from "node:inspector/promises";
 import { cpus, loadavg } from "node:os";
@@ -49,7 +49,7 @@ if (!(scale > 0 && scale <= 1)) throw new Error("--scale must be in (0, 1]");
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const only = option("--only")?.split(",");
-const cpuProfScenario = option("--cpu-prof");
+const cpuProfScenarios = option("--cpu-prof")?.split(",") ?? [];
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
   console.error(
@@ -566,24 +566,52 @@ function decodeHref(html: string, name: string): string | undefined {
 // Measurement
 // ---------------------------------------------------------------------------------------------------------
 
-/** CPU seconds used so far by the local PostgreSQL server's processes (Linux /proc; 0 when not readable). */
-function postgresCpuSeconds(): number {
-  let ticks = 0;
-  try {
-    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        if (!stat.includes("(postgres)")) continue;
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        ticks += Number(fields[11]) + Number(fields[12]);
-      } catch {
-        // The process ended meanwhile.
-      }
+/**
+ * The PostgreSQL backends serving this server's pool, found by the client ports of its connections (other
+ * engineers' tests use the same PostgreSQL server: only these processes are counted).
+ */
+async function poolBackendPids(server: RunningServer): Promise<number[]> {
+  const pool = (
+    server.services.db as unknown as {
+      pool?: { _clients?: { connection?: { stream?: { localPort?: number } } }[] };
     }
-  } catch {
-    return 0;
+  ).pool;
+  const ports = (pool?._clients ?? [])
+    .map((c) => c.connection?.stream?.localPort)
+    .filter((p): p is number => !!p);
+  if (ports.length === 0) return [];
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      "select pid from pg_stat_activity where client_port = any($1::int[]) and client_addr is not null",
+      [ports],
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
   }
-  return ticks / 100;
+}
+
+/** CPU seconds used so far by each of these processes (Linux /proc). */
+function cpuSecondsOf(pids: number[]): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return used;
+}
+
+function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, value] of after) total += value - (before.get(pid) ?? value);
+  return total;
 }
 
 interface Row extends LoadResult {
@@ -626,15 +654,18 @@ class LoadClient {
 }
 
 async function measure(
+  server: RunningServer,
   client: LoadClient,
   name: string,
   port: number,
   perConnection: LoadRequest["perConnection"],
   profile: boolean,
+  clients = connections,
+  duration = seconds,
 ): Promise<Row> {
   const url = `http://127.0.0.1:${port}`;
   // Warm-up (JIT, caches, pool): not counted.
-  await client.run({ name, url, connections, seconds: 2, perConnection });
+  await client.run({ name, url, connections: clients, seconds: 2, perConnection });
   let session: Session | undefined;
   if (profile) {
     session = new Session();
@@ -647,10 +678,11 @@ async function measure(
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 100);
   const cpu = process.cpuUsage();
-  const pgCpu = postgresCpuSeconds();
-  const result = await client.run({ name, url, connections, seconds, perConnection });
+  const pids = await poolBackendPids(server);
+  const pgCpu = cpuSecondsOf(pids);
+  const result = await client.run({ name, url, connections: clients, seconds: duration, perConnection });
   const used = process.cpuUsage(cpu);
-  const pgUsed = postgresCpuSeconds() - pgCpu;
+  const pgUsed = cpuDelta(pgCpu, cpuSecondsOf(pids));
   clearInterval(timer);
   if (session) {
     const { profile: cpuProfile } = await session.post("Profiler.stop");
@@ -911,12 +943,32 @@ try {
   const rows = new Map<string, Row>();
   for (const s of scenarios) {
     if (only && !only.includes(s.key)) continue;
-    const row = await measure(loadClient, s.name, s.port, s.perConnection, cpuProfScenario === s.key);
+    const row = await measure(server, loadClient, s.name, s.port, s.perConnection, cpuProfScenarios.includes(s.key));
     rows.set(s.key, row);
     log(
       `  ${s.name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors + row.timeouts}, non-2xx ${row.non2xx}; load ${loadavg()[0]!.toFixed(2)}`,
     );
   }
+  // One connection: no queueing, so the latency is what one request costs end to end (and the CPU per
+  // request is the least inflated by the two processes competing for the two cores).
+  const serial = new Map<string, Row>();
+  if (!flag("--no-serial"))
+    for (const s of scenarios) {
+      if (only && !only.includes(s.key)) continue;
+      serial.set(
+        s.key,
+        await measure(
+          server,
+          loadClient,
+          s.name,
+          s.port,
+          s.perConnection.slice(0, 1),
+          false,
+          1,
+          Math.max(3, seconds / 2),
+        ),
+      );
+    }
   const after = loadavg();
   console.log(
     `\n| what | req/s | p50 ms | p99 ms | max ms | errors / non-2xx | server CPU per request | PostgreSQL CPU per request | server RSS peak |\n|---|---|---|---|---|---|---|---|---|`,
@@ -927,6 +979,18 @@ try {
     console.log(
       `| ${s.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors + r.timeouts} / ${r.non2xx} | ${r.serverCpuPerRequestMs.toFixed(2)} ms | ${r.postgresCpuPerRequestMs.toFixed(2)} ms | ${r.rssMb} MB |`,
     );
+  }
+  if (serial.size > 0) {
+    console.log(
+      `\nOne connection (one request at a time):\n\n| what | req/s | p50 ms | p99 ms | server CPU per request | PostgreSQL CPU per request |\n|---|---|---|---|---|---|`,
+    );
+    for (const s of scenarios) {
+      const r = serial.get(s.key);
+      if (r)
+        console.log(
+          `| ${s.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.serverCpuPerRequestMs.toFixed(2)} ms | ${r.postgresCpuPerRequestMs.toFixed(2)} ms |`,
+        );
+    }
   }
   const ratio = (a: string, b: string) => {
     const x = rows.get(a);
