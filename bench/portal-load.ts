@@ -26,10 +26,15 @@ export interface LoadResult {
   timeouts: number;
   non2xx: number;
   throughputMBps: number;
+  /** CPU time of this process (the load generator) during the run, in ms. */
+  clientCpuMs: number;
 }
+
+const cpuMs = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;
 
 async function run(request: LoadRequest): Promise<LoadResult> {
   let next = 0;
+  const cpu = process.cpuUsage();
   const result = await autocannon({
     url: request.url,
     connections: request.connections,
@@ -54,6 +59,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     throughputMBps: result.throughput.average / 2 ** 20,
+    clientCpuMs: cpuMs(process.cpuUsage(cpu)),
   };
 }
 

@@ -617,6 +617,7 @@ function cpuDelta(before: Map<number, number>, after: Map<number, number>): numb
 interface Row extends LoadResult {
   rssMb: number;
   serverCpuPerRequestMs: number;
+  clientCpuPerRequestMs: number;
   postgresCpuPerRequestMs: number;
 }
 
@@ -695,6 +696,7 @@ async function measure(
     ...result,
     rssMb: Math.round(peak / 2 ** 20),
     serverCpuPerRequestMs: (used.user + used.system) / 1000 / Math.max(1, result.requests),
+    clientCpuPerRequestMs: result.clientCpuMs / Math.max(1, result.requests),
     postgresCpuPerRequestMs: (pgUsed * 1000) / Math.max(1, result.requests),
   };
 }
@@ -943,7 +945,14 @@ try {
   const rows = new Map<string, Row>();
   for (const s of scenarios) {
     if (only && !only.includes(s.key)) continue;
-    const row = await measure(server, loadClient, s.name, s.port, s.perConnection, cpuProfScenarios.includes(s.key));
+    const row = await measure(
+      server,
+      loadClient,
+      s.name,
+      s.port,
+      s.perConnection,
+      cpuProfScenarios.includes(s.key),
+    );
     rows.set(s.key, row);
     log(
       `  ${s.name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors + row.timeouts}, non-2xx ${row.non2xx}; load ${loadavg()[0]!.toFixed(2)}`,
@@ -971,13 +980,13 @@ try {
     }
   const after = loadavg();
   console.log(
-    `\n| what | req/s | p50 ms | p99 ms | max ms | errors / non-2xx | server CPU per request | PostgreSQL CPU per request | server RSS peak |\n|---|---|---|---|---|---|---|---|---|`,
+    `\n| what | req/s | p50 ms | p99 ms | max ms | errors / non-2xx | server CPU per request | PostgreSQL CPU per request | load generator CPU per request | server RSS peak |\n|---|---|---|---|---|---|---|---|---|---|`,
   );
   for (const s of scenarios) {
     const r = rows.get(s.key);
     if (!r) continue;
     console.log(
-      `| ${s.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors + r.timeouts} / ${r.non2xx} | ${r.serverCpuPerRequestMs.toFixed(2)} ms | ${r.postgresCpuPerRequestMs.toFixed(2)} ms | ${r.rssMb} MB |`,
+      `| ${s.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors + r.timeouts} / ${r.non2xx} | ${r.serverCpuPerRequestMs.toFixed(2)} ms | ${r.postgresCpuPerRequestMs.toFixed(2)} ms | ${r.clientCpuPerRequestMs.toFixed(2)} ms | ${r.rssMb} MB |`,
     );
   }
   if (serial.size > 0) {
