@@ -13,6 +13,10 @@
 // set-based SQL (INSERT … SELECT generate_series) for the bulk, in the schema the real migrations made.
 // Every generated invoice points to one of the template PDFs (same sha256 and size), so thousands of rows
 // share the bytes of one file: the download streams and verifies real bytes, not the bytes its number says.
+//
+// The load generator (autocannon, bench/portal-load.ts) runs in a forked process, one keep-alive connection
+// per session. CPU per request is reported for this server process, for the PostgreSQL backends of its pool
+// only (the same PostgreSQL serves other people's tests) and for the load generator.
 import { type ChildProcess, fork } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
