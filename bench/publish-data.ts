@@ -121,7 +121,7 @@ function invoiceInput(i: number, customers: number): FacturXInput {
 }
 
 /** A 160×192 RGB "scan" that does not compress (~92 KB): real invoices weigh their logos and fonts. */
-function scanImage(): { data: Uint8Array; width: number; height: number } {
+export function scanImage(): { data: Uint8Array; width: number; height: number } {
   const width = 160;
   const height = 192;
   const pixels = new Uint8Array(width * height * 3);
@@ -133,7 +133,7 @@ function scanImage(): { data: Uint8Array; width: number; height: number } {
   return { data: deflateSync(pixels), width, height };
 }
 
-async function padded(
+export async function padded(
   facturx: Uint8Array,
   scan: { data: Uint8Array; width: number; height: number },
 ): Promise<Uint8Array> {

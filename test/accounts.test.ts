@@ -545,6 +545,29 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
       expect(res.statusCode).toBe(303);
     });
 
+    it("refuses a live session while its account is not active, and takes it again once it is", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const { client } = await login(identifier);
+      const cookie = client.cookies.get("efacture-session")!;
+      const browser = () => {
+        const c = new WebClient(app, HOST);
+        c.cookies.set("efacture-session", cookie);
+        return c;
+      };
+      expect((await browser().get("/factures")).statusCode).toBe(200);
+      await services.db.query("update accounts set status = 'locked' where identifier = $1", [identifier]);
+      const refused = await browser().get("/factures");
+      expect(refused.statusCode).toBe(303);
+      expect(refused.headers.location).toBe("/?message=session");
+      expect((await browser().get("/factures/00000000-0000-0000-0000-000000000000/pdf")).statusCode).toBe(
+        303,
+      );
+      // Refused, not revoked: the same session works again once the account is active.
+      await services.db.query("update accounts set status = 'active' where identifier = $1", [identifier]);
+      expect((await browser().get("/factures")).statusCode).toBe(200);
+    });
+
     it("ends a session after 30 idle minutes, after 12 hours in all, and at logout (S4)", async () => {
       const { email, identifier } = await pendingCustomer();
       await activate(email);

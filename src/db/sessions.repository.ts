@@ -46,6 +46,27 @@ export async function findSession(
   return row;
 }
 
+/**
+ * A live customer session of this tenant together with its account's identifier and language (both null
+ * when the account is not active): what every customer page needs, in one statement (one round trip).
+ */
+export async function findCustomerSession(
+  sql: Sql,
+  tenantId: string,
+  idHash: string,
+): Promise<(SessionRow & { identifier: string | null; language: "fr" | "en" | null }) | undefined> {
+  const [row] = await sql.query<SessionRow & { identifier: string | null; language: "fr" | "en" | null }>(
+    `select s.id_hash as "idHash", s.tenant_id as "tenantId", s.kind, s.account_id as "accountId",
+            s.created_at as "createdAt", s.last_seen_at as "lastSeenAt", s.expires_at as "expiresAt", s.ip,
+            s.user_agent as "userAgent", a.identifier, a.language
+       from sessions s
+       left join accounts a on a.tenant_id = s.tenant_id and a.id = s.account_id and a.status = 'active'
+      where s.id_hash = $1 and s.tenant_id = $2 and s.kind = 'customer' and s.revoked_at is null`,
+    [idHash, tenantId],
+  );
+  return row;
+}
+
 export async function touchSession(sql: Sql, idHash: string, at: Date): Promise<void> {
   await sql.query("update sessions set last_seen_at = $2 where id_hash = $1", [idHash, at]);
 }

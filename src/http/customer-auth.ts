@@ -4,7 +4,7 @@ import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../db/database.js";
 import type { SessionRow } from "../db/sessions.repository.js";
-import { CUSTOMER_ABSOLUTE_SECONDS, resolveSession } from "../domain/accounts/sessions.js";
+import { CUSTOMER_ABSOLUTE_SECONDS, resolveCustomerSession } from "../domain/accounts/sessions.js";
 import "./site.js";
 
 declare module "fastify" {
@@ -78,27 +78,22 @@ export async function registerCustomerAuth(app: FastifyInstance, options: Custom
     async requireCustomer(request: FastifyRequest, reply: FastifyReply) {
       const site = request.site;
       if (site.kind !== "tenant") return reply.callNotFound();
-      const session = await resolveSession(options.db, {
+      // The session and its (active) account in one statement: this runs before every customer page.
+      const found = await resolveCustomerSession(options.db, {
         tenantId: site.tenant.id,
-        kind: "customer",
         cookie: request.cookies[sessionCookie],
         now: now(),
       });
-      const [account] = session
-        ? await options.db.query<{ identifier: string; language: "fr" | "en" }>(
-            `select identifier, language from accounts where tenant_id = $1 and id = $2 and status = 'active'`,
-            [site.tenant.id, session.accountId],
-          )
-        : [];
-      if (!session || !account) {
+      if (!found?.identifier) {
         reply.clearCookie(sessionCookie, cookieOptions);
         return reply.redirect("/?message=session", 303);
       }
+      const { session, identifier } = found;
       request.customer = {
         session,
         accountId: session.accountId!,
-        identifier: account.identifier,
-        language: account.language,
+        identifier,
+        language: found.language ?? "fr",
       };
     },
   };

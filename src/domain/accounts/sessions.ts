@@ -1,5 +1,6 @@
 import type { Database, Sql } from "../../db/database.js";
 import {
+  findCustomerSession,
   findSession,
   insertSession,
   revokeSession,
@@ -54,15 +55,40 @@ export async function resolveSession(
 ): Promise<SessionRow | undefined> {
   if (!input.cookie || !SECRET_PATTERN.test(input.cookie)) return undefined;
   const session = await findSession(db, input.tenantId, input.kind, hashSecret(input.cookie));
-  if (!session) return undefined;
-  const now = input.now.getTime();
-  const idleMs = (input.idleSeconds ?? CUSTOMER_IDLE_SECONDS) * 1000;
-  if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + idleMs <= now) {
-    await revokeSession(db, session.idHash, input.now);
-    return undefined;
+  return session && (await withinTimeouts(db, session, input.now, input.idleSeconds)) ? session : undefined;
+}
+
+/**
+ * The customer pages' form of `resolveSession`: the session and its account's identifier read in one
+ * statement (a page costs one round trip less). `identifier` is null when the account is not active.
+ */
+export async function resolveCustomerSession(
+  db: Database,
+  input: { tenantId: string; cookie: string | undefined; now: Date; idleSeconds?: number },
+): Promise<{ session: SessionRow; identifier: string | null; language: "fr" | "en" | null } | undefined> {
+  if (!input.cookie || !SECRET_PATTERN.test(input.cookie)) return undefined;
+  const found = await findCustomerSession(db, input.tenantId, hashSecret(input.cookie));
+  if (!found) return undefined;
+  const { identifier, language, ...session } = found;
+  return (await withinTimeouts(db, session, input.now, input.idleSeconds))
+    ? { session, identifier, language }
+    : undefined;
+}
+
+/** Revokes the session when it is idle too long or too old; touches it (at most once a minute) otherwise. */
+async function withinTimeouts(
+  db: Database,
+  session: SessionRow,
+  at: Date,
+  idleSeconds = CUSTOMER_IDLE_SECONDS,
+): Promise<boolean> {
+  const now = at.getTime();
+  if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + idleSeconds * 1000 <= now) {
+    await revokeSession(db, session.idHash, at);
+    return false;
   }
-  if (now - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, session.idHash, input.now);
-  return session;
+  if (now - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, session.idHash, at);
+  return true;
 }
 
 export async function endSession(db: Database, cookie: string | undefined, now: Date): Promise<void> {

@@ -201,15 +201,18 @@ export async function downloadRoutes(
           request.log.error({ err: e }, "integrity alert failed"),
         );
     });
-    let first: string[];
+    let first: string[] = [];
     try {
-      first = await recordDownload(db, {
-        tenantId: site.tenant.id,
-        accountId: customer.accountId,
-        invoiceIds: [invoice.id],
-        via: "pdf",
-        ip: request.ip,
-      });
+      // Only a first download changes state (a transaction: three round trips); the row read above already
+      // says whether this one can be (first_downloaded_at is never cleared), so re-downloads skip it.
+      if (!invoice.firstDownloadedAt)
+        first = await recordDownload(db, {
+          tenantId: site.tenant.id,
+          accountId: customer.accountId,
+          invoiceIds: [invoice.id],
+          via: "pdf",
+          ip: request.ip,
+        });
     } catch (error) {
       stream.destroy();
       throw error;
@@ -264,13 +267,15 @@ export async function downloadRoutes(
       );
       return integrityPage(request, reply);
     }
-    const first = await recordDownload(db, {
-      tenantId: site.tenant.id,
-      accountId: customer.accountId,
-      invoiceIds: [invoice.id],
-      via: "xml",
-      ip: request.ip,
-    });
+    const first = invoice.firstDownloadedAt
+      ? []
+      : await recordDownload(db, {
+          tenantId: site.tenant.id,
+          accountId: customer.accountId,
+          invoiceIds: [invoice.id],
+          via: "xml",
+          ip: request.ip,
+        });
     logDownload(request, [invoice.id], "xml", first);
     reply
       .header("content-type", "application/xml")
