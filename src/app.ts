@@ -11,8 +11,10 @@ import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.jo
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
+import type { SealKey } from "./domain/audit/seal-key.js";
 import type { BlobStore } from "./storage/blob-store.js";
 import { createFsBlobStore } from "./storage/fs-blob-store.js";
+import { loadSealKey } from "./storage/seal-key-file.js";
 
 /** Everything the entry points (web, worker, CLI) need, built once from the configuration. */
 export interface Services {
@@ -27,6 +29,8 @@ export interface Services {
   readonly jobs: { sendMail: JobDefinition<{ mailId: string }> };
   /** Signs cookies: SESSION_SECRET, or a random key kept in DATA_DIR/secrets (outside production). */
   readonly cookieSecret: string;
+  /** The audit sealing key (SEAL_PRIVATE_KEY_FILE, or generated in DATA_DIR/secrets outside production), read when first needed. */
+  readonly sealKey: () => SealKey;
   close(): Promise<void>;
 }
 
@@ -107,6 +111,7 @@ export async function openServices(
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
     const cookieSecret = config.sessionSecret ?? localSecret(config.dataDir, "session.key");
     const finalQueue = queue;
+    let sealKey: SealKey | undefined;
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -119,6 +124,7 @@ export async function openServices(
       outboxDir,
       jobs: { sendMail },
       cookieSecret,
+      sealKey: () => (sealKey ??= loadSealKey(config)),
       close() {
         closing ??= (async () => {
           await finalQueue.stop().catch((error) => logger.error({ err: error }, "job queue stop failed"));
