@@ -6,6 +6,13 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
+import {
+  auditSealHandler,
+  auditSealJob,
+  auditVerifyHandler,
+  auditVerifyJob,
+  scheduleAuditJobs,
+} from "./jobs/audit-seal.job.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
@@ -101,6 +108,8 @@ export async function openServices(
         sendMail as JobDefinition<unknown>,
         newInvoiceNoticeJob as JobDefinition<unknown>,
         passwordResetJob as JobDefinition<unknown>,
+        auditSealJob as JobDefinition<unknown>,
+        auditVerifyJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
     });
@@ -154,6 +163,9 @@ export async function startWorker(
   await queue.work(passwordResetJob, passwordResetHandler({ db, transport, config, logger }), {
     concurrency: 2,
   });
+  await queue.work(auditSealJob, auditSealHandler(services));
+  await queue.work(auditVerifyJob, auditVerifyHandler(services));
+  await scheduleAuditJobs(queue);
   logger.info("worker started");
 }
 

@@ -76,7 +76,8 @@ export async function openJobQueue(options: {
   const { opened, db, logger } = options;
   const common = {
     supervise: true,
-    schedule: false,
+    // Cron schedules (the nightly audit seal); pg-boss makes one tick run once across processes.
+    schedule: true,
     migrate: true,
   };
   const boss =
