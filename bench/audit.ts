@@ -40,7 +40,10 @@ async function dropSchema() {
 const quiet: CliIo = { out: () => {}, err: () => {}, cwd: root, isTTY: false };
 
 /** `writers` loops appending one entry per transaction for `seconds`; events/s overall. */
-async function appendScenario(services: Services, tenantIds: string[]): Promise<{ events: number; perSecond: number }> {
+async function appendScenario(
+  services: Services,
+  tenantIds: string[],
+): Promise<{ events: number; perSecond: number }> {
   let events = 0;
   const until = performance.now() + seconds * 1000;
   const started = performance.now();
@@ -83,7 +86,9 @@ try {
   const tenants = [];
   for (let i = 1; i <= writers; i++)
     tenants.push(await createTenant(services.db, { slug: `bench-${i}`, displayName: `Bench ${i}` }));
-  console.log(`publishing the bench data set (${n} invoices, ${(data.totalBytes / 1e6).toFixed(0)} MB) into bench-1…`);
+  console.log(
+    `publishing the bench data set (${n} invoices, ${(data.totalBytes / 1e6).toFixed(0)} MB) into bench-1…`,
+  );
   await customersCommand(["import", "--tenant", "bench-1", data.customersCsv], quiet, services);
   const code = await invoicesCommand(["import", "--tenant", "bench-1", data.folder], quiet, services);
   if (code !== 0) throw new Error(`publication failed (exit ${code})`);
@@ -102,10 +107,13 @@ try {
     blobs: services.blobs,
     trustedPublicKeys: [services.sealKey().publicKeyPem],
   });
-  if (!report.ok) throw new Error(`verification failed: ${JSON.stringify(report.chains.filter((c) => c.problem))}`);
+  if (!report.ok)
+    throw new Error(`verification failed: ${JSON.stringify(report.chains.filter((c) => c.problem))}`);
   const entries = report.chains.reduce((sum, c) => sum + c.entries, 0);
   const chainSeconds = report.seconds - report.blobs.seconds;
-  const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   console.log(`
 | measure | result |
 |---|---|

@@ -6,6 +6,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
+import type { SealKey } from "./domain/audit/seal-key.js";
 import {
   auditSealHandler,
   auditSealJob,
@@ -18,7 +19,6 @@ import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.jo
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
-import type { SealKey } from "./domain/audit/seal-key.js";
 import type { BlobStore } from "./storage/blob-store.js";
 import { createFsBlobStore } from "./storage/fs-blob-store.js";
 import { loadSealKey } from "./storage/seal-key-file.js";

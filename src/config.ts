@@ -172,7 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     operatorEmail,
     noticeDelaySeconds: integer(env, "NOTICE_DELAY_SECONDS", 600, 0, 86_400),
     sessionSecret,
-    sealPrivateKeyFile: text(env, "SEAL_PRIVATE_KEY_FILE") && path.resolve(text(env, "SEAL_PRIVATE_KEY_FILE")!),
+    sealPrivateKeyFile:
+      text(env, "SEAL_PRIVATE_KEY_FILE") && path.resolve(text(env, "SEAL_PRIVATE_KEY_FILE")!),
     tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
   });
 }

@@ -7,7 +7,12 @@ import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { AUDIT_SEAL_CRON, auditSealHandler, auditVerifyHandler, scheduleAuditJobs } from "../src/jobs/audit-seal.job.js";
+import {
+  AUDIT_SEAL_CRON,
+  auditSealHandler,
+  auditVerifyHandler,
+  scheduleAuditJobs,
+} from "../src/jobs/audit-seal.job.js";
 import { MAIL_TEMPLATES } from "../src/mail/templates/index.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
@@ -37,16 +42,22 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
   });
 
   const alerts = () =>
-    services.db.query<{ to_address: string; params: { source: string; lines: string[] }; tenant_id: string | null }>(
-      "select to_address, params, tenant_id from mails where kind = 'integrity-alert' order by queued_at",
-    );
+    services.db.query<{
+      to_address: string;
+      params: { source: string; lines: string[] };
+      tenant_id: string | null;
+    }>("select to_address, params, tenant_id from mails where kind = 'integrity-alert' order by queued_at");
 
   it("schedules the seal every night at 23:50 UTC", async () => {
     await scheduleAuditJobs(services.queue);
     await scheduleAuditJobs(services.queue);
     const schedules = await services.queue.boss.getSchedules();
     expect(schedules.filter((s) => s.name === "audit-seal")).toEqual([
-      expect.objectContaining({ name: "audit-seal", cron: AUDIT_SEAL_CRON, options: expect.objectContaining({ tz: "UTC" }) }),
+      expect.objectContaining({
+        name: "audit-seal",
+        cron: AUDIT_SEAL_CRON,
+        options: expect.objectContaining({ tz: "UTC" }),
+      }),
     ]);
   });
 
@@ -54,7 +65,10 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
     const tenant = await createTenant(services.db, { slug: "nuit", displayName: "Nuit" });
     await publishFor(services, tenant, "N-1", "NC-1");
     await auditSealHandler(services, { now: () => new Date("2026-11-20T23:50:00Z") })({}, context);
-    const seals = await services.db.query<{ day: string }>("select day from audit_seals where tenant_id = $1", [tenant.id]);
+    const seals = await services.db.query<{ day: string }>(
+      "select day from audit_seals where tenant_id = $1",
+      [tenant.id],
+    );
     expect(seals.map((s) => s.day)).toEqual(["2026-11-20"]);
     const [queued] = await services.db.query<{ n: number }>(
       `select count(*)::int as n from ${services.testEnv.schema ? `${services.testEnv.schema}_boss` : "pgboss"}.job where name = 'audit-verify'`,
@@ -65,9 +79,10 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
     expect(logLines.join("")).toContain('"event":"audit.verified"');
     expect(await alerts()).toEqual([]);
 
-    await services.db.query("update audit_entries set details = '{}' where tenant_id = $1 and action = 'invoice.published'", [
-      tenant.id,
-    ]);
+    await services.db.query(
+      "update audit_entries set details = '{}' where tenant_id = $1 and action = 'invoice.published'",
+      [tenant.id],
+    );
     await auditVerifyHandler(services)({}, context);
     const failed = logLines.map((l) => JSON.parse(l)).find((l) => l.event === "audit.verify_failed");
     expect(failed.level).toBe(50);
@@ -114,7 +129,9 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
       const after = await alerts();
       expect(after).toHaveLength(before + 1);
       expect(after.at(-1)!.params.source).toBe("download");
-      expect(after.at(-1)!.params.lines[0]).toContain(`invoice ${invoice.id}: stored file hash_mismatch (pdf)`);
+      expect(after.at(-1)!.params.lines[0]).toContain(
+        `invoice ${invoice.id}: stored file hash_mismatch (pdf)`,
+      );
     } finally {
       await app.close();
     }

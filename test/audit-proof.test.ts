@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
-import { buildProofBundle, type ProofFile } from "../src/domain/audit/build-proof-bundle.js";
 import { chainHash } from "../src/domain/audit/audit-chain.js";
+import { buildProofBundle, type ProofFile } from "../src/domain/audit/build-proof-bundle.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { sealKeyFromPem } from "../src/domain/audit/seal-key.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { createZipStream } from "../src/http/zip-stream.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { createZipStream } from "../src/http/zip-stream.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
 import { ENGINES, openTestServices } from "./support/services.js";
@@ -84,12 +84,17 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
     const invoice = await publishFor(services, tenant, "P-2026-001", "PC-1");
     const client = await customerClient(tenant, "PC-1");
     expect((await client.get(`/factures/${invoice.id}/pdf`)).statusCode).toBe(200);
-    await sealAuditChains({ db: services.db, sealKey: services.sealKey(), logger: silent }, { now: new Date() });
+    await sealAuditChains(
+      { db: services.db, sealKey: services.sealKey(), logger: silent },
+      { now: new Date() },
+    );
 
     const res = await client.get(`/factures/${invoice.id}/preuve`);
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("application/zip");
-    expect(res.headers["content-disposition"]).toMatch(/^attachment; filename="preuve-Acme-Location-SAS_P-2026-001_2026-11-05\.zip"/);
+    expect(res.headers["content-disposition"]).toMatch(
+      /^attachment; filename="preuve-Acme-Location-SAS_P-2026-001_2026-11-05\.zip"/,
+    );
     expect(res.headers["cache-control"]).toBe("no-store");
     const zip = res.rawPayload;
     expect(Number(res.headers["content-length"])).toBe(zip.length);
@@ -98,7 +103,10 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
     expect(ok.code).toBe(0);
 
     // What is inside: the exact bytes, the XML, the certificate with both digests and the audit entries.
-    const bundle = await buildProofBundle({ db: services.db, blobs: services.blobs }, { tenantId: tenant.id, invoiceId: invoice.id });
+    const bundle = await buildProofBundle(
+      { db: services.db, blobs: services.blobs },
+      { tenantId: tenant.id, invoiceId: invoice.id },
+    );
     const names = bundle.files.map((f) => f.path);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -122,7 +130,13 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
     for (const entry of certificate.auditEntries)
       expect(chainHash(entry.prevHash, JSON.parse(entry.canonical))).toBe(entry.hash);
     const readme = file("README.txt").toString("utf8");
-    for (const text of ["sha256sum", "openssl pkeyutl -verify -pubin", "-rawin", "openssl ts -verify", "English below"])
+    for (const text of [
+      "sha256sum",
+      "openssl pkeyutl -verify -pubin",
+      "-rawin",
+      "openssl ts -verify",
+      "English below",
+    ])
       expect(readme).toContain(text);
     expect(file("certificate.txt").toString("utf8")).toContain(invoice.sha256);
 
@@ -136,7 +150,11 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
     const withFile = (name: string, edit: (bytes: Buffer) => Buffer) => (files: ProofFile[]) =>
       files.map((f) => (f.path === name ? { ...f, bytes: edit(f.bytes) } : f));
     const cases: [string, (files: ProofFile[]) => ProofFile[], RegExp][] = [
-      ["flipped PDF byte", withFile("Acme-Location-SAS_P-2026-001_2026-11-05.pdf", (b) => flip(b)), /SHA-256/],
+      [
+        "flipped PDF byte",
+        withFile("Acme-Location-SAS_P-2026-001_2026-11-05.pdf", (b) => flip(b)),
+        /SHA-256/,
+      ],
       [
         "PDF and certificate both changed",
         (files) => {
@@ -151,14 +169,20 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
       ],
       [
         "altered chain entry",
-        withFile("audit/segment-1.jsonl", (b) => Buffer.from(b.toString("utf8").replace("invoice.downloaded", "invoice.removed"))),
+        withFile("audit/segment-1.jsonl", (b) =>
+          Buffer.from(b.toString("utf8").replace("invoice.downloaded", "invoice.removed")),
+        ),
         /altered|not in the chain/,
       ],
       [
         "seal payload changed",
         (files) => {
           const payload = files.find((f) => f.path.endsWith(".payload.json"))!;
-          return withFile(payload.path, (b) => Buffer.from(b.toString("utf8").replace(/"sealedAt":"[^"]+"/, '"sealedAt":"2020-01-01T00:00:00.000Z"')))(files);
+          return withFile(payload.path, (b) =>
+            Buffer.from(
+              b.toString("utf8").replace(/"sealedAt":"[^"]+"/, '"sealedAt":"2020-01-01T00:00:00.000Z"'),
+            ),
+          )(files);
         },
         /signature .* does not verify/,
       ],

@@ -4,18 +4,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import pino from "pino";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAudit } from "../src/db/audit.repository.js";
 import { findAuditSeal } from "../src/db/audit-seals.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
+import { buildProofBundle } from "../src/domain/audit/build-proof-bundle.js";
 import { parseTimeStampResponse } from "../src/domain/audit/rfc3161.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../src/domain/audit/verify-audit.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildProofBundle } from "../src/domain/audit/build-proof-bundle.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import { createHttpTimestampAuthority } from "../src/timestamp/tsa-client.js";
 import { publishFor } from "./support/audit-fixtures.js";
@@ -27,12 +27,45 @@ const run = promisify(execFile);
 async function makeTsa(dir: string) {
   const ossl = (...args: string[]) => run("openssl", args, { cwd: dir });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await ossl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=E-FACTURE test TSA CA",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+  await ossl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=E-FACTURE test TSA CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
   await ossl("req", ...ec, "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=E-FACTURE test TSA");
-  writeFileSync(path.join(dir, "tsa-ext.cnf"), "extendedKeyUsage=critical,timeStamping\nkeyUsage=critical,digitalSignature\n");
-  await ossl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tsa.pem",
-    "-days", "2", "-extfile", "tsa-ext.cnf");
+  writeFileSync(
+    path.join(dir, "tsa-ext.cnf"),
+    "extendedKeyUsage=critical,timeStamping\nkeyUsage=critical,digitalSignature\n",
+  );
+  await ossl(
+    "x509",
+    "-req",
+    "-in",
+    "tsa.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "tsa.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "tsa-ext.cnf",
+  );
   writeFileSync(path.join(dir, "serial"), "01\n");
   writeFileSync(
     path.join(dir, "tsa.cnf"),
@@ -59,7 +92,11 @@ ess_cert_id_alg = sha256
 
 /** An HTTP TSA: each POST runs `openssl ts -reply` (one at a time: the serial file). `mode` breaks it on demand. */
 function startTsa(dir: string) {
-  const state = { mode: "ok" as "ok" | "http-500" | "replay", requests: 0, last: undefined as Buffer | undefined };
+  const state = {
+    mode: "ok" as "ok" | "http-500" | "replay",
+    requests: 0,
+    last: undefined as Buffer | undefined,
+  };
   let chain = Promise.resolve();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -78,7 +115,16 @@ function startTsa(dir: string) {
         const query = path.join(dir, "query.tsq");
         const reply = path.join(dir, "reply.tsr");
         writeFileSync(query, Buffer.concat(chunks));
-        await run("openssl", ["ts", "-reply", "-config", path.join(dir, "tsa.cnf"), "-queryfile", query, "-out", reply]);
+        await run("openssl", [
+          "ts",
+          "-reply",
+          "-config",
+          path.join(dir, "tsa.cnf"),
+          "-queryfile",
+          query,
+          "-out",
+          reply,
+        ]);
         state.last = readFileSync(reply);
         res.writeHead(200, { "content-type": "application/timestamp-reply" }).end(state.last);
       });
@@ -126,7 +172,9 @@ describe.each(ENGINES)("RFC 3161 timestamps of the seals on %s", (engine) => {
 
   async function tenantWithEntries(): Promise<TenantRow> {
     const tenant = await createTenant(services.db, { slug: `tsa-${++count}`, displayName: "TSA" });
-    await services.db.transaction((tx) => appendAudit(tx, { tenantId: tenant.id, actorType: "system", action: "test" }));
+    await services.db.transaction((tx) =>
+      appendAudit(tx, { tenantId: tenant.id, actorType: "system", action: "test" }),
+    );
     return tenant;
   }
 
@@ -140,13 +188,17 @@ describe.each(ENGINES)("RFC 3161 timestamps of the seals on %s", (engine) => {
   async function opensslVerify(token: string, payload: string) {
     writeFileSync(path.join(dir, "seal.tsr"), Buffer.from(token, "base64"));
     writeFileSync(path.join(dir, "seal.json"), payload);
-    return run("openssl", ["ts", "-verify", "-in", "seal.tsr", "-data", "seal.json", "-CAfile", "ca.pem"], { cwd: dir });
+    return run("openssl", ["ts", "-verify", "-in", "seal.tsr", "-data", "seal.json", "-CAfile", "ca.pem"], {
+      cwd: dir,
+    });
   }
 
   it("stores a token for the SHA-256 of the signed payload that openssl ts -verify accepts", async () => {
     const tenant = await tenantWithEntries();
     const report = await seal(tenant.id, new Date("2026-11-20T23:50:00Z"));
-    expect(report.sealed).toEqual([{ tenantId: tenant.id, slug: tenant.slug, headSeq: 2, timestamped: true }]);
+    expect(report.sealed).toEqual([
+      { tenantId: tenant.id, slug: tenant.slug, headSeq: 2, timestamped: true },
+    ]);
     const stored = (await findAuditSeal(services.db, tenant.id, "2026-11-20"))!;
     expect(stored.tsaUrl).toBe(tsa.url.toString());
     const { stdout } = await opensslVerify(stored.tsaToken!, stored.payload);
@@ -177,9 +229,13 @@ describe.each(ENGINES)("RFC 3161 timestamps of the seals on %s", (engine) => {
 
     // A TSA that answers HTTP 500, then one that replays an old token (other digest, other nonce): still no token.
     tsa.state.mode = "http-500";
-    expect((await seal(tenant.id, new Date("2026-11-21T23:55:00Z"))).timestampFailures).toBeGreaterThanOrEqual(1);
+    expect(
+      (await seal(tenant.id, new Date("2026-11-21T23:55:00Z"))).timestampFailures,
+    ).toBeGreaterThanOrEqual(1);
     tsa.state.mode = "replay";
-    expect((await seal(tenant.id, new Date("2026-11-21T23:56:00Z"))).timestampFailures).toBeGreaterThanOrEqual(1);
+    expect(
+      (await seal(tenant.id, new Date("2026-11-21T23:56:00Z"))).timestampFailures,
+    ).toBeGreaterThanOrEqual(1);
     expect(logLines.join("")).toMatch(/message imprint differs|nonce differs/);
     expect((await findAuditSeal(services.db, tenant.id, "2026-11-21"))!.tsaToken).toBeNull();
 
@@ -195,20 +251,53 @@ describe.each(ENGINES)("RFC 3161 timestamps of the seals on %s", (engine) => {
     const tenant = await createTenant(services.db, { slug: `tsa-${++count}`, displayName: "TSA" });
     const invoice = await publishFor(services, tenant, "T-1", "TC-1");
     await seal(tenant.id, new Date());
-    const bundle = await buildProofBundle({ db: services.db, blobs: services.blobs }, { tenantId: tenant.id, invoiceId: invoice.id });
+    const bundle = await buildProofBundle(
+      { db: services.db, blobs: services.blobs },
+      { tenantId: tenant.id, invoiceId: invoice.id },
+    );
     expect(bundle.files.some((f) => f.path.endsWith(".tsr"))).toBe(true);
-    const zip = createZipStream({ leading: bundle.files.map((f) => ({ ...f, mtime: new Date() })), files: [] });
+    const zip = createZipStream({
+      leading: bundle.files.map((f) => ({ ...f, mtime: new Date() })),
+      files: [],
+    });
     const chunks: Buffer[] = [];
     for await (const chunk of zip.stream) chunks.push(chunk as Buffer);
     writeFileSync(path.join(dir, "bundle.zip"), Buffer.concat(chunks));
     const script = path.resolve("test/fixtures/verify-bundle.sh");
-    const ok = spawnSync("bash", [script, path.join(dir, "bundle.zip"), "--tsa-ca", path.join(dir, "ca.pem")], { encoding: "utf8" });
+    const ok = spawnSync(
+      "bash",
+      [script, path.join(dir, "bundle.zip"), "--tsa-ca", path.join(dir, "ca.pem")],
+      { encoding: "utf8" },
+    );
     expect(ok.stdout).toContain("OK:");
     expect(ok.status).toBe(0);
     // Against another CA the token is refused.
-    await run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "other.key",
-      "-out", "other.pem", "-days", "1", "-subj", "/CN=Other CA"], { cwd: dir });
-    const other = spawnSync("bash", [script, path.join(dir, "bundle.zip"), "--tsa-ca", path.join(dir, "other.pem")], { encoding: "utf8" });
+    await run(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "other.key",
+        "-out",
+        "other.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=Other CA",
+      ],
+      { cwd: dir },
+    );
+    const other = spawnSync(
+      "bash",
+      [script, path.join(dir, "bundle.zip"), "--tsa-ca", path.join(dir, "other.pem")],
+      { encoding: "utf8" },
+    );
     expect(other.stdout).toMatch(/FAIL: the timestamp token .* does not verify/);
     expect(other.status).toBe(1);
   });

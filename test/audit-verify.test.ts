@@ -69,7 +69,10 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     const sealed = await seal(new Date("2026-11-20T23:50:00Z"));
     expect(sealed.sealed.map((s) => s.slug)).toContain("intact");
     const report = await verify(undefined, false);
-    expect(report.chains.every((c) => c.problem === undefined), JSON.stringify(report.chains)).toBe(true);
+    expect(
+      report.chains.every((c) => c.problem === undefined),
+      JSON.stringify(report.chains),
+    ).toBe(true);
     expect(report.ok).toBe(true);
     const mine = report.chains.find((c) => c.slug === "intact")!;
     expect(mine.entries).toBeGreaterThanOrEqual(4);
@@ -105,7 +108,11 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
       fc.record({ kind: fc.constant("insert" as const), at: position, rechain: fc.boolean() }),
       fc.record({ kind: fc.constant("delete" as const), at: position }),
       fc.record({ kind: fc.constant("truncate" as const), at: position }),
-      fc.record({ kind: fc.constant("hash" as const), at: position, column: fc.constantFrom("hash", "prev_hash" as const) }),
+      fc.record({
+        kind: fc.constant("hash" as const),
+        at: position,
+        column: fc.constantFrom("hash", "prev_hash" as const),
+      }),
     );
 
     await fc.assert(
@@ -139,7 +146,11 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     let prev = fromSeq > 1 ? all.find((r) => Number(r.seq) === fromSeq - 1)!.hash : GENESIS_HASH;
     for (const row of all.filter((r) => Number(r.seq) >= fromSeq)) {
       const hash = chainHash(prev, recordOf(row));
-      await services.db.query("update audit_entries set prev_hash = $2, hash = $3 where id = $1", [row.id, prev, hash]);
+      await services.db.query("update audit_entries set prev_hash = $2, hash = $3 where id = $1", [
+        row.id,
+        prev,
+        hash,
+      ]);
       prev = hash;
     }
   }
@@ -174,7 +185,10 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
         return;
       }
       case "modify-and-rechain":
-        await q(`update audit_entries set details = details || '{"n": -1}'::jsonb where tenant_id = $1 and seq = $2`, [t.at]);
+        await q(
+          `update audit_entries set details = details || '{"n": -1}'::jsonb where tenant_id = $1 and seq = $2`,
+          [t.at],
+        );
         await rechain(tenantId, t.at);
         return;
       case "swap":
@@ -202,7 +216,17 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
         await q(
           `insert into audit_entries (tenant_id, seq, at, actor_type, actor_id, action, target_type, target_id, ip, details, prev_hash, hash)
            values ($1, $2, $3, $4, $5, $6, $7, $8, null, '{}', $9, $10)`,
-          [t.at, record.at, record.actorType, record.actorId, record.action, record.targetType, record.targetId, prev, chainHash(prev, record)],
+          [
+            t.at,
+            record.at,
+            record.actorType,
+            record.actorId,
+            record.action,
+            record.targetType,
+            record.targetId,
+            prev,
+            chainHash(prev, record),
+          ],
         );
         if (t.rechain) await rechain(tenantId, t.at + 1);
         return;
@@ -225,7 +249,9 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
   it("reports where the chain breaks, in words", async () => {
     const tenant = await chainOf(5);
     await seal(new Date("2026-11-20T23:50:00Z"), tenant.id);
-    await services.db.query("update audit_entries set action = 'x' where tenant_id = $1 and seq = 3", [tenant.id]);
+    await services.db.query("update audit_entries set action = 'x' where tenant_id = $1 and seq = 3", [
+      tenant.id,
+    ]);
     const altered = await verify(tenant.id);
     expect(altered.chains[0]!.problem).toMatch(/^entry 3 \(x, 2026-11-01T10:00:01.000Z\) was altered/);
 
@@ -255,7 +281,10 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     const foreign = sealKeyFromPem(
       generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     );
-    await sealAuditChains({ db: services.db, sealKey: foreign, logger: silent }, { now: new Date("2026-11-20T23:50:00Z"), tenantId: other.id });
+    await sealAuditChains(
+      { db: services.db, sealKey: foreign, logger: silent },
+      { now: new Date("2026-11-20T23:50:00Z"), tenantId: other.id },
+    );
     expect((await verify(other.id)).chains[0]!.problem).toMatch(/not the platform's sealing key/);
   });
 

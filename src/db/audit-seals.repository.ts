@@ -45,8 +45,7 @@ export async function listAuditChains(
   sql: Sql,
   tenantId?: string,
 ): Promise<{ tenantId: string | null; slug: string | null }[]> {
-  if (tenantId)
-    return sql.query(`select id as "tenantId", slug from tenants where id = $1`, [tenantId]);
+  if (tenantId) return sql.query(`select id as "tenantId", slug from tenants where id = $1`, [tenantId]);
   return sql.query(
     `select null::uuid as "tenantId", null::text as slug
       where exists (select 1 from audit_entries where tenant_id is null)
@@ -95,7 +94,11 @@ export async function findAuditEntry(
 }
 
 /** The seq of the first entry of a chain at or after `from`. */
-export async function firstSeqFrom(sql: Sql, tenantId: string | null, from: Date): Promise<number | undefined> {
+export async function firstSeqFrom(
+  sql: Sql,
+  tenantId: string | null,
+  from: Date,
+): Promise<number | undefined> {
   const [row] = await sql.query<{ seq: number | null }>(
     `select min(seq) as seq from audit_entries where ${CHAIN} and at >= $2`,
     [tenantId, from],
@@ -158,7 +161,12 @@ export async function insertAuditSeal(sql: Sql, seal: NewAuditSeal): Promise<boo
  * Adds the timestamp token to a seal that has none. The only UPDATE the application makes on seals
  * (column privilege on tsa_url, tsa_token only): it adds evidence, the signed payload stays as it was.
  */
-export async function addSealTimestamp(sql: Sql, id: number, tsaUrl: string, tsaToken: string): Promise<void> {
+export async function addSealTimestamp(
+  sql: Sql,
+  id: number,
+  tsaUrl: string,
+  tsaToken: string,
+): Promise<void> {
   await sql.query("update audit_seals set tsa_url = $2, tsa_token = $3 where id = $1 and tsa_token is null", [
     id,
     tsaUrl,
@@ -167,11 +175,15 @@ export async function addSealTimestamp(sql: Sql, id: number, tsaUrl: string, tsa
 }
 
 /** The seal of a chain for one day. */
-export async function findAuditSeal(sql: Sql, tenantId: string | null, day: string): Promise<AuditSealRow | undefined> {
-  const [row] = await sql.query<AuditSealRow>(`select ${SEAL_COLUMNS} from audit_seals where ${CHAIN} and day = $2`, [
-    tenantId,
-    day,
-  ]);
+export async function findAuditSeal(
+  sql: Sql,
+  tenantId: string | null,
+  day: string,
+): Promise<AuditSealRow | undefined> {
+  const [row] = await sql.query<AuditSealRow>(
+    `select ${SEAL_COLUMNS} from audit_seals where ${CHAIN} and day = $2`,
+    [tenantId, day],
+  );
   return row;
 }
 
@@ -184,7 +196,11 @@ export async function listSealsWithoutTimestamp(sql: Sql, sinceDay: string): Pro
 }
 
 /** The seals of a chain (from a day on), oldest first. */
-export async function listAuditSeals(sql: Sql, tenantId: string | null, fromDay = "0001-01-01"): Promise<AuditSealRow[]> {
+export async function listAuditSeals(
+  sql: Sql,
+  tenantId: string | null,
+  fromDay = "0001-01-01",
+): Promise<AuditSealRow[]> {
   return sql.query<AuditSealRow>(
     `select ${SEAL_COLUMNS} from audit_seals where ${CHAIN} and day >= $2 order by day`,
     [tenantId, fromDay],
@@ -192,7 +208,11 @@ export async function listAuditSeals(sql: Sql, tenantId: string | null, fromDay 
 }
 
 /** The first seal of a chain whose head is at or after `seq`: the one that covers that entry. */
-export async function findCoveringSeal(sql: Sql, tenantId: string | null, seq: number): Promise<AuditSealRow | undefined> {
+export async function findCoveringSeal(
+  sql: Sql,
+  tenantId: string | null,
+  seq: number,
+): Promise<AuditSealRow | undefined> {
   const [row] = await sql.query<AuditSealRow>(
     `select ${SEAL_COLUMNS} from audit_seals where ${CHAIN} and head_seq >= $2 order by head_seq, day limit 1`,
     [tenantId, seq],

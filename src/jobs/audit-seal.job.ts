@@ -86,7 +86,10 @@ export function auditVerifyHandler(
       seconds: Math.round(report.seconds * 10) / 10,
     };
     if (report.ok) {
-      services.logger.info({ event: "audit.verified", ...summary }, "audit trail and stored originals intact");
+      services.logger.info(
+        { event: "audit.verified", ...summary },
+        "audit trail and stored originals intact",
+      );
       return;
     }
     const lines = [
@@ -98,8 +101,14 @@ export function auditVerifyHandler(
           `stored original ${p.sha256} ${p.problem}: ${p.invoices.map((i) => `${i.tenant}/${i.invoiceNumber}`).join(", ")}`,
       ),
     ];
-    services.logger.error({ event: "audit.verify_failed", ...summary, problems: lines.slice(0, 50) }, "audit verification FAILED");
+    services.logger.error(
+      { event: "audit.verify_failed", ...summary, problems: lines.slice(0, 50) },
+      "audit verification FAILED",
+    );
     if (services.config.operatorEmail)
-      await queueIntegrityAlert(services.db, services.queue, services.config.operatorEmail, { source: "verifier", lines });
+      await queueIntegrityAlert(services.db, services.queue, services.config.operatorEmail, {
+        source: "verifier",
+        lines,
+      });
   };
 }

@@ -16,7 +16,11 @@ export async function queueIntegrityAlert(
       kind: "integrity-alert",
       to: operatorEmail,
       language: "fr",
-      params: { source: alert.source, lines: alert.lines.slice(0, 50), at: (alert.at ?? new Date()).toISOString() },
+      params: {
+        source: alert.source,
+        lines: alert.lines.slice(0, 50),
+        at: (alert.at ?? new Date()).toISOString(),
+      },
     }),
   );
 }

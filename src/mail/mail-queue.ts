@@ -23,7 +23,11 @@ export function mailQueuedAudit(mailId: string, request: MailRequest): AuditInpu
     action: "mail.queued",
     targetType: "mail",
     targetId: mailId,
-    details: { kind: request.kind, accountId: request.accountId ?? null, customerId: request.customerId ?? null },
+    details: {
+      kind: request.kind,
+      accountId: request.accountId ?? null,
+      customerId: request.customerId ?? null,
+    },
   };
 }
 

@@ -1,7 +1,8 @@
+import { once } from "node:events";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
-import { once } from "node:events";
 import type { Services } from "../../app.js";
+import { listAuditChains, listAuditSeals } from "../../db/audit-seals.repository.js";
 import { auditExportLines, recapitulativeCsvLines } from "../../domain/audit/export-audit.js";
 import { sealAuditChains } from "../../domain/audit/seal-audit-chains.js";
 import { type VerifyReport, verifyAudit } from "../../domain/audit/verify-audit.js";
@@ -12,6 +13,7 @@ import { type CliIo, UsageError } from "../io.js";
 
 export const auditUsage = `efacture audit verify [--tenant <slug>] [--from <YYYY-MM-DD>]
 efacture audit seal [--tenant <slug>] [--now <ISO instant>]
+efacture audit seals [--tenant <slug>] [--from <YYYY-MM-DD>]
 efacture audit export --tenant <slug> --from <YYYY-MM-DD> --to <YYYY-MM-DD> --out <folder>`;
 
 /** `audit verify|seal|export`: the audit trail's verifier, its daily seal, and the issuer's export for a tax audit. */
@@ -19,6 +21,7 @@ export async function auditCommand(args: string[], io: CliIo, services: Services
   const [sub, ...rest] = args;
   if (sub === "verify") return verifyCommand(rest, io, services);
   if (sub === "seal") return sealCommand(rest, io, services);
+  if (sub === "seals") return sealsCommand(rest, io, services);
   if (sub === "export") return exportCommand(rest, io, services);
   throw new UsageError(`usage:\n${auditUsage}`);
 }
@@ -120,6 +123,40 @@ async function sealCommand(args: string[], io: CliIo, services: Services): Promi
   return 0;
 }
 
+async function sealsCommand(args: string[], io: CliIo, services: Services): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    tenant: { type: "string" },
+    from: { type: "string" },
+  });
+  if (positionals.length > 0) throw new UsageError("audit seals takes no positional argument");
+  const tenant = values.tenant ? await findTenantArgument(services, values.tenant) : undefined;
+  const from = values.from ? day(values.from, "--from").toISOString().slice(0, 10) : "0001-01-01";
+  const rows = [["DAY", "CHAIN", "HEAD", "HEAD HASH", "KEY", "TIMESTAMP"]];
+  for (const chain of await listAuditChains(services.db, tenant?.id))
+    for (const seal of await listAuditSeals(services.db, chain.tenantId, from))
+      rows.push([
+        String(seal.day),
+        chain.slug ?? "platform",
+        String(seal.headSeq),
+        `${seal.headHash.slice(0, 16)}…`,
+        seal.keyId,
+        seal.tsaToken ? (seal.tsaUrl ?? "yes") : "-",
+      ]);
+  if (rows.length === 1) {
+    io.out("No seal yet. The worker seals every chain at 23:50 UTC; efacture audit seal does it now.");
+    return 0;
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows)
+    io.out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
+  return 0;
+}
+
 async function exportCommand(args: string[], io: CliIo, services: Services): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     tenant: { type: "string" },
@@ -129,7 +166,9 @@ async function exportCommand(args: string[], io: CliIo, services: Services): Pro
   });
   if (positionals.length > 0) throw new UsageError("audit export takes no positional argument");
   if (!values.tenant || !values.from || !values.to || !values.out)
-    throw new UsageError("audit export needs --tenant <slug> --from <YYYY-MM-DD> --to <YYYY-MM-DD> --out <folder>");
+    throw new UsageError(
+      "audit export needs --tenant <slug> --from <YYYY-MM-DD> --to <YYYY-MM-DD> --out <folder>",
+    );
   const from = day(values.from, "--from");
   const toDay = day(values.to, "--to");
   if (toDay < from) throw new UsageError("--to is before --from");
@@ -139,11 +178,19 @@ async function exportCommand(args: string[], io: CliIo, services: Services): Pro
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new DomainError("export_failed", `cannot create ${displayPath(io, dir)}: ${describeFsError(error)}`);
+    throw new DomainError(
+      "export_failed",
+      `cannot create ${displayPath(io, dir)}: ${describeFsError(error)}`,
+    );
   }
   const period = { tenantId: tenant.id, from, to };
   const entries = await writeLines(io, path.join(dir, "audit.jsonl"), auditExportLines(services.db, period));
-  const invoices = (await writeLines(io, path.join(dir, "liste-recapitulative.csv"), recapitulativeCsvLines(services.db, period))) - 1;
+  const invoices =
+    (await writeLines(
+      io,
+      path.join(dir, "liste-recapitulative.csv"),
+      recapitulativeCsvLines(services.db, period),
+    )) - 1;
   io.out(
     `${tenant.slug} ${values.from} to ${values.to}: ${n(entries)} audit entries in ${displayPath(io, path.join(dir, "audit.jsonl"))}, ${n(invoices)} invoice(s) in ${displayPath(io, path.join(dir, "liste-recapitulative.csv"))}`,
   );
@@ -165,7 +212,10 @@ async function writeLines(io: CliIo, file: string, lines: AsyncIterable<string>)
   } catch (error) {
     out.destroy();
     if ((error as NodeJS.ErrnoException).code)
-      throw new DomainError("export_failed", `cannot write ${displayPath(io, file)}: ${describeFsError(error)}`);
+      throw new DomainError(
+        "export_failed",
+        `cannot write ${displayPath(io, file)}: ${describeFsError(error)}`,
+      );
     throw error;
   }
   return count;

@@ -95,7 +95,8 @@ export async function buildProofBundle(
   if (!stored) throw new BlobIntegrityError("missing", expected, {});
   const pdf = Buffer.from(stored);
   const actual = { sha256: sha256(pdf), sizeBytes: pdf.byteLength };
-  if (actual.sizeBytes !== expected.sizeBytes) throw new BlobIntegrityError("size_mismatch", expected, actual);
+  if (actual.sizeBytes !== expected.sizeBytes)
+    throw new BlobIntegrityError("size_mismatch", expected, actual);
   if (actual.sha256 !== expected.sha256) throw new BlobIntegrityError("hash_mismatch", expected, actual);
   let xml: Buffer | undefined;
   if (invoice.xmlSha256) {
@@ -146,7 +147,8 @@ export async function buildProofBundle(
         { path: `seals/${day}.sig`, bytes: Buffer.from(seal.signature, "base64") },
         { path: `seals/${day}.public-key.pem`, bytes: Buffer.from(seal.publicKey, "utf8") },
       );
-      if (seal.tsaToken) files.push({ path: `seals/${day}.tsr`, bytes: Buffer.from(seal.tsaToken, "base64") });
+      if (seal.tsaToken)
+        files.push({ path: `seals/${day}.tsr`, bytes: Buffer.from(seal.tsaToken, "base64") });
     }
     segmentInfo.push({
       file: name,
@@ -192,7 +194,11 @@ export async function buildProofBundle(
       pdf: { name: pdfName, sha256: invoice.sha256, sizeBytes: pdf.byteLength },
       xml: xml ? { name: xmlName, sha256: invoice.xmlSha256, sizeBytes: xml.byteLength } : null,
     },
-    lifecycle: events.map((e) => ({ code: e.code, name: EVENT_NAMES[e.code] ?? null, at: new Date(e.at).toISOString() })),
+    lifecycle: events.map((e) => ({
+      code: e.code,
+      name: EVENT_NAMES[e.code] ?? null,
+      at: new Date(e.at).toISOString(),
+    })),
     auditEntries: entries.map((row) => ({
       seq: Number(row.seq),
       action: row.action,
@@ -231,7 +237,12 @@ function sha256(bytes: Uint8Array): string {
 }
 
 function segmentLine(row: AuditEntryRow) {
-  return { seq: Number(row.seq), prev_hash: row.prevHash, hash: row.hash, entry: canonicalJson(recordOf(row)) };
+  return {
+    seq: Number(row.seq),
+    prev_hash: row.prevHash,
+    hash: row.hash,
+    entry: canonicalJson(recordOf(row)),
+  };
 }
 
 type Certificate = {
@@ -241,7 +252,14 @@ type Certificate = {
   files: { pdf: { name: string; sha256: string }; xml: { name: string; sha256: string | null } | null };
   lifecycle: { code: number; name: string | null; at: string }[];
   auditEntries: { seq: number; action: string; at: string; hash: string }[];
-  chain: { segments: { file: string; fromSeq: number; toSeq: number; seal: { day?: string; timestampTokenFile: string | null } | null }[] };
+  chain: {
+    segments: {
+      file: string;
+      fromSeq: number;
+      toSeq: number;
+      seal: { day?: string; timestampTokenFile: string | null } | null;
+    }[];
+  };
 };
 
 function certificateText(c: Certificate): string {

@@ -23,7 +23,8 @@ export async function* auditExportLines(
       [input.tenantId, input.from, input.to, after, PAGE],
     );
     if (page.length === 0) return;
-    for (const row of page) yield `${JSON.stringify({ ...recordOf(row), prevHash: row.prevHash, hash: row.hash })}\n`;
+    for (const row of page)
+      yield `${JSON.stringify({ ...recordOf(row), prevHash: row.prevHash, hash: row.hash })}\n`;
     after = Number(page.at(-1)!.seq);
   }
 }

@@ -154,7 +154,9 @@ export function parseTimeStampResponse(der: Buffer): TimeStampResponse {
   const response = expectTag(readNode(der), TAG.sequence, "TimeStampResp");
   const [statusInfo, tokenNode] = children(response);
   const status = Number.parseInt(
-    integerHex(expectTag(children(expectTag(statusInfo, TAG.sequence, "PKIStatusInfo"))[0], TAG.integer, "status")),
+    integerHex(
+      expectTag(children(expectTag(statusInfo, TAG.sequence, "PKIStatusInfo"))[0], TAG.integer, "status"),
+    ),
     16,
   );
   if (status > 1 || !tokenNode) return { status };
@@ -172,7 +174,11 @@ export function parseTimeStampToken(der: Buffer): Required<Omit<TimeStampRespons
   const encap = children(expectTag(signedData[2], TAG.sequence, "encapContentInfo"));
   if (decodeOid(expectTag(encap[0], TAG.oid, "eContentType")) !== TST_INFO_OID)
     throw new Error("time-stamp token: not a TSTInfo");
-  const eContent = expectTag(children(expectTag(encap[1], TAG.context0, "eContent"))[0], TAG.octetString, "eContent");
+  const eContent = expectTag(
+    children(expectTag(encap[1], TAG.context0, "eContent"))[0],
+    TAG.octetString,
+    "eContent",
+  );
   const tstInfo = children(expectTag(readNode(eContent.content), TAG.sequence, "TSTInfo"));
   const imprint = children(expectTag(tstInfo[2], TAG.sequence, "messageImprint"));
   const algorithm = children(expectTag(imprint[0], TAG.sequence, "hashAlgorithm"));

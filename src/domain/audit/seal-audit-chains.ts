@@ -103,7 +103,12 @@ export async function sealAuditChains(
       sealedAt: now,
     });
     if (inserted)
-      report.sealed.push({ tenantId: chain.tenantId, slug: chain.slug, headSeq: head.seq, timestamped: !!token });
+      report.sealed.push({
+        tenantId: chain.tenantId,
+        slug: chain.slug,
+        headSeq: head.seq,
+        timestamped: !!token,
+      });
     else report.alreadySealed++;
   }
   return report;

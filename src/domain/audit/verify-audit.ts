@@ -111,7 +111,8 @@ async function verifyChain(
     if (seal.tsaToken) report.timestamped++;
   }
   const sealsAtSeq = new Map<number, AuditSealRow[]>();
-  for (const seal of seals) sealsAtSeq.set(Number(seal.headSeq), [...(sealsAtSeq.get(Number(seal.headSeq)) ?? []), seal]);
+  for (const seal of seals)
+    sealsAtSeq.set(Number(seal.headSeq), [...(sealsAtSeq.get(Number(seal.headSeq)) ?? []), seal]);
 
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
@@ -119,7 +120,8 @@ async function verifyChain(
     const start = await firstSeqFrom(db, chain.tenantId, from);
     if (start !== undefined && start > 1) {
       const before = await findAuditEntry(db, chain.tenantId, start - 1);
-      if (!before) return { ...report, problem: `entry ${start - 1} is missing (the chain jumps to ${start})` };
+      if (!before)
+        return { ...report, problem: `entry ${start - 1} is missing (the chain jumps to ${start})` };
       expectedSeq = start;
       prevHash = before.hash;
     } else if (start === undefined) {
@@ -161,7 +163,8 @@ async function verifyChain(
             problem: `entry ${seq} (${row.action}, ${new Date(row.at).toISOString()}) was altered: its content hashes to ${hash}, not to the stored ${row.hash}`,
           };
         for (const seal of sealsAtSeq.get(seq) ?? [])
-          if (seal.headHash !== row.hash) return { ...report, problem: sealHeadProblem(seal, "has another hash") };
+          if (seal.headHash !== row.hash)
+            return { ...report, problem: sealHeadProblem(seal, "has another hash") };
         report.firstSeq ??= seq;
         report.lastSeq = seq;
         report.entries++;
@@ -186,7 +189,11 @@ function sealHeadProblem(seal: AuditSealRow, what: string): string {
 }
 
 /** What is wrong with a seal in itself (signature, key, payload against its columns, token), or undefined. */
-export function checkSeal(seal: AuditSealRow, tenantId: string | null, trustedKeyIds: Set<string>): string | undefined {
+export function checkSeal(
+  seal: AuditSealRow,
+  tenantId: string | null,
+  trustedKeyIds: Set<string>,
+): string | undefined {
   const day = typeof seal.day === "string" ? seal.day : new Date(seal.day).toISOString().slice(0, 10);
   if (!verifySealSignature(seal.publicKey, seal.payload, seal.signature))
     return `the seal of ${day} has a signature that does not verify`;

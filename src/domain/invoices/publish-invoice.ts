@@ -436,22 +436,26 @@ async function recordIn(
   // Last, so the tenant's audit lock is held only for the end of the transaction.
   await appendAudits(
     tx,
-    publishedFor.map(({ row, p, customer }): AuditInput => ({
-      tenantId: tenant.id,
-      actorType: actor.type,
-      actorId: actor.id,
-      action: "invoice.published",
-      targetType: "invoice",
-      targetId: row.id,
-      at: published,
-      details: {
-        invoiceNumber: row.invoiceNumber,
-        customerId: customer.id,
-        sha256: row.sha256,
-        sizeBytes: row.sizeBytes,
-        warnings: p.warnings.map((w) => w.code),
-      },
-    })).concat(mailsQueued),
+    publishedFor
+      .map(
+        ({ row, p, customer }): AuditInput => ({
+          tenantId: tenant.id,
+          actorType: actor.type,
+          actorId: actor.id,
+          action: "invoice.published",
+          targetType: "invoice",
+          targetId: row.id,
+          at: published,
+          details: {
+            invoiceNumber: row.invoiceNumber,
+            customerId: customer.id,
+            sha256: row.sha256,
+            sizeBytes: row.sizeBytes,
+            warnings: p.warnings.map((w) => w.code),
+          },
+        }),
+      )
+      .concat(mailsQueued),
   );
   for (const { row, p } of publishedFor) {
     const { sellerKey: _, ...invoice } = row;

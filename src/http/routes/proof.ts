@@ -21,14 +21,22 @@ const NO_STORE = "no-store";
 export async function proofRoutes(app: FastifyInstance, services: Services, auth: CustomerAuth) {
   const { db, blobs } = services;
 
-  function problem(request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
+  function problem(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    title: string,
+    message: string,
+  ) {
     const site = request.site;
     if (site.kind !== "tenant") return reply.callNotFound();
     reply.code(status).header("cache-control", NO_STORE);
     return reply.html(
       DownloadProblemPage({
         branding: tenantBranding(site.tenant),
-        user: request.customer ? { identifier: request.customer.identifier, csrf: reply.generateCsrf() } : undefined,
+        user: request.customer
+          ? { identifier: request.customer.identifier, csrf: reply.generateCsrf() }
+          : undefined,
         status,
         title,
         message,
@@ -110,7 +118,11 @@ export async function proofRoutes(app: FastifyInstance, services: Services, auth
         );
       }
       const zip = createZipStream({
-        leading: bundle.files.map((file) => ({ path: file.path, bytes: file.bytes, mtime: bundle.createdAt })),
+        leading: bundle.files.map((file) => ({
+          path: file.path,
+          bytes: file.bytes,
+          mtime: bundle.createdAt,
+        })),
         files: [],
       });
       reply
