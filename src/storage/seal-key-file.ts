@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config.js";
 import { type SealKey, sealKeyFromPem } from "../domain/audit/seal-key.js";
+import { DomainError } from "../domain/shared/errors.js";
 
 /**
  * The sealing key: SEAL_PRIVATE_KEY_FILE, or (outside production) a key generated once in
@@ -15,18 +16,20 @@ export function loadSealKey(config: Pick<Config, "sealPrivateKeyFile" | "dataDir
     try {
       pem = readFileSync(config.sealPrivateKeyFile, "utf8");
     } catch (error) {
-      throw new Error(
+      throw new DomainError(
+        "seal_key_unavailable",
         `SEAL_PRIVATE_KEY_FILE ${config.sealPrivateKeyFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`,
       );
     }
     try {
       return sealKeyFromPem(pem);
     } catch (error) {
-      throw new Error(`SEAL_PRIVATE_KEY_FILE: ${(error as Error).message}`);
+      throw new DomainError("seal_key_unavailable", `SEAL_PRIVATE_KEY_FILE: ${(error as Error).message}`);
     }
   }
   if (config.production)
-    throw new Error(
+    throw new DomainError(
+      "seal_key_unavailable",
       "SEAL_PRIVATE_KEY_FILE is required when NODE_ENV=production (openssl genpkey -algorithm ed25519 -out seal.pem)",
     );
   const dir = path.join(config.dataDir, "secrets");
