@@ -8,6 +8,7 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { chainHash, GENESIS_HASH } from "../src/domain/audit/audit-chain.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { recordOf, verifyAudit } from "../src/domain/audit/verify-audit.js";
+import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
@@ -66,6 +67,33 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     const tenant = await createTenant(services.db, { slug: "intact", displayName: "Intact" });
     await publishFor(services, tenant, "F-1", "C-1");
     await publishFor(services, tenant, "F-2", "C-2");
+    // The events of that use are in the tenant's chain: customers created, invoices published, activation mails queued.
+    const actions = (
+      await services.db.query<{ action: string }>(
+        "select action from audit_entries where tenant_id = $1 order by seq",
+        [tenant.id],
+      )
+    ).map((r) => r.action);
+    expect(actions.filter((a) => a === "invoice.published")).toHaveLength(2);
+    expect(actions.filter((a) => a === "customer.created")).toHaveLength(2);
+    const queued = await services.db.query<{ details: { kind: string } }>(
+      "select details from audit_entries where tenant_id = $1 and action = 'mail.queued'",
+      [tenant.id],
+    );
+    expect(queued.map((q) => q.details.kind)).toEqual(["activation", "activation"]);
+    await upsertCustomer(services.db, {
+      tenantId: tenant.id,
+      customerNumber: "C-1",
+      name: "Client C-1",
+      email: "nouvelle.adresse@example.com",
+      contracts: [],
+      actor: { type: "staff", id: "advisor-1" },
+    });
+    const [changed] = await services.db.query<{ actor_type: string; actor_id: string }>(
+      "select actor_type, actor_id from audit_entries where tenant_id = $1 and action = 'customer.email_changed'",
+      [tenant.id],
+    );
+    expect(changed).toEqual({ actor_type: "staff", actor_id: "advisor-1" });
     const sealed = await seal(new Date("2026-11-20T23:50:00Z"));
     expect(sealed.sealed.map((s) => s.slug)).toContain("intact");
     const report = await verify(undefined, false);
