@@ -40,7 +40,7 @@ export interface AuditSealRow {
 const SEAL_COLUMNS = `id, tenant_id as "tenantId", day, head_seq as "headSeq", head_hash as "headHash", payload,
   key_id as "keyId", public_key as "publicKey", signature, tsa_url as "tsaUrl", tsa_token as "tsaToken", sealed_at as "sealedAt"`;
 
-/** Every chain that has entries: each tenant's and the platform's (null), with its slug. */
+/** Every chain: each tenant's, and the platform's (null) when it has entries or seals, with its slug. */
 export async function listAuditChains(
   sql: Sql,
   tenantId?: string,
@@ -49,6 +49,7 @@ export async function listAuditChains(
   return sql.query(
     `select null::uuid as "tenantId", null::text as slug
       where exists (select 1 from audit_entries where tenant_id is null)
+         or exists (select 1 from audit_seals where tenant_id is null)
      union all
      select id, slug from (select id, slug from tenants order by slug) t`,
   );
