@@ -260,6 +260,11 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
       [invoice.id],
     );
     expect(audit.map((a) => [a.details.during, a.details.problem])).toEqual([["proof", "hash_mismatch"]]);
+    const [taken] = await services.db.query<{ first: Date | null }>(
+      "select first_downloaded_at as first from invoices where id = $1",
+      [invoice.id],
+    );
+    expect(taken!.first).toBeNull();
     writeFileSync(store.pathOf(invoice.sha256), invoice.bytes);
 
     const key = await new WebClient(app, "preuve.localhost:3000").get("/.well-known/efacture-seal-key.pem");

@@ -3,7 +3,11 @@ import type { Services } from "../../app.js";
 import { findInvoiceForAccount } from "../../db/downloads.repository.js";
 import { buildProofBundle } from "../../domain/audit/build-proof-bundle.js";
 import { recordDownload } from "../../domain/invoices/record-download.js";
-import { BlobIntegrityError, reportIntegrityFailure } from "../../domain/invoices/verified-blob.js";
+import {
+  BlobIntegrityError,
+  checkBlob,
+  reportIntegrityFailure,
+} from "../../domain/invoices/verified-blob.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { DownloadProblemPage } from "../views/invoice-detail.view.js";
 import { createZipStream } from "../zip-stream.js";
@@ -75,6 +79,8 @@ export async function proofRoutes(app: FastifyInstance, services: Services, auth
         );
       let bundle: Awaited<ReturnType<typeof buildProofBundle>>;
       try {
+        // Checked before anything is recorded: an altered original is neither bundled nor counted as taken.
+        await checkBlob(blobs, { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes });
         // The bundle holds the original: it counts as taking the invoice, recorded first so the bundle shows it.
         const first = await recordDownload(db, {
           tenantId: site.tenant.id,
