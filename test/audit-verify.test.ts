@@ -291,6 +291,33 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     );
   });
 
+  it("starts at the first entry of --from, linked to the entry before it", async () => {
+    const tenant = await chainOf(6); // entries 2-7 at 2026-11-01T10:00:00..05Z, after tenant.created
+    await services.db.query(
+      "update audit_entries set at = '2026-10-01T00:00:00Z' where tenant_id = $1 and seq = 1",
+      [tenant.id],
+    );
+    // Entry 1 no longer matches its hash, but a verification from November does not recompute it.
+    const fromNovember = await verifyAudit(
+      { db: services.db, blobs: services.blobs, trustedPublicKeys: [services.sealKey().publicKeyPem] },
+      { tenantId: tenant.id, from: new Date("2026-11-01T00:00:00Z"), skipBlobs: true },
+    );
+    expect(fromNovember.chains[0]).toMatchObject({ entries: 6, firstSeq: 2, lastSeq: 7 });
+    expect(fromNovember.ok).toBe(true);
+    expect((await verify(tenant.id)).chains[0]!.problem).toMatch(/^entry 1 .* was altered/);
+    // The link to the entry before the range is still checked.
+    await services.db.query("delete from audit_entries where tenant_id = $1 and seq = 1", [tenant.id]);
+    await services.db.query(
+      "update audit_entries set at = '2026-10-02T00:00:00Z' where tenant_id = $1 and seq = 2",
+      [tenant.id],
+    );
+    const cut = await verifyAudit(
+      { db: services.db, blobs: services.blobs, trustedPublicKeys: [services.sealKey().publicKeyPem] },
+      { tenantId: tenant.id, from: new Date("2026-10-02T00:00:00Z"), skipBlobs: true },
+    );
+    expect(cut.chains[0]!.problem).toBe("entry 1 is missing (the chain jumps to 2)");
+  });
+
   it("refuses a seal whose payload, signature or key was changed", async () => {
     const tenant = await chainOf(3);
     await seal(new Date("2026-11-20T23:50:00Z"), tenant.id);
