@@ -6,6 +6,14 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
+import type { SealKey } from "./domain/audit/seal-key.js";
+import {
+  auditSealHandler,
+  auditSealJob,
+  auditVerifyHandler,
+  auditVerifyJob,
+  scheduleAuditJobs,
+} from "./jobs/audit-seal.job.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
@@ -14,6 +22,7 @@ import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
 import type { BlobStore } from "./storage/blob-store.js";
 import { createFsBlobStore } from "./storage/fs-blob-store.js";
+import { loadSealKey } from "./storage/seal-key-file.js";
 
 /** Everything the entry points (web, worker, CLI) need, built once from the configuration. */
 export interface Services {
@@ -28,6 +37,8 @@ export interface Services {
   readonly jobs: { sendMail: JobDefinition<{ mailId: string }> };
   /** Signs cookies: SESSION_SECRET, or a random key kept in DATA_DIR/secrets (outside production). */
   readonly cookieSecret: string;
+  /** The audit sealing key (SEAL_PRIVATE_KEY_FILE, or generated in DATA_DIR/secrets outside production), read when first needed. */
+  readonly sealKey: () => SealKey;
   close(): Promise<void>;
 }
 
@@ -101,6 +112,8 @@ export async function openServices(
         newInvoiceNoticeJob as JobDefinition<unknown>,
         passwordResetJob as JobDefinition<unknown>,
         retentionRunJob as JobDefinition<unknown>,
+        auditSealJob as JobDefinition<unknown>,
+        auditVerifyJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
@@ -112,6 +125,7 @@ export async function openServices(
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
     const cookieSecret = config.sessionSecret ?? localSecret(config.dataDir, "session.key");
     const finalQueue = queue;
+    let sealKey: SealKey | undefined;
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -124,6 +138,7 @@ export async function openServices(
       outboxDir,
       jobs: { sendMail },
       cookieSecret,
+      sealKey: () => (sealKey ??= loadSealKey(config)),
       close() {
         closing ??= (async () => {
           await finalQueue.stop().catch((error) => logger.error({ err: error }, "job queue stop failed"));
@@ -154,6 +169,9 @@ export async function startWorker(
     concurrency: 2,
   });
   await startRetentionJob(services);
+  await queue.work(auditSealJob, auditSealHandler(services));
+  await queue.work(auditVerifyJob, auditVerifyHandler(services));
+  await scheduleAuditJobs(queue);
   logger.info("worker started");
 }
 

@@ -25,6 +25,10 @@ export interface Config {
   readonly noticeDelaySeconds: number;
   /** Signs cookies (CSRF). Required in production; otherwise generated once under DATA_DIR/secrets. */
   readonly sessionSecret: string | undefined;
+  /** Ed25519 private key (PEM PKCS#8) sealing the audit chains; unset: generated once under DATA_DIR/secrets. */
+  readonly sealPrivateKeyFile: string | undefined;
+  /** RFC 3161 timestamp authority for the daily seals; unset: seals are signed only. */
+  readonly tsaUrl: URL | undefined;
 }
 
 /** A configuration mistake: names the variable and what is expected, in one line. */
@@ -168,5 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     operatorEmail,
     noticeDelaySeconds: integer(env, "NOTICE_DELAY_SECONDS", 600, 0, 86_400),
     sessionSecret,
+    sealPrivateKeyFile:
+      text(env, "SEAL_PRIVATE_KEY_FILE") && path.resolve(text(env, "SEAL_PRIVATE_KEY_FILE")!),
+    tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
   });
 }

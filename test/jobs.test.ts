@@ -97,6 +97,6 @@ describe.each(ENGINES)("mail jobs on %s", (engine) => {
       "select action from audit_entries where target_id = $1",
       [mailId],
     );
-    expect(audit.map((a) => a.action)).toEqual(["mail.sent"]);
+    expect(audit.map((a) => a.action)).toEqual(["mail.queued", "mail.sent"]);
   });
 });

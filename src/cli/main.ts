@@ -5,6 +5,7 @@ import { EmbeddedDatabaseBusy } from "../db/embedded-lock.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { runUntilSignal, startServer } from "../main.js";
 import { apiKeyCommand, apiKeyUsage } from "./commands/api-key.js";
+import { auditCommand, auditUsage } from "./commands/audit.js";
 import { customersCommand, customersUsage } from "./commands/customers.js";
 import { demoCommand } from "./commands/demo.js";
 import { invoicesCommand, invoicesUsage } from "./commands/invoices.js";
@@ -25,6 +26,7 @@ const USAGE = `E-FACTURE command line
   ${customersUsage.replaceAll("\n", "\n  ")}
   ${invoicesUsage.replaceAll("\n", "\n  ")}
   ${retentionUsage.replaceAll("\n", "\n  ")}
+  ${auditUsage.replaceAll("\n", "\n  ")}
   efacture demo                  create the demo tenant and its data (idempotent)
 
 Configuration comes from the environment (see README: DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, SMTP_URL, ...).`;
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, Command> = {
   invoices: invoicesCommand,
   retention: retentionCommand,
   demo: demoCommand,
+  audit: auditCommand,
 };
 
 /** Runs a command with services already open (in this process, or inside the server for a remote CLI). */

@@ -44,7 +44,13 @@ export async function migrate(db: Database): Promise<string[]> {
   const migrations = loadMigrations();
   return db.transaction(async (tx) => {
     await tx.query("select pg_advisory_xact_lock($1)", [LOCK_KEY]);
-    await tx.exec(`create table if not exists efacture_migrations (
+    // Checked first: an application role without CREATE on the schema (docs/sql/app-role-grants.sql)
+    // can then start on a current schema; "create table if not exists" alone needs that right.
+    const [exists] = await tx.query<{ found: boolean }>(
+      "select to_regclass('efacture_migrations') is not null as found",
+    );
+    if (!exists?.found)
+      await tx.exec(`create table if not exists efacture_migrations (
       tag text primary key, hash text not null, applied_at timestamptz not null default now())`);
     const applied = new Map(
       (await tx.query<{ tag: string; hash: string }>("select tag, hash from efacture_migrations")).map(

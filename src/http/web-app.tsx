@@ -27,6 +27,7 @@ import { invoiceRoutes, listErrorText } from "./routes/invoices.js";
 import { languageCookieSetter, languageRoutes } from "./routes/language.js";
 import { opsRoutes } from "./routes/ops.js";
 import { portalRoutes, tenantBranding } from "./routes/portal.js";
+import { proofRoutes } from "./routes/proof.js";
 import type { Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
 import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
@@ -171,6 +172,7 @@ export async function buildWebApp(
   await invoiceRoutes(app, services, auth, { zipMaxFiles: options.downloads?.zipMaxFiles });
   await invoiceDetailRoutes(app, services, auth);
   await downloadRoutes(app, services, auth, options.downloads);
+  await proofRoutes(app, services, auth);
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */

@@ -347,6 +347,9 @@ export const en: Messages = {
     downloads: "Downloads",
     downloadPdf: "Download the PDF",
     downloadXml: "Download the data (XML)",
+    downloadProof: "Download the proof",
+    proofHint:
+      "ZIP archive: the original, its data, the publication certificate and the sealed log, checkable with sha256sum and openssl",
     pdfHint: (size: string) => `Original PDF, ${size}`,
     xmlHint: "Factur-X structured data (EN 16931), for your accounting software",
     seller: "Issuer",
@@ -438,6 +441,11 @@ export const en: Messages = {
     goneHint:
       "If you downloaded it before, your copy is the reference: its SHA-256 fingerprint is shown on the invoice page. Otherwise, contact your customer-service advisor.",
     goneDetail: "See the invoice page",
+    proofGoneText: (date: string) =>
+      `This invoice was removed from the portal on ${date}, at the end of its availability period: its proof can no longer be downloaded here.`,
+    proofIntegrityTitle: "Proof temporarily unavailable",
+    proofIntegrityText:
+      "The file of this invoice could not be verified, so no proof is delivered. Our teams have been alerted; please try again later or contact your customer-service advisor.",
     noneTitle: "No invoice to download",
     noneAll: "No downloadable invoice matches these criteria. Change the list filters and try again.",
     noneSelected:

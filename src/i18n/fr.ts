@@ -373,6 +373,9 @@ export const fr = {
     downloadXml: "Télécharger les données (XML)",
     pdfHint: (size: string) => `Original PDF, ${size}`,
     xmlHint: "Données structurées Factur-X (EN 16931), pour votre logiciel comptable",
+    downloadProof: "Télécharger la preuve",
+    proofHint:
+      "Archive ZIP : l’original, ses données, le certificat de publication et le journal scellé, vérifiables avec sha256sum et openssl",
     seller: "Émetteur",
     buyer: "Client",
     references: "Références",
@@ -462,6 +465,11 @@ export const fr = {
     goneHint:
       "Si vous l’avez téléchargée auparavant, votre copie fait foi : son empreinte SHA-256 est rappelée sur la page de la facture. Sinon, contactez votre conseiller(e) clientèle.",
     goneDetail: "Voir la page de la facture",
+    proofGoneText: (date: string) =>
+      `Cette facture a été retirée du portail le ${date}, à la fin de sa durée de mise à disposition : sa preuve n’est plus téléchargeable ici.`,
+    proofIntegrityTitle: "Preuve momentanément indisponible",
+    proofIntegrityText:
+      "Le fichier de cette facture n’a pas pu être vérifié : aucune preuve n’est délivrée. Nos équipes sont alertées ; merci de réessayer plus tard ou de contacter votre conseiller(e) clientèle.",
     noneTitle: "Aucune facture à télécharger",
     noneAll:
       "Aucune facture téléchargeable ne correspond à ces critères. Modifiez les filtres de la liste puis recommencez.",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type AccountRow, lockAccounts } from "../../db/accounts.repository.js";
-import { appendAudits } from "../../db/audit.repository.js";
+import { type AuditInput, appendAudits } from "../../db/audit.repository.js";
 import {
   type CustomerRow,
   findContractsWithCustomers,
@@ -19,7 +19,7 @@ import type { TenantRow } from "../../db/tenants.repository.js";
 import { hasErrors, type InvoiceDocument, type InvoiceFacts, readInvoicePdf } from "../../einvoice/index.js";
 import { newInvoiceNoticeJob } from "../../jobs/new-invoice-notice.job.js";
 import type { JobQueue } from "../../jobs/queue.js";
-import { queueMail } from "../../mail/mail-queue.js";
+import { type MailRequest, mailQueuedAudit, queueMail } from "../../mail/mail-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { holdBlobsForPublication } from "../retention/hold-blobs.js";
 import { addMonths, sameAmount } from "../shared/dates.js";
@@ -435,7 +435,7 @@ async function recordIn(
     })),
   );
   const publishedFor = inserted.map((row) => ({ row, ...targets.get(keyOf(row))! }));
-  await notifyAccounts(
+  const mailsQueued = await notifyAccounts(
     tx,
     deps,
     tenant,
@@ -444,22 +444,26 @@ async function recordIn(
   // Last, so the tenant's audit lock is held only for the end of the transaction.
   await appendAudits(
     tx,
-    publishedFor.map(({ row, p, customer }) => ({
-      tenantId: tenant.id,
-      actorType: actor.type,
-      actorId: actor.id,
-      action: "invoice.published",
-      targetType: "invoice",
-      targetId: row.id,
-      at: published,
-      details: {
-        invoiceNumber: row.invoiceNumber,
-        customerId: customer.id,
-        sha256: row.sha256,
-        sizeBytes: row.sizeBytes,
-        warnings: p.warnings.map((w) => w.code),
-      },
-    })),
+    publishedFor
+      .map(
+        ({ row, p, customer }): AuditInput => ({
+          tenantId: tenant.id,
+          actorType: actor.type,
+          actorId: actor.id,
+          action: "invoice.published",
+          targetType: "invoice",
+          targetId: row.id,
+          at: published,
+          details: {
+            invoiceNumber: row.invoiceNumber,
+            customerId: customer.id,
+            sha256: row.sha256,
+            sizeBytes: row.sizeBytes,
+            warnings: p.warnings.map((w) => w.code),
+          },
+        }),
+      )
+      .concat(mailsQueued),
   );
   for (const { row, p } of publishedFor) {
     const { sellerKey: _, ...invoice } = row;
@@ -530,12 +534,12 @@ async function notifyAccounts(
   deps: PublishDeps,
   tenant: TenantRow,
   customers: CustomerRow[],
-): Promise<void> {
+): Promise<AuditInput[]> {
   const firstCustomerOf = new Map<string, CustomerRow>();
   for (const customer of customers)
     if (customer.accountId && !firstCustomerOf.has(customer.accountId))
       firstCustomerOf.set(customer.accountId, customer);
-  if (firstCustomerOf.size === 0) return;
+  if (firstCustomerOf.size === 0) return [];
   const accounts = await lockAccounts(tx, tenant.id, [...firstCustomerOf.keys()]);
 
   const digest = accounts.filter(announcesLater);
@@ -558,9 +562,10 @@ async function notifyAccounts(
     tenant.id,
     pending.map((a) => ({ accountId: a.id, address: a.email })),
   );
+  const audits: AuditInput[] = [];
   for (const account of pending) {
     if (sent.has(account.id)) continue;
-    await queueMail(tx, deps.queue, {
+    const request: MailRequest = {
       tenantId: tenant.id,
       accountId: account.id,
       customerId: firstCustomerOf.get(account.id)!.id,
@@ -572,8 +577,11 @@ async function notifyAccounts(
         email: account.email,
         retentionMonths: tenant.retentionMonths,
       },
-    });
+    };
+    // Audited with the publication's entries, so the tenant's chain lock is taken once, at the end.
+    audits.push(mailQueuedAudit(await queueMail(tx, deps.queue, request, { audit: false }), request));
   }
+  return audits;
 }
 
 function conflict(existing: InvoiceRow): DomainError {

@@ -10,8 +10,8 @@ export interface RecordDownloadInput {
   tenantId: string;
   accountId: string;
   invoiceIds: readonly string[];
-  /** What was downloaded: the PDF, the XML data or a ZIP holding the PDF. */
-  via: "pdf" | "xml" | "zip";
+  /** What was downloaded: the PDF, the XML data, a ZIP holding the PDF, or its proof bundle (which holds it too). */
+  via: "pdf" | "xml" | "zip" | "proof";
   ip?: string;
   at?: Date;
 }

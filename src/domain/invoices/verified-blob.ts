@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
+import type { JobQueue } from "../../jobs/queue.js";
+import { queueIntegrityAlert } from "../../mail/integrity-alert-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 
 /** What the database says the stored bytes are. */
@@ -105,14 +107,22 @@ export interface IntegrityAlert {
   invoiceId: string;
   accountId?: string;
   ip?: string;
-  /** Where it was caught: single download, XML extraction or ZIP. */
-  during: "pdf" | "xml" | "zip";
+  /** Where it was caught: single download, XML extraction, ZIP or proof bundle. */
+  during: "pdf" | "xml" | "zip" | "proof";
   error: BlobIntegrityError;
 }
 
-/** Raises an integrity failure: an error-level log line for the operators and an audit entry `integrity.failed`. */
+/**
+ * Raises an integrity failure: an error-level log line for the operators, an audit entry `integrity.failed`
+ * and, when OPERATOR_EMAIL is configured, the operator alert mail.
+ */
 export async function reportIntegrityFailure(
-  deps: { db: Database; logger: { error(object: Record<string, unknown>, message: string): void } },
+  deps: {
+    db: Database;
+    logger: { error(object: Record<string, unknown>, message: string): void };
+    queue?: JobQueue;
+    operatorEmail?: string;
+  },
   alert: IntegrityAlert,
 ): Promise<void> {
   const details = {
@@ -145,4 +155,11 @@ export async function reportIntegrityFailure(
       details: { ...details, accountId: alert.accountId ?? null },
     }),
   );
+  if (deps.queue && deps.operatorEmail)
+    await queueIntegrityAlert(deps.db, deps.queue, deps.operatorEmail, {
+      source: "download",
+      lines: [
+        `tenant ${alert.tenantId}, invoice ${alert.invoiceId}: stored file ${alert.error.problem} (${alert.during}); expected SHA-256 ${details.expectedSha256}, got ${details.actualSha256 ?? "nothing"}`,
+      ],
+    });
 }

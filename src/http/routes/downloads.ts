@@ -146,7 +146,7 @@ export async function downloadRoutes(
   ) {
     if (error.reported || request.site.kind !== "tenant") return;
     await reportIntegrityFailure(
-      { db, logger: request.log },
+      { db, logger: request.log, queue: services.queue, operatorEmail: services.config.operatorEmail },
       {
         tenantId: request.site.tenant.id,
         invoiceId,

@@ -200,6 +200,14 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
           ) : (
             ""
           )}
+          <div class="det-action">
+            <a class="button secondary det-button" href={`/factures/${invoice.id}/preuve`} safe>
+              {T.downloadProof}
+            </a>
+            <span class="det-hint" safe>
+              {T.proofHint}
+            </span>
+          </div>
           <p class="det-keep">
             <span safe>{T.keepIt}</span> <strong safe>{until}</strong>
           </p>

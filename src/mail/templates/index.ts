@@ -1,4 +1,5 @@
 import { type ActivationParams, activationMail } from "./activation.js";
+import { type IntegrityAlertParams, integrityAlertMail } from "./integrity-alert.js";
 import type { MailContext, RenderedMail } from "./layout.js";
 import { type NewInvoicesParams, newInvoicesMail } from "./new-invoices.js";
 import { type PasswordChangedParams, passwordChangedMail } from "./password-changed.js";
@@ -16,6 +17,8 @@ export const MAIL_TEMPLATES = {
     passwordChangedMail(context, params as unknown as PasswordChangedParams),
   "retention-reminder": (context: MailContext, params: Record<string, unknown>) =>
     retentionReminderMail(context, params as unknown as RetentionReminderParams),
+  "integrity-alert": (context: MailContext, params: Record<string, unknown>) =>
+    integrityAlertMail(context, params as unknown as IntegrityAlertParams),
 } satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
 export type MailKind = keyof typeof MAIL_TEMPLATES;

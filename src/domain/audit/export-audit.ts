@@ -1,0 +1,105 @@
+import type { Database } from "../../db/database.js";
+import { csvField } from "../../http/invoice-csv.js";
+import { recordOf } from "./verify-audit.js";
+
+const PAGE = 1_000;
+
+/**
+ * The audit entries of one tenant recorded in [from, to), one JSON object per line: the fields the
+ * hash covers, then prevHash and hash, so that SHA-256(prevHash + canonical JSON of the other fields) = hash.
+ */
+export async function* auditExportLines(
+  db: Database,
+  input: { tenantId: string; from: Date; to: Date },
+): AsyncGenerator<string> {
+  let after = 0;
+  for (;;) {
+    const page = await db.query<Parameters<typeof recordOf>[0]>(
+      `select tenant_id as "tenantId", seq, at, actor_type as "actorType", actor_id as "actorId", action,
+              target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash
+         from audit_entries
+        where tenant_id = $1 and at >= $2 and at < $3 and seq > $4
+        order by seq limit $5`,
+      [input.tenantId, input.from, input.to, after, PAGE],
+    );
+    if (page.length === 0) return;
+    for (const row of page)
+      yield `${JSON.stringify({ ...recordOf(row), prevHash: row.prevHash, hash: row.hash })}\n`;
+    after = Number(page.at(-1)!.seq);
+  }
+}
+
+const HEADER = [
+  "Numéro",
+  "Date d’émission",
+  "N° client",
+  "Client",
+  "Total HT",
+  "TVA",
+  "Total TTC",
+  "Devise",
+  "SHA-256",
+  "Mise à disposition (UTC)",
+  "Premier téléchargement (UTC)",
+  "Retirée du portail (UTC)",
+];
+
+/**
+ * The « liste récapitulative » of the invoices a tenant published in [from, to), in publication order:
+ * UTF-8 with BOM, `;`, decimal comma (what French Excel opens), instants in ISO 8601 UTC.
+ */
+export async function* recapitulativeCsvLines(
+  db: Database,
+  input: { tenantId: string; from: Date; to: Date },
+): AsyncGenerator<string> {
+  const field = (value: string | null) => csvField(value ?? "", ";");
+  const amount = (value: string | null) => (value === null ? "" : value.replace(".", ","));
+  const instant = (at: Date | null) => (at ? new Date(at).toISOString() : "");
+  yield `\uFEFF${HEADER.map(field).join(";")}\r\n`;
+  let after: { publishedAt: Date; id: string } | undefined;
+  for (;;) {
+    const page = await db.query<{
+      id: string;
+      invoiceNumber: string;
+      issueDate: string;
+      customerNumber: string;
+      customerName: string;
+      taxBasisTotal: string | null;
+      taxTotal: string | null;
+      grandTotal: string;
+      currency: string;
+      sha256: string;
+      publishedAt: Date;
+      firstDownloadedAt: Date | null;
+      removedAt: Date | null;
+    }>(
+      `select i.id, i.invoice_number as "invoiceNumber", i.issue_date as "issueDate", c.customer_number as "customerNumber",
+              c.name as "customerName", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
+              i.grand_total as "grandTotal", i.currency, i.sha256, i.published_at as "publishedAt",
+              i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt"
+         from invoices i join customers c on c.id = i.customer_id
+        where i.tenant_id = $1 and i.published_at >= $2 and i.published_at < $3
+          and ($4::timestamptz is null or (i.published_at, i.id) > ($4::timestamptz, $5::uuid))
+        order by i.published_at, i.id limit $6`,
+      [input.tenantId, input.from, input.to, after?.publishedAt ?? null, after?.id ?? null, PAGE],
+    );
+    if (page.length === 0) return;
+    for (const row of page)
+      yield `${[
+        field(row.invoiceNumber),
+        row.issueDate,
+        field(row.customerNumber),
+        field(row.customerName),
+        amount(row.taxBasisTotal),
+        amount(row.taxTotal),
+        amount(row.grandTotal),
+        field(row.currency),
+        row.sha256,
+        instant(row.publishedAt),
+        instant(row.firstDownloadedAt),
+        instant(row.removedAt),
+      ].join(";")}\r\n`;
+    const last = page.at(-1)!;
+    after = { publishedAt: last.publishedAt, id: last.id };
+  }
+}

@@ -1,0 +1,141 @@
+import { createHash, randomBytes } from "node:crypto";
+import {
+  addSealTimestamp,
+  findAuditSeal,
+  findChainHead,
+  insertAuditSeal,
+  listAuditChains,
+  listSealsWithoutTimestamp,
+} from "../../db/audit-seals.repository.js";
+import type { Database } from "../../db/database.js";
+import { canonicalJson } from "./audit-chain.js";
+import { buildTimeStampRequest, nonceHex, parseTimeStampResponse, SHA256_ALGORITHM } from "./rfc3161.js";
+import type { SealKey } from "./seal-key.js";
+
+/** An RFC 3161 timestamp authority: sends a DER TimeStampReq, returns the DER TimeStampResp. */
+export interface TimestampAuthority {
+  readonly url: string;
+  request(query: Buffer): Promise<Buffer>;
+}
+
+/** What a seal signs: the exact canonical JSON stored in `audit_seals.payload`. */
+export interface SealPayload {
+  tenant: string | null;
+  day: string;
+  headSeq: number;
+  headHash: string;
+  sealedAt: string;
+}
+
+export interface SealRunReport {
+  sealed: { tenantId: string | null; slug: string | null; headSeq: number; timestamped: boolean }[];
+  alreadySealed: number;
+  timestampsAdded: number;
+  timestampFailures: number;
+}
+
+/** How far back seals without a token are retried (a later token still proves the seal existed then). */
+const TIMESTAMP_RETRY_DAYS = 30;
+
+/**
+ * Seals the head of every audit chain (each tenant's, and the platform's) for the UTC day of `now`:
+ * signs {tenant, day, headSeq, headHash, sealedAt} with the platform's Ed25519 key and, when a TSA is
+ * configured, timestamps the SHA-256 of that payload. A chain is sealed every day even without new
+ * entries, so that cutting the end of a chain is detected up to the last day. An unreachable TSA never
+ * blocks a seal: it is stored without a token, logged, and the token is asked for again at the next run.
+ * Idempotent: a chain already sealed that day is left as it is.
+ */
+export async function sealAuditChains(
+  deps: {
+    db: Database;
+    sealKey: SealKey;
+    tsa?: TimestampAuthority;
+    logger: { warn(object: Record<string, unknown>, message: string): void };
+  },
+  input: { now?: Date; tenantId?: string } = {},
+): Promise<SealRunReport> {
+  const { db, sealKey, tsa, logger } = deps;
+  const now = input.now ?? new Date();
+  const day = now.toISOString().slice(0, 10);
+  const report: SealRunReport = { sealed: [], alreadySealed: 0, timestampsAdded: 0, timestampFailures: 0 };
+
+  if (tsa) {
+    const since = new Date(now.getTime() - TIMESTAMP_RETRY_DAYS * 86_400_000).toISOString().slice(0, 10);
+    for (const seal of await listSealsWithoutTimestamp(db, since)) {
+      if (input.tenantId && seal.tenantId !== input.tenantId) continue;
+      const token = await timestamp(tsa, seal.payload, logger, seal.tenantId);
+      if (!token) {
+        report.timestampFailures++;
+        continue;
+      }
+      await addSealTimestamp(db, seal.id, tsa.url, token);
+      report.timestampsAdded++;
+    }
+  }
+
+  for (const chain of await listAuditChains(db, input.tenantId)) {
+    if (await findAuditSeal(db, chain.tenantId, day)) {
+      report.alreadySealed++;
+      continue;
+    }
+    const head = await findChainHead(db, chain.tenantId);
+    if (!head) continue;
+    const payload = canonicalJson({
+      tenant: chain.tenantId,
+      day,
+      headSeq: head.seq,
+      headHash: head.hash,
+      sealedAt: now.toISOString(),
+    } satisfies SealPayload);
+    const token = tsa ? await timestamp(tsa, payload, logger, chain.tenantId) : undefined;
+    if (tsa && !token) report.timestampFailures++;
+    const inserted = await insertAuditSeal(db, {
+      tenantId: chain.tenantId,
+      day,
+      headSeq: head.seq,
+      headHash: head.hash,
+      payload,
+      keyId: sealKey.keyId,
+      publicKey: sealKey.publicKeyPem,
+      signature: sealKey.sign(payload),
+      tsaUrl: token ? tsa!.url : null,
+      tsaToken: token ?? null,
+      sealedAt: now,
+    });
+    if (inserted)
+      report.sealed.push({
+        tenantId: chain.tenantId,
+        slug: chain.slug,
+        headSeq: head.seq,
+        timestamped: !!token,
+      });
+    else report.alreadySealed++;
+  }
+  return report;
+}
+
+/** A checked TimeStampResp (base64 DER) for this payload, or undefined when the TSA failed (logged). */
+async function timestamp(
+  tsa: TimestampAuthority,
+  payload: string,
+  logger: { warn(object: Record<string, unknown>, message: string): void },
+  tenantId: string | null,
+): Promise<string | undefined> {
+  const digest = createHash("sha256").update(payload, "utf8").digest();
+  const nonce = randomBytes(8);
+  try {
+    const der = await tsa.request(buildTimeStampRequest(digest, nonce));
+    const response = parseTimeStampResponse(der);
+    if (response.status > 1) throw new Error(`TSA refused the request (status ${response.status})`);
+    if (response.hashAlgorithm !== SHA256_ALGORITHM || !response.imprint?.equals(digest))
+      throw new Error("TSA token is not for this seal (message imprint differs)");
+    if (response.nonce !== nonceHex(nonce)) throw new Error("TSA token nonce differs from the request");
+    return der.toString("base64");
+  } catch (error) {
+    logger.warn(
+      { event: "seal.timestamp_failed", tsa: tsa.url, tenant: tenantId, err: error },
+      "timestamp authority failed: seal stored without token, retried at the next run",
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,280 @@
+import { createHash } from "node:crypto";
+import {
+  type AuditEntryRow,
+  type AuditSealRow,
+  findAuditEntry,
+  firstSeqFrom,
+  listAuditChains,
+  listAuditEntries,
+  listAuditSeals,
+} from "../../db/audit-seals.repository.js";
+import type { Database } from "../../db/database.js";
+import type { BlobStore } from "../../storage/blob-store.js";
+import { hashBlob } from "../invoices/verified-blob.js";
+import { type AuditRecord, canonicalJson, chainHash, GENESIS_HASH } from "./audit-chain.js";
+import { parseTimeStampResponse } from "./rfc3161.js";
+import { keyIdOf, verifySealSignature } from "./seal-key.js";
+
+export interface ChainReport {
+  tenantId: string | null;
+  slug: string | null;
+  /** Entries recomputed. */
+  entries: number;
+  firstSeq: number | undefined;
+  lastSeq: number | undefined;
+  seals: number;
+  timestamped: number;
+  /** The first thing found wrong in this chain, in words; undefined when the chain is intact. */
+  problem?: string;
+}
+
+export interface BlobProblem {
+  sha256: string;
+  problem: "missing" | "size_mismatch" | "hash_mismatch";
+  invoices: { tenant: string; invoiceNumber: string; id: string }[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  chains: ChainReport[];
+  blobs: { checked: number; invoices: number; bytes: number; seconds: number; problems: BlobProblem[] };
+  seconds: number;
+}
+
+const PAGE = 2_000;
+const BLOB_CONCURRENCY = 4;
+
+/** The fields an entry's hash covers, rebuilt from its row exactly as appendAudits built them. */
+export function recordOf(row: AuditEntryRow): AuditRecord {
+  return {
+    tenantId: row.tenantId,
+    seq: Number(row.seq),
+    at: new Date(row.at).toISOString(),
+    actorType: row.actorType as AuditRecord["actorType"],
+    actorId: row.actorId,
+    action: row.action,
+    targetType: row.targetType,
+    targetId: row.targetId,
+    ip: row.ip,
+    details: row.details,
+  };
+}
+
+/**
+ * Checks the audit trail and the stored originals (SECURITY.md G3, F3): each chain recomputed (seq
+ * contiguous, prev_hash links, hash of prev_hash + canonical JSON), each seal's Ed25519 signature by a
+ * trusted platform key and the sealed head present with that hash (so cutting the end of a chain is
+ * found up to its last seal), and every live invoice's blob present with its size and SHA-256.
+ * `from` starts the chains at their first entry of that day (linked to the one before); blobs are all checked.
+ */
+export async function verifyAudit(
+  deps: { db: Database; blobs: BlobStore; trustedPublicKeys: readonly string[] },
+  input: { tenantId?: string; from?: Date; skipBlobs?: boolean } = {},
+): Promise<VerifyReport> {
+  const started = performance.now();
+  const trustedKeyIds = new Set(deps.trustedPublicKeys.map(keyIdOf));
+  const chains: ChainReport[] = [];
+  for (const chain of await listAuditChains(deps.db, input.tenantId))
+    chains.push(await verifyChain(deps.db, chain, trustedKeyIds, input.from));
+  const blobs = input.skipBlobs
+    ? { checked: 0, invoices: 0, bytes: 0, seconds: 0, problems: [] }
+    : await verifyBlobs(deps, input.tenantId);
+  return {
+    ok: chains.every((c) => !c.problem) && blobs.problems.length === 0,
+    chains,
+    blobs,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function verifyChain(
+  db: Database,
+  chain: { tenantId: string | null; slug: string | null },
+  trustedKeyIds: Set<string>,
+  from: Date | undefined,
+): Promise<ChainReport> {
+  const report: ChainReport = {
+    ...chain,
+    entries: 0,
+    firstSeq: undefined,
+    lastSeq: undefined,
+    seals: 0,
+    timestamped: 0,
+  };
+  const fromDay = from?.toISOString().slice(0, 10);
+  const seals = await listAuditSeals(db, chain.tenantId, fromDay);
+  report.seals = seals.length;
+  // Seals first: a forged or foreign seal is reported even when the entries are fine.
+  for (const seal of seals) {
+    const problem = checkSeal(seal, chain.tenantId, trustedKeyIds);
+    if (problem) return { ...report, problem };
+    if (seal.tsaToken) report.timestamped++;
+  }
+  const sealsAtSeq = new Map<number, AuditSealRow[]>();
+  for (const seal of seals)
+    sealsAtSeq.set(Number(seal.headSeq), [...(sealsAtSeq.get(Number(seal.headSeq)) ?? []), seal]);
+
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  if (from) {
+    const start = await firstSeqFrom(db, chain.tenantId, from);
+    if (start !== undefined && start > 1) {
+      const before = await findAuditEntry(db, chain.tenantId, start - 1);
+      if (!before)
+        return { ...report, problem: `entry ${start - 1} is missing (the chain jumps to ${start})` };
+      expectedSeq = start;
+      prevHash = before.hash;
+    } else if (start === undefined) {
+      expectedSeq = Number.MAX_SAFE_INTEGER;
+    }
+  }
+  // Seals whose head lies before the checked range: their head entry is looked up directly.
+  for (const seal of seals) {
+    if (Number(seal.headSeq) >= expectedSeq) continue;
+    const entry = await findAuditEntry(db, chain.tenantId, Number(seal.headSeq));
+    if (entry?.hash !== seal.headHash)
+      return { ...report, problem: sealHeadProblem(seal, entry ? "has another hash" : "is missing") };
+  }
+
+  let after = expectedSeq - 1;
+  if (expectedSeq !== Number.MAX_SAFE_INTEGER) {
+    for (;;) {
+      const page = await listAuditEntries(db, chain.tenantId, after, PAGE);
+      if (page.length === 0) break;
+      for (const row of page) {
+        const seq = Number(row.seq);
+        if (seq !== expectedSeq)
+          return {
+            ...report,
+            problem:
+              seq > expectedSeq
+                ? `entry ${expectedSeq} is missing (the chain jumps to ${seq})`
+                : `entry ${seq} is out of order`,
+          };
+        if (row.prevHash !== prevHash)
+          return {
+            ...report,
+            problem: `entry ${seq} (${row.action}, ${new Date(row.at).toISOString()}) does not link to entry ${seq - 1}: prev_hash ${row.prevHash} instead of ${prevHash}`,
+          };
+        const hash = chainHash(prevHash, recordOf(row));
+        if (hash !== row.hash)
+          return {
+            ...report,
+            problem: `entry ${seq} (${row.action}, ${new Date(row.at).toISOString()}) was altered: its content hashes to ${hash}, not to the stored ${row.hash}`,
+          };
+        for (const seal of sealsAtSeq.get(seq) ?? [])
+          if (seal.headHash !== row.hash)
+            return { ...report, problem: sealHeadProblem(seal, "has another hash") };
+        report.firstSeq ??= seq;
+        report.lastSeq = seq;
+        report.entries++;
+        prevHash = row.hash;
+        expectedSeq++;
+      }
+      after = Number(page.at(-1)!.seq);
+    }
+  }
+  const lastSeq = expectedSeq - 1;
+  for (const seal of seals)
+    if (Number(seal.headSeq) > lastSeq && Number(seal.headSeq) >= (report.firstSeq ?? 0))
+      return {
+        ...report,
+        problem: `the chain ends at entry ${lastSeq} but the seal of ${seal.day} names entry ${seal.headSeq} as its head: entries were removed from its end`,
+      };
+  return report;
+}
+
+function sealHeadProblem(seal: AuditSealRow, what: string): string {
+  return `the seal of ${seal.day} names entry ${seal.headSeq} (hash ${seal.headHash}) as its head, but that entry ${what}`;
+}
+
+/** What is wrong with a seal in itself (signature, key, payload against its columns, token), or undefined. */
+export function checkSeal(
+  seal: AuditSealRow,
+  tenantId: string | null,
+  trustedKeyIds: Set<string>,
+): string | undefined {
+  const day = typeof seal.day === "string" ? seal.day : new Date(seal.day).toISOString().slice(0, 10);
+  if (!verifySealSignature(seal.publicKey, seal.payload, seal.signature))
+    return `the seal of ${day} has a signature that does not verify`;
+  let keyId: string;
+  try {
+    keyId = keyIdOf(seal.publicKey);
+  } catch {
+    return `the seal of ${day} holds an unreadable public key`;
+  }
+  if (keyId !== seal.keyId || !trustedKeyIds.has(keyId))
+    return `the seal of ${day} is signed by ${keyId}, which is not the platform's sealing key`;
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(seal.payload);
+  } catch {
+    return `the seal of ${day} has a payload that is not JSON`;
+  }
+  if (
+    payload.tenant !== tenantId ||
+    payload.day !== day ||
+    payload.headSeq !== Number(seal.headSeq) ||
+    payload.headHash !== seal.headHash ||
+    canonicalJson(payload) !== seal.payload
+  )
+    return `the seal of ${day} signs other values than the ones stored beside it`;
+  if (seal.tsaToken) {
+    try {
+      const response = parseTimeStampResponse(Buffer.from(seal.tsaToken, "base64"));
+      const digest = createHash("sha256").update(seal.payload, "utf8").digest();
+      if (response.status > 1 || !response.imprint?.equals(digest))
+        return `the timestamp token of the seal of ${day} is not for that seal`;
+    } catch {
+      return `the timestamp token of the seal of ${day} is unreadable`;
+    }
+  }
+  return undefined;
+}
+
+async function verifyBlobs(
+  deps: { db: Database; blobs: BlobStore },
+  tenantId: string | undefined,
+): Promise<VerifyReport["blobs"]> {
+  const started = performance.now();
+  const result: VerifyReport["blobs"] = { checked: 0, invoices: 0, bytes: 0, seconds: 0, problems: [] };
+  let after = "";
+  for (;;) {
+    const page = await deps.db.query<{ sha256: string; sizeBytes: number; invoices: number }>(
+      `select sha256, size_bytes as "sizeBytes", count(*)::int as invoices from invoices
+        where removed_at is null and sha256 > $1 ${tenantId ? "and tenant_id = $3" : ""}
+        group by sha256, size_bytes order by sha256 limit $2`,
+      tenantId ? [after, 500, tenantId] : [after, 500],
+    );
+    if (page.length === 0) break;
+    let next = 0;
+    const worker = async () => {
+      while (next < page.length) {
+        const blob = page[next++]!;
+        const actual = await hashBlob(deps.blobs, blob.sha256);
+        result.checked++;
+        result.invoices += blob.invoices;
+        result.bytes += actual?.sizeBytes ?? 0;
+        const problem = !actual
+          ? "missing"
+          : actual.sizeBytes !== Number(blob.sizeBytes)
+            ? "size_mismatch"
+            : actual.sha256 !== blob.sha256
+              ? "hash_mismatch"
+              : undefined;
+        if (problem) result.problems.push({ sha256: blob.sha256, problem, invoices: [] });
+      }
+    };
+    await Promise.all(Array.from({ length: BLOB_CONCURRENCY }, worker));
+    after = page.at(-1)!.sha256;
+  }
+  for (const problem of result.problems)
+    problem.invoices = await deps.db.query(
+      `select t.slug as tenant, i.invoice_number as "invoiceNumber", i.id from invoices i join tenants t on t.id = i.tenant_id
+        where i.sha256 = $1 and i.removed_at is null ${tenantId ? "and i.tenant_id = $2" : ""} order by t.slug, i.invoice_number limit 20`,
+      tenantId ? [problem.sha256, tenantId] : [problem.sha256],
+    );
+  result.problems.sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
