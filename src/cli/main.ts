@@ -9,6 +9,7 @@ import { customersCommand, customersUsage } from "./commands/customers.js";
 import { demoCommand } from "./commands/demo.js";
 import { invoicesCommand, invoicesUsage } from "./commands/invoices.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { staffCommand, staffUsage } from "./commands/staff.js";
 import { tenantCommand, tenantUsage } from "./commands/tenant.js";
 import { runRemotely, serveControlSocket } from "./control-socket.js";
 import { type CliIo, terminalIo, UsageError } from "./io.js";
@@ -21,6 +22,7 @@ const USAGE = `E-FACTURE command line
   efacture migrate               apply database migrations
   ${tenantUsage.replaceAll("\n", "\n  ")}
   ${apiKeyUsage.replaceAll("\n", "\n  ")}
+  ${staffUsage}
   ${customersUsage.replaceAll("\n", "\n  ")}
   ${invoicesUsage.replaceAll("\n", "\n  ")}
   efacture demo                  create the demo tenant and its data (idempotent)
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   "api-key": apiKeyCommand,
   customers: customersCommand,
   invoices: invoicesCommand,
+  staff: staffCommand,
   demo: demoCommand,
 };
 

@@ -18,6 +18,7 @@ import { invoiceDetailRoutes } from "./routes/invoice-detail.js";
 import { invoiceRoutes } from "./routes/invoices.js";
 import { opsRoutes } from "./routes/ops.js";
 import { portalRoutes } from "./routes/portal.js";
+import { staffRoutes } from "./routes/staff/index.js";
 import "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
 import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
@@ -158,6 +159,7 @@ export async function buildWebApp(
   await invoiceRoutes(app, services, auth);
   await invoiceDetailRoutes(app, services, auth);
   await downloadRoutes(app, services, auth, options.downloads);
+  await staffRoutes(app, services, auth);
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -1,4 +1,5 @@
 import { type ActivationParams, activationMail } from "./activation.js";
+import { type EmailChangedParams, emailChangedMail } from "./email-changed.js";
 import type { MailContext, RenderedMail } from "./layout.js";
 import { type NewInvoicesParams, newInvoicesMail } from "./new-invoices.js";
 import { type PasswordChangedParams, passwordChangedMail } from "./password-changed.js";
@@ -13,6 +14,8 @@ export const MAIL_TEMPLATES = {
     newInvoicesMail(context, params as unknown as NewInvoicesParams),
   "password-changed": (context: MailContext, params: Record<string, unknown>) =>
     passwordChangedMail(context, params as unknown as PasswordChangedParams),
+  "email-changed": (context: MailContext, params: Record<string, unknown>) =>
+    emailChangedMail(context, params as unknown as EmailChangedParams),
 } satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
 export type MailKind = keyof typeof MAIL_TEMPLATES;

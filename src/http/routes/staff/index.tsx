@@ -1,0 +1,14 @@
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../../../app.js";
+import type { CustomerAuth } from "../../customer-auth.js";
+import { createStaffAuth } from "../../staff-auth.js";
+import { staffCustomerRoutes } from "./customers.js";
+import { staffAuthRoutes } from "./staff-auth-routes.js";
+
+/** The back office under /conseiller on each tenant's host. */
+export async function staffRoutes(app: FastifyInstance, services: Services, customerAuth: CustomerAuth) {
+  app.decorateRequest("staff", null);
+  const auth = createStaffAuth({ db: services.db, production: services.config.production, customerAuth });
+  await staffAuthRoutes(app, services, auth);
+  await staffCustomerRoutes(app, services, auth);
+}
