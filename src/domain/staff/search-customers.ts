@@ -37,15 +37,18 @@ export async function searchCustomers(
   else if (query.includes("@")) {
     hits = await findHitsByEmailPrefix(db, input.tenantId, query.toLowerCase(), SEARCH_LIMIT);
   } else {
-    const [contracts, invoices, names] = await Promise.all([
+    const key = searchKey(query);
+    const [contracts, invoices, names, emails] = await Promise.all([
       findHitsByContractNumber(db, input.tenantId, query),
       findHitsByInvoiceNumber(db, input.tenantId, query),
-      searchKey(query).length >= 2
-        ? findHitsByNamePrefix(db, input.tenantId, searchKey(query), SEARCH_LIMIT)
+      key.length >= 2 ? findHitsByNamePrefix(db, input.tenantId, key, SEARCH_LIMIT) : [],
+      // The start of an address ("jean.dup") is searched too when it could be one.
+      query.length >= 3 && !query.includes(" ")
+        ? findHitsByEmailPrefix(db, input.tenantId, query.toLowerCase(), SEARCH_LIMIT)
         : [],
     ]);
     const seen = new Set<string>();
-    hits = [...contracts, ...invoices, ...names]
+    hits = [...contracts, ...invoices, ...names, ...emails]
       .filter((h) => !seen.has(h.id) && seen.add(h.id))
       .slice(0, SEARCH_LIMIT);
   }

@@ -176,7 +176,7 @@ export function CustomerRecordPage(props: {
                   ))}
             </dd>
             <dt>Contrats</dt>
-            <dd safe>{props.record.contracts.length > 0 ? props.record.contracts.join(", ") : "—"}</dd>
+            <dd safe>{props.record.contracts.join(", ") || "—"}</dd>
           </dl>
         </section>
         <section class="card" aria-labelledby="h-actions">

@@ -52,7 +52,8 @@ export function StaffLayout(props: {
                   {link("/conseiller/journal", "journal", "Journal")}
                   {staff.role === "admin" ? link("/conseiller/admin", "admin", "Administration") : ""}
                   <span class="staff-who">
-                    <span safe>{staff.name}</span> <span class="muted" safe>{`(${ROLE_LABELS[staff.role]})`}</span>
+                    <span safe>{staff.name}</span>{" "}
+                    <span class="muted" safe>{`(${ROLE_LABELS[staff.role]})`}</span>
                   </span>
                   <form method="post" action="/conseiller/deconnexion" class="inline">
                     <input type="hidden" name="_csrf" value={staff.csrf} />
