@@ -2,7 +2,9 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
 import type { CustomerAuth } from "../../customer-auth.js";
 import { createStaffAuth } from "../../staff-auth.js";
+import { staffAdminRoutes } from "./admin.js";
 import { staffCustomerRoutes } from "./customers.js";
+import { staffJournalRoutes } from "./journal.js";
 import { staffAuthRoutes } from "./staff-auth-routes.js";
 
 /** The back office under /conseiller on each tenant's host. */
@@ -11,4 +13,6 @@ export async function staffRoutes(app: FastifyInstance, services: Services, cust
   const auth = createStaffAuth({ db: services.db, production: services.config.production, customerAuth });
   await staffAuthRoutes(app, services, auth);
   await staffCustomerRoutes(app, services, auth);
+  await staffJournalRoutes(app, services, auth);
+  await staffAdminRoutes(app, services, auth);
 }
