@@ -84,7 +84,7 @@ export async function inviteStaff(
     const created = staff !== undefined;
     if (!staff) {
       const existing = await findStaffByEmail(tx, input.tenantId, email);
-      if (!existing || existing.status !== "invited")
+      if (existing?.status !== "invited")
         throw new DomainError(
           "staff_exists",
           `${email} a déjà un compte ${existing?.status === "disabled" ? "désactivé" : "actif"} sur ce portail.`,

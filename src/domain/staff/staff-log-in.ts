@@ -118,7 +118,7 @@ export async function completeStaffLogIn(
   const now = input.now ?? new Date();
   return db.transaction(async (tx): Promise<CodeStepResult> => {
     const staff = await lockStaff(tx, input.tenantId, input.staffId);
-    if (!staff || staff.status !== "active" || !staff.totpSecret) return { ok: false, reason: "invalid" };
+    if (staff?.status !== "active" || !staff.totpSecret) return { ok: false, reason: "invalid" };
     if (staff.lockedUntil && staff.lockedUntil.getTime() > now.getTime())
       return { ok: false, reason: "locked" };
     const code = input.code.trim().slice(0, 64);

@@ -377,9 +377,9 @@ export function PortalSettingsPage(props: {
           </div>
         </form>
         {props.safeFaqPreviewHtml !== undefined ? (
-          <div class="staff-preview" aria-label="Aperçu de la FAQ">
+          <section class="staff-preview" aria-label="Aperçu de la FAQ">
             {props.safeFaqPreviewHtml as "safe"}
-          </div>
+          </section>
         ) : (
           ""
         )}
