@@ -94,7 +94,7 @@ export function TeamPage(props: {
       ) : (
         ""
       )}
-      <div class="staff-scroll">
+      <section class="staff-scroll" aria-label="Membres de l’équipe" tabindex="0">
         <table class="staff-table">
           <thead>
             <tr>
@@ -146,7 +146,7 @@ export function TeamPage(props: {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
       <section class="card narrow" aria-labelledby="h-invite">
         <h2 id="h-invite">Inviter une personne</h2>
         <form method="post" action="/conseiller/admin/equipe">
@@ -202,7 +202,7 @@ export function ApiKeysPage(props: {
       {props.keys.length === 0 ? (
         <p>Aucune clé d’API pour l’instant.</p>
       ) : (
-        <div class="staff-scroll">
+        <section class="staff-scroll" aria-label="Clés d’API" tabindex="0">
           <table class="staff-table">
             <thead>
               <tr>
@@ -242,7 +242,7 @@ export function ApiKeysPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <section class="card narrow" aria-labelledby="h-new-key">
         <h2 id="h-new-key">Nouvelle clé</h2>

@@ -60,7 +60,7 @@ export function SearchPage(props: {
           Aucun client ne correspond à « <span safe>{props.query}</span> ».
         </p>
       ) : (
-        <div class="staff-scroll">
+        <section class="staff-scroll" aria-label="Résultats de la recherche" tabindex="0">
           <table class="staff-table">
             <caption safe>{`${props.hits.length} résultat${props.hits.length > 1 ? "s" : ""}`}</caption>
             <thead>
@@ -91,7 +91,7 @@ export function SearchPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </StaffLayout>
   );
@@ -229,7 +229,7 @@ export function CustomerRecordPage(props: {
         {props.record.mails.length === 0 ? (
           <p>Aucun mail n’a encore été envoyé pour ce client.</p>
         ) : (
-          <div class="staff-scroll">
+          <section class="staff-scroll" aria-label="Tableau des mails envoyés" tabindex="0">
             <table class="staff-table">
               <thead>
                 <tr>
@@ -267,7 +267,7 @@ export function CustomerRecordPage(props: {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
       </section>
       <section aria-labelledby="h-invoices">
@@ -275,7 +275,7 @@ export function CustomerRecordPage(props: {
         {props.record.invoices.length === 0 ? (
           <p>Aucune facture publiée pour ce client.</p>
         ) : (
-          <div class="staff-scroll">
+          <section class="staff-scroll" aria-label="Tableau des factures" tabindex="0">
             <table class="staff-table">
               <thead>
                 <tr>
@@ -306,7 +306,7 @@ export function CustomerRecordPage(props: {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
         {pages > 1 ? (
           <nav aria-label="Pages de factures" class="staff-actions">

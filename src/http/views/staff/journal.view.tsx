@@ -98,7 +98,7 @@ export function JournalPage(props: {
       {props.entries.length === 0 ? (
         <p role="status">Aucune entrée ne correspond à ces filtres.</p>
       ) : (
-        <div class="staff-scroll">
+        <section class="staff-scroll" aria-label="Entrées du journal" tabindex="0">
           <table class="staff-table">
             <thead>
               <tr>
@@ -129,7 +129,7 @@ export function JournalPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {props.nextUrl ? (
         <p>

@@ -53,7 +53,7 @@ export function StaffLayout(props: {
                   {staff.role === "admin" ? link("/conseiller/admin", "admin", "Administration") : ""}
                   <span class="staff-who">
                     <span safe>{staff.name}</span>{" "}
-                    <span class="muted" safe>{`(${ROLE_LABELS[staff.role]})`}</span>
+                    <span class="staff-role" safe>{`(${ROLE_LABELS[staff.role]})`}</span>
                   </span>
                   <form method="post" action="/conseiller/deconnexion" class="inline">
                     <input type="hidden" name="_csrf" value={staff.csrf} />
