@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maskUrl } from "../src/app.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { checkLogoFile, contrastWithWhite } from "../src/domain/staff/logo-file.js";
+import { parisDayStart, parisMonthStart } from "../src/domain/staff/paris-time.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { ENGINES, openTestServices } from "./support/services.js";
@@ -47,6 +49,14 @@ describe("logo and colour checks", () => {
     for (const [name, svg] of Object.entries(BAD_SVGS))
       expect(() => checkLogoFile(Buffer.from(svg)), name).toThrow();
     expect(() => checkLogoFile(Buffer.from("MZ\x90\x00 not an image"))).toThrow();
+  });
+  it("masks staff enrolment tokens in logged URLs", () => {
+    expect(maskUrl("/conseiller/inscription/abcDEF123_-?x=1")).toBe("/conseiller/inscription/[redacted]?x=1");
+  });
+  it("finds the start of a Paris day in winter and in summer", () => {
+    expect(parisDayStart("2026-01-15").toISOString()).toBe("2026-01-14T23:00:00.000Z");
+    expect(parisDayStart("2026-07-15").toISOString()).toBe("2026-07-14T22:00:00.000Z");
+    expect(parisMonthStart(new Date("2026-11-28T01:00:00Z")).toISOString()).toBe("2026-10-31T23:00:00.000Z");
   });
   it("computes the WCAG contrast against white", () => {
     expect(contrastWithWhite("#000000")).toBeCloseTo(21, 1);

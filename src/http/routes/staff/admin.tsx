@@ -10,6 +10,7 @@ import { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";
 import { revokeApiKey } from "../../../domain/api-keys/revoke-api-key.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { MAX_LOGO_BYTES } from "../../../domain/staff/logo-file.js";
+import { parisMonthStart } from "../../../domain/staff/paris-time.js";
 import {
   disableStaff,
   enrolmentUrl,
@@ -47,12 +48,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   app.get("/conseiller/admin", page, async (request, reply) => {
     const tenant = tenantOf(request);
     const now = new Date();
-    const parts = new Intl.DateTimeFormat("en-CA", {
-      timeZone: "Europe/Paris",
-      year: "numeric",
-      month: "2-digit",
-    }).format(now);
-    const monthStart = new Date(`${parts}-01T00:00:00+01:00`);
+    const monthStart = parisMonthStart(now);
     const stats = await readTenantStats(services.db, tenant.id, monthStart, now);
     const month = new Intl.DateTimeFormat("fr-FR", {
       month: "long",

@@ -5,6 +5,7 @@ import { appendAudit } from "../../../db/audit.repository.js";
 import type { AuditFilter } from "../../../db/backoffice.repository.js";
 import { listStaff } from "../../../db/staff.repository.js";
 import { journalBatches, listJournal } from "../../../domain/staff/audit-journal.js";
+import { parisDayStart } from "../../../domain/staff/paris-time.js";
 import { csvField } from "../../invoice-csv.js";
 import type { StaffAuth } from "../../staff-auth.js";
 import { actorLabel, detailsText, JournalPage, type JournalQuery } from "../../views/staff/journal.view.js";
@@ -25,15 +26,6 @@ function readQuery(query: Query): JournalQuery {
     from: DATE.test(text(query.from, 10)) ? text(query.from, 10) : "",
     to: DATE.test(text(query.to, 10)) ? text(query.to, 10) : "",
   };
-}
-
-/** Dates are days in Paris; "to" is inclusive. */
-function parisDayStart(day: string): Date {
-  const noonUtc = new Date(`${day}T12:00:00Z`);
-  const offset =
-    new Date(noonUtc.toLocaleString("en-US", { timeZone: "Europe/Paris" })).getTime() -
-    new Date(noonUtc.toLocaleString("en-US", { timeZone: "UTC" })).getTime();
-  return new Date(new Date(`${day}T00:00:00Z`).getTime() - offset);
 }
 
 async function toFilter(
