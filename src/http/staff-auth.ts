@@ -36,6 +36,8 @@ export function createStaffAuth(options: {
   db: Database;
   production: boolean;
   customerAuth: CustomerAuth;
+  /** The page an advisor sees on an admin page. */
+  forbiddenPage: () => JSX.Element;
   now?: () => Date;
 }) {
   const prefix = options.production ? "__Host-" : "";
@@ -106,16 +108,15 @@ export function createStaffAuth(options: {
     },
     /** Admin pages: an advisor gets 403. Runs after `requireStaff`. */
     async requireAdmin(request: FastifyRequest, reply: FastifyReply) {
-      if (request.staff?.role !== "admin") return reply.code(403).send(new ForbiddenForRole());
+      if (request.staff?.role !== "admin") {
+        request.log.warn(
+          { event: "staff.access_denied", staff: request.staff?.id, url: request.url.split("?")[0] },
+          "admin page refused",
+        );
+        return reply.code(403).html(options.forbiddenPage());
+      }
     },
   };
 }
 
 export type StaffAuth = ReturnType<typeof createStaffAuth>;
-
-class ForbiddenForRole extends Error {
-  readonly statusCode = 403;
-  constructor() {
-    super("admin role required");
-  }
-}
