@@ -114,7 +114,10 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
     ])
       expect((await advisor.get(path)).statusCode, path).toBe(403);
     await advisor.get("/conseiller");
-    expect((await advisor.post("/conseiller/admin/cles", { label: "x" })).statusCode).toBe(403);
+    const refused = await advisor.post("/conseiller/admin/cles", { label: "x" });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain("réservée aux administrateurs");
+    await advisor.get("/conseiller");
     expect(
       (await advisor.post("/conseiller/admin/equipe", { email: "x@acme.test", role: "admin" })).statusCode,
     ).toBe(403);
