@@ -10,7 +10,6 @@ import path from "node:path";
 import pg from "pg";
 import { openServices } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import {
   findHitByCustomerNumber,
   findHitsByContractNumber,
@@ -19,13 +18,20 @@ import {
   findHitsByNamePrefix,
   likePrefix,
 } from "../src/db/backoffice.repository.js";
+import { createTenant } from "../src/domain/tenants/create-tenant.js";
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!url) throw new Error("set BENCH_DATABASE_URL to a PostgreSQL database");
 const N = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const schema = `bench_${randomBytes(4).toString("hex")}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-bench-"));
-const config = loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, DATABASE_URL: url, DATABASE_SCHEMA: schema, EFACTURE_DEMO: "0" });
+const config = loadConfig({
+  NODE_ENV: "test",
+  DATA_DIR: dataDir,
+  DATABASE_URL: url,
+  DATABASE_SCHEMA: schema,
+  EFACTURE_DEMO: "0",
+});
 const services = await openServices(config, { schema });
 const { db } = services;
 try {
@@ -53,17 +59,39 @@ try {
     );
   }
   await db.query("analyze customers; analyze contracts; analyze invoices");
-  console.log(`seeded ${N} customers, contracts and invoices per tenant (2 tenants) in ${Date.now() - started} ms`);
+  console.log(
+    `seeded ${N} customers, contracts and invoices per tenant (2 tenants) in ${Date.now() - started} ms`,
+  );
 
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(`set search_path to ${schema}`);
   const plans: [string, string, unknown[]][] = [
-    ["customer number (exact)", "select id from customers where tenant_id = $1 and customer_number = $2", [tenant.id, "C0054321"]],
-    ["contract number (exact)", "select k.id from contracts k join customers c on c.id = k.customer_id where k.tenant_id = $1 and k.contract_number = $2", [tenant.id, "K0054321"]],
-    ["invoice number (exact)", "select i.id from invoices i join customers c on c.id = i.customer_id where i.tenant_id = $1 and i.invoice_number = $2", [tenant.id, "F0054321"]],
-    ["e-mail (prefix)", "select id from customers where tenant_id = $1 and email like $2 order by email, customer_number limit 50", [tenant.id, likePrefix("client5432")]],
-    ["name (prefix)", "select id from customers where tenant_id = $1 and search_name like $2 order by search_name, customer_number limit 50", [tenant.id, likePrefix("client 8a")]],
+    [
+      "customer number (exact)",
+      "select id from customers where tenant_id = $1 and customer_number = $2",
+      [tenant.id, "C0054321"],
+    ],
+    [
+      "contract number (exact)",
+      "select k.id from contracts k join customers c on c.id = k.customer_id where k.tenant_id = $1 and k.contract_number = $2",
+      [tenant.id, "K0054321"],
+    ],
+    [
+      "invoice number (exact)",
+      "select i.id from invoices i join customers c on c.id = i.customer_id where i.tenant_id = $1 and i.invoice_number = $2",
+      [tenant.id, "F0054321"],
+    ],
+    [
+      "e-mail (prefix)",
+      "select id from customers where tenant_id = $1 and email like $2 order by email, customer_number limit 50",
+      [tenant.id, likePrefix("client5432")],
+    ],
+    [
+      "name (prefix)",
+      "select id from customers where tenant_id = $1 and search_name like $2 order by search_name, customer_number limit 50",
+      [tenant.id, likePrefix("client 8a")],
+    ],
   ];
   for (const [label, sql, params] of plans) {
     const { rows } = await client.query(`explain ${sql}`, params);
