@@ -77,7 +77,9 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
 
 /** Masks one-time tokens in a URL path (`/reinitialiser/<token>`), and CR/LF. */
 export function maskUrl(url: string | undefined): string | undefined {
-  return url?.replace(/(\/reinitialiser\/)[^/?#]+/, "$1[redacted]").replace(/[\r\n]/g, "");
+  return url
+    ?.replace(/(\/reinitialiser\/|\/conseiller\/inscription\/)[^/?#]+/, "$1[redacted]")
+    .replace(/[\r\n]/g, "");
 }
 
 /**

@@ -11,6 +11,7 @@ import { demoCommand } from "./commands/demo.js";
 import { invoicesCommand, invoicesUsage } from "./commands/invoices.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { retentionCommand, retentionUsage } from "./commands/retention.js";
+import { staffCommand, staffUsage } from "./commands/staff.js";
 import { tenantCommand, tenantUsage } from "./commands/tenant.js";
 import { runRemotely, serveControlSocket } from "./control-socket.js";
 import { type CliIo, terminalIo, UsageError } from "./io.js";
@@ -23,6 +24,7 @@ const USAGE = `E-FACTURE command line
   efacture migrate               apply database migrations
   ${tenantUsage.replaceAll("\n", "\n  ")}
   ${apiKeyUsage.replaceAll("\n", "\n  ")}
+  ${staffUsage}
   ${customersUsage.replaceAll("\n", "\n  ")}
   ${invoicesUsage.replaceAll("\n", "\n  ")}
   ${retentionUsage.replaceAll("\n", "\n  ")}
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   customers: customersCommand,
   invoices: invoicesCommand,
   retention: retentionCommand,
+  staff: staffCommand,
   demo: demoCommand,
   audit: auditCommand,
 };

@@ -21,10 +21,12 @@ export async function insertToken(
     email: string;
     createdAt: Date;
     expiresAt: Date;
+    /** The mail carrying the link (the back office's mail log shows when it was opened). */
+    mailId?: string;
   },
 ): Promise<void> {
   await sql.query(
-    `insert into tokens (token_hash, tenant_id, account_id, purpose, email, created_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7)`,
+    `insert into tokens (token_hash, tenant_id, account_id, purpose, email, created_at, expires_at, mail_id) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       token.tokenHash,
       token.tenantId,
@@ -33,8 +35,14 @@ export async function insertToken(
       token.email,
       token.createdAt,
       token.expiresAt,
+      token.mailId ?? null,
     ],
   );
+}
+
+/** Records the first time a valid link's page was shown ("a ouvert le lien" in the back office). */
+export async function markTokenOpened(sql: Sql, tokenId: string, at: Date): Promise<void> {
+  await sql.query("update tokens set opened_at = $2 where id = $1 and opened_at is null", [tokenId, at]);
 }
 
 /** Voids every unused token of this account and purpose (a newer request, a completed reset, an address change). */

@@ -28,6 +28,7 @@ import { languageCookieSetter, languageRoutes } from "./routes/language.js";
 import { opsRoutes } from "./routes/ops.js";
 import { portalRoutes, tenantBranding } from "./routes/portal.js";
 import { proofRoutes } from "./routes/proof.js";
+import { staffRoutes } from "./routes/staff/index.js";
 import type { Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
 import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
@@ -173,6 +174,7 @@ export async function buildWebApp(
   await invoiceDetailRoutes(app, services, auth);
   await downloadRoutes(app, services, auth, options.downloads);
   await proofRoutes(app, services, auth);
+  await staffRoutes(app, services, auth);
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */

@@ -56,6 +56,10 @@ export function passwordResetHandler(deps: {
       );
       if (!row) return undefined;
       await voidTokens(tx, tenantId, row.account_id, "password_reset", now);
+      const [inserted] = await tx.query<{ id: string }>(
+        `insert into mails (tenant_id, account_id, kind, to_address, language, params) values ($1, $2, 'password-reset', $3, $4, '{}') returning id`,
+        [tenantId, row.account_id, row.to_address, row.language],
+      );
       await insertToken(tx, {
         tokenHash: hashSecret(token),
         tenantId,
@@ -64,11 +68,8 @@ export function passwordResetHandler(deps: {
         email: row.to_address,
         createdAt: now,
         expiresAt: new Date(now.getTime() + RESET_TOKEN_MINUTES * 60_000),
+        mailId: inserted!.id,
       });
-      const [inserted] = await tx.query<{ id: string }>(
-        `insert into mails (tenant_id, account_id, kind, to_address, language, params) values ($1, $2, 'password-reset', $3, $4, '{}') returning id`,
-        [tenantId, row.account_id, row.to_address, row.language],
-      );
       await appendAudit(tx, {
         tenantId,
         actorType: "system",

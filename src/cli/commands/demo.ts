@@ -1,5 +1,6 @@
 import type { Services } from "../../app.js";
 import { seedDemo } from "../../demo/seed-demo.js";
+import { seedDemoStaff } from "../../demo/seed-demo-staff.js";
 import { tenantOrigin } from "../../domain/tenants/tenant-url.js";
 import type { CliIo } from "../io.js";
 
@@ -9,5 +10,11 @@ export async function demoCommand(_args: string[], io: CliIo, services: Services
   io.out(result.created ? "Demo data created." : "Demo data already present; nothing added.");
   io.out(`Portal: ${tenantOrigin(services.config.publicBaseUrl, "demo")}/`);
   io.out(`Demo identifier: ${result.identifier}   password: ${result.password}`);
+  for (const staff of await seedDemoStaff(services))
+    io.out(
+      staff.link
+        ? `Back office ${staff.role} ${staff.email}: enrol at ${staff.link}`
+        : `Back office ${staff.role} ${staff.email}: already enrolled, log in at ${tenantOrigin(services.config.publicBaseUrl, "demo")}/conseiller/connexion`,
+    );
   return 0;
 }

@@ -2,7 +2,7 @@ import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
 import { clearThrottle, countThrottle } from "../../db/throttles.repository.js";
-import { consumeToken, findUsableToken, voidTokens } from "../../db/tokens.repository.js";
+import { consumeToken, findUsableToken, markTokenOpened, voidTokens } from "../../db/tokens.repository.js";
 import { passwordResetJob } from "../../jobs/password-reset.job.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
@@ -63,14 +63,12 @@ export async function inspectResetToken(
   input: { tenantId: string; token: string; now?: Date },
 ) {
   if (!SECRET_PATTERN.test(input.token)) return undefined;
-  const token = await findUsableToken(
-    db,
-    hashSecret(input.token),
-    input.tenantId,
-    "password_reset",
-    input.now ?? new Date(),
-  );
-  return token ? { identifier: token.identifier } : undefined;
+  const now = input.now ?? new Date();
+  const token = await findUsableToken(db, hashSecret(input.token), input.tenantId, "password_reset", now);
+  if (!token) return undefined;
+  // The advisor's mail log says "a ouvert le lien le …": the first showing of a valid link.
+  await markTokenOpened(db, token.id, now);
+  return { identifier: token.identifier };
 }
 
 export type ResetResult =

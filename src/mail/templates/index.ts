@@ -1,4 +1,5 @@
 import { type ActivationParams, activationMail } from "./activation.js";
+import { type EmailChangedParams, emailChangedMail } from "./email-changed.js";
 import { type IntegrityAlertParams, integrityAlertMail } from "./integrity-alert.js";
 import type { MailContext, RenderedMail } from "./layout.js";
 import { type NewInvoicesParams, newInvoicesMail } from "./new-invoices.js";
@@ -19,6 +20,8 @@ export const MAIL_TEMPLATES = {
     retentionReminderMail(context, params as unknown as RetentionReminderParams),
   "integrity-alert": (context: MailContext, params: Record<string, unknown>) =>
     integrityAlertMail(context, params as unknown as IntegrityAlertParams),
+  "email-changed": (context: MailContext, params: Record<string, unknown>) =>
+    emailChangedMail(context, params as unknown as EmailChangedParams),
 } satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
 export type MailKind = keyof typeof MAIL_TEMPLATES;

@@ -1,0 +1,235 @@
+import { appendAudit } from "../../db/audit.repository.js";
+import type { Database } from "../../db/database.js";
+import {
+  advanceTotpStep,
+  consumeRecoveryCode,
+  findStaffByEmail,
+  findStaffSession,
+  insertStaffSession,
+  lockStaff,
+  type StaffRow,
+} from "../../db/staff.repository.js";
+import { clearThrottle, countThrottle, readThrottle } from "../../db/throttles.repository.js";
+import { normalizeEmail } from "../accounts/identifier.js";
+import { delaySeconds } from "../accounts/log-in.js";
+import { verifyPassword } from "../accounts/password-hashing.js";
+import { hashSecret, newSecret, SECRET_PATTERN } from "../accounts/secrets.js";
+import { decryptTotpSecret, hashRecoveryCode, looksLikeRecoveryCode, matchTotp } from "./totp.js";
+
+/** Staff sessions are shorter than customers': 15 minutes idle, 12 hours at most. */
+export const STAFF_IDLE_SECONDS = 15 * 60;
+export const STAFF_ABSOLUTE_SECONDS = 12 * 60 * 60;
+/** Between the password and the code: 5 minutes. */
+export const SECOND_FACTOR_SECONDS = 5 * 60;
+/** Wrong second-factor codes in a row before the staff account is locked for 30 minutes. */
+export const STAFF_LOCK_AFTER_CODE_FAILURES = 10;
+export const STAFF_LOCK_MINUTES = 30;
+const FREE_FAILURES = 5;
+const WINDOW_MS = 24 * 3600_000;
+const IP_WINDOW_MS = 15 * 60_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export type PasswordStepResult =
+  | { ok: true; staffId: string }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+
+/**
+ * First step: e-mail and password. Unknown address, wrong password, invited, disabled or locked: one
+ * answer after the same work (L1, L2). Failures are throttled per address and per IP (L3).
+ */
+export async function checkStaffPassword(
+  db: Database,
+  input: { tenantId: string; email: string; password: string; ip: string; now?: Date },
+): Promise<PasswordStepResult> {
+  const now = input.now ?? new Date();
+  const email = normalizeEmail(input.email.slice(0, 320));
+  const idKey = `staff:email:${email}`;
+  const ipKey = `staff:ip:${input.ip}`;
+  const [byId, byIp] = await Promise.all([
+    readThrottle(db, input.tenantId, idKey, new Date(now.getTime() - WINDOW_MS)),
+    readThrottle(db, input.tenantId, ipKey, new Date(now.getTime() - IP_WINDOW_MS)),
+  ]);
+  const blockedUntil = Math.max(byId.blockedUntil?.getTime() ?? 0, byIp.blockedUntil?.getTime() ?? 0);
+  if (blockedUntil > now.getTime()) {
+    await audit(db, input.tenantId, null, "staff.login_throttled", input.ip, now, {});
+    return {
+      ok: false,
+      reason: "throttled",
+      retryAfterSeconds: Math.ceil((blockedUntil - now.getTime()) / 1000),
+    };
+  }
+  const staff = await findStaffByEmail(db, input.tenantId, email);
+  const matches = await verifyPassword(staff?.passwordHash, input.password.slice(0, 4096));
+  const locked = staff?.lockedUntil && staff.lockedUntil.getTime() > now.getTime();
+  if (!staff || !matches || staff.status !== "active" || locked) {
+    await db.transaction(async (tx) => {
+      await countThrottle(tx, input.tenantId, idKey, now, new Date(now.getTime() - WINDOW_MS), (n) =>
+        delaySeconds(n, FREE_FAILURES),
+      );
+      await countThrottle(tx, input.tenantId, ipKey, now, new Date(now.getTime() - IP_WINDOW_MS), (n) =>
+        delaySeconds(n, 30),
+      );
+      await appendAudit(tx, {
+        tenantId: input.tenantId,
+        actorType: "staff",
+        actorId: staff?.id ?? null,
+        action: "staff.login_failed",
+        targetType: staff ? "staff" : null,
+        targetId: staff?.id ?? null,
+        ip: input.ip,
+        at: now,
+        details: {
+          step: "password",
+          ...(staff
+            ? { reason: locked ? "locked" : staff.status === "active" ? "password" : staff.status }
+            : {}),
+        },
+      });
+    });
+    return { ok: false, reason: "invalid" };
+  }
+  await clearThrottle(db, input.tenantId, idKey);
+  return { ok: true, staffId: staff.id };
+}
+
+export type CodeStepResult =
+  | { ok: true; sessionCookie: string; staff: StaffRow; usedRecoveryCode: boolean }
+  | { ok: false; reason: "invalid" | "replayed" | "locked" };
+
+/**
+ * Second step: a current TOTP code (±1 step), never one already used (same or earlier step), or a
+ * recovery code (spent). Ten wrong codes in a row lock the staff account for 30 minutes.
+ * Success opens a staff session (a new id: no fixation).
+ */
+export async function completeStaffLogIn(
+  db: Database,
+  input: {
+    tenantId: string;
+    staffId: string;
+    code: string;
+    platformSecret: string;
+    ip: string;
+    userAgent: string | null;
+    previousCookie?: string;
+    now?: Date;
+  },
+): Promise<CodeStepResult> {
+  const now = input.now ?? new Date();
+  return db.transaction(async (tx): Promise<CodeStepResult> => {
+    const staff = await lockStaff(tx, input.tenantId, input.staffId);
+    if (staff?.status !== "active" || !staff.totpSecret) return { ok: false, reason: "invalid" };
+    if (staff.lockedUntil && staff.lockedUntil.getTime() > now.getTime())
+      return { ok: false, reason: "locked" };
+    const code = input.code.trim().slice(0, 64);
+    let method: "totp" | "recovery_code" | undefined;
+    let replayed = false;
+    if (/^\d{3}\s?\d{3}$/.test(code)) {
+      const step = matchTotp(decryptTotpSecret(input.platformSecret, staff.id, staff.totpSecret), code, now);
+      if (step !== undefined) {
+        if (await advanceTotpStep(tx, staff.id, step)) method = "totp";
+        else replayed = true;
+      }
+    } else if (looksLikeRecoveryCode(code)) {
+      if (await consumeRecoveryCode(tx, staff.id, hashRecoveryCode(code), now)) method = "recovery_code";
+    }
+    if (!method) {
+      const failures = staff.failedLogins + 1;
+      const lock = failures >= STAFF_LOCK_AFTER_CODE_FAILURES;
+      await tx.query("update staff set failed_logins = $2, locked_until = $3 where id = $1", [
+        staff.id,
+        lock ? 0 : failures,
+        lock ? new Date(now.getTime() + STAFF_LOCK_MINUTES * 60_000) : staff.lockedUntil,
+      ]);
+      await appendAudit(tx, {
+        tenantId: input.tenantId,
+        actorType: "staff",
+        actorId: staff.id,
+        action: lock ? "staff.locked" : "staff.login_failed",
+        targetType: "staff",
+        targetId: staff.id,
+        ip: input.ip,
+        at: now,
+        details: { step: "code", reason: replayed ? "replayed" : "wrong_code", failures },
+      });
+      return { ok: false, reason: lock ? "locked" : replayed ? "replayed" : "invalid" };
+    }
+    if (input.previousCookie && SECRET_PATTERN.test(input.previousCookie))
+      await tx.query("update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null", [
+        hashSecret(input.previousCookie),
+        now,
+      ]);
+    await tx.query(
+      "update staff set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1",
+      [staff.id, now],
+    );
+    const cookie = newSecret();
+    await insertStaffSession(tx, {
+      idHash: hashSecret(cookie),
+      tenantId: input.tenantId,
+      staffId: staff.id,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + STAFF_ABSOLUTE_SECONDS * 1000),
+      ip: input.ip,
+      userAgent: input.userAgent?.slice(0, 300) ?? null,
+    });
+    await appendAudit(tx, {
+      tenantId: input.tenantId,
+      actorType: "staff",
+      actorId: staff.id,
+      action: "staff.login_succeeded",
+      targetType: "staff",
+      targetId: staff.id,
+      ip: input.ip,
+      at: now,
+      details: { method },
+    });
+    return { ok: true, sessionCookie: cookie, staff, usedRecoveryCode: method === "recovery_code" };
+  });
+}
+
+/** The staff member behind a session cookie on this tenant, or undefined (unknown, revoked, idle, too old, disabled). */
+export async function resolveStaffSession(
+  db: Database,
+  input: { tenantId: string; cookie: string | undefined; now: Date },
+) {
+  if (!input.cookie || !SECRET_PATTERN.test(input.cookie)) return undefined;
+  const session = await findStaffSession(db, input.tenantId, hashSecret(input.cookie));
+  if (!session) return undefined;
+  const now = input.now.getTime();
+  if (
+    new Date(session.expiresAt).getTime() <= now ||
+    new Date(session.lastSeenAt).getTime() + STAFF_IDLE_SECONDS * 1000 <= now
+  ) {
+    await db.query("update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null", [
+      session.idHash,
+      input.now,
+    ]);
+    return undefined;
+  }
+  if (now - new Date(session.lastSeenAt).getTime() > TOUCH_EVERY_MS)
+    await db.query("update sessions set last_seen_at = $2 where id_hash = $1", [session.idHash, input.now]);
+  return session;
+}
+
+export async function endStaffSession(db: Database, cookie: string | undefined, now: Date): Promise<void> {
+  if (cookie && SECRET_PATTERN.test(cookie))
+    await db.query(
+      "update sessions set revoked_at = $2 where id_hash = $1 and kind = 'staff' and revoked_at is null",
+      [hashSecret(cookie), now],
+    );
+}
+
+async function audit(
+  db: Database,
+  tenantId: string,
+  staffId: string | null,
+  action: string,
+  ip: string,
+  at: Date,
+  details: Record<string, unknown>,
+) {
+  await db.transaction((tx) =>
+    appendAudit(tx, { tenantId, actorType: "staff", actorId: staffId, action, ip, at, details }),
+  );
+}

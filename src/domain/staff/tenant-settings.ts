@@ -1,0 +1,142 @@
+import { appendAudit } from "../../db/audit.repository.js";
+import type { Database, Tx } from "../../db/database.js";
+import type { BlobStore } from "../../storage/blob-store.js";
+import { EMAIL_PATTERN } from "../accounts/identifier.js";
+import { DomainError } from "../shared/errors.js";
+import { checkLogoFile, contrastWithWhite } from "./logo-file.js";
+import type { StaffActor } from "./staff-accounts.js";
+
+/** WCAG 2.1 AA for normal text: white text on the brand colour needs 4.5:1. */
+export const MIN_CONTRAST = 4.5;
+export const MAX_FAQ_CHARS = 20_000;
+
+/** The keys the customer help pages read from `tenants.settings.legal`. */
+export interface LegalDetails {
+  companyName: string;
+  address: string;
+  siren: string;
+  contactEmail: string;
+  dpoEmail: string;
+  publisherName: string;
+}
+
+interface Common {
+  tenantId: string;
+  actor: StaffActor;
+  ip: string | null;
+  now?: Date;
+}
+
+function audit(tx: Tx, input: Common, action: string, details: Record<string, unknown>) {
+  return appendAudit(tx, {
+    tenantId: input.tenantId,
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    action,
+    targetType: "tenant",
+    targetId: input.tenantId,
+    ip: input.ip,
+    at: input.now,
+    details: { by: input.actor.name, ...details },
+  });
+}
+
+/** Display name, brand colour (refused below 4.5:1 against white text) and, optionally, a new logo. */
+export async function updateBranding(
+  deps: { db: Database; blobs: BlobStore },
+  input: Common & { displayName: string; primaryColor: string; logo?: Uint8Array },
+): Promise<void> {
+  const displayName = input.displayName.trim();
+  if (displayName.length === 0 || displayName.length > 100)
+    throw new DomainError("invalid_display_name", "Le nom affiché doit avoir de 1 à 100 caractères.");
+  const color = input.primaryColor.trim().toLowerCase();
+  if (!/^#[0-9a-f]{6}$/.test(color))
+    throw new DomainError("invalid_color", "La couleur doit s’écrire #rrggbb, par exemple #1f4e79.");
+  const ratio = contrastWithWhite(color);
+  if (ratio < MIN_CONTRAST)
+    throw new DomainError(
+      "insufficient_contrast",
+      `Le texte blanc sur cette couleur n’est pas assez lisible (contraste ${ratio.toFixed(2).replace(".", ",")}:1, il faut au moins 4,5:1). Choisissez une couleur plus foncée.`,
+    );
+  let logo: { sha256: string; type: string } | undefined;
+  if (input.logo && input.logo.byteLength > 0) {
+    const type = checkLogoFile(input.logo);
+    logo = { sha256: (await deps.blobs.put(input.logo)).sha256, type };
+  }
+  await deps.db.transaction(async (tx) => {
+    await tx.query(
+      `update tenants set display_name = $2, primary_color = $3,
+              logo_sha256 = coalesce($4, logo_sha256), logo_content_type = coalesce($5, logo_content_type)
+        where id = $1`,
+      [input.tenantId, displayName, color, logo?.sha256 ?? null, logo?.type ?? null],
+    );
+    await audit(tx, input, "tenant.branding_changed", {
+      displayName,
+      primaryColor: color,
+      ...(logo ? { logoSha256: logo.sha256, logoType: logo.type } : {}),
+    });
+  });
+}
+
+/** Months invoices stay online; applies to invoices published from now on (their date is fixed at publication). */
+export async function updateRetention(db: Database, input: Common & { months: string }): Promise<void> {
+  const months = Number(input.months);
+  if (!/^\d{1,3}$/.test(input.months.trim()) || months < 1 || months > 120)
+    throw new DomainError(
+      "invalid_retention",
+      "La durée de conservation doit être un nombre de mois entre 1 et 120.",
+    );
+  await db.transaction(async (tx) => {
+    const [before] = await tx.query<{ m: number }>(
+      "select retention_months as m from tenants where id = $1",
+      [input.tenantId],
+    );
+    await tx.query("update tenants set retention_months = $2 where id = $1", [input.tenantId, months]);
+    await audit(tx, input, "tenant.retention_changed", { from: before?.m, to: months });
+  });
+}
+
+/** The FAQ shown on the portal's home page (Markdown, rendered without HTML). */
+export async function updateFaq(db: Database, input: Common & { markdown: string }): Promise<void> {
+  const markdown = input.markdown.replace(/\r\n/g, "\n").trim();
+  if (markdown.length > MAX_FAQ_CHARS)
+    throw new DomainError(
+      "invalid_faq",
+      `La FAQ ne peut pas dépasser ${MAX_FAQ_CHARS.toLocaleString("fr-FR")} caractères.`,
+    );
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `update tenants set settings = jsonb_set(settings, '{faqMarkdown}', to_jsonb($2::text)) where id = $1`,
+      [input.tenantId, markdown],
+    );
+    await audit(tx, input, "tenant.faq_changed", { chars: markdown.length });
+  });
+}
+
+export async function updateLegal(
+  db: Database,
+  input: Common & { legal: LegalDetails },
+): Promise<LegalDetails> {
+  const legal = Object.fromEntries(
+    Object.entries(input.legal).map(([k, v]) => [k, String(v ?? "").trim()]),
+  ) as unknown as LegalDetails;
+  for (const [key, value] of Object.entries(legal))
+    if (value.length > 500)
+      throw new DomainError("invalid_legal", `Le champ ${key} est trop long (500 caractères au plus).`);
+  if (legal.siren && !/^\d{9}$/.test(legal.siren.replace(/\s/g, "")))
+    throw new DomainError("invalid_legal", "Le SIREN compte 9 chiffres.");
+  legal.siren = legal.siren.replace(/\s/g, "");
+  for (const key of ["contactEmail", "dpoEmail"] as const)
+    if (legal[key] && !EMAIL_PATTERN.test(legal[key]))
+      throw new DomainError("invalid_legal", `L’adresse « ${legal[key].slice(0, 80)} » n’est pas valide.`);
+  await db.transaction(async (tx) => {
+    await tx.query(`update tenants set settings = jsonb_set(settings, '{legal}', $2::jsonb) where id = $1`, [
+      input.tenantId,
+      JSON.stringify(legal),
+    ]);
+    await audit(tx, input, "tenant.legal_changed", {
+      fields: Object.keys(legal).filter((k) => legal[k as keyof LegalDetails]),
+    });
+  });
+  return legal;
+}

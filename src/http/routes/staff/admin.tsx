@@ -1,0 +1,337 @@
+import fastifyMultipart from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import MarkdownIt from "markdown-it";
+import type { Services } from "../../../app.js";
+import { readTenantStats } from "../../../db/backoffice.repository.js";
+import { listStaff } from "../../../db/staff.repository.js";
+import { findTenantBySlug, type TenantRow } from "../../../db/tenants.repository.js";
+import { createApiKey } from "../../../domain/api-keys/create-api-key.js";
+import { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";
+import { revokeApiKey } from "../../../domain/api-keys/revoke-api-key.js";
+import { DomainError } from "../../../domain/shared/errors.js";
+import { MAX_LOGO_BYTES } from "../../../domain/staff/logo-file.js";
+import { parisMonthStart } from "../../../domain/staff/paris-time.js";
+import {
+  disableStaff,
+  enrolmentUrl,
+  inviteStaff,
+  resetStaffTotp,
+} from "../../../domain/staff/staff-accounts.js";
+import {
+  type LegalDetails,
+  updateBranding,
+  updateFaq,
+  updateLegal,
+  updateRetention,
+} from "../../../domain/staff/tenant-settings.js";
+import type { StaffAuth } from "../../staff-auth.js";
+import { AdminHomePage, ApiKeysPage, PortalSettingsPage, TeamPage } from "../../views/staff/admin.view.js";
+import { STAFF_MESSAGES } from "../../views/staff/messages.fr.js";
+import { tenantBranding } from "../portal.js";
+import { staffActor, staffHeader, tenantOf } from "./customers.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const markdown = new MarkdownIt({ html: false, linkify: false });
+type Msg = { kind: "error" | "success"; text: string };
+type Body = Record<string, string | undefined>;
+
+/** Tenant admin pages (role admin; an advisor gets 403): statistics, team, API keys, portal settings. */
+export async function staffAdminRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+  const page = { preHandler: [auth.requireStaff, auth.requireAdmin] };
+  const form = { preHandler: [auth.requireStaff, auth.requireAdmin, auth.checkOrigin, app.csrfProtection] };
+  const body = (request: FastifyRequest) => (request.body ?? {}) as Body;
+  const text = (v: unknown, max = 1000) => (typeof v === "string" ? v.slice(0, max) : "");
+  // The tenant cache may be a few seconds old: settings pages read the row itself.
+  const freshTenant = async (request: FastifyRequest) =>
+    (await findTenantBySlug(services.db, tenantOf(request).slug)) as TenantRow;
+
+  app.get("/conseiller/admin", page, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const now = new Date();
+    const monthStart = parisMonthStart(now);
+    const stats = await readTenantStats(services.db, tenant.id, monthStart, now);
+    const month = new Intl.DateTimeFormat("fr-FR", {
+      month: "long",
+      year: "numeric",
+      timeZone: "Europe/Paris",
+    }).format(now);
+    return reply.html(
+      <AdminHomePage
+        branding={tenantBranding(tenant)}
+        staff={staffHeader(request, reply)}
+        stats={stats}
+        month={month}
+      />,
+    );
+  });
+
+  async function team(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { link?: { email: string; url: string }; message?: Msg } = {},
+  ) {
+    const tenant = tenantOf(request);
+    return reply.html(
+      <TeamPage
+        branding={tenantBranding(tenant)}
+        staff={staffHeader(request, reply)}
+        selfId={request.staff!.id}
+        members={await listStaff(services.db, tenant.id)}
+        {...extra}
+      />,
+    );
+  }
+
+  app.get<{ Querystring: { message?: string } }>("/conseiller/admin/equipe", page, async (request, reply) =>
+    team(request, reply, { message: STAFF_MESSAGES[String(request.query.message ?? "")] }),
+  );
+
+  app.post("/conseiller/admin/equipe", form, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const b = body(request);
+    try {
+      const { staff, token } = await inviteStaff(services.db, {
+        tenantId: tenant.id,
+        email: text(b.email, 320),
+        displayName: text(b.name, 120),
+        role: text(b.role, 10),
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+      return team(request, reply, {
+        link: { email: staff.email, url: enrolmentUrl(services.config.publicBaseUrl, tenant.slug, token) },
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      reply.code(422);
+      return team(request, reply, { message: { kind: "error", text: error.message } });
+    }
+  });
+
+  app.post<{ Params: { id: string } }>(
+    "/conseiller/admin/equipe/:id/reinitialiser",
+    form,
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      if (!UUID.test(request.params.id)) return reply.callNotFound();
+      try {
+        const { staff, token } = await resetStaffTotp(services.db, {
+          tenantId: tenant.id,
+          staffId: request.params.id,
+          actor: staffActor(request),
+          ip: request.ip,
+        });
+        return team(request, reply, {
+          link: { email: staff.email, url: enrolmentUrl(services.config.publicBaseUrl, tenant.slug, token) },
+        });
+      } catch (error) {
+        if (error instanceof DomainError && error.code === "staff_not_found") return reply.callNotFound();
+        throw error;
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/conseiller/admin/equipe/:id/desactiver",
+    form,
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      if (!UUID.test(request.params.id)) return reply.callNotFound();
+      try {
+        await disableStaff(services.db, {
+          tenantId: tenant.id,
+          staffId: request.params.id,
+          actor: staffActor(request),
+          ip: request.ip,
+        });
+      } catch (error) {
+        if (error instanceof DomainError && error.code === "staff_not_found") return reply.callNotFound();
+        if (error instanceof DomainError)
+          return team(request, reply, { message: { kind: "error", text: error.message } });
+        throw error;
+      }
+      return reply.redirect("/conseiller/admin/equipe?message=staff-disabled", 303);
+    },
+  );
+
+  async function keys(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { created?: { key: string; prefix: string }; message?: Msg } = {},
+  ) {
+    const tenant = tenantOf(request);
+    return reply.html(
+      <ApiKeysPage
+        branding={tenantBranding(tenant)}
+        staff={staffHeader(request, reply)}
+        keys={await listApiKeys({ db: services.db, tenantId: tenant.id })}
+        {...extra}
+      />,
+    );
+  }
+  const keyActor = (request: FastifyRequest) => ({ type: "staff" as const, id: request.staff!.id });
+
+  app.get<{ Querystring: { message?: string } }>("/conseiller/admin/cles", page, async (request, reply) =>
+    keys(request, reply, { message: STAFF_MESSAGES[String(request.query.message ?? "")] }),
+  );
+  app.post("/conseiller/admin/cles", form, async (request, reply) => {
+    try {
+      const { key, apiKey } = await createApiKey({
+        db: services.db,
+        tenantId: tenantOf(request).id,
+        label: text(body(request).label, 200),
+        actor: keyActor(request),
+      });
+      reply.header("cache-control", "no-store");
+      return keys(request, reply, { created: { key, prefix: apiKey.prefix } });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      reply.code(422);
+      return keys(request, reply, {
+        message: {
+          kind: "error",
+          text: "Le libellé compte 100 caractères au plus, sans caractère de contrôle.",
+        },
+      });
+    }
+  });
+  app.post<{ Params: { prefix: string } }>(
+    "/conseiller/admin/cles/:prefix/revoquer",
+    form,
+    async (request, reply) => {
+      try {
+        await revokeApiKey({
+          db: services.db,
+          tenantId: tenantOf(request).id,
+          prefix: request.params.prefix.slice(0, 64),
+          actor: keyActor(request),
+        });
+      } catch (error) {
+        if (error instanceof DomainError && error.code === "api_key_not_found") return reply.callNotFound();
+        throw error;
+      }
+      return reply.redirect("/conseiller/admin/cles?message=key-revoked", 303);
+    },
+  );
+
+  async function settings(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { message?: Msg; faq?: string; preview?: boolean } = {},
+  ) {
+    const tenant = await freshTenant(request);
+    const s = tenant.settings as { faqMarkdown?: string; legal?: Partial<LegalDetails> };
+    const faq = extra.faq ?? s.faqMarkdown ?? "";
+    return reply.html(
+      <PortalSettingsPage
+        branding={tenantBranding(tenant)}
+        staff={staffHeader(request, reply)}
+        tenant={{
+          displayName: tenant.displayName,
+          primaryColor: tenant.primaryColor,
+          retentionMonths: tenant.retentionMonths,
+          faqMarkdown: faq,
+          legal: s.legal ?? {},
+        }}
+        safeFaqPreviewHtml={extra.preview ? markdown.render(faq) : undefined}
+        message={extra.message}
+      />,
+    );
+  }
+  const settingsError = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    if (!(error instanceof DomainError)) throw error;
+    reply.code(422);
+    return settings(request, reply, { message: { kind: "error", text: error.message } });
+  };
+
+  app.get<{ Querystring: { message?: string } }>("/conseiller/admin/portail", page, async (request, reply) =>
+    settings(request, reply, { message: STAFF_MESSAGES[String(request.query.message ?? "")] }),
+  );
+  app.post("/conseiller/admin/portail/conservation", form, async (request, reply) => {
+    try {
+      await updateRetention(services.db, {
+        tenantId: tenantOf(request).id,
+        months: text(body(request).months, 10),
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+    } catch (error) {
+      return settingsError(request, reply, error);
+    }
+    return reply.redirect("/conseiller/admin/portail?message=retention-saved", 303);
+  });
+  app.post("/conseiller/admin/portail/faq", form, async (request, reply) => {
+    const b = body(request);
+    const faq = text(b.faq, 40_000);
+    if (b.intent === "preview") return settings(request, reply, { faq, preview: true });
+    try {
+      await updateFaq(services.db, {
+        tenantId: tenantOf(request).id,
+        markdown: faq,
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+    } catch (error) {
+      return settingsError(request, reply, error);
+    }
+    return reply.redirect("/conseiller/admin/portail?message=faq-saved", 303);
+  });
+  app.post("/conseiller/admin/portail/mentions", form, async (request, reply) => {
+    const b = body(request);
+    const legal: LegalDetails = {
+      companyName: text(b.companyName),
+      address: text(b.address),
+      siren: text(b.siren),
+      contactEmail: text(b.contactEmail),
+      dpoEmail: text(b.dpoEmail),
+      publisherName: text(b.publisherName),
+    };
+    try {
+      await updateLegal(services.db, {
+        tenantId: tenantOf(request).id,
+        legal,
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+    } catch (error) {
+      return settingsError(request, reply, error);
+    }
+    return reply.redirect("/conseiller/admin/portail?message=legal-saved", 303);
+  });
+
+  // The only multipart form (the logo): parsed in its own context, fields attached to the body so the CSRF check reads them.
+  await app.register(async (child) => {
+    await child.register(fastifyMultipart, {
+      attachFieldsToBody: "keyValues",
+      limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 10, fieldSize: 4096 },
+    });
+    child.setErrorHandler(async (error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 413 || (error as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE")
+        return settingsError(
+          request,
+          reply,
+          new DomainError("invalid_logo", "Le logo ne peut pas dépasser 512 Ko."),
+        );
+      if (error instanceof DomainError) return settingsError(request, reply, error);
+      throw error;
+    });
+    child.post("/conseiller/admin/portail/apparence", form, async (request, reply) => {
+      const b = (request.body ?? {}) as Record<string, unknown>;
+      const logo = b.logo instanceof Buffer ? new Uint8Array(b.logo) : undefined;
+      try {
+        await updateBranding(services, {
+          tenantId: tenantOf(request).id,
+          displayName: text(b.displayName, 200),
+          primaryColor: text(b.primaryColor, 20),
+          logo,
+          actor: staffActor(request),
+          ip: request.ip,
+        });
+      } catch (error) {
+        return settingsError(request, reply, error);
+      }
+      return reply.redirect("/conseiller/admin/portail?message=branding-saved", 303);
+    });
+  });
+}

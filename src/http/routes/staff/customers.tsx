@@ -1,0 +1,246 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Services } from "../../../app.js";
+import { checkEmailCorrection, correctCustomerEmail } from "../../../domain/accounts/correct-email.js";
+import { DomainError } from "../../../domain/shared/errors.js";
+import {
+  resendActivationMail,
+  revokeCustomerSessions,
+  unlockCustomerAccount,
+} from "../../../domain/staff/account-actions.js";
+import { viewCustomerRecord } from "../../../domain/staff/customer-record.js";
+import { searchCustomers } from "../../../domain/staff/search-customers.js";
+import type { StaffActor } from "../../../domain/staff/staff-accounts.js";
+import type { StaffAuth } from "../../staff-auth.js";
+import { CorrectEmailPage, CustomerRecordPage, SearchPage } from "../../views/staff/customers.view.js";
+import { STAFF_MESSAGES } from "../../views/staff/messages.fr.js";
+import type { StaffHeader } from "../../views/staff/staff-layout.js";
+import { tenantBranding } from "../portal.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function staffActor(request: FastifyRequest): StaffActor {
+  const staff = request.staff!;
+  return { type: "staff", id: staff.id, name: staff.name };
+}
+
+export function staffHeader(request: FastifyRequest, reply: FastifyReply): StaffHeader {
+  return {
+    name: request.staff!.displayName || request.staff!.email,
+    role: request.staff!.role,
+    csrf: reply.generateCsrf(),
+  };
+}
+
+export function tenantOf(request: FastifyRequest) {
+  const site = request.site;
+  if (site.kind !== "tenant") throw new Error("staff routes run on tenant hosts only");
+  return site.tenant;
+}
+
+const correctBody = {
+  type: "object",
+  required: ["email", "confirmation", "reason"],
+  properties: {
+    email: { type: "string", maxLength: 1024 },
+    confirmation: { type: "string", maxLength: 1024 },
+    reason: { type: "string", maxLength: 2000 },
+    confirmMerge: { type: "string", maxLength: 4 },
+    _csrf: { type: "string" },
+  },
+} as const;
+
+/** Search, customer record and the advisor's actions on a customer (SECURITY.md A3, A4). */
+export async function staffCustomerRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+  const page = { preHandler: [auth.requireStaff] };
+  const form = { preHandler: [auth.requireStaff, auth.checkOrigin, app.csrfProtection] };
+
+  app.get<{ Querystring: { q?: string; message?: string } }>("/conseiller", page, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const q = typeof request.query.q === "string" ? request.query.q : "";
+    const message = STAFF_MESSAGES[String(request.query.message ?? "")];
+    if (q.trim() === "")
+      return reply.html(
+        <SearchPage
+          branding={tenantBranding(tenant)}
+          staff={staffHeader(request, reply)}
+          query=""
+          message={message}
+        />,
+      );
+    const result = await searchCustomers(services.db, {
+      tenantId: tenant.id,
+      query: q,
+      actor: staffActor(request),
+      ip: request.ip,
+    });
+    if (result.exact) return reply.redirect(`/conseiller/clients/${result.exact.id}`, 303);
+    return reply.html(
+      <SearchPage
+        branding={tenantBranding(tenant)}
+        staff={staffHeader(request, reply)}
+        query={result.query}
+        hits={result.hits}
+      />,
+    );
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { page?: string; message?: string } }>(
+    "/conseiller/clients/:id",
+    page,
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      if (!UUID.test(request.params.id)) return reply.callNotFound();
+      const record = await viewCustomerRecord(services.db, {
+        tenantId: tenant.id,
+        customerId: request.params.id,
+        page: Number(request.query.page) || 1,
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+      if (!record) return reply.callNotFound();
+      return reply.html(
+        <CustomerRecordPage
+          branding={tenantBranding(tenant)}
+          staff={staffHeader(request, reply)}
+          record={record}
+          message={STAFF_MESSAGES[String(request.query.message ?? "")]}
+        />,
+      );
+    },
+  );
+
+  async function customerOr404(tenantId: string, id: string) {
+    if (!UUID.test(id)) return undefined;
+    const [row] = await services.db.query<{
+      id: string;
+      customerNumber: string;
+      name: string;
+      email: string | null;
+    }>(
+      `select id, customer_number as "customerNumber", name, email from customers where tenant_id = $1 and id = $2`,
+      [tenantId, id],
+    );
+    return row;
+  }
+
+  app.get<{ Params: { id: string } }>("/conseiller/clients/:id/email", page, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const customer = await customerOr404(tenant.id, request.params.id);
+    if (!customer) return reply.callNotFound();
+    return reply.html(
+      <CorrectEmailPage
+        branding={tenantBranding(tenant)}
+        staff={staffHeader(request, reply)}
+        customer={customer}
+      />,
+    );
+  });
+
+  app.post<{
+    Params: { id: string };
+    Body: { email: string; confirmation: string; reason: string; confirmMerge?: string };
+  }>("/conseiller/clients/:id/email", { ...form, schema: { body: correctBody } }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const customer = await customerOr404(tenant.id, request.params.id);
+    if (!customer) return reply.callNotFound();
+    const values = {
+      email: request.body.email.slice(0, 320),
+      confirmation: request.body.confirmation.slice(0, 320),
+      reason: request.body.reason.slice(0, 500),
+    };
+    const render = (
+      status: number,
+      extra: { error?: string; merge?: Parameters<typeof CorrectEmailPage>[0]["merge"] },
+    ) =>
+      reply
+        .code(status)
+        .html(
+          <CorrectEmailPage
+            branding={tenantBranding(tenant)}
+            staff={staffHeader(request, reply)}
+            customer={customer}
+            values={values}
+            {...extra}
+          />,
+        );
+    try {
+      const result = await correctCustomerEmail(services, {
+        tenantId: tenant.id,
+        customerId: customer.id,
+        email: request.body.email,
+        confirmation: request.body.confirmation,
+        reason: request.body.reason,
+        mergeConfirmed: request.body.confirmMerge === "1",
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+      if (result.needsMergeConfirmation) return render(200, { merge: result.needsMergeConfirmation.joins });
+      request.log.info(
+        {
+          event: "customer.email_corrected",
+          tenant: tenant.slug,
+          staff: request.staff!.id,
+          customer: customer.id,
+        },
+        "e-mail corrected",
+      );
+      return reply.redirect(`/conseiller/clients/${customer.id}?message=email-corrected`, 303);
+    } catch (error) {
+      if (error instanceof DomainError && error.code !== "customer_not_found") {
+        const merge =
+          error.code === "same_email"
+            ? undefined
+            : await checkEmailCorrection(services.db, {
+                tenantId: tenant.id,
+                customerId: customer.id,
+                ...values,
+              }).then(
+                (c) => c.joins,
+                () => undefined,
+              );
+        return render(422, { error: error.message, merge });
+      }
+      throw error;
+    }
+  });
+
+  const action = (
+    path: string,
+    run: (tenantId: string, customerId: string, request: FastifyRequest) => Promise<string>,
+  ) =>
+    app.post<{ Params: { id: string } }>(`/conseiller/clients/:id/${path}`, form, async (request, reply) => {
+      const tenant = tenantOf(request);
+      const customer = await customerOr404(tenant.id, request.params.id);
+      if (!customer) return reply.callNotFound();
+      const message = await run(tenant.id, customer.id, request);
+      return reply.redirect(`/conseiller/clients/${customer.id}?message=${message}`, 303);
+    });
+
+  action("activation", async (tenantId, customerId, request) => {
+    const outcome = await resendActivationMail(services, {
+      tenantId,
+      customerId,
+      actor: staffActor(request),
+      ip: request.ip,
+    });
+    return outcome === "sent"
+      ? "activation-sent"
+      : outcome === "throttled"
+        ? "activation-throttled"
+        : outcome === "not-needed"
+          ? "activation-not-needed"
+          : "no-email";
+  });
+  action("deverrouiller", async (tenantId, customerId, request) =>
+    unlockCustomerAccount(services.db, { tenantId, customerId, actor: staffActor(request), ip: request.ip }),
+  );
+  action("sessions", async (tenantId, customerId, request) => {
+    await revokeCustomerSessions(services.db, {
+      tenantId,
+      customerId,
+      actor: staffActor(request),
+      ip: request.ip,
+    });
+    return "sessions-revoked";
+  });
+}

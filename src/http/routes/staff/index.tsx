@@ -1,0 +1,32 @@
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../../../app.js";
+import { uiFor } from "../../../i18n/index.js";
+import type { CustomerAuth } from "../../customer-auth.js";
+import { createStaffAuth } from "../../staff-auth.js";
+import { ErrorPage } from "../../views/errors.view.js";
+import { staffAdminRoutes } from "./admin.js";
+import { staffCustomerRoutes } from "./customers.js";
+import { staffJournalRoutes } from "./journal.js";
+import { staffAuthRoutes } from "./staff-auth-routes.js";
+
+/** The back office under /conseiller on each tenant's host. */
+export async function staffRoutes(app: FastifyInstance, services: Services, customerAuth: CustomerAuth) {
+  app.decorateRequest("staff", null);
+  const auth = createStaffAuth({
+    db: services.db,
+    production: services.config.production,
+    customerAuth,
+    forbiddenPage: () => (
+      <ErrorPage
+        ui={uiFor("fr", "/conseiller")}
+        status={403}
+        title="Accès réservé aux administrateurs"
+        message="Cette page est réservée aux administrateurs de votre équipe. Demandez à l’un d’eux si vous avez besoin de ce réglage."
+      />
+    ),
+  });
+  await staffAuthRoutes(app, services, auth);
+  await staffCustomerRoutes(app, services, auth);
+  await staffJournalRoutes(app, services, auth);
+  await staffAdminRoutes(app, services, auth);
+}

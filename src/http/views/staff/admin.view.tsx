@@ -1,0 +1,404 @@
+import type { ApiKeyRow } from "../../../db/api-keys.repository.js";
+import type { TenantStats } from "../../../db/backoffice.repository.js";
+import type { StaffRow } from "../../../db/staff.repository.js";
+import type { LegalDetails } from "../../../domain/staff/tenant-settings.js";
+import type { Branding } from "../layout.js";
+import { ROLE_LABELS, STAFF_STATUS_LABELS } from "./messages.fr.js";
+import { frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
+
+type Msg = { kind: "error" | "success"; text: string } | undefined;
+
+function AdminNav(props: { current: string }) {
+  const items = [
+    ["/conseiller/admin", "Tableau de bord"],
+    ["/conseiller/admin/equipe", "Équipe"],
+    ["/conseiller/admin/cles", "Clés d’API"],
+    ["/conseiller/admin/portail", "Portail"],
+  ];
+  return (
+    <nav aria-label="Administration" class="staff-actions">
+      {items.map(([href, label]) => (
+        <a href={href} aria-current={props.current === href ? "page" : undefined} safe>
+          {label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+const pct = (part: number, total: number) => (total === 0 ? "—" : `${Math.round((part / total) * 100)} %`);
+
+export function AdminHomePage(props: {
+  branding: Branding;
+  staff: StaffHeader;
+  stats: TenantStats;
+  month: string;
+}) {
+  const s = props.stats;
+  const stat = (value: string | number, label: string) => (
+    <div class="staff-stat">
+      <strong safe>{String(value)}</strong>
+      <span safe>{label}</span>
+    </div>
+  );
+  return (
+    <StaffLayout title="Administration" branding={props.branding} staff={props.staff} current="admin">
+      <h1>Administration</h1>
+      <AdminNav current="/conseiller/admin" />
+      <h2>Comptes clients</h2>
+      <div class="staff-stats">
+        {stat(s.accountsActive, "comptes activés")}
+        {stat(s.accountsPending, "comptes en attente d’activation")}
+        {stat(s.accountsLocked, "comptes verrouillés")}
+        {stat(s.customersWithoutEmail, "clients sans adresse e-mail")}
+      </div>
+      <h2 safe>{`Factures de ${props.month}`}</h2>
+      <div class="staff-stats">
+        {stat(s.invoicesThisMonth, "factures publiées ce mois-ci")}
+        {stat(pct(s.downloadedThisMonth, s.invoicesThisMonth), "déjà téléchargées")}
+      </div>
+      <h2>Mails des 30 derniers jours</h2>
+      <div class="staff-stats">
+        {stat(s.mailsSent30d, "mails remis")}
+        {stat(s.mailsFailed30d, "mails en échec")}
+      </div>
+    </StaffLayout>
+  );
+}
+
+export function TeamPage(props: {
+  branding: Branding;
+  staff: StaffHeader;
+  selfId: string;
+  members: StaffRow[];
+  link?: { email: string; url: string };
+  message?: Msg;
+}) {
+  return (
+    <StaffLayout title="Équipe" branding={props.branding} staff={props.staff} current="admin">
+      <h1>Équipe</h1>
+      <AdminNav current="/conseiller/admin/equipe" />
+      <Message message={props.message} />
+      {props.link ? (
+        <div class="staff-warning" role="status">
+          <p>
+            Lien d’inscription pour <strong safe>{props.link.email}</strong> (valable 72 heures, une seule
+            fois) : transmettez-le à la personne par un canal sûr.
+          </p>
+          <p>
+            <code class="staff-secret" safe>
+              {props.link.url}
+            </code>
+          </p>
+        </div>
+      ) : (
+        ""
+      )}
+      <section class="staff-scroll" aria-label="Membres de l’équipe" tabindex="0">
+        <table class="staff-table">
+          <thead>
+            <tr>
+              <th scope="col">Personne</th>
+              <th scope="col">Rôle</th>
+              <th scope="col">État</th>
+              <th scope="col">Dernière connexion</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.members.map((m) => (
+              <tr>
+                <td>
+                  <span safe>{m.displayName || m.email}</span>
+                  <br />
+                  <span class="muted" safe>
+                    {m.email}
+                  </span>
+                </td>
+                <td safe>{ROLE_LABELS[m.role]}</td>
+                <td safe>{STAFF_STATUS_LABELS[m.status]}</td>
+                <td safe>{frDateTime(m.lastLoginAt ?? null).replace("—", "jamais")}</td>
+                <td>
+                  {m.id === props.selfId || m.status === "disabled" ? (
+                    ""
+                  ) : (
+                    <div class="staff-actions">
+                      <form method="post" action={`/conseiller/admin/equipe/${m.id}/reinitialiser`}>
+                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
+                        <button
+                          type="submit"
+                          class="button secondary"
+                          aria-label={`Réinitialiser la double authentification de ${m.email}`}
+                        >
+                          Réinitialiser la double authentification
+                        </button>
+                      </form>
+                      <form method="post" action={`/conseiller/admin/equipe/${m.id}/desactiver`}>
+                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
+                        <button type="submit" class="button secondary" aria-label={`Désactiver ${m.email}`}>
+                          Désactiver
+                        </button>
+                      </form>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="card narrow" aria-labelledby="h-invite">
+        <h2 id="h-invite">Inviter une personne</h2>
+        <form method="post" action="/conseiller/admin/equipe">
+          <input type="hidden" name="_csrf" value={props.staff.csrf} />
+          <div class="field">
+            <label for="invite-email">Adresse e-mail professionnelle</label>
+            <input type="email" id="invite-email" name="email" required maxlength="320" />
+          </div>
+          <div class="field">
+            <label for="invite-name">Nom affiché</label>
+            <input type="text" id="invite-name" name="name" maxlength="120" />
+          </div>
+          <div class="field">
+            <label for="invite-role">Rôle</label>
+            <select id="invite-role" name="role">
+              <option value="advisor">Conseiller·ère</option>
+              <option value="admin">Administrateur·rice</option>
+            </select>
+          </div>
+          <button type="submit" class="button">
+            Créer le lien d’inscription
+          </button>
+        </form>
+      </section>
+    </StaffLayout>
+  );
+}
+
+export function ApiKeysPage(props: {
+  branding: Branding;
+  staff: StaffHeader;
+  keys: ApiKeyRow[];
+  created?: { key: string; prefix: string };
+  message?: Msg;
+}) {
+  return (
+    <StaffLayout title="Clés d’API" branding={props.branding} staff={props.staff} current="admin">
+      <h1>Clés d’API</h1>
+      <AdminNav current="/conseiller/admin/cles" />
+      <Message message={props.message} />
+      {props.created ? (
+        <div class="staff-warning" role="status">
+          <p>Copiez cette clé maintenant : elle ne sera plus jamais affichée.</p>
+          <p>
+            <code class="staff-secret" safe>
+              {props.created.key}
+            </code>
+          </p>
+        </div>
+      ) : (
+        ""
+      )}
+      {props.keys.length === 0 ? (
+        <p>Aucune clé d’API pour l’instant.</p>
+      ) : (
+        <section class="staff-scroll" aria-label="Clés d’API" tabindex="0">
+          <table class="staff-table">
+            <thead>
+              <tr>
+                <th scope="col">Préfixe</th>
+                <th scope="col">Libellé</th>
+                <th scope="col">Créée le</th>
+                <th scope="col">Dernière utilisation</th>
+                <th scope="col">État</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.keys.map((k) => (
+                <tr>
+                  <td>
+                    <code safe>{k.prefix}</code>
+                  </td>
+                  <td safe>{k.label || "—"}</td>
+                  <td safe>{frDateTime(k.createdAt)}</td>
+                  <td safe>{frDateTime(k.lastUsedAt ?? null).replace("—", "jamais")}</td>
+                  <td>
+                    {k.revokedAt ? (
+                      <span safe>{`Révoquée le ${frDateTime(k.revokedAt)}`}</span>
+                    ) : (
+                      <form method="post" action={`/conseiller/admin/cles/${k.prefix}/revoquer`}>
+                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
+                        <button
+                          type="submit"
+                          class="button secondary"
+                          aria-label={`Révoquer la clé ${k.prefix}`}
+                        >
+                          Révoquer
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <section class="card narrow" aria-labelledby="h-new-key">
+        <h2 id="h-new-key">Nouvelle clé</h2>
+        <form method="post" action="/conseiller/admin/cles">
+          <input type="hidden" name="_csrf" value={props.staff.csrf} />
+          <div class="field">
+            <label for="label">Libellé (par exemple « facturation SAP »)</label>
+            <input type="text" id="label" name="label" maxlength="100" />
+          </div>
+          <button type="submit" class="button">
+            Créer la clé
+          </button>
+        </form>
+      </section>
+    </StaffLayout>
+  );
+}
+
+export function PortalSettingsPage(props: {
+  branding: Branding;
+  staff: StaffHeader;
+  tenant: {
+    displayName: string;
+    primaryColor: string;
+    retentionMonths: number;
+    faqMarkdown: string;
+    legal: Partial<LegalDetails>;
+  };
+  /** HTML made by markdown-it with `html: false`: every tag the admin typed is escaped. */
+  /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
+  safeFaqPreviewHtml?: string;
+  message?: Msg;
+}) {
+  const t = props.tenant;
+  const legalField = (key: keyof LegalDetails, label: string, type = "text") => (
+    <div class="field">
+      <label for={`legal-${key}`} safe>
+        {label}
+      </label>
+      <input type={type} id={`legal-${key}`} name={key} maxlength="500" value={t.legal[key] ?? ""} />
+    </div>
+  );
+  return (
+    <StaffLayout title="Portail" branding={props.branding} staff={props.staff} current="admin">
+      <h1>Réglages du portail</h1>
+      <AdminNav current="/conseiller/admin/portail" />
+      <Message message={props.message} />
+      <section class="card" aria-labelledby="h-branding">
+        <h2 id="h-branding">Apparence</h2>
+        <form method="post" action="/conseiller/admin/portail/apparence" enctype="multipart/form-data">
+          <input type="hidden" name="_csrf" value={props.staff.csrf} />
+          <div class="field">
+            <label for="displayName">Nom affiché</label>
+            <input
+              type="text"
+              id="displayName"
+              name="displayName"
+              maxlength="100"
+              required
+              value={t.displayName}
+            />
+          </div>
+          <div class="field">
+            <label for="primaryColor">Couleur principale (#rrggbb)</label>
+            <input
+              type="text"
+              id="primaryColor"
+              name="primaryColor"
+              maxlength="7"
+              required
+              value={t.primaryColor}
+              aria-describedby="color-hint"
+            />
+            <p class="hint" id="color-hint">
+              Le texte blanc doit rester lisible sur cette couleur : un contraste d’au moins 4,5:1 (WCAG AA)
+              est exigé.
+            </p>
+          </div>
+          <div class="field">
+            <label for="logo">Logo (PNG ou SVG, 512 Ko au plus ; laisser vide pour garder l’actuel)</label>
+            <input type="file" id="logo" name="logo" accept="image/png,image/svg+xml" />
+          </div>
+          <button type="submit" class="button">
+            Enregistrer l’apparence
+          </button>
+        </form>
+      </section>
+      <section class="card" aria-labelledby="h-retention">
+        <h2 id="h-retention">Durée de conservation en ligne</h2>
+        <p>
+          Elle s’applique aux factures publiées à partir de maintenant : la date de retrait des factures déjà
+          publiées ne change pas.
+        </p>
+        <form method="post" action="/conseiller/admin/portail/conservation">
+          <input type="hidden" name="_csrf" value={props.staff.csrf} />
+          <div class="field">
+            <label for="months">Durée en mois (1 à 120)</label>
+            <input
+              type="number"
+              id="months"
+              name="months"
+              min="1"
+              max="120"
+              required
+              value={String(t.retentionMonths)}
+            />
+          </div>
+          <button type="submit" class="button">
+            Enregistrer la durée
+          </button>
+        </form>
+      </section>
+      <section class="card" aria-labelledby="h-faq">
+        <h2 id="h-faq">FAQ de la page d’accueil</h2>
+        <form method="post" action="/conseiller/admin/portail/faq">
+          <input type="hidden" name="_csrf" value={props.staff.csrf} />
+          <div class="field">
+            <label for="faq">
+              Texte (Markdown : ## pour un titre de question, une ligne vide entre deux paragraphes)
+            </label>
+            <textarea id="faq" name="faq" rows="12" maxlength="20000" safe>
+              {t.faqMarkdown}
+            </textarea>
+          </div>
+          <div class="staff-actions">
+            <button type="submit" name="intent" value="preview" class="button secondary">
+              Prévisualiser
+            </button>
+            <button type="submit" name="intent" value="save" class="button">
+              Enregistrer la FAQ
+            </button>
+          </div>
+        </form>
+        {props.safeFaqPreviewHtml !== undefined ? (
+          <section class="staff-preview" aria-label="Aperçu de la FAQ">
+            {props.safeFaqPreviewHtml as "safe"}
+          </section>
+        ) : (
+          ""
+        )}
+      </section>
+      <section class="card" aria-labelledby="h-legal">
+        <h2 id="h-legal">Mentions légales</h2>
+        <form method="post" action="/conseiller/admin/portail/mentions">
+          <input type="hidden" name="_csrf" value={props.staff.csrf} />
+          {legalField("companyName", "Raison sociale")}
+          {legalField("address", "Adresse du siège")}
+          {legalField("siren", "SIREN")}
+          {legalField("contactEmail", "E-mail de contact", "email")}
+          {legalField("dpoEmail", "E-mail du délégué à la protection des données", "email")}
+          {legalField("publisherName", "Directeur·rice de la publication")}
+          <button type="submit" class="button">
+            Enregistrer les mentions légales
+          </button>
+        </form>
+      </section>
+    </StaffLayout>
+  );
+}

@@ -1,0 +1,447 @@
+import type { CustomerHit } from "../../../db/backoffice.repository.js";
+import type { EmailCorrectionCheck } from "../../../domain/accounts/correct-email.js";
+import type { AccountState, CustomerRecord } from "../../../domain/staff/customer-record.js";
+import type { Branding } from "../layout.js";
+import { MAIL_KIND_LABELS, MAIL_STATUS_LABELS } from "./messages.fr.js";
+import { frDate, frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
+
+type Msg = { kind: "error" | "success"; text: string } | undefined;
+
+const MATCHED_BY: Record<CustomerHit["matchedBy"], string> = {
+  customer_number: "Numéro client",
+  contract_number: "Numéro de contrat",
+  invoice_number: "Numéro de facture",
+  email: "Adresse e-mail",
+  name: "Nom",
+};
+
+const ACCOUNT_STATUS: Record<string, string> = {
+  pending: "Pas encore activé",
+  active: "Actif",
+  locked: "Verrouillé",
+};
+
+export function SearchPage(props: {
+  branding: Branding;
+  staff: StaffHeader;
+  query: string;
+  hits?: CustomerHit[];
+  message?: Msg;
+}) {
+  return (
+    <StaffLayout title="Recherche" branding={props.branding} staff={props.staff} current="search">
+      <h1>Rechercher un client</h1>
+      <Message message={props.message} />
+      <form method="get" action="/conseiller" class="staff-search">
+        <div class="field">
+          <label for="q">Numéro client, numéro de contrat, numéro de facture, e-mail ou nom</label>
+          <input
+            type="search"
+            id="q"
+            name="q"
+            value={props.query}
+            maxlength="200"
+            autocomplete="off"
+            aria-describedby="q-hint"
+          />
+          <p class="hint" id="q-hint">
+            Un numéro client exact ouvre directement la fiche. Le nom et l’e-mail se cherchent par leur début,
+            sans tenir compte des accents ni des majuscules.
+          </p>
+        </div>
+        <button type="submit" class="button">
+          Rechercher
+        </button>
+      </form>
+      {props.hits === undefined ? (
+        ""
+      ) : props.hits.length === 0 ? (
+        <p role="status">
+          Aucun client ne correspond à « <span safe>{props.query}</span> ».
+        </p>
+      ) : (
+        <section class="staff-scroll" aria-label="Résultats de la recherche" tabindex="0">
+          <table class="staff-table">
+            <caption safe>{`${props.hits.length} résultat${props.hits.length > 1 ? "s" : ""}`}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Numéro client</th>
+                <th scope="col">Nom</th>
+                <th scope="col">E-mail enregistré</th>
+                <th scope="col">Compte</th>
+                <th scope="col">Trouvé par</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.hits.map((h) => (
+                <tr>
+                  <td>
+                    <a href={`/conseiller/clients/${h.id}`} safe>
+                      {h.customerNumber}
+                    </a>
+                  </td>
+                  <td safe>{h.name}</td>
+                  <td safe>{h.email ?? "—"}</td>
+                  <td>{h.accountStatus ? ACCOUNT_STATUS[h.accountStatus] : "Pas de compte"}</td>
+                  <td>
+                    <span safe>{`${MATCHED_BY[h.matchedBy]} : `}</span>
+                    <span safe>{h.matched}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </StaffLayout>
+  );
+}
+
+function stateText(state: AccountState): string {
+  switch (state.kind) {
+    case "no_email":
+      return "Pas encore de compte : aucune adresse e-mail n’est enregistrée pour ce client.";
+    case "no_account_yet":
+      return "Pas encore de compte : le mail d’activation partira avec la prochaine facture (ou maintenant, avec le bouton ci-dessous).";
+    case "activation_queued":
+      return `Mail d’activation en cours d’envoi depuis le ${frDateTime(state.at)} à ${state.to}.`;
+    case "activation_sent":
+      return `Mail d’activation envoyé le ${frDateTime(state.at)} à ${state.to}.`;
+    case "activation_failed":
+      return `L’envoi du mail d’activation à ${state.to} a échoué le ${frDateTime(state.at)} : vérifiez l’adresse.`;
+    case "active":
+      return state.since ? `Actif depuis le ${frDateTime(state.since)}.` : "Actif.";
+    case "locked":
+      return state.until
+        ? `Verrouillé jusqu’au ${frDateTime(state.until)} (trop d’essais de connexion).`
+        : "Verrouillé après trop d’essais de connexion : déverrouillez-le, ou le client peut choisir un nouveau mot de passe avec « Mot de passe ou identifiant oublié ? ».";
+  }
+}
+
+export function CustomerRecordPage(props: {
+  branding: Branding;
+  staff: StaffHeader;
+  record: CustomerRecord;
+  message?: Msg;
+}) {
+  const { customer, state } = props.record;
+  const account = customer.account;
+  const base = `/conseiller/clients/${customer.id}`;
+  const pages = Math.max(1, Math.ceil(props.record.invoiceTotal / 20));
+  const canActivate = account?.status === "pending";
+  const locked = state.kind === "locked";
+  return (
+    <StaffLayout
+      title={`Client ${customer.customerNumber}`}
+      branding={props.branding}
+      staff={props.staff}
+      current="search"
+    >
+      <p class="links">
+        <a href="/conseiller">← Nouvelle recherche</a>
+      </p>
+      <h1>
+        <span safe>{customer.name}</span> · client n° <span safe>{customer.customerNumber}</span>
+      </h1>
+      <Message message={props.message} />
+      <div class="staff-grid">
+        <section class="card" aria-labelledby="h-account">
+          <h2 id="h-account">Compte et adresse</h2>
+          <dl class="facts">
+            <dt>E-mail enregistré</dt>
+            <dd safe>{customer.email ?? "aucun"}</dd>
+            <dt>Statut du compte</dt>
+            <dd class="staff-status" safe>
+              {stateText(state)}
+            </dd>
+            <dt>Identifiant</dt>
+            <dd safe>{account?.identifier ?? "—"}</dd>
+            <dt>Dernière connexion</dt>
+            <dd>{account?.lastLoginAt ? frDateTime(account.lastLoginAt) : "jamais"}</dd>
+            <dt>Numéros clients du compte</dt>
+            <dd>
+              {props.record.sharing.length === 0
+                ? "—"
+                : props.record.sharing.map((c, i) => (
+                    <>
+                      {i > 0 ? ", " : ""}
+                      {c.id === customer.id ? (
+                        <span safe>{c.customerNumber}</span>
+                      ) : (
+                        <a href={`/conseiller/clients/${c.id}`} safe>
+                          {c.customerNumber}
+                        </a>
+                      )}
+                    </>
+                  ))}
+            </dd>
+            <dt>Contrats</dt>
+            <dd safe>{props.record.contracts.join(", ") || "—"}</dd>
+          </dl>
+        </section>
+        <section class="card" aria-labelledby="h-actions">
+          <h2 id="h-actions">Actions</h2>
+          <p>
+            <a class="button" href={`${base}/email`}>
+              Corriger l’adresse e-mail
+            </a>
+          </p>
+          <div class="staff-actions">
+            {canActivate ? (
+              <form method="post" action={`${base}/activation`}>
+                <input type="hidden" name="_csrf" value={props.staff.csrf} />
+                <button type="submit" class="button secondary">
+                  Envoyer le mail d’activation maintenant
+                </button>
+              </form>
+            ) : (
+              ""
+            )}
+            {locked ? (
+              <form method="post" action={`${base}/deverrouiller`}>
+                <input type="hidden" name="_csrf" value={props.staff.csrf} />
+                <button type="submit" class="button secondary">
+                  Déverrouiller le compte
+                </button>
+              </form>
+            ) : (
+              ""
+            )}
+            {account ? (
+              <form method="post" action={`${base}/sessions`}>
+                <input type="hidden" name="_csrf" value={props.staff.csrf} />
+                <button type="submit" class="button secondary">
+                  Fermer toutes les sessions du client
+                </button>
+              </form>
+            ) : (
+              ""
+            )}
+          </div>
+          <p class="muted">
+            Aucune action ne montre ni ne fixe de mot de passe : le client le choisit lui-même avec « Mot de
+            passe ou identifiant oublié ? ».
+          </p>
+        </section>
+      </div>
+      <section aria-labelledby="h-mails">
+        <h2 id="h-mails">Mails envoyés</h2>
+        {props.record.mails.length === 0 ? (
+          <p>Aucun mail n’a encore été envoyé pour ce client.</p>
+        ) : (
+          <section class="staff-scroll" aria-label="Tableau des mails envoyés" tabindex="0">
+            <table class="staff-table">
+              <thead>
+                <tr>
+                  <th scope="col">Mail</th>
+                  <th scope="col">Adresse</th>
+                  <th scope="col">État</th>
+                  <th scope="col">Mis en file</th>
+                  <th scope="col">Envoyé / échec</th>
+                  <th scope="col">Réponse du serveur</th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.record.mails.map((m) => (
+                  <tr>
+                    <td>
+                      <span safe>{MAIL_KIND_LABELS[m.kind] ?? m.kind}</span>
+                      {m.openedAt ? (
+                        <>
+                          <br />
+                          <span class="staff-ok" safe>{`A ouvert le lien le ${frDateTime(m.openedAt)}`}</span>
+                        </>
+                      ) : (
+                        ""
+                      )}
+                    </td>
+                    <td safe>{m.toAddress}</td>
+                    <td class={m.status === "failed" ? "staff-bad" : m.status === "sent" ? "staff-ok" : ""}>
+                      <span safe>{MAIL_STATUS_LABELS[m.status] ?? m.status}</span>
+                      {m.attempts > 1 ? ` (${m.attempts} tentatives)` : ""}
+                    </td>
+                    <td safe>{frDateTime(m.queuedAt)}</td>
+                    <td>{m.sentAt ? frDateTime(m.sentAt) : m.failedAt ? frDateTime(m.failedAt) : "—"}</td>
+                    <td safe>{m.smtpResponse ?? m.lastError ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+      </section>
+      <section aria-labelledby="h-invoices">
+        <h2 id="h-invoices" safe>{`Factures (${props.record.invoiceTotal})`}</h2>
+        {props.record.invoices.length === 0 ? (
+          <p>Aucune facture publiée pour ce client.</p>
+        ) : (
+          <section class="staff-scroll" aria-label="Tableau des factures" tabindex="0">
+            <table class="staff-table">
+              <thead>
+                <tr>
+                  <th scope="col">Numéro</th>
+                  <th scope="col">Date</th>
+                  <th scope="col">Montant TTC</th>
+                  <th scope="col">Publiée le</th>
+                  <th scope="col">Téléchargement</th>
+                  <th scope="col">Disponible jusqu’au</th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.record.invoices.map((i) => (
+                  <tr>
+                    <td safe>{`${i.typeCode === "381" ? "Avoir " : ""}${i.invoiceNumber}`}</td>
+                    <td safe>{frDate(i.issueDate)}</td>
+                    <td safe>{`${i.grandTotal.replace(".", ",")} ${i.currency}`}</td>
+                    <td safe>{frDateTime(i.publishedAt)}</td>
+                    <td>
+                      {i.removedAt
+                        ? "Retirée du portail"
+                        : i.firstDownloadedAt
+                          ? `Téléchargée le ${frDateTime(i.firstDownloadedAt)}`
+                          : "Jamais téléchargée"}
+                    </td>
+                    <td safe>{frDate(i.availableUntil)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+        {pages > 1 ? (
+          <nav aria-label="Pages de factures" class="staff-actions">
+            {props.record.page > 1 ? (
+              <a href={`${base}?page=${props.record.page - 1}`}>← Page précédente</a>
+            ) : (
+              ""
+            )}
+            <span safe>{`Page ${props.record.page} sur ${pages}`}</span>
+            {props.record.page < pages ? (
+              <a href={`${base}?page=${props.record.page + 1}`}>Page suivante →</a>
+            ) : (
+              ""
+            )}
+          </nav>
+        ) : (
+          ""
+        )}
+      </section>
+    </StaffLayout>
+  );
+}
+
+export function CorrectEmailPage(props: {
+  branding: Branding;
+  staff: StaffHeader;
+  customer: { id: string; customerNumber: string; name: string; email: string | null };
+  values?: { email: string; confirmation: string; reason: string };
+  error?: string;
+  merge?: EmailCorrectionCheck["joins"];
+}) {
+  const base = `/conseiller/clients/${props.customer.id}`;
+  const v = props.values ?? { email: "", confirmation: "", reason: "" };
+  return (
+    <StaffLayout
+      title="Corriger l’adresse e-mail"
+      branding={props.branding}
+      staff={props.staff}
+      current="search"
+    >
+      <p class="links">
+        <a href={base}>← Retour à la fiche client</a>
+      </p>
+      <div class="card narrow">
+        <h1>Corriger l’adresse e-mail</h1>
+        <p>
+          Client n° <strong safe>{props.customer.customerNumber}</strong> (
+          <span safe>{props.customer.name}</span>). Adresse actuelle :{" "}
+          <strong safe>{props.customer.email ?? "aucune"}</strong>.
+        </p>
+        <p class="muted">
+          L’ancienne adresse sera prévenue, les liens qui lui ont été envoyés ne fonctionneront plus et les
+          sessions ouvertes du compte seront fermées. Le mail d’activation partira vers la nouvelle adresse
+          avec la prochaine facture, ou tout de suite avec le bouton de la fiche.
+        </p>
+        {props.error ? (
+          <p class="error" role="alert" safe>
+            {props.error}
+          </p>
+        ) : (
+          ""
+        )}
+        {props.merge ? (
+          <div class="staff-warning" role="alert">
+            <p>
+              <strong>Cette adresse est déjà celle d’un autre compte</strong> (identifiant{" "}
+              <span safe>{props.merge.identifier}</span>, client(s) n°{" "}
+              <span safe>{props.merge.customerNumbers.join(", ")}</span>).
+            </p>
+            <p>
+              Si vous confirmez, le client n° <span safe>{props.customer.customerNumber}</span> rejoindra ce
+              compte : ses factures seront visibles avec le même identifiant et le même mot de passe que ces
+              clients.
+            </p>
+          </div>
+        ) : (
+          ""
+        )}
+        <form method="post" action={`${base}/email`} novalidate>
+          <input type="hidden" name="_csrf" value={props.staff.csrf} />
+          <div class="field">
+            <label for="email">Nouvelle adresse e-mail</label>
+            <input
+              type="email"
+              id="email"
+              name="email"
+              maxlength="320"
+              required
+              value={v.email}
+              autocomplete="off"
+            />
+          </div>
+          <div class="field">
+            <label for="confirmation">Nouvelle adresse e-mail (une seconde fois)</label>
+            <input
+              type="email"
+              id="confirmation"
+              name="confirmation"
+              maxlength="320"
+              required
+              value={v.confirmation}
+              autocomplete="off"
+            />
+          </div>
+          <div class="field">
+            <label for="reason">Motif de la correction</label>
+            <input
+              type="text"
+              id="reason"
+              name="reason"
+              maxlength="500"
+              required
+              value={v.reason}
+              aria-describedby="reason-hint"
+            />
+            <p class="hint" id="reason-hint">
+              Par exemple « appel du client le 12/03, faute de frappe dans l’adresse ». Il figure au journal
+              avec votre nom.
+            </p>
+          </div>
+          {props.merge ? (
+            <div class="field">
+              <label>
+                <input type="checkbox" name="confirmMerge" value="1" required /> Je confirme que le client
+                rejoint ce compte
+              </label>
+            </div>
+          ) : (
+            ""
+          )}
+          <button type="submit" class="button">
+            {props.merge ? "Confirmer la correction et le rattachement" : "Corriger l’adresse"}
+          </button>
+        </form>
+      </div>
+    </StaffLayout>
+  );
+}

@@ -1,0 +1,109 @@
+/** Every fixed French text of the back office that routes choose between (views hold the rest). */
+export const STAFF_MESSAGES: Record<string, { kind: "error" | "success"; text: string }> = {
+  session: { kind: "error", text: "Votre session a expiré ou a été fermée. Merci de vous reconnecter." },
+  "logged-out": { kind: "success", text: "Vous êtes déconnecté(e) de l’espace conseiller." },
+  "code-expired": {
+    kind: "error",
+    text: "Le délai pour saisir le code est dépassé. Saisissez de nouveau votre adresse e-mail et votre mot de passe.",
+  },
+  enrolled: {
+    kind: "success",
+    text: "Votre compte est prêt. Connectez-vous avec votre adresse e-mail, votre mot de passe et un code de votre application.",
+  },
+  "email-corrected": {
+    kind: "success",
+    text: "L’adresse e-mail est corrigée. L’ancienne adresse a été prévenue.",
+  },
+  "activation-sent": {
+    kind: "success",
+    text: "Le mail d’activation part dans un instant vers l’adresse enregistrée.",
+  },
+  "activation-throttled": {
+    kind: "error",
+    text: "Le mail d’activation a déjà été envoyé 3 fois dans l’heure pour ce client. Réessayez plus tard.",
+  },
+  "activation-not-needed": {
+    kind: "error",
+    text: "Ce compte est déjà activé : le client se connecte avec son identifiant et « Mot de passe ou identifiant oublié ? » s’il a oublié son mot de passe.",
+  },
+  "no-email": {
+    kind: "error",
+    text: "Ce client n’a pas d’adresse e-mail enregistrée : corrigez-la d’abord.",
+  },
+  unlocked: { kind: "success", text: "Le compte est déverrouillé." },
+  "not-locked": { kind: "error", text: "Ce compte n’était pas verrouillé." },
+  "sessions-revoked": { kind: "success", text: "Toutes les sessions du client sont fermées." },
+  "staff-disabled": { kind: "success", text: "Le compte est désactivé et ses sessions fermées." },
+  "key-revoked": { kind: "success", text: "La clé d’API est révoquée : elle est refusée dès maintenant." },
+  "branding-saved": { kind: "success", text: "L’apparence du portail est enregistrée." },
+  "retention-saved": { kind: "success", text: "La durée de conservation est enregistrée." },
+  "faq-saved": { kind: "success", text: "La FAQ est enregistrée." },
+  "legal-saved": { kind: "success", text: "Les mentions légales sont enregistrées." },
+};
+
+export const LOGIN_FAILED =
+  "Adresse e-mail ou mot de passe incorrect. En cas d’oubli, demandez à un administrateur de votre équipe de réinitialiser votre accès.";
+export const CODE_FAILED =
+  "Ce code n’est pas valable. Saisissez le code à 6 chiffres affiché maintenant par votre application, ou un code de secours.";
+export const CODE_REPLAYED =
+  "Ce code a déjà été utilisé. Attendez le code suivant de votre application (il change toutes les 30 secondes).";
+export const ACCOUNT_LOCKED =
+  "Trop de codes erronés : votre accès est bloqué pendant 30 minutes. Un administrateur peut réinitialiser votre double authentification.";
+
+export const ROLE_LABELS: Record<string, string> = {
+  advisor: "Conseiller·ère",
+  admin: "Administrateur·rice",
+};
+export const STAFF_STATUS_LABELS: Record<string, string> = {
+  invited: "Invité·e (inscription en attente)",
+  active: "Actif",
+  disabled: "Désactivé",
+};
+
+/** The mail kinds as the advisor reads them in the mail log. */
+export const MAIL_KIND_LABELS: Record<string, string> = {
+  activation: "Mail d’activation (identifiant)",
+  "password-reset": "Lien de réinitialisation du mot de passe",
+  "password-changed": "Avis de changement de mot de passe",
+  "new-invoices": "Avis de nouvelles factures",
+  "email-changed": "Avis de changement d’adresse (ancienne adresse)",
+};
+
+export const MAIL_STATUS_LABELS: Record<string, string> = {
+  queued: "En file d’attente",
+  sent: "Remis au serveur de messagerie",
+  failed: "Échec d’envoi",
+};
+
+/** Audit actions in words (the journal shows the code too). */
+export const AUDIT_ACTION_LABELS: Record<string, string> = {
+  "staff.login_succeeded": "Connexion à l’espace conseiller",
+  "staff.login_failed": "Échec de connexion à l’espace conseiller",
+  "staff.login_throttled": "Connexion conseiller freinée",
+  "staff.locked": "Accès conseiller bloqué",
+  "staff.logged_out": "Déconnexion de l’espace conseiller",
+  "staff.invited": "Invitation d’un membre de l’équipe",
+  "staff.invitation_renewed": "Nouveau lien d’inscription",
+  "staff.enrolled": "Inscription terminée (mot de passe et double authentification)",
+  "staff.totp_reset": "Double authentification réinitialisée",
+  "staff.disabled": "Membre de l’équipe désactivé",
+  "customer.viewed": "Consultation d’une fiche client",
+  "customer.searched": "Recherche de clients",
+  "customer.email_corrected": "Correction de l’adresse e-mail",
+  "customer.email_changed": "Changement d’adresse e-mail",
+  "customer.created": "Création d’un client",
+  "account.unlocked": "Déverrouillage du compte",
+  "account.sessions_revoked": "Fermeture des sessions du client",
+  "account.activation_resent": "Renvoi du mail d’activation",
+  "account.activated": "Activation du compte",
+  "account.locked": "Verrouillage du compte",
+  "login.succeeded": "Connexion client",
+  "login.failed": "Échec de connexion client",
+  "audit.exported": "Export du journal",
+  "tenant.branding_changed": "Apparence du portail modifiée",
+  "tenant.retention_changed": "Durée de conservation modifiée",
+  "tenant.faq_changed": "FAQ modifiée",
+  "tenant.legal_changed": "Mentions légales modifiées",
+  "api_key.created": "Clé d’API créée",
+  "api_key.revoked": "Clé d’API révoquée",
+};

@@ -1,0 +1,46 @@
+import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
+
+export interface EmailChangedParams {
+  at: string;
+  customerNumber: string;
+}
+
+function when(iso: string, language: "fr" | "en"): string {
+  return new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
+    dateStyle: "long",
+    timeStyle: "short",
+    timeZone: "Europe/Paris",
+  }).format(new Date(iso));
+}
+
+/** Sent to the old address when an advisor corrects a customer's e-mail (SECURITY.md A4). Never names the new address. */
+export function emailChangedMail(context: MailContext, params: EmailChangedParams): RenderedMail {
+  if (context.language === "en") {
+    return renderMail(
+      context,
+      `${context.tenantName} E-FACTURE: the e-mail address of your customer account was changed`,
+      [
+        { p: "Hello," },
+        {
+          p: `On ${when(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor replaced this address with another one for customer number ${params.customerNumber}. Its invoices and e-mails now go to the new address; links sent to this address before no longer work.`,
+        },
+        { p: "If you did not ask for this change, contact your customer-service advisor at once." },
+      ],
+      `${context.tenantName} · E-FACTURE`,
+    );
+  }
+  return renderMail(
+    context,
+    `E-FACTURE ${context.tenantName} : l’adresse e-mail de votre compte client a été modifiée`,
+    [
+      { p: "Bonjour," },
+      {
+        p: `Le ${when(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
+      },
+      {
+        p: "Si vous n’avez pas demandé ce changement, contactez sans attendre votre conseiller(e) clientèle.",
+      },
+    ],
+    `${context.tenantName} · E-FACTURE`,
+  );
+}

@@ -1,0 +1,293 @@
+import type { FastifyInstance } from "fastify";
+import type { ParsedMail } from "mailparser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker } from "../src/app.js";
+import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
+import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
+import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
+import { buildWebApp } from "../src/http/web-app.js";
+import { createSmtpTransport } from "../src/mail/transport.js";
+import { ENGINES, openTestServices, waitFor } from "./support/services.js";
+import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
+import { enrolStaff, staffLogin } from "./support/staff.js";
+import { WebClient } from "./support/web-client.js";
+
+const HOST = "acme.localhost:3000";
+
+function invoice(number: string, buyerId: string): FacturXInput {
+  return {
+    invoiceNumber: number,
+    typeCode: "380",
+    issueDate: "2026-11-05",
+    currency: "EUR",
+    seller: {
+      name: "Acme Location",
+      siren: "443061841",
+      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
+    },
+    buyer: {
+      name: "Client",
+      id: buyerId,
+      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
+    },
+    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
+  };
+}
+
+describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %s", (engine) => {
+  let sink: SmtpSink;
+  let services: Awaited<ReturnType<typeof openTestServices>>;
+  let app: FastifyInstance;
+  let tenantId: string;
+  let advisor: WebClient;
+  let advisorId: string;
+
+  const kindOf = (m: ParsedMail) => m.headers.get("x-efacture-mail-kind");
+  const mailsTo = (address: string, kind?: string) =>
+    sink.received.filter((m) => JSON.stringify(m.to).includes(address) && (!kind || kindOf(m) === kind));
+  const waitMail = (address: string, kind: string, count = 1) =>
+    waitFor(
+      async () => {
+        const found = mailsTo(address, kind);
+        return found.length >= count ? found[count - 1] : undefined;
+      },
+      20_000,
+      `${kind} #${count} to ${address}`,
+    );
+
+  async function customer(number: string, name: string, email: string | null, contracts: string[] = []) {
+    return (
+      await upsertCustomer(services.db, {
+        tenantId,
+        customerNumber: number,
+        name,
+        email,
+        contracts,
+        actor: { type: "issuer", id: "t" },
+      })
+    ).customer;
+  }
+  async function publish(invoiceNumber: string, customerNumber: string) {
+    await publishInvoice(
+      {
+        db: services.db,
+        blobs: services.blobs,
+        queue: services.queue,
+        maxPdfBytes: services.config.maxPdfBytes,
+      },
+      {
+        tenant: { id: tenantId, slug: "acme", displayName: "Acme Location", retentionMonths: 24 } as never,
+        bytes: await buildFacturX(invoice(invoiceNumber, customerNumber)),
+        actor: { type: "issuer", id: "t" },
+      },
+    );
+  }
+  const audits = (action: string) =>
+    services.db.query<{ actor_id: string; target_id: string; details: Record<string, unknown> }>(
+      "select actor_id, target_id, details from audit_entries where tenant_id = $1 and action = $2 order by seq",
+      [tenantId, action],
+    );
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    services = await openTestServices(engine, {
+      overrides: { SMTP_URL: sink.url },
+      transport: createSmtpTransport(sink.url),
+    });
+    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    await createTenant(services.db, { slug: "other", displayName: "Other" });
+    await startWorker(services);
+    app = await buildWebApp(services);
+    const enrolled = await enrolStaff(services, app, {
+      tenantId,
+      host: HOST,
+      email: "paul@acme.test",
+      role: "advisor",
+      name: "Paul Martin",
+    });
+    advisorId = enrolled.staffId;
+    advisor = (await staffLogin(app, HOST, "paul@acme.test", enrolled.codes[0]!)).client;
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await services?.dispose();
+    await sink?.close();
+  });
+
+  it("finds a customer by exact number and opens the record directly; the view is audited", async () => {
+    const c = await customer("CL-100", "Élodie Durand", "elodie@example.com", ["CT-100"]);
+    const res = await advisor.get("/conseiller?q=CL-100");
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/conseiller/clients/${c.id}`);
+    const record = await advisor.get(res.headers.location as string);
+    expect(record.statusCode).toBe(200);
+    expect(record.body).toContain("elodie@example.com");
+    expect(record.body).toContain("CT-100");
+    expect(record.body).toContain("Pas encore de compte");
+    const viewed = await audits("customer.viewed");
+    expect(viewed.at(-1)).toMatchObject({ actor_id: advisorId, target_id: c.id });
+    expect(viewed.at(-1)!.details.by).toContain("Paul Martin");
+  });
+
+  it("finds by contract, invoice number, e-mail prefix and name prefix without accents or case", async () => {
+    const c = await customer("CL-200", "Zoé Lefèvre", "zoe.lefevre@example.org", ["CT-200"]);
+    await publish("F-200", "CL-200");
+    for (const q of ["CT-200", "F-200", "zoe.lef", "ZOE.LEFEVRE@EXAMPLE.ORG", "zoe lef", "LEFÈ"]) {
+      const res = await advisor.get(`/conseiller?q=${encodeURIComponent(q)}`);
+      if (q === "LEFÈ") {
+        expect(res.body).not.toContain("CL-200"); // a name is searched from its start
+        continue;
+      }
+      expect(res.statusCode, q).toBe(200);
+      expect(res.body, q).toContain(`/conseiller/clients/${c.id}`);
+    }
+  });
+
+  it("takes LIKE wildcards literally", async () => {
+    await customer("CL-300", "100% Auto", "pct@example.com");
+    await customer("CL-301", "1000 Autos", "a_b@example.com");
+    await customer("CL-302", "Axb", "axb@example.com");
+    const pct = await advisor.get(`/conseiller?q=${encodeURIComponent("100%")}`);
+    expect(pct.body).toContain("CL-300");
+    expect(pct.body).not.toContain("CL-301");
+    const under = await advisor.get(`/conseiller?q=${encodeURIComponent("a_b@")}`);
+    expect(under.body).toContain("CL-301");
+    expect(under.body).not.toContain("CL-302");
+    const all = await advisor.get(`/conseiller?q=${encodeURIComponent("%")}`);
+    expect(all.body).toContain("Aucun client");
+    const backslash = await advisor.get(`/conseiller?q=${encodeURIComponent("\\")}`);
+    expect(backslash.statusCode).toBe(200);
+  });
+
+  it("corrects the e-mail end to end: old address notified, old link dead, next invoice activates the new address", async () => {
+    const c = await customer("CL-400", "Jean Dupont", "jean.old@example.com");
+    await publish("F-400", "CL-400");
+    await waitMail("jean.old@example.com", "activation");
+    // The customer asked for a reset link at the old address and opened it.
+    const portal = new WebClient(app, HOST);
+    await portal.get("/mot-de-passe-oublie");
+    await portal.post("/mot-de-passe-oublie", { email: "jean.old@example.com" });
+    const resetMail = await waitMail("jean.old@example.com", "password-reset");
+    const link = /https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(resetMail.text ?? "")![0];
+    const path = new URL(link).pathname;
+    expect((await portal.get(path)).statusCode).toBe(200);
+    const record = await advisor.get(`/conseiller/clients/${c.id}`);
+    expect(record.body).toContain("A ouvert le lien le");
+    expect(record.body).toMatch(/Mail d’activation envoyé le .* à jean\.old@example\.com/);
+
+    const form = await advisor.get(`/conseiller/clients/${c.id}/email`);
+    expect(form.statusCode).toBe(200);
+    const post = (email: string, confirmation: string, reason = "appel du client, faute de frappe") =>
+      advisor.post(`/conseiller/clients/${c.id}/email`, { email, confirmation, reason });
+    const malformed = await post("jean.new@", "jean.new@");
+    expect(malformed.statusCode).toBe(422);
+    expect(malformed.body).toContain("n’est pas valide");
+    const mismatch = await post("jean.new@example.com", "jean.neuf@example.com");
+    expect(mismatch.statusCode).toBe(422);
+    expect(mismatch.body).toContain("ne sont pas identiques");
+    const same = await post(" Jean.Old@example.com", "jean.old@example.com");
+    expect(same.statusCode).toBe(422);
+    expect(same.body).toContain("déjà l’adresse enregistrée");
+    const noReason = await post("jean.new@example.com", "jean.new@example.com", "");
+    expect(noReason.statusCode).toBe(422);
+    expect(noReason.body).toContain("motif");
+
+    const ok = await post("jean.new@example.com", "jean.new@example.com");
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toContain("message=email-corrected");
+    const notice = await waitMail("jean.old@example.com", "email-changed");
+    expect(notice.text).toContain("CL-400");
+    expect(notice.text).not.toContain("jean.new@example.com");
+    expect((await portal.get(path)).statusCode).toBe(410);
+    const corrected = await audits("customer.email_corrected");
+    expect(corrected.at(-1)).toMatchObject({ actor_id: advisorId, target_id: c.id });
+    expect(corrected.at(-1)!.details).toMatchObject({
+      reason: "appel du client, faute de frappe",
+      from: "jean.old@example.com",
+      to: "jean.new@example.com",
+    });
+    expect(String(corrected.at(-1)!.details.by)).toContain("Paul Martin");
+
+    await publish("F-401", "CL-400");
+    const activation = await waitMail("jean.new@example.com", "activation");
+    expect(activation.text).toContain("jean.new@example.com");
+    const after = await advisor.get(`/conseiller/clients/${c.id}`);
+    expect(after.body).toContain("jean.new@example.com");
+  });
+
+  it("says explicitly when the new address joins another account, and merges only once confirmed", async () => {
+    const a = await customer("CL-500", "Société A", "shared@example.com");
+    const b = await customer("CL-501", "Société B", "b@example.com");
+    await advisor.get(`/conseiller/clients/${b.id}/email`);
+    const first = await advisor.post(`/conseiller/clients/${b.id}/email`, {
+      email: "shared@example.com",
+      confirmation: "shared@example.com",
+      reason: "même comptabilité",
+    });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain("déjà celle d’un autre compte");
+    expect(first.body).toContain("CL-500");
+    expect(first.body).toContain("rejoindra ce compte");
+    const [unchanged] = await services.db.query<{ email: string }>(
+      "select email from customers where id = $1",
+      [b.id],
+    );
+    expect(unchanged!.email).toBe("b@example.com");
+    const confirmed = await advisor.post(`/conseiller/clients/${b.id}/email`, {
+      email: "shared@example.com",
+      confirmation: "shared@example.com",
+      reason: "même comptabilité",
+      confirmMerge: "1",
+    });
+    expect(confirmed.statusCode).toBe(303);
+    const accounts = await services.db.query<{ account_id: string }>(
+      "select account_id from customers where id = any($1::uuid[])",
+      [[a.id, b.id]],
+    );
+    expect(new Set(accounts.map((r) => r.account_id)).size).toBe(1);
+  });
+
+  it("sends the activation mail at once, at most 3 times an hour per customer, audited", async () => {
+    const c = await customer("CL-600", "Marc Petit", "marc@example.com");
+    await advisor.get(`/conseiller/clients/${c.id}`);
+    for (let i = 1; i <= 3; i++) {
+      const res = await advisor.post(`/conseiller/clients/${c.id}/activation`, {});
+      expect(res.headers.location).toContain("message=activation-sent");
+      await waitMail("marc@example.com", "activation", i);
+    }
+    const fourth = await advisor.post(`/conseiller/clients/${c.id}/activation`, {});
+    expect(fourth.headers.location).toContain("message=activation-throttled");
+    expect((await audits("account.activation_resent")).filter((e) => e.target_id === c.id)).toHaveLength(3);
+  });
+
+  it("unlocks a locked account and revokes sessions, each audited; no password is shown or set", async () => {
+    const c = await customer("CL-700", "Anne Roy", "anne.roy@example.com");
+    await services.db.query(
+      "update accounts set status = 'locked', password_hash = '$argon2id$x' where email = 'anne.roy@example.com'",
+    );
+    const record = await advisor.get(`/conseiller/clients/${c.id}`);
+    expect(record.body).toContain("Verrouillé");
+    const unlock = await advisor.post(`/conseiller/clients/${c.id}/deverrouiller`, {});
+    expect(unlock.headers.location).toContain("message=unlocked");
+    const [row] = await services.db.query<{ status: string; password_hash: string }>(
+      "select status, password_hash from accounts where email = 'anne.roy@example.com'",
+    );
+    expect(row).toEqual({ status: "active", password_hash: "$argon2id$x" });
+    expect((await audits("account.unlocked")).at(-1)).toMatchObject({ actor_id: advisorId, target_id: c.id });
+    await advisor.get(`/conseiller/clients/${c.id}`);
+    const revoke = await advisor.post(`/conseiller/clients/${c.id}/sessions`, {});
+    expect(revoke.headers.location).toContain("message=sessions-revoked");
+    expect((await audits("account.sessions_revoked")).at(-1)).toMatchObject({
+      actor_id: advisorId,
+      target_id: c.id,
+    });
+    expect((await advisor.get(`/conseiller/clients/${c.id}`)).body).not.toMatch(/argon2/);
+  });
+
+  it("writes an audit entry for every search", async () => {
+    const before = (await audits("customer.searched")).length;
+    await advisor.get("/conseiller?q=nothing-here");
+    expect((await audits("customer.searched")).length).toBe(before + 1);
+  });
+});
