@@ -42,6 +42,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
   let tenantId: string;
   let advisor: WebClient;
   let advisorId: string;
+  let otherTenant: Awaited<ReturnType<typeof createTenant>>;
 
   const kindOf = (m: ParsedMail) => m.headers.get("x-efacture-mail-kind");
   const mailsTo = (address: string, kind?: string) =>
@@ -96,7 +97,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
       transport: createSmtpTransport(sink.url),
     });
     tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
-    await createTenant(services.db, { slug: "other", displayName: "Other" });
+    otherTenant = await createTenant(services.db, { slug: "other", displayName: "Other" });
     await startWorker(services);
     app = await buildWebApp(services);
     const enrolled = await enrolStaff(services, app, {
@@ -113,6 +114,66 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
     await app?.close();
     await services?.dispose();
     await sink?.close();
+  });
+
+  it("gives the advisor an invoice's proof bundle from the record, audited, without counting it as the customer's download", async () => {
+    const c = await customer("CL-PROOF", "Preuve SA", "preuve@example.com");
+    await publish("F-PROOF-1", "CL-PROOF");
+    const [inv] = await services.db.query<{ id: string }>(
+      "select id from invoices where tenant_id = $1 and invoice_number = 'F-PROOF-1'",
+      [tenantId],
+    );
+    const record = await advisor.get(`/conseiller/clients/${c.id}`);
+    expect(record.body).toContain(`/conseiller/factures/${inv!.id}/preuve`);
+    const res = await advisor.get(`/conseiller/factures/${inv!.id}/preuve`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/zip");
+    expect(res.rawPayload.subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004");
+    expect(res.rawPayload.toString("latin1")).toContain("certificate.json");
+    expect((await audits("invoice.proof_taken_by_staff")).at(-1)).toMatchObject({
+      actor_id: advisorId,
+      target_id: inv!.id,
+    });
+    const [after] = await services.db.query<{ first: Date | null }>(
+      `select first_downloaded_at as first from invoices where id = $1`,
+      [inv!.id],
+    );
+    expect(after!.first).toBeNull();
+
+    // Another tenant's invoice, an unknown id, a malformed id: 404; a customer-less visitor: no bundle.
+    await upsertCustomer(services.db, {
+      tenantId: otherTenant.id,
+      customerNumber: "CL-OTHER",
+      name: "Autre",
+      email: "autre@example.com",
+      contracts: [],
+      actor: { type: "issuer", id: "t" },
+    });
+    await publishInvoice(
+      {
+        db: services.db,
+        blobs: services.blobs,
+        queue: services.queue,
+        maxPdfBytes: services.config.maxPdfBytes,
+      },
+      {
+        tenant: otherTenant,
+        bytes: await buildFacturX(invoice("F-OTHER-1", "CL-OTHER")),
+        actor: { type: "issuer", id: "t" },
+      },
+    );
+    const [foreign] = await services.db.query<{ id: string }>(
+      "select id from invoices where tenant_id = $1 and invoice_number = 'F-OTHER-1'",
+      [otherTenant.id],
+    );
+    expect((await advisor.get(`/conseiller/factures/${foreign!.id}/preuve`)).statusCode).toBe(404);
+    expect(
+      (await advisor.get("/conseiller/factures/00000000-0000-4000-8000-000000000000/preuve")).statusCode,
+    ).toBe(404);
+    expect((await advisor.get("/conseiller/factures/nope/preuve")).statusCode).toBe(404);
+    const anonymous = await new WebClient(app, HOST).get(`/conseiller/factures/${inv!.id}/preuve`);
+    expect(anonymous.statusCode).not.toBe(200);
+    expect(String(anonymous.headers["content-type"])).not.toContain("zip");
   });
 
   it("finds a customer by exact number and opens the record directly; the view is audited", async () => {

@@ -174,7 +174,6 @@ export async function buildWebApp(
   await invoiceDetailRoutes(app, services, auth);
   await downloadRoutes(app, services, auth, options.downloads);
   await proofRoutes(app, services, auth);
-  await staffRoutes(app, services, auth);
   if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */
@@ -260,6 +259,9 @@ export async function buildWebApp(
     );
   });
 
+  // After setErrorHandler: the back office awaits an encapsulated plugin (multipart logo upload), and awaiting a
+  // plugin loads every route declared so far with the error handler in force at that moment.
+  await staffRoutes(app, services, auth);
   // Last: an encapsulated plugin keeps the error handler in force when it loads, so it must come after setErrorHandler.
   await app.register(apiRoutes, { prefix: "/api", services });
 

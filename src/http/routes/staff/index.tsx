@@ -7,6 +7,7 @@ import { ErrorPage } from "../../views/errors.view.js";
 import { staffAdminRoutes } from "./admin.js";
 import { staffCustomerRoutes } from "./customers.js";
 import { staffJournalRoutes } from "./journal.js";
+import { staffProofRoutes } from "./proof.js";
 import { staffAuthRoutes } from "./staff-auth-routes.js";
 
 /** The back office under /conseiller on each tenant's host. */
@@ -28,5 +29,6 @@ export async function staffRoutes(app: FastifyInstance, services: Services, cust
   await staffAuthRoutes(app, services, auth);
   await staffCustomerRoutes(app, services, auth);
   await staffJournalRoutes(app, services, auth);
+  await staffProofRoutes(app, services, auth);
   await staffAdminRoutes(app, services, auth);
 }

@@ -285,6 +285,7 @@ export function CustomerRecordPage(props: {
                   <th scope="col">Publiée le</th>
                   <th scope="col">Téléchargement</th>
                   <th scope="col">Disponible jusqu’au</th>
+                  <th scope="col">Preuve</th>
                 </tr>
               </thead>
               <tbody>
@@ -302,6 +303,18 @@ export function CustomerRecordPage(props: {
                           : "Jamais téléchargée"}
                     </td>
                     <td safe>{frDate(i.availableUntil)}</td>
+                    <td>
+                      {i.removedAt ? (
+                        "—"
+                      ) : (
+                        <a
+                          href={`/conseiller/factures/${i.id}/preuve`}
+                          aria-label={`Télécharger la preuve de la facture ${i.invoiceNumber}`}
+                        >
+                          Télécharger
+                        </a>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

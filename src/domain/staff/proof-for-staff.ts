@@ -1,0 +1,43 @@
+import { appendAudit } from "../../db/audit.repository.js";
+import type { Database } from "../../db/database.js";
+import type { BlobStore } from "../../storage/blob-store.js";
+import { buildProofBundle, type ProofBundle } from "../audit/build-proof-bundle.js";
+import { checkBlob } from "../invoices/verified-blob.js";
+import type { StaffActor } from "./staff-accounts.js";
+
+/**
+ * An advisor takes the proof bundle of one of the tenant's invoices (to answer a customer or an auditor).
+ * The original is checked first; the look-up is audited (SECURITY.md A3) but is not the customer's
+ * download: lifecycle 204 stays the customer's. Undefined when the tenant has no such live invoice.
+ */
+export async function takeProofForStaff(
+  deps: { db: Database; blobs: BlobStore },
+  input: { tenantId: string; invoiceId: string; actor: StaffActor; ip: string | null; now?: Date },
+): Promise<ProofBundle | undefined> {
+  const [invoice] = await deps.db.query<{
+    id: string;
+    customerId: string;
+    sha256: string;
+    sizeBytes: number;
+  }>(
+    `select id, customer_id as "customerId", sha256, size_bytes::int as "sizeBytes"
+       from invoices where tenant_id = $1 and id = $2 and removed_at is null`,
+    [input.tenantId, input.invoiceId],
+  );
+  if (!invoice) return undefined;
+  await checkBlob(deps.blobs, { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes });
+  await deps.db.transaction((tx) =>
+    appendAudit(tx, {
+      tenantId: input.tenantId,
+      actorType: input.actor.type,
+      actorId: input.actor.id,
+      action: "invoice.proof_taken_by_staff",
+      targetType: "invoice",
+      targetId: invoice.id,
+      ip: input.ip,
+      at: input.now,
+      details: { by: input.actor.name, customerId: invoice.customerId },
+    }),
+  );
+  return buildProofBundle(deps, { tenantId: input.tenantId, invoiceId: invoice.id, now: input.now });
+}
