@@ -158,6 +158,26 @@ describe.each(ENGINES)("staff accounts and login on %s", (engine) => {
     expect(text(unknown.first.body)).toBe(text(wrong.first.body));
   });
 
+  it("says plainly when the platform secret changed since enrolment, and still takes a recovery code", async () => {
+    const member = await enrolStaff(services, app, {
+      tenantId,
+      host: HOST,
+      email: "rotated@acme.test",
+      role: "advisor",
+    });
+    const attempt = (code: string) =>
+      completeStaffLogIn(services.db, {
+        tenantId,
+        staffId: member.staffId,
+        code,
+        platformSecret: "another platform secret, as after a SESSION_SECRET change",
+        ip: "10.0.0.9",
+        userAgent: null,
+      });
+    await expect(attempt(nextCode(member.secret))).rejects.toMatchObject({ code: "totp_unreadable" });
+    expect((await attempt(member.codes[0]!)).ok).toBe(true);
+  });
+
   it("locks the staff account after ten wrong codes", async () => {
     await enrolStaff(services, app, { tenantId, host: HOST, email: "lock@acme.test", role: "advisor" });
     let last = 0;

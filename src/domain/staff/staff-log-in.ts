@@ -14,6 +14,7 @@ import { normalizeEmail } from "../accounts/identifier.js";
 import { delaySeconds } from "../accounts/log-in.js";
 import { verifyPassword } from "../accounts/password-hashing.js";
 import { hashSecret, newSecret, SECRET_PATTERN } from "../accounts/secrets.js";
+import { DomainError } from "../shared/errors.js";
 import { decryptTotpSecret, hashRecoveryCode, looksLikeRecoveryCode, matchTotp } from "./totp.js";
 
 /** Staff sessions are shorter than customers': 15 minutes idle, 12 hours at most. */
@@ -125,7 +126,17 @@ export async function completeStaffLogIn(
     let method: "totp" | "recovery_code" | undefined;
     let replayed = false;
     if (/^\d{3}\s?\d{3}$/.test(code)) {
-      const step = matchTotp(decryptTotpSecret(input.platformSecret, staff.id, staff.totpSecret), code, now);
+      let secret: string;
+      try {
+        secret = decryptTotpSecret(input.platformSecret, staff.id, staff.totpSecret);
+      } catch {
+        // The platform secret (SESSION_SECRET) changed since enrolment: codes cannot be checked any more.
+        throw new DomainError(
+          "totp_unreadable",
+          "Votre second facteur ne peut plus être vérifié (la clé de la plateforme a changé). Connectez-vous avec un code de secours, ou demandez à un administrateur de réinitialiser votre second facteur.",
+        );
+      }
+      const step = matchTotp(secret, code, now);
       if (step !== undefined) {
         if (await advanceTotpStep(tx, staff.id, step)) method = "totp";
         else replayed = true;
