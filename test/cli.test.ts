@@ -73,7 +73,7 @@ describe.each(ENGINES)("efacture while the server runs (%s)", (engine) => {
       expect(await server.stop()).toBe(0);
       await testEnv.cleanup();
     }
-  });
+  }, 120_000);
 });
 
 /** GET / with a chosen Host header (fetch cannot set Host). */
