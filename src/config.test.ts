@@ -13,6 +13,14 @@ describe("loadConfig", () => {
     expect(config.maxPdfBytes).toBe(20 * 1024 * 1024);
   });
 
+  it("builds the default public URL on the listening port", () => {
+    expect(loadConfig({ PORT: "3999" }).publicBaseUrl.origin).toBe("http://localhost:3999");
+    expect(loadConfig({ PORT: "0" }).publicBaseUrl.origin).toBe("http://localhost:3000");
+    expect(
+      loadConfig({ PORT: "3999", PUBLIC_BASE_URL: "https://e-facture.example" }).publicBaseUrl.origin,
+    ).toBe("https://e-facture.example");
+  });
+
   it.each([
     ["PORT", "abc", /PORT: expected an integer between 0 and 65535, got "abc"/],
     ["PORT", "70000", /PORT: expected an integer/],

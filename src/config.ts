@@ -94,7 +94,11 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, "NODE_ENV", ["development", "production", "test"] as const, "development");
   const production = nodeEnv === "production";
 
-  const publicBaseUrl = url(env, "PUBLIC_BASE_URL", ["http:", "https:"]) ?? new URL("http://localhost:3000");
+  // Unset: this machine on the listening port, so links work with `PORT=3999 npm start` (PORT=0 picks a port at
+  // listen time: the links then keep 3000).
+  const port = integer(env, "PORT", 3000, 0, 65535);
+  const publicBaseUrl =
+    url(env, "PUBLIC_BASE_URL", ["http:", "https:"]) ?? new URL(`http://localhost:${port || 3000}`);
   if (
     publicBaseUrl.pathname !== "/" ||
     publicBaseUrl.search ||
@@ -151,7 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     nodeEnv,
     production,
-    port: integer(env, "PORT", 3000, 0, 65535),
+    port,
     host: text(env, "HOST") ?? (production ? "0.0.0.0" : "127.0.0.1"),
     dataDir: path.resolve(text(env, "DATA_DIR") ?? "./data"),
     databaseUrl,

@@ -4,6 +4,7 @@ import { serveControlSocket } from "./cli/control-socket.js";
 import type { CliIo } from "./cli/io.js";
 import type { Config } from "./config.js";
 import { seedDemo } from "./demo/seed-demo.js";
+import { seedDemoStaff } from "./demo/seed-demo-staff.js";
 import { tenantOrigin } from "./domain/tenants/tenant-url.js";
 import { buildWebApp } from "./http/web-app.js";
 
@@ -53,11 +54,19 @@ export async function startServer(
       );
     }
     let demoLine: string | undefined;
+    const staffLines: string[] = [];
     if (config.demo && roles.web) {
       const demo = await seedDemo(services, { io });
       demoLine = demo.created
         ? `Demo identifier: ${demo.identifier}   password: ${demo.password}`
         : `Demo tenant already present (identifier ${demo.identifier}, password ${demo.password})`;
+      // Until they enrol, each start gives the demo advisor and admin a fresh enrolment link (the old one is void).
+      for (const staff of await seedDemoStaff(services))
+        staffLines.push(
+          staff.link
+            ? `Back office ${staff.role} ${staff.email}: enrol at ${staff.link}`
+            : `Back office ${staff.role} ${staff.email}: enrolled, log in at ${tenantOrigin(config.publicBaseUrl, "demo")}/conseiller/connexion`,
+        );
     }
     if (roles.worker) await startWorker(services);
     let url: string | undefined;
@@ -69,6 +78,7 @@ export async function startServer(
         io.out(`  Demo portal:     ${tenantOrigin(config.publicBaseUrl, "demo")}/`);
         if (services.outboxDir) io.out(`  Outbox (mails):  ${config.publicBaseUrl.origin}/_dev/outbox`);
         if (demoLine) io.out(`  ${demoLine}`);
+        for (const line of staffLines) io.out(`  ${line}`);
       }
     }
     if (roles.worker) io.out("E-FACTURE worker running");
