@@ -331,3 +331,16 @@ export async function readTenantStats(
   );
   return row!;
 }
+
+/** A customer of the tenant with what an action on its address needs (number, name, e-mail). */
+export async function findCustomerContact(
+  sql: Sql,
+  tenantId: string,
+  customerId: string,
+): Promise<{ id: string; customerNumber: string; name: string; email: string | null } | undefined> {
+  const [row] = await sql.query<{ id: string; customerNumber: string; name: string; email: string | null }>(
+    `select id, customer_number as "customerNumber", name, email from customers where tenant_id = $1 and id = $2`,
+    [tenantId, customerId],
+  );
+  return row;
+}

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../app.js";
+import type { TenantRow } from "../../db/tenants.repository.js";
+import type { Ui } from "../../i18n/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import { legalDetails, tenantFaqHtml } from "../tenant-help.js";
 import { FaqPage, HelpArticlePage, LegalNoticePage, PrivacyPage } from "../views/help.view.js";
@@ -8,78 +10,52 @@ import { tenantBranding } from "./portal.js";
 /** Public pages vary by the language cookie and Accept-Language; a shared cache must not mix them. */
 const HEADERS = { "cache-control": "private, max-age=0, must-revalidate", vary: "Accept-Language, Cookie" };
 
+/** Each help or legal page: its path and how it renders for a tenant in the visitor's language. */
+const PAGES: Record<string, (ui: Ui, tenant: TenantRow) => JSX.Element> = {
+  "/aide": (ui, tenant) => (
+    <FaqPage
+      ui={ui}
+      branding={tenantBranding(tenant)}
+      retentionMonths={tenant.retentionMonths}
+      safeTenantFaq={tenantFaqHtml(tenant)}
+    />
+  ),
+  "/aide/sauvegarder": (ui, tenant) => (
+    <HelpArticlePage
+      ui={ui}
+      branding={tenantBranding(tenant)}
+      content={ui.t.help.save}
+      path="/aide/sauvegarder"
+    />
+  ),
+  "/aide/valeur-fiscale": (ui, tenant) => (
+    <HelpArticlePage
+      ui={ui}
+      branding={tenantBranding(tenant)}
+      content={ui.t.help.fiscal}
+      path="/aide/valeur-fiscale"
+    />
+  ),
+  "/mentions-legales": (ui, tenant) => (
+    <LegalNoticePage ui={ui} branding={tenantBranding(tenant)} legal={legalDetails(tenant, ui.t)} />
+  ),
+  "/confidentialite": (ui, tenant) => (
+    <PrivacyPage
+      ui={ui}
+      branding={tenantBranding(tenant)}
+      legal={legalDetails(tenant, ui.t)}
+      retentionMonths={tenant.retentionMonths}
+    />
+  ),
+};
+
 /** Help and legal pages of a tenant's portal: public, in the visitor's language, with the tenant's details. */
 export async function helpRoutes(app: FastifyInstance, _services: Services) {
-  app.get("/aide", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
-    reply.headers(HEADERS);
-    return reply.html(
-      <FaqPage
-        ui={requestUi(request)}
-        branding={tenantBranding(site.tenant)}
-        retentionMonths={site.tenant.retentionMonths}
-        safeTenantFaq={tenantFaqHtml(site.tenant)}
-      />,
-    );
-  });
-
-  app.get("/aide/sauvegarder", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
-    const ui = requestUi(request);
-    reply.headers(HEADERS);
-    return reply.html(
-      <HelpArticlePage
-        ui={ui}
-        branding={tenantBranding(site.tenant)}
-        content={ui.t.help.save}
-        path="/aide/sauvegarder"
-      />,
-    );
-  });
-
-  app.get("/aide/valeur-fiscale", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
-    const ui = requestUi(request);
-    reply.headers(HEADERS);
-    return reply.html(
-      <HelpArticlePage
-        ui={ui}
-        branding={tenantBranding(site.tenant)}
-        content={ui.t.help.fiscal}
-        path="/aide/valeur-fiscale"
-      />,
-    );
-  });
-
-  app.get("/mentions-legales", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
-    const ui = requestUi(request);
-    reply.headers(HEADERS);
-    return reply.html(
-      <LegalNoticePage
-        ui={ui}
-        branding={tenantBranding(site.tenant)}
-        legal={legalDetails(site.tenant, ui.t)}
-      />,
-    );
-  });
-
-  app.get("/confidentialite", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
-    const ui = requestUi(request);
-    reply.headers(HEADERS);
-    return reply.html(
-      <PrivacyPage
-        ui={ui}
-        branding={tenantBranding(site.tenant)}
-        legal={legalDetails(site.tenant, ui.t)}
-        retentionMonths={site.tenant.retentionMonths}
-      />,
-    );
-  });
+  for (const [path, render] of Object.entries(PAGES))
+    app.get(path, async (request, reply) => {
+      const { site } = request;
+      if (site.kind !== "tenant") return reply.callNotFound();
+      reply.headers(HEADERS);
+      return reply.html(render(requestUi(request), site.tenant));
+    });
 }

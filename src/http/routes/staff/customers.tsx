@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
+import { findCustomerContact } from "../../../db/backoffice.repository.js";
 import { checkEmailCorrection, correctCustomerEmail } from "../../../domain/accounts/correct-email.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import {
@@ -110,17 +111,7 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
   );
 
   async function customerOr404(tenantId: string, id: string) {
-    if (!UUID.test(id)) return undefined;
-    const [row] = await services.db.query<{
-      id: string;
-      customerNumber: string;
-      name: string;
-      email: string | null;
-    }>(
-      `select id, customer_number as "customerNumber", name, email from customers where tenant_id = $1 and id = $2`,
-      [tenantId, id],
-    );
-    return row;
+    return UUID.test(id) ? findCustomerContact(services.db, tenantId, id) : undefined;
   }
 
   app.get<{ Params: { id: string } }>("/conseiller/clients/:id/email", page, async (request, reply) => {
