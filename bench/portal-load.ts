@@ -9,6 +9,8 @@ export interface LoadRequest {
   url: string;
   connections: number;
   seconds: number;
+  /** Requests per second across all connections (an offered load); unset = as fast as answers come. */
+  overallRate?: number;
   /** One entry per connection (cycled): the path asked and the headers sent on that connection. */
   perConnection: { path: string; headers: Record<string, string> }[];
 }
@@ -41,6 +43,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     duration: request.seconds,
     pipelining: 1,
     timeout: 30,
+    ...(request.overallRate ? { overallRate: request.overallRate } : {}),
     setupClient(client) {
       const mine = request.perConnection[next++ % request.perConnection.length]!;
       client.setRequests([{ method: "GET", path: mine.path, headers: mine.headers }]);

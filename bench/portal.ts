@@ -4,7 +4,7 @@
 // @fastify/static serving the same PDF (the ceilings, measured in the same run).
 //
 // Usage: DATABASE_URL=postgres://… npm run bench:portal -- [--scale 0.01] [--keep] [--reuse] [--explain]
-//          [--only list,deep,…] [--cpu-prof list,deep,…]
+//          [--only list,deep,…] [--cpu-prof list,deep,…] [--no-serial] [--no-offered]
 //   DATABASE_SCHEMA (bench_portal: dropped first, and at the end unless --keep), BENCH_SECONDS (10),
 //   BENCH_CONNECTIONS (64). --reuse skips the load when a kept data set of the same scale is there.
 //
@@ -667,10 +667,11 @@ async function measure(
   profile: boolean,
   clients = connections,
   duration = seconds,
+  overallRate?: number,
 ): Promise<Row> {
   const url = `http://127.0.0.1:${port}`;
   // Warm-up (JIT, caches, pool): not counted.
-  await client.run({ name, url, connections: clients, seconds: 2, perConnection });
+  await client.run({ name, url, connections: clients, seconds: 2, perConnection, overallRate });
   let session: Session | undefined;
   if (profile) {
     session = new Session();
@@ -685,7 +686,14 @@ async function measure(
   const cpu = process.cpuUsage();
   const pids = await poolBackendPids(server);
   const pgCpu = cpuSecondsOf(pids);
-  const result = await client.run({ name, url, connections: clients, seconds: duration, perConnection });
+  const result = await client.run({
+    name,
+    url,
+    connections: clients,
+    seconds: duration,
+    perConnection,
+    overallRate,
+  });
   const used = process.cpuUsage(cpu);
   const pgUsed = cpuDelta(pgCpu, cpuSecondsOf(pids));
   clearInterval(timer);
@@ -867,6 +875,9 @@ try {
   const staticReply = await request(ceilingPort, "127.0.0.1", "GET", "/static.pdf");
   if (createHash("sha256").update(staticReply.body).digest("hex") !== pdf!.sha256)
     throw new Error("static ceiling serves other bytes");
+  // The pages as measured, to look at (what the list page weighs decides much of its cost).
+  writeFileSync(path.join(root, ".bench-cache", "portal-list.html"), first.body);
+  writeFileSync(path.join(root, ".bench-cache", "portal-detail.html"), detail.body);
   log(
     `pages checked: list ${first.body.length} B, detail ${detail.body.length} B, PDF ${download.body.length} B (SHA-256 verified by the client too)`,
   );
@@ -982,6 +993,29 @@ try {
         ),
       );
     }
+  // The same 64 sessions at an offered load below saturation (half the rate measured above, or
+  // BENCH_RATE): the latency a page has while the server keeps up, rather than the queue in front of a
+  // saturated one (at saturation, p50 is simply sessions / rate, Little's law).
+  const offered = new Map<string, Row & { rate: number }>();
+  if (!flag("--no-offered"))
+    for (const key of ["list", "deep", "detail"]) {
+      const s = scenarios.find((x) => x.key === key)!;
+      const saturated = rows.get(key);
+      if (!saturated || (only && !only.includes(key))) continue;
+      const rate = Number(process.env.BENCH_RATE ?? Math.max(10, Math.round(saturated.rps / 2 / 10) * 10));
+      const row = await measure(
+        server,
+        loadClient,
+        s.name,
+        s.port,
+        s.perConnection,
+        false,
+        connections,
+        seconds,
+        rate,
+      );
+      offered.set(key, { ...row, rate });
+    }
   const after = loadavg();
   console.log(
     `\n| what | req/s | p50 ms | p99 ms | max ms | errors / non-2xx | server CPU per request | PostgreSQL CPU per request | load generator CPU per request | server RSS peak |\n|---|---|---|---|---|---|---|---|---|---|`,
@@ -1002,6 +1036,18 @@ try {
       if (r)
         console.log(
           `| ${s.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.serverCpuPerRequestMs.toFixed(2)} ms | ${r.postgresCpuPerRequestMs.toFixed(2)} ms |`,
+        );
+    }
+  }
+  if (offered.size > 0) {
+    console.log(
+      `\n${connections} sessions at an offered load (half the saturated rate):\n\n| what | offered req/s | answered req/s | p50 ms | p99 ms | max ms | errors / non-2xx |\n|---|---|---|---|---|---|---|`,
+    );
+    for (const s of scenarios) {
+      const r = offered.get(s.key);
+      if (r)
+        console.log(
+          `| ${s.name} | ${r.rate} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors + r.timeouts} / ${r.non2xx} |`,
         );
     }
   }

@@ -3,10 +3,20 @@ import * as schema from "./schema.js";
 
 export type Row = Record<string, unknown>;
 
+/** How a statement is sent. */
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on the connection (PostgreSQL): parsed and planned once per connection
+   * instead of at every call. For the hot read paths (session, list page, detail): a statement with a
+   * fixed text, or a small bounded set of texts, since each text stays prepared for the connection's life.
+   */
+  prepare?: boolean;
+}
+
 /** Runs SQL on one connection (or inside one transaction). */
 export interface Sql {
   /** Rows as objects; `$1`-style parameters. */
-  query<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   /** Rows as arrays of values (what drizzle's proxy driver expects for selects). */
   queryArrays(text: string, params?: readonly unknown[]): Promise<unknown[][]>;
   /** Several statements, no parameters, no result (migrations). */

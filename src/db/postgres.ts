@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import {
   type Database,
   DatabaseUnavailable,
   ormOver,
+  type QueryOptions,
   type Row,
   type Sql,
   type Tx,
@@ -17,10 +19,24 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
+// The name of each prepared statement, by its text: short, stable within the process, and never reused
+// for another text (node-postgres refuses one name for two texts on a connection).
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `efacture_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function sqlOver(client: pg.Pool | pg.PoolClient): Sql {
   return {
-    async query<R = Row>(text: string, params?: readonly unknown[]) {
-      const result = await client.query(text, params as unknown[]);
+    async query<R = Row>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+      const result = options?.prepare
+        ? await client.query({ name: statementName(text), text, values: params as unknown[] })
+        : await client.query(text, params as unknown[]);
       return result.rows as R[];
     },
     async queryArrays(text: string, params?: readonly unknown[]) {

@@ -54,21 +54,34 @@ export async function findCustomerSession(
   sql: Sql,
   tenantId: string,
   idHash: string,
-): Promise<(SessionRow & { identifier: string | null; language: "fr" | "en" | null }) | undefined> {
-  const [row] = await sql.query<SessionRow & { identifier: string | null; language: "fr" | "en" | null }>(
+): Promise<(SessionRow & CustomerSessionAccount) | undefined> {
+  const [row] = await sql.query<SessionRow & CustomerSessionAccount>(
     `select s.id_hash as "idHash", s.tenant_id as "tenantId", s.kind, s.account_id as "accountId",
             s.created_at as "createdAt", s.last_seen_at as "lastSeenAt", s.expires_at as "expiresAt", s.ip,
-            s.user_agent as "userAgent", a.identifier, a.language
+            s.user_agent as "userAgent", a.identifier, a.language, coalesce(v.version, 0) as "listVersion"
        from sessions s
        left join accounts a on a.tenant_id = s.tenant_id and a.id = s.account_id and a.status = 'active'
+       left join account_list_versions v on v.account_id = a.id
       where s.id_hash = $1 and s.tenant_id = $2 and s.kind = 'customer' and s.revoked_at is null`,
     [idHash, tenantId],
+    { prepare: true },
   );
   return row;
 }
 
+/** What a customer page learns about the session's account with the session itself. */
+export interface CustomerSessionAccount {
+  /** Null when the account is not active. */
+  identifier: string | null;
+  language: "fr" | "en" | null;
+  /** The account's list version (`account_list_versions`), 0 before its first change. */
+  listVersion: number;
+}
+
 export async function touchSession(sql: Sql, idHash: string, at: Date): Promise<void> {
-  await sql.query("update sessions set last_seen_at = $2 where id_hash = $1", [idHash, at]);
+  await sql.query("update sessions set last_seen_at = $2 where id_hash = $1", [idHash, at], {
+    prepare: true,
+  });
 }
 
 export async function revokeSession(sql: Sql, idHash: string, at: Date): Promise<void> {

@@ -10,7 +10,14 @@ import "./site.js";
 declare module "fastify" {
   interface FastifyRequest {
     /** Set by `requireCustomer` on customer pages. */
-    customer: { session: SessionRow; accountId: string; identifier: string; language: "fr" | "en" } | null;
+    customer: {
+      session: SessionRow;
+      accountId: string;
+      identifier: string;
+      language: "fr" | "en";
+      /** Changes whenever the account's invoice list does (see `account_list_versions`). */
+      listVersion: number;
+    } | null;
   }
 }
 
@@ -94,6 +101,7 @@ export async function registerCustomerAuth(app: FastifyInstance, options: Custom
         accountId: session.accountId!,
         identifier,
         language: found.language ?? "fr",
+        listVersion: found.listVersion,
       };
     },
   };

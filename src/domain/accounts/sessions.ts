@@ -1,5 +1,6 @@
 import type { Database, Sql } from "../../db/database.js";
 import {
+  type CustomerSessionAccount,
   findCustomerSession,
   findSession,
   insertSession,
@@ -65,13 +66,13 @@ export async function resolveSession(
 export async function resolveCustomerSession(
   db: Database,
   input: { tenantId: string; cookie: string | undefined; now: Date; idleSeconds?: number },
-): Promise<{ session: SessionRow; identifier: string | null; language: "fr" | "en" | null } | undefined> {
+): Promise<({ session: SessionRow } & CustomerSessionAccount) | undefined> {
   if (!input.cookie || !SECRET_PATTERN.test(input.cookie)) return undefined;
   const found = await findCustomerSession(db, input.tenantId, hashSecret(input.cookie));
   if (!found) return undefined;
-  const { identifier, language, ...session } = found;
+  const { identifier, language, listVersion, ...session } = found;
   return (await withinTimeouts(db, session, input.now, input.idleSeconds))
-    ? { session, identifier, language }
+    ? { session, identifier, language, listVersion }
     : undefined;
 }
 

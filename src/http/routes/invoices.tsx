@@ -2,15 +2,12 @@ import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../app.js";
 import {
-  countAccountInvoices,
-  findAccountIssueDateRange,
   type InvoiceCursor,
   iterateAccountInvoices,
-  listAccountCustomerNumbers,
-  listAccountInvoices,
-  type PortalInvoiceRow,
-  summarizeLeavingSoon,
+  listAccountInvoicePage,
+  type PortalInvoiceListRow,
 } from "../../db/portal-invoices.repository.js";
+import { createInvoiceListSummaries } from "../../domain/invoices/invoice-list-summary.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import type { Messages } from "../../i18n/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
@@ -48,6 +45,7 @@ export async function invoiceRoutes(
   options: { zipMaxFiles?: number } = {},
 ) {
   const page = { preHandler: [auth.requireCustomer] };
+  const summaries = createInvoiceListSummaries(services.db);
 
   app.get<{ Querystring: Query }>("/factures", page, async (request, reply) => {
     const site = request.site;
@@ -85,22 +83,22 @@ export async function invoiceRoutes(
       return reply.redirect(query.size ? `/factures?${query}` : "/factures", 303);
     }
 
-    // One index range scan for the rows; the rest is kept off the paging path: the count is free when the
-    // result fits on one page, and the banner (which reads the account's rows) is only on the home page.
+    // One index range scan for the rows. Around them, what is the same for every page of this version of
+    // the account's list (customer numbers, date range, banner, count) comes from memory after the first
+    // view: the session read the version. The count is not even needed when the result fits on one page.
     const { tenant } = site;
+    const list = { tenantId: tenant.id, accountId, version: request.customer.listVersion };
     const home = !after && !before && !hasFilters(filters);
     const [customerNumbers, dates, window, leaving] = await Promise.all([
-      listAccountCustomerNumbers(services.db, tenant.id, accountId, CUSTOMER_SELECT_MAX + 1),
-      findAccountIssueDateRange(services.db, tenant.id, accountId),
+      summaries.customerNumbers(list, CUSTOMER_SELECT_MAX + 1),
+      summaries.issueDateRange(list),
       readPage(services, tenant.id, accountId, filters, { after, before }),
-      home ? summarizeLeavingSoon(services.db, tenant.id, accountId, LEAVING_SOON_DAYS) : undefined,
+      home ? summaries.leavingSoon(list, LEAVING_SOON_DAYS) : undefined,
     ]);
     const onePage = !after && !before && !window.hasNext;
-    const matching = onePage
-      ? window.rows.length
-      : await countAccountInvoices(services.db, tenant.id, accountId, filters);
+    const matching = onePage ? window.rows.length : await summaries.count(list, filters);
     const base = filtersToQuery(filters);
-    const link = (name: "apres" | "avant", row: PortalInvoiceRow | undefined) => {
+    const link = (name: "apres" | "avant", row: PortalInvoiceListRow | undefined) => {
       if (!row) return undefined;
       const query = new URLSearchParams(base);
       query.set(name, formatCursor({ key: keyOf(row, filters), id: row.id }));
@@ -171,7 +169,7 @@ export function listErrorText(t: Messages, error: DomainError): string {
   return t.list.badFilter[param] ?? t.list.badFilter.other!;
 }
 
-function keyOf(row: PortalInvoiceRow, filters: InvoiceFilters): string {
+function keyOf(row: PortalInvoiceListRow, filters: InvoiceFilters): string {
   return filters.sort.startsWith("date") ? row.issueDate : row.grandTotal;
 }
 
@@ -195,15 +193,15 @@ async function readPage(
   accountId: string,
   filters: InvoiceFilters,
   position: { after?: InvoiceCursor; before?: InvoiceCursor },
-): Promise<{ rows: PortalInvoiceRow[]; hasPrevious: boolean; hasNext: boolean }> {
+): Promise<{ rows: PortalInvoiceListRow[]; hasPrevious: boolean; hasNext: boolean }> {
   if (position.before) {
-    const rows = await listAccountInvoices(services.db, tenantId, accountId, filters, {
+    const rows = await listAccountInvoicePage(services.db, tenantId, accountId, filters, {
       limit: PAGE_SIZE + 1,
       before: position.before,
     });
     if (rows.length > PAGE_SIZE) return { rows: rows.slice(1), hasPrevious: true, hasNext: true };
   }
-  const rows = await listAccountInvoices(services.db, tenantId, accountId, filters, {
+  const rows = await listAccountInvoicePage(services.db, tenantId, accountId, filters, {
     limit: PAGE_SIZE + 1,
     after: position.after,
   });

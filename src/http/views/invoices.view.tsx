@@ -1,5 +1,5 @@
 import { escapeHtml } from "@kitajs/html";
-import type { LeavingSoon, PortalInvoiceRow } from "../../db/portal-invoices.repository.js";
+import type { LeavingSoon, PortalInvoiceListRow } from "../../db/portal-invoices.repository.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
 import {
   filtersToQuery,
@@ -42,7 +42,7 @@ export interface InvoiceListProps {
   branding: Branding;
   user: SignedIn;
   filters: InvoiceFilters;
-  invoices: PortalInvoiceRow[];
+  invoices: PortalInvoiceListRow[];
   /** How many invoices match the filters. */
   matching: number;
   /** The account's oldest and newest issue dates (null: no invoice at all). */
@@ -465,7 +465,7 @@ function periodOptions(oldest: string | null, newest: string | null, selected: s
 
 function InvoiceTable(props: {
   ui: Ui;
-  invoices: PortalInvoiceRow[];
+  invoices: PortalInvoiceListRow[];
   filters: InvoiceFilters;
   several: boolean;
 }) {
@@ -550,7 +550,7 @@ function SortMark(props: { active: boolean; desc: boolean }) {
   return <span class={`inv-sort-mark ${props.desc ? "inv-sort-desc" : "inv-sort-asc"}`} aria-hidden="true" />;
 }
 
-function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceRow; several: boolean }) {
+function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boolean }) {
   const i = props.invoice;
   const T = props.ui.t.list;
   const f = props.ui.f;
