@@ -49,7 +49,7 @@ describe("money and day formats match Intl exactly", () => {
         expect(f.money(value, "EUR")).toBe(intl.format(value as `${number}`));
     });
 
-    it(`Paris days in ${locale}, any moment including the clock changes`, () => {
+    it(`Paris days in ${locale} (short and long), any moment including the clock changes`, () => {
       const f = formatsFor(locale);
       const intl = new Intl.DateTimeFormat(TAGS[locale], {
         day: "2-digit",
@@ -75,9 +75,11 @@ describe("money and day formats match Intl exactly", () => {
             fc.integer({ min: -7_200_000, max: 7_200_000 }).map((ms) => new Date(Date.parse(at) + ms)),
           ),
       );
+      const long = new Intl.DateTimeFormat(TAGS[locale], { dateStyle: "long", timeZone: "Europe/Paris" });
       fc.assert(
         fc.property(moment, (at) => {
           expect(f.date(at)).toBe(intl.format(at));
+          expect(f.longDate(at)).toBe(long.format(at));
         }),
         { numRuns: 5_000 },
       );

@@ -63,6 +63,7 @@ export async function findInvoiceForAccount(
        from invoices i join customers c on c.id = i.customer_id
       where i.tenant_id = $1 and i.account_id = $2 and i.id = $3`,
     [tenantId, accountId, invoiceId],
+    { prepare: true },
   );
   return row;
 }
@@ -93,6 +94,7 @@ export async function listInvoiceEvents(
   return sql.query<InvoiceEventRow>(
     `select code, at, actor from invoice_events where tenant_id = $1 and invoice_id = $2 order by at, id`,
     [tenantId, invoiceId],
+    { prepare: true },
   );
 }
 

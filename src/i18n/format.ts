@@ -61,15 +61,16 @@ function build(locale: Locale): Formats {
     locale,
     count: (n) => integer.format(n),
     day: (iso) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`,
-    longDay: (iso) => longUtc.format(new Date(`${iso}T00:00:00Z`)),
+    longDay: remembered((iso) => longUtc.format(new Date(`${iso}T00:00:00Z`))),
     date: parisDay(short),
-    longDate: (at) => long.format(at),
+    longDate: parisDay(long),
     dateTime: (at) => medium.format(at),
     longDateTime: (at) => longTime.format(at),
-    month: (yearMonth) => {
+    // The period filter lists every month of the account's range on every list page.
+    month: remembered((yearMonth) => {
       const text = monthName.format(new Date(`${yearMonth}-01T00:00:00Z`));
       return text.charAt(0).toUpperCase() + text.slice(1);
-    },
+    }),
     money(value, currency) {
       let format = moneyFormats.get(currency);
       if (format === undefined) {
@@ -94,6 +95,20 @@ function build(locale: Locale): Formats {
 
 // The list page formats two dates and an amount per line: through Intl that was a fifth of the page's
 // CPU. Both shortcuts below give Intl's own output (test/format.test.ts checks them against Intl).
+
+/** A pure function of a string, remembered (at most 10,000 answers, then forgotten at once). */
+function remembered(compute: (key: string) => string): (key: string) => string {
+  const answers = new Map<string, string>();
+  return (key) => {
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      if (answers.size >= 10_000) answers.clear();
+      answer = compute(key);
+      answers.set(key, answer);
+    }
+    return answer;
+  };
+}
 
 /**
  * A moment's Paris calendar day through `format`, remembered per UTC hour: Paris is a whole number of
