@@ -214,3 +214,79 @@ describe.each(ENGINES)("the list is never stale after a change, on %s", (engine)
     expect((await left.get("/factures")).body).not.toContain('value="MOVE-1"');
   });
 });
+
+// A download takes the invoice row, then (its trigger) the account's list version, then the audit lock. Any
+// transaction that takes a version before an invoice row could deadlock with it: an e-mail correction moves
+// the customer (customers trigger: both versions) and then its invoices. It must lock the invoices first.
+describe.skipIf(!process.env.TEST_DATABASE_URL)("lock order on PostgreSQL", () => {
+  let f: PortalFixture;
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("an e-mail correction locks the customer's invoices before any list version, as a download does", async () => {
+    f = await openPortalFixture("postgres");
+    const acme = await f.tenant("locks");
+    await f.customer(acme, "MOVE-1", "old@example.com");
+    const to = await f.customer(acme, "DEST-1", "new@example.com");
+    const from = (
+      await f.services.db.query<{ account_id: string }>(
+        "select account_id from customers where tenant_id = $1 and customer_number = 'MOVE-1'",
+        [acme.id],
+      )
+    )[0]!.account_id;
+    const invoice = await f.publish(acme, { number: "M-1", customer: "MOVE-1" });
+    await f.publish(acme, { number: "D-1", customer: "DEST-1" });
+    const [customer] = await f.services.db.query<{ id: string }>(
+      "select id from customers where tenant_id = $1 and customer_number = 'MOVE-1'",
+      [acme.id],
+    );
+    const pool = (f.services.db as unknown as { pool: import("pg").Pool }).pool;
+    const download = await pool.connect();
+    const probe = await pool.connect();
+    try {
+      // A download in progress: it holds the invoice row and has not reached the version yet.
+      await download.query("begin");
+      const [{ pid }] = (await download.query("select pg_backend_pid() as pid")).rows;
+      await download.query("select id from invoices where id = $1 for update", [invoice]);
+      const correction = correctCustomerEmail(
+        { db: f.services.db, queue: f.services.queue },
+        {
+          tenantId: acme.id,
+          customerId: customer!.id,
+          email: "new@example.com",
+          confirmation: "new@example.com",
+          reason: "adresse erronée",
+          mergeConfirmed: true,
+          actor: { type: "staff", id: "s1", name: "Conseiller" },
+          ip: null,
+        },
+      );
+      for (let i = 0; ; i++) {
+        const { rows } = await probe.query(
+          "select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))",
+          [pid],
+        );
+        if (rows.length > 0) break;
+        if (i > 200) throw new Error("the correction never waited for the invoice row");
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      // The correction waits for the invoice row holding no list version: the download can take its own.
+      await probe.query("begin");
+      await expect(
+        probe.query(
+          "select 1 from account_list_versions where account_id = any($1::uuid[]) for update nowait",
+          [[from, to]],
+        ),
+      ).resolves.toMatchObject({ rowCount: 2 });
+      await probe.query("rollback");
+      await download.query("update invoices set first_downloaded_at = now() where id = $1", [invoice]);
+      await download.query("commit");
+      await expect(correction).resolves.toMatchObject({ toAccountId: to });
+    } finally {
+      await download.query("rollback").catch(() => {});
+      download.release();
+      probe.release();
+    }
+  });
+});

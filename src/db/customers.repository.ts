@@ -66,10 +66,15 @@ export async function upsertCustomerRow(
   created: boolean;
   previous?: { email: string | null; accountId: string | null };
 }> {
-  const [before] = await sql.query<{ email: string | null; accountId: string | null }>(
-    `select email, account_id as "accountId" from customers where tenant_id = $1 and customer_number = $2 for update`,
+  const [before] = await sql.query<{ id: string; email: string | null; accountId: string | null }>(
+    `select id, email, account_id as "accountId" from customers where tenant_id = $1 and customer_number = $2 for update`,
     [customer.tenantId, customer.customerNumber],
   );
+  // Moving to another account: the customer's invoices are locked before the row below changes, so this
+  // transaction takes invoice rows before account list versions (the customers trigger bumps them), in the
+  // order a download takes them (invoice, then version): the two can never deadlock.
+  if (before && before.accountId !== customer.accountId)
+    await lockCustomerInvoices(sql, customer.tenantId, before.id);
   const [row] = await sql.query<CustomerRow>(
     `insert into customers (tenant_id, customer_number, name, email, account_id, search_name) values ($1, $2, $3, $4, $5, $6)
      on conflict (tenant_id, customer_number) do update
@@ -86,7 +91,19 @@ export async function upsertCustomerRow(
       searchKey(customer.name),
     ],
   );
-  return { row: row!, created: before === undefined, previous: before };
+  return {
+    row: row!,
+    created: before === undefined,
+    previous: before && { email: before.email, accountId: before.accountId },
+  };
+}
+
+/** Locks every invoice row of the customer (id order) until the transaction ends. */
+export async function lockCustomerInvoices(sql: Sql, tenantId: string, customerId: string): Promise<void> {
+  await sql.query(
+    "select id from invoices where tenant_id = $1 and customer_id = $2 order by id for update",
+    [tenantId, customerId],
+  );
 }
 
 /** Adds the contracts not yet known; a contract number already held by another customer is reported, not moved. */

@@ -253,10 +253,8 @@ export interface LeavingSoon {
 }
 
 /**
- * The leaving-soon banner. It reads every invoice row of the account (the heap, not only the list index):
- * a few microseconds for a usual account, ~10 ms for 10,000 invoices. A partial index on
- * (tenant_id, account_id, available_until) where first_downloaded_at is null and removed_at is null
- * would make it a few index reads (proposed, see the README's "Customer portal").
+ * The leaving-soon banner: a range of invoices_account_leaving_idx (tenant_id, account_id, available_until,
+ * partial on never-downloaded invoices still online), so a few index entries whatever the account holds.
  */
 export async function summarizeLeavingSoon(
   sql: Sql,
