@@ -2,7 +2,7 @@ import { escapeHtml } from "@kitajs/html";
 import type { SessionRow } from "../../db/sessions.repository.js";
 import type { AccountView } from "../../domain/accounts/manage-account.js";
 import type { Ui } from "../../i18n/index.js";
-import { PasswordRule } from "./auth.view.js";
+import { NewPasswordFields } from "./auth.view.js";
 import { type Branding, Layout } from "./layout.js";
 
 function device(ui: Ui, userAgent: string | null): string {
@@ -126,34 +126,7 @@ export function AccountPage(props: {
               required
             />
           </div>
-          <div class="field">
-            <label for="password" safe>
-              {t.newPassword}
-            </label>
-            <PasswordRule ui={ui} />
-            <input
-              type="password"
-              id="password"
-              name="password"
-              autocomplete="new-password"
-              maxlength="1024"
-              required
-              aria-describedby="password-rule"
-            />
-          </div>
-          <div class="field">
-            <label for="confirmation" safe>
-              {t.confirmPassword}
-            </label>
-            <input
-              type="password"
-              id="confirmation"
-              name="confirmation"
-              autocomplete="new-password"
-              maxlength="1024"
-              required
-            />
-          </div>
+          <NewPasswordFields ui={ui} newLabel={t.newPassword} confirmLabel={t.confirmPassword} />
           <button type="submit" class="button" safe>
             {t.changePassword}
           </button>

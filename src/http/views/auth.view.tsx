@@ -88,6 +88,50 @@ export function PasswordRule(props: { ui: Ui }) {
   );
 }
 
+/** The new password, its rule and its confirmation: the reset page and the account page ask the same way. */
+export function NewPasswordFields(props: {
+  ui: Ui;
+  newLabel: string;
+  confirmLabel: string;
+  /** The last attempt was refused: announced on the field. */
+  invalid?: boolean;
+}) {
+  return (
+    <>
+      <div class="field">
+        <label for="password" safe>
+          {props.newLabel}
+        </label>
+        <PasswordRule ui={props.ui} />
+        <input
+          type="password"
+          id="password"
+          name="password"
+          autocomplete="new-password"
+          minlength={String(MIN_PASSWORD_LENGTH)}
+          maxlength="1024"
+          required
+          aria-describedby="password-rule"
+          aria-invalid={props.invalid === undefined ? undefined : String(props.invalid)}
+        />
+      </div>
+      <div class="field">
+        <label for="confirmation" safe>
+          {props.confirmLabel}
+        </label>
+        <input
+          type="password"
+          id="confirmation"
+          name="confirmation"
+          autocomplete="new-password"
+          maxlength="1024"
+          required
+        />
+      </div>
+    </>
+  );
+}
+
 /** Reached only through the mailed link: shows the identifier (R9) and asks for the new password twice. */
 export function ResetPage(props: {
   ui: Ui;
@@ -118,36 +162,12 @@ export function ResetPage(props: {
         )}
         <form method="post" action={props.action} novalidate>
           <input type="hidden" name="_csrf" value={props.csrf} />
-          <div class="field">
-            <label for="password" safe>
-              {t.newPassword}
-            </label>
-            <PasswordRule ui={props.ui} />
-            <input
-              type="password"
-              id="password"
-              name="password"
-              autocomplete="new-password"
-              minlength={String(MIN_PASSWORD_LENGTH)}
-              maxlength="1024"
-              required
-              aria-describedby="password-rule"
-              aria-invalid={props.error ? "true" : "false"}
-            />
-          </div>
-          <div class="field">
-            <label for="confirmation" safe>
-              {t.confirmPassword}
-            </label>
-            <input
-              type="password"
-              id="confirmation"
-              name="confirmation"
-              autocomplete="new-password"
-              maxlength="1024"
-              required
-            />
-          </div>
+          <NewPasswordFields
+            ui={props.ui}
+            newLabel={t.newPassword}
+            confirmLabel={t.confirmPassword}
+            invalid={props.error !== undefined}
+          />
           <button type="submit" class="button" safe>
             {t.savePassword}
           </button>
