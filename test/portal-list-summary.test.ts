@@ -27,6 +27,23 @@ function countingSql(answer: () => Promise<unknown[]>) {
   return sql satisfies Sql;
 }
 
+/** An advisor corrects the customer's e-mail to an address another account already has (confirmed). */
+function moveToAddress(f: PortalFixture, tenantId: string, customerId: string, email: string) {
+  return correctCustomerEmail(
+    { db: f.services.db, queue: f.services.queue },
+    {
+      tenantId,
+      customerId,
+      email,
+      confirmation: email,
+      reason: "adresse erronée",
+      mergeConfirmed: true,
+      actor: { type: "staff", id: "s1", name: "Conseiller" },
+      ip: null,
+    },
+  );
+}
+
 const account = { tenantId: "t", accountId: "a", version: 1 };
 const noFilters = { sort: "date_desc" as const };
 
@@ -193,19 +210,7 @@ describe.each(ENGINES)("the list is never stale after a change, on %s", (engine)
       "select id from customers where tenant_id = $1 and customer_number = 'MOVE-1'",
       [acme.id],
     );
-    await correctCustomerEmail(
-      { db: f.services.db, queue: f.services.queue },
-      {
-        tenantId: acme.id,
-        customerId: customer!.id,
-        email: "new@example.com",
-        confirmation: "new@example.com",
-        reason: "adresse erronée",
-        mergeConfirmed: true,
-        actor: { type: "staff", id: "s1", name: "Conseiller" },
-        ip: null,
-      },
-    );
+    await moveToAddress(f, acme.id, customer!.id, "new@example.com");
     const moved = await f.login(acme, to);
     const page = (await moved.get("/factures")).body;
     expect(page).toContain("M-1");
@@ -249,19 +254,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("lock order on PostgreSQL", () =
       await download.query("begin");
       const [{ pid }] = (await download.query("select pg_backend_pid() as pid")).rows;
       await download.query("select id from invoices where id = $1 for update", [invoice]);
-      const correction = correctCustomerEmail(
-        { db: f.services.db, queue: f.services.queue },
-        {
-          tenantId: acme.id,
-          customerId: customer!.id,
-          email: "new@example.com",
-          confirmation: "new@example.com",
-          reason: "adresse erronée",
-          mergeConfirmed: true,
-          actor: { type: "staff", id: "s1", name: "Conseiller" },
-          ip: null,
-        },
-      );
+      const correction = moveToAddress(f, acme.id, customer!.id, "new@example.com");
       for (let i = 0; ; i++) {
         const { rows } = await probe.query(
           "select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))",

@@ -12,40 +12,33 @@ ALTER TABLE "account_list_versions" ADD CONSTRAINT "account_list_versions_tenant
 -- trigger per table, reading the statement's transition tables, one row per account touched (in id order,
 -- so two statements bumping overlapping accounts never deadlock).
 CREATE FUNCTION efacture_bump_list_versions() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  touched uuid[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO account_list_versions AS v (account_id, tenant_id)
-      SELECT DISTINCT ON (account_id) account_id, tenant_id FROM new_rows
-       WHERE account_id IS NOT NULL ORDER BY account_id
-      ON CONFLICT (account_id) DO UPDATE SET version = v.version + 1, changed_at = now();
+    SELECT array_agg(DISTINCT account_id) INTO touched FROM new_rows;
   ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO account_list_versions AS v (account_id, tenant_id)
-      SELECT DISTINCT ON (account_id) account_id, tenant_id FROM old_rows
-       WHERE account_id IS NOT NULL ORDER BY account_id
-      ON CONFLICT (account_id) DO UPDATE SET version = v.version + 1, changed_at = now();
+    SELECT array_agg(DISTINCT account_id) INTO touched FROM old_rows;
   ELSIF TG_TABLE_NAME = 'invoices' THEN
     -- The columns the list shows, filters or counts on; others (notices, reminders, blob state) leave it be.
-    INSERT INTO account_list_versions AS v (account_id, tenant_id)
-      SELECT DISTINCT ON (account_id) account_id, tenant_id FROM (
-        SELECT unnest(array[o.account_id, n.account_id]) AS account_id, n.tenant_id
-          FROM old_rows o JOIN new_rows n ON n.id = o.id
-         WHERE (o.account_id, o.customer_id, o.invoice_number, o.type_code, o.issue_date, o.contract_number,
-                o.currency, o.grand_total, o.available_until, o.first_downloaded_at, o.removed_at)
-               IS DISTINCT FROM
-               (n.account_id, n.customer_id, n.invoice_number, n.type_code, n.issue_date, n.contract_number,
-                n.currency, n.grand_total, n.available_until, n.first_downloaded_at, n.removed_at)) changed
-       WHERE account_id IS NOT NULL ORDER BY account_id
-      ON CONFLICT (account_id) DO UPDATE SET version = v.version + 1, changed_at = now();
+    SELECT array_agg(DISTINCT moved.account_id) INTO touched
+      FROM old_rows o JOIN new_rows n ON n.id = o.id,
+           unnest(array[o.account_id, n.account_id]) AS moved(account_id)
+     WHERE (o.account_id, o.customer_id, o.invoice_number, o.type_code, o.issue_date, o.contract_number,
+            o.currency, o.grand_total, o.available_until, o.first_downloaded_at, o.removed_at)
+           IS DISTINCT FROM
+           (n.account_id, n.customer_id, n.invoice_number, n.type_code, n.issue_date, n.contract_number,
+            n.currency, n.grand_total, n.available_until, n.first_downloaded_at, n.removed_at);
   ELSE
     -- customers: a customer number joining, leaving or renamed in an account's list.
-    INSERT INTO account_list_versions AS v (account_id, tenant_id)
-      SELECT DISTINCT ON (account_id) account_id, tenant_id FROM (
-        SELECT unnest(array[o.account_id, n.account_id]) AS account_id, n.tenant_id
-          FROM old_rows o JOIN new_rows n ON n.id = o.id
-         WHERE (o.account_id, o.customer_number) IS DISTINCT FROM (n.account_id, n.customer_number)) changed
-       WHERE account_id IS NOT NULL ORDER BY account_id
-      ON CONFLICT (account_id) DO UPDATE SET version = v.version + 1, changed_at = now();
+    SELECT array_agg(DISTINCT moved.account_id) INTO touched
+      FROM old_rows o JOIN new_rows n ON n.id = o.id,
+           unnest(array[o.account_id, n.account_id]) AS moved(account_id)
+     WHERE (o.account_id, o.customer_number) IS DISTINCT FROM (n.account_id, n.customer_number);
   END IF;
+  INSERT INTO account_list_versions AS v (account_id, tenant_id)
+    SELECT a.id, a.tenant_id FROM accounts a WHERE a.id = ANY (touched) ORDER BY a.id
+    ON CONFLICT (account_id) DO UPDATE SET version = v.version + 1, changed_at = now();
   RETURN NULL;
 END
 $$;
