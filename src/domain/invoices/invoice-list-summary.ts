@@ -29,9 +29,8 @@ export interface AccountListKey {
 
 export interface SummaryCacheOptions {
   /**
-   * How long an entry is used at most. The version makes entries exact; the age bounds what a version
-   * cannot see: the leaving-soon window moving with the clock, a bump lost to a crash between a change's
-   * commit and its bump.
+   * How long an entry is used at most. The version makes entries exact (it moves in the transaction of any
+   * change); the age bounds what no version sees: the leaving-soon window moving with the clock.
    */
   maxAgeMs?: number;
   /** Entries kept at most (least recently stored dropped first). */
@@ -92,12 +91,12 @@ export function createInvoiceListSummaries(
   };
 }
 
-/** The filters that decide which rows match, in a fixed order (the sort decides none). */
+/** The filters that decide which rows match, as given, in a fixed order (the sort decides none). */
 function filterKey(filters: AccountInvoiceFilters): string {
   return JSON.stringify([
     filters.from,
     filters.to,
-    filters.contract?.toUpperCase(),
+    filters.contract,
     filters.customer,
     filters.type,
     filters.notDownloaded ?? false,
