@@ -100,7 +100,7 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
     expect(rendered.text).toContain("efacture audit verify");
   });
 
-  it("alerts the operator when a download finds an altered original", async () => {
+  it("alerts the operator when a download finds an altered original, once an hour per file", async () => {
     const tenant = await createTenant(services.db, { slug: "flip", displayName: "Flip" });
     const invoice = await publishFor(services, tenant, "FL-1", "FC-1");
     const [account] = await services.db.query<{ id: string }>(
@@ -132,6 +132,27 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
       expect(after.at(-1)!.params.lines[0]).toContain(
         `invoice ${invoice.id}: stored file hash_mismatch (pdf)`,
       );
+
+      // The customer tries again, twice: each failure is audited, the operator gets no more mail this hour.
+      const audited = async () =>
+        (
+          await services.db.query<{ n: number }>(
+            "select count(*)::int as n from audit_entries where tenant_id = $1 and action = 'integrity.failed'",
+            [tenant.id],
+          )
+        )[0]!.n;
+      const failures = await audited();
+      expect((await client.get(`/factures/${invoice.id}/pdf`)).statusCode).toBe(500);
+      expect((await client.get(`/factures/${invoice.id}/pdf`)).statusCode).toBe(500);
+      expect(await audited()).toBe(failures + 2);
+      expect(await alerts()).toHaveLength(before + 1);
+      // An hour later, the file still damaged: one more mail.
+      await services.db.query(
+        "update throttles set window_started_at = window_started_at - interval '61 minutes' where tenant_id = $1 and key = $2",
+        [tenant.id, `integrity-alert:${invoice.sha256}`],
+      );
+      expect((await client.get(`/factures/${invoice.id}/pdf`)).statusCode).toBe(500);
+      expect(await alerts()).toHaveLength(before + 2);
     } finally {
       await app.close();
     }

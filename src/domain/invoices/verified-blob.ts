@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
+import { countThrottle } from "../../db/throttles.repository.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueIntegrityAlert } from "../../mail/integrity-alert-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
@@ -114,7 +115,7 @@ export interface IntegrityAlert {
 
 /**
  * Raises an integrity failure: an error-level log line for the operators, an audit entry `integrity.failed`
- * and, when OPERATOR_EMAIL is configured, the operator alert mail.
+ * and, when OPERATOR_EMAIL is configured, the operator alert mail (one per damaged file and hour).
  */
 export async function reportIntegrityFailure(
   deps: {
@@ -122,6 +123,7 @@ export async function reportIntegrityFailure(
     logger: { error(object: Record<string, unknown>, message: string): void };
     queue?: JobQueue;
     operatorEmail?: string;
+    now?: () => Date;
   },
   alert: IntegrityAlert,
 ): Promise<void> {
@@ -155,11 +157,27 @@ export async function reportIntegrityFailure(
       details: { ...details, accountId: alert.accountId ?? null },
     }),
   );
-  if (deps.queue && deps.operatorEmail)
-    await queueIntegrityAlert(deps.db, deps.queue, deps.operatorEmail, {
-      source: "download",
-      lines: [
-        `tenant ${alert.tenantId}, invoice ${alert.invoiceId}: stored file ${alert.error.problem} (${alert.during}); expected SHA-256 ${details.expectedSha256}, got ${details.actualSha256 ?? "nothing"}`,
-      ],
-    });
+  if (!deps.queue || !deps.operatorEmail) return;
+  // One mail per damaged file and hour: each customer retrying the download would otherwise send one more
+  // (every failure is still logged and audited above). The count of the window says how many were held back.
+  const now = deps.now?.() ?? new Date();
+  const { count } = await countThrottle(
+    deps.db,
+    alert.tenantId,
+    `integrity-alert:${details.expectedSha256}`,
+    now,
+    new Date(now.getTime() - ALERT_EVERY_MS),
+    () => 0,
+  );
+  if (count > 1) return;
+  await queueIntegrityAlert(deps.db, deps.queue, deps.operatorEmail, {
+    source: "download",
+    lines: [
+      `tenant ${alert.tenantId}, invoice ${alert.invoiceId}: stored file ${alert.error.problem} (${alert.during}); expected SHA-256 ${details.expectedSha256}, got ${details.actualSha256 ?? "nothing"}`,
+      "Further failures of this file within the hour are logged and audited (integrity.failed), not mailed.",
+    ],
+  });
 }
+
+/** At most one operator mail per damaged file in this time. */
+const ALERT_EVERY_MS = 60 * 60 * 1000;
