@@ -27,6 +27,8 @@ export interface Config {
   readonly sessionSecret: string | undefined;
   /** Ed25519 private key (PEM PKCS#8) sealing the audit chains; unset: generated once under DATA_DIR/secrets. */
   readonly sealPrivateKeyFile: string | undefined;
+  /** PEM file of the public halves of earlier sealing keys: their seals still verify after a key change. */
+  readonly sealRetiredPublicKeysFile: string | undefined;
   /** RFC 3161 timestamp authority for the daily seals; unset: seals are signed only. */
   readonly tsaUrl: URL | undefined;
 }
@@ -178,6 +180,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret,
     sealPrivateKeyFile:
       text(env, "SEAL_PRIVATE_KEY_FILE") && path.resolve(text(env, "SEAL_PRIVATE_KEY_FILE")!),
+    sealRetiredPublicKeysFile:
+      text(env, "SEAL_RETIRED_PUBLIC_KEYS_FILE") && path.resolve(text(env, "SEAL_RETIRED_PUBLIC_KEYS_FILE")!),
     tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
   });
 }

@@ -270,5 +270,31 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
     const key = await new WebClient(app, "preuve.localhost:3000").get("/.well-known/efacture-seal-key.pem");
     expect(key.statusCode).toBe(200);
     expect(key.body).toBe(services.sealKey().publicKeyPem);
+    const keys = await new WebClient(app, "preuve.localhost:3000").get("/.well-known/efacture-seal-keys.pem");
+    expect(keys.body).toBe(`Current sealing key\n${services.sealKey().publicKeyPem}`);
+  });
+
+  it("publishes the retired sealing keys beside the current one, after a key change", async () => {
+    const retired = generateKeyPairSync("ed25519")
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString();
+    const file = path.join(services.testEnv.dataDir, "retired.pem");
+    writeFileSync(file, retired);
+    const rotated = await buildWebApp({
+      ...services,
+      config: { ...services.config, sealRetiredPublicKeysFile: file },
+    });
+    try {
+      const keys = await new WebClient(rotated, "preuve.localhost:3000").get(
+        "/.well-known/efacture-seal-keys.pem",
+      );
+      expect(keys.statusCode).toBe(200);
+      expect(keys.headers["content-type"]).toBe("application/x-pem-file");
+      expect(keys.body).toBe(
+        `Current sealing key\n${services.sealKey().publicKeyPem}Retired sealing key\n${retired}`,
+      );
+    } finally {
+      await rotated.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { keyIdOf, verifySealSignature } from "../src/domain/audit/seal-key.js";
-import { loadSealKey } from "../src/storage/seal-key-file.js";
+import { loadSealKey, trustedSealPublicKeys } from "../src/storage/seal-key-file.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "efacture-seal-key-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +49,33 @@ describe("the audit sealing key", () => {
     expect(() => loadSealKey({ dataDir: dir, production: true, sealPrivateKeyFile: undefined })).toThrow(
       /SEAL_PRIVATE_KEY_FILE is required when NODE_ENV=production/,
     );
+
+    // The public halves of earlier keys: PEM SPKI blocks, Ed25519 only, with a clear refusal otherwise.
+    const retired = path.join(dir, "retired.pem");
+    const older = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }).toString();
+    writeFileSync(retired, `ancienne clé, jusqu'au 2026-11-21\n${older}\n${key.publicKeyPem}`);
+    const withRetired = loadConfig({
+      SEAL_PRIVATE_KEY_FILE: file,
+      SEAL_RETIRED_PUBLIC_KEYS_FILE: retired,
+      DATA_DIR: dir,
+    });
+    expect(withRetired.sealRetiredPublicKeysFile).toBe(retired);
+    // The current key listed again is not repeated.
+    expect(trustedSealPublicKeys(withRetired, key)).toEqual([key.publicKeyPem, older]);
+    expect(trustedSealPublicKeys({ sealRetiredPublicKeysFile: undefined }, key)).toEqual([key.publicKeyPem]);
+    expect(() =>
+      trustedSealPublicKeys({ sealRetiredPublicKeysFile: path.join(dir, "none.pem") }, key),
+    ).toThrow(/SEAL_RETIRED_PUBLIC_KEYS_FILE .* cannot be read \(ENOENT\)/);
+    writeFileSync(retired, "rien ici");
+    expect(() => trustedSealPublicKeys(withRetired, key)).toThrow(/holds no PEM public key/);
+    writeFileSync(
+      retired,
+      generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }),
+    );
+    expect(() => trustedSealPublicKeys(withRetired, key)).toThrow(/key 1: the key must be Ed25519, not rsa/);
+    writeFileSync(retired, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+    expect(() => trustedSealPublicKeys(withRetired, key)).toThrow(/key 1: not a PEM public key/);
+
     expect(() => loadConfig({ TSA_URL: "ftp://tsa.example" })).toThrow(
       /TSA_URL: expected a URL starting with http: or https:/,
     );

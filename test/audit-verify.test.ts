@@ -343,6 +343,54 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     expect((await verify(other.id)).chains[0]!.problem).toMatch(/not the platform's sealing key/);
   });
 
+  it("keeps verifying seals of an earlier key once it is listed in SEAL_RETIRED_PUBLIC_KEYS_FILE (key change)", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const { sealKeyFromPem } = await import("../src/domain/audit/seal-key.js");
+    const { trustedSealPublicKeys } = await import("../src/storage/seal-key-file.js");
+    const newKey = () =>
+      sealKeyFromPem(
+        generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      );
+    const before = newKey();
+    const after = newKey();
+    const tenant = await chainOf(2);
+    await sealAuditChains(
+      { db: services.db, sealKey: before, logger: silent },
+      { now: new Date("2026-11-20T23:50:00Z"), tenantId: tenant.id },
+    );
+    await services.db.transaction((tx) =>
+      appendAudits(tx, [
+        {
+          tenantId: tenant.id,
+          actorType: "system",
+          action: "invoice.removed",
+          at: new Date("2026-11-21T10:00:00Z"),
+        },
+      ]),
+    );
+    await sealAuditChains(
+      { db: services.db, sealKey: after, logger: silent },
+      { now: new Date("2026-11-21T23:50:00Z"), tenantId: tenant.id },
+    );
+    const verifyWith = (keys: string[]) =>
+      verifyAudit(
+        { db: services.db, blobs: services.blobs, trustedPublicKeys: keys },
+        { tenantId: tenant.id, skipBlobs: true },
+      );
+    // The new key alone: the seal of the 20th is by a key the platform no longer has.
+    expect((await verifyWith([after.publicKeyPem])).chains[0]!.problem).toMatch(
+      /not the platform's sealing key/,
+    );
+    // The old public key kept as retired: both seals verify.
+    const retired = path.join(services.testEnv.dataDir, "retired-seal-keys.pem");
+    writeFileSync(retired, `# sealing key until 2026-11-21\n${before.publicKeyPem}`);
+    const trusted = trustedSealPublicKeys({ sealRetiredPublicKeysFile: retired }, after);
+    expect(trusted).toEqual([after.publicKeyPem, before.publicKeyPem]);
+    const report = await verifyWith(trusted);
+    expect(report.ok).toBe(true);
+    expect(report.chains[0]!.seals).toBe(2);
+  });
+
   it("finds a stored original with a flipped byte, a truncated one and a missing one", async () => {
     const tenant = await createTenant(services.db, { slug: "blobs", displayName: "Blobs" });
     const a = await publishFor(services, tenant, "B-1", "BC-1");

@@ -2,6 +2,7 @@ import type { Services } from "../app.js";
 import { sealAuditChains } from "../domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../domain/audit/verify-audit.js";
 import { queueIntegrityAlert } from "../mail/integrity-alert-queue.js";
+import { trustedSealPublicKeys } from "../storage/seal-key-file.js";
 import { createHttpTimestampAuthority } from "../timestamp/tsa-client.js";
 import type { JobDefinition, JobHandler, JobQueue } from "./queue.js";
 
@@ -75,7 +76,7 @@ export function auditVerifyHandler(
     const report = await verifyAudit({
       db: services.db,
       blobs: services.blobs,
-      trustedPublicKeys: [services.sealKey().publicKeyPem],
+      trustedPublicKeys: trustedSealPublicKeys(services.config, services.sealKey()),
     });
     const entries = report.chains.reduce((sum, c) => sum + c.entries, 0);
     const summary = {

@@ -7,6 +7,7 @@ import { auditExportLines, recapitulativeCsvLines } from "../../domain/audit/exp
 import { sealAuditChains } from "../../domain/audit/seal-audit-chains.js";
 import { type VerifyReport, verifyAudit } from "../../domain/audit/verify-audit.js";
 import { DomainError } from "../../domain/shared/errors.js";
+import { trustedSealPublicKeys } from "../../storage/seal-key-file.js";
 import { createHttpTimestampAuthority } from "../../timestamp/tsa-client.js";
 import { describeFsError, displayPath, findTenantArgument, parseCommandArgs } from "../command-helpers.js";
 import { type CliIo, UsageError } from "../io.js";
@@ -43,7 +44,11 @@ async function verifyCommand(args: string[], io: CliIo, services: Services): Pro
   const tenant = values.tenant ? await findTenantArgument(services, values.tenant) : undefined;
   const from = values.from ? day(values.from, "--from") : undefined;
   const report = await verifyAudit(
-    { db: services.db, blobs: services.blobs, trustedPublicKeys: [services.sealKey().publicKeyPem] },
+    {
+      db: services.db,
+      blobs: services.blobs,
+      trustedPublicKeys: trustedSealPublicKeys(services.config, services.sealKey()),
+    },
     { tenantId: tenant?.id, from },
   );
   for (const line of formatVerifyReport(report)) io.out(line);

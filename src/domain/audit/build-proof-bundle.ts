@@ -323,7 +323,8 @@ scellée chaque jour par la plateforme. Tout se vérifie avec des outils courant
    openssl pkeyutl -verify -pubin -inkey seals/<jour>.public-key.pem -rawin \\
      -in seals/<jour>.payload.json -sigfile seals/<jour>.sig
    Résultat attendu : « Signature Verified Successfully ». Comparez la clé publique avec celle que
-   publie la plateforme (https://<portail>/.well-known/efacture-seal-key.pem).
+   publie la plateforme (https://<portail>/.well-known/efacture-seal-key.pem ; un sceau antérieur à un
+   changement de clé : parmi https://<portail>/.well-known/efacture-seal-keys.pem).
 
 4. Horodatage qualifié (si seals/<jour>.tsr est présent, RFC 3161)
    openssl ts -verify -in seals/<jour>.tsr -data seals/<jour>.payload.json -CAfile <AC de l’horodateur>.pem
@@ -353,7 +354,8 @@ the platform. Everything can be checked with common tools, without trusting us.
    openssl pkeyutl -verify -pubin -inkey seals/<day>.public-key.pem -rawin \\
      -in seals/<day>.payload.json -sigfile seals/<day>.sig
    Expect "Signature Verified Successfully"; compare the key with the one the platform publishes at
-   https://<portal>/.well-known/efacture-seal-key.pem.
+   https://<portal>/.well-known/efacture-seal-key.pem (a seal made before a key change: among
+   https://<portal>/.well-known/efacture-seal-keys.pem).
 
 4. RFC 3161 timestamp (when seals/<day>.tsr is present):
    openssl ts -verify -in seals/<day>.tsr -data seals/<day>.payload.json -CAfile <TSA CA>.pem

@@ -27,6 +27,19 @@ export function sealKeyFromPem(pem: string): SealKey {
   };
 }
 
+/** An Ed25519 public key (PEM SPKI), written back in its canonical PEM form; refuses anything else. */
+export function publicSealKeyFromPem(pem: string): string {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw new Error("not a PEM public key");
+  }
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new Error(`the key must be Ed25519, not ${key.asymmetricKeyType}`);
+  return key.export({ type: "spki", format: "pem" }).toString();
+}
+
 /** The key id of a public key (PEM SPKI). */
 export function keyIdOf(publicKeyPem: string): string {
   const der = createPublicKey(publicKeyPem).export({ type: "spki", format: "der" });

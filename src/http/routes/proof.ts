@@ -10,6 +10,7 @@ import {
 } from "../../domain/invoices/verified-blob.js";
 import type { Messages } from "../../i18n/fr.js";
 import { requestUi } from "../../i18n/request-locale.js";
+import { trustedSealPublicKeys } from "../../storage/seal-key-file.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { DownloadProblemPage } from "../views/invoice-detail.view.js";
 import { createZipStream } from "../zip-stream.js";
@@ -22,7 +23,8 @@ const NO_STORE = "no-store";
 /**
  * `GET /factures/{id}/preuve`: the invoice's proof bundle (ZIP: original PDF, XML, certificate, audit
  * entries, chain segments, seals, README), same access rules as the downloads (not visible: 404).
- * `GET /.well-known/efacture-seal-key.pem`: the platform's public sealing key, to compare with a bundle's.
+ * `GET /.well-known/efacture-seal-key.pem`: the platform's public sealing key, to compare with a bundle's;
+ * `/.well-known/efacture-seal-keys.pem`: it and the retired ones (seals made before a key change).
  */
 export async function proofRoutes(app: FastifyInstance, services: Services, auth: CustomerAuth) {
   const { db, blobs } = services;
@@ -57,6 +59,18 @@ export async function proofRoutes(app: FastifyInstance, services: Services, auth
       .header("cache-control", "public, max-age=3600")
       .header("x-content-type-options", "nosniff");
     return services.sealKey().publicKeyPem;
+  });
+
+  // Every key whose seals verify: the current one, then the retired ones (a bundle sealed before a key change).
+  app.get("/.well-known/efacture-seal-keys.pem", async (_request, reply) => {
+    reply
+      .header("content-type", "application/x-pem-file")
+      .header("cache-control", "public, max-age=3600")
+      .header("x-content-type-options", "nosniff");
+    const [current, ...retired] = trustedSealPublicKeys(services.config, services.sealKey());
+    return [`Current sealing key\n${current}`, ...retired.map((pem) => `Retired sealing key\n${pem}`)].join(
+      "",
+    );
   });
 
   // GET only: a HEAD (link preview) must not count as taking the invoice.
