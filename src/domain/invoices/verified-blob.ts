@@ -123,7 +123,6 @@ export async function reportIntegrityFailure(
     logger: { error(object: Record<string, unknown>, message: string): void };
     queue?: JobQueue;
     operatorEmail?: string;
-    now?: () => Date;
   },
   alert: IntegrityAlert,
 ): Promise<void> {
@@ -159,8 +158,8 @@ export async function reportIntegrityFailure(
   );
   if (!deps.queue || !deps.operatorEmail) return;
   // One mail per damaged file and hour: each customer retrying the download would otherwise send one more
-  // (every failure is still logged and audited above). The count of the window says how many were held back.
-  const now = deps.now?.() ?? new Date();
+  // (every failure is still logged and audited above).
+  const now = new Date();
   const { count } = await countThrottle(
     deps.db,
     alert.tenantId,

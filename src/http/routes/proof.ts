@@ -19,6 +19,12 @@ import { INVOICE_ID } from "./invoice-detail.js";
 import { tenantBranding } from "./portal.js";
 
 const NO_STORE = "no-store";
+/** The published public keys: public, cached an hour, never sniffed. */
+const PEM_HEADERS = {
+  "content-type": "application/x-pem-file",
+  "cache-control": "public, max-age=3600",
+  "x-content-type-options": "nosniff",
+};
 
 /**
  * `GET /factures/{id}/preuve`: the invoice's proof bundle (ZIP: original PDF, XML, certificate, audit
@@ -54,19 +60,13 @@ export async function proofRoutes(app: FastifyInstance, services: Services, auth
   }
 
   app.get("/.well-known/efacture-seal-key.pem", async (_request, reply) => {
-    reply
-      .header("content-type", "application/x-pem-file")
-      .header("cache-control", "public, max-age=3600")
-      .header("x-content-type-options", "nosniff");
+    reply.headers(PEM_HEADERS);
     return services.sealKey().publicKeyPem;
   });
 
   // Every key whose seals verify: the current one, then the retired ones (a bundle sealed before a key change).
   app.get("/.well-known/efacture-seal-keys.pem", async (_request, reply) => {
-    reply
-      .header("content-type", "application/x-pem-file")
-      .header("cache-control", "public, max-age=3600")
-      .header("x-content-type-options", "nosniff");
+    reply.headers(PEM_HEADERS);
     const [current, ...retired] = trustedSealPublicKeys(services.config, services.sealKey());
     return [`Current sealing key\n${current}`, ...retired.map((pem) => `Retired sealing key\n${pem}`)].join(
       "",
