@@ -252,6 +252,9 @@ export const mails = pgTable(
     messageId: text("message_id"),
     smtpResponse: text("smtp_response"),
     lastError: text("last_error"),
+    // Set (and committed) just before each hand-over to the SMTP server, with the stable Message-ID: a worker
+    // that dies mid-send leaves the trace, so a retry knows the mail may already have been delivered.
+    attemptStartedAt: timestamp("attempt_started_at", { withTimezone: true }),
     queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
     failedAt: timestamp("failed_at", { withTimezone: true }),
@@ -259,13 +262,15 @@ export const mails = pgTable(
   (t) => [
     index("mails_tenant_account_idx").on(t.tenantId, t.accountId, t.queuedAt.desc()),
     index("mails_tenant_customer_idx").on(t.tenantId, t.customerId, t.queuedAt.desc()),
-    check("mails_status_values", sql`${t.status} in ('queued', 'sent', 'failed')`),
+    check("mails_status_values", sql`${t.status} in ('queued', 'sending', 'sent', 'failed', 'uncertain')`),
   ],
 );
 
 /**
- * Append-only, hash-chained per tenant: hash = SHA-256(prev_hash + canonical JSON of the entry).
- * Platform-level entries (no tenant) form their own chain.
+ * Append-only, hash-chained per tenant. Version 1: hash = SHA-256(prev_hash + canonical JSON of the entry).
+ * Version 2: hash = SHA-256(prev_hash + SHA-256(canonical JSON)), so a link can be checked from the inner
+ * hash alone (a proof bundle shows other customers' entries as hashes only). Platform-level entries (no
+ * tenant) form their own chain.
  */
 export const auditEntries = pgTable(
   "audit_entries",
@@ -283,6 +288,7 @@ export const auditEntries = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
+    hashVersion: smallint("hash_version").notNull().default(1),
   },
   (t) => [
     uniqueIndex("audit_entries_chain_key").on(
