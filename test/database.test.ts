@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
+import { type Database, isDatabaseDown } from "../src/db/database.js";
 import { loadMigrations, migrate, pendingMigrations } from "../src/db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "../src/db/open-database.js";
 import { tenants } from "../src/db/schema.js";
@@ -93,6 +93,37 @@ if (ENGINES.includes("postgres")) {
       } finally {
         await a.close();
         await b.close();
+        await testEnv.cleanup();
+      }
+    });
+  });
+}
+
+if (ENGINES.includes("postgres")) {
+  describe("PostgreSQL going away under a transaction", () => {
+    it("fails the transaction as 'database down' instead of crashing the process, and the next query reconnects", async () => {
+      const testEnv = makeTestEnv("postgres");
+      const opened = await openDatabase(testEnv.config, { schema: testEnv.schema });
+      const killer = await openDatabase(testEnv.config, { schema: testEnv.schema });
+      try {
+        const outcome = opened.db.transaction(async (tx) => {
+          const [row] = await tx.query<{ pid: number }>("select pg_backend_pid() as pid");
+          // What a restart does to every connection (57P01), while this one sits between two statements.
+          await killer.db.query("select pg_terminate_backend($1)", [row!.pid]);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await tx.query("select 1");
+        });
+        const error = await outcome.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeDefined();
+        expect(isDatabaseDown(error)).toBe(true);
+        expect(await opened.db.query("select 1 as one")).toEqual([{ one: 1 }]);
+        await opened.db.ping();
+      } finally {
+        await killer.close();
+        await opened.close();
         await testEnv.cleanup();
       }
     });

@@ -86,7 +86,7 @@ export function isDatabaseDown(error: unknown): boolean {
   if (!e) return false;
   if (e.code && DOWN_CODES.has(e.code)) return true;
   if (
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|database closed|PGlite is closed/i.test(
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|database closed|PGlite is closed/i.test(
       e.message ?? "",
     )
   )

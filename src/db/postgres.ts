@@ -3,6 +3,7 @@ import pg from "pg";
 import {
   type Database,
   DatabaseUnavailable,
+  isDatabaseDown,
   ormOver,
   type QueryOptions,
   type Row,
@@ -92,6 +93,14 @@ export async function openPostgres(
     orm: ormOver(root),
     async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: the server going away between two statements (57P01
+      // on a restart, a reset socket) would be an unhandled 'error' event that ends the process. Kept
+      // here instead: the next statement fails, the transaction rolls back, and the client is discarded.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost ??= error;
+      };
+      client.on("error", onError);
       let broken: Error | undefined;
       try {
         await client.query("begin");
@@ -105,9 +114,12 @@ export async function openPostgres(
         } catch (rollbackError) {
           broken = rollbackError as Error;
         }
+        if (lost && !isDatabaseDown(error))
+          throw new DatabaseUnavailable(`PostgreSQL connection lost (${describe(lost)})`, { cause: lost });
         throw error;
       } finally {
-        client.release(broken);
+        client.release(broken ?? lost);
+        client.off("error", onError);
       }
     },
     async ping() {
