@@ -1,10 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import type { JobDefinition } from "../src/jobs/queue.js";
 import { queueMail } from "../src/mail/mail-queue.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
+import { startTcpProxy } from "./support/tcp-proxy.js";
 
 async function jobCount(services: Awaited<ReturnType<typeof openTestServices>>): Promise<number> {
   const schema =
@@ -98,5 +100,56 @@ describe.each(ENGINES)("mail jobs on %s", (engine) => {
       [mailId],
     );
     expect(audit.map((a) => a.action)).toEqual(["mail.queued", "mail.sent"]);
+  });
+});
+
+describe.skipIf(!ENGINES.includes("postgres"))("a job finishing while PostgreSQL is away", () => {
+  it("records its outcome once the database is back, without an unhandled rejection or a second run", async () => {
+    const target = new URL(process.env.TEST_DATABASE_URL!);
+    const proxy = await startTcpProxy(Number(target.port || 5432), target.hostname);
+    const via = new URL(target);
+    via.port = String(proxy.port);
+    const services = await openTestServices("postgres", { overrides: { DATABASE_URL: via.toString() } });
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+      const definition: JobDefinition<{ n: number }> = {
+        name: "outage-probe",
+        retryLimit: 3,
+        retryDelaySeconds: 1,
+        retryBackoff: false,
+        expireInSeconds: 60,
+        parse: (data) => data as { n: number },
+      };
+      await services.queue.boss.createQueue(definition.name, { name: definition.name, retryLimit: 3 });
+      let runs = 0;
+      await services.queue.work(definition, async () => {
+        runs++;
+        // The work is done; PostgreSQL goes away before pg-boss records it, and comes back 1.5 s later.
+        proxy.cut();
+        setTimeout(() => proxy.restore(), 1_500);
+      });
+      const id = await services.queue.send(definition, { n: 1 });
+      const schema =
+        "connectionString" in services.opened.queueConnection ? services.opened.queueConnection.schema : "";
+      await waitFor(
+        async () => {
+          const rows = await services.db
+            .query<{ state: string }>(`select state from ${schema}.job where id = $1`, [id])
+            .catch(() => []);
+          return rows[0]?.state === "completed";
+        },
+        20_000,
+        "job completed after the outage",
+      );
+      expect(runs).toBe(1);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onRejection);
+      proxy.restore();
+      await services.dispose();
+      await proxy.close();
+    }
   });
 });

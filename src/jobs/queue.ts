@@ -1,6 +1,8 @@
+import { createRequire } from "node:module";
+import { setTimeout as sleep } from "node:timers/promises";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
-import type { Database, Sql } from "../db/database.js";
+import { type Database, isDatabaseDown, type Sql } from "../db/database.js";
 import type { OpenedDatabase } from "../db/open-database.js";
 
 /** A kind of job: a stable name, its retry policy, and the shape of its data (ids only, never rows or bytes). */
@@ -65,6 +67,37 @@ function executorOver(sql: Sql): PgBoss.Db {
   };
 }
 
+// pg-boss's own SQL texts, to recognise its job completions among the statements it runs.
+const plans = createRequire(import.meta.url)("pg-boss/src/plans.js") as {
+  completeJobs(schema: string): string;
+  failJobsById(schema: string): string;
+};
+
+/**
+ * pg-boss 10 records a job's outcome without awaiting it (`complete`/`fail` in its fetch loop): when the
+ * database is away at that moment, the rejection is unhandled, which ends the process, and the job would
+ * stay `active` until it expires and then run a second time. So these statements wait for the database
+ * (bounded by `limitMs`) instead of failing. Both only touch jobs still active, so a repeat is harmless.
+ */
+function retryCompletions(boss: PgBoss, schema: string, limitMs: number, logger: Logger): void {
+  const completions = new Set([plans.completeJobs(schema), plans.failJobsById(schema)]);
+  const db = boss.getDb() as PgBoss.Db;
+  const execute = db.executeSql.bind(db);
+  db.executeSql = async (text: string, values: unknown[]) => {
+    if (!completions.has(text)) return execute(text, values);
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await execute(text, values);
+      } catch (error) {
+        if (!isDatabaseDown(error) || Date.now() - started >= limitMs) throw error;
+        if (attempt === 0) logger.warn("database away: a job's outcome waits to be recorded");
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
+  };
+}
+
 /** Opens the queue on the same database as the application, creating its schema and queues when missing. */
 export async function openJobQueue(options: {
   opened: OpenedDatabase;
@@ -74,6 +107,8 @@ export async function openJobQueue(options: {
   pollingIntervalSeconds?: number;
   /** Fire the stored schedules (cron) from this process. */
   schedule?: boolean;
+  /** How long a job's outcome waits for an unreachable database before giving up (default 5 minutes). */
+  outageLimitSeconds?: number;
 }): Promise<JobQueue> {
   const { opened, db, logger } = options;
   const common = {
@@ -91,7 +126,23 @@ export async function openJobQueue(options: {
           application_name: "efacture-jobs",
         })
       : new PgBoss({ ...common, db: executorOver(db) });
-  boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
+  // pg-boss reports here what its loops survive (a fetch, a maintenance run failing while the database is
+  // away): they retry at their next turn. One line per few seconds of outage, not one per worker and
+  // second; only message and code, as pg errors carry their whole client.
+  let quietUntil = 0;
+  boss.on("error", (error: Error & { code?: string }) => {
+    const err = { message: error.message, code: error.code };
+    if (!isDatabaseDown(error)) return logger.error({ err }, "job queue error");
+    if (Date.now() < quietUntil) return;
+    quietUntil = Date.now() + 10_000;
+    logger.warn({ err }, "job queue: database unreachable, retrying");
+  });
+  retryCompletions(
+    boss,
+    "connectionString" in opened.queueConnection ? opened.queueConnection.schema : "pgboss",
+    (options.outageLimitSeconds ?? 300) * 1000,
+    logger,
+  );
   await boss.start();
   for (const definition of options.definitions) {
     const queueOptions = {
