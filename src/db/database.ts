@@ -93,3 +93,18 @@ export function isDatabaseDown(error: unknown): boolean {
     return true;
   return e.cause !== undefined && e.cause !== error && isDatabaseDown(e.cause);
 }
+
+/** A ping that answers within `ms`: a server that accepts connections but never answers is down too. */
+export async function pingWithin(db: Pick<Database, "ping">, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      db.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`database did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -207,7 +207,8 @@ export async function buildWebApp(
     const api = request.url.startsWith("/api/");
     if (isDatabaseDown(error)) {
       request.log.error({ err: error }, "database unavailable");
-      reply.code(503).header("retry-after", "30");
+      // A restart or failover lasts seconds: come back soon (integrators retry the same file, idempotently).
+      reply.code(503).header("retry-after", "5");
       if (api) return { error: { code: "service_unavailable", message: "try again shortly" } };
       const t = textsOf(request).errors;
       return reply.html(

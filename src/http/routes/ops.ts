@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../app.js";
+import { pingWithin } from "../../db/database.js";
 import { pendingMigrations } from "../../db/migrate.js";
 
 /** Liveness and readiness, on every host, outside tenant resolution. */
@@ -11,7 +12,8 @@ export async function opsRoutes(app: FastifyInstance, services: Services) {
   app.get("/readyz", async (_request, reply) => {
     reply.header("cache-control", "no-store");
     try {
-      await services.db.ping();
+      // Within 2 s: a load balancer asks often, and a database that does not answer is not ready.
+      await pingWithin(services.db, 2_000);
       const pending = await pendingMigrations(services.db);
       if (pending.length > 0)
         return reply.code(503).send({ status: "unavailable", reason: "migrations pending", pending });
