@@ -119,6 +119,7 @@ export async function openServices(
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
+      outageLimitSeconds: config.databaseOutageLimitSeconds,
     });
     const outboxDir = config.smtpUrl ? undefined : path.join(config.dataDir, "outbox");
     const transport =

@@ -31,6 +31,8 @@ export interface Config {
   readonly sealRetiredPublicKeysFile: string | undefined;
   /** RFC 3161 timestamp authority for the daily seals; unset: seals are signed only. */
   readonly tsaUrl: URL | undefined;
+  /** A running web or worker process exits (code 1, for its supervisor) when the database stays unreachable this long. */
+  readonly databaseOutageLimitSeconds: number;
 }
 
 /** A configuration mistake: names the variable and what is expected, in one line. */
@@ -183,5 +185,6 @@ export function loadConfig(env: Env = process.env): Config {
     sealRetiredPublicKeysFile:
       text(env, "SEAL_RETIRED_PUBLIC_KEYS_FILE") && path.resolve(text(env, "SEAL_RETIRED_PUBLIC_KEYS_FILE")!),
     tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
+    databaseOutageLimitSeconds: integer(env, "DATABASE_OUTAGE_LIMIT_SECONDS", 300, 5, 86_400),
   });
 }

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import { openServices, type Services, startWorker } from "./app.js";
 import { serveControlSocket } from "./cli/control-socket.js";
 import type { CliIo } from "./cli/io.js";
 import type { Config } from "./config.js";
+import { type Database, isDatabaseDown, pingWithin } from "./db/database.js";
 import { seedDemo } from "./demo/seed-demo.js";
 import { seedDemoStaff } from "./demo/seed-demo-staff.js";
 import { tenantOrigin } from "./domain/tenants/tenant-url.js";
@@ -18,7 +20,58 @@ export interface RunningServer {
   app?: FastifyInstance;
   /** The address the web role listens on (when it runs). */
   url?: string;
+  /** Settles when this process cannot go on by itself (database away past its limit): it must exit non-zero. */
+  readonly fatal: Promise<Error>;
   stop(): Promise<void>;
+}
+
+/**
+ * Watches the database while a server runs. Requests and jobs meet an outage on their own (503, retried
+ * jobs) and resume when it ends; this only says when it starts and ends, and gives up past `limitMs`
+ * so a supervisor restarts the process rather than it waiting forever.
+ */
+export function watchDatabase(options: {
+  db: Pick<Database, "ping">;
+  logger: Logger;
+  limitMs: number;
+  intervalMs?: number;
+  onGiveUp(error: Error): void;
+}): () => void {
+  const { db, logger, limitMs, intervalMs = 2_000 } = options;
+  let downSince: number | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const check = async () => {
+    try {
+      await pingWithin(db, Math.min(5_000, intervalMs * 2));
+      if (downSince !== undefined)
+        logger.warn({ outageMs: Date.now() - downSince }, "database reachable again, service resumed");
+      downSince = undefined;
+    } catch (error) {
+      const now = Date.now();
+      if (downSince === undefined) {
+        downSince = now;
+        logger.error(
+          { err: { message: (error as Error).message, code: (error as { code?: string }).code } },
+          `database unreachable: answering 503 and retrying; this process exits if it lasts ${Math.round(limitMs / 1000)} s`,
+        );
+      } else if (now - downSince >= limitMs) {
+        stopped = true;
+        options.onGiveUp(
+          new Error(
+            `database unreachable for ${Math.round((now - downSince) / 1000)} s (DATABASE_OUTAGE_LIMIT_SECONDS)`,
+          ),
+        );
+        return;
+      }
+    }
+    if (!stopped) timer = setTimeout(check, intervalMs).unref();
+  };
+  timer = setTimeout(check, intervalMs).unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
 
 /**
@@ -83,8 +136,28 @@ export async function startServer(
     }
     if (roles.worker) io.out("E-FACTURE worker running");
 
+    let giveUp: (error: Error) => void = () => {};
+    const fatal = new Promise<Error>((resolve) => {
+      giveUp = resolve;
+    });
+    const stopWatching =
+      services.db.engine === "postgres"
+        ? watchDatabase({
+            db: services.db,
+            logger,
+            limitMs: config.databaseOutageLimitSeconds * 1000,
+            onGiveUp: (error) => {
+              logger.fatal(
+                { err: { message: error.message } },
+                "giving up: exiting for the supervisor to restart",
+              );
+              giveUp(error);
+            },
+          })
+        : () => {};
     let stopping: Promise<void> | undefined;
     const stop = () => {
+      stopWatching();
       stopping ??= (async () => {
         // Stop accepting and finish in-flight requests, then let running jobs end, then close the database.
         await app?.close().catch((error) => logger.error({ err: error }, "web close failed"));
@@ -93,7 +166,7 @@ export async function startServer(
       })();
       return stopping;
     };
-    return { services, app, url, stop };
+    return { services, app, url, fatal, stop };
   } catch (error) {
     await app?.close().catch(() => {});
     await closeControl?.().catch(() => {});
@@ -102,11 +175,18 @@ export async function startServer(
   }
 }
 
-/** Runs until SIGTERM or SIGINT, then shuts down gracefully. */
+/**
+ * Runs until SIGTERM or SIGINT, then shuts down gracefully (0). Ends with 1 when the server cannot go on
+ * (`server.fatal`, an unexpected unhandled rejection): its supervisor restarts it.
+ */
 export async function runUntilSignal(server: RunningServer, io: CliIo): Promise<number> {
+  const { logger } = server.services;
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      io.err(`${signal} received, shutting down`);
+    let ending = false;
+    const end = (code: number, reason: string) => {
+      if (ending) return;
+      ending = true;
+      io.err(reason);
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
       const force = setTimeout(() => {
@@ -117,7 +197,7 @@ export async function runUntilSignal(server: RunningServer, io: CliIo): Promise<
       server.stop().then(
         () => {
           clearTimeout(force);
-          resolve(0);
+          resolve(code);
         },
         (error: Error) => {
           io.err(`shutdown error: ${error.message}`);
@@ -125,7 +205,23 @@ export async function runUntilSignal(server: RunningServer, io: CliIo): Promise<
         },
       );
     };
+    const onSignal = (signal: NodeJS.Signals) => end(0, `${signal} received, shutting down`);
+    // A library's promise nobody awaits (pg-boss, pg) failing because the database is away is the outage
+    // the watch deals with, not a reason to die; anything else is a bug: log it and exit for a restart.
+    const onRejection = (reason: unknown) => {
+      if (isDatabaseDown(reason)) {
+        logger.warn(
+          { err: { message: (reason as Error)?.message } },
+          "database unreachable (background task)",
+        );
+        return;
+      }
+      logger.fatal({ err: reason }, "unhandled rejection");
+      end(1, `fatal: unhandled rejection: ${(reason as Error)?.message ?? reason}`);
+    };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    process.on("unhandledRejection", onRejection);
+    void server.fatal.then((error) => end(1, `fatal: ${error.message}, exiting`));
   });
 }

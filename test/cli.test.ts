@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEfacture, startEfacture } from "./support/cli.js";
 import { ENGINES, makeTestEnv } from "./support/services.js";
+import { startTcpProxy } from "./support/tcp-proxy.js";
 
 describe("efacture command line", () => {
   it("stops on a wrong configuration with one line naming the variable, exit 1", async () => {
@@ -89,3 +90,39 @@ function get(port: number, host: string): Promise<{ status: number; body: string
     req.end();
   });
 }
+
+describe.skipIf(!ENGINES.includes("postgres"))("efacture web/worker when PostgreSQL stays away", () => {
+  it("exits 1 past DATABASE_OUTAGE_LIMIT_SECONDS, for its supervisor to restart it, instead of hanging", async () => {
+    const target = new URL(process.env.TEST_DATABASE_URL!);
+    const proxy = await startTcpProxy(Number(target.port || 5432), target.hostname);
+    const via = new URL(target);
+    via.port = String(proxy.port);
+    const testEnv = makeTestEnv("postgres");
+    const env = {
+      ...testEnv.env,
+      DATABASE_URL: via.toString(),
+      DATABASE_OUTAGE_LIMIT_SECONDS: "5",
+      PORT: "0",
+      LOG_LEVEL: "warn",
+    };
+    const server = startEfacture(["start"], env, /worker running/);
+    try {
+      await server.ready;
+      proxy.cut();
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => resolve(-1), 60_000);
+        server.child.once("exit", (exit) => {
+          clearTimeout(timer);
+          resolve(exit);
+        });
+      });
+      expect(code, server.output()).toBe(1);
+      expect(server.output()).toMatch(/database unreachable for \d+ s \(DATABASE_OUTAGE_LIMIT_SECONDS\)/);
+    } finally {
+      if (server.child.exitCode === null) await server.stop("SIGKILL");
+      proxy.restore();
+      await proxy.close();
+      await testEnv.cleanup();
+    }
+  }, 90_000);
+});

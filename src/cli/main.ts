@@ -111,7 +111,11 @@ export async function runCli(
         { web: name !== "worker", worker: name !== "web" },
         { io, runCommand: runWithServices },
       );
-      return await runUntilSignal(server, io);
+      const code = await runUntilSignal(server, io);
+      // Giving up must end the process even if a socket to the lost database lingers: a supervisor
+      // restarts a process that exits, not one that hangs.
+      if (code !== 0) setTimeout(() => process.exit(code), 5_000).unref();
+      return code;
     }
     if (!COMMANDS[name]) {
       io.err(`efacture: unknown command "${name}"\n\n${USAGE}`);

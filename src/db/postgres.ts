@@ -70,6 +70,8 @@ export async function openPostgres(
     types,
     application_name: options.applicationName ?? "efacture",
     connectionTimeoutMillis: 5_000,
+    // A peer that vanished without closing (host down, partition) is noticed instead of awaited forever.
+    keepAlive: true,
     idleTimeoutMillis: 30_000,
     options: schema === "public" ? undefined : `-c search_path=${schema},public`,
   });
