@@ -1,12 +1,15 @@
 import { isIP } from "node:net";
+import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/app.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { hashPassword } from "../src/domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { ipNetwork } from "../src/domain/shared/ip-network.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { API_RATE_LIMIT_PER_MINUTE } from "../src/http/routes/api/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
@@ -70,6 +73,7 @@ describe.each(ENGINES)("client addresses in production on %s (SECURITY.md H2)", 
   let tenantId: string;
   let identifier: string;
   let accountId: string;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     services = await openTestServices(engine, {
@@ -80,6 +84,15 @@ describe.each(ENGINES)("client addresses in production on %s (SECURITY.md H2)", 
         SESSION_SECRET: "0123456789abcdef0123456789abcdef",
         LOG_LEVEL: "silent",
       },
+      logger: createLogger(
+        { logLevel: "info" },
+        new Writable({
+          write(chunk, _encoding, done) {
+            logLines.push(String(chunk));
+            done();
+          },
+        }),
+      ),
     });
     app = await buildWebApp(services);
     // The same server behind a front end at 127.0.0.1 (TRUSTED_PROXIES=127.0.0.1).
@@ -177,11 +190,28 @@ describe.each(ENGINES)("client addresses in production on %s (SECURITY.md H2)", 
     const { audit, sessions, throttles } = await stored();
     for (const ip of [...audit, ...sessions]) if (ip !== null) expect(isIP(ip), ip.slice(0, 40)).not.toBe(0);
     expect(sessions).toContain("127.0.0.1");
+    // Nor in the logs, "incoming request" included (logged before any hook runs).
+    const logs = logLines.join("");
+    expect(logs).toContain('"ip":"127.0.0.1"');
+    for (const junk of ["<script>", "=1+1", "a".repeat(100)]) expect(logs).not.toContain(junk);
     for (const key of throttles) {
       expect(key).not.toMatch(/<|=1\+1|aaaa/);
       expect(key.length).toBeLessThan(120);
     }
   });
+
+  it("keys the API rate limit on the socket's address, whatever X-Forwarded-For says", async () => {
+    let last: Awaited<ReturnType<FastifyInstance["inject"]>> | undefined;
+    for (let i = 0; i <= API_RATE_LIMIT_PER_MINUTE; i++) {
+      last = await app.inject({
+        url: "/api/v1/invoices",
+        remoteAddress: "198.51.100.50",
+        headers: { host: HOST, "x-forwarded-for": `1.2.${i >> 8}.${i & 255}` },
+      });
+      if (i < API_RATE_LIMIT_PER_MINUTE) expect(last.statusCode).toBe(401);
+    }
+    expect(last!.statusCode).toBe(429);
+  }, 60_000);
 
   it("takes the forwarded address from a trusted proxy (TRUSTED_PROXIES=127.0.0.1), and only from it", async () => {
     await services.db.query("delete from sessions");
