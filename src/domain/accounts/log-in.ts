@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database, Sql } from "../../db/database.js";
 import { revokeSession } from "../../db/sessions.repository.js";
@@ -47,13 +48,17 @@ const CEILING_WINDOW_MS = 24 * 3600 * 1000;
 /** The throttle keys of one login identifier from one client network. */
 export function loginThrottleKeys(identifier: string, ip: string) {
   const network = ipNetwork(ip);
-  const identifierKey = `login:id:${identifier}`;
+  // Typed text never shapes a key: "X|1.2.3.4" must not name the row of X from 1.2.3.4 (and reset its delay).
+  const name = IDENTIFIER_PATTERN.test(identifier)
+    ? identifier
+    : `~${createHash("sha256").update(identifier).digest("hex").slice(0, 32)}`;
+  const identifierKey = `login:id:${name}`;
   return {
     /** Failures from every network: the ceiling. Clearing it (a reset) also clears the per-network keys. */
     identifierKey,
     identifierNetworkKey: `${identifierKey}|${network}`,
     networkKey: `login:ip:${network}`,
-    knownNetworkKey: `login:known:${identifier}|${network}`,
+    knownNetworkKey: `login:known:${name}|${network}`,
   };
 }
 
