@@ -7,6 +7,7 @@ import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import type { SealKey } from "./domain/audit/seal-key.js";
+import { canonicalIp } from "./domain/shared/ip-network.js";
 import {
   auditSealHandler,
   auditSealJob,
@@ -50,11 +51,19 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: {
         // Reset links carry their token in the path: it never reaches a log line (SECURITY.md R10, G2).
-        req: (req: { method?: string; url?: string; host?: string; ip?: string; hostname?: string }) => ({
+        req: (req: {
+          method?: string;
+          url?: string;
+          host?: string;
+          ip?: string;
+          hostname?: string;
+          socket?: { remoteAddress?: string };
+        }) => ({
           method: req.method,
           url: maskUrl(req.url),
           host: typeof req.host === "string" ? req.host.replace(/[\r\n]/g, "") : undefined,
-          ip: req.ip,
+          // "incoming request" is logged before the hook that validates request.ip: never log a forwarded non-IP.
+          ip: canonicalIp(req.ip) ?? canonicalIp(req.socket?.remoteAddress),
         }),
       },
       // Secrets never reach the log (SECURITY.md G2).

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 
 /** The whole configuration, read once from the environment and frozen. */
@@ -33,6 +34,11 @@ export interface Config {
   readonly tsaUrl: URL | undefined;
   /** A running web or worker process exits (code 1, for its supervisor) when the database stays unreachable this long. */
   readonly databaseOutageLimitSeconds: number;
+  /**
+   * Which peers may tell the client's address in X-Forwarded-For: a hop count, or the proxies' IPs/CIDRs.
+   * Unset: nobody; the socket's peer is the client.
+   */
+  readonly trustedProxies: number | readonly string[] | undefined;
 }
 
 /** A configuration mistake: names the variable and what is expected, in one line. */
@@ -89,6 +95,30 @@ function url(env: Env, name: string, protocols: readonly string[]): URL | undefi
 /** Never echo a password embedded in a URL back into a terminal or a log. */
 function redact(raw: string): string {
   return raw.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+const TRUSTED_PROXIES_EXPECTED =
+  "a hop count (e.g. 1) or a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8,::1)";
+
+/** Unset, empty or 0: trust nobody. Anything else must parse entirely: a typo must not widen the trust. */
+function trustedProxies(env: Env): number | readonly string[] | undefined {
+  const raw = text(env, "TRUSTED_PROXIES");
+  if (raw === undefined) return undefined;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError("TRUSTED_PROXIES", TRUSTED_PROXIES_EXPECTED, raw);
+    return hops === 0 ? undefined : hops;
+  }
+  const entries = raw.split(",").map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address = "", prefix, ...rest] = entry.split("/");
+    const family = isIP(address);
+    const prefixOk =
+      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || address.includes("%") || !prefixOk || rest.length > 0)
+      throw new ConfigError("TRUSTED_PROXIES", TRUSTED_PROXIES_EXPECTED, raw.slice(0, 200));
+  }
+  return Object.freeze(entries);
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>.][^\s@<>]*$/;
@@ -186,5 +216,6 @@ export function loadConfig(env: Env = process.env): Config {
       text(env, "SEAL_RETIRED_PUBLIC_KEYS_FILE") && path.resolve(text(env, "SEAL_RETIRED_PUBLIC_KEYS_FILE")!),
     tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
     databaseOutageLimitSeconds: integer(env, "DATABASE_OUTAGE_LIMIT_SECONDS", 300, 5, 86_400),
+    trustedProxies: trustedProxies(env),
   });
 }

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { ParsedMail } from "mailparser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, startWorker } from "../src/app.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
@@ -12,6 +12,19 @@ import { createSmtpTransport } from "../src/mail/transport.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { comparable, WebClient } from "./support/web-client.js";
+
+// Counts the argon2 verifications, to see how many attempts of a burst reach the hash (SECURITY.md H3).
+const verifications = vi.hoisted(() => ({ count: 0 }));
+vi.mock("../src/domain/accounts/password-hashing.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../src/domain/accounts/password-hashing.js")>();
+  return {
+    ...real,
+    verifyPassword: (...args: Parameters<typeof real.verifyPassword>) => {
+      verifications.count++;
+      return real.verifyPassword(...args);
+    },
+  };
+});
 
 const PASSWORD = "le vélo bleu dort au garage";
 const HOST = "acme.localhost:3000";
@@ -133,7 +146,11 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
   }
 
   async function login(identifier: string, password = PASSWORD, host = HOST) {
-    const client = new WebClient(app, host);
+    return loginFrom(new WebClient(app, host), identifier, password);
+  }
+
+  /** A login from this client's address (one network, as one attacker or one office would be). */
+  async function loginFrom(client: WebClient, identifier: string, password = PASSWORD) {
     await client.get("/");
     const res = await client.post("/connexion", { identifier, password });
     return { client, res };
@@ -333,42 +350,90 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
     expect(close(last.pending!, last.wrong!), JSON.stringify(rounds)).toBe(true);
   }, 120_000);
 
-  it("slows down the 6th failed attempt, and the reset still works then (L3)", async () => {
+  it("slows down the 6th failed attempt from one network, and the reset still works then (L3)", async () => {
     const active = await pendingCustomer();
     await activate(active.email);
+    const attacker = new WebClient(app, HOST);
     for (let i = 1; i <= 5; i++) {
-      const { res } = await login(active.identifier, `wrong password number ${i}`);
+      const { res } = await loginFrom(attacker, active.identifier, `wrong password number ${i}`);
       expect(res.statusCode, `attempt ${i}`).toBe(401);
     }
-    const sixth = await login(active.identifier, PASSWORD);
+    const sixth = await loginFrom(attacker, active.identifier, PASSWORD);
     expect(sixth.res.statusCode).toBe(429);
     expect(Number(sixth.res.headers["retry-after"])).toBeGreaterThan(0);
     expect(sixth.res.body).toContain("Trop de tentatives");
     // Unknown identifiers are throttled the same way: the delay tells nothing about existence.
-    for (let i = 1; i <= 5; i++) await login("WWWW-WWWW", `wrong ${i} password here`);
-    expect((await login("WWWW-WWWW", PASSWORD)).res.statusCode).toBe(429);
-    // The reset is never blocked, and clears the throttle.
-    await activate(active.email);
+    const prober = new WebClient(app, HOST);
+    for (let i = 1; i <= 5; i++) await loginFrom(prober, "WWWW-WWWW", `wrong ${i} password here`);
+    expect((await loginFrom(prober, "WWWW-WWWW", PASSWORD)).res.statusCode).toBe(429);
+    // The delay is the attacker's: the owner, from their own network, is not slowed down (H3).
     expect((await login(active.identifier)).res.statusCode).toBe(303);
+    // The reset is never blocked, and clears the throttle.
+    await loginFrom(attacker, active.identifier, "one more wrong password");
+    await activate(active.email);
+    expect((await loginFrom(attacker, active.identifier)).res.statusCode).toBe(303);
   });
 
-  it("locks the account after 100 consecutive failures; a reset unlocks it", async () => {
+  it("verifies at most 5 of 110 concurrent wrong passwords, and the owner still logs in (H3)", async () => {
     const active = await pendingCustomer();
     await activate(active.email);
+    const attacker = new WebClient(app, HOST);
+    await attacker.get("/");
+    const csrf = attacker.csrf();
+    const before = verifications.count;
+    const answers = await Promise.all(
+      Array.from({ length: 110 }, (_, i) =>
+        attacker.post(
+          "/connexion",
+          { identifier: active.identifier, password: `wrong password number ${i}` },
+          { csrf },
+        ),
+      ),
+    );
+    const verified = verifications.count - before;
+    expect(verified).toBeGreaterThanOrEqual(1);
+    expect(verified).toBeLessThanOrEqual(5);
+    const statuses = answers.map((res) => res.statusCode);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(verified);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(110 - verified);
+    // No lock: the owner, from another network, with the right password, gets in.
+    const [account] = await services.db.query<{ status: string }>(
+      "select status from accounts where identifier = $1",
+      [active.identifier],
+    );
+    expect(account!.status).toBe("active");
+    expect((await login(active.identifier)).res.statusCode).toBe(303);
+  }, 60_000);
+
+  it("never locks an account on failures; past 100, only the owner's networks and a reset get in (L3)", async () => {
+    const active = await pendingCustomer();
+    await activate(active.email);
+    const owner = new WebClient(app, HOST);
+    expect((await loginFrom(owner, active.identifier)).res.statusCode).toBe(303);
     const [row] = await services.db.query<{ id: string }>("select id from accounts where identifier = $1", [
       active.identifier,
     ]);
+    // 99 failures spread over many networks, then one more: the ceiling is reached, nothing is locked.
     await services.db.query(
       "insert into throttles (tenant_id, key, count, window_started_at) values ($1, $2, 99, now())",
       [tenantId, `login:id:${active.identifier}`],
     );
-    await login(active.identifier, "one more wrong password!!");
+    expect((await login(active.identifier, "one more wrong password!!")).res.statusCode).toBe(401);
     const [after] = await services.db.query<{ status: string }>("select status from accounts where id = $1", [
       row!.id,
     ]);
-    expect(after!.status).toBe("locked");
-    await services.db.query("delete from throttles where key = $1", [`login:id:${active.identifier}`]);
-    expect((await login(active.identifier)).res.statusCode).toBe(401);
+    expect(after!.status).toBe("active");
+    // A network never seen for this account waits, whatever the password (no verification, no oracle)...
+    const before = verifications.count;
+    expect((await login(active.identifier)).res.statusCode).toBe(429);
+    expect(verifications.count).toBe(before);
+    // ...the owner's own network gets in, and a reset (never blocked) clears the ceiling for every network.
+    expect((await loginFrom(owner, active.identifier)).res.statusCode).toBe(303);
+    await services.db.query(
+      "insert into throttles (tenant_id, key, count, window_started_at) values ($1, $2, 100, now())",
+      [tenantId, `login:id:${active.identifier}`],
+    );
+    expect((await login(active.identifier)).res.statusCode).toBe(429);
     await activate(active.email);
     expect((await login(active.identifier)).res.statusCode).toBe(303);
   });
@@ -691,6 +756,62 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
       await client.get("/compte");
       expect((await client.post("/compte/sessions/revoquer", {})).statusCode).toBe(303);
       expect((await client.get("/factures")).statusCode).toBe(303);
+    });
+
+    it("judges the new password before the current one: no oracle on the current password", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const { client } = await login(identifier);
+      await client.get("/compte");
+      const before = verifications.count;
+      const short = await client.post("/compte/mot-de-passe", {
+        current: "not my password at all",
+        password: "short",
+        confirmation: "short",
+      });
+      expect(short.statusCode).toBe(422);
+      expect(short.body).toContain("au moins 15 caractères");
+      expect(short.body).not.toContain("mot de passe actuel saisi est incorrect");
+      // The same answer with the right current password: the refusal says nothing about it.
+      await client.get("/compte");
+      const shortRight = await client.post("/compte/mot-de-passe", {
+        current: PASSWORD,
+        password: "short",
+        confirmation: "short",
+      });
+      expect(comparable(shortRight.body)).toBe(comparable(short.body));
+      expect(verifications.count).toBe(before);
+    });
+
+    it("delays the 6th wrong current password like a login, and the login from that network too", async () => {
+      const { email, identifier } = await pendingCustomer();
+      await activate(email);
+      const { client } = await login(identifier);
+      const fresh = `${PASSWORD} neuf et long`;
+      for (let i = 1; i <= 5; i++) {
+        await client.get("/compte");
+        const wrong = await client.post("/compte/mot-de-passe", {
+          current: `not my password, try ${i}`,
+          password: fresh,
+          confirmation: fresh,
+        });
+        expect(wrong.statusCode, `attempt ${i}`).toBe(422);
+        expect(wrong.body).toContain("mot de passe actuel saisi est incorrect");
+      }
+      await client.get("/compte");
+      const before = verifications.count;
+      const sixth = await client.post("/compte/mot-de-passe", {
+        current: PASSWORD,
+        password: fresh,
+        confirmation: fresh,
+      });
+      expect(sixth.statusCode).toBe(429);
+      expect(Number(sixth.headers["retry-after"])).toBeGreaterThan(0);
+      expect(sixth.body).toContain("Trop de tentatives");
+      expect(verifications.count).toBe(before);
+      // One counter per identifier and network: the login from the same network waits too.
+      expect((await loginFrom(new WebClient(app, HOST, {}), identifier)).res.statusCode).toBe(303);
+      expect((await loginFrom(client, identifier)).res.statusCode).toBe(429);
     });
 
     it("refuses a common password on every path (P2)", async () => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { completeStaffLogIn } from "../src/domain/staff/staff-log-in.js";
 import { decryptTotpSecret, totpCode } from "../src/domain/staff/totp.js";
@@ -8,6 +8,19 @@ import { buildWebApp } from "../src/http/web-app.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, nextCode, STAFF_PASSWORD, staffLogin } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
+
+// Counts the argon2 verifications, to see how many attempts of a burst reach the hash (SECURITY.md H3).
+const verifications = vi.hoisted(() => ({ count: 0 }));
+vi.mock("../src/domain/accounts/password-hashing.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../src/domain/accounts/password-hashing.js")>();
+  return {
+    ...real,
+    verifyPassword: (...args: Parameters<typeof real.verifyPassword>) => {
+      verifications.count++;
+      return real.verifyPassword(...args);
+    },
+  };
+});
 
 const HOST = "acme.localhost:3000";
 const OTHER_HOST = "other.localhost:3000";
@@ -157,6 +170,28 @@ describe.each(ENGINES)("staff accounts and login on %s", (engine) => {
     const text = (html: string) => /<p class="error"[^>]*>([^<]+)</.exec(html)?.[1];
     expect(text(unknown.first.body)).toBe(text(wrong.first.body));
   });
+
+  it("verifies at most 5 of 60 concurrent wrong passwords; the advisor still gets in from elsewhere (H3)", async () => {
+    const attacker = new WebClient(app, HOST);
+    await attacker.get("/conseiller/connexion");
+    const csrf = attacker.csrf();
+    const before = verifications.count;
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        attacker.post(
+          "/conseiller/connexion",
+          { email: "paul@acme.test", password: `wrong password number ${i}` },
+          { csrf },
+        ),
+      ),
+    );
+    const verified = verifications.count - before;
+    expect(verified).toBeGreaterThanOrEqual(1);
+    expect(verified).toBeLessThanOrEqual(5);
+    expect(answers.filter((res) => res.statusCode === 429)).toHaveLength(60 - verified);
+    const { second } = await staffLogin(app, HOST, "paul@acme.test", nextCode(advisor.secret));
+    expect(second?.statusCode).toBe(303);
+  }, 60_000);
 
   it("says plainly when the platform secret changed since enrolment, and still takes a recovery code", async () => {
     const member = await enrolStaff(services, app, {

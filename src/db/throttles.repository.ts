@@ -50,6 +50,99 @@ export async function countThrottle(
   return { count, blockedUntil };
 }
 
+/** How many attempts a key gets for free in its window, then how long each later one waits. */
+export interface AttemptPolicy {
+  windowSeconds: number;
+  freeAttempts: number;
+  /** The wait after the last free attempt; it doubles with each later attempt, up to `maxDelaySeconds`. */
+  firstDelaySeconds: number;
+  maxDelaySeconds: number;
+}
+
+export type AttemptClaim = { admitted: true; count: number } | { admitted: false; blockedUntil: Date };
+
+/**
+ * Takes one attempt on the key BEFORE the expensive check it guards, in one statement: the row lock
+ * of `insert … on conflict do update` orders concurrent claims, and a claim that finds the key blocked
+ * changes nothing (its `where` fails, so no row comes back). The claim that reaches the free allowance
+ * sets the block at once, so a concurrent burst gets exactly `freeAttempts` admissions, as a
+ * sequential one does. A success must be told with `releaseAttempt` or `clearThrottle`.
+ */
+export async function claimAttempt(
+  sql: Sql,
+  tenantId: string,
+  key: string,
+  now: Date,
+  policy: AttemptPolicy,
+): Promise<AttemptClaim> {
+  const windowStart = new Date(now.getTime() - policy.windowSeconds * 1000);
+  const restarts = "throttles.window_started_at < $4";
+  const next = `(case when ${restarts} then 1 else throttles.count + 1 end)`;
+  const blockAfter = (n: string) =>
+    `case when ${n} >= $5::int then $3::timestamptz + make_interval(secs => least($6::float8 * power(2, least(${n} - $5::int, 30)), $7::float8)) end`;
+  const [row] = await sql.query<{ count: number }>(
+    `insert into throttles (tenant_id, key, count, window_started_at, blocked_until)
+     values ($1, $2, 1, $3::timestamptz, ${blockAfter("1")})
+     on conflict (tenant_id, key) do update
+       set count = ${next},
+           window_started_at = case when ${restarts} then $3::timestamptz else throttles.window_started_at end,
+           blocked_until = ${blockAfter(next)}
+       where throttles.blocked_until is null or throttles.blocked_until <= $3::timestamptz
+     returning count`,
+    [tenantId, key, now, windowStart, policy.freeAttempts, policy.firstDelaySeconds, policy.maxDelaySeconds],
+  );
+  if (row) return { admitted: true, count: row.count };
+  const state = await readThrottle(sql, tenantId, key, windowStart);
+  // Cleared between the two statements: wait one second rather than verify outside the count.
+  return { admitted: false, blockedUntil: state.blockedUntil ?? new Date(now.getTime() + 1000) };
+}
+
+/**
+ * Gives back an attempt that turned out not to be a failure (a success on a key that counts failures
+ * of many people, such as an IP): the count drops by one, and the block goes when the count falls
+ * back under the free allowance.
+ */
+export async function releaseAttempt(
+  sql: Sql,
+  tenantId: string,
+  key: string,
+  policy: AttemptPolicy,
+): Promise<void> {
+  await sql.query(
+    `update throttles set count = greatest(count - 1, 0),
+            blocked_until = case when count - 1 < $3 then null else blocked_until end
+      where tenant_id = $1 and key = $2`,
+    [tenantId, key, policy.freeAttempts],
+  );
+}
+
+/** Forgets the key, and its per-network sub-keys `<key>|<network>` (a reset clears every login delay of an identifier). */
 export async function clearThrottle(sql: Sql, tenantId: string, key: string): Promise<void> {
+  await sql.query(
+    "delete from throttles where tenant_id = $1 and (key = $2 or starts_with(key, $2 || '|'))",
+    [tenantId, key],
+  );
+}
+
+/** Forgets this one key only. */
+export async function clearThrottleKey(sql: Sql, tenantId: string, key: string): Promise<void> {
   await sql.query("delete from throttles where tenant_id = $1 and key = $2", [tenantId, key]);
+}
+
+/** Records that something happened now on the key (a marker row: no count, no block). */
+export async function touchThrottleMarker(sql: Sql, tenantId: string, key: string, now: Date): Promise<void> {
+  await sql.query(
+    `insert into throttles (tenant_id, key, count, window_started_at) values ($1, $2, 0, $3)
+     on conflict (tenant_id, key) do update set window_started_at = $3, blocked_until = null`,
+    [tenantId, key, now],
+  );
+}
+
+/** When the marker row was last touched, if ever. */
+export async function readThrottleMarker(sql: Sql, tenantId: string, key: string): Promise<Date | undefined> {
+  const [row] = await sql.query<{ at: Date }>(
+    `select window_started_at as "at" from throttles where tenant_id = $1 and key = $2`,
+    [tenantId, key],
+  );
+  return row?.at;
 }

@@ -4,6 +4,7 @@ import type { Database } from "../db/database.js";
 import { apiKeyPrefix } from "../domain/api-keys/api-key-secret.js";
 import { createApiKeyAuthenticator, Unauthorized } from "../domain/api-keys/authenticate-api-key.js";
 import { DomainError } from "../domain/shared/errors.js";
+import { ipNetwork } from "../domain/shared/ip-network.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -63,4 +64,12 @@ export function apiKeyAuth(db: Database) {
 /** The API answers only on a tenant's host: elsewhere every API path is unknown. */
 export async function requireTenantSite(request: FastifyRequest): Promise<void> {
   if (request.site.kind !== "tenant") throw new DomainError("not_found", "no such resource");
+}
+
+/**
+ * What the API rate limiter counts by: the accepted API key, otherwise the client's network (request.ip,
+ * validated against TRUSTED_PROXIES; an IPv6 /64 is one client, as in the login throttles).
+ */
+export function apiRateLimitKey(request: FastifyRequest): string {
+  return request.apiKey ? `key:${request.apiKey.id}` : `ip:${ipNetwork(request.ip)}`;
 }

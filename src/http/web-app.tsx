@@ -15,6 +15,7 @@ import { DomainError } from "../domain/shared/errors.js";
 import { resolveHost, tenantOrigin } from "../domain/tenants/tenant-url.js";
 import { messagesFor, uiFor } from "../i18n/index.js";
 import { requestLocale, requestUi } from "../i18n/request-locale.js";
+import { installValidatedClientIp, trustProxyOption } from "./client-ip.js";
 import { registerCustomerAuth } from "./customer-auth.js";
 import { accountRoutes } from "./routes/account.js";
 import { apiRoutes } from "./routes/api/index.js";
@@ -105,9 +106,10 @@ export async function buildWebApp(
     loggerInstance: services.logger as FastifyBaseLogger,
     requestIdHeader: "x-request-id",
     genReqId: () => randomBytes(8).toString("hex"),
-    trustProxy: config.production,
+    trustProxy: trustProxyOption(config.trustedProxies),
     bodyLimit: 1024 * 1024,
   });
+  installValidatedClientIp(app);
   const tenants = createTenantCache(services.db);
 
   app.decorateRequest("site", null as never);

@@ -175,6 +175,8 @@ export const en: Messages = {
     wrong_current: "The current password you entered is wrong.",
   },
   account: {
+    changeThrottled: (minutes: number) =>
+      `Too many attempts with a wrong current password. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}, or log out and use “Forgot password or identifier?”.`,
     title: "My account",
     identityTitle: "My details",
     identifier: "Identifier",

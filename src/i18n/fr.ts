@@ -197,6 +197,8 @@ export const fr = {
     wrong_current: "Le mot de passe actuel saisi est incorrect.",
   },
   account: {
+    changeThrottled: (minutes: number) =>
+      `Trop de tentatives avec un mot de passe actuel erroné. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}, ou utilisez « Mot de passe ou identifiant oublié ? » après vous être déconnecté(e).`,
     title: "Mon compte",
     identityTitle: "Mes informations",
     identifier: "Identifiant",

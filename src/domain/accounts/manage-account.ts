@@ -3,6 +3,7 @@ import type { Database } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
+import { admitPasswordAttempt, recordPasswordFailure, recordPasswordSuccess } from "./log-in.js";
 import { hashPassword, verifyPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
 
@@ -33,9 +34,16 @@ export async function getAccountView(
   return row;
 }
 
-export type ChangePasswordResult = { ok: true } | { ok: false; problem: PasswordProblem | "wrong_current" };
+export type ChangePasswordResult =
+  | { ok: true }
+  | { ok: false; problem: PasswordProblem | "wrong_current" }
+  | { ok: false; problem: "throttled"; retryAfterSeconds: number };
 
-/** SECURITY.md P4: the current password is required; other sessions are closed and a notice is mailed. */
+/**
+ * SECURITY.md P4: the current password is required; other sessions are closed and a notice is mailed.
+ * The new password is judged first, so a refusal of it says nothing about the current one; the current
+ * one is then checked under the login throttle of the account's identifier (counted before verifying).
+ */
 export async function changePassword(
   deps: { db: Database; queue: JobQueue },
   input: {
@@ -50,6 +58,8 @@ export async function changePassword(
   },
 ): Promise<ChangePasswordResult> {
   const now = input.now ?? new Date();
+  const problem = checkNewPassword(input.password, input.confirmation);
+  if (problem) return { ok: false, problem };
   const [account] = await deps.db.query<{
     passwordHash: string | null;
     email: string;
@@ -59,12 +69,31 @@ export async function changePassword(
     `select password_hash as "passwordHash", email, language, identifier from accounts where tenant_id = $1 and id = $2 and status = 'active'`,
     [input.tenantId, input.accountId],
   );
-  if (!account || !(await verifyPassword(account.passwordHash, input.current)))
+  if (!account) return { ok: false, problem: "wrong_current" };
+  const attempt = { tenantId: input.tenantId, identifier: account.identifier, ip: input.ip, now };
+  const admission = await admitPasswordAttempt(deps.db, attempt);
+  if (!admission.admitted)
+    return { ok: false, problem: "throttled", retryAfterSeconds: admission.retryAfterSeconds };
+  if (!(await verifyPassword(account.passwordHash, input.current.slice(0, 4096)))) {
+    await deps.db.transaction(async (tx) => {
+      await recordPasswordFailure(tx, attempt);
+      await appendAudit(tx, {
+        tenantId: input.tenantId,
+        actorType: "customer",
+        actorId: input.accountId,
+        action: "password.change_refused",
+        targetType: "account",
+        targetId: input.accountId,
+        ip: input.ip,
+        at: now,
+        details: { reason: "wrong_current" },
+      });
+    });
     return { ok: false, problem: "wrong_current" };
-  const problem = checkNewPassword(input.password, input.confirmation);
-  if (problem) return { ok: false, problem };
+  }
   const passwordHash = await hashPassword(input.password);
   await deps.db.transaction(async (tx) => {
+    await recordPasswordSuccess(tx, attempt);
     await tx.query("update accounts set password_hash = $3 where tenant_id = $1 and id = $2", [
       input.tenantId,
       input.accountId,

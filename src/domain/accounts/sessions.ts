@@ -8,6 +8,7 @@ import {
   type SessionRow,
   touchSession,
 } from "../../db/sessions.repository.js";
+import { canonicalIp } from "../shared/ip-network.js";
 import { hashSecret, newSecret, SECRET_PATTERN } from "./secrets.js";
 
 /** ASVS 7.3: idle and absolute timeouts of a customer session. */
@@ -37,7 +38,8 @@ export async function startSession(
     accountId: input.accountId,
     createdAt: input.now,
     expiresAt: new Date(input.now.getTime() + (input.absoluteSeconds ?? CUSTOMER_ABSOLUTE_SECONDS) * 1000),
-    ip: input.ip,
+    // Shown on the account page: only an address, whatever a caller passes (SECURITY.md H2).
+    ip: canonicalIp(input.ip) ?? null,
     userAgent: input.userAgent?.slice(0, 300) ?? null,
   });
   return secret;

@@ -9,12 +9,13 @@ import {
   lockStaff,
   type StaffRow,
 } from "../../db/staff.repository.js";
-import { clearThrottle, countThrottle, readThrottle } from "../../db/throttles.repository.js";
+import { type AttemptPolicy, clearThrottleKey, releaseAttempt } from "../../db/throttles.repository.js";
 import { normalizeEmail } from "../accounts/identifier.js";
-import { delaySeconds } from "../accounts/log-in.js";
+import { claimLoginAttempt } from "../accounts/log-in.js";
 import { verifyPassword } from "../accounts/password-hashing.js";
 import { hashSecret, newSecret, SECRET_PATTERN } from "../accounts/secrets.js";
 import { DomainError } from "../shared/errors.js";
+import { ipNetwork } from "../shared/ip-network.js";
 import { decryptTotpSecret, hashRecoveryCode, looksLikeRecoveryCode, matchTotp } from "./totp.js";
 
 /** Staff sessions are shorter than customers': 15 minutes idle, 12 hours at most. */
@@ -25,9 +26,12 @@ export const SECOND_FACTOR_SECONDS = 5 * 60;
 /** Wrong second-factor codes in a row before the staff account is locked for 30 minutes. */
 export const STAFF_LOCK_AFTER_CODE_FAILURES = 10;
 export const STAFF_LOCK_MINUTES = 30;
-const FREE_FAILURES = 5;
-const WINDOW_MS = 24 * 3600_000;
-const IP_WINDOW_MS = 15 * 60_000;
+const STAFF_NETWORK_POLICY: AttemptPolicy = {
+  windowSeconds: 15 * 60,
+  freeAttempts: 30,
+  firstDelaySeconds: 30,
+  maxDelaySeconds: 15 * 60,
+};
 const TOUCH_EVERY_MS = 60_000;
 
 export type PasswordStepResult =
@@ -45,19 +49,25 @@ export async function checkStaffPassword(
 ): Promise<PasswordStepResult> {
   const now = input.now ?? new Date();
   const email = normalizeEmail(input.email.slice(0, 320));
-  const idKey = `staff:email:${email}`;
-  const ipKey = `staff:ip:${input.ip}`;
-  const [byId, byIp] = await Promise.all([
-    readThrottle(db, input.tenantId, idKey, new Date(now.getTime() - WINDOW_MS)),
-    readThrottle(db, input.tenantId, ipKey, new Date(now.getTime() - IP_WINDOW_MS)),
-  ]);
-  const blockedUntil = Math.max(byId.blockedUntil?.getTime() ?? 0, byIp.blockedUntil?.getTime() ?? 0);
-  if (blockedUntil > now.getTime()) {
+  const network = ipNetwork(input.ip);
+  // Counted before the hash is verified (SECURITY.md H3): a concurrent burst gets 5 verifications, not 110.
+  // Per address and network, not per address alone: a stranger who knows an advisor's address cannot
+  // keep them out, and the code step stays the account's own lock.
+  const idKey = `staff:email:${email}|${network}`;
+  const ipKey = `staff:ip:${network}`;
+  const claim = await claimLoginAttempt(db, {
+    tenantId: input.tenantId,
+    identifierNetworkKey: idKey,
+    networkKey: ipKey,
+    now,
+    networkPolicy: STAFF_NETWORK_POLICY,
+  });
+  if (!claim.admitted) {
     await audit(db, input.tenantId, null, "staff.login_throttled", input.ip, now, {});
     return {
       ok: false,
       reason: "throttled",
-      retryAfterSeconds: Math.ceil((blockedUntil - now.getTime()) / 1000),
+      retryAfterSeconds: Math.max(1, Math.ceil((claim.blockedUntil.getTime() - now.getTime()) / 1000)),
     };
   }
   const staff = await findStaffByEmail(db, input.tenantId, email);
@@ -65,12 +75,6 @@ export async function checkStaffPassword(
   const locked = staff?.lockedUntil && staff.lockedUntil.getTime() > now.getTime();
   if (!staff || !matches || staff.status !== "active" || locked) {
     await db.transaction(async (tx) => {
-      await countThrottle(tx, input.tenantId, idKey, now, new Date(now.getTime() - WINDOW_MS), (n) =>
-        delaySeconds(n, FREE_FAILURES),
-      );
-      await countThrottle(tx, input.tenantId, ipKey, now, new Date(now.getTime() - IP_WINDOW_MS), (n) =>
-        delaySeconds(n, 30),
-      );
       await appendAudit(tx, {
         tenantId: input.tenantId,
         actorType: "staff",
@@ -90,7 +94,10 @@ export async function checkStaffPassword(
     });
     return { ok: false, reason: "invalid" };
   }
-  await clearThrottle(db, input.tenantId, idKey);
+  await db.transaction(async (tx) => {
+    await clearThrottleKey(tx, input.tenantId, idKey);
+    await releaseAttempt(tx, input.tenantId, ipKey, STAFF_NETWORK_POLICY);
+  });
   return { ok: true, staffId: staff.id };
 }
 

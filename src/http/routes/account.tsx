@@ -28,7 +28,7 @@ export async function accountRoutes(
   async function renderAccount(
     request: Parameters<typeof auth.requireCustomer>[0],
     reply: Parameters<typeof auth.requireCustomer>[1],
-    message?: { kind: "error" | "success"; key: string },
+    message?: { kind: "error" | "success"; key: string; text?: string },
   ) {
     const site = request.site;
     if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
@@ -38,9 +38,10 @@ export async function accountRoutes(
     reply.headers(noStore);
     const ui = requestUi(request);
     const text =
-      message?.kind === "error"
+      message?.text ??
+      (message?.kind === "error"
         ? ui.t.passwordProblems[message.key as keyof typeof ui.t.passwordProblems]
-        : message && ui.t.account.messages[message.key];
+        : message && ui.t.account.messages[message.key]);
     return reply.html(
       <AccountPage
         ui={ui}
@@ -104,6 +105,22 @@ export async function accountRoutes(
           "password changed",
         );
         return reply.redirect("/compte?message=password-changed", 303);
+      }
+      if (result.problem === "throttled") {
+        // The same delays as the login: the current password is not checked while they run.
+        request.log.warn(
+          {
+            event: "password.change_throttled",
+            tenant: site.tenant.slug,
+            account: request.customer.accountId,
+            ip: request.ip,
+          },
+          "password change throttled",
+        );
+        reply.code(429).header("retry-after", String(result.retryAfterSeconds));
+        const minutes = Math.max(1, Math.ceil(result.retryAfterSeconds / 60));
+        const text = requestUi(request).t.account.changeThrottled(minutes);
+        return renderAccount(request, reply, { kind: "error", key: "throttled", text });
       }
       reply.code(422);
       return renderAccount(request, reply, { kind: "error", key: result.problem });

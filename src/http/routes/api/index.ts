@@ -5,7 +5,7 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
 import { DomainError } from "../../../domain/shared/errors.js";
-import { apiKeyAuth, requireTenantSite } from "../../api-auth.js";
+import { apiKeyAuth, apiRateLimitKey, requireTenantSite } from "../../api-auth.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
@@ -79,8 +79,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
   await app.register(fastifyRateLimit, {
     max: API_RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
-    keyGenerator: (request: FastifyRequest) =>
-      request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`,
+    keyGenerator: apiRateLimitKey,
     errorResponseBuilder: (_request, context) =>
       new DomainError(
         "rate_limited",
