@@ -25,6 +25,11 @@ declare module "fastify" {
   }
 }
 
+/** A browser's form post (its Accept names HTML), as opposed to a script's request. */
+function wantsHtml(request: FastifyRequest): boolean {
+  return /\btext\/html\b/i.test(String(request.headers.accept ?? ""));
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -94,8 +99,18 @@ export function createStaffAuth(options: {
       const session = await resolve(request);
       if (!session) {
         reply.clearCookie(sessionCookie, cookieOptions);
-        if (request.method !== "GET") return reply.code(403).send(new Error("staff session required"));
-        return reply.redirect("/conseiller/connexion?message=session", 303);
+        if (request.method === "GET") return reply.redirect("/conseiller/connexion?message=session", 303);
+        // An expired session or a stray script: expected traffic, not a fault (warn, no stack). A browser
+        // is sent to log in again; anything else gets a plain 403.
+        request.log.warn(
+          { event: "staff.session_required", method: request.method, url: request.url.split("?")[0] },
+          "back-office request without a staff session",
+        );
+        if (wantsHtml(request)) return reply.redirect("/conseiller/connexion?message=session", 303);
+        return reply
+          .code(403)
+          .type("text/plain; charset=utf-8")
+          .send("Session conseiller requise : connectez-vous sur /conseiller/connexion.\n");
       }
       const staff = session.staff;
       request.staff = {
