@@ -6,6 +6,7 @@ import {
   SECOND_FACTOR_SECONDS,
   STAFF_ABSOLUTE_SECONDS,
 } from "../domain/staff/staff-log-in.js";
+import { ENROLMENT_SECRET_SECONDS } from "../domain/staff/totp.js";
 import type { CustomerAuth } from "./customer-auth.js";
 import "./site.js";
 
@@ -48,6 +49,7 @@ export function createStaffAuth(options: {
   const prefix = options.production ? "__Host-" : "";
   const sessionCookie = `${prefix}efacture_staff`;
   const pendingCookie = `${prefix}efacture_staff_2fa`;
+  const enrolmentCookie = `${prefix}efacture_staff_enrol`;
   const cookieOptions = { path: "/", httpOnly: true, secure: options.production, sameSite: "lax" as const };
   const now = options.now ?? (() => new Date());
 
@@ -90,6 +92,14 @@ export function createStaffAuth(options: {
     },
     clearPending(reply: FastifyReply) {
       reply.clearCookie(pendingCookie, cookieOptions);
+    },
+    /** The TOTP secret this browser was shown at enrolment, sealed (`sealEnrolmentSecret`); nowhere else until confirmed. */
+    setEnrolmentSecret(reply: FastifyReply, sealed: string) {
+      reply.setCookie(enrolmentCookie, sealed, { ...cookieOptions, maxAge: ENROLMENT_SECRET_SECONDS });
+    },
+    readEnrolmentSecret: (request: FastifyRequest): string | undefined => request.cookies[enrolmentCookie],
+    clearEnrolmentSecret(reply: FastifyReply) {
+      reply.clearCookie(enrolmentCookie, cookieOptions);
     },
     checkOrigin: options.customerAuth.checkOrigin,
     /** Back-office pages: a live staff session of this tenant, or the staff login page. A customer session is not one. */
