@@ -271,7 +271,8 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
     const faq = "## Où est ma facture ?\n\nDans **Mes factures**.\n\n<script>alert(1)</script>";
     await admin.get("/conseiller/admin/portail");
     const preview = await admin.post("/conseiller/admin/portail/faq", { faq, intent: "preview" });
-    expect(preview.body).toContain("<h2>Où est ma facture ?</h2>");
+    // The preview is the published page's rendering: the issuer's first level sits below the page's h2.
+    expect(preview.body).toContain("<h3>Où est ma facture ?</h3>");
     expect(preview.body).not.toContain("<script>alert(1)</script>");
     expect(preview.body).toContain("&lt;script&gt;");
     await admin.get("/conseiller/admin/portail");

@@ -1,5 +1,6 @@
-import { rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import type { Logger } from "pino";
 import type { CliIo } from "./io.js";
 
@@ -54,10 +55,24 @@ export async function serveControlSocket(
         });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ path: socketPath, readableAll: false, writableAll: false }, () => resolve());
-  });
+  // The socket runs any command as the server: it must never be reachable by another user, not even for
+  // the moment between bind() and chmod(). It is bound inside a fresh 0700 directory, made 0600 there,
+  // then renamed into place (a rename keeps the listening socket; no process-wide umask is touched).
+  const privateDir = mkdtempSync(path.join(path.dirname(socketPath), ".sock-"));
+  const boundPath = path.join(privateDir, "s");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ path: boundPath, readableAll: false, writableAll: false }, () => resolve());
+    });
+    chmodSync(boundPath, 0o600);
+    renameSync(boundPath, socketPath);
+  } catch (error) {
+    server.close();
+    throw error;
+  } finally {
+    rmSync(privateDir, { recursive: true, force: true });
+  }
   return () =>
     new Promise<void>((resolve) => {
       server.close(() => {

@@ -1,4 +1,5 @@
 import type { PortalInvoiceRow } from "../db/portal-invoices.repository.js";
+import { defuseFormula } from "../domain/shared/spreadsheet-text.js";
 import { type Messages, messagesFor } from "../i18n/index.js";
 
 /** The export's words in one language: column names (stable from one export to the next) and the type names. */
@@ -17,7 +18,7 @@ export type CsvFlavour = "excel" | "csv";
 const BOM = "\uFEFF";
 /**
  * One field: quoted when it holds the separator, a quote, CR or LF (quotes doubled, RFC 4180). A text
- * that a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading apostrophe (OWASP
+ * that a spreadsheet would read as a formula (`defuseFormula`: = + - @, fullwidth too) gets a leading apostrophe (OWASP
  * "CSV injection"); our own amount columns are written by `amountField` and never pass through this.
  */
 export function csvField(
@@ -25,7 +26,7 @@ export function csvField(
   separator: string,
   options: { text: boolean } = { text: true },
 ): string {
-  const safe = options.text && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = options.text ? defuseFormula(value) : value;
   return safe.includes(separator) || /["\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

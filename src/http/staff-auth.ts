@@ -6,6 +6,7 @@ import {
   SECOND_FACTOR_SECONDS,
   STAFF_ABSOLUTE_SECONDS,
 } from "../domain/staff/staff-log-in.js";
+import { ENROLMENT_SECRET_SECONDS } from "../domain/staff/totp.js";
 import type { CustomerAuth } from "./customer-auth.js";
 import "./site.js";
 
@@ -23,6 +24,11 @@ declare module "fastify" {
     /** Set by `requireStaff` on back-office pages. */
     staff: SignedInStaff | null;
   }
+}
+
+/** A browser's form post (its Accept names HTML), as opposed to a script's request. */
+function wantsHtml(request: FastifyRequest): boolean {
+  return /\btext\/html\b/i.test(String(request.headers.accept ?? ""));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -43,6 +49,7 @@ export function createStaffAuth(options: {
   const prefix = options.production ? "__Host-" : "";
   const sessionCookie = `${prefix}efacture_staff`;
   const pendingCookie = `${prefix}efacture_staff_2fa`;
+  const enrolmentCookie = `${prefix}efacture_staff_enrol`;
   const cookieOptions = { path: "/", httpOnly: true, secure: options.production, sameSite: "lax" as const };
   const now = options.now ?? (() => new Date());
 
@@ -86,6 +93,14 @@ export function createStaffAuth(options: {
     clearPending(reply: FastifyReply) {
       reply.clearCookie(pendingCookie, cookieOptions);
     },
+    /** The TOTP secret this browser was shown at enrolment, sealed (`sealEnrolmentSecret`); nowhere else until confirmed. */
+    setEnrolmentSecret(reply: FastifyReply, sealed: string) {
+      reply.setCookie(enrolmentCookie, sealed, { ...cookieOptions, maxAge: ENROLMENT_SECRET_SECONDS });
+    },
+    readEnrolmentSecret: (request: FastifyRequest): string | undefined => request.cookies[enrolmentCookie],
+    clearEnrolmentSecret(reply: FastifyReply) {
+      reply.clearCookie(enrolmentCookie, cookieOptions);
+    },
     checkOrigin: options.customerAuth.checkOrigin,
     /** Back-office pages: a live staff session of this tenant, or the staff login page. A customer session is not one. */
     async requireStaff(request: FastifyRequest, reply: FastifyReply) {
@@ -94,8 +109,18 @@ export function createStaffAuth(options: {
       const session = await resolve(request);
       if (!session) {
         reply.clearCookie(sessionCookie, cookieOptions);
-        if (request.method !== "GET") return reply.code(403).send(new Error("staff session required"));
-        return reply.redirect("/conseiller/connexion?message=session", 303);
+        if (request.method === "GET") return reply.redirect("/conseiller/connexion?message=session", 303);
+        // An expired session or a stray script: expected traffic, not a fault (warn, no stack). A browser
+        // is sent to log in again; anything else gets a plain 403.
+        request.log.warn(
+          { event: "staff.session_required", method: request.method, url: request.url.split("?")[0] },
+          "back-office request without a staff session",
+        );
+        if (wantsHtml(request)) return reply.redirect("/conseiller/connexion?message=session", 303);
+        return reply
+          .code(403)
+          .type("text/plain; charset=utf-8")
+          .send("Session conseiller requise : connectez-vous sur /conseiller/connexion.\n");
       }
       const staff = session.staff;
       request.staff = {

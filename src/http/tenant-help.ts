@@ -52,6 +52,11 @@ markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
 export function tenantFaqHtml(tenant: TenantRow): string | undefined {
   const text = (tenant.settings ?? {}).faqMarkdown;
   if (typeof text !== "string" || text.trim() === "") return undefined;
+  return renderFaqMarkdown(text);
+}
+
+/** The FAQ renderer itself: the back office's preview uses it too, so what is previewed is what gets published. */
+export function renderFaqMarkdown(text: string): string {
   const env = {};
   const tokens = markdown.parse(text.slice(0, 100_000), env);
   // The issuer's headings sit below the page's own h2: its highest level becomes h3, the others follow.

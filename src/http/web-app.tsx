@@ -30,7 +30,7 @@ import { opsRoutes } from "./routes/ops.js";
 import { portalRoutes, tenantBranding } from "./routes/portal.js";
 import { proofRoutes } from "./routes/proof.js";
 import { staffRoutes } from "./routes/staff/index.js";
-import type { Site } from "./site.js";
+import { hostProblem, type Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
 import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
 import { PlatformHomePage } from "./views/platform-home.view.js";
@@ -115,6 +115,16 @@ export async function buildWebApp(
   app.decorateRequest("site", null as never);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    const problem = OPS_PATHS.has(request.url.split("?")[0]!) ? undefined : hostProblem(request.raw);
+    if (!problem) return;
+    request.log.warn({ event: "http.bad_host", problem }, "request refused: Host");
+    return reply
+      .code(400)
+      .header("cache-control", "no-store")
+      .type("text/plain; charset=utf-8")
+      .send("Bad Request\n");
   });
 
   await app.register(fastifyHtml as unknown as FastifyPluginAsync);

@@ -33,7 +33,14 @@ export class WebClient {
       method: "GET",
       url,
       remoteAddress: this.remoteAddress,
-      headers: { host: this.host, ...this.cookieHeader(), ...this.headers, ...headers },
+      // What a current browser sends for a click on the portal's own pages (read by the download routes).
+      headers: {
+        host: this.host,
+        "sec-fetch-site": "same-origin",
+        ...this.cookieHeader(),
+        ...this.headers,
+        ...headers,
+      },
     });
     this.remember(res);
     return res;

@@ -1,3 +1,5 @@
+import { defuseFormula } from "../shared/spreadsheet-text.js";
+
 /** One invoice as the ZIP's `index.csv` lists it. Amounts are decimal strings. */
 export interface ZipIndexRow {
   invoiceNumber: string;
@@ -48,10 +50,10 @@ function amount(value: string | null): string {
   return value === null ? "" : value.replace(".", ",");
 }
 
-// A cell starting with = + - @ (or a tab/CR) is a formula to a spreadsheet: issuer texts are quoted as text.
+// Issuer texts may start like a formula: written as text, the same way as every other export.
 function text(value: string | null): string {
   if (value === null) return "";
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return defuseFormula(value);
 }
 
 function cell(value: string): string {

@@ -99,6 +99,13 @@ export function checkLogoFile(bytes: Uint8Array): LogoKind {
       "invalid_logo",
       "Ce SVG contient une déclaration DOCTYPE ou ENTITY : elle est refusée.",
     );
+  // Only the XML declaration may open with `<?`: any other processing instruction (xml-stylesheet loads CSS
+  // from anywhere) is refused, since the parser below would skip it rather than show it to the checks.
+  if (/<\?/.test(text.replace(/^\s*<\?xml\s[^<>?]*\?>/, "")))
+    throw new DomainError(
+      "invalid_logo",
+      "Ce SVG contient une instruction de traitement (<?…?>) : elle est refusée.",
+    );
   if (XMLValidator.validate(text) !== true)
     throw new DomainError("invalid_logo", "Le logo doit être un fichier PNG ou un SVG bien formé.");
   const tree = new XMLParser({
@@ -147,7 +154,8 @@ function walk(node: Node): void {
         `Ce SVG contient un attribut non autorisé : ${attr.slice(0, 40)}.`,
       );
     // url(#id) points inside the file; any other url(...) or a javascript:/data: value reaches outside.
-    const v = String(value);
+    // Checked on the value as the renderer reads it, character references decoded (`&#117;rl(` is `url(`).
+    const v = decodeReferences(String(value), attr);
     if (lower === "xmlns") {
       if (v !== SVG_NS) throw new DomainError("invalid_logo", `Le SVG doit déclarer xmlns="${SVG_NS}".`);
       continue;
@@ -159,6 +167,26 @@ function walk(node: Node): void {
       );
   }
   for (const child of (node[name] as Node[] | undefined) ?? []) walk(child);
+}
+
+const XML_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+
+function decodeReferences(value: string, attr: string): string {
+  return value.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z0-9]+);?/gi, (match, ref: string) => {
+    const code = /^#x/i.test(ref)
+      ? Number.parseInt(ref.slice(2), 16)
+      : ref.startsWith("#")
+        ? Number.parseInt(ref.slice(1), 10)
+        : undefined;
+    if (code === undefined) {
+      const named = XML_ENTITIES[ref];
+      if (named !== undefined && match.endsWith(";")) return named;
+    } else if (match.endsWith(";") && code > 0 && code <= 0x10ffff) return String.fromCodePoint(code);
+    throw new DomainError(
+      "invalid_logo",
+      `Ce SVG contient une référence de caractère non reconnue (${attr.slice(0, 40)}).`,
+    );
+  });
 }
 
 /** WCAG 2.1 contrast ratio between a #rrggbb colour and white (the text colour on brand surfaces). */

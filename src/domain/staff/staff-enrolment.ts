@@ -4,7 +4,6 @@ import {
   consumeStaffToken,
   findStaffById,
   findUsableStaffToken,
-  lockStaff,
   replaceRecoveryCodes,
   type StaffRow,
 } from "../../db/staff.repository.js";
@@ -12,12 +11,13 @@ import { hashPassword } from "../accounts/password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "../accounts/password-policy.js";
 import { hashSecret, SECRET_PATTERN } from "../accounts/secrets.js";
 import {
-  decryptTotpSecret,
   encryptTotpSecret,
   hashRecoveryCode,
   matchTotp,
   newRecoveryCodes,
   newTotpSecret,
+  openEnrolmentSecret,
+  sealEnrolmentSecret,
   totpUri,
 } from "./totp.js";
 
@@ -25,48 +25,63 @@ export interface EnrolmentView {
   staff: Pick<StaffRow, "id" | "email" | "displayName" | "role">;
   secret: string;
   uri: string;
+  /** The secret sealed for this browser's enrolment cookie (the same value when the cookie was still good). */
+  sealedSecret: string;
+}
+
+/** What a sealed candidate secret is bound to: one staff member and one invitation (a new link voids it). */
+function enrolmentBinding(staffId: string, tokenHash: string): string {
+  return `${staffId}:${tokenHash}`;
 }
 
 /**
- * What the enrolment page shows for a usable link: the TOTP secret to scan. It is drawn once and kept
- * encrypted, so reloading the page shows the same secret. Spends nothing (mail scanners open links).
+ * What the enrolment page shows for a usable link: a TOTP secret to scan, drawn for this browser only
+ * (`sealedSecret` goes to a cookie) and written nowhere else, so reloading shows the same secret and a
+ * mail scanner that opened the link first holds nothing that will be kept. Spends nothing.
  */
 export async function openStaffEnrolment(
   db: Database,
-  input: { tenantId: string; tenantName: string; token: string; platformSecret: string; now?: Date },
+  input: {
+    tenantId: string;
+    tenantName: string;
+    token: string;
+    platformSecret: string;
+    /** The browser's enrolment cookie, if it has one. */
+    sealedSecret?: string;
+    now?: Date;
+  },
 ): Promise<EnrolmentView | undefined> {
   if (!SECRET_PATTERN.test(input.token)) return undefined;
   const now = input.now ?? new Date();
-  const found = await findUsableStaffToken(db, hashSecret(input.token), input.tenantId, now);
+  const tokenHash = hashSecret(input.token);
+  const found = await findUsableStaffToken(db, tokenHash, input.tenantId, now);
   if (!found) return undefined;
-  return db.transaction(async (tx) => {
-    const staff = await lockStaff(tx, input.tenantId, found.staffId);
-    if (!staff) return undefined;
-    let secret: string;
-    if (staff.totpSecret) secret = decryptTotpSecret(input.platformSecret, staff.id, staff.totpSecret);
-    else {
-      secret = newTotpSecret();
-      await tx.query("update staff set totp_secret = $2 where id = $1", [
-        staff.id,
-        encryptTotpSecret(input.platformSecret, staff.id, secret),
-      ]);
-    }
-    return {
-      staff: { id: staff.id, email: staff.email, displayName: staff.displayName, role: staff.role },
-      secret,
-      uri: totpUri(secret, staff.email, `${input.tenantName} E-FACTURE`),
-    };
-  });
+  const staff = await findStaffById(db, input.tenantId, found.staffId);
+  if (!staff) return undefined;
+  const binding = enrolmentBinding(staff.id, tokenHash);
+  const kept = input.sealedSecret
+    ? openEnrolmentSecret(input.platformSecret, binding, input.sealedSecret, now)
+    : undefined;
+  const secret = kept ?? newTotpSecret();
+  return {
+    staff: { id: staff.id, email: staff.email, displayName: staff.displayName, role: staff.role },
+    secret,
+    uri: totpUri(secret, staff.email, `${input.tenantName} E-FACTURE`),
+    sealedSecret: kept
+      ? input.sealedSecret!
+      : sealEnrolmentSecret(input.platformSecret, binding, secret, now),
+  };
 }
 
 export type EnrolmentResult =
   | { ok: true; recoveryCodes: string[]; staff: StaffRow }
-  | { ok: false; problem: PasswordProblem | "bad_code" }
+  | { ok: false; problem: PasswordProblem | "bad_code" | "secret_expired" }
   | { ok: false; invalidToken: true };
 
 /**
- * Sets the password (P1-P4 rules), proves the authenticator works (a current code), and issues ten
- * recovery codes, shown once. The token is spent in the same transaction: all of it or nothing.
+ * Sets the password (P1-P4 rules), proves the authenticator works (a current code of the secret shown to
+ * this browser, from its enrolment cookie), keeps that secret and issues ten recovery codes, shown once.
+ * The token is spent in the same transaction: all of it or nothing.
  */
 export async function completeStaffEnrolment(
   db: Database,
@@ -77,23 +92,31 @@ export async function completeStaffEnrolment(
     confirmation: string;
     code: string;
     platformSecret: string;
+    /** The browser's enrolment cookie: the secret its page showed. */
+    sealedSecret: string | undefined;
     ip: string | null;
     now?: Date;
   },
 ): Promise<EnrolmentResult> {
   const now = input.now ?? new Date();
   if (!SECRET_PATTERN.test(input.token)) return { ok: false, invalidToken: true };
-  const found = await findUsableStaffToken(db, hashSecret(input.token), input.tenantId, now);
+  const tokenHash = hashSecret(input.token);
+  const found = await findUsableStaffToken(db, tokenHash, input.tenantId, now);
   if (!found) return { ok: false, invalidToken: true };
   const problem = checkNewPassword(input.password, input.confirmation);
   if (problem) return { ok: false, problem };
   const staff = await findStaffById(db, input.tenantId, found.staffId);
-  if (!staff?.totpSecret) return { ok: false, invalidToken: true };
-  const step = matchTotp(
-    decryptTotpSecret(input.platformSecret, staff.id, staff.totpSecret),
-    input.code,
-    now,
-  );
+  if (!staff) return { ok: false, invalidToken: true };
+  const secret = input.sealedSecret
+    ? openEnrolmentSecret(
+        input.platformSecret,
+        enrolmentBinding(staff.id, tokenHash),
+        input.sealedSecret,
+        now,
+      )
+    : undefined;
+  if (!secret) return { ok: false, problem: "secret_expired" };
+  const step = matchTotp(secret, input.code, now);
   if (step === undefined) return { ok: false, problem: "bad_code" };
   const passwordHash = await hashPassword(input.password);
   const codes = newRecoveryCodes();
@@ -102,9 +125,9 @@ export async function completeStaffEnrolment(
     if (!spent || spent.staffId !== staff.id) return { ok: false, invalidToken: true };
     const [updated] = await tx.query<{ id: string }>(
       `update staff set password_hash = $2, status = 'active', enrolled_at = $3, totp_last_step = $4,
-              failed_logins = 0, locked_until = null
+              totp_secret = $5, failed_logins = 0, locked_until = null
         where id = $1 and status = 'invited' returning id`,
-      [staff.id, passwordHash, now, step],
+      [staff.id, passwordHash, now, step, encryptTotpSecret(input.platformSecret, staff.id, secret)],
     );
     if (!updated) return { ok: false, invalidToken: true };
     await replaceRecoveryCodes(tx, staff.id, codes.map(hashRecoveryCode), now);

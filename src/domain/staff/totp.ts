@@ -52,28 +52,71 @@ export function matchTotp(base32: string, code: string, now: Date): number | und
 
 // The TOTP secret is kept encrypted (AES-256-GCM) with a key derived from the platform secret: a copy of
 // the database alone does not give anyone the second factor of the staff.
-function totpKey(platformSecret: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", platformSecret, "efacture", "staff-totp-secret v1", 32));
+function totpKey(platformSecret: string, purpose = "staff-totp-secret v1"): Buffer {
+  return Buffer.from(hkdfSync("sha256", platformSecret, "efacture", purpose, 32));
 }
 
-/** `v1.<iv>.<ciphertext>.<tag>` (base64url), bound to the staff member's id (associated data). */
-export function encryptTotpSecret(platformSecret: string, staffId: string, base32: string): string {
+function seal(key: Buffer, associated: string, plaintext: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", totpKey(platformSecret), iv);
-  cipher.setAAD(Buffer.from(staffId));
-  const body = Buffer.concat([cipher.update(base32, "utf8"), cipher.final()]);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(Buffer.from(associated));
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return ["v1", iv, body, cipher.getAuthTag()]
     .map((p) => (typeof p === "string" ? p : p.toString("base64url")))
     .join(".");
 }
 
-export function decryptTotpSecret(platformSecret: string, staffId: string, stored: string): string {
+function unseal(key: Buffer, associated: string, stored: string): string {
   const [version, iv, body, tag] = stored.split(".");
   if (version !== "v1" || !iv || !body || !tag) throw new Error("unreadable TOTP secret");
-  const decipher = createDecipheriv("aes-256-gcm", totpKey(platformSecret), Buffer.from(iv, "base64url"));
-  decipher.setAAD(Buffer.from(staffId));
+  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+  decipher.setAAD(Buffer.from(associated));
   decipher.setAuthTag(Buffer.from(tag, "base64url"));
   return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+}
+
+/** `v1.<iv>.<ciphertext>.<tag>` (base64url), bound to the staff member's id (associated data). */
+export function encryptTotpSecret(platformSecret: string, staffId: string, base32: string): string {
+  return seal(totpKey(platformSecret), staffId, base32);
+}
+
+export function decryptTotpSecret(platformSecret: string, staffId: string, stored: string): string {
+  return unseal(totpKey(platformSecret), staffId, stored);
+}
+
+/** How long a secret shown on the enrolment page stays usable in that browser. */
+export const ENROLMENT_SECRET_SECONDS = 30 * 60;
+
+// A candidate secret during enrolment lives only in the browser that was shown it (an HttpOnly cookie),
+// sealed under a key of its own and bound to one invitation (`binding`): the database keeps nothing until a
+// code proves the authenticator holds it, so a mail scanner opening the link learns nothing that lasts.
+/** The candidate secret and its expiry, sealed for the enrolment cookie. */
+export function sealEnrolmentSecret(
+  platformSecret: string,
+  binding: string,
+  base32: string,
+  now: Date,
+): string {
+  const until = now.getTime() + ENROLMENT_SECRET_SECONDS * 1000;
+  return seal(totpKey(platformSecret, "staff-totp-enrolment v1"), binding, `${base32}.${until}`);
+}
+
+/** The candidate secret of an enrolment cookie, or undefined when it is forged, expired or for another invitation. */
+export function openEnrolmentSecret(
+  platformSecret: string,
+  binding: string,
+  sealed: string,
+  now: Date,
+): string | undefined {
+  let plain: string;
+  try {
+    plain = unseal(totpKey(platformSecret, "staff-totp-enrolment v1"), binding, sealed);
+  } catch {
+    return undefined;
+  }
+  const [base32, until] = plain.split(".");
+  if (!base32 || !/^[A-Z2-7]+$/.test(base32) || !(Number(until) > now.getTime())) return undefined;
+  return base32;
 }
 
 const RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";

@@ -22,6 +22,7 @@ import { type ZipIndexRow, zipIndexHeader, zipIndexLine } from "../../domain/inv
 import { readInvoicePdf } from "../../einvoice/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
+import { isSameOriginDownload } from "../download-origin.js";
 import { parseInvoiceFilters } from "../invoice-filters.js";
 import { DownloadProblemPage } from "../views/invoice-detail.view.js";
 import { ZIP_MAX_FILES } from "../views/invoices.view.js";
@@ -205,7 +206,7 @@ export async function downloadRoutes(
     try {
       // Only a first download changes state (a transaction: three round trips); the row read above already
       // says whether this one can be (first_downloaded_at is never cleared), so re-downloads skip it.
-      if (!invoice.firstDownloadedAt)
+      if (!invoice.firstDownloadedAt && isSameOriginDownload(request))
         first = await recordDownload(db, {
           tenantId: site.tenant.id,
           accountId: customer.accountId,
@@ -267,15 +268,16 @@ export async function downloadRoutes(
       );
       return integrityPage(request, reply);
     }
-    const first = invoice.firstDownloadedAt
-      ? []
-      : await recordDownload(db, {
-          tenantId: site.tenant.id,
-          accountId: customer.accountId,
-          invoiceIds: [invoice.id],
-          via: "xml",
-          ip: request.ip,
-        });
+    const first =
+      invoice.firstDownloadedAt || !isSameOriginDownload(request)
+        ? []
+        : await recordDownload(db, {
+            tenantId: site.tenant.id,
+            accountId: customer.accountId,
+            invoiceIds: [invoice.id],
+            via: "xml",
+            ip: request.ip,
+          });
     logDownload(request, [invoice.id], "xml", first);
     reply
       .header("content-type", "application/xml")

@@ -12,6 +12,7 @@ import type { Messages } from "../../i18n/fr.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import { trustedSealPublicKeys } from "../../storage/seal-key-file.js";
 import type { CustomerAuth } from "../customer-auth.js";
+import { isSameOriginDownload } from "../download-origin.js";
 import { DownloadProblemPage } from "../views/invoice-detail.view.js";
 import { createZipStream } from "../zip-stream.js";
 import { contentDisposition } from "./downloads.js";
@@ -96,13 +97,16 @@ export async function proofRoutes(app: FastifyInstance, services: Services, auth
         // Checked before anything is recorded: an altered original is neither bundled nor counted as taken.
         await checkBlob(blobs, { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes });
         // The bundle holds the original: it counts as taking the invoice, recorded first so the bundle shows it.
-        const first = await recordDownload(db, {
-          tenantId: site.tenant.id,
-          accountId: customer.accountId,
-          invoiceIds: [invoice.id],
-          via: "proof",
-          ip: request.ip,
-        });
+        // Only from the portal's own pages: a link on another site must not mark the invoice taken.
+        const first = isSameOriginDownload(request)
+          ? await recordDownload(db, {
+              tenantId: site.tenant.id,
+              accountId: customer.accountId,
+              invoiceIds: [invoice.id],
+              via: "proof",
+              ip: request.ip,
+            })
+          : [];
         bundle = await buildProofBundle({ db, blobs }, { tenantId: site.tenant.id, invoiceId: invoice.id });
         request.log.info(
           {

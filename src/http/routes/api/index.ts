@@ -22,6 +22,15 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
   const { services } = options;
   const auth = apiKeyAuth(services.db);
 
+  // Answers carry customer data and keys' results: no cache (browser, proxy) may keep any, errors included.
+  app.addHook("onRequest", async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+  });
+  // Unknown paths under /api get the same JSON 404 as the application's, inside this context so the hook above applies.
+  app.setNotFoundHandler(async (_request, reply) => {
+    reply.code(404).header("cache-control", "no-store");
+    return { error: { code: "not_found", message: "no such resource" } };
+  });
   app.decorateRequest("apiKey", null);
   app.decorateRequest("apiKeyRefusal", null);
   app.addHook("onRequest", requireTenantSite);

@@ -1,6 +1,5 @@
 import fastifyMultipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import MarkdownIt from "markdown-it";
 import type { Services } from "../../../app.js";
 import { readTenantStats } from "../../../db/backoffice.repository.js";
 import { listStaff } from "../../../db/staff.repository.js";
@@ -25,20 +24,24 @@ import {
   updateRetention,
 } from "../../../domain/staff/tenant-settings.js";
 import type { StaffAuth } from "../../staff-auth.js";
+import { renderFaqMarkdown } from "../../tenant-help.js";
 import { AdminHomePage, ApiKeysPage, PortalSettingsPage, TeamPage } from "../../views/staff/admin.view.js";
 import { STAFF_MESSAGES } from "../../views/staff/messages.fr.js";
 import { tenantBranding } from "../portal.js";
 import { staffActor, staffHeader, tenantOf } from "./customers.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const markdown = new MarkdownIt({ html: false, linkify: false });
 type Msg = { kind: "error" | "success"; text: string };
 type Body = Record<string, string | undefined>;
 
 /** Tenant admin pages (role admin; an advisor gets 403): statistics, team, API keys, portal settings. */
 export async function staffAdminRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
-  const page = { preHandler: [auth.requireStaff, auth.requireAdmin] };
-  const form = { preHandler: [auth.requireStaff, auth.requireAdmin, auth.checkOrigin, app.csrfProtection] };
+  // onRequest: no body (a multipart logo included) is parsed or validated for a request without a session.
+  const page = { onRequest: [auth.requireStaff, auth.requireAdmin] };
+  const form = {
+    onRequest: [auth.requireStaff, auth.requireAdmin],
+    preHandler: [auth.checkOrigin, app.csrfProtection],
+  };
   const body = (request: FastifyRequest) => (request.body ?? {}) as Body;
   const text = (v: unknown, max = 1000) => (typeof v === "string" ? v.slice(0, max) : "");
   // The tenant cache may be a few seconds old: settings pages read the row itself.
@@ -233,7 +236,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
           faqMarkdown: faq,
           legal: s.legal ?? {},
         }}
-        safeFaqPreviewHtml={extra.preview ? markdown.render(faq) : undefined}
+        safeFaqPreviewHtml={extra.preview ? renderFaqMarkdown(faq) : undefined}
         message={extra.message}
       />,
     );

@@ -52,8 +52,9 @@ const correctBody = {
 
 /** Search, customer record and the advisor's actions on a customer (SECURITY.md A3, A4). */
 export async function staffCustomerRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
-  const page = { preHandler: [auth.requireStaff] };
-  const form = { preHandler: [auth.requireStaff, auth.checkOrigin, app.csrfProtection] };
+  // onRequest: no body is parsed or validated for a request without a session.
+  const page = { onRequest: [auth.requireStaff] };
+  const form = { onRequest: [auth.requireStaff], preHandler: [auth.checkOrigin, app.csrfProtection] };
 
   app.get<{ Querystring: { q?: string; message?: string } }>("/conseiller", page, async (request, reply) => {
     const tenant = tenantOf(request);

@@ -60,7 +60,7 @@ function queryString(q: JournalQuery, extra: Record<string, string> = {}): strin
 
 /** The tenant's audit trail: filters, keyset pages, each link checked, streamed CSV export. */
 export async function staffJournalRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
-  const page = { preHandler: [auth.requireStaff] };
+  const page = { onRequest: [auth.requireStaff] };
 
   app.get<{ Querystring: Query }>("/conseiller/journal", page, async (request, reply) => {
     const tenant = tenantOf(request);

@@ -14,7 +14,7 @@ import { staffActor, tenantOf } from "./customers.js";
 export async function staffProofRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
   app.get<{ Params: { id: string } }>(
     "/conseiller/factures/:id/preuve",
-    { preHandler: [auth.requireStaff], exposeHeadRoute: false },
+    { onRequest: [auth.requireStaff], exposeHeadRoute: false },
     async (request, reply) => {
       const tenant = tenantOf(request);
       const id = request.params.id.toLowerCase();

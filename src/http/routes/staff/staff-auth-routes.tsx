@@ -188,8 +188,10 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
       tenantName: site.tenant.displayName,
       token: request.params.token,
       platformSecret: services.cookieSecret,
+      sealedSecret: auth.readEnrolmentSecret(request),
     });
     if (!view) return reply.code(410).html(<StaffEnrolInvalidPage branding={tenantBranding(site.tenant)} />);
+    auth.setEnrolmentSecret(reply, view.sealedSecret);
     return reply.html(
       <StaffEnrolPage
         branding={tenantBranding(site.tenant)}
@@ -217,9 +219,11 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
         confirmation: request.body.confirmation,
         code: request.body.code,
         platformSecret: services.cookieSecret,
+        sealedSecret: auth.readEnrolmentSecret(request),
         ip: request.ip,
       });
       if (result.ok) {
+        auth.clearEnrolmentSecret(reply);
         request.log.info(
           { event: "staff.enrolled", tenant: site.tenant.slug, staff: result.staff.id },
           "staff enrolled",
@@ -228,17 +232,22 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
       }
       if ("invalidToken" in result)
         return reply.code(410).html(<StaffEnrolInvalidPage branding={branding} />);
+      // The same secret again while this browser's cookie holds it, so the app the person set up still matches.
       const view = await openStaffEnrolment(services.db, {
         tenantId: site.tenant.id,
         tenantName: site.tenant.displayName,
         token: request.params.token,
         platformSecret: services.cookieSecret,
+        sealedSecret: auth.readEnrolmentSecret(request),
       });
       if (!view) return reply.code(410).html(<StaffEnrolInvalidPage branding={branding} />);
+      auth.setEnrolmentSecret(reply, view.sealedSecret);
       const text =
         result.problem === "bad_code"
           ? "Ce code ne correspond pas. Vérifiez que l’heure de votre téléphone est à l’heure et saisissez le code affiché maintenant."
-          : PASSWORD_PROBLEM_MESSAGES[result.problem];
+          : result.problem === "secret_expired"
+            ? "La clé affichée sur cette page a expiré ou a été ouverte dans un autre navigateur : voici une nouvelle clé. Supprimez l’ancienne entrée de votre application, ajoutez celle-ci, puis saisissez le code qu’elle affiche."
+            : PASSWORD_PROBLEM_MESSAGES[result.problem];
       return reply
         .code(422)
         .html(

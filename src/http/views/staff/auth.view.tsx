@@ -153,6 +153,10 @@ export function StaffEnrolPage(props: {
               {props.secret}
             </code>
           </p>
+          <p class="hint">
+            Cette clé a été tirée pour ce navigateur seulement et reste valable 30 minutes : terminez
+            l’inscription ici. Elle n’est enregistrée qu’une fois confirmée par le code ci-dessous.
+          </p>
           <h2>3. Saisissez le code affiché par l’application</h2>
           <div class="field">
             <label for="code">Code à 6 chiffres</label>
