@@ -17,7 +17,7 @@ import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import { publishFor } from "./support/audit-fixtures.js";
-import { rewriteChainAsVersion1 } from "./support/legacy-chain.js";
+import { rewriteChainAsVersion1, sealAsVersion1 } from "./support/legacy-chain.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -297,11 +297,7 @@ describe.each(ENGINES)("proof bundle privacy on %s", (engine) => {
     const { tenant, invoice, a, b } = await tenantWithNeighbours("voisins-anciens");
     // The database as it was before hash version 2, sealed then.
     await rewriteChainAsVersion1(services.db, tenant.id);
-    const yesterday = new Date(Date.now() - 86_400_000);
-    await sealAuditChains(
-      { db: services.db, sealKey: services.sealKey(), logger: silent },
-      { now: yesterday },
-    );
+    await sealAsVersion1(services.db, services.sealKey(), tenant.id, new Date(Date.now() - 86_400_000));
     const trusted = [services.sealKey().publicKeyPem];
     const check = () =>
       verifyAudit(

@@ -8,7 +8,7 @@ import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../src/domain/audit/verify-audit.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { publishFor } from "./support/audit-fixtures.js";
-import { rewriteChainAsVersion1 } from "./support/legacy-chain.js";
+import { rewriteChainAsVersion1, sealAsVersion1 } from "./support/legacy-chain.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const silent = pino({ level: "silent" });
@@ -46,10 +46,7 @@ describe.each(ENGINES)("audit hash versions on %s", (engine) => {
     const tenant = await createTenant(services.db, { slug: `versions-${++count}`, displayName: "Versions" });
     await publishFor(services, tenant, `V-${count}-1`, `VC-${count}`);
     await rewriteChainAsVersion1(services.db, tenant.id);
-    await sealAuditChains(
-      { db: services.db, sealKey: services.sealKey(), logger: silent },
-      { now: new Date(Date.now() - 86_400_000), tenantId: tenant.id },
-    );
+    await sealAsVersion1(services.db, services.sealKey(), tenant.id, new Date(Date.now() - 86_400_000));
     await services.db.transaction((tx) =>
       appendAudits(
         tx,
@@ -87,6 +84,27 @@ describe.each(ENGINES)("audit hash versions on %s", (engine) => {
       { now: new Date(), tenantId: tenant.id },
     );
     expect(await problemOf(tenant.id)).toBeUndefined();
+  }, 120_000);
+
+  it("switches a chain still in version 1 at the nightly seal, so the seal covers the cut-over", async () => {
+    const tenant = await createTenant(services.db, { slug: `versions-${++count}`, displayName: "Versions" });
+    await publishFor(services, tenant, `V-${count}-1`, `VC-${count}`);
+    await rewriteChainAsVersion1(services.db, tenant.id);
+    await sealAsVersion1(services.db, services.sealKey(), tenant.id, new Date(Date.now() - 86_400_000));
+    const report = await sealAuditChains(
+      { db: services.db, sealKey: services.sealKey(), logger: silent },
+      { now: new Date(), tenantId: tenant.id },
+    );
+    const rows = await rowsOf(tenant.id);
+    expect(rows.at(-1)!.action).toBe("audit.chain_version");
+    expect(report.sealed.map((s) => s.headSeq)).toEqual([Number(rows.at(-1)!.seq)]);
+    expect(await problemOf(tenant.id)).toBeUndefined();
+    // Idempotent: a second run the same night neither switches nor seals again.
+    await sealAuditChains(
+      { db: services.db, sealKey: services.sealKey(), logger: silent },
+      { now: new Date(), tenantId: tenant.id },
+    );
+    expect(await rowsOf(tenant.id)).toHaveLength(rows.length);
   }, 120_000);
 
   it("refuses a v2 entry relabelled v1, and a v1 entry after the cut-over even with a right v1 hash", async () => {

@@ -34,6 +34,8 @@ export function auditIp(ip: string | null | undefined): string | null {
   return typeof ip === "string" && isIP(ip) !== 0 ? ip : null;
 }
 
+type Appended = { seq: number; hash: string }[] & { switched?: boolean };
+
 /**
  * Appends entries of one chain (same tenant) in order, with one lock, one read of the chain's end and
  * one insert. The lock is held until the caller's transaction ends: call this last in it.
@@ -46,6 +48,19 @@ export async function appendAudits(tx: Sql, inputs: AuditInput[]): Promise<{ seq
   const tenantId = inputs[0]!.tenantId;
   if (inputs.some((input) => input.tenantId !== tenantId))
     throw new Error("appendAudits: one chain at a time");
+  return appendToChain(tx, tenantId, inputs);
+}
+
+/**
+ * Switches a chain still in hash version 1 to version 2 now (its cut-over entry), without waiting for
+ * its next entry: the nightly seal calls it first, so every chain's switch is sealed the first night.
+ * True when it wrote the cut-over. Same lock as appends: call it alone in its transaction.
+ */
+export async function switchChainToVersion2(tx: Sql, tenantId: string | null): Promise<boolean> {
+  return (await appendToChain(tx, tenantId, [])).switched === true;
+}
+
+async function appendToChain(tx: Sql, tenantId: string | null, inputs: AuditInput[]): Promise<Appended> {
   await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [
     `audit:${tenantId ?? "platform"}`,
   ]);
@@ -63,7 +78,7 @@ export async function appendAudits(tx: Sql, inputs: AuditInput[]): Promise<{ seq
       tenantId,
       actorType: "system",
       action: CHAIN_VERSION_ACTION,
-      at: inputs[0]!.at,
+      at: inputs[0]?.at,
       details: {
         hashVersion: CURRENT_HASH_VERSION,
         v1HeadSeq: seq,
@@ -72,7 +87,9 @@ export async function appendAudits(tx: Sql, inputs: AuditInput[]): Promise<{ seq
       internal: true,
     });
   }
-  const appended: { seq: number; hash: string }[] = [];
+  const appended: Appended = [];
+  appended.switched = all.length > inputs.length;
+  if (all.length === 0) return appended;
   const params: unknown[] = [];
   const rows: string[] = [];
   for (const input of all) {

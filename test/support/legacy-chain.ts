@@ -28,3 +28,39 @@ export async function rewriteChainAsVersion1(db: Database, tenantId: string): Pr
     prev = hash;
   }
 }
+
+/** A seal as the nightly job made it before hash version 2: of the chain's (version 1) head as it is. */
+export async function sealAsVersion1(
+  db: Database,
+  sealKey: { keyId: string; publicKeyPem: string; sign(payload: string): string },
+  tenantId: string,
+  now: Date,
+): Promise<void> {
+  const [head] = await db.query<{ seq: number; hash: string }>(
+    "select seq::int as seq, hash from audit_entries where tenant_id = $1 order by seq desc limit 1",
+    [tenantId],
+  );
+  const day = now.toISOString().slice(0, 10);
+  const payload = canonicalJson({
+    tenant: tenantId,
+    day,
+    headSeq: Number(head!.seq),
+    headHash: head!.hash,
+    sealedAt: now.toISOString(),
+  });
+  await db.query(
+    `insert into audit_seals (tenant_id, day, head_seq, head_hash, payload, key_id, public_key, signature, sealed_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      tenantId,
+      day,
+      head!.seq,
+      head!.hash,
+      payload,
+      sealKey.keyId,
+      sealKey.publicKeyPem,
+      sealKey.sign(payload),
+      now,
+    ],
+  );
+}

@@ -180,7 +180,7 @@ export async function buildProofBundle(
       fromSeq,
       toSeq,
       // The link before the first line: its prev_hash (version 2), or the v1 view up to it (version 1).
-      startPrev: v1 ? await v1View(db, input.tenantId, fromSeq - 1) : first!.prevHash,
+      startPrev: v1 ? await cachedV1View(db, input.tenantId, fromSeq - 1) : first!.prevHash,
       startRule: v1 ? "v1-view" : "v2",
       omitted,
       // Still all version 1: no seal can be reached with hashes alone until the chain's next entry.
@@ -267,6 +267,24 @@ export async function buildProofBundle(
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * The v1 part of a chain is frozen, so its view up to an entry never changes: remembered, an old
+ * invoice's proof does not rehash the chain's whole v1 history at each download. Only bundles use it;
+ * the verifier always recomputes.
+ */
+const v1Views = new Map<string, string>();
+const V1_VIEWS_KEPT = 2_000;
+
+async function cachedV1View(db: Database, tenantId: string, toSeq: number): Promise<string> {
+  const key = `${tenantId}:${toSeq}`;
+  const known = v1Views.get(key);
+  if (known) return known;
+  const view = await v1View(db, tenantId, toSeq);
+  if (v1Views.size >= V1_VIEWS_KEPT) v1Views.delete(v1Views.keys().next().value!);
+  v1Views.set(key, view);
+  return view;
 }
 
 /** What a proof may show in clear: the records linked to the invoice's account, and nothing else. */
