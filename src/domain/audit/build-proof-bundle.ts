@@ -49,7 +49,9 @@ export const MAX_SEGMENT_ENTRIES = 100_000;
  * PDF (exact bytes, checked against its SHA-256), its Factur-X XML, a certificate (JSON and text) with
  * both SHA-256, the publication time, the lifecycle events and their audit entries, the chain segments
  * linking those entries to a sealed head, the seals (payload, signature, public key, RFC 3161 token) and
- * a README telling how to check it all with sha256sum, openssl and python3. Access is the caller's
+ * a README telling how to check it all with sha256sum, openssl and python3. Only the entries about the
+ * invoice's account are in clear (inClear); every other link is its seq and inner hash, whoever asks
+ * (the customer, or an advisor for that customer: the same view). Access is the caller's
  * business: this function trusts `invoiceId` to be visible to whoever asks. Throws BlobIntegrityError
  * when the stored bytes are not the published ones (never bundles other bytes), and `invoice_removed`.
  */
