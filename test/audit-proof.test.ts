@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
-import { chainHash } from "../src/domain/audit/audit-chain.js";
+import { innerHash } from "../src/domain/audit/audit-chain.js";
 import { buildProofBundle, type ProofFile } from "../src/domain/audit/build-proof-bundle.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { sealKeyFromPem } from "../src/domain/audit/seal-key.js";
@@ -128,7 +128,7 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
       "invoice.downloaded",
     ]);
     for (const entry of certificate.auditEntries)
-      expect(chainHash(entry.prevHash, JSON.parse(entry.canonical))).toBe(entry.hash);
+      expect(innerHash(JSON.parse(entry.canonical))).toBe(entry.inner);
     const readme = file("README.txt").toString("utf8");
     for (const text of [
       "sha256sum",

@@ -5,7 +5,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAudits } from "../src/db/audit.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { chainHash, GENESIS_HASH } from "../src/domain/audit/audit-chain.js";
+import { entryHash, GENESIS_HASH } from "../src/domain/audit/audit-chain.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { recordOf, verifyAudit } from "../src/domain/audit/verify-audit.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
@@ -58,7 +58,8 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
   const rows = (tenantId: string) =>
     services.db.query<Parameters<typeof recordOf>[0] & { id: number }>(
       `select id, tenant_id as "tenantId", seq, at, actor_type as "actorType", actor_id as "actorId", action,
-              target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash
+              target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash,
+              hash_version as "hashVersion"
          from audit_entries where tenant_id = $1 order by seq`,
       [tenantId],
     );
@@ -173,7 +174,7 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     const all = await rows(tenantId);
     let prev = fromSeq > 1 ? all.find((r) => Number(r.seq) === fromSeq - 1)!.hash : GENESIS_HASH;
     for (const row of all.filter((r) => Number(r.seq) >= fromSeq)) {
-      const hash = chainHash(prev, recordOf(row));
+      const hash = entryHash(Number(row.hashVersion), prev, recordOf(row));
       await services.db.query("update audit_entries set prev_hash = $2, hash = $3 where id = $1", [
         row.id,
         prev,
@@ -240,10 +241,11 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
           targetId: "inv-forged",
           ip: null,
           details: {},
+          hashVersion: 2 as const,
         };
         await q(
-          `insert into audit_entries (tenant_id, seq, at, actor_type, actor_id, action, target_type, target_id, ip, details, prev_hash, hash)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, null, '{}', $9, $10)`,
+          `insert into audit_entries (tenant_id, seq, at, actor_type, actor_id, action, target_type, target_id, ip, details, prev_hash, hash, hash_version)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, null, '{}', $9, $10, 2)`,
           [
             t.at,
             record.at,
@@ -253,7 +255,7 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
             record.targetType,
             record.targetId,
             prev,
-            chainHash(prev, record),
+            entryHash(2, prev, record),
           ],
         );
         if (t.rechain) await rechain(tenantId, t.at + 1);

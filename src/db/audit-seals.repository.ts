@@ -17,10 +17,13 @@ export interface AuditEntryRow {
   details: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /** 1: hash = SHA-256(prev + canonical); 2: hash = SHA-256(prev ‖ SHA-256(canonical)) (audit-chain.ts). */
+  hashVersion: number;
 }
 
 const ENTRY_COLUMNS = `tenant_id as "tenantId", seq, at, actor_type as "actorType", actor_id as "actorId", action,
-  target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash`;
+  target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash,
+  hash_version as "hashVersion"`;
 
 export interface AuditSealRow {
   id: number;
@@ -219,4 +222,17 @@ export async function findCoveringSeal(
     [tenantId, seq],
   );
   return row;
+}
+
+/**
+ * Where a chain's hash version 2 starts: the seq of its first v2 entry (1 for a chain born in v2, the
+ * cut-over entry otherwise), or undefined while the chain is all version 1 (or empty).
+ */
+export async function findVersion2Start(sql: Sql, tenantId: string | null): Promise<number | undefined> {
+  // Walks the chain key index from the start: bounded by the frozen v1 part.
+  const [row] = await sql.query<{ seq: number }>(
+    `select seq from audit_entries where ${CHAIN} and hash_version = 2 order by seq limit 1`,
+    [tenantId],
+  );
+  return row ? Number(row.seq) : undefined;
 }

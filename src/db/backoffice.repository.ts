@@ -242,6 +242,8 @@ export async function listCustomerInvoicesPage(
 
 export interface AuditRow {
   seq: number;
+  /** The entry's hash formula (audit-chain.ts entryHash). */
+  hashVersion: number;
   at: Date;
   actorType: string;
   actorId: string | null;
@@ -288,7 +290,7 @@ export async function listAuditPage(
   params.push(limit);
   return sql.query<AuditRow>(
     `select e.seq, e.at, e.actor_type as "actorType", e.actor_id as "actorId", e.action, e.target_type as "targetType",
-            e.target_id as "targetId", e.ip, e.details, e.prev_hash as "prevHash", e.hash,
+            e.target_id as "targetId", e.ip, e.details, e.prev_hash as "prevHash", e.hash, e.hash_version as "hashVersion",
             p.hash as "previousEntryHash", s.email as "actorEmail"
        from audit_entries e
        left join audit_entries p

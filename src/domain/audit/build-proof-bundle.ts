@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
+import { v1View } from "../../db/audit.repository.js";
 import {
   type AuditEntryRow,
   type AuditSealRow,
+  findAuditEntry,
   findChainHead,
   findCoveringSeal,
+  findVersion2Start,
   listAuditEntries,
   listAuditEntriesForTarget,
 } from "../../db/audit-seals.repository.js";
@@ -14,8 +17,7 @@ import type { BlobStore } from "../../storage/blob-store.js";
 import { invoiceFileName } from "../invoices/invoice-file-name.js";
 import { BlobIntegrityError } from "../invoices/verified-blob.js";
 import { DomainError } from "../shared/errors.js";
-import { canonicalJson } from "./audit-chain.js";
-import { recordOf } from "./verify-audit.js";
+import { CHAIN_VERSION_ACTION, canonicalJson, innerHash, recordOf } from "./audit-chain.js";
 
 /** One file of the proof bundle (all small enough to hold: the PDF is at most MAX_PDF_BYTES). */
 export interface ProofFile {
@@ -36,15 +38,20 @@ const EVENT_NAMES: Record<number, string> = {
   204: "Prise en charge (premier téléchargement) / Taken (first download)",
 };
 
-/** Segments longer than this are cut at their start (the entries of the invoice are always kept). */
-const MAX_SEGMENT_ENTRIES = 200_000;
+/**
+ * A segment longer than this (a flood of other people's entries between the invoice's entry and its
+ * seal) is left out and the certificate says so: about 85 bytes a link, so a bundle stays under ~9 MB.
+ */
+export const MAX_SEGMENT_ENTRIES = 100_000;
 
 /**
  * The proof bundle of one invoice, for its customer (portal) or an advisor (back office): the original
  * PDF (exact bytes, checked against its SHA-256), its Factur-X XML, a certificate (JSON and text) with
  * both SHA-256, the publication time, the lifecycle events and their audit entries, the chain segments
  * linking those entries to a sealed head, the seals (payload, signature, public key, RFC 3161 token) and
- * a README telling how to check it all with sha256sum, openssl and python3. Access is the caller's
+ * a README telling how to check it all with sha256sum, openssl and python3. Only the entries about the
+ * invoice's account are in clear (inClear); every other link is its seq and inner hash, whoever asks
+ * (the customer, or an advisor for that customer: the same view). Access is the caller's
  * business: this function trusts `invoiceId` to be visible to whoever asks. Throws BlobIntegrityError
  * when the stored bytes are not the published ones (never bundles other bytes), and `invoice_removed`.
  */
@@ -66,6 +73,8 @@ export async function buildProofBundle(
     sellerName: string | null;
     buyerName: string | null;
     customerNumber: string;
+    customerId: string;
+    accountId: string | null;
     sha256: string;
     sizeBytes: number;
     xmlSha256: string | null;
@@ -79,7 +88,7 @@ export async function buildProofBundle(
     `select i.id, i.invoice_number as "invoiceNumber", i.issue_date as "issueDate", i.type_code as "typeCode",
             i.currency, i.grand_total as "grandTotal", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
             i.seller_name as "sellerName", i.buyer_name as "buyerName", c.customer_number as "customerNumber",
-            i.sha256, i.size_bytes as "sizeBytes", i.xml_sha256 as "xmlSha256", i.published_at as "publishedAt",
+            i.customer_id as "customerId", coalesce(i.account_id, c.account_id) as "accountId", i.sha256, i.size_bytes as "sizeBytes", i.xml_sha256 as "xmlSha256", i.published_at as "publishedAt",
             i.available_until as "availableUntil", i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
             t.slug as "tenantSlug", t.display_name as "tenantName"
        from invoices i join customers c on c.id = i.customer_id join tenants t on t.id = i.tenant_id
@@ -113,15 +122,22 @@ export async function buildProofBundle(
   const base = pdfName.replace(/\.pdf$/, "");
 
   const events = await listInvoiceEvents(db, input.tenantId, invoice.id);
-  const entries = await listAuditEntriesForTarget(db, input.tenantId, "invoice", invoice.id);
+  const own = await ownershipOf(db, input.tenantId, invoice);
+  // The invoice's own entries; an advisor's look-up (staff) is linked as a hash like any other's.
+  const entries = (await listAuditEntriesForTarget(db, input.tenantId, "invoice", invoice.id)).filter((row) =>
+    inClear(row, own),
+  );
+  const v2Start = await findVersion2Start(db, input.tenantId);
 
-  // Each entry is linked, entry by entry, to the first seal whose head is at or after it (that day's).
+  // Each entry is linked to the first seal made after both it and the chain's cut-over to version 2
+  // (a seal of a version 1 head cannot be reached with inner hashes), or to the head when none yet.
   const segments: { seal: AuditSealRow | undefined; fromSeq: number; toSeq: number }[] = [];
   for (const entry of entries) {
     const seq = Number(entry.seq);
     if (segments.some((s) => seq >= s.fromSeq && seq <= s.toSeq)) continue;
-    const seal = await findCoveringSeal(db, input.tenantId, seq);
-    const toSeq = seal ? Number(seal.headSeq) : (await findChainHead(db, input.tenantId))!.seq;
+    const seal =
+      v2Start === undefined ? undefined : await findCoveringSeal(db, input.tenantId, Math.max(seq, v2Start));
+    const toSeq = seal ? Number(seal.headSeq) : Number((await findChainHead(db, input.tenantId))!.seq);
     const same = segments.find((s) => s.toSeq === toSeq);
     if (same) same.fromSeq = Math.min(same.fromSeq, seq);
     else segments.push({ seal, fromSeq: seq, toSeq });
@@ -129,16 +145,27 @@ export async function buildProofBundle(
   const files: ProofFile[] = [];
   const segmentInfo = [];
   for (const [index, segment] of segments.entries()) {
-    const fromSeq = Math.max(segment.fromSeq, segment.toSeq - MAX_SEGMENT_ENTRIES + 1);
-    const lines: string[] = [];
-    for (let after = fromSeq - 1; after < segment.toSeq; ) {
-      const page = await listAuditEntries(db, input.tenantId, after, 5_000, segment.toSeq);
-      if (page.length === 0) break;
-      for (const row of page) lines.push(`${JSON.stringify(segmentLine(row))}\n`);
-      after = Number(page.at(-1)!.seq);
-    }
+    const { fromSeq, toSeq } = segment;
     const name = `audit/segment-${index + 1}.jsonl`;
-    files.push({ path: name, bytes: Buffer.from(lines.join(""), "utf8") });
+    const count = toSeq - fromSeq + 1;
+    const first = await findAuditEntry(db, input.tenantId, fromSeq);
+    const v1 = Number(first!.hashVersion) === 1;
+    let omitted: { entries: number; reason: string } | null = null;
+    if (count > MAX_SEGMENT_ENTRIES) {
+      omitted = {
+        entries: count,
+        reason: `more than ${MAX_SEGMENT_ENTRIES} entries between this invoice's entry and its seal: ask the issuer for the audit export (efacture audit export) to check this link`,
+      };
+    } else {
+      const lines: string[] = [];
+      for (let after = fromSeq - 1; after < toSeq; ) {
+        const page = await listAuditEntries(db, input.tenantId, after, 5_000, toSeq);
+        if (page.length === 0) break;
+        for (const row of page) lines.push(`${JSON.stringify(segmentLine(row, own, v2Start, fromSeq))}\n`);
+        after = Number(page.at(-1)!.seq);
+      }
+      files.push({ path: name, bytes: Buffer.from(lines.join(""), "utf8") });
+    }
     const seal = segment.seal;
     const day = seal ? String(seal.day) : undefined;
     if (seal && !files.some((f) => f.path === `seals/${day}.payload.json`)) {
@@ -151,9 +178,15 @@ export async function buildProofBundle(
         files.push({ path: `seals/${day}.tsr`, bytes: Buffer.from(seal.tsaToken, "base64") });
     }
     segmentInfo.push({
-      file: name,
+      file: omitted ? null : name,
       fromSeq,
-      toSeq: segment.toSeq,
+      toSeq,
+      // The link before the first line: its prev_hash (version 2), or the v1 view up to it (version 1).
+      startPrev: v1 ? await cachedV1View(db, input.tenantId, fromSeq - 1) : first!.prevHash,
+      startRule: v1 ? "v1-view" : "v2",
+      omitted,
+      // Still all version 1: no seal can be reached with hashes alone until the chain's next entry.
+      needsIssuerExport: v2Start === undefined,
       seal: seal
         ? {
             day,
@@ -203,13 +236,15 @@ export async function buildProofBundle(
       seq: Number(row.seq),
       action: row.action,
       at: new Date(row.at).toISOString(),
-      prevHash: row.prevHash,
-      hash: row.hash,
+      hashVersion: Number(row.hashVersion),
+      inner: innerHash(recordOf(row)),
       canonical: canonicalJson(recordOf(row)),
     })),
     chain: {
       tenant: input.tenantId,
-      rule: "hash = hex(SHA-256(UTF-8(prev_hash + canonical))); canonical = JSON with keys sorted at every level, no spaces",
+      rule: "inner = hex(SHA-256(UTF-8(entry))); link = hex(SHA-256(ASCII(previous link + inner))); entry = JSON with keys sorted at every level, no spaces",
+      inClear:
+        "only the entries about this invoice's account (its invoices, customer numbers, mails, the account itself) made by the issuer, the platform's automatic processing or the account itself; every other entry is given as its seq and inner hash only",
       segments: segmentInfo,
     },
   };
@@ -236,13 +271,96 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-function segmentLine(row: AuditEntryRow) {
+/**
+ * The v1 part of a chain is frozen, so its view up to an entry never changes: remembered, an old
+ * invoice's proof does not rehash the chain's whole v1 history at each download. Only bundles use it;
+ * the verifier always recomputes.
+ */
+const v1Views = new Map<string, string>();
+const V1_VIEWS_KEPT = 2_000;
+
+async function cachedV1View(db: Database, tenantId: string, toSeq: number): Promise<string> {
+  const key = `${tenantId}:${toSeq}`;
+  const known = v1Views.get(key);
+  if (known) return known;
+  const view = await v1View(db, tenantId, toSeq);
+  if (v1Views.size >= V1_VIEWS_KEPT) v1Views.delete(v1Views.keys().next().value!);
+  v1Views.set(key, view);
+  return view;
+}
+
+/** What a proof may show in clear: the records linked to the invoice's account, and nothing else. */
+interface Ownership {
+  accountId: string | null;
+  customerIds: Set<string>;
+  invoiceIds: Set<string>;
+  mailIds: Set<string>;
+}
+
+async function ownershipOf(
+  db: Database,
+  tenantId: string,
+  invoice: { id: string; customerId: string; accountId: string | null },
+): Promise<Ownership> {
+  const ids = async (query: string) =>
+    new Set(
+      (await db.query<{ id: string }>(query, [tenantId, invoice.accountId, invoice.customerId])).map((r) =>
+        String(r.id),
+      ),
+    );
+  const customers = `select id from customers where tenant_id = $1 and (account_id = $2 or id = $3)`;
   return {
-    seq: Number(row.seq),
-    prev_hash: row.prevHash,
-    hash: row.hash,
-    entry: canonicalJson(recordOf(row)),
+    accountId: invoice.accountId,
+    customerIds: await ids(customers),
+    invoiceIds: await ids(
+      `select id from invoices where tenant_id = $1 and (account_id = $2 or customer_id in (${customers}))`,
+    ),
+    mailIds: await ids(
+      `select id from mails where tenant_id = $1 and (account_id = $2 or customer_id in (${customers}))`,
+    ),
   };
+}
+
+/**
+ * Whether a proof shows an entry in clear. Conservative on purpose (issue 12): the entry must be about
+ * one of the account’s records, and be made by the issuer, the system or that account itself — not
+ * by staff or platform operators (names, searches, reasons), not by an unauthenticated visitor (a failed login or
+ * a reset request for the account carries a stranger's IP and typed text), not with any IP but the
+ * account's own, and not naming another account in its details. Everything else is a hash.
+ */
+function inClear(row: AuditEntryRow, own: Ownership): boolean {
+  if (row.action === CHAIN_VERSION_ACTION && row.actorType === "system" && !row.targetType) return true;
+  const self = own.accountId !== null && row.actorType === "customer" && row.actorId === own.accountId;
+  if (row.actorType !== "issuer" && row.actorType !== "system" && !self) return false;
+  if (row.ip !== null && !self) return false;
+  if (row.action === "login.failed") return false;
+  const details = row.details ?? {};
+  if ("accountId" in details && (own.accountId === null || details.accountId !== own.accountId)) return false;
+  const target = row.targetId ?? "";
+  switch (row.targetType) {
+    case "invoice":
+      return own.invoiceIds.has(target);
+    case "customer":
+      return own.customerIds.has(target);
+    case "mail":
+      return own.mailIds.has(target);
+    case "account":
+      return own.accountId !== null && target === own.accountId;
+    default:
+      return false;
+  }
+}
+
+/**
+ * One link of a segment: `{seq, entry}` in clear, `{seq, inner}` otherwise (~85 bytes). The cut-over
+ * entry, when the segment crosses it, also gives `prev`: the real version 1 head hash it links to,
+ * while its details.v1View is where the v1 view lines above it end.
+ */
+function segmentLine(row: AuditEntryRow, own: Ownership, v2Start: number | undefined, fromSeq: number) {
+  const seq = Number(row.seq);
+  const record = recordOf(row);
+  if (seq === v2Start && seq > fromSeq) return { seq, prev: row.prevHash, entry: canonicalJson(record) };
+  return inClear(row, own) ? { seq, entry: canonicalJson(record) } : { seq, inner: innerHash(record) };
 }
 
 type Certificate = {
@@ -251,12 +369,14 @@ type Certificate = {
   invoice: Record<string, unknown> & { number: string; publishedAt: string };
   files: { pdf: { name: string; sha256: string }; xml: { name: string; sha256: string | null } | null };
   lifecycle: { code: number; name: string | null; at: string }[];
-  auditEntries: { seq: number; action: string; at: string; hash: string }[];
+  auditEntries: { seq: number; action: string; at: string; inner: string }[];
   chain: {
     segments: {
-      file: string;
+      file: string | null;
       fromSeq: number;
       toSeq: number;
+      omitted: { entries: number } | null;
+      needsIssuerExport: boolean;
       seal: { day?: string; timestampTokenFile: string | null } | null;
     }[];
   };
@@ -281,14 +401,21 @@ function certificateText(c: Certificate): string {
     "Cycle de vie / Lifecycle",
     ...c.lifecycle.map((e) => `  ${e.at}  ${e.code}  ${e.name ?? ""}`),
     "",
-    "Piste d’audit / Audit trail entries (seq, action, time, hash)",
-    ...c.auditEntries.map((e) => `  #${e.seq}  ${e.action}  ${e.at}  ${e.hash}`),
+    "Piste d’audit / Audit trail entries (seq, action, time, inner hash)",
+    ...c.auditEntries.map((e) => `  #${e.seq}  ${e.action}  ${e.at}  ${e.inner}`),
+    "",
+    "Seules les entrées concernant votre compte sont en clair ; les autres ne figurent que par leur empreinte.",
+    "Only the entries about your account are in clear; every other entry appears as its hash only.",
     "",
     "Scellement / Seals",
     ...c.chain.segments.map((s) =>
-      s.seal
-        ? `  ${s.file}: entries ${s.fromSeq}–${s.toSeq}, sealed on ${s.seal.day}${s.seal.timestampTokenFile ? " with an RFC 3161 timestamp" : ""}`
-        : `  ${s.file}: entries ${s.fromSeq}–${s.toSeq}, not sealed yet (the next daily seal will cover them: download the proof again tomorrow)`,
+      s.omitted
+        ? `  entries ${s.fromSeq}–${s.toSeq}: ${s.omitted.entries} links, too many to include; ask the issuer for its audit export to check this link`
+        : s.seal
+          ? `  ${s.file}: entries ${s.fromSeq}–${s.toSeq}, sealed on ${s.seal.day}${s.seal.timestampTokenFile ? " with an RFC 3161 timestamp" : ""}`
+          : s.needsIssuerExport
+            ? `  ${s.file}: entries ${s.fromSeq}–${s.toSeq}, in the chain's version 1 part: the link to a seal needs the issuer's audit export`
+            : `  ${s.file}: entries ${s.fromSeq}–${s.toSeq}, not sealed yet (the next daily seal will cover them: download the proof again tomorrow)`,
     ),
     "",
     `Établi le / Issued on ${c.createdAt} (UTC). All times are UTC.`,
@@ -312,12 +439,22 @@ scellée chaque jour par la plateforme. Tout se vérifie avec des outils courant
    Les valeurs doivent être celles de certificate.json (files.pdf.sha256, files.xml.sha256) ; celle du
    PDF figure aussi dans l’entrée d’audit « invoice.published » (champ details.sha256).
 
-2. Chaînage de la piste d’audit
-   Chaque ligne de audit/segment-N.jsonl porte seq, prev_hash, hash et entry (JSON canonique).
-   Règle : hash = SHA-256(prev_hash + entry) en hexadécimal ; le prev_hash d’une ligne est le hash de
-   la précédente. Exemple pour une ligne :
-     printf '%s%s' "<prev_hash>" '<entry>' | sha256sum
-   La dernière ligne d’un segment est la tête scellée : son hash est le headHash du sceau.
+2. Chaînage de la piste d’audit — ce qui est en clair, ce qui n’est qu’une empreinte
+   Ne figurent en clair (champ entry, JSON canonique) que les entrées concernant votre compte : vos
+   factures, vos numéros client, vos courriels, votre compte, faites par l’émetteur, les traitements
+   automatiques de la plateforme ou vous-même. Toutes les autres entrées de la piste (autres clients, conseillers, visiteurs) ne sont
+   données que par leur numéro (seq) et leur empreinte interne (inner) : rien de leur contenu.
+   Chaque ligne de audit/segment-N.jsonl porte seq et soit entry, soit inner. Règles (hexadécimal) :
+     inner = SHA-256(entry)                  printf '%s' '<entry>' | sha256sum
+     lien  = SHA-256(lien précédent + inner) printf '%s%s' "<lien précédent>" "<inner>" | sha256sum
+   Le premier « lien précédent » est startPrev du segment (certificate.json, chain.segments). Le
+   dernier lien d’un segment est la tête scellée : il doit être égal au headHash du sceau.
+   Entrées antérieures au passage de la piste en version 2 (startRule « v1-view ») : elles sont liées
+   de la même façon ; la ligne de l’entrée « audit.chain_version » porte en plus prev (le dernier hash
+   version 1), sa valeur details.v1View doit être égale au lien obtenu juste avant elle, et le calcul
+   reprend avec prev comme lien précédent. Cette entrée, scellée, atteste toute la partie version 1.
+   Un segment trop long (plus de ${MAX_SEGMENT_ENTRIES} entrées) n’est pas inclus : l’export d’audit
+   de l’émetteur permet alors de vérifier ce lien.
 
 3. Sceau quotidien (signature Ed25519 de la plateforme)
    openssl pkeyutl -verify -pubin -inkey seals/<jour>.public-key.pem -rawin \\
@@ -345,10 +482,21 @@ the platform. Everything can be checked with common tools, without trusting us.
    They must equal certificate.json files.pdf.sha256 / files.xml.sha256; the PDF's digest is also in
    the "invoice.published" audit entry (details.sha256).
 
-2. Chain: each line of audit/segment-N.jsonl holds seq, prev_hash, hash and entry (canonical JSON).
-   hash = hex SHA-256 of (prev_hash + entry); each prev_hash is the previous line's hash; the last line
-   is the sealed head (its hash is the seal's headHash).
-     printf '%s%s' "<prev_hash>" '<entry>' | sha256sum
+2. Chain — what is in clear, what is only a hash. Only the entries about your account (your invoices,
+   customer numbers, mails, the account itself, made by the issuer, the platform's automatic processing
+   or yourself) are in
+   clear (field entry, canonical JSON). Every other entry of the trail (other customers, advisors,
+   visitors) is given only as its seq and its inner hash: none of its content.
+   Each line of audit/segment-N.jsonl holds seq and either entry or inner. Rules (hex):
+     inner = SHA-256(entry)                     printf '%s' '<entry>' | sha256sum
+     link  = SHA-256(previous link + inner)     printf '%s%s' "<previous link>" "<inner>" | sha256sum
+   The first previous link is the segment's startPrev (certificate.json, chain.segments); the last link
+   is the sealed head and must equal the seal's headHash.
+   Entries older than the chain's switch to version 2 (startRule "v1-view") link the same way; the line
+   of the "audit.chain_version" entry also holds prev (the last version 1 hash): its details.v1View must
+   equal the link just before it, and linking goes on from prev. That sealed entry vouches for the
+   whole version 1 part. A segment over ${MAX_SEGMENT_ENTRIES} entries is left out: the issuer's audit
+   export checks that link.
 
 3. Daily seal (platform Ed25519 signature):
    openssl pkeyutl -verify -pubin -inkey seals/<day>.public-key.pem -rawin \\

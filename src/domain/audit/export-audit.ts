@@ -6,7 +6,9 @@ const PAGE = 1_000;
 
 /**
  * The audit entries of one tenant recorded in [from, to), one JSON object per line: the fields the
- * hash covers, then prevHash and hash, so that SHA-256(prevHash + canonical JSON of the other fields) = hash.
+ * hash covers, then prevHash and hash. With C the canonical JSON of the other fields: hash = hex SHA-256(prevHash + C)
+ * for entries without hashVersion (version 1); hash = hex SHA-256(prevHash + hex SHA-256(C)) for those
+ * with "hashVersion":2 (version 2, audit-chain.ts).
  */
 export async function* auditExportLines(
   db: Database,
@@ -16,7 +18,8 @@ export async function* auditExportLines(
   for (;;) {
     const page = await db.query<Parameters<typeof recordOf>[0]>(
       `select tenant_id as "tenantId", seq, at, actor_type as "actorType", actor_id as "actorId", action,
-              target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash
+              target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash,
+              hash_version as "hashVersion"
          from audit_entries
         where tenant_id = $1 and at >= $2 and at < $3 and seq > $4
         order by seq limit $5`,

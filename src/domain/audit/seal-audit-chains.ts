@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { switchChainToVersion2 } from "../../db/audit.repository.js";
 import {
   addSealTimestamp,
   findAuditSeal,
@@ -43,7 +44,8 @@ const TIMESTAMP_RETRY_DAYS = 30;
  * configured, timestamps the SHA-256 of that payload. A chain is sealed every day even without new
  * entries, so that cutting the end of a chain is detected up to the last day. An unreachable TSA never
  * blocks a seal: it is stored without a token, logged, and the token is asked for again at the next run.
- * Idempotent: a chain already sealed that day is left as it is.
+ * Idempotent: a chain already sealed that day is left as it is. A chain still in hash version 1 is
+ * switched to version 2 first (its cut-over entry), so the seal covers the switch.
  */
 export async function sealAuditChains(
   deps: {
@@ -78,6 +80,8 @@ export async function sealAuditChains(
       report.alreadySealed++;
       continue;
     }
+    // A chain still in hash version 1 switches before its seal, so the cut-over is sealed tonight.
+    await db.transaction((tx) => switchChainToVersion2(tx, chain.tenantId));
     const head = await findChainHead(db, chain.tenantId);
     if (!head) continue;
     const payload = canonicalJson({

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { v1View } from "../../db/audit.repository.js";
 import {
   type AuditEntryRow,
   type AuditSealRow,
@@ -11,7 +12,14 @@ import {
 import type { Database } from "../../db/database.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { hashBlob } from "../invoices/verified-blob.js";
-import { type AuditRecord, canonicalJson, chainHash, GENESIS_HASH } from "./audit-chain.js";
+import {
+  CHAIN_VERSION_ACTION,
+  canonicalJson,
+  entryHash,
+  GENESIS_HASH,
+  nextView,
+  recordOf,
+} from "./audit-chain.js";
 import { parseTimeStampResponse } from "./rfc3161.js";
 import { keyIdOf, verifySealSignature } from "./seal-key.js";
 
@@ -44,25 +52,12 @@ export interface VerifyReport {
 const PAGE = 2_000;
 const BLOB_CONCURRENCY = 4;
 
-/** The fields an entry's hash covers, rebuilt from its row exactly as appendAudits built them. */
-export function recordOf(row: AuditEntryRow): AuditRecord {
-  return {
-    tenantId: row.tenantId,
-    seq: Number(row.seq),
-    at: new Date(row.at).toISOString(),
-    actorType: row.actorType as AuditRecord["actorType"],
-    actorId: row.actorId,
-    action: row.action,
-    targetType: row.targetType,
-    targetId: row.targetId,
-    ip: row.ip,
-    details: row.details,
-  };
-}
+/** Re-exported for the callers that took it from here. */
+export { recordOf };
 
 /**
  * Checks the audit trail and the stored originals (SECURITY.md G3, F3): each chain recomputed (seq
- * contiguous, prev_hash links, hash of prev_hash + canonical JSON), each seal's Ed25519 signature by a
+ * contiguous, prev_hash links, each entry's hash under its version — see checkVersion), each seal's Ed25519 signature by a
  * trusted platform key and the sealed head present with that hash (so cutting the end of a chain is
  * found up to its last seal), and every live invoice's blob present with its size and SHA-256.
  * `from` starts the chains at their first entry of that day (linked to the one before); blobs are all checked.
@@ -116,6 +111,7 @@ async function verifyChain(
 
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
+  const versions: VersionState = { v2From: undefined, view: GENESIS_HASH };
   if (from) {
     const start = await firstSeqFrom(db, chain.tenantId, from);
     if (start !== undefined && start > 1) {
@@ -124,6 +120,9 @@ async function verifyChain(
         return { ...report, problem: `entry ${start - 1} is missing (the chain jumps to ${start})` };
       expectedSeq = start;
       prevHash = before.hash;
+      // Started mid-chain: the v1 view is rebuilt only if the cut-over lies in the checked range.
+      versions.view = undefined;
+      if (Number(before.hashVersion) === 2) versions.v2From = 0;
     } else if (start === undefined) {
       expectedSeq = Number.MAX_SAFE_INTEGER;
     }
@@ -156,7 +155,9 @@ async function verifyChain(
             ...report,
             problem: `entry ${seq} (${row.action}, ${new Date(row.at).toISOString()}) does not link to entry ${seq - 1}: prev_hash ${row.prevHash} instead of ${prevHash}`,
           };
-        const hash = chainHash(prevHash, recordOf(row));
+        const versionProblem = await checkVersion(db, chain.tenantId, row, versions);
+        if (versionProblem) return { ...report, problem: versionProblem };
+        const hash = entryHash(Number(row.hashVersion), prevHash, recordOf(row));
         if (hash !== row.hash)
           return {
             ...report,
@@ -182,6 +183,50 @@ async function verifyChain(
         problem: `the chain ends at entry ${lastSeq} but the seal of ${seal.day} names entry ${seal.headSeq} as its head: entries were removed from its end`,
       };
   return report;
+}
+
+interface VersionState {
+  /** Seq of the chain's first version 2 entry (0: before the checked range); undefined while all v1. */
+  v2From: number | undefined;
+  /** The v2 view of the v1 entries seen so far; undefined when the walk did not start at entry 1. */
+  view: string | undefined;
+}
+
+/**
+ * Hash versions (audit-chain.ts): a chain is version 1 up to its cut-over, then version 2 for good. A
+ * chain that had v1 entries switches with a CHAIN_VERSION_ACTION entry holding the v2 view of all of
+ * them, rebuilt here; a v1 entry after the switch is refused (a v2 entry relabelled v1 also fails its
+ * hash: its canonical JSON carries hashVersion 2), and so is a second cut-over.
+ */
+async function checkVersion(
+  db: Database,
+  tenantId: string | null,
+  row: AuditEntryRow,
+  state: VersionState,
+): Promise<string | undefined> {
+  const seq = Number(row.seq);
+  const version = Number(row.hashVersion);
+  const what = `entry ${seq} (${row.action}, ${new Date(row.at).toISOString()})`;
+  if (version !== 1 && version !== 2) return `${what} has an unknown hash version ${row.hashVersion}`;
+  if (version === 1) {
+    if (state.v2From !== undefined)
+      return `${what} is hash version 1 after the chain switched to version 2${state.v2From ? ` at entry ${state.v2From}` : ""}: a version 1 entry cannot follow the cut-over`;
+    if (state.view !== undefined) state.view = nextView(state.view, recordOf(row));
+    return undefined;
+  }
+  if (state.v2From !== undefined) {
+    if (row.action === CHAIN_VERSION_ACTION) return `${what} is a second cut-over to version 2`;
+    return undefined;
+  }
+  state.v2From = seq;
+  if (seq === 1) return undefined;
+  const details = row.details as { v1HeadSeq?: unknown; v1View?: unknown };
+  if (row.action !== CHAIN_VERSION_ACTION || details.v1HeadSeq !== seq - 1)
+    return `${what} is the chain's first version 2 entry but not its cut-over (${CHAIN_VERSION_ACTION} naming entry ${seq - 1})`;
+  const view = state.view ?? (await v1View(db, tenantId, seq - 1));
+  if (details.v1View !== view)
+    return `${what}: the v1 view it seals (${String(details.v1View)}) is not the one the version 1 entries give (${view})`;
+  return undefined;
 }
 
 function sealHeadProblem(seal: AuditSealRow, what: string): string {

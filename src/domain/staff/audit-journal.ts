@@ -1,6 +1,6 @@
 import { type AuditFilter, type AuditRow, listAuditPage } from "../../db/backoffice.repository.js";
 import type { Database } from "../../db/database.js";
-import { type AuditRecord, chainHash, GENESIS_HASH } from "../audit/audit-chain.js";
+import { type AuditRecord, entryHash, GENESIS_HASH } from "../audit/audit-chain.js";
 
 export const JOURNAL_PAGE_SIZE = 50;
 
@@ -25,7 +25,7 @@ export function checkLink(tenantId: string, row: AuditRow): boolean {
     ip: row.ip,
     details: row.details ?? {},
   };
-  return chainHash(expectedPrev, record) === row.hash;
+  return entryHash(Number(row.hashVersion), expectedPrev, record) === row.hash;
 }
 
 /** A page of the tenant's audit trail, newest first (keyset on the chain's sequence), each link checked. */

@@ -9,6 +9,8 @@ import type { StaffActor } from "./staff-accounts.js";
  * An advisor takes the proof bundle of one of the tenant's invoices (to answer a customer or an auditor).
  * The original is checked first; the look-up is audited (SECURITY.md A3) but is not the customer's
  * download: lifecycle 204 stays the customer's. Undefined when the tenant has no such live invoice.
+ * The bundle is the customer's view (their account's entries in clear, the rest as hashes): the
+ * advisor's own look-up, recorded just before, appears in it as a hash only.
  */
 export async function takeProofForStaff(
   deps: { db: Database; blobs: BlobStore },
