@@ -119,6 +119,7 @@ export async function openServices(
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
+      maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
     });
     const outboxDir = config.smtpUrl ? undefined : path.join(config.dataDir, "outbox");
     const transport =
@@ -167,9 +168,7 @@ export async function startWorker(
     concurrency: options.mailConcurrency ?? 4,
   });
   await queue.work(newInvoiceNoticeJob, newInvoiceNoticeHandler(services), { concurrency: 2 });
-  await queue.work(passwordResetJob, passwordResetHandler({ db, transport, config, logger }), {
-    concurrency: 2,
-  });
+  await queue.work(passwordResetJob, passwordResetHandler({ db, queue, logger }), { concurrency: 1 });
   await startRetentionJob(services);
   await queue.work(auditSealJob, auditSealHandler(services));
   await queue.work(auditVerifyJob, auditVerifyHandler(services));

@@ -53,3 +53,15 @@ export async function countThrottle(
 export async function clearThrottle(sql: Sql, tenantId: string, key: string): Promise<void> {
   await sql.query("delete from throttles where tenant_id = $1 and key = $2", [tenantId, key]);
 }
+
+/**
+ * The sum of one key's counts over every tenant whose window started at or after `windowStart`: a
+ * platform-wide count built from the per-tenant rows (throttles are keyed by tenant).
+ */
+export async function sumThrottleAcrossTenants(sql: Sql, key: string, windowStart: Date): Promise<number> {
+  const [row] = await sql.query<{ total: number }>(
+    "select coalesce(sum(count), 0)::int as total from throttles where key = $1 and window_started_at >= $2",
+    [key, windowStart],
+  );
+  return row?.total ?? 0;
+}

@@ -36,7 +36,7 @@ export interface JobQueue {
     definition: JobDefinition<Data>,
     data: Data,
     tx?: Sql,
-    options?: { startAfterSeconds?: number },
+    options?: { startAfterSeconds?: number; priority?: number },
   ): Promise<string>;
   /** Starts `concurrency` workers for this kind of job. */
   work<Data>(
@@ -74,10 +74,13 @@ export async function openJobQueue(options: {
   pollingIntervalSeconds?: number;
   /** Fire the stored schedules (cron) from this process. */
   schedule?: boolean;
+  /** How often expired `active` jobs (a dead worker's) are failed and retried; pg-boss's default is 120 s. */
+  maintenanceIntervalSeconds?: number;
 }): Promise<JobQueue> {
   const { opened, db, logger } = options;
   const common = {
     supervise: true,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
     schedule: options.schedule ?? false,
     migrate: true,
   };
@@ -114,6 +117,7 @@ export async function openJobQueue(options: {
       const id = await boss.send(definition.name, data as object, {
         ...(tx ? { db: executorOver(tx) } : {}),
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
       });
       if (!id) throw new Error(`job ${definition.name} was not created`);
       return id;
