@@ -2,7 +2,12 @@ import type { Logger } from "pino";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
-import { clearThrottle, countThrottle, sumThrottleAcrossTenants } from "../../db/throttles.repository.js";
+import {
+  clearThrottle,
+  countThrottle,
+  readThrottle,
+  sumThrottleAcrossTenants,
+} from "../../db/throttles.repository.js";
 import { consumeToken, findUsableToken, markTokenOpened, voidTokens } from "../../db/tokens.repository.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
@@ -110,11 +115,16 @@ export async function queueResetMail(
       [input.tenantId, account.id],
     );
     if (pending) return "duplicate";
+    // Only mails actually queued count, so a tenant over its cap does not use up the platform's.
+    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [
+      `reset-mails:${input.tenantId}`,
+    ]);
     const windowStart = new Date(now.getTime() - 60_000);
-    const perTenant = await countThrottle(tx, input.tenantId, RESET_MAILS_KEY, now, windowStart, () => 0);
-    if (perTenant.count > RESET_MAILS_PER_TENANT_PER_MINUTE) return "tenant_cap";
-    if ((await sumThrottleAcrossTenants(tx, RESET_MAILS_KEY, windowStart)) > RESET_MAILS_PER_MINUTE)
+    const perTenant = await readThrottle(tx, input.tenantId, RESET_MAILS_KEY, windowStart);
+    if (perTenant.count >= RESET_MAILS_PER_TENANT_PER_MINUTE) return "tenant_cap";
+    if ((await sumThrottleAcrossTenants(tx, RESET_MAILS_KEY, windowStart)) >= RESET_MAILS_PER_MINUTE)
       return "global_cap";
+    await countThrottle(tx, input.tenantId, RESET_MAILS_KEY, now, windowStart, () => 0);
     await queueMail(tx, deps.queue, {
       tenantId: input.tenantId,
       accountId: account.id,
