@@ -14,6 +14,7 @@ import {
   auditVerifyJob,
   scheduleAuditJobs,
 } from "./jobs/audit-seal.job.js";
+import { blobSweepJob, startBlobSweepJob } from "./jobs/blob-sweep.job.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
@@ -116,6 +117,7 @@ export async function openServices(
         retentionRunJob as JobDefinition<unknown>,
         auditSealJob as JobDefinition<unknown>,
         auditVerifyJob as JobDefinition<unknown>,
+        blobSweepJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
@@ -170,6 +172,7 @@ export async function startWorker(
   await queue.work(newInvoiceNoticeJob, newInvoiceNoticeHandler(services), { concurrency: 2 });
   await queue.work(passwordResetJob, passwordResetHandler({ db, queue, logger }), { concurrency: 1 });
   await startRetentionJob(services);
+  await startBlobSweepJob(services);
   await queue.work(auditSealJob, auditSealHandler(services));
   await queue.work(auditVerifyJob, auditVerifyHandler(services));
   await scheduleAuditJobs(queue);
