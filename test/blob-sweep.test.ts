@@ -6,7 +6,8 @@ import { verifyAudit } from "../src/domain/audit/verify-audit.js";
 import { sweepOrphans } from "../src/domain/blobs/sweep-orphans.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { plainPdf, retentionFixture } from "./retention-fixtures.js";
-import { ENGINES, openTestServices } from "./support/services.js";
+import { runEfacture } from "./support/cli.js";
+import { ENGINES, makeTestEnv, openTestServices } from "./support/services.js";
 
 type Services = Awaited<ReturnType<typeof openTestServices>>;
 
@@ -95,4 +96,26 @@ describe.each(ENGINES)("orphan sweep on %s", (engine) => {
       expect(existsSync(store.pathOf(sha256))).toBe(true);
     }
   });
+});
+
+describe("efacture blobs sweep", () => {
+  it("counts without removing under --dry-run, then removes", async () => {
+    const testEnv = makeTestEnv("pglite");
+    try {
+      const tmp = path.join(testEnv.dataDir, "blobs", "tmp");
+      mkdirSync(tmp, { recursive: true });
+      const leftover = path.join(tmp, "crashed.tmp");
+      writeFileSync(leftover, "partial");
+      utimesSync(leftover, TWO_DAYS_AGO, TWO_DAYS_AGO);
+      const dry = await runEfacture(["blobs", "sweep", "--dry-run"], testEnv.env);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain("Temporary files older than 1 h: 1 (would remove)");
+      expect(existsSync(leftover)).toBe(true);
+      const real = await runEfacture(["blobs", "sweep"], testEnv.env);
+      expect(real.stdout).toContain("Temporary files older than 1 h: 1 (removed)");
+      expect(existsSync(leftover)).toBe(false);
+    } finally {
+      await testEnv.cleanup();
+    }
+  }, 120_000);
 });
