@@ -15,6 +15,7 @@ import {
   auditVerifyJob,
   scheduleAuditJobs,
 } from "./jobs/audit-seal.job.js";
+import { blobSweepJob, startBlobSweepJob } from "./jobs/blob-sweep.job.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
@@ -125,10 +126,12 @@ export async function openServices(
         retentionRunJob as JobDefinition<unknown>,
         auditSealJob as JobDefinition<unknown>,
         auditVerifyJob as JobDefinition<unknown>,
+        blobSweepJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
       outageLimitSeconds: config.databaseOutageLimitSeconds,
+      maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
     });
     const outboxDir = config.smtpUrl ? undefined : path.join(config.dataDir, "outbox");
     const transport =
@@ -177,10 +180,9 @@ export async function startWorker(
     concurrency: options.mailConcurrency ?? 4,
   });
   await queue.work(newInvoiceNoticeJob, newInvoiceNoticeHandler(services), { concurrency: 2 });
-  await queue.work(passwordResetJob, passwordResetHandler({ db, transport, config, logger }), {
-    concurrency: 2,
-  });
+  await queue.work(passwordResetJob, passwordResetHandler({ db, queue, logger }), { concurrency: 1 });
   await startRetentionJob(services);
+  await startBlobSweepJob(services);
   await queue.work(auditSealJob, auditSealHandler(services));
   await queue.work(auditVerifyJob, auditVerifyHandler(services));
   await scheduleAuditJobs(queue);

@@ -21,6 +21,10 @@ export interface Config {
   readonly maxPdfBytes: number;
   readonly mailRetryLimit: number;
   readonly mailRetryDelaySeconds: number;
+  /** A send-mail job still `active` after this long (its worker died) is failed and retried by maintenance. */
+  readonly mailJobExpireSeconds: number;
+  /** How often pg-boss maintenance looks for expired `active` jobs (a dead worker's). */
+  readonly jobMaintenanceIntervalSeconds: number;
   readonly operatorEmail: string | undefined;
   /** How long new invoices of an active account are gathered before one digest mail is sent. */
   readonly noticeDelaySeconds: number;
@@ -207,6 +211,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxPdfBytes: integer(env, "MAX_PDF_BYTES", 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     mailRetryLimit: integer(env, "MAIL_RETRY_LIMIT", 12, 0, 100),
     mailRetryDelaySeconds: integer(env, "MAIL_RETRY_DELAY_SECONDS", 30, 1, 86_400),
+    mailJobExpireSeconds: integer(env, "MAIL_JOB_EXPIRE_SECONDS", 120, 5, 3600),
+    jobMaintenanceIntervalSeconds: integer(env, "JOB_MAINTENANCE_INTERVAL_SECONDS", 30, 1, 3600),
     operatorEmail,
     noticeDelaySeconds: integer(env, "NOTICE_DELAY_SECONDS", 600, 0, 86_400),
     sessionSecret,

@@ -6,6 +6,7 @@ import { DomainError } from "../domain/shared/errors.js";
 import { runUntilSignal, startServer } from "../main.js";
 import { apiKeyCommand, apiKeyUsage } from "./commands/api-key.js";
 import { auditCommand, auditUsage } from "./commands/audit.js";
+import { blobsCommand, blobsUsage } from "./commands/blobs.js";
 import { customersCommand, customersUsage } from "./commands/customers.js";
 import { demoCommand } from "./commands/demo.js";
 import { invoicesCommand, invoicesUsage } from "./commands/invoices.js";
@@ -29,6 +30,7 @@ const USAGE = `E-FACTURE command line
   ${invoicesUsage.replaceAll("\n", "\n  ")}
   ${retentionUsage.replaceAll("\n", "\n  ")}
   ${auditUsage.replaceAll("\n", "\n  ")}
+  ${blobsUsage.replaceAll("\n", "\n  ")}
   efacture demo                  create the demo tenant and its data (idempotent)
 
 Configuration comes from the environment (see README: DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, SMTP_URL, ...).`;
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, Command> = {
   staff: staffCommand,
   demo: demoCommand,
   audit: auditCommand,
+  blobs: blobsCommand,
 };
 
 /** Runs a command with services already open (in this process, or inside the server for a remote CLI). */

@@ -146,3 +146,15 @@ export async function readThrottleMarker(sql: Sql, tenantId: string, key: string
   );
   return row?.at;
 }
+
+/**
+ * The sum of one key's counts over every tenant whose window started at or after `windowStart`: a
+ * platform-wide count built from the per-tenant rows (throttles are keyed by tenant).
+ */
+export async function sumThrottleAcrossTenants(sql: Sql, key: string, windowStart: Date): Promise<number> {
+  const [row] = await sql.query<{ total: number }>(
+    "select coalesce(sum(count), 0)::int as total from throttles where key = $1 and window_started_at >= $2",
+    [key, windowStart],
+  );
+  return row?.total ?? 0;
+}

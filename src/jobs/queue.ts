@@ -38,7 +38,7 @@ export interface JobQueue {
     definition: JobDefinition<Data>,
     data: Data,
     tx?: Sql,
-    options?: { startAfterSeconds?: number },
+    options?: { startAfterSeconds?: number; priority?: number },
   ): Promise<string>;
   /** Starts `concurrency` workers for this kind of job. */
   work<Data>(
@@ -109,10 +109,13 @@ export async function openJobQueue(options: {
   schedule?: boolean;
   /** How long a job's outcome waits for an unreachable database before giving up (default 5 minutes). */
   outageLimitSeconds?: number;
+  /** How often expired `active` jobs (a dead worker's) are failed and retried; pg-boss's default is 120 s. */
+  maintenanceIntervalSeconds?: number;
 }): Promise<JobQueue> {
   const { opened, db, logger } = options;
   const common = {
     supervise: true,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
     schedule: options.schedule ?? false,
     migrate: true,
   };
@@ -165,6 +168,7 @@ export async function openJobQueue(options: {
       const id = await boss.send(definition.name, data as object, {
         ...(tx ? { db: executorOver(tx) } : {}),
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
       });
       if (!id) throw new Error(`job ${definition.name} was not created`);
       return id;

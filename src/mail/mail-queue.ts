@@ -2,13 +2,17 @@ import { type AuditInput, appendAudit } from "../db/audit.repository.js";
 import type { Sql } from "../db/database.js";
 import type { JobQueue } from "../jobs/queue.js";
 import { sendMailJob } from "../jobs/send-mail.job.js";
+import { mailFairShare } from "./fair-share.js";
 import type { MailKind } from "./templates/index.js";
+
+/** `password-reset` has no stored template: its link is made when the mail is sent (the token never rests in clear). */
+export type QueuedMailKind = MailKind | "password-reset";
 
 export interface MailRequest {
   tenantId: string | null;
   accountId?: string | null;
   customerId?: string | null;
-  kind: MailKind;
+  kind: QueuedMailKind;
   to: string;
   language: "fr" | "en";
   /** Rendering data. Never a secret: it is stored in the mail log. */
@@ -55,7 +59,8 @@ export async function queueMail(
       JSON.stringify(request.params),
     ],
   );
-  await queue.send(sendMailJob, { mailId: row!.id }, tx);
+  // Taken by priority, then age: see fair-share.ts (one tenant's burst cannot delay the others').
+  await queue.send(sendMailJob, { mailId: row!.id }, tx, { priority: mailFairShare.next(request.tenantId) });
   if (options.audit !== false) await appendAudit(tx, mailQueuedAudit(row!.id, request));
   return row!.id;
 }

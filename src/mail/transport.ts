@@ -65,22 +65,33 @@ export function createOutboxTransport(dir: string): MailTransport {
   return {
     kind: "outbox",
     async send(mail) {
-      const info = await builder.sendMail(mail);
-      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      const name = `${stamp}-${randomBytes(4).toString("hex")}.eml`;
-      const temp = path.join(dir, `.${name}.tmp`);
-      const handle = await open(temp, "wx", 0o600);
       try {
-        await handle.writeFile(info.message as Buffer);
-        await handle.sync();
-      } finally {
-        await handle.close();
+        return await writeToOutbox(mail);
+      } catch (error) {
+        // Nothing is delivered before the rename: the mail can be written again (see smtp-outcome.ts).
+        throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
+          notHandedOver: true,
+        });
       }
-      renameSync(temp, path.join(dir, name));
-      return { messageId: info.messageId, response: `outbox ${name}` };
     },
     async close() {},
   };
+
+  async function writeToOutbox(mail: OutgoingMail): Promise<SentMail> {
+    const info = await builder.sendMail(mail);
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const name = `${stamp}-${randomBytes(4).toString("hex")}.eml`;
+    const temp = path.join(dir, `.${name}.tmp`);
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(info.message as Buffer);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    renameSync(temp, path.join(dir, name));
+    return { messageId: info.messageId, response: `outbox ${name}` };
+  }
 }
 
 /** The `.eml` files of the outbox, newest first. */

@@ -48,6 +48,7 @@ async function verifyCommand(args: string[], io: CliIo, services: Services): Pro
       db: services.db,
       blobs: services.blobs,
       trustedPublicKeys: trustedSealPublicKeys(services.config, services.sealKey()),
+      blobsRoot: path.join(services.config.dataDir, "blobs"),
     },
     { tenantId: tenant?.id, from },
   );
@@ -88,6 +89,10 @@ export function formatVerifyReport(report: VerifyReport): string[] {
     lines.push(`  ${problem.sha256}: ${what}: ${invoices}`);
   }
   if (blobs.problems.length > 50) lines.push(`  … and ${n(blobs.problems.length - 50)} more`);
+  if (report.orphans)
+    lines.push(
+      `Leftovers of crashed writes: ${n(report.orphans.tmpFiles)} temporary file(s) older than 1 h, ${n(report.orphans.orphanBlobs)} unreferenced blob(s) older than 24 h (removed by the daily sweep, or: efacture blobs sweep)`,
+    );
   lines.push(
     report.ok
       ? `OK: audit trail and stored originals intact (${report.seconds.toFixed(1)} s).`

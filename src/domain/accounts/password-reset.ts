@@ -1,9 +1,14 @@
+import type { Logger } from "pino";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
-import { clearThrottle, countThrottle } from "../../db/throttles.repository.js";
+import {
+  clearThrottle,
+  countThrottle,
+  readThrottle,
+  sumThrottleAcrossTenants,
+} from "../../db/throttles.repository.js";
 import { consumeToken, findUsableToken, markTokenOpened, voidTokens } from "../../db/tokens.repository.js";
-import { passwordResetJob } from "../../jobs/password-reset.job.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
 import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
@@ -14,19 +19,31 @@ import { hashSecret, SECRET_PATTERN } from "./secrets.js";
 /** SECURITY.md R12: a few requests per address per hour, more per IP; beyond that nothing is mailed (same answer). */
 export const RESET_PER_ADDRESS_PER_HOUR = 3;
 export const RESET_PER_IP_PER_15_MIN = 20;
+/**
+ * Caps on the reset mails that unauthenticated requests may queue (issue 12, finding 6): per tenant and
+ * for the whole platform, per minute. Beyond them a request is still answered the same way; no mail.
+ */
+export const RESET_MAILS_PER_TENANT_PER_MINUTE = 30;
+export const RESET_MAILS_PER_MINUTE = 120;
+const RESET_MAILS_KEY = "reset:mails";
+
+export type ResetMailOutcome = "queued" | "no_account" | "duplicate" | "tenant_cap" | "global_cap";
 
 /**
- * "Mot de passe ou identifiant oublié": always the same outcome for the caller. The lookup of the
- * account and the mail happen in a job (R1, R2), so nothing here depends on the address existing.
+ * "Mot de passe ou identifiant oublié": always the same outcome for the caller (R1, R2). On the response
+ * path only the throttles are counted and the request audited — the same work whatever the address.
+ * The account lookup and the queueing of the mail run after the answer (`followUp`), so neither a job
+ * nor a mail row is ever made for an address without an account, and the answer's time does not depend
+ * on it. A crash in between loses that one request: the user asks again.
  */
 export async function requestPasswordReset(
-  deps: { db: Database; queue: JobQueue },
+  deps: { db: Database; queue: JobQueue; logger?: Logger },
   input: { tenantId: string; email: string; ip: string; now?: Date },
-): Promise<void> {
+): Promise<{ followUp: Promise<ResetMailOutcome | "throttled" | "error"> }> {
   const now = input.now ?? new Date();
   const email = normalizeEmail(input.email.slice(0, 320));
   const valid = EMAIL_PATTERN.test(email) && email.length <= 254;
-  await deps.db.transaction(async (tx) => {
+  const allowed = await deps.db.transaction(async (tx) => {
     const byIp = await countThrottle(
       tx,
       input.tenantId,
@@ -53,7 +70,70 @@ export async function requestPasswordReset(
       at: now,
       details: { email: valid ? email : "(invalid)" },
     });
-    if (allowed) await deps.queue.send(passwordResetJob, { tenantId: input.tenantId, email }, tx);
+    return allowed;
+  });
+  if (!allowed) return { followUp: Promise.resolve("throttled") };
+  // After the answer has gone: setImmediate lets the reply be written first.
+  const followUp = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => queueResetMail(deps, { tenantId: input.tenantId, email, now }))
+    .then((outcome) => {
+      if (outcome === "tenant_cap" || outcome === "global_cap")
+        deps.logger?.warn(
+          { tenantId: input.tenantId, event: `password_reset.${outcome}` },
+          "reset mail not queued: too many reset mails this minute",
+        );
+      return outcome;
+    })
+    .catch((error: unknown) => {
+      deps.logger?.error({ err: error, tenantId: input.tenantId }, "password reset follow-up failed");
+      return "error" as const;
+    });
+  return { followUp };
+}
+
+/**
+ * Queues the reset mail of the account registered with `email` in this tenant, if there is one, no
+ * reset mail of that account is still waiting (de-duplication per tenant and address), and the per-tenant
+ * and platform caps allow it. The link itself is made when the mail is sent (send-mail.job.ts).
+ */
+export async function queueResetMail(
+  deps: { db: Database; queue: JobQueue },
+  input: { tenantId: string; email: string; now?: Date },
+): Promise<ResetMailOutcome> {
+  const now = input.now ?? new Date();
+  return deps.db.transaction(async (tx): Promise<ResetMailOutcome> => {
+    const [account] = await tx.query<{ id: string; email: string; language: "fr" | "en" }>(
+      "select id, email, language from accounts where tenant_id = $1 and email = $2",
+      [input.tenantId, input.email],
+    );
+    if (!account) return "no_account";
+    // Two requests at once for one account: the second waits here and then sees the first one's mail.
+    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [`reset-mail:${account.id}`]);
+    const [pending] = await tx.query(
+      `select 1 from mails where tenant_id = $1 and account_id = $2 and kind = 'password-reset'
+          and status in ('queued', 'sending') limit 1`,
+      [input.tenantId, account.id],
+    );
+    if (pending) return "duplicate";
+    // Only mails actually queued count, so a tenant over its cap does not use up the platform's.
+    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [
+      `reset-mails:${input.tenantId}`,
+    ]);
+    const windowStart = new Date(now.getTime() - 60_000);
+    const perTenant = await readThrottle(tx, input.tenantId, RESET_MAILS_KEY, windowStart);
+    if (perTenant.count >= RESET_MAILS_PER_TENANT_PER_MINUTE) return "tenant_cap";
+    if ((await sumThrottleAcrossTenants(tx, RESET_MAILS_KEY, windowStart)) >= RESET_MAILS_PER_MINUTE)
+      return "global_cap";
+    await countThrottle(tx, input.tenantId, RESET_MAILS_KEY, now, windowStart, () => 0);
+    await queueMail(tx, deps.queue, {
+      tenantId: input.tenantId,
+      accountId: account.id,
+      kind: "password-reset",
+      to: account.email,
+      language: account.language,
+      params: {},
+    });
+    return "queued";
   });
 }
 

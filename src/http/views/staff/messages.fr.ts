@@ -73,6 +73,9 @@ export const MAIL_STATUS_LABELS: Record<string, string> = {
   queued: "En file d’attente",
   sent: "Remis au serveur de messagerie",
   failed: "Échec d’envoi",
+  sending: "Envoi en cours",
+  // The SMTP server may or may not have it (an attempt was cut off): never resent automatically.
+  uncertain: "Envoi incertain (non renvoyé)",
 };
 
 /** Audit actions in words (the journal shows the code too). */
