@@ -280,21 +280,21 @@ describe.skipIf(!binaries)("reliability drill: PostgreSQL restarted under a publ
           const stored = (await client.query("select sha256 from invoices")).rows.map((r) => r.sha256).sort();
           expect(stored).toEqual(files.map((f) => f.sha256).sort());
 
-          // Every activation mail leaves, once: wait for the queue to settle, then a little longer for a late duplicate.
+          // Every activation mail leaves at most once (issue 18, item 2): each attempt is committed before the
+          // SMTP hand-over, so a mail whose outcome the restart hid ends 'uncertain' and is never sent again.
+          // Wait for the queue to settle, then a little longer for a late duplicate.
           const settle = Date.now() + 60_000;
+          let settled: { sent: number; uncertain: number; total: number };
           for (;;) {
             const { rows } = await client.query(
-              "select count(*) filter (where status = 'sent')::int as sent, count(*)::int as total from mails",
+              `select count(*) filter (where status = 'sent')::int as sent,
+                      count(*) filter (where status = 'uncertain')::int as uncertain, count(*)::int as total from mails`,
             );
-            if (
-              rows[0].total === CUSTOMERS &&
-              rows[0].sent === CUSTOMERS &&
-              sink.received.length >= CUSTOMERS
-            )
-              break;
+            settled = rows[0];
+            if (settled.total === CUSTOMERS && settled.sent + settled.uncertain === CUSTOMERS) break;
             if (Date.now() > settle)
               throw new Error(
-                `mails not all sent: ${JSON.stringify(rows[0])}, ${sink.received.length} received`,
+                `mails not all settled: ${JSON.stringify(rows[0])}, ${sink.received.length} received`,
               );
             await sleep(250);
           }
@@ -302,22 +302,11 @@ describe.skipIf(!binaries)("reliability drill: PostgreSQL restarted under a publ
           const recipients = sink.received
             .map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.value[0]?.address)
             .sort();
-          const everyone = Array.from({ length: CUSTOMERS }, (_, i) => customerEmail(i)).sort();
-          // Exactly once needs the worker to record each SMTP attempt before it starts (issue 18, item 2:
-          // `mails.attempt_started_at`), so that a send accepted just before the database went away is not
-          // repeated. Until the worker does, a mail in flight at the restart may arrive twice: at least once
-          // is what holds, and the duplicates are reported.
-          const { rows: recorded } = await client.query(
-            "select count(*)::int as n from mails where attempt_started_at is not null",
-          );
-          if (recorded[0].n > 0) expect(recipients).toEqual(everyone);
-          else {
-            expect([...new Set(recipients)]).toEqual(everyone);
-            if (recipients.length > CUSTOMERS)
-              console.warn(
-                `drill: ${recipients.length - CUSTOMERS} activation mail(s) sent twice: the worker does not record its SMTP attempts before sending yet (issue 18, item 2)`,
-              );
-          }
+          expect(recipients.length, "no mail handed over twice").toBe(new Set(recipients).size);
+          const { rows: sentTo } = await client.query("select to_address from mails where status = 'sent'");
+          for (const { to_address } of sentTo) expect(recipients).toContain(to_address);
+          if (settled.uncertain > 0)
+            console.info(`drill: ${settled.uncertain} mail(s) left uncertain by the restart (not resent)`);
         } finally {
           await client.end();
         }

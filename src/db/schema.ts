@@ -197,6 +197,8 @@ export const invoices = pgTable(
     index("invoices_customer_idx").on(t.tenantId, t.customerId, t.issueDate.desc()),
     index("invoices_available_until_idx").on(t.availableUntil).where(sql`${t.removedAt} is null`),
     index("invoices_sha256_idx").on(t.sha256),
+    // The XML extracted at publication is a blob too: retention and the orphan sweep look it up by hash.
+    index("invoices_xml_sha256_idx").on(t.xmlSha256).where(sql`${t.xmlSha256} is not null`),
     // "Leaving soon" (banner, reminders) and "not yet downloaded": only the live, never-downloaded invoices of an account.
     index("invoices_account_leaving_idx")
       .on(t.tenantId, t.accountId, t.availableUntil)
@@ -473,5 +475,9 @@ export const throttles = pgTable(
     windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull().defaultNow(),
     blockedUntil: timestamp("blocked_until", { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.key] }),
+    // Platform-wide caps add one key's counts over every tenant (reset mails per minute).
+    index("throttles_key_window_idx").on(t.key, t.windowStartedAt),
+  ],
 );

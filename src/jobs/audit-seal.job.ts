@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Services } from "../app.js";
 import { sealAuditChains } from "../domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../domain/audit/verify-audit.js";
@@ -77,6 +78,7 @@ export function auditVerifyHandler(
       db: services.db,
       blobs: services.blobs,
       trustedPublicKeys: trustedSealPublicKeys(services.config, services.sealKey()),
+      blobsRoot: path.join(services.config.dataDir, "blobs"),
     });
     const entries = report.chains.reduce((sum, c) => sum + c.entries, 0);
     const summary = {
@@ -85,6 +87,9 @@ export function auditVerifyHandler(
       blobs: report.blobs.checked,
       megabytes: Math.round(report.blobs.bytes / 1e5) / 10,
       seconds: Math.round(report.seconds * 10) / 10,
+      // Leftovers of crashed writes, removed by the daily blob sweep; reported, never a failure.
+      orphanTmpFiles: report.orphans?.tmpFiles ?? 0,
+      orphanBlobs: report.orphans?.orphanBlobs ?? 0,
     };
     if (report.ok) {
       services.logger.info(

@@ -73,7 +73,8 @@ export function startEfacture(
     output: () => output,
     stop: (signal: NodeJS.Signals = "SIGTERM") =>
       new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // A child already gone (exited, or killed by a signal) emits no further 'exit'.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once("exit", (code) => resolve(code));
         child.kill(signal);
       }),

@@ -110,15 +110,10 @@ export async function sweepOrphans(
 /** Of these SHA-256s, those a row still needs: an invoice's PDF or XML (until retention settles it), a logo. */
 async function findReferencedBlobs(sql: Sql, sha256s: string[]): Promise<Set<string>> {
   if (sha256s.length === 0) return new Set();
-  // invoices.xml_sha256 comes with the XML stored at publication (issue 12); older schemas lack it.
-  const [xml] = await sql.query<{ present: boolean }>(
-    `select exists (select 1 from information_schema.columns
-                     where table_schema = current_schema() and table_name = 'invoices' and column_name = 'xml_sha256') as present`,
-  );
   const live = "(removed_at is null or blob_deleted_at is null)";
   const rows = await sql.query<{ sha256: string }>(
     `select sha256 from invoices where sha256 = any($1::text[]) and ${live}
-     ${xml?.present ? `union select xml_sha256 from invoices where xml_sha256 = any($1::text[]) and ${live}` : ""}
+     union select xml_sha256 from invoices where xml_sha256 = any($1::text[]) and ${live}
      union select logo_sha256 from tenants where logo_sha256 = any($1::text[])`,
     [sha256s],
   );
