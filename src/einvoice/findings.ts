@@ -7,8 +7,7 @@ export const FINDING_CODES = {
   pdf_unreadable: "The PDF structure cannot be read (truncated or damaged file).",
   pdf_encrypted: "The PDF is encrypted; its embedded invoice data cannot be read.",
   pdf_too_complex:
-    "The PDF asks for more work than a parser budget allows (decoded bytes, xref entries, object streams): refused unread.",
-  parser_timeout: "Reading the file went past the time or memory budget of a parser worker: refused.",
+    "The PDF asks for more work than a parser budget allows (decoded bytes, xref entries, object streams, or the time and memory of a parser worker): refused.",
   xml_unreadable: "The embedded XML stream cannot be decoded (unsupported filter or damaged data).",
   xml_too_large: "The XML is larger than the accepted limit.",
   xml_too_complex: "The XML has more elements, attributes or nesting levels than an invoice needs: refused.",

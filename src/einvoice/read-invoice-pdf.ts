@@ -4,7 +4,7 @@ import {
   type PdfObjectReader,
 } from "./find-invoice-xml.js";
 import { error, warning } from "./findings.js";
-import { DecodeBudget, ParseBudgetError, pdfTooComplexMessage } from "./parse-budget.js";
+import { DecodeBudget, ParseBudgetError } from "./parse-budget.js";
 import { parseCii } from "./parse-cii.js";
 import { indexOfBytes, lastIndexOfBytes, PdfFile } from "./pdf-file.js";
 import { openWithPdfLib } from "./pdf-lib-reader.js";
@@ -31,26 +31,32 @@ export async function readInvoicePdf(bytes: Uint8Array, options: ReadOptions = {
   return (await readInvoicePdfWithPath(bytes, options)).document;
 }
 
+const plain = (findings: Finding[]): InvoiceDocument => ({ kind: "plain-pdf", findings });
+
+/**
+ * The checks that cost nothing (empty, not a PDF, no %%EOF): the refusal they lead to, or undefined when
+ * the file must be read. Run before a file is handed to a parser worker, so junk never occupies one.
+ */
+export function precheckInvoicePdf(bytes: Uint8Array): InvoiceDocument | undefined {
+  if (bytes.length === 0) return plain([error("empty_file", "The file is empty.")]);
+  if (indexOfBytes(bytes, PDF_HEADER, 0, PDF_HEADER.length) !== 0) {
+    return plain([error("not_pdf", notPdfMessage(bytes))]);
+  }
+  if (lastIndexOfBytes(bytes, EOF_MARKER) < 0) {
+    return plain([
+      error("pdf_unreadable", "The PDF has no end-of-file marker (%%EOF): the file is truncated or damaged."),
+    ]);
+  }
+  return undefined;
+}
+
 /** readInvoicePdf, also saying which parser answered; `forcePath: "pdf-lib"` skips the fast path. */
 export async function readInvoicePdfWithPath(
   bytes: Uint8Array,
   options: ReadOptions & { forcePath?: PdfReadPath } = {},
 ): Promise<{ document: InvoiceDocument; path?: PdfReadPath }> {
-  const plain = (findings: Finding[]): InvoiceDocument => ({ kind: "plain-pdf", findings });
-  if (bytes.length === 0) return { document: plain([error("empty_file", "The file is empty.")]) };
-  if (indexOfBytes(bytes, PDF_HEADER, 0, PDF_HEADER.length) !== 0) {
-    return { document: plain([error("not_pdf", notPdfMessage(bytes))]) };
-  }
-  if (lastIndexOfBytes(bytes, EOF_MARKER) < 0) {
-    return {
-      document: plain([
-        error(
-          "pdf_unreadable",
-          "The PDF has no end-of-file marker (%%EOF): the file is truncated or damaged.",
-        ),
-      ]),
-    };
-  }
+  const refused = precheckInvoicePdf(bytes);
+  if (refused) return { document: refused };
 
   let path: PdfReadPath = "fast";
   let attachments: InvoiceXmlAttachment[] | undefined;
