@@ -77,6 +77,10 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
       contracts: [],
       actor,
     });
+    // Steady state: the parser worker started (its first start loads the reader) and the routes warm.
+    const warm = await publishThroughApi(await validFacturX());
+    expect(warm.statusCode, warm.body).toBe(201);
+    await app.inject({ method: "GET", url: "/healthz", headers: { host: "voisin.localhost:3000" } });
   }, 120_000);
   afterAll(async () => {
     await app?.close();
