@@ -60,7 +60,7 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
     },
   });
 
-  async function run<T>(input: unknown, name: string): Promise<T | "killed"> {
+  async function run<T>(input: unknown, name: string): Promise<T | Killed> {
     if (piscina.queueSize >= piscina.options.maxQueue) throw new ParserBusyError();
     // The budget starts when a worker takes the file: waiting in the queue or for a fresh worker to load
     // its modules is not the file's fault.
@@ -85,7 +85,7 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
         (e as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY" ||
         /terminat|out of memory|abort/i.test(message)
       )
-        return "killed";
+        return { killed: abort.signal.aborted ? "time" : "memory" };
       throw e;
     } finally {
       clearTimeout(timer);
@@ -97,24 +97,30 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
     threads,
     async read(bytes) {
       const outcome = await run<InvoiceDocument>(bytes, "default");
-      if (outcome !== "killed") return outcome;
+      if (!isKilled(outcome)) return outcome;
+      const budget =
+        outcome.killed === "time"
+          ? `plus de ${taskTimeoutMs / 1000} s de calcul`
+          : `plus de ${maxHeapMb} Mo de mémoire`;
       return {
         kind: "plain-pdf",
-        findings: [
-          error(
-            "pdf_too_complex",
-            pdfTooComplexMessage(
-              `lecture interrompue : plus de ${taskTimeoutMs / 1000} s ou ${maxHeapMb} Mo de mémoire`,
-            ),
-          ),
-        ],
+        findings: [error("pdf_too_complex", pdfTooComplexMessage(`lecture interrompue : ${budget}`))],
       };
     },
     async spin(ms) {
-      return (await run<number>(ms, "spinForTests")) === "killed" ? "killed" : "done";
+      return isKilled(await run<number>(ms, "spinForTests")) ? "killed" : "done";
     },
     close: () => piscina.destroy(),
   };
+}
+
+/** A task whose worker was terminated: by the time budget, or by the heap budget. */
+interface Killed {
+  killed: "time" | "memory";
+}
+
+function isKilled(outcome: unknown): outcome is Killed {
+  return typeof outcome === "object" && outcome !== null && "killed" in outcome && !("findings" in outcome);
 }
 
 let shared: ParserPool | undefined;
