@@ -138,8 +138,9 @@ const cookie = await startSession(db, {
   userAgent: null,
   now: new Date(),
 });
-const hostA = `attaquant.localhost:${port}`;
-const hostB = `voisin.localhost:${port}`;
+// PORT=0: the public base URL keeps port 3000, and tenants are found by that host.
+const hostA = "attaquant.localhost:3000";
+const hostB = "voisin.localhost:3000";
 const list = await request(port, hostB, "GET", "/factures", { cookie: `efacture-session=${cookie}` });
 if (list.status !== 200) throw new Error(`tenant B's list page answered ${list.status}`);
 

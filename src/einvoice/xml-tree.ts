@@ -19,6 +19,8 @@ export interface XmlElement {
 export type ParsedXml = { ok: true; root: XmlElement } | { ok: false; message: string; tooComplex?: true };
 
 const MAX_DEPTH = PARSE_LIMITS.maxXmlDepth;
+/** Shared by every element without attributes (never written to: the reader gives an element its own first). */
+const NO_ATTRIBUTES: Map<string, string> = new Map();
 
 class XmlSyntaxError extends Error {
   constructor(
@@ -187,7 +189,13 @@ class Reader {
       this.pos++;
       if (++this.elements > PARSE_LIMITS.maxXmlElements)
         this.tooComplex(`more than ${PARSE_LIMITS.maxXmlElements} elements`);
-      const el: XmlElement = { name: this.name(), attributes: new Map(), children: [], text: "" };
+      // Most elements of an invoice have no attribute: they share one empty map until they get one.
+      const el: { -readonly [K in keyof XmlElement]: XmlElement[K] } = {
+        name: this.name(),
+        attributes: NO_ATTRIBUTES,
+        children: [],
+        text: "",
+      };
       let selfClosing = false;
       for (;;) {
         const hadSpace = isSpace(s.charCodeAt(this.pos));
@@ -217,6 +225,7 @@ class Reader {
         if (end < 0) this.fail("unterminated attribute value");
         const raw = s.slice(this.pos + 1, end);
         if (raw.includes("<")) this.fail("'<' in attribute value", this.pos);
+        if (el.attributes === NO_ATTRIBUTES) el.attributes = new Map();
         if (el.attributes.has(attrName)) this.fail(`duplicate attribute "${attrName}"`, attrStart);
         // Attribute-value normalisation: whitespace characters become spaces (before entity decoding).
         el.attributes.set(attrName, decodeEntities(raw.replace(/[\t\n\r]/g, " "), this.pos));
