@@ -451,6 +451,14 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
       const bytes = readFileSync(file);
       bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
       writeFileSync(file, bytes);
+      // The XML is served from its own blob (stored at publication, issue 12): damaged too, it is refused too.
+      const [{ xml_sha256: xmlSha256 } = { xml_sha256: "" }] = await services.db.query<{
+        xml_sha256: string;
+      }>("select xml_sha256 from invoices where id = $1", [inv.id]);
+      const xmlFile = blobPath(xmlSha256);
+      const xmlBytes = readFileSync(xmlFile);
+      xmlBytes[Math.floor(xmlBytes.length / 2)]! ^= 0x01;
+      writeFileSync(xmlFile, xmlBytes);
       for (const kind of ["pdf", "xml"]) {
         const res = await me.client.get(`/factures/${inv.id}/${kind}`);
         expect(res.statusCode).toBe(500);

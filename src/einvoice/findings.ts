@@ -6,8 +6,11 @@ export const FINDING_CODES = {
   not_pdf: "The file does not start with %PDF-; XML-only invoices (CII or UBL) are not supported yet.",
   pdf_unreadable: "The PDF structure cannot be read (truncated or damaged file).",
   pdf_encrypted: "The PDF is encrypted; its embedded invoice data cannot be read.",
+  pdf_too_complex:
+    "The PDF asks for more work than a parser budget allows (decoded bytes, xref entries, object streams, or the time and memory of a parser worker): refused.",
   xml_unreadable: "The embedded XML stream cannot be decoded (unsupported filter or damaged data).",
   xml_too_large: "The XML is larger than the accepted limit.",
+  xml_too_complex: "The XML has more elements, attributes or nesting levels than an invoice needs: refused.",
   xml_doctype_forbidden: "The XML contains a DOCTYPE; DTDs and entities are refused for safety.",
   xml_malformed: "The XML is not well-formed (or not valid UTF-8).",
   xml_declaration_invalid: "The XML declaration is invalid (e.g. unknown encoding name); read as UTF-8.",

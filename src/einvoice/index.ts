@@ -17,7 +17,16 @@ export {
 export { compareDecimals, decimalStringsEqual, normalizeDecimal, parseDecimal } from "./decimal.js";
 export { FINDING_CODES, type FindingCode, hasErrors } from "./findings.js";
 export { parseCii } from "./parse-cii.js";
-export { readInvoicePdf } from "./read-invoice-pdf.js";
+export {
+  closeSharedParserPool,
+  createParserPool,
+  DEFAULT_PARSER_POOL,
+  ParserBusyError,
+  type ParserPool,
+  type ParserPoolOptions,
+  sharedParserPool,
+} from "./parser-pool.js";
+export { precheckInvoicePdf, readInvoicePdf } from "./read-invoice-pdf.js";
 export type {
   Finding,
   InvoiceDocument,

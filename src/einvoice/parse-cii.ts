@@ -2,6 +2,7 @@ import { checkInvoice, type DocumentAmounts, type LineAmounts } from "./check-in
 import { formatDecimal, parseDecimal } from "./decimal.js";
 import { decodeXmlText } from "./decode-xml-text.js";
 import { error, warning } from "./findings.js";
+import { xmlTooComplexMessage } from "./parse-budget.js";
 import { profileFromGuideline } from "./profiles.js";
 import {
   DEFAULT_MAX_XML_BYTES,
@@ -45,7 +46,11 @@ export function parseCii(
   }
   const parsed = parseXmlTree(text);
   if (!parsed.ok) {
-    findings.push(error("xml_malformed", `The XML is not well-formed: ${parsed.message}`));
+    findings.push(
+      parsed.tooComplex
+        ? error("xml_too_complex", xmlTooComplexMessage(parsed.message))
+        : error("xml_malformed", `The XML is not well-formed: ${parsed.message}`),
+    );
     return { findings };
   }
   const rootLocal = localName(parsed.root.name);

@@ -2,6 +2,7 @@
 // streams, object streams, incremental updates), so that reading the catalog and one embedded file
 // costs a few object parses instead of a full document load.
 
+import { DecodeBudget, PARSE_LIMITS, ParseBudgetError, pdfTooComplexMessage } from "./parse-budget.js";
 import {
   isDict,
   type PdfDict,
@@ -23,6 +24,17 @@ type XrefEntry =
 const MAX_STRUCTURE_BYTES = 64 * 1024 * 1024;
 const MAX_XREF_SECTIONS = 256;
 const MAX_REF_CHAIN = 32;
+/** A classic xref entry is 20 bytes; some producers write 19 (one-byte EOL): a count beyond is a lie. */
+const MIN_XREF_ROW_BYTES = 19;
+
+/** "N G obj" at the start of a line or after a delimiter, as an object header is written. */
+const OBJ_HEADER =
+  /(?<![0-9A-Za-z.+-])(\d{1,10})[\0\t\n\f\r ]+\d{1,5}[\0\t\n\f\r ]+obj(?![^\0\t\n\f\r ()<>[\]{}/%])/g;
+const ROOT_ENTRY = /\/Root[\0\t\n\f\r ]*(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+R/g;
+
+function tooComplex(detail: string): ParseBudgetError {
+  return new ParseBudgetError("pdf_too_complex", pdfTooComplexMessage(detail));
+}
 
 const enc = new TextEncoder();
 const STARTXREF = enc.encode("startxref");
@@ -57,16 +69,71 @@ export class PdfFile {
   private readonly objectCache = new Map<number, PdfValue>();
   private readonly objectStreams = new Map<number, { data: Uint8Array; offsets: Map<number, number> }>();
   private readonly loading = new Set<number>();
+  /** Xref entries read so far, over all sections (duplicates included: each costs the same work). */
+  private xrefEntries = 0;
 
-  private constructor(readonly bytes: Uint8Array) {}
+  private constructor(
+    readonly bytes: Uint8Array,
+    readonly budget: DecodeBudget,
+  ) {}
 
-  /** Reads the cross-reference chain; throws PdfSyntaxError when it is not usable as written. */
-  static open(bytes: Uint8Array): PdfFile {
-    const file = new PdfFile(bytes);
+  /**
+   * Reads the cross-reference chain; throws PdfSyntaxError when it is not usable as written, and
+   * ParseBudgetError when it describes more work than PARSE_LIMITS allows (the file is then refused).
+   */
+  static open(bytes: Uint8Array, budget = new DecodeBudget()): PdfFile {
+    const file = new PdfFile(bytes, budget);
     const at = lastIndexOfBytes(bytes, STARTXREF);
     if (at < 0) throw new PdfSyntaxError("no startxref");
     const lexer = new PdfLexer(bytes, at + STARTXREF.length);
     file.readXrefChain(lexer.readInteger());
+    return file;
+  }
+
+  /**
+   * Rebuilds the cross-reference data of a file whose xref cannot be followed, within the same budgets:
+   * every "N G obj" header (the last one of a number wins, as in an incremental update), the objects of
+   * the object streams found that way, and the last /Root written. Used instead of pdf-lib for files
+   * with object or xref streams, which pdf-lib would inflate without a bound.
+   */
+  static recover(bytes: Uint8Array, budget = new DecodeBudget()): PdfFile {
+    const file = new PdfFile(bytes, budget);
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    const direct = new Map<number, number>();
+    for (const m of text.matchAll(OBJ_HEADER)) {
+      file.spendXrefEntries(1);
+      direct.set(Number(m[1]), m.index);
+    }
+    for (const [num, offset] of direct) file.setEntry(num, { type: 1, offset, gen: 0 });
+    const root = [...text.matchAll(ROOT_ENTRY)].pop();
+    if (root === undefined) throw new PdfSyntaxError("no /Root to recover");
+    file.trailer.set("Root", new PdfRef(Number(root[1]), Number(root[2])));
+    const starts = [...direct.values()].sort((a, b) => a - b);
+    for (let at = text.indexOf("/ObjStm"); at >= 0; at = text.indexOf("/ObjStm", at + 1)) {
+      // The object stream is the object whose header comes last before its /Type.
+      let lo = 0;
+      let hi = starts.length - 1;
+      let header = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid]! < at) {
+          header = starts[mid]!;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (header < 0) continue;
+      const streamNum = Number(/^\d+/.exec(text.slice(header, header + 12))?.[0]);
+      let contained: number[];
+      try {
+        contained = file.objectStreamMembers(streamNum);
+      } catch (e) {
+        if (e instanceof PdfSyntaxError) continue;
+        throw e;
+      }
+      contained.forEach((num, index) => {
+        if (!direct.has(num)) file.setEntry(num, { type: 2, stream: streamNum, index });
+      });
+    }
     return file;
   }
 
@@ -100,6 +167,13 @@ export class PdfFile {
     if (!this.entries.has(num)) this.entries.set(num, entry);
   }
 
+  /** Counts entries before they are read, so a section claiming millions is refused up front. */
+  private spendXrefEntries(count: number): void {
+    this.xrefEntries += count;
+    if (this.xrefEntries > PARSE_LIMITS.maxXrefEntries)
+      throw tooComplex(`plus de ${PARSE_LIMITS.maxXrefEntries} entrées de références croisées`);
+  }
+
   private readXrefTable(lexer: PdfLexer): PdfDict {
     lexer.expectKeyword("xref");
     for (;;) {
@@ -107,6 +181,9 @@ export class PdfFile {
       if (this.bytes[lexer.pos] === 0x74 /* t */) break;
       const start = lexer.readInteger();
       const count = lexer.readInteger();
+      if (count * MIN_XREF_ROW_BYTES > this.bytes.length - lexer.pos)
+        throw new PdfSyntaxError(`xref subsection of ${count} entries is longer than the file`);
+      this.spendXrefEntries(count);
       for (let i = 0; i < count; i++) {
         const offset = lexer.readInteger();
         const gen = lexer.readInteger();
@@ -133,12 +210,36 @@ export class PdfFile {
       throw new PdfSyntaxError("bad /W in xref stream");
     }
     const [w0, w1, w2] = w as [number, number, number];
+    const rowLength = w0 + w1 + w2;
+    // Rows of zero bytes cost nothing to store and any number of them to read: /W [0 0 0] is refused.
+    if (rowLength === 0) throw tooComplex("flux de références croisées avec /W [0 0 0]");
     const size = dict.get("Size");
-    const index = dict.get("Index") ?? [0, typeof size === "number" ? size : 0];
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 0)
+      throw new PdfSyntaxError("bad /Size in xref stream");
+    // Every object takes at least one byte of the file: more objects than bytes is not a real document.
+    if (size > PARSE_LIMITS.maxXrefEntries || size > this.bytes.length)
+      throw tooComplex(`/Size ${size} pour un fichier de ${this.bytes.length} octets`);
+    const index = dict.get("Index") ?? [0, size];
     if (!Array.isArray(index) || index.length % 2 !== 0)
       throw new PdfSyntaxError("bad /Index in xref stream");
+    let rows = 0;
+    for (let s = 0; s < index.length; s += 2) {
+      const start = index[s];
+      const count = index[s + 1];
+      if (
+        !Number.isInteger(start) ||
+        !Number.isInteger(count) ||
+        (start as number) < 0 ||
+        (count as number) < 0
+      )
+        throw new PdfSyntaxError("bad /Index");
+      if ((start as number) + (count as number) > size)
+        throw tooComplex(`/Index ${start} ${count} au-delà de /Size ${size}`);
+      rows += count as number;
+    }
+    this.spendXrefEntries(rows);
     const data = this.decode(value);
-    const rowLength = w0 + w1 + w2;
+    if (rows * rowLength > data.length) throw new PdfSyntaxError("xref stream too short");
     let p = 0;
     const field = (width: number) => {
       let v = 0;
@@ -162,13 +263,19 @@ export class PdfFile {
     return dict;
   }
 
+  /** Undoes a structure stream's filters, counted against the document's decode budget. */
   private decode(stream: PdfStream): Uint8Array {
+    const cap = Math.min(MAX_STRUCTURE_BYTES, this.budget.remaining());
+    let data: Uint8Array;
     try {
-      return decodeStream(stream, MAX_STRUCTURE_BYTES, (v) => this.resolve(v));
+      data = decodeStream(stream, cap, (v) => this.resolve(v));
     } catch (e) {
+      if (e instanceof StreamDecodeError && e.reason === "too_large") throw this.budget.exhausted();
       if (e instanceof StreamDecodeError) throw new PdfSyntaxError(e.message);
       throw e;
     }
+    this.budget.spend(data.length);
+    return data;
   }
 
   /** Parses "N G obj <value> [stream ... endstream]" at a byte offset of the file. */
@@ -242,7 +349,19 @@ export class PdfFile {
     }
   }
 
+  /** Numbers of the objects an object stream holds, in order. */
+  private objectStreamMembers(streamNum: number): number[] {
+    return [...this.loadObjectStream(streamNum).offsets.keys()];
+  }
+
   private getFromObjectStream(streamNum: number, num: number): PdfValue {
+    const objStm = this.loadObjectStream(streamNum);
+    const at = objStm.offsets.get(num);
+    if (at === undefined) throw new PdfSyntaxError(`object ${num} not in object stream ${streamNum}`);
+    return new PdfLexer(objStm.data, at).readValue();
+  }
+
+  private loadObjectStream(streamNum: number): { data: Uint8Array; offsets: Map<number, number> } {
     let objStm = this.objectStreams.get(streamNum);
     if (objStm === undefined) {
       const stream = this.getObject(streamNum);
@@ -251,7 +370,12 @@ export class PdfFile {
       const n = stream.dict.get("N");
       const first = stream.dict.get("First");
       if (typeof n !== "number" || typeof first !== "number") throw new PdfSyntaxError("bad object stream");
+      if (this.objectStreams.size >= PARSE_LIMITS.maxObjectStreams)
+        throw tooComplex(`plus de ${PARSE_LIMITS.maxObjectStreams} flux d'objets`);
+      if (n > PARSE_LIMITS.maxObjectsPerStream) throw tooComplex(`flux d'objets annonçant ${n} objets`);
       const data = this.decode(stream);
+      // Each object of the header takes at least "N O " (4 bytes): a larger /N is a lie, refused before reading.
+      if (n * 4 > data.length) throw new PdfSyntaxError("object stream header longer than its data");
       const lexer = new PdfLexer(data, 0);
       const offsets = new Map<number, number>();
       for (let i = 0; i < n; i++) {
@@ -261,9 +385,7 @@ export class PdfFile {
       objStm = { data, offsets };
       this.objectStreams.set(streamNum, objStm);
     }
-    const at = objStm.offsets.get(num);
-    if (at === undefined) throw new PdfSyntaxError(`object ${num} not in object stream ${streamNum}`);
-    return new PdfLexer(objStm.data, at).readValue();
+    return objStm;
   }
 
   /** Follows references until a direct value. */

@@ -153,12 +153,12 @@ describe("readInvoicePdf: finding the embedded XML", () => {
     expect(codes(doc.findings)).toEqual(["error xml_doctype_forbidden"]);
   });
 
-  it("falls back to the full parser when the cross-reference offset is wrong", async () => {
+  it("rebuilds the cross-reference data itself when the offset is wrong (object streams: never pdf-lib)", async () => {
     const pdf = Buffer.from(await buildFacturX(input));
     const at = pdf.lastIndexOf("startxref");
     const broken = Buffer.concat([pdf.subarray(0, at), Buffer.from("startxref\n12\n%%EOF\n")]);
     const r = await readInvoicePdfWithPath(new Uint8Array(broken));
-    expect(r.path).toBe("pdf-lib");
+    expect(r.path).toBe("recovery");
     expect(r.document.kind).toBe("facturx");
     expect(r.document.facts?.invoiceNumber).toBe("F-2026-0001");
     expect(r.document.findings).toEqual([]);

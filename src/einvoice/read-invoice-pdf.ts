@@ -4,6 +4,7 @@ import {
   type PdfObjectReader,
 } from "./find-invoice-xml.js";
 import { error, warning } from "./findings.js";
+import { DecodeBudget, ParseBudgetError } from "./parse-budget.js";
 import { parseCii } from "./parse-cii.js";
 import { indexOfBytes, lastIndexOfBytes, PdfFile } from "./pdf-file.js";
 import { openWithPdfLib } from "./pdf-lib-reader.js";
@@ -16,9 +17,11 @@ const PDF_HEADER = enc.encode("%PDF-");
 const EOF_MARKER = enc.encode("%%EOF");
 const ENCRYPT_KEY = enc.encode("/Encrypt");
 const ENCRYPT_VALUE = /^\s*(?:\d+\s+\d+\s+R|<<)/;
+/** Names as pdf-lib reads them: `/XRef`, or the same spelled with `#xx` escapes (`/X#52ef`). */
+const ESCAPED_NAME = /\/[^\s/<>[\]()%{}]*#[0-9A-Fa-f]{2}[^\s/<>[\]()%{}]*/g;
 
 /** Which parser answered: exposed for tests and benchmarks. */
-export type PdfReadPath = "fast" | "pdf-lib";
+export type PdfReadPath = "fast" | "recovery" | "pdf-lib";
 
 /**
  * Reads a published PDF: finds the embedded Factur-X / ZUGFeRD XML, extracts the invoice facts and
@@ -28,45 +31,48 @@ export async function readInvoicePdf(bytes: Uint8Array, options: ReadOptions = {
   return (await readInvoicePdfWithPath(bytes, options)).document;
 }
 
+const plain = (findings: Finding[]): InvoiceDocument => ({ kind: "plain-pdf", findings });
+
+/**
+ * The checks that cost nothing (empty, not a PDF, no %%EOF): the refusal they lead to, or undefined when
+ * the file must be read. Run before a file is handed to a parser worker, so junk never occupies one.
+ */
+export function precheckInvoicePdf(bytes: Uint8Array): InvoiceDocument | undefined {
+  if (bytes.length === 0) return plain([error("empty_file", "The file is empty.")]);
+  if (indexOfBytes(bytes, PDF_HEADER, 0, PDF_HEADER.length) !== 0) {
+    return plain([error("not_pdf", notPdfMessage(bytes))]);
+  }
+  if (lastIndexOfBytes(bytes, EOF_MARKER) < 0) {
+    return plain([
+      error("pdf_unreadable", "The PDF has no end-of-file marker (%%EOF): the file is truncated or damaged."),
+    ]);
+  }
+  return undefined;
+}
+
 /** readInvoicePdf, also saying which parser answered; `forcePath: "pdf-lib"` skips the fast path. */
 export async function readInvoicePdfWithPath(
   bytes: Uint8Array,
   options: ReadOptions & { forcePath?: PdfReadPath } = {},
 ): Promise<{ document: InvoiceDocument; path?: PdfReadPath }> {
-  const plain = (findings: Finding[]): InvoiceDocument => ({ kind: "plain-pdf", findings });
-  if (bytes.length === 0) return { document: plain([error("empty_file", "The file is empty.")]) };
-  if (indexOfBytes(bytes, PDF_HEADER, 0, PDF_HEADER.length) !== 0) {
-    return { document: plain([error("not_pdf", notPdfMessage(bytes))]) };
-  }
-  if (lastIndexOfBytes(bytes, EOF_MARKER) < 0) {
-    return {
-      document: plain([
-        error(
-          "pdf_unreadable",
-          "The PDF has no end-of-file marker (%%EOF): the file is truncated or damaged.",
-        ),
-      ]),
-    };
-  }
+  const refused = precheckInvoicePdf(bytes);
+  if (refused) return { document: refused };
 
   let path: PdfReadPath = "fast";
   let attachments: InvoiceXmlAttachment[] | undefined;
   let reader: PdfObjectReader | undefined;
+  // One budget for the whole document: structure streams and the XML draw on the same bytes.
+  const budget = new DecodeBudget();
   if (options.forcePath !== "pdf-lib") {
     try {
-      const file = PdfFile.open(bytes);
+      const file = PdfFile.open(bytes, budget);
       if (file.trailer.has("Encrypt")) return { document: plain([encrypted()]), path };
-      reader = {
-        catalog: () => {
-          const root = file.resolve(file.trailer.get("Root"));
-          if (!isDict(root)) throw new PdfSyntaxError("no catalog");
-          return root;
-        },
-        resolve: (v) => file.resolve(v),
-      };
+      reader = readerOf(file);
       attachments = findInvoiceXmlAttachments(reader);
-    } catch {
-      // Whatever stopped the fast path (damaged xref, unexpected syntax), the full parser decides.
+    } catch (e) {
+      // Past a limit the file is refused: a more lenient parser would only do the same work unbounded.
+      if (e instanceof ParseBudgetError) return { document: plain([error(e.code, e.message)]), path };
+      // Whatever else stopped the fast path (damaged xref, unexpected syntax), the full parser decides.
       attachments = undefined;
     }
   }
@@ -74,6 +80,25 @@ export async function readInvoicePdfWithPath(
     // The cross-reference data could not be followed: let pdf-lib parse every object.
     path = "pdf-lib";
     if (hasEncryptEntry(bytes)) return { document: plain([encrypted()]), path };
+    // pdf-lib inflates object streams and reads xref streams without any bound (a 1 MB object-stream
+    // bomb took 1 GB): files with those structures are rebuilt by our own reader, within its budgets,
+    // and pdf-lib only gets the others, where it decodes nothing. forcePath is a test seam.
+    if (options.forcePath !== "pdf-lib" && hasCompressedStructures(bytes)) {
+      path = "recovery";
+      try {
+        const file = PdfFile.recover(bytes, budget);
+        reader = readerOf(file);
+        attachments = findInvoiceXmlAttachments(reader);
+      } catch (e) {
+        if (e instanceof ParseBudgetError) return { document: plain([error(e.code, e.message)]), path };
+        return {
+          document: plain([error("pdf_unreadable", `The PDF cannot be read: ${(e as Error).message}`)]),
+          path,
+        };
+      }
+    }
+  }
+  if (attachments === undefined) {
     try {
       const opened = await openWithPdfLib(bytes);
       if (opened.encrypted) return { document: plain([encrypted()]), path };
@@ -108,12 +133,19 @@ export async function readInvoicePdfWithPath(
     );
   }
   const maxXmlBytes = options.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
+  const cap = Math.min(maxXmlBytes, budget.remaining());
   let xml: Uint8Array;
   try {
     // A copy: the caller keeps it, and it must not alias the PDF bytes or a pooled zlib buffer.
-    xml = new Uint8Array(decodeStream(chosen.stream, maxXmlBytes, (v) => reader.resolve(v)));
+    xml = new Uint8Array(decodeStream(chosen.stream, cap, (v) => reader.resolve(v)));
+    budget.spend(xml.length);
   } catch (e) {
     const tooLarge = e instanceof StreamDecodeError && e.reason === "too_large";
+    if (e instanceof ParseBudgetError || (tooLarge && cap < maxXmlBytes)) {
+      const exhausted = e instanceof ParseBudgetError ? e : budget.exhausted();
+      findings.push(error(exhausted.code, exhausted.message));
+      return { document: { kind: "facturx", xmlFilename: chosen.filename, findings }, path };
+    }
     findings.push(
       tooLarge
         ? error("xml_too_large", `The embedded ${chosen.filename} is larger than ${maxXmlBytes} bytes.`)
@@ -138,6 +170,30 @@ function hasEncryptEntry(bytes: Uint8Array): boolean {
       bytes.subarray(at + ENCRYPT_KEY.length, at + ENCRYPT_KEY.length + 40),
     );
     if (ENCRYPT_VALUE.test(after)) return true;
+  }
+  return false;
+}
+
+function readerOf(file: PdfFile): PdfObjectReader {
+  return {
+    catalog: () => {
+      const root = file.resolve(file.trailer.get("Root"));
+      if (!isDict(root)) throw new PdfSyntaxError("no catalog");
+      return root;
+    },
+    resolve: (v) => file.resolve(v),
+  };
+}
+
+/** Object streams or xref streams, however their /Type is spelled: what pdf-lib would inflate unbounded. */
+function hasCompressedStructures(bytes: Uint8Array): boolean {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  if (/\/(?:ObjStm|XRef)(?![^\s/<>[\]()%{}])/.test(text)) return true;
+  for (const [name] of text.matchAll(ESCAPED_NAME)) {
+    const decoded = name.replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16)),
+    );
+    if (decoded === "/ObjStm" || decoded === "/XRef") return true;
   }
   return false;
 }

@@ -67,6 +67,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   pdf_encrypted: 422,
   xml_unreadable: 422,
   xml_too_large: 422,
+  // Parser budgets (issue 12, finding 2): refused files, and a full parser queue (try again).
+  pdf_too_complex: 422,
+  xml_too_complex: 422,
+  parser_busy: 503,
   xml_doctype_forbidden: 422,
   xml_malformed: 422,
   xml_declaration_invalid: 422,
@@ -235,6 +239,7 @@ export async function buildWebApp(
     if (error instanceof DomainError) {
       const status = STATUS_BY_CODE[error.code] ?? 422;
       reply.code(status);
+      if (status === 503) reply.header("retry-after", "5");
       if (api) return { error: { code: error.code, message: error.message, details: error.details ?? {} } };
       // The domain's messages are French and written for issuers: customers get a text chosen by code.
       const t = textsOf(request);

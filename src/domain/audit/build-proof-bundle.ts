@@ -12,9 +12,9 @@ import {
 } from "../../db/audit-seals.repository.js";
 import type { Database } from "../../db/database.js";
 import { listInvoiceEvents } from "../../db/downloads.repository.js";
-import { readInvoicePdf } from "../../einvoice/index.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { invoiceFileName } from "../invoices/invoice-file-name.js";
+import { readStoredXml } from "../invoices/invoice-xml.js";
 import { BlobIntegrityError } from "../invoices/verified-blob.js";
 import { DomainError } from "../shared/errors.js";
 import { CHAIN_VERSION_ACTION, canonicalJson, innerHash, recordOf } from "./audit-chain.js";
@@ -109,10 +109,10 @@ export async function buildProofBundle(
   if (actual.sha256 !== expected.sha256) throw new BlobIntegrityError("hash_mismatch", expected, actual);
   let xml: Buffer | undefined;
   if (invoice.xmlSha256) {
-    const document = await readInvoicePdf(pdf);
-    xml = document.xml ? Buffer.from(document.xml) : undefined;
+    // The XML stored at publication (verified against xml_sha256), not a new parse of the PDF.
+    const stored = await readStoredXml(deps, { ...expected, xmlSha256: invoice.xmlSha256 }, pdf);
     // The reader no longer extracts the XML that was published: leave it out rather than give other bytes.
-    if (xml && sha256(xml) !== invoice.xmlSha256) xml = undefined;
+    xml = stored.ok ? stored.xml : undefined;
   }
 
   const issuer = invoice.sellerName ?? invoice.tenantName;

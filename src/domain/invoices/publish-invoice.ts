@@ -16,7 +16,15 @@ import {
   type NewInvoice,
 } from "../../db/invoices.repository.js";
 import type { TenantRow } from "../../db/tenants.repository.js";
-import { hasErrors, type InvoiceDocument, type InvoiceFacts, readInvoicePdf } from "../../einvoice/index.js";
+import {
+  hasErrors,
+  type InvoiceDocument,
+  type InvoiceFacts,
+  ParserBusyError,
+  type ParserPool,
+  precheckInvoicePdf,
+  sharedParserPool,
+} from "../../einvoice/index.js";
 import { newInvoiceNoticeJob } from "../../jobs/new-invoice-notice.job.js";
 import type { JobQueue } from "../../jobs/queue.js";
 import { type MailRequest, mailQueuedAudit, queueMail } from "../../mail/mail-queue.js";
@@ -40,6 +48,8 @@ export interface PublishDeps {
   blobs: BlobStore;
   queue: JobQueue;
   maxPdfBytes: number;
+  /** Where files are read (default: the process's shared worker pool; tests may give their own). */
+  parsers?: ParserPool;
   /** Debounce of the new-invoice digest (default 600 s). */
   noticeDelaySeconds?: number;
   now?: () => Date;
@@ -153,9 +163,11 @@ export async function publishInvoices(
     }
   } else {
     // The bytes go to storage first: a crash after this leaves an orphan blob (reaped later), never a row without its file.
+    // The extracted XML is stored too (under its own SHA-256): /xml and the proof serve it without a new parse.
     await Promise.all(
       fresh.map(async (p) => {
         p.sha256 = (await deps.blobs.put(p.bytes)).sha256;
+        if (p.document.xml) p.xmlSha256 = (await deps.blobs.put(p.document.xml)).sha256;
       }),
     );
     await record(deps, input.tenant, input.actor, fresh, outcomes);
@@ -188,6 +200,7 @@ interface Prepared {
   sellerKey: string;
   warnings: PublishResult["warnings"];
   sha256?: string;
+  xmlSha256?: string;
 }
 
 function sha256Of(bytes: Uint8Array): string {
@@ -210,7 +223,7 @@ async function prepareInvoice(
       sizeBytes: bytes.byteLength,
     });
   }
-  const document = await readInvoicePdf(bytes);
+  const document = precheckInvoicePdf(bytes) ?? (await readInWorker(deps, bytes));
   if (hasErrors(document.findings)) {
     const first = document.findings.find((f) => f.severity === "error")!;
     throw new DomainError(first.code, first.message, { findings: document.findings });
@@ -262,6 +275,16 @@ async function prepareInvoice(
       .filter((f) => f.severity === "warning")
       .map(({ code, message }) => ({ code, message })),
   };
+}
+
+/** Reads the file off the event loop, within the pool's time and memory budgets. */
+async function readInWorker(deps: PublishDeps, bytes: Uint8Array): Promise<InvoiceDocument> {
+  try {
+    return await (deps.parsers ?? sharedParserPool()).read(bytes);
+  } catch (error) {
+    if (error instanceof ParserBusyError) throw new DomainError("parser_busy", error.message);
+    throw error;
+  }
 }
 
 /** `2026-02-30` matches the pattern but is no date: it must be refused here, not by the database. */
@@ -412,7 +435,10 @@ async function recordIn(
   await holdBlobsForPublication(
     tx,
     deps.blobs,
-    [...targets.values()].map(({ p }) => ({ sha256: p.sha256!, bytes: p.bytes })),
+    [...targets.values()].flatMap(({ p }) => [
+      { sha256: p.sha256!, bytes: p.bytes },
+      ...(p.xmlSha256 && p.document.xml ? [{ sha256: p.xmlSha256, bytes: p.document.xml }] : []),
+    ]),
   );
   const inserted = await insertInvoices(tx, rows);
   const insertedKeys = new Set(inserted.map(keyOf));

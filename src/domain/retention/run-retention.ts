@@ -20,6 +20,7 @@ import type { JobQueue } from "../../jobs/queue.js";
 import { queueMail } from "../../mail/mail-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { daysOfStep, REMOVED_STATUS, windowEnd } from "./retention-rules.js";
+import { findAnyBlobsInUse, xmlBlobsOfPending } from "./xml-blobs.js";
 
 export interface RetentionDeps {
   db: Database;
@@ -208,7 +209,8 @@ async function settleBlobs(deps: RetentionDeps, input: RetentionInput, report: R
       const pending = await listPendingBlobs(tx, { tenantId: input.tenantId, limit: BLOB_BATCH });
       const counts = { settled: pending.length, deleted: 0, alreadyGone: 0, keptShared: 0 };
       if (pending.length === 0) return counts;
-      await lockBlobsForDeletion(tx, pending);
+      const xmls = await xmlBlobsOfPending(tx, pending);
+      await lockBlobsForDeletion(tx, [...pending, ...xmls]);
       const inUse = await findBlobsInUse(tx, pending);
       for (const sha256 of pending) {
         if (inUse.has(sha256)) counts.keptShared++;
@@ -217,6 +219,9 @@ async function settleBlobs(deps: RetentionDeps, input: RetentionInput, report: R
           counts.deleted++;
         } else counts.alreadyGone++;
       }
+      // The extracted XML goes with its PDF (not counted in the report, which counts invoice files).
+      const xmlInUse = await findAnyBlobsInUse(tx, xmls);
+      for (const sha256 of xmls) if (!xmlInUse.has(sha256)) await deps.blobs.delete(sha256);
       await markBlobsSettled(tx, pending, input.now);
       return counts;
     });

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../app.js";
 import {
@@ -11,6 +11,7 @@ import {
 } from "../../db/downloads.repository.js";
 import { iterateAccountInvoices } from "../../db/portal-invoices.repository.js";
 import { invoiceFileName } from "../../domain/invoices/invoice-file-name.js";
+import { readStoredXml } from "../../domain/invoices/invoice-xml.js";
 import { recordDownload } from "../../domain/invoices/record-download.js";
 import {
   BlobIntegrityError,
@@ -19,7 +20,6 @@ import {
   reportIntegrityFailure,
 } from "../../domain/invoices/verified-blob.js";
 import { type ZipIndexRow, zipIndexHeader, zipIndexLine } from "../../domain/invoices/zip-index.js";
-import { readInvoicePdf } from "../../einvoice/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { isSameOriginDownload } from "../download-origin.js";
@@ -233,28 +233,19 @@ export async function downloadRoutes(
     if (!found?.invoice.xmlSha256) return reply.callNotFound();
     const { site, customer, invoice } = found;
     if (invoice.removedAt) return gonePage(request, reply, invoice.id, invoice.removedAt);
-    const expected = { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes };
-    // The XML is served from the stored PDF (never kept apart), so the PDF is read whole (<= MAX_PDF_BYTES) and checked first.
-    const bytes = await blobs.read(invoice.sha256);
-    const actual = bytes && {
-      sha256: createHash("sha256").update(bytes).digest("hex"),
-      sizeBytes: bytes.byteLength,
-    };
-    const mismatch = !actual
-      ? new BlobIntegrityError("missing", expected, {})
-      : actual.sizeBytes !== expected.sizeBytes
-        ? new BlobIntegrityError("size_mismatch", expected, actual)
-        : actual.sha256 !== expected.sha256
-          ? new BlobIntegrityError("hash_mismatch", expected, actual)
-          : undefined;
-    if (mismatch) {
-      await alert(request, mismatch, invoice.id, "xml");
+    // The XML stored at publication, checked against xml_sha256: a download never parses the PDF again.
+    let stored: Awaited<ReturnType<typeof readStoredXml>>;
+    try {
+      stored = await readStoredXml(
+        { blobs },
+        { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes, xmlSha256: invoice.xmlSha256! },
+      );
+    } catch (error) {
+      if (!(error instanceof BlobIntegrityError)) throw error;
+      await alert(request, error, invoice.id, "xml");
       return integrityPage(request, reply);
     }
-    const document = await readInvoicePdf(bytes!);
-    const xml = document.xml ? Buffer.from(document.xml) : undefined;
-    const xmlSha256 = xml ? createHash("sha256").update(xml).digest("hex") : undefined;
-    if (!xml || xmlSha256 !== invoice.xmlSha256) {
+    if (!stored.ok) {
       // The PDF is intact but the reader no longer extracts the XML that was published: serve nothing rather than other bytes.
       request.log.error(
         {
@@ -262,12 +253,13 @@ export async function downloadRoutes(
           tenant: site.tenant.slug,
           invoice: invoice.id,
           expected: invoice.xmlSha256,
-          actual: xmlSha256 ?? null,
+          actual: stored.actualSha256,
         },
         "embedded XML differs from the one published",
       );
       return integrityPage(request, reply);
     }
+    const xml = stored.xml;
     const first =
       invoice.firstDownloadedAt || !isSameOriginDownload(request)
         ? []
