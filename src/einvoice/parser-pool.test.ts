@@ -66,4 +66,38 @@ describe("parser pool", () => {
       await small.close();
     }
   });
+
+  it("takes owners in turns: one owner's backlog does not sit in front of another's file", async () => {
+    const fair = createParserPool({ threads: 1, taskTimeoutMs: 5_000 });
+    try {
+      await fair.spin(1, { owner: "warm-up" });
+      const finished: string[] = [];
+      const track = (name: string, owner: string, ms: number) =>
+        fair.spin(ms, { owner }).then(() => finished.push(name));
+      const burst = Array.from({ length: 6 }, (_, i) => track(`A${i + 1}`, "tenant-a", 200));
+      const other = track("B1", "tenant-b", 1);
+      await Promise.all([...burst, other]);
+      // A1 was being read and A2 was first in line; then it is B's turn. First come, first served would
+      // have finished B last (7th).
+      expect(finished.indexOf("B1")).toBeLessThanOrEqual(2);
+    } finally {
+      await fair.close();
+    }
+  });
+
+  it("refuses an owner past its share of the queue while other owners still get in", async () => {
+    const shared = createParserPool({ threads: 1, maxQueue: 10, maxQueuePerOwner: 2, taskTimeoutMs: 5_000 });
+    try {
+      const accepted = [
+        shared.spin(300, { owner: "a" }),
+        shared.spin(10, { owner: "a" }),
+        shared.spin(10, { owner: "a" }),
+      ];
+      await expect(shared.spin(10, { owner: "a" })).rejects.toMatchObject({ code: "parser_busy" });
+      const other = shared.spin(10, { owner: "b" });
+      await Promise.all([...accepted, other]);
+    } finally {
+      await shared.close();
+    }
+  });
 });

@@ -15,13 +15,20 @@ export interface ParserPoolOptions {
   threads?: number;
   /** Files waiting for a worker beyond which new ones are refused (default 32 per thread). */
   maxQueue?: number;
+  /** Files one owner (a tenant) may have waiting at once (default 8 per thread): one issuer cannot fill the queue. */
+  maxQueuePerOwner?: number;
   /** Longest a file may be read (default 10 s); the worker is then terminated and replaced. */
   taskTimeoutMs?: number;
   /** Heap of a worker (old generation, default 256 MB): past it the worker dies, the file is refused. */
   maxHeapMb?: number;
 }
 
-export const DEFAULT_PARSER_POOL = { taskTimeoutMs: 10_000, maxHeapMb: 256, queuePerThread: 32 } as const;
+export const DEFAULT_PARSER_POOL = {
+  taskTimeoutMs: 10_000,
+  maxHeapMb: 256,
+  queuePerThread: 32,
+  ownerQueuePerThread: 8,
+} as const;
 
 /** Every worker is busy and the queue is full: nothing was read, the caller should try again shortly. */
 export class ParserBusyError extends Error {
@@ -33,10 +40,14 @@ export class ParserBusyError extends Error {
 }
 
 export interface ParserPool {
-  /** Reads a published PDF in a worker; a budget overrun is a `pdf_too_complex` finding, never a throw. */
-  read(bytes: Uint8Array): Promise<InvoiceDocument>;
+  /**
+   * Reads a published PDF in a worker; a budget overrun is a `pdf_too_complex` finding, never a throw.
+   * `owner` (the tenant) takes turns with the other owners waiting, so one issuer's burst of hostile files
+   * delays its own files, not the others'.
+   */
+  read(bytes: Uint8Array, options?: { owner?: string }): Promise<InvoiceDocument>;
   /** Test seam: occupies a worker's CPU for `ms` under the same budgets. */
-  spin(ms: number): Promise<"done" | "killed">;
+  spin(ms: number, options?: { owner?: string }): Promise<"done" | "killed">;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -51,7 +62,7 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
     maxThreads: threads,
     // Workers start on demand (a CLI that never publishes starts none) and stay a minute for the next file.
     idleTimeout: 60_000,
-    maxQueue: options.maxQueue ?? threads * DEFAULT_PARSER_POOL.queuePerThread,
+    maxQueue: (options.maxQueue ?? threads * DEFAULT_PARSER_POOL.queuePerThread) + threads,
     concurrentTasksPerWorker: 1,
     resourceLimits: {
       maxOldGenerationSizeMb: maxHeapMb,
@@ -59,6 +70,45 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
       stackSizeMb: 4,
     },
   });
+
+  // Fair dispatch: files wait here, one FIFO per owner, and go to piscina only when a thread is free, taking
+  // owners in turns. Piscina's own queue stays empty, so a burst from one owner never sits in front of the
+  // others' files: another owner's file waits at most for the files already being read.
+  const maxQueue = options.maxQueue ?? threads * DEFAULT_PARSER_POOL.queuePerThread;
+  const maxQueuePerOwner = options.maxQueuePerOwner ?? threads * DEFAULT_PARSER_POOL.ownerQueuePerThread;
+  const waiting = new Map<string, (() => void)[]>();
+  let waitingCount = 0;
+  let running = 0;
+
+  function dispatch() {
+    while (running < threads && waitingCount > 0) {
+      // Map iteration order is insertion order: take the oldest owner, then move it to the back.
+      const [owner, queue] = waiting.entries().next().value as [string, (() => void)[]];
+      const start = queue.shift()!;
+      waitingCount--;
+      waiting.delete(owner);
+      if (queue.length > 0) waiting.set(owner, queue);
+      running++;
+      start();
+    }
+  }
+
+  async function turn<T>(owner: string, task: () => Promise<T>): Promise<T> {
+    const queue = waiting.get(owner);
+    if (waitingCount >= maxQueue || (queue?.length ?? 0) >= maxQueuePerOwner) throw new ParserBusyError();
+    await new Promise<void>((resolve) => {
+      if (queue) queue.push(resolve);
+      else waiting.set(owner, [resolve]);
+      waitingCount++;
+      dispatch();
+    });
+    try {
+      return await task();
+    } finally {
+      running--;
+      dispatch();
+    }
+  }
 
   async function run<T>(input: unknown, name: string): Promise<T | Killed> {
     if (piscina.queueSize >= piscina.options.maxQueue) throw new ParserBusyError();
@@ -95,8 +145,8 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
 
   return {
     threads,
-    async read(bytes) {
-      const outcome = await run<InvoiceDocument>(bytes, "default");
+    async read(bytes, readOptions) {
+      const outcome = await turn(readOptions?.owner ?? "", () => run<InvoiceDocument>(bytes, "default"));
       if (!isKilled(outcome)) return outcome;
       const budget =
         outcome.killed === "time"
@@ -107,8 +157,10 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
         findings: [error("pdf_too_complex", pdfTooComplexMessage(`lecture interrompue : ${budget}`))],
       };
     },
-    async spin(ms) {
-      return isKilled(await run<number>(ms, "spinForTests")) ? "killed" : "done";
+    async spin(ms, spinOptions) {
+      return isKilled(await turn(spinOptions?.owner ?? "", () => run<number>(ms, "spinForTests")))
+        ? "killed"
+        : "done";
     },
     close: () => piscina.destroy(),
   };

@@ -124,7 +124,7 @@ export async function publishInvoices(
   const prepared: Prepared[] = [];
   for (const [index, item] of input.items.entries()) {
     try {
-      prepared.push(await prepareInvoice(deps, index, item.bytes, item.metadata ?? {}));
+      prepared.push(await prepareInvoice(deps, input.tenant.id, index, item.bytes, item.metadata ?? {}));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       outcomes[index] = { ok: false, error };
@@ -213,6 +213,7 @@ function keyOf(p: { sellerKey: string; invoiceNumber: string }): string {
 
 async function prepareInvoice(
   deps: PublishDeps,
+  tenantId: string,
   index: number,
   bytes: Uint8Array,
   metadata: InvoiceMetadata,
@@ -223,7 +224,7 @@ async function prepareInvoice(
       sizeBytes: bytes.byteLength,
     });
   }
-  const document = precheckInvoicePdf(bytes) ?? (await readInWorker(deps, bytes));
+  const document = precheckInvoicePdf(bytes) ?? (await readInWorker(deps, tenantId, bytes));
   if (hasErrors(document.findings)) {
     const first = document.findings.find((f) => f.severity === "error")!;
     throw new DomainError(first.code, first.message, { findings: document.findings });
@@ -278,9 +279,13 @@ async function prepareInvoice(
 }
 
 /** Reads the file off the event loop, within the pool's time and memory budgets. */
-async function readInWorker(deps: PublishDeps, bytes: Uint8Array): Promise<InvoiceDocument> {
+async function readInWorker(
+  deps: PublishDeps,
+  tenantId: string,
+  bytes: Uint8Array,
+): Promise<InvoiceDocument> {
   try {
-    return await (deps.parsers ?? sharedParserPool()).read(bytes);
+    return await (deps.parsers ?? sharedParserPool()).read(bytes, { owner: tenantId });
   } catch (error) {
     if (error instanceof ParserBusyError) throw new DomainError("parser_busy", error.message);
     throw error;
