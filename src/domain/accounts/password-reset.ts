@@ -22,9 +22,20 @@ export const RESET_PER_IP_PER_15_MIN = 20;
 /**
  * Caps on the reset mails that unauthenticated requests may queue (issue 12, finding 6): per tenant and
  * for the whole platform, per minute. Beyond them a request is still answered the same way; no mail.
+ * They are set for an onboarding wave, not a trickle: "Mot de passe ou identifiant oublié" is how every
+ * customer sets a first password after the activation mail, so a large issuer's monthly run brings
+ * thousands of genuine requests an hour. A flood cannot use them up with unknown addresses (no mail
+ * for those), nor with known ones faster than one pending mail per account; the fair mail queue keeps
+ * one tenant's burst from delaying the others'.
  */
-export const RESET_MAILS_PER_TENANT_PER_MINUTE = 30;
-export const RESET_MAILS_PER_MINUTE = 120;
+export const RESET_MAILS_PER_TENANT_PER_MINUTE = 120;
+export const RESET_MAILS_PER_MINUTE = 600;
+
+/** The caps in force (tests lower them to reach them with a few accounts). */
+export interface ResetMailCaps {
+  perTenantPerMinute: number;
+  perMinute: number;
+}
 const RESET_MAILS_KEY = "reset:mails";
 
 export type ResetMailOutcome = "queued" | "no_account" | "duplicate" | "tenant_cap" | "global_cap";
@@ -37,7 +48,7 @@ export type ResetMailOutcome = "queued" | "no_account" | "duplicate" | "tenant_c
  * on it. A crash in between loses that one request: the user asks again.
  */
 export async function requestPasswordReset(
-  deps: { db: Database; queue: JobQueue; logger?: Logger },
+  deps: { db: Database; queue: JobQueue; logger?: Logger; resetMailCaps?: ResetMailCaps },
   input: { tenantId: string; email: string; ip: string; now?: Date },
 ): Promise<{ followUp: Promise<ResetMailOutcome | "throttled" | "error"> }> {
   const now = input.now ?? new Date();
@@ -97,7 +108,7 @@ export async function requestPasswordReset(
  * and platform caps allow it. The link itself is made when the mail is sent (send-mail.job.ts).
  */
 export async function queueResetMail(
-  deps: { db: Database; queue: JobQueue },
+  deps: { db: Database; queue: JobQueue; resetMailCaps?: ResetMailCaps },
   input: { tenantId: string; email: string; now?: Date },
 ): Promise<ResetMailOutcome> {
   const now = input.now ?? new Date();
@@ -121,8 +132,12 @@ export async function queueResetMail(
     ]);
     const windowStart = new Date(now.getTime() - 60_000);
     const perTenant = await readThrottle(tx, input.tenantId, RESET_MAILS_KEY, windowStart);
-    if (perTenant.count >= RESET_MAILS_PER_TENANT_PER_MINUTE) return "tenant_cap";
-    if ((await sumThrottleAcrossTenants(tx, RESET_MAILS_KEY, windowStart)) >= RESET_MAILS_PER_MINUTE)
+    const caps = deps.resetMailCaps ?? {
+      perTenantPerMinute: RESET_MAILS_PER_TENANT_PER_MINUTE,
+      perMinute: RESET_MAILS_PER_MINUTE,
+    };
+    if (perTenant.count >= caps.perTenantPerMinute) return "tenant_cap";
+    if ((await sumThrottleAcrossTenants(tx, RESET_MAILS_KEY, windowStart)) >= caps.perMinute)
       return "global_cap";
     await countThrottle(tx, input.tenantId, RESET_MAILS_KEY, now, windowStart, () => 0);
     await queueMail(tx, deps.queue, {
