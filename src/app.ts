@@ -7,6 +7,7 @@ import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import type { SealKey } from "./domain/audit/seal-key.js";
+import type { PublishDeps } from "./domain/invoices/publish-invoice.js";
 import { canonicalIp } from "./domain/shared/ip-network.js";
 import {
   auditSealHandler,
@@ -205,4 +206,20 @@ function localSecret(dataDir: string, name: string): string {
       return readFileSync(file, "utf8").trim();
     }
   }
+}
+
+/**
+ * What publication needs from the services, configured in one place: the API, the CLI import and the demo
+ * seed publish through it, so a setting such as NOTICE_DELAY_SECONDS reaches every path.
+ */
+export function publishDeps(
+  services: Pick<Services, "db" | "blobs" | "queue" | "config">,
+): Pick<PublishDeps, "db" | "blobs" | "queue" | "maxPdfBytes" | "noticeDelaySeconds"> {
+  return {
+    db: services.db,
+    blobs: services.blobs,
+    queue: services.queue,
+    maxPdfBytes: services.config.maxPdfBytes,
+    noticeDelaySeconds: services.config.noticeDelaySeconds,
+  };
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Services } from "../src/app.js";
+import { demoCommand } from "../src/cli/commands/demo.js";
 import { DEMO_PASSWORD, seedDemo } from "../src/demo/seed-demo.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
@@ -70,5 +72,28 @@ describe.each(ENGINES)("demo seed on %s", (engine) => {
     const again = await seedDemo(services, { now: new Date("2026-11-27T10:00:00Z") });
     expect(again.created).toBe(true);
     expect(await counts(services)).toEqual(before);
+  });
+});
+
+describe("the demo in production", () => {
+  // Services with nothing behind them but the configuration: any database or mail use would throw.
+  const production = { config: { production: true } } as unknown as Services;
+
+  it("is refused by `efacture demo` in one line, exit 1, before touching anything", async () => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const code = await demoCommand(
+      [],
+      { out: (t) => out.push(t), err: (t) => err.push(t), cwd: "/", isTTY: false },
+      production,
+    );
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^efacture demo: the demo is refused when NODE_ENV=production/);
+  });
+
+  it("is refused by the seed itself, whoever calls it", async () => {
+    await expect(seedDemo(production)).rejects.toThrow(/refused when NODE_ENV=production/);
   });
 });

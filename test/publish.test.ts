@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
+import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice, publishInvoices } from "../src/domain/invoices/publish-invoice.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
+import { buildWebApp } from "../src/http/web-app.js";
 import { corpusFiles, corpusPresent, independentFacts } from "./support/corpus.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
@@ -412,6 +414,40 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
     });
     expect(await count(services, "invoices", silent.tenant.id)).toBe(1);
     expect(await count(services, "mails", silent.tenant.id)).toBe(0);
+  });
+
+  it("takes NOTICE_DELAY_SECONDS from the configuration on the API path too", async () => {
+    const { tenant, customer } = await tenantWithCustomer();
+    await setAccountPassword(services.db, tenant.id, customer.accountId!, "$argon2id$placeholder");
+    const key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
+    const app = await buildWebApp(services);
+    try {
+      const form = new FormData();
+      const bytes = await buildFacturX(sample({ invoiceNumber: "DELAY-1" }));
+      form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), "invoice.pdf");
+      const body = new Response(form);
+      const before = Date.now();
+      const res = await app.inject({
+        method: "POST",
+        url: "/api/v1/invoices",
+        headers: {
+          host: `${tenant.slug}.localhost:3000`,
+          authorization: `Bearer ${key}`,
+          "content-type": body.headers.get("content-type")!,
+        },
+        payload: Buffer.from(await body.arrayBuffer()),
+      });
+      expect(res.statusCode).toBe(201);
+      const [row] = await services.db.query<{ due: Date | null }>(
+        "select notice_due_at as due from accounts where id = $1",
+        [customer.accountId],
+      );
+      // NOTICE_DELAY_SECONDS=1 here; the route used to ignore it and wait the default 600 s.
+      expect(row!.due).not.toBeNull();
+      expect(new Date(row!.due!).getTime() - before).toBeLessThan(60_000);
+    } finally {
+      await app.close();
+    }
   });
 
   it("sends an active account one digest for a burst of invoices, and none when it opted out", async () => {

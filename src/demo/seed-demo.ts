@@ -1,4 +1,4 @@
-import type { Services } from "../app.js";
+import { publishDeps, type Services } from "../app.js";
 import type { CliIo } from "../cli/io.js";
 import { setAccountPassword } from "../db/accounts.repository.js";
 import { findTenantBySlug } from "../db/tenants.repository.js";
@@ -141,10 +141,15 @@ function isoDate(year: number, month: number, day: number): string {
 }
 
 /** Creates the demo issuer "Démo Location" with customers, contracts and Factur-X invoices, through the issuers' code path. Idempotent. */
+export const DEMO_REFUSED_IN_PRODUCTION =
+  "the demo is refused when NODE_ENV=production: it creates a portal whose password is published in the README and mails its customers";
+
 export async function seedDemo(
   services: Services,
   options: { io?: CliIo; now?: Date } = {},
 ): Promise<{ created: boolean; identifier: string; password: string }> {
+  // The demo publishes a known password and mails its customers: never on a production platform.
+  if (services.config.production) throw new Error(DEMO_REFUSED_IN_PRODUCTION);
   const { db } = services;
   const existing = await findTenantBySlug(db, DEMO_SLUG);
   if (existing?.settings.demoReady) {
@@ -246,13 +251,7 @@ export async function seedDemo(
       const bytes = await buildFacturX(input, { brandColor: "#0b5d6b", title: "Démo Location" });
       const publishedAt = new Date(`${issueDate}T08:00:00Z`);
       await publishInvoice(
-        {
-          db,
-          blobs: services.blobs,
-          queue: services.queue,
-          maxPdfBytes: services.config.maxPdfBytes,
-          now: () => publishedAt,
-        },
+        { ...publishDeps(services), db, now: () => publishedAt },
         { tenant, bytes, actor },
       );
       published++;

@@ -1,6 +1,6 @@
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Services } from "../../app.js";
+import { publishDeps, type Services } from "../../app.js";
 import {
   type InvoiceImportOutcome,
   type InvoiceSource,
@@ -73,27 +73,19 @@ export async function invoicesCommand(args: string[], io: CliIo, services: Servi
     progress.advance();
   }
 
-  await importInvoices(
-    {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
+  await importInvoices(publishDeps(services), {
+    tenant,
+    actor: ACTOR,
+    dryRun,
+    concurrency,
+    batchSize,
+    sources: sources(io, files, services.config.maxPdfBytes),
+    onOutcome(source: InvoiceSource, outcome: InvoiceImportOutcome) {
+      if (outcome.status === "rejected") reject(source.name, outcome.code, outcome.message);
+      else counts[outcome.status]++;
+      progress.advance();
     },
-    {
-      tenant,
-      actor: ACTOR,
-      dryRun,
-      concurrency,
-      batchSize,
-      sources: sources(io, files, services.config.maxPdfBytes),
-      onOutcome(source: InvoiceSource, outcome: InvoiceImportOutcome) {
-        if (outcome.status === "rejected") reject(source.name, outcome.code, outcome.message);
-        else counts[outcome.status]++;
-        progress.advance();
-      },
-    },
-  );
+  });
   progress.finish();
 
   const seconds = progress.elapsedMs / 1000;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Services } from "../../../app.js";
+import { publishDeps, type Services } from "../../../app.js";
 import { findApiInvoice, listApiInvoicesPage } from "../../../db/api.repository.js";
 import { publishInvoice } from "../../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
@@ -13,15 +13,12 @@ export async function invoiceApiRoutes(app: FastifyInstance, services: Services)
   app.post("/invoices", { schema: publishInvoiceSchema }, async (request, reply) => {
     const tenant = tenantOf(request);
     const { bytes, metadata } = await readInvoiceUpload(request, services.config.maxPdfBytes);
-    const { invoice, created } = await publishInvoice(
-      {
-        db: services.db,
-        blobs: services.blobs,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
-      },
-      { tenant, bytes, metadata, actor: issuerOf(request) },
-    );
+    const { invoice, created } = await publishInvoice(publishDeps(services), {
+      tenant,
+      bytes,
+      metadata,
+      actor: issuerOf(request),
+    });
     const row = await findApiInvoice(services.db, tenant.id, invoice.id);
     reply.code(created ? 201 : 200).header("location", `/api/v1/invoices/${invoice.id}`);
     return presentInvoice(row!);
