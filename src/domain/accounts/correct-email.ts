@@ -1,7 +1,7 @@
-import { ensureAccountForEmail, findAccountByEmail } from "../../db/accounts.repository.js";
+import { ensureAccountForEmail, findAccountByEmail, findAccountById } from "../../db/accounts.repository.js";
 import { appendAudit } from "../../db/audit.repository.js";
 import { upsertCustomerRow } from "../../db/customers.repository.js";
-import type { Database } from "../../db/database.js";
+import type { Database, Sql } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
 import { voidTokens } from "../../db/tokens.repository.js";
 import type { JobQueue } from "../../jobs/queue.js";
@@ -12,8 +12,14 @@ import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
 
 export interface EmailCorrectionCheck {
   email: string;
+  /** The customer's current account (absent when it had no address). */
+  account?: { accountId: string; identifier: string; status: "pending" | "active" | "locked" };
+  /** The customer's invoices still on the portal: what leaves the account when the customer moves. */
+  invoices: number;
   /** The address already belongs to another account of the tenant: the customer will join it. */
   joins?: { accountId: string; identifier: string; customerNumbers: string[] };
+  /** Other customer numbers share the customer's account: the advisor says whether they follow. */
+  shared?: { customerNumbers: string[] };
 }
 
 /** Validates a correction before anything changes; the errors are what the advisor reads. */
@@ -39,28 +45,90 @@ export async function checkEmailCorrection(
   if (!customer) throw new DomainError("customer_not_found", "Ce client n’existe pas.");
   if (customer.email === email)
     throw new DomainError("same_email", "C’est déjà l’adresse enregistrée pour ce client : rien à corriger.");
-  const existing = await findAccountByEmail(db, input.tenantId, email);
-  if (!existing) return { email };
-  const others = await db.query<{ n: string }>(
-    `select customer_number as n from customers where tenant_id = $1 and account_id = $2 order by customer_number limit 20`,
-    [input.tenantId, existing.id],
-  );
   return {
     email,
-    joins: {
-      accountId: existing.id,
-      identifier: existing.identifier,
-      customerNumbers: others.map((o) => o.n),
-    },
+    ...(await describeSituation(db, input.tenantId, input.customerId, customer.accountId, email)),
   };
 }
 
+/** The customer's account as the correction form describes it before any address is typed. */
+export async function emailCorrectionContext(
+  db: Database,
+  tenantId: string,
+  customerId: string,
+): Promise<Omit<EmailCorrectionCheck, "email" | "joins">> {
+  const [customer] = await db.query<{ accountId: string | null }>(
+    `select account_id as "accountId" from customers where tenant_id = $1 and id = $2`,
+    [tenantId, customerId],
+  );
+  // No account has the empty address: this describes the account and whether it is shared, never a join.
+  return describeSituation(db, tenantId, customerId, customer?.accountId ?? null, "");
+}
+
+/** What a correction to `email` would do to this customer, in the words the form shows before the POST. */
+async function describeSituation(
+  db: Sql,
+  tenantId: string,
+  customerId: string,
+  accountId: string | null,
+  email: string,
+): Promise<Omit<EmailCorrectionCheck, "email">> {
+  const [count] = await db.query<{ n: number }>(
+    "select count(*)::int as n from invoices where tenant_id = $1 and customer_id = $2 and removed_at is null",
+    [tenantId, customerId],
+  );
+  const current = accountId ? await findAccountById(db, tenantId, accountId) : undefined;
+  const situation: Omit<EmailCorrectionCheck, "email"> = {
+    invoices: count?.n ?? 0,
+    account: current && { accountId: current.id, identifier: current.identifier, status: current.status },
+  };
+  const existing = await findAccountByEmail(db, tenantId, email);
+  if (existing && existing.id !== accountId) {
+    situation.joins = {
+      accountId: existing.id,
+      identifier: existing.identifier,
+      customerNumbers: await customerNumbersOf(db, tenantId, existing.id),
+    };
+  } else if (current) {
+    const others = (await customerNumbersOf(db, tenantId, current.id, customerId)).slice(0, 20);
+    if (others.length > 0) situation.shared = { customerNumbers: others };
+  }
+  return situation;
+}
+
+async function customerNumbersOf(sql: Sql, tenantId: string, accountId: string, except?: string) {
+  const rows = await sql.query<{ n: string }>(
+    `select customer_number as n from customers
+      where tenant_id = $1 and account_id = $2 and id is distinct from $3::uuid order by customer_number limit 21`,
+    [tenantId, accountId, except ?? null],
+  );
+  return rows.map((r) => r.n);
+}
+
 /**
- * An advisor corrects a customer's registered address (SECURITY.md A4). In one transaction: the customer
- * (and its invoices) move to the account of the new address — created pending, or an existing one
- * (accounts merge, as publication does); the old account's pending links and sessions are voided; the
- * old address gets a notice; the audit entry names the advisor and the reason. The next publication
- * then sends the activation mail to the new address (once per address, see publishInvoices).
+ * An advisor corrects a customer's registered address (SECURITY.md A4). The cases, decided before the
+ * POST (checkEmailCorrection) and shown to the advisor in words:
+ *
+ * (a) In place — the new address has no account in the tenant, and the customer's account holds only this
+ *     customer number, or the advisor chose that every number of the account follows (`scope: "account"`):
+ *     the ACCOUNT's address changes. Same account row, so same identifier, password, status, history and
+ *     invoices (their account_id does not move, no list version moves). Its reset links are voided and its
+ *     sessions revoked (the customer logs in again with the same identifier and password); the old address
+ *     gets the `email-changed` notice and, if the account was ever activated, the new address gets
+ *     `email-changed-new` (a pending account gets its activation mail at the new address with the next
+ *     invoice, as before, since that mail is sent once per address).
+ * (b) Join — the new address already belongs to another account of the tenant: only this customer number
+ *     (and its invoices) moves to that account, after the advisor saw which account and how many invoices
+ *     and confirmed (`mergeConfirmed`). Accounts are one per address, so this is the only way.
+ * (c) Detach — the account is shared with other customer numbers (a fleet manager's account) and the
+ *     advisor chose that only this number changes (`scope: "customer"`): this number and its invoices move
+ *     to a new pending account of the new address (new identifier, activation mail with the next invoice or
+ *     from the record); the others keep the account untouched. Until the advisor chose, nothing changes.
+ *     A customer without an address yet gets a new account the same way.
+ *
+ * Whenever the customer moves (b, c), the old account's reset links and sessions are voided too (it may be
+ * the one the requester controls) and the old address is notified. Every case is one transaction, audited
+ * with the advisor, the reason and what happened (`mode`).
  */
 export async function correctCustomerEmail(
   deps: { db: Database; queue: JobQueue },
@@ -72,15 +140,25 @@ export async function correctCustomerEmail(
     reason: string;
     /** Set when the advisor saw and accepted that the customer joins an existing account. */
     mergeConfirmed: boolean;
+    /** For a shared account: do all its customer numbers follow ("account") or only this one ("customer")? */
+    scope?: "account" | "customer";
     actor: StaffActor;
     ip: string | null;
     now?: Date;
   },
-): Promise<{ merged: boolean; toAccountId: string; needsMergeConfirmation?: EmailCorrectionCheck }> {
+): Promise<{
+  merged: boolean;
+  toAccountId: string;
+  mode?: "in-place" | "joined" | "moved";
+  needsMergeConfirmation?: EmailCorrectionCheck;
+  needsScope?: EmailCorrectionCheck;
+}> {
   const now = input.now ?? new Date();
   const check = await checkEmailCorrection(deps.db, input);
   if (check.joins && !input.mergeConfirmed)
     return { merged: true, toAccountId: check.joins.accountId, needsMergeConfirmation: check };
+  if (!check.joins && check.shared && !input.scope)
+    return { merged: false, toAccountId: check.account!.accountId, needsScope: check };
   const reason = input.reason.trim();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.query<{
@@ -101,6 +179,26 @@ export async function correctCustomerEmail(
         "same_email",
         "C’est déjà l’adresse enregistrée pour ce client : rien à corriger.",
       );
+    // The situation may have changed since the advisor read it: what they confirmed must still hold.
+    const situation = await describeSituation(
+      tx,
+      input.tenantId,
+      input.customerId,
+      before.accountId,
+      check.email,
+    );
+    if (
+      situation.joins?.accountId !== check.joins?.accountId ||
+      (situation.shared && !check.shared && !input.scope)
+    )
+      throw new DomainError(
+        "situation_changed",
+        "La situation de ce client vient de changer : relisez l’avertissement ci-dessous et validez à nouveau.",
+      );
+    const inPlace =
+      !situation.joins && before.accountId !== null && (!situation.shared || input.scope === "account");
+    if (inPlace) return correctInPlace(tx, deps.queue, input, before.accountId!, check.email, reason, now);
+
     const { account, created } = await ensureAccountForEmail(tx, input.tenantId, check.email);
     await upsertCustomerRow(tx, {
       tenantId: input.tenantId,
@@ -130,6 +228,7 @@ export async function correctCustomerEmail(
         params: { at: now.toISOString(), customerNumber: before.customerNumber },
       });
     }
+    const mode = created ? "moved" : "joined";
     await appendAudit(tx, {
       tenantId: input.tenantId,
       actorType: input.actor.type,
@@ -142,15 +241,101 @@ export async function correctCustomerEmail(
       details: {
         by: input.actor.name,
         reason,
+        mode,
         customerNumber: before.customerNumber,
         from: before.email,
         to: check.email,
         fromAccountId: before.accountId,
         toAccountId: account.id,
         joinedExistingAccount: !created,
+        invoicesMoved: situation.invoices,
         sessionsRevoked,
       },
     });
-    return { merged: !created, toAccountId: account.id };
+    return { merged: !created, toAccountId: account.id, mode };
   });
+}
+
+/** Case (a): the account itself changes address; every customer number on it follows. */
+async function correctInPlace(
+  tx: Sql,
+  queue: JobQueue,
+  input: { tenantId: string; customerId: string; actor: StaffActor; ip: string | null },
+  accountId: string,
+  email: string,
+  reason: string,
+  now: Date,
+): Promise<{ merged: false; toAccountId: string; mode: "in-place" }> {
+  // Customer rows first (this one is already locked), then the account: the order a publication takes
+  // them. Only e-mail columns change, so no list version is bumped and no invoice row is touched.
+  const followers = await tx.query<{ id: string; n: string }>(
+    `update customers set email = $3, updated_at = now() where tenant_id = $1 and account_id = $2
+     returning id, customer_number as n`,
+    [input.tenantId, accountId, email],
+  );
+  const [account] = await tx.query<{
+    identifier: string;
+    status: "pending" | "active" | "locked";
+    language: "fr" | "en";
+    old: string;
+  }>(
+    `select identifier, status, language, email as old from accounts where tenant_id = $1 and id = $2 for update`,
+    [input.tenantId, accountId],
+  );
+  await tx.query("update accounts set email = $3 where tenant_id = $1 and id = $2", [
+    input.tenantId,
+    accountId,
+    email,
+  ]);
+  if (!account) throw new Error(`account ${accountId} vanished during an e-mail correction`);
+  await voidTokens(tx, input.tenantId, accountId, "password_reset", now);
+  const sessionsRevoked = await revokeAccountSessions(tx, input.tenantId, accountId, now);
+  const customerNumbers = followers
+    .map((f) => f.n)
+    .sort()
+    .join(", ");
+  await queueMail(tx, queue, {
+    tenantId: input.tenantId,
+    accountId,
+    customerId: input.customerId,
+    kind: "email-changed",
+    to: account.old,
+    language: account.language,
+    params: { at: now.toISOString(), customerNumber: customerNumbers },
+  });
+  // A pending account has nothing to log in to yet: its activation mail follows at the new address.
+  if (account.status !== "pending")
+    await queueMail(tx, queue, {
+      tenantId: input.tenantId,
+      accountId,
+      customerId: input.customerId,
+      kind: "email-changed-new",
+      to: email,
+      language: account.language,
+      params: { at: now.toISOString(), identifier: account.identifier, customerNumbers },
+    });
+  await appendAudit(tx, {
+    tenantId: input.tenantId,
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    action: "customer.email_corrected",
+    targetType: "customer",
+    targetId: input.customerId,
+    ip: input.ip,
+    at: now,
+    details: {
+      by: input.actor.name,
+      reason,
+      mode: "in-place",
+      customerNumber: followers.find((f) => f.id === input.customerId)?.n ?? null,
+      customerNumbers: followers.map((f) => f.n).sort(),
+      from: account.old,
+      to: email,
+      fromAccountId: accountId,
+      toAccountId: accountId,
+      joinedExistingAccount: false,
+      sessionsRevoked,
+    },
+  });
+  return { merged: false, toAccountId: accountId, mode: "in-place" };
 }

@@ -1,5 +1,6 @@
 import { type ActivationParams, activationMail } from "./activation.js";
 import { type EmailChangedParams, emailChangedMail } from "./email-changed.js";
+import { type EmailChangedNewParams, emailChangedNewMail } from "./email-changed-new.js";
 import { type IntegrityAlertParams, integrityAlertMail } from "./integrity-alert.js";
 import type { MailContext, RenderedMail } from "./layout.js";
 import { type NewInvoicesParams, newInvoicesMail } from "./new-invoices.js";
@@ -22,6 +23,8 @@ export const MAIL_TEMPLATES = {
     integrityAlertMail(context, params as unknown as IntegrityAlertParams),
   "email-changed": (context: MailContext, params: Record<string, unknown>) =>
     emailChangedMail(context, params as unknown as EmailChangedParams),
+  "email-changed-new": (context: MailContext, params: Record<string, unknown>) =>
+    emailChangedNewMail(context, params as unknown as EmailChangedNewParams),
 } satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
 export type MailKind = keyof typeof MAIL_TEMPLATES;

@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
 import { findCustomerContact } from "../../../db/backoffice.repository.js";
-import { checkEmailCorrection, correctCustomerEmail } from "../../../domain/accounts/correct-email.js";
+import {
+  checkEmailCorrection,
+  correctCustomerEmail,
+  emailCorrectionContext,
+} from "../../../domain/accounts/correct-email.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import {
   resendActivationMail,
@@ -46,6 +50,7 @@ const correctBody = {
     confirmation: { type: "string", maxLength: 1024 },
     reason: { type: "string", maxLength: 2000 },
     confirmMerge: { type: "string", maxLength: 4 },
+    scope: { type: "string", enum: ["account", "customer"] },
     _csrf: { type: "string" },
   },
 } as const;
@@ -124,13 +129,20 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
         branding={tenantBranding(tenant)}
         staff={staffHeader(request, reply)}
         customer={customer}
+        situation={await emailCorrectionContext(services.db, tenant.id, customer.id)}
       />,
     );
   });
 
   app.post<{
     Params: { id: string };
-    Body: { email: string; confirmation: string; reason: string; confirmMerge?: string };
+    Body: {
+      email: string;
+      confirmation: string;
+      reason: string;
+      confirmMerge?: string;
+      scope?: "account" | "customer";
+    };
   }>("/conseiller/clients/:id/email", { ...form, schema: { body: correctBody } }, async (request, reply) => {
     const tenant = tenantOf(request);
     const customer = await customerOr404(tenant.id, request.params.id);
@@ -142,7 +154,7 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
     };
     const render = (
       status: number,
-      extra: { error?: string; merge?: Parameters<typeof CorrectEmailPage>[0]["merge"] },
+      extra: Pick<Parameters<typeof CorrectEmailPage>[0], "error" | "merge" | "situation" | "askScope">,
     ) =>
       reply
         .code(status)
@@ -163,34 +175,45 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
         confirmation: request.body.confirmation,
         reason: request.body.reason,
         mergeConfirmed: request.body.confirmMerge === "1",
+        scope: request.body.scope,
         actor: staffActor(request),
         ip: request.ip,
       });
-      if (result.needsMergeConfirmation) return render(200, { merge: result.needsMergeConfirmation.joins });
+      // Nothing changed yet: the advisor reads what would happen (account joined, invoices moving,
+      // numbers sharing the account) and confirms with a second POST.
+      if (result.needsMergeConfirmation)
+        return render(200, {
+          merge: result.needsMergeConfirmation.joins,
+          situation: result.needsMergeConfirmation,
+        });
+      if (result.needsScope) return render(200, { situation: result.needsScope, askScope: true });
       request.log.info(
         {
           event: "customer.email_corrected",
           tenant: tenant.slug,
           staff: request.staff!.id,
           customer: customer.id,
+          mode: result.mode,
         },
         "e-mail corrected",
       );
       return reply.redirect(`/conseiller/clients/${customer.id}?message=email-corrected`, 303);
     } catch (error) {
       if (error instanceof DomainError && error.code !== "customer_not_found") {
-        const merge =
+        const check =
           error.code === "same_email"
             ? undefined
             : await checkEmailCorrection(services.db, {
                 tenantId: tenant.id,
                 customerId: customer.id,
                 ...values,
-              }).then(
-                (c) => c.joins,
-                () => undefined,
-              );
-        return render(422, { error: error.message, merge });
+              }).catch(() => undefined);
+        return render(422, {
+          error: error.message,
+          merge: check?.joins,
+          situation: check ?? (await emailCorrectionContext(services.db, tenant.id, customer.id)),
+          askScope: Boolean(check && !check.joins && check.shared),
+        });
       }
       throw error;
     }

@@ -347,12 +347,19 @@ export function CorrectEmailPage(props: {
   branding: Branding;
   staff: StaffHeader;
   customer: { id: string; customerNumber: string; name: string; email: string | null };
-  values?: { email: string; confirmation: string; reason: string };
+  values?: { email: string; confirmation: string; reason: string; scope?: string };
   error?: string;
   merge?: EmailCorrectionCheck["joins"];
+  /** The customer's account, whether it is shared, and how many invoices would move. */
+  situation?: Omit<EmailCorrectionCheck, "email" | "joins">;
+  /** Set once the address is known and the account is shared: the advisor must choose who follows. */
+  askScope?: boolean;
 }) {
   const base = `/conseiller/clients/${props.customer.id}`;
   const v = props.values ?? { email: "", confirmation: "", reason: "" };
+  const situation = props.situation;
+  const number = props.customer.customerNumber;
+  const leave = (identifier: string) => invoicesLeave(situation?.invoices ?? 0, identifier);
   return (
     <StaffLayout
       title="Corriger l’adresse e-mail"
@@ -370,9 +377,29 @@ export function CorrectEmailPage(props: {
           <span safe>{props.customer.name}</span>). Adresse actuelle :{" "}
           <strong safe>{props.customer.email ?? "aucune"}</strong>.
         </p>
+        {situation?.account ? (
+          <p class="correction-effect">
+            {situation.account.status === "pending"
+              ? "Compte pas encore activé (identifiant "
+              : "Compte activé (identifiant "}
+            <strong safe>{situation.account.identifier}</strong>
+            {situation.shared ? (
+              <>
+                {"), partagé avec le(s) client(s) n° "}
+                <strong safe>{situation.shared.customerNumbers.join(", ")}</strong>
+                {". Vous choisirez si ces clients suivent la nouvelle adresse."}
+              </>
+            ) : (
+              "). La correction change l’adresse du compte : le client garde son identifiant, son mot de passe, son historique et ses factures."
+            )}
+          </p>
+        ) : (
+          ""
+        )}
         <p class="muted">
           L’ancienne adresse sera prévenue, les liens qui lui ont été envoyés ne fonctionneront plus et les
-          sessions ouvertes du compte seront fermées. Le mail d’activation partira vers la nouvelle adresse
+          sessions ouvertes du compte seront fermées ; le client se reconnecte avec le même identifiant et le
+          même mot de passe. Un compte pas encore activé reçoit son mail d’activation à la nouvelle adresse
           avec la prochaine facture, ou tout de suite avec le bouton de la fiche.
         </p>
         {props.error ? (
@@ -394,11 +421,45 @@ export function CorrectEmailPage(props: {
               compte : ses factures seront visibles avec le même identifiant et le même mot de passe que ces
               clients.
             </p>
+            {situation?.account ? (
+              <p>
+                <strong safe>{leave(situation.account.identifier)}</strong> : le client ne les verra plus avec
+                son identifiant actuel.
+              </p>
+            ) : (
+              ""
+            )}
           </div>
         ) : (
           ""
         )}
-        <form method="post" action={`${base}/email`} novalidate>
+        {props.askScope && situation?.shared && situation.account ? (
+          <div class="staff-warning" role="alert">
+            <p>
+              <strong>Ce compte est partagé</strong> (identifiant{" "}
+              <span safe>{situation.account.identifier}</span>) avec le(s) client(s) n°{" "}
+              <span safe>{situation.shared.customerNumbers.join(", ")}</span>. Choisissez ce qui change :
+            </p>
+            <fieldset class="field">
+              <legend>Portée de la correction</legend>
+              <label>
+                <input type="radio" name="scope" value="account" form="correct-email" required />{" "}
+                {
+                  "Tous les clients du compte passent à la nouvelle adresse : même identifiant, même mot de passe, factures conservées."
+                }
+              </label>
+              <label>
+                <input type="radio" name="scope" value="customer" form="correct-email" required />{" "}
+                <span
+                  safe
+                >{`Seul le client n° ${number} change : il passe sur un nouveau compte à activer (nouvel identifiant). ${leave(situation.account.identifier)}.`}</span>
+              </label>
+            </fieldset>
+          </div>
+        ) : (
+          ""
+        )}
+        <form method="post" action={`${base}/email`} id="correct-email" novalidate>
           <input type="hidden" name="_csrf" value={props.staff.csrf} />
           <div class="field">
             <label for="email">Nouvelle adresse e-mail</label>
@@ -451,10 +512,20 @@ export function CorrectEmailPage(props: {
             ""
           )}
           <button type="submit" class="button">
-            {props.merge ? "Confirmer la correction et le rattachement" : "Corriger l’adresse"}
+            {props.merge
+              ? "Confirmer la correction et le rattachement"
+              : props.askScope
+                ? "Confirmer la correction"
+                : "Corriger l’adresse"}
           </button>
         </form>
       </div>
     </StaffLayout>
   );
+}
+
+function invoicesLeave(n: number, identifier: string): string {
+  if (n === 0) return `Aucune facture ne quittera le compte ${identifier}`;
+  if (n === 1) return `Sa facture quittera le compte ${identifier}`;
+  return `Ses ${n} factures quitteront le compte ${identifier}`;
 }

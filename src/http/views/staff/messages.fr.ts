@@ -67,6 +67,7 @@ export const MAIL_KIND_LABELS: Record<string, string> = {
   "password-changed": "Avis de changement de mot de passe",
   "new-invoices": "Avis de nouvelles factures",
   "email-changed": "Avis de changement d’adresse (ancienne adresse)",
+  "email-changed-new": "Avis de changement d’adresse (nouvelle adresse, même identifiant)",
 };
 
 export const MAIL_STATUS_LABELS: Record<string, string> = {

@@ -1,0 +1,61 @@
+import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
+
+export interface EmailChangedNewParams {
+  at: string;
+  identifier: string;
+  customerNumbers: string;
+}
+
+function when(iso: string, language: "fr" | "en"): string {
+  return new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
+    dateStyle: "long",
+    timeStyle: "short",
+    timeZone: "Europe/Paris",
+  }).format(new Date(iso));
+}
+
+/**
+ * Sent to the new address when an advisor moves an activated account to it (SECURITY.md A4): the customer
+ * learns that nothing but the address changed, so they log in as before instead of calling the hotline.
+ * Never names the old address.
+ */
+export function emailChangedNewMail(context: MailContext, params: EmailChangedNewParams): RenderedMail {
+  if (context.language === "en") {
+    return renderMail(
+      context,
+      `${context.tenantName} E-FACTURE: this is now the e-mail address of your customer account`,
+      [
+        { p: "Hello," },
+        {
+          p: `On ${when(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor registered this address for your E-FACTURE account (customer number ${params.customerNumbers}).`,
+        },
+        { strong: "Your identifier does not change:", value: params.identifier },
+        {
+          p: "Your password, your invoices and their history are kept. For your security, open sessions were closed: log in again with your identifier and your usual password.",
+        },
+        { p: "If you did not ask for this change, contact your customer-service advisor at once." },
+        { button: "Open the portal", href: context.portalUrl },
+      ],
+      `${context.tenantName} · E-FACTURE`,
+    );
+  }
+  return renderMail(
+    context,
+    `E-FACTURE ${context.tenantName} : cette adresse est désormais celle de votre compte client`,
+    [
+      { p: "Bonjour," },
+      {
+        p: `Le ${when(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a enregistré cette adresse pour votre compte E-FACTURE (numéro client ${params.customerNumbers}).`,
+      },
+      { strong: "Votre identifiant ne change pas :", value: params.identifier },
+      {
+        p: "Votre mot de passe, vos factures et leur historique sont conservés. Par sécurité, les sessions ouvertes ont été fermées : reconnectez-vous avec votre identifiant et votre mot de passe habituel.",
+      },
+      {
+        p: "Si vous n’êtes pas à l’origine de ce changement, contactez sans attendre votre conseiller(e) clientèle.",
+      },
+      { button: "Accéder au portail", href: context.portalUrl },
+    ],
+    `${context.tenantName} · E-FACTURE`,
+  );
+}

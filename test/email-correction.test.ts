@@ -1,0 +1,330 @@
+import type { FastifyInstance } from "fastify";
+import type { ParsedMail } from "mailparser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker } from "../src/app.js";
+import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
+import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
+import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
+import { buildWebApp } from "../src/http/web-app.js";
+import { createSmtpTransport } from "../src/mail/transport.js";
+import { ENGINES, openTestServices, waitFor } from "./support/services.js";
+import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
+import { enrolStaff, staffLogin } from "./support/staff.js";
+import { WebClient } from "./support/web-client.js";
+
+// Issue 13, item 1: an advisor's e-mail correction changes the ADDRESS of the customer's account; moving a
+// customer to another account (joining one, or leaving a shared one) is the explicit, confirmed exception.
+
+const HOST = "acme.localhost:3000";
+const PASSWORD = "un vieux cheval gris dort au pré";
+
+function invoice(number: string, buyerId: string): FacturXInput {
+  return {
+    invoiceNumber: number,
+    typeCode: "380",
+    issueDate: "2026-11-05",
+    currency: "EUR",
+    seller: {
+      name: "Acme Location",
+      siren: "443061841",
+      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
+    },
+    buyer: {
+      name: "Client",
+      id: buyerId,
+      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
+    },
+    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
+  };
+}
+
+describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account on %s", (engine) => {
+  let sink: SmtpSink;
+  let services: Awaited<ReturnType<typeof openTestServices>>;
+  let app: FastifyInstance;
+  let tenantId: string;
+  let advisor: WebClient;
+  let advisorId: string;
+
+  const kindOf = (m: ParsedMail) => m.headers.get("x-efacture-mail-kind");
+  const mailsTo = (address: string, kind?: string) =>
+    sink.received.filter((m) => JSON.stringify(m.to).includes(address) && (!kind || kindOf(m) === kind));
+  const waitMail = (address: string, kind: string, count = 1) =>
+    waitFor(
+      async () => {
+        const found = mailsTo(address, kind);
+        return found.length >= count ? found[count - 1] : undefined;
+      },
+      20_000,
+      `${kind} #${count} to ${address}`,
+    );
+
+  async function customer(number: string, name: string, email: string | null) {
+    return (
+      await upsertCustomer(services.db, {
+        tenantId,
+        customerNumber: number,
+        name,
+        email,
+        contracts: [],
+        actor: { type: "issuer", id: "t" },
+      })
+    ).customer;
+  }
+  async function publish(invoiceNumber: string, customerNumber: string) {
+    await publishInvoice(
+      {
+        db: services.db,
+        blobs: services.blobs,
+        queue: services.queue,
+        maxPdfBytes: services.config.maxPdfBytes,
+      },
+      {
+        tenant: { id: tenantId, slug: "acme", displayName: "Acme Location", retentionMonths: 24 } as never,
+        bytes: await buildFacturX(invoice(invoiceNumber, customerNumber)),
+        actor: { type: "issuer", id: "t" },
+      },
+    );
+  }
+  const accountOf = async (customerId: string) =>
+    (
+      await services.db.query<{
+        id: string;
+        identifier: string;
+        email: string;
+        status: string;
+        password_hash: string | null;
+      }>(
+        `select a.id, a.identifier, a.email, a.status, a.password_hash
+           from customers c join accounts a on a.id = c.account_id where c.id = $1`,
+        [customerId],
+      )
+    )[0]!;
+  const invoicesOf = (customerId: string) =>
+    services.db.query<{
+      id: string;
+      invoice_number: string;
+      account_id: string;
+      first_downloaded_at: Date | null;
+    }>(
+      "select id, invoice_number, account_id, first_downloaded_at from invoices where customer_id = $1 order by invoice_number",
+      [customerId],
+    );
+  const lastCorrection = async (customerId: string) =>
+    (
+      await services.db.query<{ actor_id: string; details: Record<string, unknown> }>(
+        `select actor_id, details from audit_entries
+          where tenant_id = $1 and action = 'customer.email_corrected' and target_id = $2 order by seq desc limit 1`,
+        [tenantId, customerId],
+      )
+    )[0];
+  const listed = (html: string) => [...html.matchAll(/F-[0-9A-Z-]+/g)].map((m) => m[0]);
+
+  async function login(identifier: string, password = PASSWORD) {
+    const client = new WebClient(app, HOST);
+    await client.get("/");
+    const res = await client.post("/connexion", { identifier, password });
+    return { client, res };
+  }
+
+  /** The customer activates the account through « Mot de passe oublié », as the guide says. */
+  async function activate(email: string) {
+    const client = new WebClient(app, HOST);
+    await client.get("/mot-de-passe-oublie");
+    await client.post("/mot-de-passe-oublie", { email });
+    const mail = await waitMail(email, "password-reset");
+    const link = /https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")![0];
+    const path = new URL(link).pathname;
+    await client.get(path);
+    const res = await client.post(path, { password: PASSWORD, confirmation: PASSWORD });
+    expect(res.statusCode).toBe(303);
+  }
+
+  const correct = (customerId: string, email: string, extra: Record<string, string> = {}) =>
+    advisor.post(`/conseiller/clients/${customerId}/email`, {
+      email,
+      confirmation: email,
+      reason: "appel du client, nouvelle adresse",
+      ...extra,
+    });
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    services = await openTestServices(engine, {
+      overrides: { SMTP_URL: sink.url },
+      transport: createSmtpTransport(sink.url),
+    });
+    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    await startWorker(services);
+    app = await buildWebApp(services);
+    const enrolled = await enrolStaff(services, app, {
+      tenantId,
+      host: HOST,
+      email: "paul@acme.test",
+      role: "advisor",
+      name: "Paul Martin",
+    });
+    advisorId = enrolled.staffId;
+    advisor = (await staffLogin(app, HOST, "paul@acme.test", enrolled.codes[0]!)).client;
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await services?.dispose();
+    await sink?.close();
+  });
+
+  it("changes the address of an active account in place: same identifier, password, invoices and history; sessions revoked; both addresses told", async () => {
+    const c = await customer("C101015", "Claire Martin", "claire.old@example.com");
+    for (const n of ["F-1015-1", "F-1015-2", "F-1015-3"]) await publish(n, "C101015");
+    await waitMail("claire.old@example.com", "activation");
+    await activate("claire.old@example.com");
+    const before = await accountOf(c.id);
+    expect(before.status).toBe("active");
+    const { client: portal, res: loggedIn } = await login(before.identifier);
+    expect(loggedIn.statusCode).toBe(303);
+    for (const inv of await invoicesOf(c.id))
+      expect((await portal.get(`/factures/${inv.id}/pdf`)).statusCode).toBe(200);
+    const downloaded = await invoicesOf(c.id);
+    expect(downloaded.every((i) => i.first_downloaded_at !== null)).toBe(true);
+
+    // The form says what will happen before the POST.
+    const form = await advisor.get(`/conseiller/clients/${c.id}/email`);
+    expect(form.body).toContain("Compte activé (identifiant");
+    expect(form.body).toContain(before.identifier);
+    expect(form.body).toContain("garde son identifiant, son mot de passe, son historique et ses factures");
+
+    const done = await correct(c.id, "claire.new@example.com");
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toContain("message=email-corrected");
+
+    const after = await accountOf(c.id);
+    expect(after).toEqual({ ...before, email: "claire.new@example.com" });
+    expect(await invoicesOf(c.id)).toEqual(downloaded);
+    // No empty account was created for the new address.
+    const [{ n }] = (await services.db.query<{ n: number }>(
+      "select count(*)::int as n from accounts where tenant_id = $1 and email like 'claire.%'",
+      [tenantId],
+    )) as [{ n: number }];
+    expect(n).toBe(1);
+
+    // The old session is closed; the same identifier and password open the same invoices.
+    expect((await portal.get("/factures")).statusCode).not.toBe(200);
+    const again = await login(before.identifier);
+    expect(again.res.statusCode).toBe(303);
+    const list = await again.client.get("/factures");
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toContain("Aucune facture pour l’instant");
+    expect(new Set(listed(list.body))).toEqual(new Set(["F-1015-1", "F-1015-2", "F-1015-3"]));
+
+    const oldNotice = await waitMail("claire.old@example.com", "email-changed");
+    expect(oldNotice.text).toContain("C101015");
+    expect(oldNotice.text).not.toContain("claire.new@example.com");
+    const newNotice = await waitMail("claire.new@example.com", "email-changed-new");
+    expect(newNotice.text).toContain(before.identifier);
+    expect(newNotice.text).toContain("C101015");
+    expect(newNotice.text).not.toContain("claire.old@example.com");
+    // No activation mail for an account that is already active.
+    expect(mailsTo("claire.new@example.com", "activation")).toHaveLength(0);
+
+    const audit = await lastCorrection(c.id);
+    expect(audit?.actor_id).toBe(advisorId);
+    expect(audit?.details).toMatchObject({
+      mode: "in-place",
+      by: "Paul Martin <paul@acme.test>",
+      reason: "appel du client, nouvelle adresse",
+      from: "claire.old@example.com",
+      to: "claire.new@example.com",
+      fromAccountId: before.id,
+      toAccountId: before.id,
+    });
+
+    const record = await advisor.get(`/conseiller/clients/${c.id}`);
+    expect(record.body).toContain("claire.new@example.com");
+    expect(record.body).toContain(before.identifier);
+    expect(record.body).not.toContain("pas encore de compte");
+  });
+
+  it("changes a pending account in place too: the next invoice's activation mail goes to the new address", async () => {
+    const c = await customer("CL-PEND", "Paul Attente", "pend.old@example.com");
+    await publish("F-PEND-1", "CL-PEND");
+    await waitMail("pend.old@example.com", "activation");
+    const before = await accountOf(c.id);
+    expect((await correct(c.id, "pend.new@example.com")).statusCode).toBe(303);
+    expect(await accountOf(c.id)).toEqual({ ...before, email: "pend.new@example.com" });
+    await waitMail("pend.old@example.com", "email-changed");
+    await publish("F-PEND-2", "CL-PEND");
+    const activation = await waitMail("pend.new@example.com", "activation");
+    expect(activation.text).toContain(before.identifier);
+    expect(mailsTo("pend.new@example.com", "email-changed-new")).toHaveLength(0);
+  });
+
+  it("joins another existing account only once the advisor saw which one and what moves, and confirmed", async () => {
+    const a = await customer("CL-JOIN-A", "Société A", "compta@example.com");
+    const b = await customer("CL-JOIN-B", "Société B", "b.join@example.com");
+    await publish("F-JOIN-B", "CL-JOIN-B");
+    const from = await accountOf(b.id);
+    const to = await accountOf(a.id);
+    await advisor.get(`/conseiller/clients/${b.id}/email`);
+    const warned = await correct(b.id, "compta@example.com");
+    expect(warned.statusCode).toBe(200);
+    expect(warned.body).toContain("déjà celle d’un autre compte");
+    expect(warned.body).toContain("CL-JOIN-A");
+    expect(warned.body).toContain(`Sa facture quittera le compte ${from.identifier}`);
+    expect((await accountOf(b.id)).id).toBe(from.id);
+
+    const confirmed = await correct(b.id, "compta@example.com", { confirmMerge: "1" });
+    expect(confirmed.statusCode).toBe(303);
+    expect((await accountOf(b.id)).id).toBe(to.id);
+    expect((await invoicesOf(b.id)).map((i) => i.account_id)).toEqual([to.id]);
+    await waitMail("b.join@example.com", "email-changed");
+    expect((await lastCorrection(b.id))?.details).toMatchObject({ mode: "joined", toAccountId: to.id });
+  });
+
+  it("asks, for a shared account, whether the other customer numbers follow; each choice does what it said", async () => {
+    const f1 = await customer("FLEET-1", "Flotte Un", "flotte@example.com");
+    const f2 = await customer("FLEET-2", "Flotte Deux", "flotte@example.com");
+    await publish("F-FLEET-1", "FLEET-1");
+    await publish("F-FLEET-2", "FLEET-2");
+    const shared = await accountOf(f1.id);
+    expect((await accountOf(f2.id)).id).toBe(shared.id);
+
+    const form = await advisor.get(`/conseiller/clients/${f1.id}/email`);
+    expect(form.body).toContain("partagé avec le(s) client(s) n°");
+    expect(form.body).toContain("FLEET-2");
+    const asked = await correct(f1.id, "conducteur@example.com");
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain("Ce compte est partagé");
+    expect(asked.body).toContain("Seul le client n° FLEET-1 change");
+    expect(asked.body).toContain(`Sa facture quittera le compte ${shared.identifier}`);
+    expect((await accountOf(f1.id)).email).toBe("flotte@example.com");
+
+    // Only this number: it leaves for a new pending account; the fleet keeps its account as it was.
+    const moved = await correct(f1.id, "conducteur@example.com", { scope: "customer" });
+    expect(moved.statusCode).toBe(303);
+    const own = await accountOf(f1.id);
+    expect(own.id).not.toBe(shared.id);
+    expect(own).toMatchObject({ email: "conducteur@example.com", status: "pending" });
+    expect((await invoicesOf(f1.id)).map((i) => i.account_id)).toEqual([own.id]);
+    expect(await accountOf(f2.id)).toEqual(shared);
+    expect((await lastCorrection(f1.id))?.details).toMatchObject({ mode: "moved", fromAccountId: shared.id });
+
+    // Everyone follows: the shared account changes address in place, numbers and invoices stay on it.
+    const f3 = await customer("FLEET-3", "Flotte Trois", "flotte@example.com");
+    await advisor.get(`/conseiller/clients/${f2.id}/email`);
+    const all = await correct(f2.id, "flotte.new@example.com", { scope: "account" });
+    expect(all.statusCode).toBe(303);
+    expect(await accountOf(f2.id)).toEqual({ ...shared, email: "flotte.new@example.com" });
+    expect((await accountOf(f3.id)).id).toBe(shared.id);
+    const emails = await services.db.query<{ email: string }>(
+      "select email from customers where id = any($1::uuid[])",
+      [[f2.id, f3.id]],
+    );
+    expect(emails.map((e) => e.email)).toEqual(["flotte.new@example.com", "flotte.new@example.com"]);
+    expect((await invoicesOf(f2.id)).map((i) => i.account_id)).toEqual([shared.id]);
+    expect((await lastCorrection(f2.id))?.details).toMatchObject({
+      mode: "in-place",
+      customerNumbers: ["FLEET-2", "FLEET-3"],
+    });
+  });
+});
