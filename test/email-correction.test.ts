@@ -250,6 +250,9 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
     await publish("F-PEND-1", "CL-PEND");
     await waitMail("pend.old@example.com", "activation");
     const before = await accountOf(c.id);
+    const form = await advisor.get(`/conseiller/clients/${c.id}/email`);
+    expect(form.body).toContain("Compte pas encore activé (identifiant");
+    expect(form.body).toContain("le client garde son identifiant et ses factures");
     expect((await correct(c.id, "pend.new@example.com")).statusCode).toBe(303);
     expect(await accountOf(c.id)).toEqual({ ...before, email: "pend.new@example.com" });
     await waitMail("pend.old@example.com", "email-changed");

@@ -389,6 +389,8 @@ export function CorrectEmailPage(props: {
                 <strong safe>{situation.shared.customerNumbers.join(", ")}</strong>
                 {". Vous choisirez si ces clients suivent la nouvelle adresse."}
               </>
+            ) : situation.account.status === "pending" ? (
+              "). La correction change l’adresse du compte : le client garde son identifiant et ses factures."
             ) : (
               "). La correction change l’adresse du compte : le client garde son identifiant, son mot de passe, son historique et ses factures."
             )}
@@ -423,8 +425,8 @@ export function CorrectEmailPage(props: {
             </p>
             {situation?.account ? (
               <p>
-                <strong safe>{leave(situation.account.identifier)}</strong> : le client ne les verra plus avec
-                son identifiant actuel.
+                <strong safe>{leave(situation.account.identifier)}</strong>
+                {situation.invoices > 0 ? " : le client ne les verra plus avec son identifiant actuel." : "."}
               </p>
             ) : (
               ""
