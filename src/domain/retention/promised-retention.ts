@@ -33,7 +33,10 @@ export function promisedRetentionMonths(
   now: Date = new Date(),
 ): Promise<number> {
   let cache = caches.get(sql);
-  if (!cache) caches.set(sql, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    caches.set(sql, cache);
+  }
   const key = `${tenant.id}/${tenant.retentionMonths}`;
   const found = cache.get(key);
   if (found && now.getTime() - found.at < TTL_MS) return found.months;
