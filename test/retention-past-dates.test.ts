@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countAccountInvoices, summarizeLeavingSoon } from "../src/db/portal-invoices.repository.js";
 import { createInvoiceListSummaries } from "../src/domain/invoices/invoice-list-summary.js";
+import { promisedMonths } from "../src/domain/retention/promised-retention.js";
+import { addMonths } from "../src/domain/shared/dates.js";
 import { listedNumbers, openPortalFixture, type PortalFixture } from "./portal-list-fixtures.js";
 import { ENGINES } from "./support/services.js";
 
@@ -140,5 +142,19 @@ describe.each(ENGINES)("invoices past their date, before the retention run, on %
     expect(home.statusCode).toBe(200);
     expect(home.body).toContain("<strong>1 an</strong>");
     expect(home.body).not.toContain("3 ans");
+  });
+});
+
+describe("the promised retention", () => {
+  const at = new Date("2026-01-31T09:00:00Z");
+  it("is the setting when nothing online got less, or nothing is online", () => {
+    expect(promisedMonths(24, undefined)).toBe(24);
+    // Lowered from 36 to 12: older invoices keep 36, new ones get 12, so 12 is promised.
+    expect(promisedMonths(12, { publishedAt: at, availableUntil: addMonths(at, 36) })).toBe(12);
+  });
+  it("is the shortest whole months of an invoice still online when the setting was raised", () => {
+    expect(promisedMonths(36, { publishedAt: at, availableUntil: addMonths(at, 12) })).toBe(12);
+    // 31 January + 1 month is clamped to 28 February: still one whole month.
+    expect(promisedMonths(36, { publishedAt: at, availableUntil: addMonths(at, 1) })).toBe(1);
   });
 });
