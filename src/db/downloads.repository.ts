@@ -46,7 +46,12 @@ const DETAIL_COLUMNS = `i.id, c.customer_number as "customerNumber", i.contract_
   i.buyer_name as "buyerName", i.buyer_id as "buyerId", i.buyer_siren as "buyerSiren", i.buyer_vat_id as "buyerVatId",
   i.payment_reference as "paymentReference", i.profile, i.facts, i.sha256, i.size_bytes as "sizeBytes",
   i.xml_sha256 as "xmlSha256", i.published_at as "publishedAt", i.available_until as "availableUntil",
-  i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt"`;
+  i.first_downloaded_at as "firstDownloadedAt",
+  coalesce(i.removed_at, case when i.available_until <= $NOW::timestamptz then i.available_until end) as "removedAt"`;
+
+// An invoice whose date has come reads as removed on that date even before the retention run (03:00)
+// writes removed_at: the detail page says it has left, and PDF, XML, proof and ZIP give 410 / leave it out.
+const detailColumns = (now: string) => DETAIL_COLUMNS.replace("$NOW::timestamptz", `${now}::timestamptz`);
 
 /**
  * The invoice if this account may see it: same tenant and linked to the account (invoices.account_id is
@@ -57,12 +62,13 @@ export async function findInvoiceForAccount(
   tenantId: string,
   accountId: string,
   invoiceId: string,
+  now: Date = new Date(),
 ): Promise<InvoiceDetailRow | undefined> {
   const [row] = await sql.query<InvoiceDetailRow>(
-    `select ${DETAIL_COLUMNS}
+    `select ${detailColumns("$4")}
        from invoices i join customers c on c.id = i.customer_id
       where i.tenant_id = $1 and i.account_id = $2 and i.id = $3`,
-    [tenantId, accountId, invoiceId],
+    [tenantId, accountId, invoiceId, now],
     { prepare: true },
   );
   return row;
@@ -74,14 +80,15 @@ export async function findInvoicesForAccount(
   tenantId: string,
   accountId: string,
   invoiceIds: readonly string[],
+  now: Date = new Date(),
 ): Promise<InvoiceDetailRow[]> {
   if (invoiceIds.length === 0) return [];
   return sql.query<InvoiceDetailRow>(
-    `select ${DETAIL_COLUMNS}
+    `select ${detailColumns("$4")}
        from invoices i join customers c on c.id = i.customer_id
       where i.tenant_id = $1 and i.account_id = $2 and i.id = any($3::uuid[])
       order by i.issue_date desc, i.id desc`,
-    [tenantId, accountId, invoiceIds],
+    [tenantId, accountId, invoiceIds, now],
   );
 }
 
@@ -100,7 +107,8 @@ export async function listInvoiceEvents(
 
 /**
  * Marks the invoices as downloaded when they never were: one conditional UPDATE, so of concurrent
- * downloads exactly one sees each id come back. Returns the ids marked now.
+ * downloads exactly one sees each id come back. Returns the ids marked now. An invoice whose date has
+ * come by `at` is not marked (it is no longer offered, whatever the run has done yet).
  */
 export async function markFirstDownloaded(
   sql: Sql,
@@ -113,7 +121,7 @@ export async function markFirstDownloaded(
   const rows = await sql.query<{ id: string }>(
     `update invoices set first_downloaded_at = $4
       where tenant_id = $1 and account_id = $2 and id = any($3::uuid[])
-        and first_downloaded_at is null and removed_at is null
+        and first_downloaded_at is null and removed_at is null and available_until > $4
       returning id`,
     [tenantId, accountId, invoiceIds, at],
   );

@@ -74,18 +74,33 @@ export interface InvoicePageRequest {
   before?: InvoiceCursor;
 }
 
+// An invoice whose date has come is gone for the customer even before the retention run (03:00) writes
+// removed_at: it reads as removed on that date, so every page and download treats it as a tombstone.
+// `$NOW` is the reader's clock (the run's clock decides the same way: available_until <= now).
+const EFFECTIVE_REMOVED_AT =
+  "coalesce(i.removed_at, case when i.available_until <= $NOW::timestamptz then i.available_until end)";
+
 const COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate",
   i.due_date as "dueDate", i.contract_number as "contractNumber",
   (select c.customer_number from customers c where c.id = i.customer_id and c.tenant_id = i.tenant_id) as "customerNumber", i.currency,
   i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal", i.grand_total as "grandTotal",
   i.due_payable as "duePayable", i.sha256, i.size_bytes as "sizeBytes", i.published_at as "publishedAt",
-  i.available_until as "availableUntil", i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt"`;
+  i.available_until as "availableUntil", i.first_downloaded_at as "firstDownloadedAt", ${EFFECTIVE_REMOVED_AT} as "removedAt"`;
 
 const LIST_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate",
   i.contract_number as "contractNumber",
   (select c.customer_number from customers c where c.id = i.customer_id and c.tenant_id = i.tenant_id) as "customerNumber",
   i.currency, i.grand_total as "grandTotal", i.available_until as "availableUntil",
-  i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt"`;
+  i.first_downloaded_at as "firstDownloadedAt", ${EFFECTIVE_REMOVED_AT} as "removedAt"`;
+
+/** A lazily pushed `$n::timestamptz` parameter for `now`: a parameter never used must not be sent (PostgreSQL cannot type it). */
+function nowParam(params: unknown[], now: Date): () => string {
+  let ref: string | undefined;
+  return () => {
+    ref ??= `$${params.push(now)}::timestamptz`;
+    return ref;
+  };
+}
 
 const ORDER: Record<AccountInvoiceFilters["sort"], { column: string; cast: string; desc: boolean }> = {
   date_desc: { column: "i.issue_date", cast: "date", desc: true },
@@ -99,8 +114,11 @@ function likeContains(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** The WHERE conditions of the filters; `params` starts with [tenantId, accountId] and receives the values. */
-function whereOf(filters: AccountInvoiceFilters, params: unknown[]): string[] {
+/**
+ * The WHERE conditions of the filters; `params` starts with [tenantId, accountId] and receives the values.
+ * `now` is the parameter holding the reader's clock (pushed the first time a condition needs it).
+ */
+function whereOf(filters: AccountInvoiceFilters, params: unknown[], now: () => string): string[] {
   const add = (value: unknown) => `$${params.push(value)}`;
   const where = ["i.tenant_id = $1", "i.account_id = $2"];
   if (filters.from !== undefined) where.push(`i.issue_date >= ${add(filters.from)}::date`);
@@ -113,11 +131,15 @@ function whereOf(filters: AccountInvoiceFilters, params: unknown[]): string[] {
       `i.customer_id = (select k.id from customers k where k.tenant_id = $1 and k.account_id = $2 and k.customer_number = ${add(filters.customer)})`,
     );
   if (filters.type !== undefined) where.push(`i.type_code = ${add(filters.type)}`);
-  if (filters.notDownloaded) where.push("i.first_downloaded_at is null and i.removed_at is null");
-  if (filters.leavingWithinDays !== undefined)
+  // "Still online" is removed_at null AND the date not yet come (the run may not have caught up).
+  if (filters.notDownloaded)
+    where.push(`i.first_downloaded_at is null and i.removed_at is null and i.available_until > ${now()}`);
+  if (filters.leavingWithinDays !== undefined) {
+    const at = now();
     where.push(
-      `i.removed_at is null and i.available_until < now() + make_interval(days => ${add(filters.leavingWithinDays)}::int)`,
+      `i.removed_at is null and i.available_until > ${at} and i.available_until < ${at} + make_interval(days => ${add(filters.leavingWithinDays)}::int)`,
     );
+  }
   if (filters.q !== undefined) {
     const pattern = add(likeContains(filters.q));
     where.push(
@@ -140,8 +162,9 @@ export async function listAccountInvoices(
   accountId: string,
   filters: AccountInvoiceFilters,
   page: InvoicePageRequest,
+  now: Date = new Date(),
 ): Promise<PortalInvoiceRow[]> {
-  return selectAccountInvoices<PortalInvoiceRow>(COLUMNS, sql, tenantId, accountId, filters, page);
+  return selectAccountInvoices<PortalInvoiceRow>(COLUMNS, sql, tenantId, accountId, filters, page, now);
 }
 
 /** `listAccountInvoices` with only the fields of the list page (`PortalInvoiceListRow`). */
@@ -151,8 +174,17 @@ export async function listAccountInvoicePage(
   accountId: string,
   filters: AccountInvoiceFilters,
   page: InvoicePageRequest,
+  now: Date = new Date(),
 ): Promise<PortalInvoiceListRow[]> {
-  return selectAccountInvoices<PortalInvoiceListRow>(LIST_COLUMNS, sql, tenantId, accountId, filters, page);
+  return selectAccountInvoices<PortalInvoiceListRow>(
+    LIST_COLUMNS,
+    sql,
+    tenantId,
+    accountId,
+    filters,
+    page,
+    now,
+  );
 }
 
 async function selectAccountInvoices<R>(
@@ -162,9 +194,12 @@ async function selectAccountInvoices<R>(
   accountId: string,
   filters: AccountInvoiceFilters,
   page: InvoicePageRequest,
+  now: Date,
 ): Promise<R[]> {
   const params: unknown[] = [tenantId, accountId];
-  const where = whereOf(filters, params);
+  const at = nowParam(params, now);
+  const select = columns.replace("$NOW::timestamptz", at());
+  const where = whereOf(filters, params, at);
   const order = ORDER[filters.sort];
   const backwards = page.before !== undefined;
   const cursor = page.before ?? page.after;
@@ -180,7 +215,7 @@ async function selectAccountInvoices<R>(
   // NOT NULL, so the NULLS clause changes nothing else.
   const direction = desc ? "desc nulls last" : "asc nulls first";
   const rows = await sql.query<R>(
-    `select ${columns}
+    `select ${select}
        from invoices i
       where ${where.join(" and ")}
       order by ${order.column} ${direction}, i.id ${direction}
@@ -202,13 +237,22 @@ export async function* iterateAccountInvoices(
   accountId: string,
   filters: AccountInvoiceFilters,
   batchSize = 500,
+  now: Date = new Date(),
 ): AsyncGenerator<PortalInvoiceRow> {
+  // One clock for every batch: an invoice cannot change sides halfway through an export.
   const keyOf = filters.sort.startsWith("date")
     ? (row: PortalInvoiceRow) => row.issueDate
     : (row: PortalInvoiceRow) => row.grandTotal;
   let after: InvoiceCursor | undefined;
   for (;;) {
-    const rows = await listAccountInvoices(sql, tenantId, accountId, filters, { limit: batchSize, after });
+    const rows = await listAccountInvoices(
+      sql,
+      tenantId,
+      accountId,
+      filters,
+      { limit: batchSize, after },
+      now,
+    );
     yield* rows;
     const last = rows.at(-1);
     if (!last || rows.length < batchSize) return;
@@ -222,9 +266,10 @@ export async function countAccountInvoices(
   tenantId: string,
   accountId: string,
   filters: AccountInvoiceFilters,
+  now: Date = new Date(),
 ): Promise<number> {
   const params: unknown[] = [tenantId, accountId];
-  const where = whereOf(filters, params);
+  const where = whereOf(filters, params, nowParam(params, now));
   const [row] = await sql.query<{ n: number }>(
     `select count(*)::int as n from invoices i where ${where.join(" and ")}`,
     params,
@@ -245,7 +290,7 @@ export async function findAccountIssueDateRange(
   return row ?? { oldest: null, newest: null };
 }
 
-/** Invoices never downloaded, still on the portal, that leave it within `days`: how many, and between which dates. */
+/** Invoices never downloaded, still on the portal (date not come), that leave it within `days` of `now`: how many, and between which dates (both after `now`). */
 export interface LeavingSoon {
   count: number;
   first: Date | null;
@@ -261,13 +306,16 @@ export async function summarizeLeavingSoon(
   tenantId: string,
   accountId: string,
   days: number,
+  now: Date = new Date(),
 ): Promise<LeavingSoon> {
+  // Bounded on both sides: a date already come (the run not caught up yet) is never announced as coming.
   const [row] = await sql.query<LeavingSoon>(
     `select count(*)::int as count, min(available_until) as first, max(available_until) as last
        from invoices
       where tenant_id = $1 and account_id = $2
-        and first_downloaded_at is null and removed_at is null and available_until < now() + make_interval(days => $3::int)`,
-    [tenantId, accountId, days],
+        and first_downloaded_at is null and removed_at is null
+        and available_until > $4::timestamptz and available_until < $4::timestamptz + make_interval(days => $3::int)`,
+    [tenantId, accountId, days, now],
   );
   return row ?? { count: 0, first: null, last: null };
 }

@@ -235,3 +235,24 @@ export async function markBlobsSettled(sql: Sql, sha256s: string[], at: Date): P
   );
   return rows.length;
 }
+
+/**
+ * Of the tenant's invoices still online at `now`, the one published with the shortest retention (its
+ * publication and its date), or undefined when none is online. Reads the tenant's range of
+ * invoices_tenant_published_idx: callers keep the answer for a while (home page).
+ */
+export async function findShortestLiveRetention(
+  sql: Sql,
+  tenantId: string,
+  now: Date,
+): Promise<{ publishedAt: Date; availableUntil: Date } | undefined> {
+  const [row] = await sql.query<{ publishedAt: Date; availableUntil: Date }>(
+    `select published_at as "publishedAt", available_until as "availableUntil"
+       from invoices
+      where tenant_id = $1 and removed_at is null and available_until > $2
+      order by available_until - published_at
+      limit 1`,
+    [tenantId, now],
+  );
+  return row;
+}

@@ -5,6 +5,7 @@ import { findTenantBySlug } from "../db/tenants.repository.js";
 import { hashPassword } from "../domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../domain/customers/upsert-customer.js";
 import { publishInvoice } from "../domain/invoices/publish-invoice.js";
+import { runRetention } from "../domain/retention/run-retention.js";
 import { createTenant } from "../domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../einvoice/index.js";
 
@@ -262,6 +263,9 @@ export async function seedDemo(
     "update invoices set notice_queued_at = published_at where tenant_id = $1 and notice_queued_at is null",
     [tenant.id],
   );
+  // 26 months of history with a shorter retention: the oldest invoices' dates have passed. The daily run
+  // would remove them at 03:00; run it now so the demo never shows an invoice past its date.
+  await runRetention(services, { now, tenantId: tenant.id });
   await db.query(`update tenants set settings = settings || $2::jsonb where id = $1`, [
     tenant.id,
     JSON.stringify({ demoReady: true, demoIdentifier: fleet!.identifier }),

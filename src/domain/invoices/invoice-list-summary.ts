@@ -30,7 +30,8 @@ export interface AccountListKey {
 export interface SummaryCacheOptions {
   /**
    * How long an entry is used at most. The version makes entries exact (it moves in the transaction of any
-   * change); the age bounds what no version sees: the leaving-soon window moving with the clock.
+   * change); the age bounds what no version sees: the leaving-soon window moving with the clock. The
+   * banner's entry also ends when its first date comes (never a past date, even from memory).
    */
   maxAgeMs?: number;
   /** Entries kept at most (least recently stored dropped first). */
@@ -50,16 +51,31 @@ export function createInvoiceListSummaries(
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 20_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { at: number; value: Promise<unknown> }>();
+  // `until`: the instant the entry stops being true whatever the version (the banner's first date).
+  const entries = new Map<string, { at: number; until?: number; value: Promise<unknown> }>();
 
-  function memo<T>(account: AccountListKey, what: string, read: () => Promise<T>): Promise<T> {
+  function memo<T>(
+    account: AccountListKey,
+    what: string,
+    read: (at: Date) => Promise<T>,
+    validUntil?: (value: T) => number | undefined,
+  ): Promise<T> {
     const key = `${account.tenantId}/${account.accountId}/${account.version}/${what}`;
     const at = now();
     const found = entries.get(key);
-    if (found && at - found.at < maxAgeMs) return found.value as Promise<T>;
-    const value = read();
+    if (found && at - found.at < maxAgeMs && (found.until === undefined || at < found.until))
+      return found.value as Promise<T>;
+    const value = read(new Date(at));
+    const entry: { at: number; until?: number; value: Promise<unknown> } = { at, value };
     entries.delete(key);
-    entries.set(key, { at, value });
+    entries.set(key, entry);
+    if (validUntil)
+      value.then(
+        (v) => {
+          entry.until = validUntil(v);
+        },
+        () => {},
+      );
     value.catch(() => {
       if (entries.get(key)?.value === value) entries.delete(key);
     });
@@ -81,12 +97,16 @@ export function createInvoiceListSummaries(
     issueDateRange: (account) =>
       memo(account, "dates", () => findAccountIssueDateRange(sql, account.tenantId, account.accountId)),
     leavingSoon: (account, days) =>
-      memo(account, `leaving:${days}`, () =>
-        summarizeLeavingSoon(sql, account.tenantId, account.accountId, days),
+      memo(
+        account,
+        `leaving:${days}`,
+        (at) => summarizeLeavingSoon(sql, account.tenantId, account.accountId, days, at),
+        // Read again once its first date comes: the banner never announces a date already past.
+        (leaving) => leaving.first?.getTime(),
       ),
     count: (account, filters) =>
-      memo(account, `count:${filterKey(filters)}`, () =>
-        countAccountInvoices(sql, account.tenantId, account.accountId, filters),
+      memo(account, `count:${filterKey(filters)}`, (at) =>
+        countAccountInvoices(sql, account.tenantId, account.accountId, filters, at),
       ),
   };
 }

@@ -8,6 +8,7 @@ import {
   resetPassword,
 } from "../../domain/accounts/password-reset.js";
 import { endSession } from "../../domain/accounts/sessions.js";
+import { promisedRetentionMonths } from "../../domain/retention/promised-retention.js";
 import type { Ui } from "../../i18n/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
@@ -74,7 +75,7 @@ export async function authRoutes(
       <HomePage
         ui={ui}
         branding={tenantBranding(site.tenant)}
-        retentionMonths={site.tenant.retentionMonths}
+        retentionMonths={await promisedRetentionMonths(services.db, site.tenant)}
         csrf={reply.generateCsrf()}
         message={redirectMessage(ui, request.query.message)}
       />,
@@ -119,7 +120,7 @@ export async function authRoutes(
         <HomePage
           ui={ui}
           branding={tenantBranding(site.tenant)}
-          retentionMonths={site.tenant.retentionMonths}
+          retentionMonths={await promisedRetentionMonths(services.db, site.tenant)}
           csrf={reply.generateCsrf()}
           identifier={request.body.identifier.slice(0, 64)}
           message={{
