@@ -1,17 +1,9 @@
-import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
+import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
 export interface EmailChangedNewParams {
   at: string;
   identifier: string;
   customerNumbers: string;
-}
-
-function when(iso: string, language: "fr" | "en"): string {
-  return new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
-    dateStyle: "long",
-    timeStyle: "short",
-    timeZone: "Europe/Paris",
-  }).format(new Date(iso));
 }
 
 /**
@@ -27,7 +19,7 @@ export function emailChangedNewMail(context: MailContext, params: EmailChangedNe
       [
         { p: "Hello," },
         {
-          p: `On ${when(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor registered this address for your E-FACTURE account (customer number ${params.customerNumbers}).`,
+          p: `On ${parisDateTime(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor registered this address for your E-FACTURE account (customer number ${params.customerNumbers}).`,
         },
         { strong: "Your identifier does not change:", value: params.identifier },
         {
@@ -45,7 +37,7 @@ export function emailChangedNewMail(context: MailContext, params: EmailChangedNe
     [
       { p: "Bonjour," },
       {
-        p: `Le ${when(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a enregistré cette adresse pour votre compte E-FACTURE (numéro client ${params.customerNumbers}).`,
+        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a enregistré cette adresse pour votre compte E-FACTURE (numéro client ${params.customerNumbers}).`,
       },
       { strong: "Votre identifiant ne change pas :", value: params.identifier },
       {

@@ -1,16 +1,8 @@
-import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
+import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
 export interface EmailChangedParams {
   at: string;
   customerNumber: string;
-}
-
-function when(iso: string, language: "fr" | "en"): string {
-  return new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
-    dateStyle: "long",
-    timeStyle: "short",
-    timeZone: "Europe/Paris",
-  }).format(new Date(iso));
 }
 
 /** Sent to the old address when an advisor corrects a customer's e-mail (SECURITY.md A4). Never names the new address. */
@@ -22,7 +14,7 @@ export function emailChangedMail(context: MailContext, params: EmailChangedParam
       [
         { p: "Hello," },
         {
-          p: `On ${when(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor replaced this address with another one for customer number ${params.customerNumber}. Its invoices and e-mails now go to the new address; links sent to this address before no longer work.`,
+          p: `On ${parisDateTime(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor replaced this address with another one for customer number ${params.customerNumber}. Its invoices and e-mails now go to the new address; links sent to this address before no longer work.`,
         },
         { p: "If you did not ask for this change, contact your customer-service advisor at once." },
       ],
@@ -35,7 +27,7 @@ export function emailChangedMail(context: MailContext, params: EmailChangedParam
     [
       { p: "Bonjour," },
       {
-        p: `Le ${when(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
+        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
       },
       {
         p: "Si vous n’avez pas demandé ce changement, contactez sans attendre votre conseiller(e) clientèle.",

@@ -3,6 +3,15 @@ import { escapeHtml } from "@kitajs/html";
 export type Language = "fr" | "en";
 
 /** What every template receives: who sends (the issuer's portal) and in which language. */
+/** A moment as a mail states it: long date and time, Paris time, in the mail's language. */
+export function parisDateTime(iso: string, language: Language): string {
+  return new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
+    dateStyle: "long",
+    timeStyle: "short",
+    timeZone: "Europe/Paris",
+  }).format(new Date(iso));
+}
+
 export interface MailContext {
   language: Language;
   tenantName: string;

@@ -1,17 +1,8 @@
-import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
+import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
 export interface PasswordChangedParams {
   at: string;
   identifier: string;
-}
-
-function when(iso: string, language: "fr" | "en"): string {
-  const date = new Date(iso);
-  return new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", {
-    dateStyle: "long",
-    timeStyle: "short",
-    timeZone: "Europe/Paris",
-  }).format(date);
 }
 
 /** Notice after any password change (reset, first connection, account page): SECURITY.md R11. */
@@ -23,7 +14,7 @@ export function passwordChangedMail(context: MailContext, params: PasswordChange
       [
         { p: "Hello," },
         {
-          p: `The password of your E-FACTURE account ${params.identifier} was set on ${when(params.at, "en")} (Paris time). Every open session was closed.`,
+          p: `The password of your E-FACTURE account ${params.identifier} was set on ${parisDateTime(params.at, "en")} (Paris time). Every open session was closed.`,
         },
         {
           p: `If this was not you, use "Forgot password or identifier?" on the portal at once and contact your customer-service advisor.`,
@@ -39,7 +30,7 @@ export function passwordChangedMail(context: MailContext, params: PasswordChange
     [
       { p: "Bonjour," },
       {
-        p: `Le mot de passe de votre compte E-FACTURE ${params.identifier} a été défini le ${when(params.at, "fr")} (heure de Paris). Toutes les sessions ouvertes ont été fermées.`,
+        p: `Le mot de passe de votre compte E-FACTURE ${params.identifier} a été défini le ${parisDateTime(params.at, "fr")} (heure de Paris). Toutes les sessions ouvertes ont été fermées.`,
       },
       {
         p: "Si vous n’êtes pas à l’origine de ce changement, utilisez sans attendre le lien « Mot de passe ou identifiant oublié ? » du portail et contactez votre conseiller(e) clientèle.",
