@@ -138,7 +138,7 @@ export async function insertInvoices(
   });
   return sql.query<InvoiceRow & { sellerKey: string }>(
     `insert into invoices (${INSERT_COLUMNS}) values ${rows.join(",")}
-     on conflict (tenant_id, seller_key, invoice_number) do nothing
+     on conflict (tenant_id, seller_key, invoice_number) where withdrawn_at is null do nothing
      returning ${COLUMNS}, seller_key as "sellerKey"`,
     params,
   );

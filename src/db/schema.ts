@@ -129,9 +129,10 @@ export const contracts = pgTable(
       .notNull()
       .references(() => tenants.id),
     contractNumber: text("contract_number").notNull(),
-    customerId: uuid("customer_id")
-      .notNull()
-      .references(() => customers.id),
+    // Null once the issuer detached the contract from its customer (a contract given to the wrong customer):
+    // the next invoice naming it attaches it to the customer that invoice resolves to.
+    customerId: uuid("customer_id").references(() => customers.id),
+    detachedAt: timestamp("detached_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -190,9 +191,17 @@ export const invoices = pgTable(
     reminderStep: smallint("reminder_step").notNull().default(0),
     // When the retention run deleted (or found no longer needed) the stored bytes of a removed invoice.
     blobDeletedAt: timestamp("blob_deleted_at", { withTimezone: true }),
+    // Withdrawn by the issuer (published to the wrong customer, sent by mistake): removed_at is set at the same
+    // moment, so the invoice leaves the customer's list and its bytes follow the rule for removed invoices; the
+    // row stays as a tombstone for the audit. Its number is free again (see the unique index below).
+    withdrawnAt: timestamp("withdrawn_at", { withTimezone: true }),
+    withdrawalReason: text("withdrawal_reason"),
   },
   (t) => [
-    uniqueIndex("invoices_tenant_seller_number_key").on(t.tenantId, t.sellerKey, t.invoiceNumber),
+    // A withdrawn invoice no longer holds its number: reassignment is withdraw + publish to the right customer.
+    uniqueIndex("invoices_tenant_seller_number_key")
+      .on(t.tenantId, t.sellerKey, t.invoiceNumber)
+      .where(sql`${t.withdrawnAt} is null`),
     index("invoices_account_list_idx").on(t.tenantId, t.accountId, t.issueDate.desc(), t.id.desc()),
     index("invoices_customer_idx").on(t.tenantId, t.customerId, t.issueDate.desc()),
     index("invoices_available_until_idx").on(t.availableUntil).where(sql`${t.removedAt} is null`),
@@ -213,7 +222,33 @@ export const invoices = pgTable(
       .on(t.sha256)
       .where(sql`${t.removedAt} is not null and ${t.blobDeletedAt} is null`),
     check("invoices_reminder_step_range", sql`${t.reminderStep} between 0 and 2`),
+    check(
+      "invoices_withdrawal_complete",
+      sql`${t.withdrawnAt} is null or (${t.removedAt} is not null and ${t.withdrawalReason} is not null)`,
+    ),
     check("invoices_sha256_format", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
+
+/**
+ * The legal entities an issuer publishes for (SIREN or intra-community VAT id). Once a tenant has declared one,
+ * an invoice whose seller (BT-30 SIREN / BT-31 VAT id) is none of them is refused (`seller_not_declared`).
+ */
+export const tenantSellers = pgTable(
+  "tenant_sellers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    kind: text("kind").notNull(),
+    // SIREN: 9 digits; VAT id: upper case, no spaces (FR12345678901).
+    value: text("value").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("tenant_sellers_tenant_value_key").on(t.tenantId, t.value),
+    check("tenant_sellers_kind_values", sql`${t.kind} in ('siren', 'vat')`),
   ],
 );
 
