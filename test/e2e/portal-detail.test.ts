@@ -322,8 +322,9 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
     });
     await page.goto(url(`/factures/${invoiceIds.plain}`));
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-    await page.waitForTimeout(500);
+    await page.waitForLoadState("networkidle");
     expect(previews).toEqual([]);
+    expect(page.frames().some((frame) => frame.url().includes("/apercu"))).toBe(false);
     // The account chose English in the test above: the link is found by its class.
     await expect(page.locator("a.det-preview-open").isVisible()).resolves.toBe(true);
     expect(await page.locator("a.det-preview-open").getAttribute("href")).toBe(
