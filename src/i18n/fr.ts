@@ -309,6 +309,10 @@ export const fr = {
       })[sort],
     select: "Sélection",
     selectOne: (number: string) => `Sélectionner la facture ${number}`,
+    // Issue #13 items 13 and 14: the row’s download icon, the selection button’s hint.
+    downloadColumn: "Télécharger",
+    downloadOne: (number: string) => `Télécharger le PDF de la facture ${number}`,
+    selectionHint: "Cochez une ou plusieurs factures pour les télécharger ensemble.",
     number: "Numéro",
     date: "Date",
     amount: "Montant TTC",
@@ -383,13 +387,18 @@ export const fr = {
     references: "Références",
     amounts: "Montants",
     vatTable: "Détail de la TVA",
-    integrity: "Intégrité du fichier",
+    integrity: "Vérifier l’authenticité",
     history: "Historique",
     party: {
       name: "Raison sociale",
+      /** A buyer with no SIREN and no VAT number is taken for a person. */
+      personName: "Nom",
       siren: "SIREN",
       vatId: "N° TVA intracommunautaire",
-      id: "Identifiant",
+      /** Not « Identifiant »: that is the portal’s login word. */
+      sellerId: "Référence de l’émetteur",
+      /** BT-46, shown only when it differs from the customer number of the portal. */
+      customerNumber: "N° client sur la facture",
       globalId: "Identifiant global",
       country: "Pays",
     },
@@ -456,6 +465,13 @@ export const fr = {
       "389": "Autofacture",
     } as Record<string, string>,
     typeOther: (code: string) => `Type ${code}`,
+    // Issue #13 item 13: the preview and the folded verification.
+    preview: "Aperçu",
+    previewFrame: (title: string) => `Aperçu du PDF : ${title}`,
+    previewHint:
+      "Affiché par votre navigateur, sans téléchargement. Pour conserver l’original, utilisez « Télécharger le PDF ».",
+    previewOpen: "Ouvrir l’aperçu dans un nouvel onglet",
+    lifecycleCaption: "Codes de statut du cycle de vie",
   },
   downloads: {
     integrityTitle: "Fichier momentanément indisponible",

@@ -12,6 +12,7 @@ import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
+import { plainPdf } from "../retention-fixtures.js";
 import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
 import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
@@ -24,10 +25,11 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
   let port: number;
   let tenant: TenantRow;
   let identifier: string;
-  const invoiceIds: { current: string; credit: string; removed: string } = {
+  const invoiceIds: { current: string; credit: string; removed: string; plain: string } = {
     current: "",
     credit: "",
     removed: "",
+    plain: "",
   };
 
   const url = (p: string) => `http://leasing.localhost:${port}${p}`;
@@ -140,6 +142,24 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
     await db.query("update invoices set removed_at = '2026-09-06T02:00:00Z' where id = $1", [
       invoiceIds.removed,
     ]);
+    // A plain PDF (no Factur-X): its facts come from the issuer's metadata only.
+    invoiceIds.plain = (
+      await publishInvoice(
+        { db, blobs, queue, maxPdfBytes: config.maxPdfBytes },
+        {
+          tenant,
+          bytes: await plainPdf("Facture RE-2026-0042 - Horizon Leasing"),
+          metadata: {
+            customerNumber: "FL-200",
+            invoiceNumber: "RE-2026-0042",
+            issueDate: "2026-11-12",
+            grandTotal: "318.40",
+            currency: "EUR",
+          },
+          actor,
+        },
+      )
+    ).invoice.id;
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {
@@ -238,4 +258,78 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
     expect(await axe(page)).toEqual([]);
     await context.close();
   }, 120_000);
+  it("shows the PDF in Chromium's own viewer inside the page, records nothing; fr and en, Factur-X and plain PDF, 1280 and 360 px; axe finds nothing", async () => {
+    const context = await e2e.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await logIn(page);
+    const viewer = () =>
+      page
+        .frames()
+        .some((frame) => frame.url().startsWith("chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"));
+    const shoot = async (name: string) => {
+      for (const width of [1280, 360]) {
+        await page.setViewportSize({ width, height: width === 1280 ? 900 : 740 });
+        expect(await axe(page), `${name} at ${width}px`).toEqual([]);
+        await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+    };
+    for (const lang of ["fr", "en"] as const) {
+      if (lang === "en") {
+        await page.getByRole("button", { name: "Show the portal in English" }).click();
+        await page.waitForLoadState();
+      }
+      for (const [kind, id] of [
+        ["facturx", invoiceIds.current],
+        ["plain", invoiceIds.plain],
+      ] as const) {
+        const response = await page.goto(url(`/factures/${id}`));
+        expect(response?.status()).toBe(200);
+        // The frame holds Chromium's PDF viewer: neither the page's CSP nor the preview's own headers block it.
+        await expect.poll(viewer, { timeout: 15_000 }).toBe(true);
+        expect(page.frames().some((frame) => frame.url().startsWith("chrome-error:"))).toBe(false);
+        await page.waitForTimeout(1500); // let the viewer paint its first page for the screenshot
+        await shoot(`invoice-detail-${kind}-${lang}`);
+      }
+    }
+    // Plain PDF: no empty party card; the verification stays folded until asked for.
+    await page.goto(url(`/factures/${invoiceIds.plain}`));
+    expect(await page.locator("#det-seller, #det-buyer").count()).toBe(0);
+    await expect(page.locator(".det-hash code").isVisible()).resolves.toBe(false);
+    await page.getByText("Check authenticity").click();
+    await expect(page.locator(".det-hash code").isVisible()).resolves.toBe(true);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, "invoice-detail-verify-open-en.png"),
+      fullPage: true,
+    });
+    // The preview took nothing: the invoice is still new.
+    await expect(page.locator(".det-badge").textContent()).resolves.toBe("New");
+    await context.close();
+  }, 180_000);
+
+  it("loads no preview on a phone, where the link opens it instead", async () => {
+    const context = await e2e.newContext({
+      viewport: { width: 360, height: 740 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    await logIn(page);
+    const previews: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().endsWith("/apercu")) previews.push(request.url());
+    });
+    await page.goto(url(`/factures/${invoiceIds.plain}`));
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.waitForLoadState("networkidle");
+    expect(previews).toEqual([]);
+    expect(page.frames().some((frame) => frame.url().includes("/apercu"))).toBe(false);
+    // The account chose English in the test above: the link is found by its class.
+    await expect(page.locator("a.det-preview-open").isVisible()).resolves.toBe(true);
+    expect(await page.locator("a.det-preview-open").getAttribute("href")).toBe(
+      `/factures/${invoiceIds.plain}/apercu`,
+    );
+    await context.close();
+  }, 60_000);
 });

@@ -267,4 +267,43 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
     await page.screenshot({ path: path.join(SHOTS, "list-phone-360.png") });
     await context.close();
   }, 60_000);
+  it("keeps « Télécharger la sélection » disabled until an invoice is ticked; a row's icon downloads its PDF", async () => {
+    const context = await e2e.newContext({
+      viewport: { width: 1280, height: 1000 },
+      acceptDownloads: true,
+      locale: "fr-FR",
+    });
+    const page = await logIn(context, identifiers.fleet);
+    const button = page.getByRole("button", { name: "Télécharger la sélection (ZIP)" });
+    await expect(button.isDisabled()).resolves.toBe(true);
+    await expect(page.locator("#inv-selection-hint").isVisible()).resolves.toBe(true);
+    const boxes = page.locator('input[type="checkbox"][name="id"]');
+    await boxes.nth(0).check();
+    await expect(button.isDisabled()).resolves.toBe(false);
+    await expect(page.locator("#inv-selection-hint").isVisible()).resolves.toBe(false);
+    await boxes.nth(0).uncheck();
+    await expect(button.isDisabled()).resolves.toBe(true);
+
+    // The first row (newest, never downloaded): its icon is a plain link to the PDF, and counts as the download.
+    const row = page.locator("table.inv-table tbody tr").first();
+    const number = (await row.locator("th").textContent())?.trim();
+    const icon = row.getByRole("link", { name: `Télécharger le PDF de la facture ${number}` });
+    await expect(row.locator(".inv-badge-new").count()).resolves.toBe(1);
+    const [download] = await Promise.all([page.waitForEvent("download"), icon.click()]);
+    expect(download.suggestedFilename()).toContain(number);
+    expect(
+      readFileSync(await download.path())
+        .subarray(0, 5)
+        .toString("latin1"),
+    ).toBe("%PDF-");
+    await page.reload();
+    await expect(page.locator("table.inv-table tbody tr").first().locator(".inv-done").count()).resolves.toBe(
+      1,
+    );
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SHOTS, "list-row-icons.png") });
+    await boxes.nth(1).check();
+    await page.locator(".inv-toolbar").screenshot({ path: path.join(SHOTS, "list-selection-enabled.png") });
+    await context.close();
+  }, 60_000);
 });

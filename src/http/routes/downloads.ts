@@ -43,14 +43,25 @@ export interface DownloadRouteOptions {
 
 const NO_STORE = "no-store";
 
-/** RFC 6266 `attachment` with an ASCII fallback and the RFC 5987 UTF-8 form of a server-made name. */
-export function contentDisposition(name: { ascii: string; utf8: string }): string {
+/** RFC 6266 `attachment` (or `inline`) with an ASCII fallback and the RFC 5987 UTF-8 form of a server-made name. */
+export function contentDisposition(
+  name: { ascii: string; utf8: string },
+  type: "attachment" | "inline" = "attachment",
+): string {
   const encoded = encodeURIComponent(name.utf8).replace(
     /['()*!]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return `attachment; filename="${name.ascii}"; filename*=UTF-8''${encoded}`;
+  return `${type}; filename="${name.ascii}"; filename*=UTF-8''${encoded}`;
 }
+
+/**
+ * The preview's own policy, on that one response: the PDF is shown by the browser's viewer in a frame of
+ * the detail page, so `frame-ancestors 'self'` (and X-Frame-Options SAMEORIGIN for older browsers); `sandbox`
+ * and `default-src 'none'` so that the document, whatever it holds, runs nothing with the portal's origin.
+ * Chromium's PDF viewer shows a PDF under this policy (test/e2e/portal-detail.test.ts looks at it).
+ */
+export const PREVIEW_CSP = "sandbox; default-src 'none'; frame-ancestors 'self'";
 
 function fileNameOf(invoice: InvoiceDetailRow, issuer: string, extension: "pdf" | "xml") {
   return invoiceFileName(
@@ -65,6 +76,7 @@ function fileNameOf(invoice: InvoiceDetailRow, issuer: string, extension: "pdf" 
 
 /**
  * `GET /factures/{id}/pdf` and `/xml`: the stored bytes, checked against their SHA-256 (SECURITY.md F2, F3);
+ * `GET /factures/{id}/apercu`: the same PDF shown in place (the detail page's preview), which records nothing;
  * `POST /factures/zip`: the chosen invoices (or all those matching the list's filters) in one streamed ZIP.
  */
 export async function downloadRoutes(
@@ -178,7 +190,21 @@ export async function downloadRoutes(
   // Downloads answer GET only: a HEAD (link preview, prefetch) must not count as taking the invoice.
   const download = { preHandler: [auth.requireCustomer], exposeHeadRoute: false };
 
-  app.get<{ Params: { id: string } }>("/factures/:id/pdf", download, async (request, reply) => {
+  app.get<{ Params: { id: string } }>("/factures/:id/pdf", download, (request, reply) =>
+    sendPdf(request, reply, "download"),
+  );
+
+  // Seeing an invoice is not taking it: the preview records no download, so lifecycle 204, the "new" badge
+  // and the retention reminders wait for the file itself (the PDF button, the list's icon, a ZIP).
+  app.get<{ Params: { id: string } }>("/factures/:id/apercu", download, (request, reply) =>
+    sendPdf(request, reply, "preview"),
+  );
+
+  async function sendPdf(
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+    mode: "download" | "preview",
+  ) {
     const found = await invoiceOf(request);
     if (!found) return reply.callNotFound();
     const { site, customer, invoice } = found;
@@ -202,6 +228,27 @@ export async function downloadRoutes(
           request.log.error({ err: e }, "integrity alert failed"),
         );
     });
+    const fileName = fileNameOf(invoice, site.tenant.displayName, "pdf");
+    if (mode === "preview") {
+      request.log.info(
+        {
+          event: "invoice.previewed",
+          tenant: site.tenant.slug,
+          account: customer.accountId,
+          invoice: invoice.id,
+        },
+        "invoice previewed",
+      );
+      reply
+        .header("content-type", "application/pdf")
+        .header("content-length", String(invoice.sizeBytes))
+        .header("content-disposition", contentDisposition(fileName, "inline"))
+        .header("cache-control", NO_STORE)
+        .header("x-content-type-options", "nosniff")
+        .header("content-security-policy", PREVIEW_CSP)
+        .header("x-frame-options", "SAMEORIGIN");
+      return reply.send(stream);
+    }
     let first: string[] = [];
     try {
       // Only a first download changes state (a transaction: three round trips); the row read above already
@@ -222,11 +269,11 @@ export async function downloadRoutes(
     reply
       .header("content-type", "application/pdf")
       .header("content-length", String(invoice.sizeBytes))
-      .header("content-disposition", contentDisposition(fileNameOf(invoice, site.tenant.displayName, "pdf")))
+      .header("content-disposition", contentDisposition(fileName))
       .header("cache-control", NO_STORE)
       .header("x-content-type-options", "nosniff");
     return reply.send(stream);
-  });
+  }
 
   app.get<{ Params: { id: string } }>("/factures/:id/xml", download, async (request, reply) => {
     const found = await invoiceOf(request);

@@ -54,41 +54,98 @@ function factsOf(invoice: InvoiceDetailRow) {
   return { seller, buyer, vatBreakdown, buyerReference };
 }
 
+type FactRow = [string, string | null | undefined, string?];
+
+const present = ([, value]: FactRow) => value !== null && value !== undefined && value !== "";
+
+/**
+ * A company is told by what the invoice says of it: a SIREN or a VAT number (the CII's legal registration
+ * and tax registration). Without either, the party is taken for a person, whose name is not a « raison sociale ».
+ */
+export function isCompany(party: Party): boolean {
+  return Boolean(party.siren || party.vatId);
+}
+
 /** dt/dd pairs; a fact the invoice does not carry is left out rather than shown empty. */
-function Facts(props: { rows: [string, string | null | undefined, string?][] }) {
+function Facts(props: { rows: FactRow[] }) {
   return (
     <dl class="facts det-facts">
-      {props.rows
-        .filter(([, value]) => value !== null && value !== undefined && value !== "")
-        .map(([label, value, cls]) => (
-          <>
-            <dt safe>{label}</dt>
-            <dd class={cls} safe>
-              {value}
-            </dd>
-          </>
-        ))}
+      {props.rows.filter(present).map(([label, value, cls]) => (
+        <>
+          <dt safe>{label}</dt>
+          <dd class={cls} safe>
+            {value}
+          </dd>
+        </>
+      ))}
     </dl>
   );
 }
 
-function PartyCard(props: { ui: Ui; title: string; id: string; party: Party; fallbackName: string | null }) {
-  const { party } = props;
-  const t = props.ui.t.detail.party;
+/** The facts of the seller's or the buyer's card, without those the invoice does not carry. */
+export function partyRows(
+  ui: Ui,
+  kind: "seller" | "buyer",
+  party: Party,
+  /** The customer number the References card shows: the buyer's number on the invoice is repeated only when it differs. */
+  customerNumber: string,
+): FactRow[] {
+  const t = ui.t.detail.party;
+  const id =
+    kind === "seller"
+      ? ([t.sellerId, party.id] as FactRow)
+      : ([t.customerNumber, party.id === customerNumber ? null : party.id] as FactRow);
+  return (
+    [
+      [isCompany(party) ? t.name : t.personName, party.name],
+      [t.siren, party.siren],
+      [t.vatId, party.vatId],
+      id,
+      [t.globalId, party.globalId],
+      [t.country, party.country],
+    ] as FactRow[]
+  ).filter(present);
+}
+
+/** A party's card; nothing at all when the invoice says nothing of it (a plain PDF). */
+function PartyCard(props: { title: string; id: string; rows: FactRow[] }) {
+  if (props.rows.length === 0) return "";
   return (
     <section class="card det-card" aria-labelledby={props.id}>
       <h2 id={props.id} safe>
         {props.title}
       </h2>
-      <Facts
-        rows={[
-          [t.name, party.name ?? props.fallbackName],
-          [t.siren, party.siren],
-          [t.vatId, party.vatId],
-          [t.id, party.id],
-          [t.globalId, party.globalId],
-          [t.country, party.country],
-        ]}
+      <Facts rows={props.rows} />
+    </section>
+  );
+}
+
+/**
+ * The PDF in the browser's own viewer, framed from `/factures/{id}/apercu` (its response alone may be framed,
+ * by this origin only). A phone's browser often has no viewer to frame: there the link opens it in a tab.
+ */
+function Preview(props: { ui: Ui; invoiceId: string; title: string }) {
+  const T = props.ui.t.detail;
+  const src = `/factures/${props.invoiceId}/apercu`;
+  return (
+    <section class="card det-card det-preview" aria-labelledby="det-preview-title">
+      <div class="det-preview-head">
+        <h2 id="det-preview-title" safe>
+          {T.preview}
+        </h2>
+        <a class="det-preview-open" href={src} target="_blank" rel="noopener" safe>
+          {T.previewOpen}
+        </a>
+      </div>
+      <p class="det-preview-hint" safe>
+        {T.previewHint}
+      </p>
+      {/* PDF open parameters (Adobe's, read by Chromium's and Firefox's viewers): page width, no thumbnails. */}
+      <iframe
+        class="det-preview-frame"
+        src={`${src}#view=FitH&navpanes=0`}
+        title={T.previewFrame(props.title)}
+        loading="lazy"
       />
     </section>
   );
@@ -102,17 +159,48 @@ export interface InvoiceDetailProps {
   events: InvoiceEventRow[];
 }
 
-/** One invoice: facts of its Factur-X, downloads, SHA-256 and how to check it, lifecycle history. */
+/** One invoice: downloads, a preview, facts of its Factur-X, lifecycle history, and (folded) how to check it. */
 export function InvoiceDetailPage({ ui, branding, user, invoice, events }: InvoiceDetailProps) {
   const T = ui.t.detail;
   const f = ui.f;
   const { seller, buyer, vatBreakdown, buyerReference } = factsOf(invoice);
+  const sellerRows = partyRows(
+    ui,
+    "seller",
+    {
+      ...seller,
+      name: seller.name ?? invoice.sellerName,
+      siren: seller.siren ?? invoice.sellerSiren,
+      vatId: seller.vatId ?? invoice.sellerVatId,
+    },
+    invoice.customerNumber,
+  );
+  const buyerRows = partyRows(
+    ui,
+    "buyer",
+    {
+      ...buyer,
+      name: buyer.name ?? invoice.buyerName,
+      id: buyer.id ?? invoice.buyerId,
+      siren: buyer.siren ?? invoice.buyerSiren,
+      vatId: buyer.vatId ?? invoice.buyerVatId,
+    },
+    invoice.customerNumber,
+  );
   const type = typeLabel(ui, invoice.typeCode);
   const title = `${type} ${invoice.invoiceNumber}`;
   const removed = invoice.removedAt !== null;
   const currency = invoice.currency;
   const money = (value: string | null) => (value === null ? null : f.money(value, currency));
   const until = `${T.availableUntil(f.longDate(invoice.availableUntil))}.`;
+  const history: { at: Date; label: string; code: number | null }[] = events.map((event) => ({
+    at: event.at,
+    label: T.statuses[event.code] ?? T.statusOther(event.code),
+    code: event.code,
+  }));
+  // Lifecycle 900 is recorded by the retention run; older tombstones may lack it.
+  if (removed && !events.some((event) => event.code === 900))
+    history.push({ at: invoice.removedAt!, label: T.removedEvent, code: null });
   const vatRows = vatBreakdown.map((line) => ({
     category: line.categoryCode ? (T.vatCategories[line.categoryCode] ?? line.categoryCode) : "—",
     rate:
@@ -214,31 +302,16 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
         </section>
       )}
 
-      <div class="det-grid">
-        <PartyCard
-          ui={ui}
-          title={T.seller}
-          id="det-seller"
-          party={{
-            ...seller,
-            siren: seller.siren ?? invoice.sellerSiren,
-            vatId: seller.vatId ?? invoice.sellerVatId,
-          }}
-          fallbackName={invoice.sellerName}
-        />
-        <PartyCard
-          ui={ui}
-          title={T.buyer}
-          id="det-buyer"
-          party={{
-            ...buyer,
-            id: buyer.id ?? invoice.buyerId,
-            siren: buyer.siren ?? invoice.buyerSiren,
-            vatId: buyer.vatId ?? invoice.buyerVatId,
-          }}
-          fallbackName={invoice.buyerName}
-        />
-      </div>
+      {removed ? "" : <Preview ui={ui} invoiceId={invoice.id} title={title} />}
+
+      {sellerRows.length > 0 || buyerRows.length > 0 ? (
+        <div class="det-grid">
+          <PartyCard title={T.seller} id="det-seller" rows={sellerRows} />
+          <PartyCard title={T.buyer} id="det-buyer" rows={buyerRows} />
+        </div>
+      ) : (
+        ""
+      )}
 
       <div class="det-grid">
         <section class="card det-card" aria-labelledby="det-refs">
@@ -328,10 +401,46 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
         </section>
       </div>
 
-      <section class="card det-card" aria-labelledby="det-integrity">
-        <h2 id="det-integrity" safe>
-          {T.integrity}
+      <section class="card det-card" aria-labelledby="det-history">
+        <h2 id="det-history" safe>
+          {T.history}
         </h2>
+        <section class="det-scroll" aria-labelledby="det-history-caption" tabindex="0">
+          <table class="det-table">
+            <caption id="det-history-caption" class="det-sr" safe>
+              {T.historyCaption}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col" safe>
+                  {T.historyDate}
+                </th>
+                <th scope="col" safe>
+                  {T.historyStatus}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((step) => (
+                <tr>
+                  <td safe>{f.longDateTime(step.at)}</td>
+                  <th scope="row" safe>
+                    {step.label}
+                  </th>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </section>
+
+      {/* Open by itself once the file has left the portal: checking a saved copy is then what is left to do. */}
+      <details class="card det-card det-verify" open={removed}>
+        <summary>
+          <h2 id="det-integrity" safe>
+            {T.integrity}
+          </h2>
+        </summary>
         <p class="det-hash-label" safe>
           {T.hashLabel}
         </p>
@@ -360,56 +469,38 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
             {T.hashHelp}
           </a>
         </p>
-      </section>
-
-      <section class="card det-card" aria-labelledby="det-history">
-        <h2 id="det-history" safe>
-          {T.history}
-        </h2>
-        <section class="det-scroll" aria-labelledby="det-history-caption" tabindex="0">
-          <table class="det-table">
-            <caption id="det-history-caption" class="det-sr" safe>
-              {T.historyCaption}
+        <section class="det-scroll" aria-labelledby="det-codes-caption" tabindex="0">
+          <table class="det-table det-codes">
+            <caption id="det-codes-caption" safe>
+              {T.lifecycleCaption}
             </caption>
             <thead>
               <tr>
                 <th scope="col" safe>
-                  {T.historyDate}
+                  {T.historyCode}
                 </th>
                 <th scope="col" safe>
                   {T.historyStatus}
                 </th>
                 <th scope="col" safe>
-                  {T.historyCode}
+                  {T.historyDate}
                 </th>
               </tr>
             </thead>
             <tbody>
-              {events.map((event) => (
+              {history.map((step) => (
                 <tr>
-                  <td safe>{f.longDateTime(event.at)}</td>
+                  <td safe>{step.code === null ? "—" : String(step.code)}</td>
                   <th scope="row" safe>
-                    {T.statuses[event.code] ?? T.statusOther(event.code)}
+                    {step.label}
                   </th>
-                  <td safe>{String(event.code)}</td>
+                  <td safe>{f.longDateTime(step.at)}</td>
                 </tr>
               ))}
-              {/* Lifecycle 900 is recorded by the retention run; older tombstones may lack it. */}
-              {removed && !events.some((event) => event.code === 900) ? (
-                <tr>
-                  <td safe>{f.longDateTime(invoice.removedAt!)}</td>
-                  <th scope="row" safe>
-                    {T.removedEvent}
-                  </th>
-                  <td>—</td>
-                </tr>
-              ) : (
-                ""
-              )}
             </tbody>
           </table>
         </section>
-      </section>
+      </details>
     </Layout>
   );
 }

@@ -136,9 +136,19 @@ export function InvoicesPage(props: InvoiceListProps) {
             <form method="post" action="/factures/zip" class="inv-selection">
               <input type="hidden" name="_csrf" value={props.user.csrf} />
               <div class="inv-toolbar">
-                <button type="submit" class="button" safe>
+                {/* Enabled as sent: the script disables it while nothing is ticked, so that a page without
+                    scripts still works (the server then answers that nothing was chosen). */}
+                <button
+                  type="submit"
+                  class="button inv-zip-selection"
+                  aria-describedby="inv-selection-hint"
+                  safe
+                >
                   {T.zipSelection}
                 </button>
+                <p id="inv-selection-hint" class="inv-selection-hint" safe>
+                  {T.selectionHint}
+                </p>
                 {matching > zipMax ? (
                   <p class="inv-zip-limit" safe>
                     {T.tooManyForZip(matching, zipMax)}
@@ -166,6 +176,7 @@ export function InvoicesPage(props: InvoiceListProps) {
               </div>
               <InvoiceTable ui={ui} invoices={props.invoices} filters={filters} several={several} />
             </form>
+            <script src="/assets/invoice-selection.js" defer />
           </>
         ) : (
           <NoRows ui={ui} filters={filters} pastTheEnd={props.pastTheEnd === true} />
@@ -533,6 +544,11 @@ function InvoiceTable(props: {
             <th scope="col" safe>
               {T.availability}
             </th>
+            <th scope="col" class="inv-c-dl">
+              <span class="inv-sr" safe>
+                {T.downloadColumn}
+              </span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -630,7 +646,44 @@ function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boo
           <span safe>{f.date(i.availableUntil)}</span>
         </td>
       )}
+      <td class="inv-c-dl">
+        {i.removedAt ? (
+          ""
+        ) : (
+          <a
+            class="inv-dl"
+            href={`/factures/${i.id}/pdf`}
+            aria-label={T.downloadOne(i.invoiceNumber)}
+            title={T.downloadOne(i.invoiceNumber)}
+          >
+            <DownloadIcon />
+          </a>
+        )}
+      </td>
     </tr>
+  );
+}
+
+/** A tray with an arrow into it, drawn in the text's colour (no image to load, nothing for a screen reader). */
+function DownloadIcon() {
+  return (
+    <svg
+      class="inv-dl-icon"
+      aria-hidden="true"
+      focusable="false"
+      viewBox="0 0 24 24"
+      width="20"
+      height="20"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+    >
+      <path d="M12 3v12" />
+      <path d="m7 10 5 5 5-5" />
+      <path d="M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" />
+    </svg>
   );
 }
 
