@@ -1,5 +1,6 @@
 import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.repository.js";
 import { DomainError } from "../../../domain/shared/errors.js";
+import { presentFindings } from "../../stored-findings.js";
 
 /**
  * The invoice's status as the issuer sees it: the DGFiP lifecycle code where one fits (203 made
@@ -39,34 +40,6 @@ export function presentInvoice(row: ApiInvoiceRow) {
     status: invoiceStatus(row),
     findings: presentFindings(row.findings),
   };
-}
-
-export interface PresentedFinding {
-  code: string;
-  severity: "error" | "warning" | "info";
-  message: string;
-  field?: string;
-}
-
-/**
- * The findings stored at publication (src/einvoice/findings.ts: English messages), as the API shows them.
- * The column is free JSON: anything that is not a finding with a code and a message is left out.
- */
-export function presentFindings(stored: unknown): PresentedFinding[] {
-  if (!Array.isArray(stored)) return [];
-  const findings: PresentedFinding[] = [];
-  for (const item of stored) {
-    if (typeof item !== "object" || item === null) continue;
-    const { code, severity, message, field } = item as Record<string, unknown>;
-    if (typeof code !== "string" || typeof message !== "string") continue;
-    findings.push({
-      code,
-      severity: severity === "error" || severity === "info" ? severity : "warning",
-      message,
-      ...(typeof field === "string" ? { field } : {}),
-    });
-  }
-  return findings;
 }
 
 export type CustomerAccountStatus = "none" | "pending" | "activation_sent" | "active" | "locked";
