@@ -202,6 +202,14 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
       firstDownloadedAt: null,
       removedAt: null,
       status: { code: "203", label: "Mise à disposition" },
+      findings: [
+        {
+          code: "profile_not_accepted_for_issuing",
+          severity: "warning",
+          message: expect.stringContaining("BASIC WL"),
+          field: "profile",
+        },
+      ],
     });
     const published = new Date(invoice.publishedAt);
     const until = new Date(invoice.availableUntil);

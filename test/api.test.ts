@@ -555,7 +555,11 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
         if (i < API_RATE_LIMIT_PER_MINUTE) expect(last.statusCode).toBe(404);
       }
       expect(last!.statusCode).toBe(429);
-      expect(last!.json().error.code).toBe("rate_limited");
+      expect(last!.json().error).toMatchObject({
+        code: "rate_limited",
+        details: { limit: API_RATE_LIMIT_PER_MINUTE },
+        requestId: last!.headers["x-request-id"],
+      });
       expect(Number(last!.headers["retry-after"])).toBeGreaterThan(0);
       // Another key of the same tenant has its own allowance.
       expect((await api("GET", "/api/v1/invoices/not-a-uuid")).statusCode).toBe(404);

@@ -99,13 +99,15 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
       .filter(Boolean)
       .map((r) => r.split(";"));
     expect(
-      csv.startsWith("\uFEFFNuméro;Date d’émission;N° client;Client;Total HT;TVA;Total TTC;Devise;SHA-256;"),
+      csv.startsWith(
+        "\uFEFFNuméro;Type;Code type;Date d’émission;N° client;Client;Total HT;TVA;Total TTC;Devise;SHA-256;",
+      ),
     ).toBe(true);
-    expect(rows.slice(1).map((r) => [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]])).toEqual([
-      ["A-1", "2026-11-05", "AC-1", "Client AC-1", "1244,50", "246,90", "1491,40", "EUR"],
-      ["A-2", "2026-11-05", "AC-2", "Client AC-2", "1244,50", "246,90", "1491,40", "EUR"],
+    expect(rows.slice(1).map((r) => r.slice(0, 10))).toEqual([
+      ["A-1", "Facture", "380", "2026-11-05", "AC-1", "Client AC-1", "1244,50", "246,90", "1491,40", "EUR"],
+      ["A-2", "Facture", "380", "2026-11-05", "AC-2", "Client AC-2", "1244,50", "246,90", "1491,40", "EUR"],
     ]);
-    expect(rows[1]![8]).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[1]![10]).toMatch(/^[0-9a-f]{64}$/);
     // An export never overwrites an earlier one.
     const again = await runEfacture(
       [

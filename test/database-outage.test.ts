@@ -81,7 +81,14 @@ describe.skipIf(!ENGINES.includes("postgres"))("HTTP while PostgreSQL is away", 
     expect(refused.statusCode).toBe(503);
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
     expect(Number(refused.headers["retry-after"])).toBeLessThanOrEqual(10);
-    expect(refused.json()).toEqual({ error: { code: "service_unavailable", message: "try again shortly" } });
+    expect(refused.json()).toEqual({
+      error: {
+        code: "service_unavailable",
+        message: "try again shortly",
+        details: {},
+        requestId: refused.headers["x-request-id"],
+      },
+    });
     // A tenant not in the cache yet: resolving it needs the database.
     const page = await app.inject({
       url: "/",

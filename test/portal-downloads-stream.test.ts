@@ -102,23 +102,24 @@ describe("download building blocks", () => {
   });
 
   it("escapes index.csv cells for French Excel: BOM, ';', quotes, newlines, formulas, decimal commas", () => {
-    expect(zipIndexHeader().startsWith("\uFEFFNuméro;Type;Date;")).toBe(true);
+    expect(zipIndexHeader().startsWith("\uFEFFNuméro;Type;Code type;Date;")).toBe(true);
     const line = zipIndexLine({
       invoiceNumber: '=HYPERLINK("x";"y")',
       typeCode: "381",
       issueDate: "2026-01-02",
       contractNumber: "CT;1\nB",
       customerNumber: "C-1",
-      taxBasisTotal: "-100.50",
-      taxTotal: "-20.10",
-      grandTotal: "-120.60",
+      // A credit note is issued with positive amounts; index.csv counts them negative.
+      taxBasisTotal: "100.50",
+      taxTotal: "20.10",
+      grandTotal: "120.60",
       duePayable: null,
       currency: "EUR",
       sha256: "ab".repeat(32),
       path: "2026/x.pdf",
     });
     expect(line).toBe(
-      `"'=HYPERLINK(""x"";""y"")";Avoir;2026-01-02;"CT;1\nB";C-1;-100,50;-20,10;-120,60;;EUR;${"ab".repeat(32)};2026/x.pdf\r\n`,
+      `"'=HYPERLINK(""x"";""y"")";Avoir;381;2026-01-02;"CT;1\nB";C-1;-100,50;-20,10;-120,60;;EUR;${"ab".repeat(32)};2026/x.pdf\r\n`,
     );
   });
 

@@ -555,6 +555,7 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
         expect(rows[0]).toEqual([
           "Numéro",
           "Type",
+          "Code type",
           "Date",
           "Contrat",
           "N° client",
@@ -568,16 +569,17 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
         ]);
         const lines = rows.slice(1);
         expect(lines).toHaveLength(expected.length);
-        expect(zip.names.slice(1).sort()).toEqual(lines.map((l) => l[11]).sort());
+        expect(zip.names.slice(1).sort()).toEqual(lines.map((l) => l[12]).sort());
         for (const invoice of expected) {
           const line = lines.find((l) => l[0] === invoice.number);
           expect(line, invoice.number).toBeDefined();
           expect(line![1]).toBe("Facture");
-          expect(line![7]).toBe("1491,40");
-          expect(line![9]).toBe("EUR");
-          expect(line![10]).toBe(invoice.sha256);
-          expect(line![11]).toBe(`${invoice.year}/Acme-Location-SAS_${invoice.number}_${line![2]}.pdf`);
-          const pdf = zip.entry(line![11]!);
+          expect(line![2]).toBe("380");
+          expect(line![8]).toBe("1491,40");
+          expect(line![10]).toBe("EUR");
+          expect(line![11]).toBe(invoice.sha256);
+          expect(line![12]).toBe(`${invoice.year}/Acme-Location-SAS_${invoice.number}_${line![3]}.pdf`);
+          const pdf = zip.entry(line![12]!);
           expect(sha256(pdf)).toBe(invoice.sha256);
           expect(Buffer.compare(pdf, invoice.bytes)).toBe(0);
         }

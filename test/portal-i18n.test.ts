@@ -486,7 +486,7 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
       await publish(tenant, facturx(`RC-C-${seq}`, "RC-400"));
       const fr = (await me.client.get("/factures/export.csv")).body;
       expect(fr.split("\r\n")[0]).toBe(
-        "\uFEFFNuméro;Type;Date d’émission;Échéance;Contrat;N° client;Total HT;TVA;Total TTC;Net à payer;Devise;SHA-256;Disponible jusqu’au;Téléchargée le",
+        "\uFEFFNuméro;Type;Code type;Date d’émission;Échéance;Contrat;N° client;Total HT;TVA;Total TTC;Net à payer;Devise;SHA-256;Disponible jusqu’au;Téléchargée le",
       );
       await services.db.query("update accounts set language = 'en' where id = $1", [me.accountId]);
       const res = await me.client.get("/factures/export.csv?format=csv");
@@ -495,9 +495,9 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
       );
       const [header, line] = res.body.split("\r\n");
       expect(header).toBe(
-        "Number,Type,Issue date,Due date,Contract,Customer number,Total excl. VAT,VAT,Total incl. VAT,Amount due,Currency,SHA-256,Available until,Downloaded on",
+        "Number,Type,Type code,Issue date,Due date,Contract,Customer number,Total excl. VAT,VAT,Total incl. VAT,Amount due,Currency,SHA-256,Available until,Downloaded on",
       );
-      expect(line).toMatch(/^RC-C-\d+,Invoice,2026-11-05,/);
+      expect(line).toMatch(/^RC-C-\d+,Invoice,380,2026-11-05,/);
       const bad = await me.client.get("/factures/export.csv?format=xls");
       expect(bad.statusCode).toBe(400);
       expect(bad.body).toContain("The export format must be “excel” or “csv”.");

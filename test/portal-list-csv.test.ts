@@ -39,6 +39,7 @@ function parseCsv(text: string, separator: string): string[][] {
 const HEADER = [
   "Numéro",
   "Type",
+  "Code type",
   "Date d’émission",
   "Échéance",
   "Contrat",
@@ -171,6 +172,7 @@ describe.each(ENGINES)("the CSV export on %s", (engine) => {
     expect(rows[1]).toEqual([
       "FA-1",
       "Facture",
+      "380",
       "2026-11-05",
       "2026-11-20",
       "LLD-1",
@@ -184,7 +186,9 @@ describe.each(ENGINES)("the CSV export on %s", (engine) => {
       expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
       "2026-11-06 10:30:00",
     ]);
-    expect(rows[2]!.slice(0, 2)).toEqual(["AV-1", "Avoir"]);
+    // A credit note counts against the invoices: its amounts are negative, its type and code say why.
+    expect(rows[2]!.slice(0, 3)).toEqual(["AV-1", "Avoir", "381"]);
+    expect(rows[2]!.slice(7, 11)).toEqual(["-10,00", "-2,00", "-12,00", "-12,00"]);
     expect(res.body).not.toContain("NOT-MINE");
   });
 
@@ -192,12 +196,33 @@ describe.each(ENGINES)("the CSV export on %s", (engine) => {
     const res = await client.get("/factures/export.csv");
     const rows = parseCsv(res.body.slice(1), ";");
     const evil = rows[3]!;
-    expect(evil[4]).toBe('K;1 "quoted"\r\nnext line');
-    expect(evil[8]).toBe("-12,50");
+    expect(evil[5]).toBe('K;1 "quoted"\r\nnext line');
+    expect(evil[9]).toBe("-12,50");
     expect(res.body).toContain(`"'=HYPERLINK(""http://evil.example"";""clic"")"`);
     expect(res.body).toContain(`"K;1 ""quoted""\r\nnext line"`);
-    expect(rows[4]![4]).toBe("'@SUM(A1:A9)");
-    expect(rows[5]![4]).toBe("a,b");
+    expect(rows[4]![5]).toBe("'@SUM(A1:A9)");
+    expect(rows[5]![5]).toBe("a,b");
+  });
+
+  it("sums, as a spreadsheet would, to the invoices minus the credit notes", async () => {
+    const rows = parseCsv((await client.get("/factures/export.csv")).body.slice(1), ";").slice(1);
+    // What Excel does with a `;` file and decimal commas: each amount cell is a number, negative ones included.
+    const cents = (cell: string) => {
+      expect(cell).toMatch(/^-?\d+,\d{2}$/);
+      return Math.round(Number(cell.replace(",", ".")) * 100);
+    };
+    const sheetSum = rows.reduce((sum, row) => sum + cents(row[9]!), 0);
+    const stored = await f.services.db.query<{ typeCode: string; grandTotal: string }>(
+      `select type_code as "typeCode", grand_total as "grandTotal" from invoices where account_id = $1`,
+      [accountId],
+    );
+    const invoices = stored.filter((i) => i.typeCode !== "381");
+    const creditNotes = stored.filter((i) => i.typeCode === "381");
+    expect(creditNotes).toHaveLength(1);
+    const total = (list: typeof stored) =>
+      list.reduce((sum, i) => sum + Math.round(Number(i.grandTotal) * 100), 0);
+    expect(sheetSum).toBe(total(invoices) - total(creditNotes));
+    expect(sheetSum).toBe(148147 - 1200 - 1250 + 10 + 700);
   });
 
   it("answers plain UTF-8 CSV with « , » and a decimal point with format=csv", async () => {
@@ -205,11 +230,12 @@ describe.each(ENGINES)("the CSV export on %s", (engine) => {
     expect(res.statusCode).toBe(200);
     expect(res.body.startsWith("Numéro,Type,")).toBe(true);
     const rows = parseCsv(res.body, ",");
-    expect(rows[1]!.slice(6, 10)).toEqual(["1234.56", "246.91", "1481.47", "1481.47"]);
-    expect(rows[1]![13]).toBe("2026-11-06T09:30:00Z");
-    expect(rows[5]![4]).toBe("a,b");
+    expect(rows[1]!.slice(7, 11)).toEqual(["1234.56", "246.91", "1481.47", "1481.47"]);
+    expect(rows[2]!.slice(7, 11)).toEqual(["-10.00", "-2.00", "-12.00", "-12.00"]);
+    expect(rows[1]![14]).toBe("2026-11-06T09:30:00Z");
+    expect(rows[5]![5]).toBe("a,b");
     expect(res.body).toContain('"a,b"');
-    expect(rows[3]![4]).toBe('K;1 "quoted"\r\nnext line');
+    expect(rows[3]![5]).toBe('K;1 "quoted"\r\nnext line');
   });
 
   it("applies the list's filters and sort", async () => {
@@ -219,9 +245,9 @@ describe.each(ENGINES)("the CSV export on %s", (engine) => {
       (await client.get("/factures/export.csv?tri=montant-asc&format=csv")).body,
       ",",
     );
-    expect(byAmount.slice(1).map((r) => r[8])).toEqual(["-12.50", "0.10", "7.00", "12.00", "1481.47"]);
+    expect(byAmount.slice(1).map((r) => r[9])).toEqual(["-12.50", "0.10", "7.00", "-12.00", "1481.47"]);
     const customer = parseCsv((await client.get("/factures/export.csv?client=CSV-2&format=csv")).body, ",");
-    expect(customer.slice(1).map((r) => r[5])).toEqual(["CSV-2"]);
+    expect(customer.slice(1).map((r) => r[6])).toEqual(["CSV-2"]);
     const none = await client.get("/factures/export.csv?q=introuvable&format=csv");
     expect(parseCsv(none.body, ",")).toHaveLength(1);
   });

@@ -23,6 +23,8 @@ export interface ApiInvoiceRow {
   availableUntil: Date;
   firstDownloadedAt: Date | null;
   removedAt: Date | null;
+  /** What the Factur-X reader noted at publication (jsonb array of src/einvoice Finding). */
+  findings: unknown;
   /** `published_at` at full (microsecond) precision, for keyset pagination. */
   publishedAtKey: string;
 }
@@ -32,7 +34,7 @@ const INVOICE_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code 
   i.buyer_name as "buyerName", i.buyer_id as "buyerId", i.contract_number as "contractNumber",
   c.customer_number as "customerNumber", i.profile, i.sha256, i.size_bytes as "sizeBytes",
   i.published_at as "publishedAt", i.available_until as "availableUntil",
-  i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
+  i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt", i.findings,
   to_char(i.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "publishedAtKey"`;
 
 export async function findApiInvoice(

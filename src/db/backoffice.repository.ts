@@ -216,6 +216,8 @@ export interface RecordInvoiceRow {
   availableUntil: Date;
   firstDownloadedAt: Date | null;
   removedAt: Date | null;
+  /** What the Factur-X reader noted at publication (jsonb array of src/einvoice Finding). */
+  findings: unknown;
 }
 
 export async function listCustomerInvoicesPage(
@@ -228,7 +230,7 @@ export async function listCustomerInvoicesPage(
   const rows = await sql.query<RecordInvoiceRow>(
     `select id, invoice_number as "invoiceNumber", type_code as "typeCode", issue_date as "issueDate", grand_total as "grandTotal",
             currency, published_at as "publishedAt", available_until as "availableUntil", first_downloaded_at as "firstDownloadedAt",
-            removed_at as "removedAt"
+            removed_at as "removedAt", findings
        from invoices where tenant_id = $1 and customer_id = $2
       order by issue_date desc, id desc limit $3 offset $4`,
     [tenantId, customerId, pageSize, (page - 1) * pageSize],
@@ -309,6 +311,8 @@ export interface TenantStats {
   customersWithoutEmail: number;
   invoicesThisMonth: number;
   downloadedThisMonth: number;
+  /** Published this month with at least one warning stored (profile MINIMUM/BASIC WL, totals that do not add up…). */
+  withWarningsThisMonth: number;
   mailsFailed30d: number;
   mailsSent30d: number;
 }
@@ -327,6 +331,8 @@ export async function readTenantStats(
        (select count(*)::int from customers where tenant_id = $1 and email is null) as "customersWithoutEmail",
        (select count(*)::int from invoices where tenant_id = $1 and published_at >= $2) as "invoicesThisMonth",
        (select count(*)::int from invoices where tenant_id = $1 and published_at >= $2 and first_downloaded_at is not null) as "downloadedThisMonth",
+       (select count(*)::int from invoices where tenant_id = $1 and published_at >= $2
+           and findings @> '[{"severity": "warning"}]'::jsonb) as "withWarningsThisMonth",
        (select count(*)::int from mails where tenant_id = $1 and status = 'failed' and failed_at >= $3) as "mailsFailed30d",
        (select count(*)::int from mails where tenant_id = $1 and status = 'sent' and sent_at >= $3) as "mailsSent30d"`,
     [tenantId, monthStart, new Date(now.getTime() - 30 * 86400_000)],

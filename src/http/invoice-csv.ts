@@ -1,4 +1,5 @@
 import type { PortalInvoiceRow } from "../db/portal-invoices.repository.js";
+import { isCreditNote, signedAmount } from "../domain/invoices/credit-note.js";
 import { defuseFormula } from "../domain/shared/spreadsheet-text.js";
 import { type Messages, messagesFor } from "../i18n/index.js";
 
@@ -10,7 +11,9 @@ export type CsvTexts = Messages["csv"];
  * - `excel` (default): what French Excel opens by a double click — UTF-8 with a BOM, `;` between fields,
  *   decimal comma in amounts, times in Paris local time (`AAAA-MM-JJ HH:MM:SS`).
  * - `csv`: plain RFC 4180 for other tools — UTF-8 without BOM, `,`, decimal point, times in ISO 8601 UTC.
- * Both: CRLF line ends, dates `AAAA-MM-JJ`, amounts as the exact decimal strings stored (never floats).
+ * Both: CRLF line ends, dates `AAAA-MM-JJ`, amounts as the exact decimal strings stored (never floats),
+ * signed so that a column sums to what is owed: a credit note's amounts are negative (`signedAmount`), and the
+ * type column says « Avoir » / « Facture » with the UNTDID 1001 code in the next one.
  * The column names and type names follow the customer's language (src/i18n, `csv`); the values do not.
  */
 export type CsvFlavour = "excel" | "csv";
@@ -30,9 +33,17 @@ export function csvField(
   return safe.includes(separator) || /["\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-function amountField(value: string | null, flavour: CsvFlavour): string {
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * An amount cell, signed by the document's type. A decimal (leading "-" included) is a number to a
+ * spreadsheet, not a formula, so it is written bare and sums; anything else goes through `csvField` as text.
+ */
+function amountField(value: string | null, typeCode: string, flavour: CsvFlavour, separator: string): string {
   if (value === null) return "";
-  return flavour === "excel" ? value.replace(".", ",") : value;
+  const signed = signedAmount(value, typeCode);
+  if (!DECIMAL.test(signed)) return csvField(signed, separator);
+  return flavour === "excel" ? signed.replace(".", ",") : signed;
 }
 
 const PARIS = new Intl.DateTimeFormat("sv-SE", {
@@ -70,23 +81,25 @@ export function csvLine(
 ): string {
   const separator = flavour === "excel" ? ";" : ",";
   const text = (value: string | null) => csvField(value ?? "", separator);
+  const amount = (value: string | null) => amountField(value, row.typeCode, flavour, separator);
   const fields = [
     text(row.invoiceNumber),
-    text(row.typeCode === "381" ? texts.creditNote : texts.invoice),
+    text(isCreditNote(row.typeCode) ? texts.creditNote : texts.invoice),
+    text(row.typeCode),
     row.issueDate,
     row.dueDate ?? "",
     text(row.contractNumber),
     text(row.customerNumber),
-    amountField(row.taxBasisTotal, flavour),
-    amountField(row.taxTotal, flavour),
-    amountField(row.grandTotal, flavour),
-    amountField(row.duePayable, flavour),
+    amount(row.taxBasisTotal),
+    amount(row.taxTotal),
+    amount(row.grandTotal),
+    amount(row.duePayable),
     text(row.currency),
     row.sha256,
     parisDateTime(row.availableUntil).slice(0, 10),
     timeField(row.firstDownloadedAt, flavour),
   ];
-  // Only text fields can hold a separator, a quote or a line end; amounts, dates and hashes cannot.
+  // Only text fields can hold a separator, a quote or a line end; decimal amounts, dates and hashes cannot.
   return `${fields.join(separator)}\r\n`;
 }
 

@@ -18,6 +18,7 @@ import { requestLocale, requestUi } from "../i18n/request-locale.js";
 import { installValidatedClientIp, trustProxyOption } from "./client-ip.js";
 import { registerCustomerAuth } from "./customer-auth.js";
 import { accountRoutes } from "./routes/account.js";
+import { apiErrorBody, apiFrameworkError } from "./routes/api/api-errors.js";
 import { apiRoutes } from "./routes/api/index.js";
 import { authRoutes } from "./routes/auth.js";
 import { devRoutes } from "./routes/dev.js";
@@ -39,7 +40,7 @@ const PUBLIC_DIR = fileURLToPath(new URL("../../public/", import.meta.url));
 const OPS_PATHS = new Set(["/healthz", "/readyz"]);
 
 /** Domain error codes → HTTP statuses (the domain itself knows no HTTP). */
-const STATUS_BY_CODE: Record<string, number> = {
+export const STATUS_BY_CODE: Record<string, number> = {
   invalid_slug: 422,
   reserved_slug: 422,
   invalid_display_name: 422,
@@ -163,7 +164,7 @@ export async function buildWebApp(
     if (!tenant) {
       reply.code(404).header("cache-control", "no-store");
       if (request.url.startsWith("/api/"))
-        return reply.send({ error: { code: "not_found", message: "no portal at this address" } });
+        return reply.send(apiErrorBody(request, "not_found", "no portal at this address"));
       return reply.html(<NoPortalPage ui={requestUi(request)} host={String(request.headers.host ?? "")} />);
     }
     request.site = { kind: "tenant", tenant, origin: tenantOrigin(config.publicBaseUrl, tenant.slug) };
@@ -214,7 +215,7 @@ export async function buildWebApp(
 
   app.setNotFoundHandler(async (request, reply) => {
     reply.code(404);
-    if (request.url.startsWith("/api/")) return { error: { code: "not_found", message: "no such resource" } };
+    if (request.url.startsWith("/api/")) return apiErrorBody(request, "not_found", "no such resource");
     const t = textsOf(request).errors;
     return reply.html(errorPage(request, { status: 404, title: t.notFoundTitle, message: t.notFoundText }));
   });
@@ -225,7 +226,7 @@ export async function buildWebApp(
       request.log.error({ err: error }, "database unavailable");
       // A restart or failover lasts seconds: come back soon (integrators retry the same file, idempotently).
       reply.code(503).header("retry-after", "5");
-      if (api) return { error: { code: "service_unavailable", message: "try again shortly" } };
+      if (api) return apiErrorBody(request, "service_unavailable", "try again shortly");
       const t = textsOf(request).errors;
       return reply.html(
         errorPage(request, {
@@ -240,7 +241,7 @@ export async function buildWebApp(
       const status = STATUS_BY_CODE[error.code] ?? 422;
       reply.code(status);
       if (status === 503) reply.header("retry-after", "5");
-      if (api) return { error: { code: error.code, message: error.message, details: error.details ?? {} } };
+      if (api) return apiErrorBody(request, error.code, error.message, error.details);
       // The domain's messages are French and written for issuers: customers get a text chosen by code.
       const t = textsOf(request);
       const message =
@@ -251,8 +252,12 @@ export async function buildWebApp(
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
+      if (api) {
+        const refused = apiFrameworkError(request, error as Error & { code?: string; statusCode: number });
+        reply.code(refused.status);
+        return refused.body;
+      }
       reply.code(status);
-      if (api) return { error: { code: "bad_request", message: (error as Error).message } };
       const t = textsOf(request).errors;
       return reply.html(
         errorPage(
@@ -265,7 +270,8 @@ export async function buildWebApp(
     }
     request.log.error({ err: error }, "unexpected error");
     reply.code(500);
-    if (api) return { error: { code: "internal_error", message: "unexpected error", requestId: request.id } };
+    if (api)
+      return apiErrorBody(request, "internal_error", "unexpected error: quote the requestId to support");
     const t = textsOf(request).errors;
     return reply.html(
       errorPage(request, {

@@ -482,6 +482,7 @@ export const en: Messages = {
     header: [
       "Number",
       "Type",
+      "Type code",
       "Issue date",
       "Due date",
       "Contract",

@@ -512,6 +512,7 @@ export const fr = {
     header: [
       "Numéro",
       "Type",
+      "Code type",
       "Date d’émission",
       "Échéance",
       "Contrat",

@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { publishDeps, type Services } from "../../app.js";
@@ -8,13 +9,15 @@ import {
 } from "../../domain/invoices/import-invoices.js";
 import type { InvoiceMetadata } from "../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../domain/shared/errors.js";
+import { defuseFormula } from "../../domain/shared/spreadsheet-text.js";
 import { describeFsError, displayPath, findTenantArgument, parseCommandArgs } from "../command-helpers.js";
 import { CsvError, mapHeader, readCsv } from "../csv.js";
 import { type CliIo, UsageError } from "../io.js";
 import { Progress } from "../progress.js";
 
-export const invoicesUsage = `efacture invoices import --tenant <slug> [--manifest <file.csv>] [--dry-run] [--concurrency N] <files or folders…>
-    folders are walked for *.pdf; manifest columns file,customerNumber,contractNumber,invoiceNumber,issueDate,grandTotal,currency`;
+export const invoicesUsage = `efacture invoices import --tenant <slug> [--manifest <file.csv>] [--report <out.csv>] [--dry-run] [--concurrency N] <files or folders…>
+    folders are walked for *.pdf; manifest columns file,customerNumber,contractNumber,invoiceNumber,issueDate,grandTotal,currency
+    --report writes one line per file: file,status,invoiceNumber,code,message,findings (the warnings of a published file)`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 const MANIFEST_COLUMNS = {
@@ -38,6 +41,7 @@ export async function invoicesCommand(args: string[], io: CliIo, services: Servi
     "dry-run": { type: "boolean" },
     concurrency: { type: "string" },
     "batch-size": { type: "string" },
+    report: { type: "string" },
   });
   if (!values.tenant) throw new UsageError("invoices import needs --tenant <slug>");
   if (positionals.length === 0 && !values.manifest)
@@ -57,13 +61,18 @@ export async function invoicesCommand(args: string[], io: CliIo, services: Servi
     );
   const total = files.length + (manifest?.lineProblems.length ?? 0);
 
+  const report = values.report ? await openReport(io, path.resolve(io.cwd, values.report)) : undefined;
   const counts = { published: 0, already_present: 0, would_publish: 0, rejected: 0 };
   const rejectedByCode = new Map<string, number>();
+  // Files published (or that would be) with at least one finding of that code: the warnings are stored, not refused.
+  const warnedByCode = new Map<string, number>();
+  let warnedFiles = 0;
   const progress = new Progress(io, { unit: "files", total, everyUnits: 1_000, everyMs: 10_000 });
   const reject = (name: string, code: string, message: string) => {
     counts.rejected++;
     rejectedByCode.set(code, (rejectedByCode.get(code) ?? 0) + 1);
     progress.note(`${name}: ${code}: ${message}`);
+    report?.line([name, "rejected", "", code, message, ""]);
   };
   io.err(
     `${dryRun ? "Checking (dry run, nothing is stored)" : "Publishing"} ${files.length} files for ${tenant.slug}…`,
@@ -82,11 +91,25 @@ export async function invoicesCommand(args: string[], io: CliIo, services: Servi
     sources: sources(io, files, services.config.maxPdfBytes),
     onOutcome(source: InvoiceSource, outcome: InvoiceImportOutcome) {
       if (outcome.status === "rejected") reject(source.name, outcome.code, outcome.message);
-      else counts[outcome.status]++;
+      else {
+        counts[outcome.status]++;
+        if (outcome.warnings.length > 0) warnedFiles++;
+        for (const code of new Set(outcome.warnings.map((w) => w.code)))
+          warnedByCode.set(code, (warnedByCode.get(code) ?? 0) + 1);
+        report?.line([
+          source.name,
+          outcome.status,
+          outcome.invoiceNumber,
+          "",
+          "",
+          outcome.warnings.map((w) => `${w.code}: ${w.message}`).join(" | "),
+        ]);
+      }
       progress.advance();
     },
   });
   progress.finish();
+  await report?.close();
 
   const seconds = progress.elapsedMs / 1000;
   const rate = seconds > 0 ? Math.round(total / seconds) : total;
@@ -99,7 +122,41 @@ export async function invoicesCommand(args: string[], io: CliIo, services: Servi
     const byCode = [...rejectedByCode].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     io.out(`Rejected by reason: ${byCode.map(([code, n]) => `${code} ${n}`).join(", ")}`);
   }
+  if (warnedFiles > 0) {
+    const byCode = [...warnedByCode].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    io.out(
+      `Files with warnings (stored with the invoice, not refused): ${warnedFiles} (${byCode.map(([code, n]) => `${code} ${n}`).join(", ")})${report ? `; see ${report.shown}` : "; --report <file.csv> lists them"}`,
+    );
+  }
   return counts.rejected > 0 ? 1 : 0;
+}
+
+/** The per-file report: RFC 4180 CSV, one line per file, written as outcomes arrive (memory stays flat). */
+async function openReport(io: CliIo, file: string) {
+  const shown = displayPath(io, file);
+  const stream: WriteStream = createWriteStream(file, { flags: "w", mode: 0o640 });
+  await new Promise<void>((resolve, reject) => {
+    stream.once("open", () => resolve());
+    stream.once("error", (error) =>
+      reject(new UsageError(`cannot write the report ${shown}: ${describeFsError(error)}`)),
+    );
+  });
+  // File names and messages are text: a spreadsheet must not run one that starts like a formula.
+  const cell = (value: string) => {
+    const safe = defuseFormula(value);
+    return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  };
+  const line = (fields: string[]) => stream.write(`${fields.map(cell).join(",")}\r\n`);
+  line(["file", "status", "invoiceNumber", "code", "message", "findings"]);
+  return {
+    shown,
+    line,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        stream.once("error", reject);
+        stream.end(() => resolve());
+      }),
+  };
 }
 
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {

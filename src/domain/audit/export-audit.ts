@@ -1,5 +1,6 @@
 import type { Database } from "../../db/database.js";
 import { csvField } from "../../http/invoice-csv.js";
+import { isCreditNote, signedAmount } from "../invoices/credit-note.js";
 import { recordOf } from "./verify-audit.js";
 
 const PAGE = 1_000;
@@ -34,6 +35,8 @@ export async function* auditExportLines(
 
 const HEADER = [
   "Numéro",
+  "Type",
+  "Code type",
   "Date d’émission",
   "N° client",
   "Client",
@@ -49,14 +52,16 @@ const HEADER = [
 
 /**
  * The « liste récapitulative » of the invoices a tenant published in [from, to), in publication order:
- * UTF-8 with BOM, `;`, decimal comma (what French Excel opens), instants in ISO 8601 UTC.
+ * UTF-8 with BOM, `;`, decimal comma (what French Excel opens), instants in ISO 8601 UTC. Amounts are signed:
+ * a credit note's count negative, so each amount column sums to what was invoiced net of credit notes.
  */
 export async function* recapitulativeCsvLines(
   db: Database,
   input: { tenantId: string; from: Date; to: Date },
 ): AsyncGenerator<string> {
   const field = (value: string | null) => csvField(value ?? "", ";");
-  const amount = (value: string | null) => (value === null ? "" : value.replace(".", ","));
+  const amount = (value: string | null, typeCode: string) =>
+    value === null ? "" : signedAmount(value, typeCode).replace(".", ",");
   const instant = (at: Date | null) => (at ? new Date(at).toISOString() : "");
   yield `\uFEFF${HEADER.map(field).join(";")}\r\n`;
   let after: { publishedAt: Date; id: string } | undefined;
@@ -64,6 +69,7 @@ export async function* recapitulativeCsvLines(
     const page = await db.query<{
       id: string;
       invoiceNumber: string;
+      typeCode: string;
       issueDate: string;
       customerNumber: string;
       customerName: string;
@@ -76,7 +82,7 @@ export async function* recapitulativeCsvLines(
       firstDownloadedAt: Date | null;
       removedAt: Date | null;
     }>(
-      `select i.id, i.invoice_number as "invoiceNumber", i.issue_date as "issueDate", c.customer_number as "customerNumber",
+      `select i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate", c.customer_number as "customerNumber",
               c.name as "customerName", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
               i.grand_total as "grandTotal", i.currency, i.sha256, i.published_at as "publishedAt",
               i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt"
@@ -90,12 +96,14 @@ export async function* recapitulativeCsvLines(
     for (const row of page)
       yield `${[
         field(row.invoiceNumber),
+        isCreditNote(row.typeCode) ? "Avoir" : "Facture",
+        field(row.typeCode),
         row.issueDate,
         field(row.customerNumber),
         field(row.customerName),
-        amount(row.taxBasisTotal),
-        amount(row.taxTotal),
-        amount(row.grandTotal),
+        amount(row.taxBasisTotal, row.typeCode),
+        amount(row.taxTotal, row.typeCode),
+        amount(row.grandTotal, row.typeCode),
         field(row.currency),
         row.sha256,
         instant(row.publishedAt),

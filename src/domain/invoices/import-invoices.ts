@@ -19,10 +19,13 @@ export interface InvoiceSource {
   problem?: { code: string; message: string };
 }
 
+/** A warning the Factur-X reader noted on a file that is (or would be) published anyway. */
+export type ImportWarning = { code: string; message: string };
+
 export type InvoiceImportOutcome =
-  | { status: "published" | "already_present"; invoiceNumber: string }
+  | { status: "published" | "already_present"; invoiceNumber: string; warnings: ImportWarning[] }
   /** Dry run: every check passed, nothing was stored. */
-  | { status: "would_publish"; invoiceNumber: string }
+  | { status: "would_publish"; invoiceNumber: string; warnings: ImportWarning[] }
   | { status: "rejected"; code: string; message: string };
 
 export interface InvoiceImportOptions {
@@ -107,19 +110,20 @@ export async function importInvoices(deps: PublishDeps, options: InvoiceImportOp
 
 function toImportOutcome(outcome: PublishItemOutcome, seenInRun: Map<string, string>): InvoiceImportOutcome {
   if (!outcome.ok) return { status: "rejected", code: outcome.error.code, message: outcome.error.message };
+  const warnings = outcome.warnings.map(({ code, message }) => ({ code, message }));
   if (!("dryRun" in outcome)) {
     const { invoiceNumber } = outcome.invoice;
-    return { status: outcome.created ? "published" : "already_present", invoiceNumber };
+    return { status: outcome.created ? "published" : "already_present", invoiceNumber, warnings };
   }
   const { invoiceNumber } = outcome;
-  if (!outcome.created) return { status: "already_present", invoiceNumber };
+  if (!outcome.created) return { status: "already_present", invoiceNumber, warnings };
   const key = `${outcome.sellerKey}\u0000${invoiceNumber}`;
   const earlier = seenInRun.get(key);
   if (earlier === undefined) {
     seenInRun.set(key, outcome.sha256);
-    return { status: "would_publish", invoiceNumber };
+    return { status: "would_publish", invoiceNumber, warnings };
   }
-  if (earlier === outcome.sha256) return { status: "already_present", invoiceNumber };
+  if (earlier === outcome.sha256) return { status: "already_present", invoiceNumber, warnings };
   return {
     status: "rejected",
     code: "invoice_number_conflict",

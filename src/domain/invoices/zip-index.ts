@@ -1,4 +1,5 @@
 import { defuseFormula } from "../shared/spreadsheet-text.js";
+import { signedAmount } from "./credit-note.js";
 
 /** One invoice as the ZIP's `index.csv` lists it. Amounts are decimal strings. */
 export interface ZipIndexRow {
@@ -33,6 +34,7 @@ export function invoiceTypeLabel(typeCode: string): string {
 const HEADER = [
   "Numéro",
   "Type",
+  "Code type",
   "Date",
   "Contrat",
   "N° client",
@@ -45,9 +47,14 @@ const HEADER = [
   "Fichier",
 ];
 
-/** French Excel reads `;` files with decimal commas; the value stays the issuer's decimal string. */
-function amount(value: string | null): string {
-  return value === null ? "" : value.replace(".", ",");
+/**
+ * French Excel reads `;` files with decimal commas; the value is the issuer's decimal string, negated for a
+ * credit note (`signedAmount`) so that a column sums to what is owed. A decimal is a number to a spreadsheet.
+ */
+function amount(value: string | null, typeCode: string): string {
+  if (value === null) return "";
+  const signed = signedAmount(value, typeCode);
+  return /^-?\d+(\.\d+)?$/.test(signed) ? signed.replace(".", ",") : defuseFormula(signed);
 }
 
 // Issuer texts may start like a formula: written as text, the same way as every other export.
@@ -70,13 +77,14 @@ export function zipIndexLine(row: ZipIndexRow): string {
   return `${[
     text(row.invoiceNumber),
     invoiceTypeLabel(row.typeCode),
+    text(row.typeCode),
     row.issueDate,
     text(row.contractNumber),
     text(row.customerNumber),
-    amount(row.taxBasisTotal),
-    amount(row.taxTotal),
-    amount(row.grandTotal),
-    amount(row.duePayable),
+    amount(row.taxBasisTotal, row.typeCode),
+    amount(row.taxTotal, row.typeCode),
+    amount(row.grandTotal, row.typeCode),
+    amount(row.duePayable, row.typeCode),
     row.currency,
     row.sha256,
     row.path,

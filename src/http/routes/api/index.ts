@@ -6,9 +6,20 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { apiKeyAuth, apiRateLimitKey, requireTenantSite } from "../../api-auth.js";
+import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
+
+// The docs page's top bar: the product's name as an image (Swagger UI puts the logo in an <img>).
+const DOCS_LOGO_SVG = Buffer.from(
+  `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" viewBox="0 0 300 40"><text x="0" y="27" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="22"><tspan font-weight="700" fill="#ffffff">E-FACTURE</tspan><tspan dx="12" font-size="18" fill="#c9d6ea">API émetteur</tspan></text></svg>`,
+);
+const DOCS_FAVICON_SVG = Buffer.from(
+  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f3a5f"/><text x="16" y="22" text-anchor="middle" font-family="Arial, sans-serif" font-size="16" font-weight="700" fill="#fff">E</text></svg>`,
+);
+const DOCS_CSS =
+  ".swagger-ui .topbar { background-color: #1f3a5f; } .swagger-ui .topbar .download-url-wrapper { display: none; }";
 
 /** Requests per minute and per API key (per IP for requests without a valid key), per web process. */
 export const API_RATE_LIMIT_PER_MINUTE = 600;
@@ -27,10 +38,12 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     reply.header("cache-control", "no-store");
   });
   // Unknown paths under /api get the same JSON 404 as the application's, inside this context so the hook above applies.
-  app.setNotFoundHandler(async (_request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
     reply.code(404).header("cache-control", "no-store");
-    return { error: { code: "not_found", message: "no such resource" } };
+    return apiErrorBody(request, "not_found", "no such resource");
   });
+  // The API reads JSON and (to publish) multipart only: a text/plain body is a 415, not a string for the schema to refuse.
+  app.removeContentTypeParser("text/plain");
   app.decorateRequest("apiKey", null);
   app.decorateRequest("apiKeyRefusal", null);
   app.addHook("onRequest", requireTenantSite);
@@ -59,10 +72,10 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     openapi: {
       openapi: "3.1.0",
       info: {
-        title: "E-FACTURE issuer API",
+        title: "E-FACTURE API",
         version: "1",
         description:
-          "Publish customers and invoices to your portal. Every request under /api/v1 carries `Authorization: Bearer <API key>` (keys are created with `efacture api-key create --tenant <slug>`) and goes to your portal's own host. Errors are `{error: {code, message, details}}`.",
+          "Publish customers and invoices to your portal. Every request under /api/v1 carries `Authorization: Bearer <API key>` (keys are created with `efacture api-key create --tenant <slug>`) and goes to your portal's own host. Every error, whatever its status (404 of an unknown path, 415, invalid JSON, 413, 429, 500 included), is `{error: {code, message, details, requestId}}`: `code` is one of those listed under each response, `requestId` is also the `X-Request-Id` header.",
       },
       components: {
         securitySchemes: {
@@ -109,7 +122,21 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     uiConfig: { docExpansion: "list", deepLinking: true, defaultModelsExpandDepth: 0 },
     transformSpecification: (_document, request) => spec(request),
     transformSpecificationClone: false,
-    theme: { title: "E-FACTURE – API émetteur" },
+    // The product's name in the top bar and the tab, no third-party logo.
+    logo: { type: "image/svg+xml", content: DOCS_LOGO_SVG, href: "/api/docs", target: "_self" },
+    theme: {
+      title: "E-FACTURE API",
+      favicon: [
+        {
+          filename: "favicon.svg",
+          rel: "icon",
+          sizes: "any",
+          type: "image/svg+xml",
+          content: DOCS_FAVICON_SVG,
+        },
+      ],
+      css: [{ filename: "efacture.css", content: DOCS_CSS }],
+    },
     // Swagger UI sets a few inline styles: allow inline styles (never scripts) on its own pages only.
     transformStaticCSP: (header) => header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
   });

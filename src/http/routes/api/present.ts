@@ -1,5 +1,6 @@
 import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.repository.js";
 import { DomainError } from "../../../domain/shared/errors.js";
+import { presentFindings } from "../../stored-findings.js";
 
 /**
  * The invoice's status as the issuer sees it: the DGFiP lifecycle code where one fits (203 made
@@ -37,6 +38,7 @@ export function presentInvoice(row: ApiInvoiceRow) {
     firstDownloadedAt: row.firstDownloadedAt?.toISOString() ?? null,
     removedAt: row.removedAt?.toISOString() ?? null,
     status: invoiceStatus(row),
+    findings: presentFindings(row.findings),
   };
 }
 

@@ -1,37 +1,132 @@
 // JSON schemas of the issuer API: Fastify validates requests and serialises responses with them, and
 // @fastify/swagger turns them into the OpenAPI description at /api/openapi.json.
 
+import { API_ERROR_CODES } from "./api-errors.js";
+
 const nullableString = { type: ["string", "null"] } as const;
 const decimal = { type: "string", pattern: "^-?\\d+(\\.\\d+)?$", examples: ["1234.56"] } as const;
 
 export const errorSchema = {
   $id: "ApiError",
   type: "object",
-  description: "Every refusal: a stable snake_case code, a message that says what to fix, and details.",
+  description:
+    "Every refusal, whatever its status: a stable snake_case code, a message that says what to fix, details (an object, empty when there is nothing to add) and the request id to quote to support.",
   properties: {
     error: {
       type: "object",
-      required: ["code", "message"],
+      required: ["code", "message", "details", "requestId"],
       properties: {
         code: { type: "string" },
         message: { type: "string" },
         details: { type: "object", additionalProperties: true },
-        requestId: { type: "string" },
+        requestId: { type: "string", description: "also in the X-Request-Id header" },
       },
     },
   },
   required: ["error"],
 } as const;
 
-const errorRef = <const D extends string>(description: D) => ({ description, $ref: "ApiError#" }) as const;
+/** An error answer of one status: the ApiError shape with the codes this status can carry, and an example. */
+const errorResponse = <const S extends keyof typeof API_ERROR_CODES>(
+  status: S,
+  description: string,
+  example: { code: (typeof API_ERROR_CODES)[S][number]; message: string; details?: Record<string, unknown> },
+) =>
+  ({
+    description,
+    type: "object",
+    required: ["error"],
+    properties: {
+      error: {
+        type: "object",
+        required: ["code", "message", "details", "requestId"],
+        properties: {
+          code: { type: "string", enum: API_ERROR_CODES[status] },
+          message: { type: "string" },
+          details: { type: "object", additionalProperties: true },
+          requestId: { type: "string", description: "also in the X-Request-Id header" },
+        },
+      },
+    },
+    examples: [{ error: { details: {}, ...example, requestId: "5f0c2a9e81d4b7c3" } }],
+  }) as const;
+
 const refused = {
-  400: errorRef("Malformed request: invalid_request (details.validation says where), invalid_cursor"),
-  401: errorRef("unauthorized: no API key, or one that is unknown on this portal or revoked"),
-  404: errorRef("Not found on this portal"),
-  409: errorRef("invoice_number_conflict, contract_taken"),
-  413: errorRef("file_too_large: over MAX_PDF_BYTES, nothing stored"),
-  422: errorRef("The file or the data is refused: the code says why, details say where"),
-  429: errorRef("rate_limited: too many requests with this key; see Retry-After"),
+  400: errorResponse(
+    400,
+    "Malformed request: invalid_request (details.validation says where), invalid_cursor, invalid_json",
+    {
+      code: "invalid_request",
+      message: "the request is not valid: body must have required property 'email'",
+      details: { validation: [{ in: "body", path: "", message: "must have required property 'email'" }] },
+    },
+  ),
+  401: errorResponse(401, "unauthorized: no API key, or one that is unknown on this portal or revoked", {
+    code: "unauthorized",
+    message: "send the API key as: Authorization: Bearer <key>",
+  }),
+  404: errorResponse(404, "Not found on this portal", {
+    code: "invoice_not_found",
+    message: "no invoice with this id in this portal",
+  }),
+  409: errorResponse(409, "invoice_number_conflict, contract_taken (details.holderCustomerNumber)", {
+    code: "contract_taken",
+    message: "contract CT-2024-118 belongs to customer C-1002",
+    details: { contractNumber: "CT-2024-118", holderCustomerNumber: "C-1002" },
+  }),
+  413: errorResponse(413, "file_too_large: over MAX_PDF_BYTES, nothing stored", {
+    code: "file_too_large",
+    message: "the file is larger than the 10485760 bytes allowed (MAX_PDF_BYTES); nothing was stored",
+    details: { maxBytes: 10485760 },
+  }),
+  415: errorResponse(415, "unsupported_media_type: send application/json (multipart/form-data to publish)", {
+    code: "unsupported_media_type",
+    message: "send application/json (multipart/form-data for POST /api/v1/invoices)",
+    details: { contentType: "text/plain" },
+  }),
+  422: errorResponse(422, "The file or the data is refused: the code says why, details say where", {
+    code: "unknown_customer",
+    message: "no customer of this portal matches the invoice",
+    details: {
+      tried: [
+        { source: "metadata.customerNumber", value: null },
+        { source: "BT-46", value: "2" },
+        { source: "BT-12", value: "MSPE2017" },
+      ],
+    },
+  }),
+  429: errorResponse(429, "rate_limited: too many requests with this key; see Retry-After", {
+    code: "rate_limited",
+    message: "more than 600 requests per minute with this API key: retry in 1 minute",
+    details: { limit: 600, retryAfterSeconds: 42 },
+  }),
+  500: errorResponse(500, "internal_error: nothing about the cause is shown; quote requestId", {
+    code: "internal_error",
+    message: "unexpected error: quote the requestId to support",
+  }),
+  503: errorResponse(503, "parser_busy, service_unavailable: try again in a few seconds (Retry-After)", {
+    code: "parser_busy",
+    message: "every parser is busy: try again shortly",
+  }),
+} as const;
+
+/** What the Factur-X reader noted on a published invoice (warnings: the file was published anyway). */
+const findingSchema = {
+  type: "object",
+  required: ["code", "severity", "message"],
+  properties: {
+    code: {
+      type: "string",
+      description: 'a finding code of README "Policy for flawed files"',
+      examples: ["profile_not_accepted_for_issuing"],
+    },
+    severity: { type: "string", enum: ["error", "warning", "info"] },
+    message: { type: "string" },
+    field: {
+      type: "string",
+      description: "the fact concerned, e.g. profile, grandTotal, lines[2].netAmount",
+    },
+  },
 } as const;
 
 export const invoiceSchema = {
@@ -58,6 +153,7 @@ export const invoiceSchema = {
     "firstDownloadedAt",
     "removedAt",
     "status",
+    "findings",
   ],
   properties: {
     id: { type: "string", format: "uuid" },
@@ -100,7 +196,46 @@ export const invoiceSchema = {
         label: { type: "string" },
       },
     },
+    findings: {
+      type: "array",
+      items: findingSchema,
+      description:
+        "What the Factur-X reader noted when the invoice was published: warnings only, since an error refuses the file (e.g. profile_not_accepted_for_issuing for MINIMUM or BASIC WL, totals_inconsistent). Empty when nothing was noted.",
+    },
   },
+  examples: [
+    {
+      id: "0b6f2f4e-3c1a-4d8e-9a57-2f1e6c9d4b10",
+      invoiceNumber: "FA-2017-0010",
+      typeCode: "380",
+      issueDate: "2017-11-13",
+      currency: "EUR",
+      grandTotal: "671.15",
+      duePayable: "470.15",
+      sellerName: "Au bon moulin",
+      buyerName: "Ma jolie boutique",
+      buyerId: null,
+      contractNumber: "MSPE2017",
+      customerNumber: "MJB-1",
+      profile: "BASIC WL",
+      sha256: "3f7a0c9d1e2b4a5f6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b",
+      sizeBytes: 63214,
+      publishedAt: "2026-12-07T09:41:12.345Z",
+      availableUntil: "2028-12-07T09:41:12.345Z",
+      firstDownloadedAt: null,
+      removedAt: null,
+      status: { code: "203", label: "Mise à disposition" },
+      findings: [
+        {
+          code: "profile_not_accepted_for_issuing",
+          severity: "warning",
+          message:
+            "Profile BASIC WL is not a complete invoice under the French e-invoicing reform; published, but the issuer should send EN 16931 or richer.",
+          field: "profile",
+        },
+      ],
+    },
+  ],
 } as const;
 
 export const customerSchema = {
@@ -119,6 +254,15 @@ export const customerSchema = {
         "none: no e-mail, so no portal account; pending: account created, its activation mail goes with the next invoice; activation_sent: the activation mail was queued or sent to the current address; active: the customer set a password; locked: the account is locked.",
     },
   },
+  examples: [
+    {
+      customerNumber: "C-1001",
+      name: "Garage Dupont",
+      email: "compta@garage-dupont.fr",
+      contracts: ["CT-1"],
+      accountStatus: "activation_sent",
+    },
+  ],
 } as const;
 
 const customerNumberParams = {
@@ -136,6 +280,7 @@ const bearer = [{ bearerAuth: [] }];
 
 export const putCustomerSchema = {
   tags: ["customers"],
+  operationId: "putCustomer",
   summary: "Create or update a customer of the directory",
   description:
     "Idempotent. Customers sharing an e-mail address share one portal account; a new address moves the customer to that address's account. Contracts are added, never removed. `email: null` means the customer has no address (no account, no mail).",
@@ -145,8 +290,9 @@ export const putCustomerSchema = {
     type: "object",
     required: ["name", "email"],
     additionalProperties: false,
+    examples: [{ name: "Garage Dupont", email: "compta@garage-dupont.fr", contracts: ["CT-1"] }],
     properties: {
-      name: { type: "string", description: "1 to 200 characters" },
+      name: { type: "string", description: "1 to 200 characters", examples: ["Garage Dupont"] },
       email: {
         type: ["string", "null"],
         description: "null: the customer has no address (no account, no mail)",
@@ -165,17 +311,27 @@ export const putCustomerSchema = {
     400: refused[400],
     401: refused[401],
     409: refused[409],
+    413: refused[413],
+    415: refused[415],
     422: refused[422],
     429: refused[429],
+    500: refused[500],
   },
 } as const;
 
 export const getCustomerSchema = {
   tags: ["customers"],
+  operationId: "getCustomer",
   summary: "A customer with its account status",
   security: bearer,
   params: customerNumberParams,
-  response: { 200: { $ref: "Customer#" }, 401: refused[401], 404: refused[404], 429: refused[429] },
+  response: {
+    200: { $ref: "Customer#" },
+    401: refused[401],
+    404: refused[404],
+    429: refused[429],
+    500: refused[500],
+  },
 } as const;
 
 /** Shown in the OpenAPI description only: the handler reads the multipart stream itself. */
@@ -199,9 +355,10 @@ export const publishInvoiceBody = {
 
 export const publishInvoiceSchema = {
   tags: ["invoices"],
+  operationId: "publishInvoice",
   summary: "Publish an invoice",
   description:
-    "201: published. 200: these exact bytes were already published under this number (same invoice returned). 409 invoice_number_conflict: that number exists with other bytes. 413 file_too_large. 422: the file or the metadata is refused (code tells why; details.findings lists what the Factur-X reader found).",
+    "201: published. 200: these exact bytes were already published under this number (same invoice returned). 409 invoice_number_conflict: that number exists with other bytes. 413 file_too_large. 422: the file or the metadata is refused (code tells why; details.findings lists what the Factur-X reader found). The published invoice carries `findings`: the warnings noted (e.g. profile MINIMUM or BASIC WL).",
   security: bearer,
   consumes: ["multipart/form-data"],
   response: {
@@ -211,13 +368,17 @@ export const publishInvoiceSchema = {
     401: refused[401],
     409: refused[409],
     413: refused[413],
+    415: refused[415],
     422: refused[422],
     429: refused[429],
+    500: refused[500],
+    503: refused[503],
   },
 } as const;
 
 export const getInvoiceSchema = {
   tags: ["invoices"],
+  operationId: "getInvoice",
   summary: "One invoice of this portal",
   security: bearer,
   params: {
@@ -225,11 +386,18 @@ export const getInvoiceSchema = {
     required: ["id"],
     properties: { id: { type: "string", description: "the invoice id (a UUID)" } },
   },
-  response: { 200: { $ref: "Invoice#" }, 401: refused[401], 404: refused[404], 429: refused[429] },
+  response: {
+    200: { $ref: "Invoice#" },
+    401: refused[401],
+    404: refused[404],
+    429: refused[429],
+    500: refused[500],
+  },
 } as const;
 
 export const listInvoicesSchema = {
   tags: ["invoices"],
+  operationId: "listInvoices",
   summary: "The portal's invoices in publication order, page by page",
   description:
     "Ordered by publication time then id. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page.",
@@ -257,5 +425,6 @@ export const listInvoicesSchema = {
     400: refused[400],
     401: refused[401],
     429: refused[429],
+    500: refused[500],
   },
 } as const;

@@ -56,6 +56,7 @@ export function AdminHomePage(props: {
       <div class="staff-stats">
         {stat(s.invoicesThisMonth, "factures publiées ce mois-ci")}
         {stat(pct(s.downloadedThisMonth, s.invoicesThisMonth), "déjà téléchargées")}
+        {stat(s.withWarningsThisMonth, "publiées avec des avertissements ce mois-ci")}
       </div>
       <h2>Mails des 30 derniers jours</h2>
       <div class="staff-stats">

@@ -2,6 +2,7 @@ import type { CustomerHit } from "../../../db/backoffice.repository.js";
 import type { EmailCorrectionCheck } from "../../../domain/accounts/correct-email.js";
 import type { AccountState, CustomerRecord } from "../../../domain/staff/customer-record.js";
 import type { Branding } from "../layout.js";
+import { InvoiceFindings } from "./invoice-findings.view.js";
 import { MAIL_KIND_LABELS, MAIL_STATUS_LABELS } from "./messages.fr.js";
 import { frDate, frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
@@ -291,7 +292,10 @@ export function CustomerRecordPage(props: {
               <tbody>
                 {props.record.invoices.map((i) => (
                   <tr>
-                    <td safe>{`${i.typeCode === "381" ? "Avoir " : ""}${i.invoiceNumber}`}</td>
+                    <td>
+                      <span safe>{`${i.typeCode === "381" ? "Avoir " : ""}${i.invoiceNumber}`}</span>
+                      <InvoiceFindings findings={i.findings} invoiceNumber={i.invoiceNumber} />
+                    </td>
                     <td safe>{frDate(i.issueDate)}</td>
                     <td safe>{`${i.grandTotal.replace(".", ",")} ${i.currency}`}</td>
                     <td safe>{frDateTime(i.publishedAt)}</td>
