@@ -23,6 +23,8 @@ export interface ApiInvoiceRow {
   availableUntil: Date;
   firstDownloadedAt: Date | null;
   removedAt: Date | null;
+  withdrawnAt: Date | null;
+  withdrawalReason: string | null;
   /** `published_at` at full (microsecond) precision, for keyset pagination. */
   publishedAtKey: string;
 }
@@ -33,6 +35,7 @@ const INVOICE_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code 
   c.customer_number as "customerNumber", i.profile, i.sha256, i.size_bytes as "sizeBytes",
   i.published_at as "publishedAt", i.available_until as "availableUntil",
   i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
+  i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason",
   to_char(i.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "publishedAtKey"`;
 
 export async function findApiInvoice(

@@ -626,4 +626,12 @@ export const en: Messages = {
       publisherName: "The legal representative of the E-FACTURE operator",
     },
   },
+  // Issue #13 item 9: an invoice the issuer withdrew (published to the wrong customer).
+  withdrawn: {
+    title: "Invoice withdrawn by the issuer",
+    text: (date: string) =>
+      `This invoice was withdrawn from the portal on ${date} by the issuer: it was not meant for you, or it has been replaced.`,
+    hint: "If you downloaded it, please delete your copy. For any question, contact your customer-service advisor.",
+    back: "Back to my invoices",
+  },
 };

@@ -654,6 +654,14 @@ export const fr = {
       publisherName: "Le représentant légal de l’opérateur E-FACTURE",
     },
   },
+  // Issue #13 item 9: an invoice the issuer withdrew (published to the wrong customer).
+  withdrawn: {
+    title: "Facture retirée par l’émetteur",
+    text: (date: string) =>
+      `Cette facture a été retirée du portail le ${date} par l’émetteur : elle ne vous était pas destinée, ou elle a été remplacée.`,
+    hint: "Si vous l’avez téléchargée, merci de supprimer votre copie. Pour toute question, contactez votre conseiller(e) clientèle.",
+    back: "Retour à mes factures",
+  },
 };
 
 export type Messages = typeof fr;

@@ -12,9 +12,11 @@ import { describeFsError, displayPath, findTenantArgument, parseCommandArgs } fr
 import { CsvError, mapHeader, readCsv } from "../csv.js";
 import { type CliIo, UsageError } from "../io.js";
 import { Progress } from "../progress.js";
+import { invoiceWithdrawCommand, invoiceWithdrawUsage } from "./invoice-withdraw.js";
 
 export const invoicesUsage = `efacture invoices import --tenant <slug> [--manifest <file.csv>] [--dry-run] [--concurrency N] <files or folders…>
-    folders are walked for *.pdf; manifest columns file,customerNumber,contractNumber,invoiceNumber,issueDate,grandTotal,currency`;
+    folders are walked for *.pdf; manifest columns file,customerNumber,contractNumber,invoiceNumber,issueDate,grandTotal,currency
+${invoiceWithdrawUsage}`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 const MANIFEST_COLUMNS = {
@@ -31,6 +33,7 @@ interface FileToPublish {
 /** `invoices import`: publishes a folder of invoice files (Factur-X, or plain PDFs with a manifest). */
 export async function invoicesCommand(args: string[], io: CliIo, services: Services): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === "withdraw") return invoiceWithdrawCommand(rest, io, services);
   if (sub !== "import") throw new UsageError(`usage:\n${invoicesUsage}`);
   const { values, positionals } = parseCommandArgs(rest, {
     tenant: { type: "string" },

@@ -9,6 +9,7 @@ import { apiKeyAuth, apiRateLimitKey, requireTenantSite } from "../../api-auth.j
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
+import { withdrawApiRoutes } from "./withdraw.js";
 
 /** Requests per minute and per API key (per IP for requests without a valid key), per web process. */
 export const API_RATE_LIMIT_PER_MINUTE = 600;
@@ -131,6 +132,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
       v1.addHook("preParsing", auth.require);
       await customerApiRoutes(v1, services);
       await invoiceApiRoutes(v1, services);
+      await withdrawApiRoutes(v1, services);
     },
     { prefix: "/v1" },
   );

@@ -90,13 +90,20 @@ export const invoiceSchema = {
     },
     firstDownloadedAt: { type: ["string", "null"], format: "date-time" },
     removedAt: { type: ["string", "null"], format: "date-time" },
+    withdrawnAt: {
+      type: ["string", "null"],
+      format: "date-time",
+      description:
+        "set when the issuer withdrew it (POST /api/v1/invoices/{id}/withdraw); removedAt is then set too",
+    },
+    withdrawalReason: { type: ["string", "null"], description: "the reason given when it was withdrawn" },
     status: {
       type: "object",
       required: ["code", "label"],
       description:
-        'Lifecycle status: "203" Mise à disposition (published), "204" Prise en charge (first download by the customer), "removed" once the retention period is over (tombstone).',
+        'Lifecycle status: "203" Mise à disposition (published), "204" Prise en charge (first download by the customer), "removed" once the retention period is over (tombstone), "withdrawn" once the issuer withdrew it (tombstone).',
       properties: {
-        code: { type: "string", enum: ["203", "204", "removed"] },
+        code: { type: "string", enum: ["203", "204", "removed", "withdrawn"] },
         label: { type: "string" },
       },
     },
