@@ -182,6 +182,10 @@ export async function accountsWithActivationSent(
 export interface WithdrawnInvoiceRow {
   id: string;
   invoiceNumber: string;
+  typeCode: string;
+  issueDate: string;
+  grandTotal: string;
+  currency: string;
   customerId: string;
   customerNumber: string;
   accountId: string | null;
@@ -193,7 +197,8 @@ export interface WithdrawnInvoiceRow {
   withdrawalReason: string;
 }
 
-const WITHDRAWN_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.customer_id as "customerId",
+const WITHDRAWN_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate",
+  i.grand_total as "grandTotal", i.currency, i.customer_id as "customerId",
   (select c.customer_number from customers c where c.id = i.customer_id and c.tenant_id = i.tenant_id) as "customerNumber",
   i.account_id as "accountId", i.sha256, i.first_downloaded_at as "firstDownloadedAt", i.notice_queued_at as "noticeQueuedAt",
   i.removed_at as "removedAt", i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason"`;
