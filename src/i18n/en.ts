@@ -632,6 +632,5 @@ export const en: Messages = {
     text: (date: string) =>
       `This invoice was withdrawn from the portal on ${date} by the issuer: it was not meant for you, or it has been replaced.`,
     hint: "If you downloaded it, please delete your copy. For any question, contact your customer-service advisor.",
-    back: "Back to my invoices",
   },
 };

@@ -660,7 +660,6 @@ export const fr = {
     text: (date: string) =>
       `Cette facture a été retirée du portail le ${date} par l’émetteur : elle ne vous était pas destinée, ou elle a été remplacée.`,
     hint: "Si vous l’avez téléchargée, merci de supprimer votre copie. Pour toute question, contactez votre conseiller(e) clientèle.",
-    back: "Retour à mes factures",
   },
 };
 

@@ -23,7 +23,6 @@ export function withdrawnProblem(request: FastifyRequest, reply: FastifyReply, w
       title: ui.t.withdrawn.title,
       message: ui.t.withdrawn.text(ui.f.longDate(withdrawnAt)),
       hint: ui.t.withdrawn.hint,
-      link: { href: "/factures", label: ui.t.withdrawn.back },
     }),
   );
 }

@@ -24,9 +24,7 @@ export function SellerIdentitiesSection(props: { sellers: TenantSellerRow[]; csr
           <table class="staff-table">
             <thead>
               <tr>
-                <th scope="col">Identifiant</th>
-                <th scope="col">Type</th>
-                <th scope="col">Déclaré le</th>
+                <th scope="col">Vendeur</th>
                 <th scope="col">Action</th>
               </tr>
             </thead>
@@ -35,9 +33,11 @@ export function SellerIdentitiesSection(props: { sellers: TenantSellerRow[]; csr
                 <tr>
                   <td>
                     <code safe>{s.value}</code>
+                    <br />
+                    <span class="muted" safe>
+                      {`${s.kind === "siren" ? "SIREN" : "N° de TVA intracommunautaire"} · déclaré le ${frDateTime(s.createdAt)}`}
+                    </span>
                   </td>
-                  <td>{s.kind === "siren" ? "SIREN" : "N° de TVA intracommunautaire"}</td>
-                  <td safe>{frDateTime(s.createdAt)}</td>
                   <td>
                     <form method="post" action="/conseiller/admin/portail/vendeurs/retirer">
                       <input type="hidden" name="_csrf" value={props.csrf} />
