@@ -412,6 +412,7 @@ export const en: Messages = {
       212: "Paid",
       213: "Rejected",
       900: "Removed from the portal",
+      901: "Withdrawn by the issuer",
     } as Record<number, string>,
     vatCategories: {
       S: "Standard rate",

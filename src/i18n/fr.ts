@@ -436,6 +436,7 @@ export const fr = {
       212: "Encaissée",
       213: "Rejetée",
       900: "Retirée du portail",
+      901: "Retirée par l’émetteur",
     } as Record<number, string>,
     vatCategories: {
       S: "Taux normal",

@@ -80,7 +80,7 @@ export function WithdrawInvoicePage(props: {
               <dt>Montant TTC</dt>
               <dd safe>{`${i.grandTotal.replace(".", ",")} ${i.currency}`}</dd>
               <dt>Téléchargement</dt>
-              <dd safe>
+              <dd>
                 {i.firstDownloadedAt
                   ? `Téléchargée par le client le ${frDateTime(i.firstDownloadedAt)}`
                   : "Jamais téléchargée"}
