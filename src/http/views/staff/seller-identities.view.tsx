@@ -20,7 +20,7 @@ export function SellerIdentitiesSection(props: { sellers: TenantSellerRow[]; csr
           Aucun vendeur déclaré : les factures de n’importe quelle société sont acceptées.
         </p>
       ) : (
-        <section class="staff-scroll" aria-label="Vendeurs autorisés" tabindex="0">
+        <section class="staff-scroll" aria-label="Liste des vendeurs autorisés" tabindex="0">
           <table class="staff-table">
             <thead>
               <tr>
