@@ -201,6 +201,8 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
       availableUntil: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       firstDownloadedAt: null,
       removedAt: null,
+      withdrawnAt: null,
+      withdrawalReason: null,
       status: { code: "203", label: "Mise à disposition" },
       findings: [
         {

@@ -25,6 +25,8 @@ export interface ApiInvoiceRow {
   removedAt: Date | null;
   /** What the Factur-X reader noted at publication (jsonb array of src/einvoice Finding). */
   findings: unknown;
+  withdrawnAt: Date | null;
+  withdrawalReason: string | null;
   /** `published_at` at full (microsecond) precision, for keyset pagination. */
   publishedAtKey: string;
 }
@@ -35,6 +37,7 @@ const INVOICE_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code 
   c.customer_number as "customerNumber", i.profile, i.sha256, i.size_bytes as "sizeBytes",
   i.published_at as "publishedAt", i.available_until as "availableUntil",
   i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt", i.findings,
+  i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason",
   to_char(i.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "publishedAtKey"`;
 
 export async function findApiInvoice(

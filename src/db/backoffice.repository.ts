@@ -218,6 +218,7 @@ export interface RecordInvoiceRow {
   removedAt: Date | null;
   /** What the Factur-X reader noted at publication (jsonb array of src/einvoice Finding). */
   findings: unknown;
+  withdrawnAt: Date | null;
 }
 
 export async function listCustomerInvoicesPage(
@@ -230,7 +231,7 @@ export async function listCustomerInvoicesPage(
   const rows = await sql.query<RecordInvoiceRow>(
     `select id, invoice_number as "invoiceNumber", type_code as "typeCode", issue_date as "issueDate", grand_total as "grandTotal",
             currency, published_at as "publishedAt", available_until as "availableUntil", first_downloaded_at as "firstDownloadedAt",
-            removed_at as "removedAt", findings
+            removed_at as "removedAt", findings, withdrawn_at as "withdrawnAt"
        from invoices where tenant_id = $1 and customer_id = $2
       order by issue_date desc, id desc limit $3 offset $4`,
     [tenantId, customerId, pageSize, (page - 1) * pageSize],

@@ -106,24 +106,64 @@ export async function lockCustomerInvoices(sql: Sql, tenantId: string, customerI
   );
 }
 
-/** Adds the contracts not yet known; a contract number already held by another customer is reported, not moved. */
+/**
+ * Adds the contracts not yet known and takes back a detached one (customer_id null); a contract number
+ * held by another customer is reported with that customer's number, not moved.
+ */
 export async function addContracts(
   sql: Sql,
   tenantId: string,
   customerId: string,
   contractNumbers: string[],
-): Promise<string[]> {
-  const conflicts: string[] = [];
+): Promise<{ contractNumber: string; holderCustomerNumber: string }[]> {
+  const conflicts: { contractNumber: string; holderCustomerNumber: string }[] = [];
   for (const contractNumber of contractNumbers) {
     const [row] = await sql.query<{ customerId: string }>(
       `insert into contracts (tenant_id, contract_number, customer_id) values ($1, $2, $3)
-       on conflict (tenant_id, contract_number) do update set contract_number = excluded.contract_number
+       on conflict (tenant_id, contract_number) do update
+         set customer_id = coalesce(contracts.customer_id, excluded.customer_id),
+             detached_at = case when contracts.customer_id is null then null else contracts.detached_at end
        returning customer_id as "customerId"`,
       [tenantId, contractNumber, customerId],
     );
-    if (row && row.customerId !== customerId) conflicts.push(contractNumber);
+    if (row && row.customerId !== customerId) {
+      const [holder] = await sql.query<{ customerNumber: string }>(
+        `select customer_number as "customerNumber" from customers where tenant_id = $1 and id = $2`,
+        [tenantId, row.customerId],
+      );
+      conflicts.push({ contractNumber, holderCustomerNumber: holder?.customerNumber ?? "" });
+    }
   }
   return conflicts;
+}
+
+/**
+ * Detaches a contract from its customer (issue #13 item 9): the number stays known, no customer holds it,
+ * and the next publication naming it is no longer routed by it. Undefined when the tenant has no such
+ * contract; `customerNumber` null when it was detached already.
+ */
+export async function detachContractRow(
+  sql: Sql,
+  tenantId: string,
+  contractNumber: string,
+  at: Date,
+): Promise<{ contractId: string; customerId: string | null; customerNumber: string | null } | undefined> {
+  const [before] = await sql.query<{
+    contractId: string;
+    customerId: string | null;
+    customerNumber: string | null;
+  }>(
+    `select k.id as "contractId", k.customer_id as "customerId", c.customer_number as "customerNumber"
+       from contracts k left join customers c on c.id = k.customer_id
+      where k.tenant_id = $1 and k.contract_number = $2 for update of k`,
+    [tenantId, contractNumber],
+  );
+  if (!before || before.customerId === null) return before;
+  await sql.query(
+    `update contracts set customer_id = null, detached_at = $3 where tenant_id = $1 and id = $2`,
+    [tenantId, before.contractId, at],
+  );
+  return before;
 }
 
 /** A customer as the directory holds it, with its contract numbers (what an import compares against). */

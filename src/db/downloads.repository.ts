@@ -31,6 +31,8 @@ export interface InvoiceDetailRow {
   availableUntil: Date;
   firstDownloadedAt: Date | null;
   removedAt: Date | null;
+  /** Set when the issuer withdrew it (wrong customer): its pages answer 410 and show none of its facts. */
+  withdrawnAt: Date | null;
 }
 
 export interface InvoiceEventRow {
@@ -46,7 +48,7 @@ const DETAIL_COLUMNS = `i.id, c.customer_number as "customerNumber", i.contract_
   i.buyer_name as "buyerName", i.buyer_id as "buyerId", i.buyer_siren as "buyerSiren", i.buyer_vat_id as "buyerVatId",
   i.payment_reference as "paymentReference", i.profile, i.facts, i.sha256, i.size_bytes as "sizeBytes",
   i.xml_sha256 as "xmlSha256", i.published_at as "publishedAt", i.available_until as "availableUntil",
-  i.first_downloaded_at as "firstDownloadedAt",
+  i.first_downloaded_at as "firstDownloadedAt", i.withdrawn_at as "withdrawnAt",
   coalesce(i.removed_at, case when i.available_until <= $NOW::timestamptz then i.available_until end) as "removedAt"`;
 
 // An invoice whose date has come reads as removed on that date even before the retention run (03:00)

@@ -56,7 +56,7 @@ export interface NewInvoice {
 
 export type InvoiceKey = { sellerKey: string; invoiceNumber: string };
 
-/** The invoices of this tenant with these (seller, number) keys, in one query. */
+/** The live invoices of this tenant with these (seller, number) keys, in one query (a withdrawn one frees its number). */
 export async function findInvoicesByNumbers(
   sql: Sql,
   tenantId: string,
@@ -65,7 +65,7 @@ export async function findInvoicesByNumbers(
   if (keys.length === 0) return [];
   return sql.query<InvoiceRow & { sellerKey: string }>(
     `select ${COLUMNS}, seller_key as "sellerKey" from invoices
-      where tenant_id = $1 and (seller_key, invoice_number) in (select * from unnest($2::text[], $3::text[]))`,
+      where tenant_id = $1 and withdrawn_at is null and (seller_key, invoice_number) in (select * from unnest($2::text[], $3::text[]))`,
     [tenantId, keys.map((k) => k.sellerKey), keys.map((k) => k.invoiceNumber)],
   );
 }
@@ -176,4 +176,67 @@ export async function accountsWithActivationSent(
     [tenantId, accounts.map((a) => a.accountId), accounts.map((a) => a.address)],
   );
   return new Set(rows.map((r) => r.accountId));
+}
+
+/** An invoice as a withdrawal reads and leaves it. */
+export interface WithdrawnInvoiceRow {
+  id: string;
+  invoiceNumber: string;
+  typeCode: string;
+  issueDate: string;
+  grandTotal: string;
+  currency: string;
+  customerId: string;
+  customerNumber: string;
+  accountId: string | null;
+  sha256: string;
+  firstDownloadedAt: Date | null;
+  noticeQueuedAt: Date | null;
+  removedAt: Date;
+  withdrawnAt: Date;
+  withdrawalReason: string;
+}
+
+const WITHDRAWN_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate",
+  i.grand_total as "grandTotal", i.currency, i.customer_id as "customerId",
+  (select c.customer_number from customers c where c.id = i.customer_id and c.tenant_id = i.tenant_id) as "customerNumber",
+  i.account_id as "accountId", i.sha256, i.first_downloaded_at as "firstDownloadedAt", i.notice_queued_at as "noticeQueuedAt",
+  i.removed_at as "removedAt", i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason"`;
+
+/**
+ * Withdraws a live (or retention-removed) invoice: withdrawn_at and the reason set, removed_at set unless the
+ * retention run set it already. Undefined when there is no such invoice or it was withdrawn before
+ * (`findWithdrawal` tells which).
+ */
+export async function markInvoiceWithdrawn(
+  sql: Sql,
+  input: { tenantId: string; invoiceId: string; reason: string; at: Date },
+): Promise<WithdrawnInvoiceRow | undefined> {
+  const [row] = await sql.query<WithdrawnInvoiceRow>(
+    `update invoices i set withdrawn_at = $3, withdrawal_reason = $4, removed_at = coalesce(i.removed_at, $3)
+      where i.tenant_id = $1 and i.id = $2 and i.withdrawn_at is null
+      returning ${WITHDRAWN_COLUMNS}`,
+    [input.tenantId, input.invoiceId, input.at, input.reason],
+  );
+  return row;
+}
+
+/** The invoice with its withdrawal fields (null when it is not withdrawn), or undefined when there is none. */
+export async function findWithdrawal(
+  sql: Sql,
+  tenantId: string,
+  invoiceId: string,
+): Promise<
+  | (Omit<WithdrawnInvoiceRow, "removedAt" | "withdrawnAt" | "withdrawalReason"> & {
+      removedAt: Date | null;
+      withdrawnAt: Date | null;
+      withdrawalReason: string | null;
+    })
+  | undefined
+> {
+  const [row] = await sql.query<never>(
+    `select ${WITHDRAWN_COLUMNS} from invoices i where i.tenant_id = $1 and i.id = $2`,
+    [tenantId, invoiceId],
+  );
+  return row;
 }

@@ -120,7 +120,8 @@ function likeContains(value: string): string {
  */
 function whereOf(filters: AccountInvoiceFilters, params: unknown[], now: () => string): string[] {
   const add = (value: unknown) => `$${params.push(value)}`;
-  const where = ["i.tenant_id = $1", "i.account_id = $2"];
+  // A withdrawn invoice (issue #13 item 9: published to the wrong customer) is not in the list at all.
+  const where = ["i.tenant_id = $1", "i.account_id = $2", "i.withdrawn_at is null"];
   if (filters.from !== undefined) where.push(`i.issue_date >= ${add(filters.from)}::date`);
   if (filters.to !== undefined) where.push(`i.issue_date <= ${add(filters.to)}::date`);
   if (filters.contract !== undefined)

@@ -99,6 +99,12 @@ export const STATUS_BY_CODE: Record<string, number> = {
   invalid_name: 422,
   invalid_email: 422,
   invalid_contract_number: 422,
+  // Issue #13 items 8 and 9: seller identities, withdrawal, contract detach.
+  seller_not_declared: 422,
+  invalid_seller_identity: 422,
+  seller_identity_not_found: 404,
+  withdrawal_reason_required: 422,
+  contract_not_found: 404,
 };
 
 /** Builds the web application (does not listen): tenant resolution by Host, pages, API, operations. */

@@ -418,6 +418,7 @@ export const en: Messages = {
       212: "Paid",
       213: "Rejected",
       900: "Removed from the portal",
+      901: "Withdrawn by the issuer",
     } as Record<number, string>,
     vatCategories: {
       S: "Standard rate",
@@ -638,5 +639,12 @@ export const en: Messages = {
       dpoEmail: "Your customer-service advisor, who forwards to the E-FACTURE operator's officer",
       publisherName: "The legal representative of the E-FACTURE operator",
     },
+  },
+  // Issue #13 item 9: an invoice the issuer withdrew (published to the wrong customer).
+  withdrawn: {
+    title: "Invoice withdrawn by the issuer",
+    text: (date: string) =>
+      `This invoice was withdrawn from the portal on ${date} by the issuer: it was not meant for you, or it has been replaced.`,
+    hint: "If you downloaded it, please delete your copy. For any question, contact your customer-service advisor.",
   },
 };

@@ -445,6 +445,7 @@ export const fr = {
       212: "Encaissée",
       213: "Rejetée",
       900: "Retirée du portail",
+      901: "Retirée par l’émetteur",
     } as Record<number, string>,
     vatCategories: {
       S: "Taux normal",
@@ -670,6 +671,13 @@ export const fr = {
       dpoEmail: "Votre conseiller(e) clientèle, qui transmet au délégué de l’opérateur E-FACTURE",
       publisherName: "Le représentant légal de l’opérateur E-FACTURE",
     },
+  },
+  // Issue #13 item 9: an invoice the issuer withdrew (published to the wrong customer).
+  withdrawn: {
+    title: "Facture retirée par l’émetteur",
+    text: (date: string) =>
+      `Cette facture a été retirée du portail le ${date} par l’émetteur : elle ne vous était pas destinée, ou elle a été remplacée.`,
+    hint: "Si vous l’avez téléchargée, merci de supprimer votre copie. Pour toute question, contactez votre conseiller(e) clientèle.",
   },
 };
 

@@ -10,9 +10,11 @@ import { describeFsError, displayPath, findTenantArgument, parseCommandArgs } fr
 import { CsvError, mapHeader, readCsv } from "../csv.js";
 import { type CliIo, UsageError } from "../io.js";
 import { Progress } from "../progress.js";
+import { detachContractCommand, detachContractUsage } from "./customer-contract.js";
 
 export const customersUsage = `efacture customers import --tenant <slug> <file.csv>
-    columns customerNumber,name,email,contracts (contracts separated by |; "," or ";" separated, UTF-8)`;
+    columns customerNumber,name,email,contracts (contracts separated by |; "," or ";" separated, UTF-8)
+${detachContractUsage}`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 const COLUMNS = { required: ["customerNumber", "name"], optional: ["email", "contracts"] } as const;
@@ -20,6 +22,7 @@ const COLUMNS = { required: ["customerNumber", "name"], optional: ["email", "con
 /** `customers import`: the issuer's customer directory from a CSV file, one upsert per row. */
 export async function customersCommand(args: string[], io: CliIo, services: Services): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === "detach-contract") return detachContractCommand(rest, io, services);
   if (sub !== "import") throw new UsageError(`usage:\n${customersUsage}`);
   const { values, positionals } = parseCommandArgs(rest, { tenant: { type: "string" } });
   if (!values.tenant) throw new UsageError("customers import needs --tenant <slug>");

@@ -6,13 +6,16 @@ import { listTenants } from "../../db/tenants.repository.js";
 import { createTenant } from "../../domain/tenants/create-tenant.js";
 import { tenantOrigin } from "../../domain/tenants/tenant-url.js";
 import { type CliIo, UsageError } from "../io.js";
+import { tenantSellerCommand, tenantSellerUsage } from "./tenant-seller.js";
 
 export const tenantUsage = `efacture tenant create <slug> --name <display name> [--retention-months N] [--color #rrggbb] [--logo logo.png]
-efacture tenant list`;
+efacture tenant list
+${tenantSellerUsage}`;
 
 /** `tenant create|list`: the platform operator's view of issuers. */
 export async function tenantCommand(args: string[], io: CliIo, services: Services): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === "seller") return tenantSellerCommand(rest, io, services);
   if (sub === "list") {
     const tenants = await listTenants(services.db);
     if (tenants.length === 0) {

@@ -57,8 +57,14 @@ export async function upsertCustomer(
     if (taken.length > 0) {
       throw new DomainError(
         "contract_taken",
-        `contract ${taken.join(", ")} already belongs to another customer`,
-        { contracts: taken },
+        `contract ${taken.map((t) => `${t.contractNumber} (customer ${t.holderCustomerNumber})`).join(", ")} already belongs to another customer`,
+        {
+          contracts: taken.map((t) => t.contractNumber),
+          holders: taken.map((t) => ({
+            contractNumber: t.contractNumber,
+            customerNumber: t.holderCustomerNumber,
+          })),
+        },
       );
     }
     const emailChanged = !created && previous?.email !== email;

@@ -32,6 +32,7 @@ import type { BlobStore } from "../../storage/blob-store.js";
 import { holdBlobsForPublication } from "../retention/hold-blobs.js";
 import { addMonths, sameAmount } from "../shared/dates.js";
 import { DomainError } from "../shared/errors.js";
+import { checkSeller, type DeclaredSellers, loadDeclaredSellers } from "../tenants/seller-identities.js";
 
 /** What the issuer may say about a file beside (or instead of) its Factur-X data. */
 export interface InvoiceMetadata {
@@ -122,9 +123,13 @@ export async function publishInvoices(
 ): Promise<PublishItemOutcome[]> {
   const outcomes: PublishItemOutcome[] = new Array(input.items.length);
   const prepared: Prepared[] = [];
+  // Read once per batch: a seller identity declared or removed meanwhile applies to the next batch.
+  const sellers = await loadDeclaredSellers(deps.db, input.tenant.id);
   for (const [index, item] of input.items.entries()) {
     try {
-      prepared.push(await prepareInvoice(deps, input.tenant.id, index, item.bytes, item.metadata ?? {}));
+      prepared.push(
+        await prepareInvoice(deps, input.tenant.id, sellers, index, item.bytes, item.metadata ?? {}),
+      );
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       outcomes[index] = { ok: false, error };
@@ -214,6 +219,7 @@ function keyOf(p: { sellerKey: string; invoiceNumber: string }): string {
 async function prepareInvoice(
   deps: PublishDeps,
   tenantId: string,
+  sellers: DeclaredSellers,
   index: number,
   bytes: Uint8Array,
   metadata: InvoiceMetadata,
@@ -231,6 +237,8 @@ async function prepareInvoice(
   }
   const facts: Partial<InvoiceFacts> = document.facts ?? {};
   checkAgreement(facts, metadata);
+  const seller = checkSeller(sellers, facts.seller);
+  if (seller instanceof DomainError) throw seller;
 
   const invoiceNumber = (metadata.invoiceNumber ?? facts.invoiceNumber)?.trim();
   const issueDate = metadata.issueDate ?? facts.issueDate;
@@ -274,7 +282,18 @@ async function prepareInvoice(
     sellerKey: facts.seller?.siren ?? facts.seller?.vatId ?? facts.seller?.id ?? "",
     warnings: document.findings
       .filter((f) => f.severity === "warning")
-      .map(({ code, message }) => ({ code, message })),
+      .map(({ code, message }) => ({ code, message }))
+      .concat(
+        seller === "unchecked"
+          ? [
+              {
+                code: "seller_not_stated",
+                message:
+                  "the file states no seller SIREN or VAT id: it could not be checked against the portal's declared seller identities",
+              },
+            ]
+          : [],
+      ),
   };
 }
 
@@ -325,7 +344,9 @@ async function resolveCustomers(
     if (metadata.customerNumber && !customer) {
       resolved.set(
         p,
-        new DomainError("unknown_customer", `customer ${metadata.customerNumber} is not in the directory`),
+        new DomainError("unknown_customer", `customer ${metadata.customerNumber} is not in the directory`, {
+          tried: [{ source: "metadata.customerNumber", value: metadata.customerNumber.trim() }],
+        }),
       );
       continue;
     }
@@ -338,6 +359,7 @@ async function resolveCustomers(
         new DomainError(
           "unknown_customer",
           "no known customer matches the metadata customerNumber, the buyer identifier (BT-46) or the contract (BT-12)",
+          { tried: identifiersTried(p) },
         ),
       );
       continue;
@@ -348,6 +370,15 @@ async function resolveCustomers(
     });
   }
   return resolved;
+}
+
+/** What the customer resolution looked at, in its order (the metadata's customerNumber is absent here). */
+function identifiersTried(p: Prepared): { source: string; value: string | null }[] {
+  return [
+    { source: "metadata.customerNumber", value: null },
+    { source: "BT-46", value: p.facts.buyer?.id ?? null },
+    { source: "BT-12", value: p.contractNumber },
+  ];
 }
 
 function wouldPublish(p: Prepared, created: boolean, existing?: InvoiceRow): PublishItemOutcome {
@@ -630,24 +661,26 @@ function replay(existing: InvoiceRow & { sellerKey?: string }, p: Prepared): Pub
 }
 
 function checkAgreement(facts: Partial<InvoiceFacts>, metadata: InvoiceMetadata): void {
-  const disagreements: string[] = [];
-  if (
-    metadata.invoiceNumber &&
-    facts.invoiceNumber &&
-    metadata.invoiceNumber.trim() !== facts.invoiceNumber.trim()
-  )
-    disagreements.push("invoiceNumber");
-  if (metadata.issueDate && facts.issueDate && metadata.issueDate !== facts.issueDate)
-    disagreements.push("issueDate");
-  if (metadata.grandTotal && facts.grandTotal && !sameAmount(metadata.grandTotal, facts.grandTotal))
-    disagreements.push("grandTotal");
-  if (metadata.currency && facts.currency && metadata.currency.toUpperCase() !== facts.currency.toUpperCase())
-    disagreements.push("currency");
-  if (disagreements.length > 0) {
+  const mismatches: { field: string; metadata: string; file: string }[] = [];
+  const differ = (
+    field: string,
+    given: string | undefined,
+    read: string | undefined,
+    same: (a: string, b: string) => boolean,
+  ) => {
+    if (given && read && !same(given, read)) mismatches.push({ field, metadata: given, file: read });
+  };
+  differ("invoiceNumber", metadata.invoiceNumber, facts.invoiceNumber, (a, b) => a.trim() === b.trim());
+  differ("issueDate", metadata.issueDate, facts.issueDate, (a, b) => a === b);
+  differ("grandTotal", metadata.grandTotal, facts.grandTotal, sameAmount);
+  differ("currency", metadata.currency, facts.currency, (a, b) => a.toUpperCase() === b.toUpperCase());
+  if (mismatches.length > 0) {
     throw new DomainError(
       "metadata_mismatch",
-      `the metadata disagrees with the Factur-X data on ${disagreements.join(", ")}`,
-      { fields: disagreements },
+      `the metadata disagrees with the Factur-X data on ${mismatches
+        .map((m) => `${m.field} (metadata ${m.metadata}, file ${m.file})`)
+        .join(", ")}`,
+      { fields: mismatches.map((m) => m.field), mismatches },
     );
   }
 }

@@ -29,6 +29,7 @@ import { ZIP_MAX_FILES } from "../views/invoices.view.js";
 import { createZipStream, type ZipFileEntry } from "../zip-stream.js";
 import { INVOICE_ID } from "./invoice-detail.js";
 import { tenantBranding } from "./portal.js";
+import { withdrawnProblem } from "./withdrawn-invoice.js";
 
 export interface DownloadRouteOptions {
   /** Most PDFs in one ZIP (5,000): beyond, the customer is asked to narrow the filters. */
@@ -131,14 +132,23 @@ export async function downloadRoutes(
       true,
     );
 
-  // 410 Gone: the invoice exists for this account but its file has left the portal (retention).
-  const gonePage = (request: FastifyRequest, reply: FastifyReply, invoiceId: string, removedAt: Date) =>
-    problem(request, reply, 410, (t) => ({
-      title: t.downloads.goneTitle,
-      message: t.downloads.goneText(requestUi(request).f.longDate(removedAt)),
-      hint: t.downloads.goneHint,
-      link: { href: `/factures/${invoiceId}`, label: t.downloads.goneDetail },
-    }));
+  // 410 Gone: the invoice exists for this account but its file has left the portal (retention), or the
+  // issuer withdrew it (then nothing of it is shown, not even a link to its page).
+  const gonePage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    invoiceId: string,
+    removedAt: Date,
+    withdrawnAt: Date | null = null,
+  ) =>
+    withdrawnAt
+      ? withdrawnProblem(request, reply, withdrawnAt)
+      : problem(request, reply, 410, (t) => ({
+          title: t.downloads.goneTitle,
+          message: t.downloads.goneText(requestUi(request).f.longDate(removedAt)),
+          hint: t.downloads.goneHint,
+          link: { href: `/factures/${invoiceId}`, label: t.downloads.goneDetail },
+        }));
 
   /** The invoice of the route if the account may see it; otherwise the 404 is already sent. */
   async function invoiceOf(request: FastifyRequest<{ Params: { id: string } }>) {
@@ -208,7 +218,8 @@ export async function downloadRoutes(
     const found = await invoiceOf(request);
     if (!found) return reply.callNotFound();
     const { site, customer, invoice } = found;
-    if (invoice.removedAt) return gonePage(request, reply, invoice.id, invoice.removedAt);
+    if (invoice.removedAt)
+      return gonePage(request, reply, invoice.id, invoice.removedAt, invoice.withdrawnAt);
     const expected = { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes };
     let stream: Awaited<ReturnType<typeof openVerifiedBlob>>;
     try {
@@ -279,7 +290,8 @@ export async function downloadRoutes(
     const found = await invoiceOf(request);
     if (!found?.invoice.xmlSha256) return reply.callNotFound();
     const { site, customer, invoice } = found;
-    if (invoice.removedAt) return gonePage(request, reply, invoice.id, invoice.removedAt);
+    if (invoice.removedAt)
+      return gonePage(request, reply, invoice.id, invoice.removedAt, invoice.withdrawnAt);
     // The XML stored at publication, checked against xml_sha256: a download never parses the PDF again.
     let stored: Awaited<ReturnType<typeof readStoredXml>>;
     try {

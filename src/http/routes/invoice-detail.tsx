@@ -5,6 +5,7 @@ import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { InvoiceDetailPage } from "../views/invoice-detail.view.js";
 import { tenantBranding } from "./portal.js";
+import { withdrawnProblem } from "./withdrawn-invoice.js";
 
 /** Invoice ids are UUIDs; anything else is answered like an unknown invoice (404), before any query. */
 export const INVOICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,6 +23,7 @@ export async function invoiceDetailRoutes(app: FastifyInstance, services: Servic
       if (!INVOICE_ID.test(id)) return reply.callNotFound();
       const invoice = await findInvoiceForAccount(services.db, site.tenant.id, customer.accountId, id);
       if (!invoice) return reply.callNotFound();
+      if (invoice.withdrawnAt) return withdrawnProblem(request, reply, invoice.withdrawnAt);
       const events = await listInvoiceEvents(services.db, site.tenant.id, invoice.id);
       reply.header("cache-control", "no-store");
       return reply.html(

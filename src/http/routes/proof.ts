@@ -18,6 +18,7 @@ import { createZipStream } from "../zip-stream.js";
 import { contentDisposition } from "./downloads.js";
 import { INVOICE_ID } from "./invoice-detail.js";
 import { tenantBranding } from "./portal.js";
+import { withdrawnProblem } from "./withdrawn-invoice.js";
 
 const NO_STORE = "no-store";
 /** The published public keys: public, cached an hour, never sniffed. */
@@ -86,6 +87,7 @@ export async function proofRoutes(app: FastifyInstance, services: Services, auth
       if (!INVOICE_ID.test(id)) return reply.callNotFound();
       const invoice = await findInvoiceForAccount(db, site.tenant.id, customer.accountId, id);
       if (!invoice) return reply.callNotFound();
+      if (invoice.withdrawnAt) return withdrawnProblem(request, reply, invoice.withdrawnAt);
       if (invoice.removedAt)
         return problem(request, reply, 410, (t) => ({
           title: t.downloads.goneTitle,

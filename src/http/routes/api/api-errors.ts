@@ -78,6 +78,8 @@ export const API_ERROR_CODES = {
     "invalid_name",
     "invalid_email",
     "invalid_contract_number",
+    "seller_not_declared",
+    "withdrawal_reason_required",
     // The Factur-X reader's findings of severity error (src/einvoice/findings.ts) refuse the file under their own code.
     ...(Object.keys(FINDING_CODES) as (keyof typeof FINDING_CODES)[]),
   ],

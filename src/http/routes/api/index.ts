@@ -10,6 +10,7 @@ import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
+import { withdrawApiRoutes } from "./withdraw.js";
 
 // The docs page's top bar: the product's name as an image (Swagger UI puts the logo in an <img>).
 const DOCS_LOGO_SVG = Buffer.from(
@@ -158,6 +159,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
       v1.addHook("preParsing", auth.require);
       await customerApiRoutes(v1, services);
       await invoiceApiRoutes(v1, services);
+      await withdrawApiRoutes(v1, services);
     },
     { prefix: "/v1" },
   );

@@ -7,10 +7,13 @@ import { presentFindings } from "../../stored-findings.js";
  * available, 204 taken up = first download by the customer), or `removed` once the retention ended
  * and only the tombstone is left. Codes are strings so that `removed` fits the same field.
  */
-export function invoiceStatus(row: Pick<ApiInvoiceRow, "firstDownloadedAt" | "removedAt">): {
-  code: "203" | "204" | "removed";
+export function invoiceStatus(
+  row: Pick<ApiInvoiceRow, "firstDownloadedAt" | "removedAt"> & { withdrawnAt?: Date | null },
+): {
+  code: "203" | "204" | "removed" | "withdrawn";
   label: string;
 } {
+  if (row.withdrawnAt) return { code: "withdrawn", label: "Retirée par l’émetteur" };
   if (row.removedAt) return { code: "removed", label: "Retirée du portail" };
   if (row.firstDownloadedAt) return { code: "204", label: "Prise en charge" };
   return { code: "203", label: "Mise à disposition" };
@@ -37,6 +40,8 @@ export function presentInvoice(row: ApiInvoiceRow) {
     availableUntil: row.availableUntil.toISOString(),
     firstDownloadedAt: row.firstDownloadedAt?.toISOString() ?? null,
     removedAt: row.removedAt?.toISOString() ?? null,
+    withdrawnAt: row.withdrawnAt?.toISOString() ?? null,
+    withdrawalReason: row.withdrawalReason ?? null,
     status: invoiceStatus(row),
     findings: presentFindings(row.findings),
   };

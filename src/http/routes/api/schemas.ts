@@ -51,7 +51,7 @@ const errorResponse = <const S extends keyof typeof API_ERROR_CODES>(
     examples: [{ error: { details: {}, ...example, requestId: "5f0c2a9e81d4b7c3" } }],
   }) as const;
 
-const refused = {
+export const refused = {
   400: errorResponse(
     400,
     "Malformed request: invalid_request (details.validation says where), invalid_cursor, invalid_json",
@@ -69,11 +69,18 @@ const refused = {
     code: "invoice_not_found",
     message: "no invoice with this id in this portal",
   }),
-  409: errorResponse(409, "invoice_number_conflict, contract_taken (details.holderCustomerNumber)", {
-    code: "contract_taken",
-    message: "contract CT-2024-118 belongs to customer C-1002",
-    details: { contractNumber: "CT-2024-118", holderCustomerNumber: "C-1002" },
-  }),
+  409: errorResponse(
+    409,
+    "invoice_number_conflict, contract_taken (details.holders names who holds each contract)",
+    {
+      code: "contract_taken",
+      message: "contract CT-2024-118 (customer C-1002) already belongs to another customer",
+      details: {
+        contracts: ["CT-2024-118"],
+        holders: [{ contractNumber: "CT-2024-118", customerNumber: "C-1002" }],
+      },
+    },
+  ),
   413: errorResponse(413, "file_too_large: over MAX_PDF_BYTES, nothing stored", {
     code: "file_too_large",
     message: "the file is larger than the 10485760 bytes allowed (MAX_PDF_BYTES); nothing was stored",
@@ -186,13 +193,20 @@ export const invoiceSchema = {
     },
     firstDownloadedAt: { type: ["string", "null"], format: "date-time" },
     removedAt: { type: ["string", "null"], format: "date-time" },
+    withdrawnAt: {
+      type: ["string", "null"],
+      format: "date-time",
+      description:
+        "set when the issuer withdrew it (POST /api/v1/invoices/{id}/withdraw); removedAt is then set too",
+    },
+    withdrawalReason: { type: ["string", "null"], description: "the reason given when it was withdrawn" },
     status: {
       type: "object",
       required: ["code", "label"],
       description:
-        'Lifecycle status: "203" Mise à disposition (published), "204" Prise en charge (first download by the customer), "removed" once the retention period is over (tombstone).',
+        'Lifecycle status: "203" Mise à disposition (published), "204" Prise en charge (first download by the customer), "removed" once the retention period is over (tombstone), "withdrawn" once the issuer withdrew it (tombstone).',
       properties: {
-        code: { type: "string", enum: ["203", "204", "removed"] },
+        code: { type: "string", enum: ["203", "204", "removed", "withdrawn"] },
         label: { type: "string" },
       },
     },

@@ -23,6 +23,11 @@ import {
   updateLegal,
   updateRetention,
 } from "../../../domain/staff/tenant-settings.js";
+import {
+  addSellerIdentity,
+  listSellerIdentities,
+  removeSellerIdentity,
+} from "../../../domain/tenants/seller-identities.js";
 import type { StaffAuth } from "../../staff-auth.js";
 import { renderFaqMarkdown } from "../../tenant-help.js";
 import { AdminHomePage, ApiKeysPage, PortalSettingsPage, TeamPage } from "../../views/staff/admin.view.js";
@@ -238,6 +243,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
         }}
         safeFaqPreviewHtml={extra.preview ? renderFaqMarkdown(faq) : undefined}
         message={extra.message}
+        sellers={await listSellerIdentities(services.db, tenant.id)}
       />,
     );
   }
@@ -300,6 +306,51 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
       return settingsError(request, reply, error);
     }
     return reply.redirect("/conseiller/admin/portail?message=legal-saved", 303);
+  });
+
+  // Issue #13 item 8: the seller identities the portal publishes for (section of the portal page).
+  // The domain's messages are English (the CLI shares them): the back office says it in French.
+  const sellerError = (request: FastifyRequest, reply: FastifyReply, error: unknown) =>
+    settingsError(
+      request,
+      reply,
+      error instanceof DomainError && error.code === "invalid_seller_identity"
+        ? new DomainError(
+            error.code,
+            `« ${text(body(request).value, 40)} » n’est ni un SIREN (9 chiffres dont la clé est vérifiée) ni un numéro de TVA (FR, la clé à 2 chiffres puis le SIREN ; ou un numéro européen). Pour un SIRET, saisissez ses 9 premiers chiffres.`,
+          )
+        : error instanceof DomainError && error.code === "seller_identity_not_found"
+          ? new DomainError(error.code, "Ce vendeur n’est pas (ou plus) dans la liste.")
+          : error,
+    );
+  const sellerActor = (request: FastifyRequest) => ({
+    type: "staff" as const,
+    id: request.staff!.id,
+    ip: request.ip,
+  });
+  app.post("/conseiller/admin/portail/vendeurs", form, async (request, reply) => {
+    try {
+      await addSellerIdentity(services.db, {
+        tenantId: tenantOf(request).id,
+        value: text(body(request).value, 40),
+        actor: sellerActor(request),
+      });
+    } catch (error) {
+      return sellerError(request, reply, error);
+    }
+    return reply.redirect("/conseiller/admin/portail?message=seller-added#h-sellers", 303);
+  });
+  app.post("/conseiller/admin/portail/vendeurs/retirer", form, async (request, reply) => {
+    try {
+      await removeSellerIdentity(services.db, {
+        tenantId: tenantOf(request).id,
+        value: text(body(request).value, 40),
+        actor: sellerActor(request),
+      });
+    } catch (error) {
+      return sellerError(request, reply, error);
+    }
+    return reply.redirect("/conseiller/admin/portail?message=seller-removed#h-sellers", 303);
   });
 
   // The only multipart form (the logo): parsed in its own context, fields attached to the body so the CSRF check reads them.

@@ -20,6 +20,7 @@ import { CorrectEmailPage, CustomerRecordPage, SearchPage } from "../../views/st
 import { STAFF_MESSAGES } from "../../views/staff/messages.fr.js";
 import type { StaffHeader } from "../../views/staff/staff-layout.js";
 import { tenantBranding } from "../portal.js";
+import { withdrawRoutes } from "./withdraw.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -249,6 +250,7 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
   action("deverrouiller", async (tenantId, customerId, request) =>
     unlockCustomerAccount(services.db, { tenantId, customerId, actor: staffActor(request), ip: request.ip }),
   );
+  await withdrawRoutes(app, services, auth);
   action("sessions", async (tenantId, customerId, request) => {
     await revokeCustomerSessions(services.db, {
       tenantId,

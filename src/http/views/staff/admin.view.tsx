@@ -1,9 +1,11 @@
 import type { ApiKeyRow } from "../../../db/api-keys.repository.js";
 import type { TenantStats } from "../../../db/backoffice.repository.js";
 import type { StaffRow } from "../../../db/staff.repository.js";
+import type { TenantSellerRow } from "../../../db/tenant-sellers.repository.js";
 import type { LegalDetails } from "../../../domain/staff/tenant-settings.js";
 import type { Branding } from "../layout.js";
 import { ROLE_LABELS, STAFF_STATUS_LABELS } from "./messages.fr.js";
+import { SellerIdentitiesSection } from "./seller-identities.view.js";
 import { frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
 type Msg = { kind: "error" | "success"; text: string } | undefined;
@@ -276,6 +278,7 @@ export function PortalSettingsPage(props: {
   /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
   safeFaqPreviewHtml?: string;
   message?: Msg;
+  sellers?: TenantSellerRow[];
 }) {
   const t = props.tenant;
   const legalField = (key: keyof LegalDetails, label: string, type = "text") => (
@@ -400,6 +403,7 @@ export function PortalSettingsPage(props: {
           </button>
         </form>
       </section>
+      <SellerIdentitiesSection sellers={props.sellers ?? []} csrf={props.staff.csrf} />
     </StaffLayout>
   );
 }

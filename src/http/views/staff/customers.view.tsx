@@ -5,6 +5,7 @@ import type { Branding } from "../layout.js";
 import { InvoiceFindings } from "./invoice-findings.view.js";
 import { MAIL_KIND_LABELS, MAIL_STATUS_LABELS } from "./messages.fr.js";
 import { frDate, frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
+import { WithdrawInvoiceLink } from "./withdraw-invoice.view.js";
 
 type Msg = { kind: "error" | "success"; text: string } | undefined;
 
@@ -300,11 +301,13 @@ export function CustomerRecordPage(props: {
                     <td safe>{`${i.grandTotal.replace(".", ",")} ${i.currency}`}</td>
                     <td safe>{frDateTime(i.publishedAt)}</td>
                     <td>
-                      {i.removedAt
-                        ? "Retirée du portail"
-                        : i.firstDownloadedAt
-                          ? `Téléchargée le ${frDateTime(i.firstDownloadedAt)}`
-                          : "Jamais téléchargée"}
+                      {i.withdrawnAt
+                        ? `Retirée par l’émetteur le ${frDateTime(i.withdrawnAt)}`
+                        : i.removedAt
+                          ? "Retirée du portail"
+                          : i.firstDownloadedAt
+                            ? `Téléchargée le ${frDateTime(i.firstDownloadedAt)}`
+                            : "Jamais téléchargée"}
                     </td>
                     <td safe>{frDate(i.availableUntil)}</td>
                     <td>
@@ -318,6 +321,7 @@ export function CustomerRecordPage(props: {
                           Télécharger
                         </a>
                       )}
+                      {i.removedAt ? "" : <WithdrawInvoiceLink staff={props.staff} invoice={i} />}
                     </td>
                   </tr>
                 ))}

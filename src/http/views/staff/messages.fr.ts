@@ -39,6 +39,16 @@ export const STAFF_MESSAGES: Record<string, { kind: "error" | "success"; text: s
   "retention-saved": { kind: "success", text: "La durée de conservation est enregistrée." },
   "faq-saved": { kind: "success", text: "La FAQ est enregistrée." },
   "legal-saved": { kind: "success", text: "Les mentions légales sont enregistrées." },
+  // Issue #13 items 8 and 9: seller identities and withdrawal.
+  "seller-added": {
+    kind: "success",
+    text: "Le vendeur est ajouté : les factures d’autres vendeurs sont refusées.",
+  },
+  "seller-removed": { kind: "success", text: "Le vendeur est retiré de la liste." },
+  "invoice-withdrawn": {
+    kind: "success",
+    text: "La facture est retirée du portail : le client ne la voit plus. Publiez-la maintenant pour le bon client.",
+  },
 };
 
 export const LOGIN_FAILED =
@@ -110,4 +120,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "tenant.legal_changed": "Mentions légales modifiées",
   "api_key.created": "Clé d’API créée",
   "api_key.revoked": "Clé d’API révoquée",
+  "tenant.seller_added": "Vendeur autorisé ajouté",
+  "tenant.seller_removed": "Vendeur autorisé retiré",
+  "invoice.withdrawn": "Facture retirée par l’émetteur",
+  "contract.detached": "Contrat détaché du client",
 };

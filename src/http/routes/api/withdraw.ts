@@ -1,0 +1,67 @@
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../../../app.js";
+import { findApiInvoice } from "../../../db/api.repository.js";
+import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
+import { DomainError } from "../../../domain/shared/errors.js";
+import { isUuid, presentInvoice } from "./present.js";
+import { issuerOf, tenantOf } from "./request-context.js";
+import { refused } from "./schemas.js";
+
+export const withdrawInvoiceSchema = {
+  tags: ["invoices"],
+  operationId: "withdrawInvoice",
+  summary: "Withdraw an invoice (published to the wrong customer, sent by mistake)",
+  description:
+    "The invoice leaves the customer's list at once and its pages answer 410; a tombstone stays for the audit (lifecycle 901, audit entry with the reason) and its number is free again: to reassign it, withdraw it then publish the file to the right customer. 200 with the withdrawn invoice; withdrawing it again changes nothing and answers the same (the first reason stands). 422 withdrawal_reason_required.",
+  security: [{ bearerAuth: [] }],
+  params: {
+    type: "object",
+    required: ["id"],
+    properties: { id: { type: "string", description: "the invoice id (a UUID)" } },
+  },
+  body: {
+    type: "object",
+    required: ["reason"],
+    additionalProperties: false,
+    properties: {
+      reason: {
+        type: "string",
+        maxLength: MAX_WITHDRAWAL_REASON,
+        description: "why (kept in the audit trail, shown to your staff, never to the customer)",
+      },
+    },
+  },
+  response: {
+    200: { $ref: "Invoice#" },
+    400: refused[400],
+    401: refused[401],
+    404: refused[404],
+    415: refused[415],
+    422: refused[422],
+    429: refused[429],
+    500: refused[500],
+  },
+} as const;
+
+/** `POST /api/v1/invoices/{id}/withdraw` (issue #13 item 9). */
+export async function withdrawApiRoutes(app: FastifyInstance, services: Services) {
+  app.post<{ Params: { id: string }; Body: { reason: string } }>(
+    "/invoices/:id/withdraw",
+    { schema: withdrawInvoiceSchema },
+    async (request) => {
+      const tenant = tenantOf(request);
+      if (!isUuid(request.params.id))
+        throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
+      const { invoice } = await withdrawInvoice(
+        { db: services.db },
+        {
+          tenantId: tenant.id,
+          invoiceId: request.params.id,
+          reason: request.body.reason,
+          actor: { ...issuerOf(request), ip: request.ip },
+        },
+      );
+      return presentInvoice((await findApiInvoice(services.db, tenant.id, invoice.id))!);
+    },
+  );
+}

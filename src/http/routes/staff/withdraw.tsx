@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Services } from "../../../app.js";
+import { findWithdrawal } from "../../../db/invoices.repository.js";
+import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
+import { DomainError } from "../../../domain/shared/errors.js";
+import type { StaffAuth } from "../../staff-auth.js";
+import { WithdrawInvoicePage } from "../../views/staff/withdraw-invoice.view.js";
+import { tenantBranding } from "../portal.js";
+import { staffHeader, tenantOf } from "./customers.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * An admin withdraws an invoice from the customer record (issue #13 item 9): a confirmation page, then a
+ * POST with the reason and the confirmation box, CSRF-checked like every staff form. Advisors get 403.
+ */
+export async function withdrawRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+  const page = { onRequest: [auth.requireStaff, auth.requireAdmin] };
+  const form = {
+    onRequest: [auth.requireStaff, auth.requireAdmin],
+    preHandler: [auth.checkOrigin, app.csrfProtection],
+  };
+
+  async function invoiceOr404(request: FastifyRequest<{ Params: { id: string } }>) {
+    const id = request.params.id.toLowerCase();
+    return UUID.test(id) ? findWithdrawal(services.db, tenantOf(request).id, id) : undefined;
+  }
+  const render = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    invoice: NonNullable<Awaited<ReturnType<typeof invoiceOr404>>>,
+    extra: { reason?: string; error?: string } = {},
+  ) =>
+    reply.html(
+      <WithdrawInvoicePage
+        branding={tenantBranding(tenantOf(request))}
+        staff={staffHeader(request, reply)}
+        invoice={invoice}
+        {...extra}
+      />,
+    );
+
+  app.get<{ Params: { id: string } }>("/conseiller/factures/:id/retirer", page, async (request, reply) => {
+    const invoice = await invoiceOr404(request);
+    if (!invoice) return reply.callNotFound();
+    return render(request, reply, invoice);
+  });
+
+  app.post<{ Params: { id: string }; Body: { reason?: string; confirm?: string } }>(
+    "/conseiller/factures/:id/retirer",
+    form,
+    async (request, reply) => {
+      const invoice = await invoiceOr404(request);
+      if (!invoice) return reply.callNotFound();
+      const body = (request.body ?? {}) as { reason?: unknown; confirm?: unknown };
+      const reason = typeof body.reason === "string" ? body.reason.slice(0, MAX_WITHDRAWAL_REASON + 1) : "";
+      if (body.confirm !== "1") {
+        reply.code(422);
+        return render(request, reply, invoice, {
+          reason,
+          error: "Cochez la case de confirmation pour retirer la facture.",
+        });
+      }
+      try {
+        await withdrawInvoice(
+          { db: services.db },
+          {
+            tenantId: tenantOf(request).id,
+            invoiceId: invoice.id,
+            reason,
+            actor: { type: "staff", id: request.staff!.id, ip: request.ip },
+          },
+        );
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.code !== "withdrawal_reason_required") throw error;
+        reply.code(422);
+        return render(request, reply, invoice, {
+          reason,
+          error: `Indiquez le motif du retrait (3 à ${MAX_WITHDRAWAL_REASON} caractères) : il est conservé dans le journal.`,
+        });
+      }
+      return reply.redirect(`/conseiller/clients/${invoice.customerId}?message=invoice-withdrawn`, 303);
+    },
+  );
+}
