@@ -17,12 +17,19 @@ import {
   resetStaffTotp,
 } from "../../../domain/staff/staff-accounts.js";
 import {
+  type ContactDetails,
   type LegalDetails,
   updateBranding,
+  updateContact,
   updateFaq,
   updateLegal,
   updateRetention,
 } from "../../../domain/staff/tenant-settings.js";
+import {
+  CONTACT_FIELDS,
+  LEGAL_FIELDS,
+  missingPortalDetails,
+} from "../../../domain/tenants/portal-details.js";
 import type { StaffAuth } from "../../staff-auth.js";
 import { renderFaqMarkdown } from "../../tenant-help.js";
 import { AdminHomePage, ApiKeysPage, PortalSettingsPage, TeamPage } from "../../views/staff/admin.view.js";
@@ -47,6 +54,10 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   // The tenant cache may be a few seconds old: settings pages read the row itself.
   const freshTenant = async (request: FastifyRequest) =>
     (await findTenantBySlug(services.db, tenantOf(request).slug)) as TenantRow;
+  const readiness = (tenant: TenantRow) => ({
+    missing: missingPortalDetails(tenant.settings),
+    production: services.config.production,
+  });
 
   app.get("/conseiller/admin", page, async (request, reply) => {
     const tenant = tenantOf(request);
@@ -64,6 +75,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
         staff={staffHeader(request, reply)}
         stats={stats}
         month={month}
+        readiness={readiness(await freshTenant(request))}
       />,
     );
   });
@@ -223,7 +235,11 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
     extra: { message?: Msg; faq?: string; preview?: boolean } = {},
   ) {
     const tenant = await freshTenant(request);
-    const s = tenant.settings as { faqMarkdown?: string; legal?: Partial<LegalDetails> };
+    const s = tenant.settings as {
+      faqMarkdown?: string;
+      legal?: Partial<LegalDetails>;
+      contact?: Partial<ContactDetails>;
+    };
     const faq = extra.faq ?? s.faqMarkdown ?? "";
     return reply.html(
       <PortalSettingsPage
@@ -235,7 +251,9 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
           retentionMonths: tenant.retentionMonths,
           faqMarkdown: faq,
           legal: s.legal ?? {},
+          contact: s.contact ?? {},
         }}
+        readiness={readiness(tenant)}
         safeFaqPreviewHtml={extra.preview ? renderFaqMarkdown(faq) : undefined}
         message={extra.message}
       />,
@@ -281,14 +299,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   });
   app.post("/conseiller/admin/portail/mentions", form, async (request, reply) => {
     const b = body(request);
-    const legal: LegalDetails = {
-      companyName: text(b.companyName),
-      address: text(b.address),
-      siren: text(b.siren),
-      contactEmail: text(b.contactEmail),
-      dpoEmail: text(b.dpoEmail),
-      publisherName: text(b.publisherName),
-    };
+    const legal = Object.fromEntries(LEGAL_FIELDS.map((k) => [k, text(b[k])])) as Partial<LegalDetails>;
     try {
       await updateLegal(services.db, {
         tenantId: tenantOf(request).id,
@@ -300,6 +311,20 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
       return settingsError(request, reply, error);
     }
     return reply.redirect("/conseiller/admin/portail?message=legal-saved", 303);
+  });
+  app.post("/conseiller/admin/portail/contact", form, async (request, reply) => {
+    const b = body(request);
+    try {
+      await updateContact(services.db, {
+        tenantId: tenantOf(request).id,
+        contact: Object.fromEntries(CONTACT_FIELDS.map((k) => [k, text(b[k])])) as Partial<ContactDetails>,
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+    } catch (error) {
+      return settingsError(request, reply, error);
+    }
+    return reply.redirect("/conseiller/admin/portail?message=contact-saved", 303);
   });
 
   // The only multipart form (the logo): parsed in its own context, fields attached to the body so the CSRF check reads them.

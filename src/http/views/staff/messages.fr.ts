@@ -39,6 +39,7 @@ export const STAFF_MESSAGES: Record<string, { kind: "error" | "success"; text: s
   "retention-saved": { kind: "success", text: "La durée de conservation est enregistrée." },
   "faq-saved": { kind: "success", text: "La FAQ est enregistrée." },
   "legal-saved": { kind: "success", text: "Les mentions légales sont enregistrées." },
+  "contact-saved": { kind: "success", text: "Le contact du service client est enregistré." },
 };
 
 export const LOGIN_FAILED =
