@@ -108,6 +108,8 @@ describe.each(ENGINES)("issuer contact block and legal readiness on %s", (engine
     expect(html).toContain("Hébergeur Test SAS");
     expect(html).toContain("2 rue B, 59100 Roubaix");
     expect(html).toContain('<a href="mailto:dpo@acme.test">dpo@acme.test</a>');
+    // Complete (the host's phone is optional): no line says the operator's details stand in.
+    expect(html).not.toContain("celle de l’opérateur du service E-FACTURE est indiquée");
   });
 
   it("shows a development banner naming what is missing on an incomplete portal, none on a complete one", async () => {

@@ -147,7 +147,8 @@ function Detail(props: { detail: LegalDetail; email?: boolean }) {
 export function LegalNoticePage(props: { ui: Ui; branding: Branding; legal: Record<LegalKey, LegalDetail> }) {
   const { ui, legal } = props;
   const t = ui.t.legal;
-  const anyFromOperator = Object.values(legal).some((d) => d.fromOperator);
+  // The host's phone is optional: when absent it is left out, not replaced.
+  const anyFromOperator = Object.entries(legal).some(([key, d]) => key !== "hostPhone" && d.fromOperator);
   return (
     <Layout title={t.noticeTitle} branding={props.branding} ui={ui}>
       <HelpNav ui={ui} current="/mentions-legales" />
