@@ -173,6 +173,11 @@ describe.each(ENGINES)("issuer contact block and legal readiness on %s", (engine
       expect(res.statusCode, JSON.stringify(form)).toBe(422);
       expect(res.body, JSON.stringify(form)).toContain(message);
     }
+    // A refused form comes back as typed, so the admin corrects one field instead of typing all again.
+    await admin.get("/conseiller/admin/portail");
+    const typed = await admin.post("/conseiller/admin/portail/contact", { phone: "abc", hours: "Lundi 9 h" });
+    expect(typed.body).toContain('value="abc"');
+    expect(typed.body).toContain('value="Lundi 9 h"');
     await admin.get("/conseiller/admin/portail");
     const saved = await admin.post("/conseiller/admin/portail/contact", {
       phone: " +33 1 23 45 67 89 ",

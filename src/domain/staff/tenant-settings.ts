@@ -176,7 +176,7 @@ export async function updateContact(
   if (!contact.phone && !contact.email && !contact.formUrl)
     throw new DomainError(
       "invalid_contact",
-      "Indiquez au moins un moyen de joindre le service client : téléphone, e-mail ou formulaire en ligne.",
+      "Indiquez au moins un moyen de joindre le service client : téléphone, e-mail ou formulaire en ligne.",
     );
   if (contact.phone && !PHONE_PATTERN.test(contact.phone))
     throw new DomainError(
@@ -184,7 +184,7 @@ export async function updateContact(
       "Le téléphone doit s’écrire en chiffres, par exemple 01 23 45 67 89 ou +33 1 23 45 67 89.",
     );
   if (contact.email && !EMAIL_PATTERN.test(contact.email))
-    throw new DomainError("invalid_contact", `L’adresse « ${contact.email.slice(0, 80)} » n’est pas valide.`);
+    throw new DomainError("invalid_contact", `L’adresse « ${contact.email.slice(0, 80)} » n’est pas valide.`);
   if (contact.formUrl && !isHttpsUrl(contact.formUrl))
     throw new DomainError(
       "invalid_contact",

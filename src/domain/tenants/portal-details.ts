@@ -96,6 +96,10 @@ export function readContact(
   const contact = Object.fromEntries(
     CONTACT_FIELDS.map((k) => [k, text(raw[k]).slice(0, 500)]),
   ) as unknown as ContactDetails;
+  // Saved values were validated; these guards keep a row edited by hand from putting a script URL in a link.
+  if (!/^https:\/\/[^\s"<>]+$/i.test(contact.formUrl)) contact.formUrl = "";
+  if (!/^[^\s@<>",;:]+@[^\s@<>",;]+$/.test(contact.email)) contact.email = "";
+  if (!/^\+?[0-9][0-9 .()-]*$/.test(contact.phone)) contact.phone = "";
   return contact.phone || contact.email || contact.formUrl ? contact : undefined;
 }
 

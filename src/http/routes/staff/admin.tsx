@@ -232,7 +232,14 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   async function settings(
     request: FastifyRequest,
     reply: FastifyReply,
-    extra: { message?: Msg; faq?: string; preview?: boolean } = {},
+    extra: {
+      message?: Msg;
+      faq?: string;
+      preview?: boolean;
+      /** A refused legal or contact form: shown again as typed, not as stored. */
+      legal?: Partial<LegalDetails>;
+      contact?: Partial<ContactDetails>;
+    } = {},
   ) {
     const tenant = await freshTenant(request);
     const s = tenant.settings as {
@@ -250,8 +257,8 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
           primaryColor: tenant.primaryColor,
           retentionMonths: tenant.retentionMonths,
           faqMarkdown: faq,
-          legal: s.legal ?? {},
-          contact: s.contact ?? {},
+          legal: extra.legal ?? s.legal ?? {},
+          contact: extra.contact ?? s.contact ?? {},
         }}
         readiness={readiness(tenant)}
         safeFaqPreviewHtml={extra.preview ? renderFaqMarkdown(faq) : undefined}
@@ -259,10 +266,15 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
       />,
     );
   }
-  const settingsError = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+  const settingsError = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    typed: { legal?: Partial<LegalDetails>; contact?: Partial<ContactDetails> } = {},
+  ) => {
     if (!(error instanceof DomainError)) throw error;
     reply.code(422);
-    return settings(request, reply, { message: { kind: "error", text: error.message } });
+    return settings(request, reply, { message: { kind: "error", text: error.message }, ...typed });
   };
 
   app.get<{ Querystring: { message?: string } }>("/conseiller/admin/portail", page, async (request, reply) =>
@@ -308,21 +320,22 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
         ip: request.ip,
       });
     } catch (error) {
-      return settingsError(request, reply, error);
+      return settingsError(request, reply, error, { legal });
     }
     return reply.redirect("/conseiller/admin/portail?message=legal-saved", 303);
   });
   app.post("/conseiller/admin/portail/contact", form, async (request, reply) => {
     const b = body(request);
+    const contact = Object.fromEntries(CONTACT_FIELDS.map((k) => [k, text(b[k])])) as Partial<ContactDetails>;
     try {
       await updateContact(services.db, {
         tenantId: tenantOf(request).id,
-        contact: Object.fromEntries(CONTACT_FIELDS.map((k) => [k, text(b[k])])) as Partial<ContactDetails>,
+        contact,
         actor: staffActor(request),
         ip: request.ip,
       });
     } catch (error) {
-      return settingsError(request, reply, error);
+      return settingsError(request, reply, error, { contact });
     }
     return reply.redirect("/conseiller/admin/portail?message=contact-saved", 303);
   });
