@@ -9,6 +9,7 @@ import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
+import { completePortalDetails } from "./support/portal-details.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { comparable, WebClient } from "./support/web-client.js";
@@ -936,6 +937,7 @@ describe("in production", () => {
     const app = await buildWebApp(services);
     try {
       const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme" });
+      await completePortalDetails(services.db, tenant.id);
       await upsertCustomer(services.db, {
         tenantId: tenant.id,
         customerNumber: "C-1",

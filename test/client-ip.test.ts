@@ -11,6 +11,7 @@ import { ipNetwork } from "../src/domain/shared/ip-network.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { API_RATE_LIMIT_PER_MINUTE } from "../src/http/routes/api/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { completePortalDetails } from "./support/portal-details.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const PASSWORD = "le vélo bleu dort au garage";
@@ -99,6 +100,7 @@ describe.each(ENGINES)("client addresses in production on %s (SECURITY.md H2)", 
     const behindProxy = loadConfig({ ...services.testEnv.env, TRUSTED_PROXIES: "127.0.0.1" });
     proxied = await buildWebApp({ ...services, config: behindProxy });
     tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme" })).id;
+    await completePortalDetails(services.db, tenantId);
     await upsertCustomer(services.db, {
       tenantId,
       customerNumber: "C-1",

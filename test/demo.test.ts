@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Services } from "../src/app.js";
 import { demoCommand } from "../src/cli/commands/demo.js";
 import { DEMO_PASSWORD, seedDemo } from "../src/demo/seed-demo.js";
+import { missingPortalDetails } from "../src/domain/tenants/portal-details.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 async function counts(services: Awaited<ReturnType<typeof openTestServices>>) {
@@ -72,6 +73,12 @@ describe.each(ENGINES)("demo seed on %s", (engine) => {
     );
     expect(mails!.n).toBe(mails!.distinct_accounts);
     expect(mails!.n).toBe(c.accounts! - 1);
+    // Complete legal details, host and contact block: the demo would open under the production rule.
+    const [tenant] = await services.db.query<{ settings: Record<string, unknown> }>(
+      "select settings from tenants where slug = 'demo'",
+    );
+    expect(missingPortalDetails(tenant!.settings)).toEqual([]);
+    expect(tenant!.settings.faqMarkdown).toEqual(expect.any(String));
   });
 
   it("never duplicates anything when run again, even after an interrupted run", async () => {

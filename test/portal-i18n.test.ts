@@ -131,6 +131,8 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
           contactEmail: "contact@rivage.example",
           dpoEmail: "dpo@rivage.example",
           publisherName: "Marie Durand",
+          hostName: "Hébergeur Rivage SAS",
+          hostAddress: "5 rue du Port, 33000 Bordeaux",
         },
       }),
     ]);

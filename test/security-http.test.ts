@@ -66,6 +66,7 @@ describe.each(ENGINES)("HTTP hardening on %s", (engine) => {
       "/conseiller/admin/portail/conservation",
       "/conseiller/admin/portail/faq",
       "/conseiller/admin/portail/mentions",
+      "/conseiller/admin/portail/contact",
       "/conseiller/admin/portail/apparence",
       "/conseiller/clients/00000000-0000-4000-8000-000000000000/activation",
       "/conseiller/clients/00000000-0000-4000-8000-000000000000/deverrouiller",

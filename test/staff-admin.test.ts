@@ -296,7 +296,13 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
     );
     expect(row!.retention_months).toBe(36);
     expect(row!.settings.faqMarkdown).toBe(faq);
-    expect(row!.settings.legal).toEqual({ ...legal, siren: "443061841" });
+    expect(row!.settings.legal).toEqual({
+      ...legal,
+      siren: "443061841",
+      hostName: "",
+      hostAddress: "",
+      hostPhone: "",
+    });
     for (const action of ["tenant.retention_changed", "tenant.faq_changed", "tenant.legal_changed"])
       expect((await audits(action)).length, action).toBe(1);
   });

@@ -6,6 +6,7 @@ import { hashPassword } from "../domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../domain/customers/upsert-customer.js";
 import { publishInvoice } from "../domain/invoices/publish-invoice.js";
 import { runRetention } from "../domain/retention/run-retention.js";
+import { updateContact, updateFaq, updateLegal } from "../domain/staff/tenant-settings.js";
 import { createTenant } from "../domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../einvoice/index.js";
 
@@ -24,6 +25,32 @@ const SELLER = {
     countryCode: "FR",
   },
 };
+
+const DEMO_LEGAL = {
+  companyName: SELLER.name,
+  address: `${SELLER.address.line1}, ${SELLER.address.postcode} ${SELLER.address.city}`,
+  siren: SELLER.siren,
+  contactEmail: "contact@demo-location.test",
+  dpoEmail: "dpo@demo-location.test",
+  publisherName: "Claire Fontaine, présidente",
+  hostName: "Hébergeur Démo SAS",
+  hostAddress: "4 rue des Serveurs, 59100 Roubaix",
+  hostPhone: "03 20 00 00 00",
+};
+const DEMO_CONTACT = {
+  phone: "01 23 45 67 89",
+  hours: "Du lundi au vendredi, de 9 h à 18 h",
+  email: "service.client@demo-location.test",
+  formUrl: "https://demo-location.test/contact",
+  address: "Démo Location – Service client\nTSA 12345\n92100 Boulogne-Billancourt",
+};
+const DEMO_FAQ = `## Quand ma facture mensuelle est-elle émise\u202f?
+
+Le 5 de chaque mois, pour le loyer du mois en cours. Elle est prélevée le 20.
+
+## Comment changer de compte bancaire\u202f?
+
+Envoyez un RIB à votre service client en indiquant votre numéro client\u202f: le changement s’applique au prélèvement suivant.`;
 
 const FIRST = [
   "Camille",
@@ -266,6 +293,16 @@ export async function seedDemo(
   // 26 months of history with a shorter retention: the oldest invoices' dates have passed. The daily run
   // would remove them at 03:00; run it now so the demo never shows an invoice past its date.
   await runRetention(services, { now, tenantId: tenant.id });
+  // Complete legal details and a contact block: the demo looks like a live portal and meets the rule that
+  // keeps an incomplete portal closed in production (the demo itself is refused there).
+  const settingsInput = {
+    tenantId: tenant.id,
+    actor: { type: "platform" as const, id: "demo", name: "demo" },
+    ip: null,
+  };
+  await updateLegal(db, { ...settingsInput, legal: DEMO_LEGAL });
+  await updateContact(db, { ...settingsInput, contact: DEMO_CONTACT });
+  await updateFaq(db, { ...settingsInput, markdown: DEMO_FAQ });
   await db.query(`update tenants set settings = settings || $2::jsonb where id = $1`, [
     tenant.id,
     JSON.stringify({ demoReady: true, demoIdentifier: fleet!.identifier }),

@@ -1,5 +1,6 @@
 import MarkdownIt from "markdown-it";
 import type { TenantRow } from "../db/tenants.repository.js";
+import { type ContactDetails, missingPortalDetails, readContact } from "../domain/tenants/portal-details.js";
 import type { Messages } from "../i18n/index.js";
 
 /** The legal details an issuer may give (`tenant.settings.legal`, written by the back office). */
@@ -10,6 +11,9 @@ export const LEGAL_KEYS = [
   "contactEmail",
   "dpoEmail",
   "publisherName",
+  "hostName",
+  "hostAddress",
+  "hostPhone",
 ] as const;
 export type LegalKey = (typeof LEGAL_KEYS)[number];
 
@@ -29,9 +33,25 @@ export function legalDetails(tenant: TenantRow, t: Messages): Record<LegalKey, L
     details[key] =
       typeof value === "string" && value.trim() !== ""
         ? { value: value.trim().slice(0, 500), fromOperator: false }
-        : { value: t.legal.operator[key], fromOperator: true };
+        : {
+            value:
+              key === "hostName" || key === "hostAddress" || key === "hostPhone"
+                ? t.portalDetails.operatorHost[key]
+                : t.legal.operator[key],
+            fromOperator: true,
+          };
   }
   return details;
+}
+
+/** What the home and help pages show of the issuer: its contact block and its own FAQ (either may be absent). */
+export function tenantHelp(tenant: TenantRow): { contact?: ContactDetails; safeTenantFaq?: string } {
+  return { contact: readContact(tenant.settings), safeTenantFaq: tenantFaqHtml(tenant) };
+}
+
+/** True when the portal may open: every detail of REQUIRED_DETAILS is set (see README, « Mentions légales »). */
+export function portalDetailsComplete(tenant: TenantRow): boolean {
+  return missingPortalDetails(tenant.settings).length === 0;
 }
 
 // No raw HTML (html: false), bare URLs become links; images are off (the CSP would block other hosts anyway).

@@ -17,6 +17,7 @@ import { messagesFor, uiFor } from "../i18n/index.js";
 import { requestLocale, requestUi } from "../i18n/request-locale.js";
 import { installValidatedClientIp, trustProxyOption } from "./client-ip.js";
 import { registerCustomerAuth } from "./customer-auth.js";
+import { registerPortalReadiness } from "./portal-readiness.js";
 import { accountRoutes } from "./routes/account.js";
 import { apiErrorBody, apiFrameworkError } from "./routes/api/api-errors.js";
 import { apiRoutes } from "./routes/api/index.js";
@@ -175,6 +176,7 @@ export async function buildWebApp(
     }
     request.site = { kind: "tenant", tenant, origin: tenantOrigin(config.publicBaseUrl, tenant.slug) };
   });
+  registerPortalReadiness(app, { production: config.production });
 
   await opsRoutes(app, services);
   await portalRoutes(app, { blobs: services.blobs });

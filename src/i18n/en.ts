@@ -92,6 +92,7 @@ export const en: Messages = {
   faq: (duration: string) => [
     {
       q: "I did not receive an activation e-mail",
+      contact: true,
       a: [
         "Contact your customer-service advisor so that they check the e-mail address on record. Have your customer number(s) at hand and give the address at which you want to receive the activation e-mail with your identifier. You will receive it when your next invoice is issued.",
       ],
@@ -132,6 +133,7 @@ export const en: Messages = {
     },
     {
       q: "Whom should I contact?",
+      contact: true,
       a: [
         "For any question about your invoices, your contracts or the e-mail address on record, contact your customer-service advisor, with your customer number(s) at hand.",
       ],
@@ -646,5 +648,32 @@ export const en: Messages = {
     text: (date: string) =>
       `This invoice was withdrawn from the portal on ${date} by the issuer: it was not meant for you, or it has been replaced.`,
     hint: "If you downloaded it, please delete your copy. For any question, contact your customer-service advisor.",
+  },
+  /** Issue #13 items 11–12: the issuer's contact block, the hosting provider, a portal not yet open. */
+  portalDetails: {
+    contactTitle: "Contact us",
+    contactLead: (issuer: string) =>
+      `${issuer} customer service answers your questions about your invoices, your contracts and the e-mail address on record. Have your customer number(s) at hand.`,
+    phone: "Phone",
+    hours: "Opening hours",
+    email: "E-mail",
+    address: "Postal address",
+    form: "Form",
+    formLink: "Write to customer service",
+    seeContact: "Customer-service contact details",
+    hostName: "Hosting provider",
+    hostAddress: "Hosting provider's address",
+    hostPhone: "Hosting provider's phone",
+    dpo: "Data protection officer",
+    operatorHost: {
+      hostName: "Hosting provider of the E-FACTURE operator, given on request",
+      hostAddress: "Given on request by the E-FACTURE operator",
+      hostPhone: "Given on request by the E-FACTURE operator",
+    },
+    closedTitle: "This portal is not open yet",
+    closedText: (issuer: string) =>
+      `The ${issuer} invoice portal is being set up. Please come back a little later: your invoices will be available here as soon as it opens.`,
+    draftBanner:
+      "Development preview: the legal notice is incomplete. In production this portal would stay closed to customers until these details are given:",
   },
 };

@@ -12,6 +12,8 @@ const s = (value: number, one: string, many: string) => (value > 1 ? many : one)
 export interface FaqEntry {
   q: string;
   a: string[];
+  /** The answer sends the customer to their advisor: the page adds a link to the issuer's contact block. */
+  contact?: boolean;
 }
 
 /** A help page: a title, a lead paragraph, sections of paragraphs (and optional command lines). */
@@ -113,6 +115,7 @@ export const fr = {
   faq: (duration: string): FaqEntry[] => [
     {
       q: "Je n’ai pas reçu de mail d’activation",
+      contact: true,
       a: [
         "Contactez votre conseiller(e) clientèle afin qu’il vérifie l’adresse mail enregistrée. Munissez-vous de votre ou vos numéros clients et indiquez l’adresse sur laquelle vous souhaitez recevoir le mail d’activation contenant votre identifiant. Vous le recevrez lorsque la prochaine facture sera émise.",
       ],
@@ -153,6 +156,7 @@ export const fr = {
     },
     {
       q: "Qui contacter ?",
+      contact: true,
       a: [
         "Pour toute question sur vos factures, vos contrats ou l’adresse mail enregistrée, contactez votre conseiller(e) clientèle, muni(e) de votre ou vos numéros clients.",
       ],
@@ -678,6 +682,34 @@ export const fr = {
     text: (date: string) =>
       `Cette facture a été retirée du portail le ${date} par l’émetteur : elle ne vous était pas destinée, ou elle a été remplacée.`,
     hint: "Si vous l’avez téléchargée, merci de supprimer votre copie. Pour toute question, contactez votre conseiller(e) clientèle.",
+  },
+  /** Issue #13 items 11–12: the issuer's contact block, the hosting provider, a portal not yet open. */
+  portalDetails: {
+    contactTitle: "Nous contacter",
+    contactLead: (issuer: string) =>
+      `Le service client ${issuer} répond à vos questions sur vos factures, vos contrats et l’adresse mail enregistrée. Munissez-vous de votre ou vos numéros clients.`,
+    phone: "Téléphone",
+    hours: "Horaires",
+    email: "E-mail",
+    address: "Courrier",
+    form: "Formulaire",
+    formLink: "Écrire au service client",
+    /** After each « contactez votre conseiller(e) clientèle »: where the coordinates are. */
+    seeContact: "Coordonnées du service client",
+    hostName: "Hébergeur",
+    hostAddress: "Adresse de l’hébergeur",
+    hostPhone: "Téléphone de l’hébergeur",
+    dpo: "Délégué à la protection des données",
+    operatorHost: {
+      hostName: "Hébergeur de l’opérateur E-FACTURE, communiqué sur simple demande",
+      hostAddress: "Communiquée sur simple demande à l’opérateur E-FACTURE",
+      hostPhone: "Communiqué sur simple demande à l’opérateur E-FACTURE",
+    },
+    closedTitle: "Ce portail n’est pas encore ouvert",
+    closedText: (issuer: string) =>
+      `Le portail de factures ${issuer} est en cours de mise en service. Revenez un peu plus tard : vos factures y seront disponibles dès son ouverture.`,
+    draftBanner:
+      "Aperçu de développement : mentions légales incomplètes. En production, ce portail resterait fermé à vos clients tant que ces informations manquent :",
   },
 };
 

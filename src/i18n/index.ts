@@ -29,6 +29,8 @@ export interface Ui {
   switchLinks: Record<Locale, string>;
   /** Where the logged-in switch form comes back to (a path of this portal). */
   here: string;
+  /** Outside production, a portal with incomplete legal details: what is missing, for the page's banner. */
+  draft?: string[];
 }
 
 export function uiFor(locale: Locale, here = "/"): Ui {

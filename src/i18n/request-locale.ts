@@ -20,7 +20,9 @@ export function requestLocale(request: FastifyRequest): Locale {
 
 /** Texts, formats and switch links of a request; the switch comes back to the page itself (GET) or home. */
 export function requestUi(request: FastifyRequest): Ui {
-  return uiFor(requestLocale(request), request.method === "GET" ? safeLocalPath(request.url) : "/");
+  const locale = requestLocale(request);
+  const ui = uiFor(locale, request.method === "GET" ? safeLocalPath(request.url) : "/");
+  return request.portalDraft ? { ...ui, draft: request.portalDraft.map((d) => d[locale]) } : ui;
 }
 
 /** A path of this portal to come back to: anything that could leave the site becomes `/`. */

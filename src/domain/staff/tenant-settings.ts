@@ -3,6 +3,12 @@ import type { Database, Tx } from "../../db/database.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { EMAIL_PATTERN } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
+import {
+  CONTACT_FIELDS,
+  type ContactDetails,
+  LEGAL_FIELDS,
+  type LegalDetails,
+} from "../tenants/portal-details.js";
 import { checkLogoFile, contrastWithWhite } from "./logo-file.js";
 import type { StaffActor } from "./staff-accounts.js";
 
@@ -10,15 +16,7 @@ import type { StaffActor } from "./staff-accounts.js";
 export const MIN_CONTRAST = 4.5;
 export const MAX_FAQ_CHARS = 20_000;
 
-/** The keys the customer help pages read from `tenants.settings.legal`. */
-export interface LegalDetails {
-  companyName: string;
-  address: string;
-  siren: string;
-  contactEmail: string;
-  dpoEmail: string;
-  publisherName: string;
-}
+export type { ContactDetails, LegalDetails } from "../tenants/portal-details.js";
 
 interface Common {
   tenantId: string;
@@ -113,13 +111,22 @@ export async function updateFaq(db: Database, input: Common & { markdown: string
   });
 }
 
+/** French telephone numbers and international ones: digits with the usual separators, 6 to 25 characters. */
+const PHONE_PATTERN = /^\+?[0-9][0-9 .()-]{4,23}[0-9]$/;
+
+function trimmed<K extends string>(
+  keys: readonly K[],
+  input: Partial<Record<K, unknown>>,
+): Record<K, string> {
+  return Object.fromEntries(keys.map((k) => [k, String(input[k] ?? "").trim()])) as Record<K, string>;
+}
+
+/** Legal details (publisher, controller, DPO, hosting provider); blanks are allowed, the portal stays closed until complete. */
 export async function updateLegal(
   db: Database,
-  input: Common & { legal: LegalDetails },
+  input: Common & { legal: Partial<LegalDetails> },
 ): Promise<LegalDetails> {
-  const legal = Object.fromEntries(
-    Object.entries(input.legal).map(([k, v]) => [k, String(v ?? "").trim()]),
-  ) as unknown as LegalDetails;
+  const legal: LegalDetails = trimmed(LEGAL_FIELDS, input.legal);
   for (const [key, value] of Object.entries(legal))
     if (value.length > 500)
       throw new DomainError("invalid_legal", `Le champ ${key} est trop long (500 caractères au plus).`);
@@ -129,6 +136,11 @@ export async function updateLegal(
   for (const key of ["contactEmail", "dpoEmail"] as const)
     if (legal[key] && !EMAIL_PATTERN.test(legal[key]))
       throw new DomainError("invalid_legal", `L’adresse « ${legal[key].slice(0, 80)} » n’est pas valide.`);
+  if (legal.hostPhone && !PHONE_PATTERN.test(legal.hostPhone))
+    throw new DomainError(
+      "invalid_legal",
+      "Le téléphone de l’hébergeur doit s’écrire en chiffres, par exemple 01 23 45 67 89 ou +33 1 23 45 67 89.",
+    );
   await db.transaction(async (tx) => {
     await tx.query(`update tenants set settings = jsonb_set(settings, '{legal}', $2::jsonb) where id = $1`, [
       input.tenantId,
@@ -139,4 +151,62 @@ export async function updateLegal(
     });
   });
   return legal;
+}
+
+/** The customer-service contact block shown on the home and help pages: at least a phone, an e-mail or a form. */
+export async function updateContact(
+  db: Database,
+  input: Common & { contact: Partial<ContactDetails> },
+): Promise<ContactDetails> {
+  const contact: ContactDetails = trimmed(CONTACT_FIELDS, input.contact);
+  contact.address = contact.address.replace(/\r\n/g, "\n");
+  const limits: Record<keyof ContactDetails, number> = {
+    phone: 25,
+    hours: 200,
+    address: 300,
+    email: 254,
+    formUrl: 500,
+  };
+  for (const key of CONTACT_FIELDS)
+    if (contact[key].length > limits[key])
+      throw new DomainError(
+        "invalid_contact",
+        `Le champ ${key} est trop long (${limits[key]} caractères au plus).`,
+      );
+  if (!contact.phone && !contact.email && !contact.formUrl)
+    throw new DomainError(
+      "invalid_contact",
+      "Indiquez au moins un moyen de joindre le service client : téléphone, e-mail ou formulaire en ligne.",
+    );
+  if (contact.phone && !PHONE_PATTERN.test(contact.phone))
+    throw new DomainError(
+      "invalid_contact",
+      "Le téléphone doit s’écrire en chiffres, par exemple 01 23 45 67 89 ou +33 1 23 45 67 89.",
+    );
+  if (contact.email && !EMAIL_PATTERN.test(contact.email))
+    throw new DomainError("invalid_contact", `L’adresse « ${contact.email.slice(0, 80)} » n’est pas valide.`);
+  if (contact.formUrl && !isHttpsUrl(contact.formUrl))
+    throw new DomainError(
+      "invalid_contact",
+      "Le formulaire doit être une adresse https://, par exemple https://www.exemple.fr/contact.",
+    );
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `update tenants set settings = jsonb_set(settings, '{contact}', $2::jsonb) where id = $1`,
+      [input.tenantId, JSON.stringify(contact)],
+    );
+    await audit(tx, input, "tenant.contact_changed", {
+      fields: CONTACT_FIELDS.filter((k) => contact[k]),
+    });
+  });
+  return contact;
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && !url.username && !url.password && url.hostname.includes(".");
+  } catch {
+    return false;
+  }
 }

@@ -12,6 +12,7 @@ import { promisedRetentionMonths } from "../../domain/retention/promised-retenti
 import type { Ui } from "../../i18n/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
+import { tenantHelp } from "../tenant-help.js";
 import { ForgotPage, ForgotSentPage, ResetInvalidPage, ResetPage } from "../views/auth.view.js";
 import { HomePage } from "../views/home.view.js";
 import { tenantBranding } from "./portal.js";
@@ -76,6 +77,7 @@ export async function authRoutes(
         ui={ui}
         branding={tenantBranding(site.tenant)}
         retentionMonths={await promisedRetentionMonths(services.db, site.tenant)}
+        {...tenantHelp(site.tenant)}
         csrf={reply.generateCsrf()}
         message={redirectMessage(ui, request.query.message)}
       />,
@@ -121,6 +123,7 @@ export async function authRoutes(
           ui={ui}
           branding={tenantBranding(site.tenant)}
           retentionMonths={await promisedRetentionMonths(services.db, site.tenant)}
+          {...tenantHelp(site.tenant)}
           csrf={reply.generateCsrf()}
           identifier={request.body.identifier.slice(0, 64)}
           message={{

@@ -4,7 +4,7 @@ import type { TenantRow } from "../../db/tenants.repository.js";
 import { promisedRetentionMonths } from "../../domain/retention/promised-retention.js";
 import type { Ui } from "../../i18n/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
-import { legalDetails, tenantFaqHtml } from "../tenant-help.js";
+import { legalDetails, tenantHelp } from "../tenant-help.js";
 import { FaqPage, HelpArticlePage, LegalNoticePage, PrivacyPage } from "../views/help.view.js";
 import { tenantBranding } from "./portal.js";
 
@@ -18,7 +18,7 @@ const PAGES: Record<string, (ui: Ui, tenant: TenantRow) => JSX.Element> = {
       ui={ui}
       branding={tenantBranding(tenant)}
       retentionMonths={tenant.retentionMonths}
-      safeTenantFaq={tenantFaqHtml(tenant)}
+      {...tenantHelp(tenant)}
     />
   ),
   "/aide/sauvegarder": (ui, tenant) => (
@@ -27,6 +27,7 @@ const PAGES: Record<string, (ui: Ui, tenant: TenantRow) => JSX.Element> = {
       branding={tenantBranding(tenant)}
       content={ui.t.help.save}
       path="/aide/sauvegarder"
+      contact={tenantHelp(tenant).contact}
     />
   ),
   "/aide/valeur-fiscale": (ui, tenant) => (
@@ -35,6 +36,7 @@ const PAGES: Record<string, (ui: Ui, tenant: TenantRow) => JSX.Element> = {
       branding={tenantBranding(tenant)}
       content={ui.t.help.fiscal}
       path="/aide/valeur-fiscale"
+      contact={tenantHelp(tenant).contact}
     />
   ),
   "/mentions-legales": (ui, tenant) => (

@@ -3,6 +3,7 @@ import type { SessionRow } from "../../db/sessions.repository.js";
 import type { AccountView } from "../../domain/accounts/manage-account.js";
 import type { Ui } from "../../i18n/index.js";
 import { NewPasswordFields } from "./auth.view.js";
+import { ContactLink } from "./contact-block.view.js";
 import { type Branding, Layout } from "./layout.js";
 
 function device(ui: Ui, userAgent: string | null): string {
@@ -72,8 +73,8 @@ export function AccountPage(props: {
             <dt safe>{t.customerNumbers}</dt>
             <dd safe>{account.customerNumbers.join(", ")}</dd>
           </dl>
-          <p class="muted" safe>
-            {t.changeEmail}
+          <p class="muted">
+            {escapeHtml(t.changeEmail)} <ContactLink ui={ui} />
           </p>
         </section>
         <section class="card" aria-labelledby="preferences">

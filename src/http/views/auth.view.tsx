@@ -1,6 +1,7 @@
 import { escapeHtml } from "@kitajs/html";
 import { MIN_PASSWORD_LENGTH } from "../../domain/accounts/password-policy.js";
 import type { Ui } from "../../i18n/index.js";
+import { ContactLink } from "./contact-block.view.js";
 import { type Branding, Layout } from "./layout.js";
 
 /** "Mot de passe ou identifiant oublié" — also the first connection, as the guide tells it. */
@@ -68,7 +69,9 @@ export function ForgotSentPage(props: { ui: Ui; branding: Branding }) {
         <p class="success" role="status" safe>
           {t.sentText}
         </p>
-        <p safe>{t.sentHint}</p>
+        <p>
+          {escapeHtml(t.sentHint)} <ContactLink ui={props.ui} />
+        </p>
         <p class="links">
           <a href="/">
             <span aria-hidden="true">← </span>

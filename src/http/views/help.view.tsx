@@ -1,6 +1,8 @@
 import { escapeHtml } from "@kitajs/html";
+import type { ContactDetails } from "../../domain/tenants/portal-details.js";
 import type { HelpPage as HelpContent, Ui } from "../../i18n/index.js";
 import type { LegalDetail, LegalKey } from "../tenant-help.js";
+import { CONTACT_ANCHOR, ContactBlock } from "./contact-block.view.js";
 import { FaqList } from "./home.view.js";
 import { type Branding, Layout } from "./layout.js";
 
@@ -42,8 +44,9 @@ export function FaqPage(props: {
   branding: Branding;
   retentionMonths: number;
   safeTenantFaq?: string;
+  contact?: ContactDetails;
 }) {
-  const { ui, safeTenantFaq } = props;
+  const { ui, safeTenantFaq, contact } = props;
   const t = ui.t.help;
   return (
     <Layout title={t.faqTitle} branding={props.branding} ui={ui}>
@@ -66,14 +69,26 @@ export function FaqPage(props: {
         <h2 id="platform-faq" safe>
           {t.platformFaqTitle}
         </h2>
-        <FaqList entries={ui.t.faq(ui.t.retention(props.retentionMonths))} />
+        <FaqList
+          entries={ui.t.faq(ui.t.retention(props.retentionMonths))}
+          contactLink={
+            contact ? { href: `#${CONTACT_ANCHOR}`, label: ui.t.portalDetails.seeContact } : undefined
+          }
+        />
       </section>
+      {contact ? <ContactBlock ui={ui} issuer={props.branding.name} contact={contact} /> : ""}
     </Layout>
   );
 }
 
 /** `/aide/sauvegarder` and `/aide/valeur-fiscale`: sections of plain text from the message files. */
-export function HelpArticlePage(props: { ui: Ui; branding: Branding; content: HelpContent; path: HelpPath }) {
+export function HelpArticlePage(props: {
+  ui: Ui;
+  branding: Branding;
+  content: HelpContent;
+  path: HelpPath;
+  contact?: ContactDetails;
+}) {
   const { ui, content } = props;
   return (
     <Layout title={content.title} branding={props.branding} ui={ui}>
@@ -106,6 +121,7 @@ export function HelpArticlePage(props: { ui: Ui; branding: Branding; content: He
           </section>
         ))}
       </article>
+      {props.contact ? <ContactBlock ui={ui} issuer={props.branding.name} contact={props.contact} /> : ""}
     </Layout>
   );
 }
@@ -131,7 +147,8 @@ function Detail(props: { detail: LegalDetail; email?: boolean }) {
 export function LegalNoticePage(props: { ui: Ui; branding: Branding; legal: Record<LegalKey, LegalDetail> }) {
   const { ui, legal } = props;
   const t = ui.t.legal;
-  const anyFromOperator = Object.values(legal).some((d) => d.fromOperator);
+  // The host's phone is optional: when absent it is left out, not replaced.
+  const anyFromOperator = Object.entries(legal).some(([key, d]) => key !== "hostPhone" && d.fromOperator);
   return (
     <Layout title={t.noticeTitle} branding={props.branding} ui={ui}>
       <HelpNav ui={ui} current="/mentions-legales" />
@@ -164,6 +181,10 @@ export function LegalNoticePage(props: { ui: Ui; branding: Branding; legal: Reco
           <dd>
             <Detail detail={legal.publisherName} />
           </dd>
+          <dt safe>{ui.t.portalDetails.dpo}</dt>
+          <dd>
+            <Detail detail={legal.dpoEmail} email />
+          </dd>
         </dl>
         {anyFromOperator ? (
           <p class="muted" safe>
@@ -178,6 +199,26 @@ export function LegalNoticePage(props: { ui: Ui; branding: Branding; legal: Reco
           {t.hostTitle}
         </h2>
         <p safe>{t.hostText}</p>
+        <dl class="facts">
+          <dt safe>{ui.t.portalDetails.hostName}</dt>
+          <dd>
+            <Detail detail={legal.hostName} />
+          </dd>
+          <dt safe>{ui.t.portalDetails.hostAddress}</dt>
+          <dd>
+            <Detail detail={legal.hostAddress} />
+          </dd>
+          {legal.hostPhone.fromOperator ? (
+            ""
+          ) : (
+            <>
+              <dt safe>{ui.t.portalDetails.hostPhone}</dt>
+              <dd>
+                <Detail detail={legal.hostPhone} />
+              </dd>
+            </>
+          )}
+        </dl>
       </section>
     </Layout>
   );

@@ -1,5 +1,7 @@
 import { escapeHtml } from "@kitajs/html";
+import type { ContactDetails } from "../../domain/tenants/portal-details.js";
 import type { FaqEntry, Ui } from "../../i18n/index.js";
+import { CONTACT_ANCHOR, ContactBlock } from "./contact-block.view.js";
 import { type Branding, Layout } from "./layout.js";
 
 export interface HomeProps {
@@ -10,10 +12,15 @@ export interface HomeProps {
   /** Shown above the form: a failed login, throttling, a completed reset, a logout. */
   message?: { kind: "error" | "success"; text: string };
   identifier?: string;
+  /** The issuer's customer-service block; absent until its admin fills it in (the portal is closed in production). */
+  contact?: ContactDetails;
+  /** The issuer's own FAQ, already rendered by markdown-it without raw HTML (tenant-help.ts). */
+  safeTenantFaq?: string;
 }
 
-/** FAQ entries as disclosure widgets (home page and /aide). */
-export function FaqList(props: { entries: FaqEntry[] }) {
+/** FAQ entries as disclosure widgets (home page and /aide); answers that send to the advisor link to the contact block. */
+export function FaqList(props: { entries: FaqEntry[]; contactLink?: { href: string; label: string } }) {
+  const { contactLink } = props;
   return (
     <>
       {props.entries.map((entry) => (
@@ -22,6 +29,15 @@ export function FaqList(props: { entries: FaqEntry[] }) {
           {entry.a.map((p) => (
             <p safe>{p}</p>
           ))}
+          {entry.contact && contactLink ? (
+            <p>
+              <a class="contact-link" href={contactLink.href} safe>
+                {contactLink.label}
+              </a>
+            </p>
+          ) : (
+            ""
+          )}
         </details>
       ))}
     </>
@@ -29,7 +45,8 @@ export function FaqList(props: { entries: FaqEntry[] }) {
 }
 
 /** A tenant portal's home: what the service is, the first-connection steps of the guide, and the FAQ. */
-export function HomePage({ ui, branding, retentionMonths, csrf, message, identifier }: HomeProps) {
+export function HomePage(props: HomeProps) {
+  const { ui, branding, retentionMonths, csrf, message, identifier, contact, safeTenantFaq } = props;
   const t = ui.t.home;
   const duration = ui.t.retention(retentionMonths);
   const [before, strong, after] = t.notice(duration);
@@ -112,17 +129,35 @@ export function HomePage({ ui, branding, retentionMonths, csrf, message, identif
           </ol>
         </section>
       </div>
-      <section class="card faq" aria-labelledby="faq">
-        <h2 id="faq" safe>
-          {t.faqTitle}
-        </h2>
-        <FaqList entries={ui.t.faq(duration)} />
-        <p class="links">
-          <a href="/aide" safe>
-            {t.moreHelp}
-          </a>
-        </p>
-      </section>
+      <div class={safeTenantFaq ? "grid home-faqs" : "home-faqs"}>
+        {safeTenantFaq ? (
+          <section class="card help-md" aria-labelledby="tenant-faq">
+            <h2 id="tenant-faq" safe>
+              {ui.t.help.tenantFaqTitle(branding.name)}
+            </h2>
+            {safeTenantFaq}
+          </section>
+        ) : (
+          ""
+        )}
+        <section class="card faq" aria-labelledby="faq">
+          <h2 id="faq" safe>
+            {safeTenantFaq ? ui.t.help.platformFaqTitle : t.faqTitle}
+          </h2>
+          <FaqList
+            entries={ui.t.faq(duration)}
+            contactLink={
+              contact ? { href: `#${CONTACT_ANCHOR}`, label: ui.t.portalDetails.seeContact } : undefined
+            }
+          />
+          <p class="links">
+            <a href="/aide" safe>
+              {t.moreHelp}
+            </a>
+          </p>
+        </section>
+      </div>
+      {contact ? <ContactBlock ui={ui} issuer={branding.name} contact={contact} /> : ""}
     </Layout>
   );
 }

@@ -1,6 +1,7 @@
 import { escapeHtml } from "@kitajs/html";
 import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.repository.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
+import { ContactLink } from "./contact-block.view.js";
 import { type Branding, Layout, type SignedIn } from "./layout.js";
 
 /** A document date (`YYYY-MM-DD`) in French: "5 novembre 2026". */
@@ -530,6 +531,14 @@ export function DownloadProblemPage(props: {
         {props.hint ? (
           <p class="muted" safe>
             {props.hint}
+          </p>
+        ) : (
+          ""
+        )}
+        {/* 410 (removed) and 5xx (unverifiable file) texts end with « contactez votre conseiller(e) clientèle ». */}
+        {props.status === 410 || props.status >= 500 ? (
+          <p>
+            <ContactLink ui={props.ui} />
           </p>
         ) : (
           ""

@@ -109,7 +109,17 @@ export function Layout(props: {
               )}
             </div>
           </header>
-          <main id="main">{props.children}</main>
+          <main id="main">
+            {ui.draft?.length ? (
+              <p class="draft-banner" role="note">
+                <strong safe>{ui.t.portalDetails.draftBanner}</strong>{" "}
+                <span safe>{ui.draft.join(" · ")}</span>
+              </p>
+            ) : (
+              ""
+            )}
+            {props.children}
+          </main>
           <footer class="site">
             <div class="inner">
               <span safe>{t.footerTagline}</span>

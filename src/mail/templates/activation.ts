@@ -1,3 +1,4 @@
+import { contactSentence } from "./contact-url.js";
 import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
 
 export interface ActivationParams {
@@ -26,7 +27,7 @@ export function activationMail(context: MailContext, params: ActivationParams): 
           p: `Your invoices stay available for ${params.retentionMonths} months. Remember to download and keep them.`,
         },
       ],
-      `You receive this e-mail because ${context.tenantName} registered this address for your customer account. If it is not yours, contact your customer-service advisor.`,
+      `You receive this e-mail because ${context.tenantName} registered this address for your customer account. If it is not yours, contact your customer-service advisor.${contactSentence(context)}`,
     );
   }
   return renderMail(
@@ -46,6 +47,6 @@ export function activationMail(context: MailContext, params: ActivationParams): 
         p: `Vos factures sont archivées pendant ${params.retentionMonths} mois. Pensez à les récupérer et à les sauvegarder pendant ce délai afin d’être en conformité fiscale.`,
       },
     ],
-    `Vous recevez cet e-mail car ${context.tenantName} a enregistré cette adresse pour votre compte client. S’il ne vous est pas destiné, contactez votre conseiller(e) clientèle.`,
+    `Vous recevez cet e-mail car ${context.tenantName} a enregistré cette adresse pour votre compte client. S’il ne vous est pas destiné, contactez votre conseiller(e) clientèle.${contactSentence(context)}`,
   );
 }

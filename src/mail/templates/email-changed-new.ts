@@ -1,3 +1,4 @@
+import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
 export interface EmailChangedNewParams {
@@ -25,7 +26,9 @@ export function emailChangedNewMail(context: MailContext, params: EmailChangedNe
         {
           p: "Your password, your invoices and their history are kept. For your security, open sessions were closed: log in again with your identifier and your usual password.",
         },
-        { p: "If you did not ask for this change, contact your customer-service advisor at once." },
+        {
+          p: `If you did not ask for this change, contact your customer-service advisor at once.${contactSentence(context)}`,
+        },
         { button: "Open the portal", href: context.portalUrl },
       ],
       `${context.tenantName} · E-FACTURE`,
@@ -44,7 +47,7 @@ export function emailChangedNewMail(context: MailContext, params: EmailChangedNe
         p: "Votre mot de passe, vos factures et leur historique sont conservés. Par sécurité, les sessions ouvertes ont été fermées : reconnectez-vous avec votre identifiant et votre mot de passe habituel.",
       },
       {
-        p: "Si vous n’êtes pas à l’origine de ce changement, contactez sans attendre votre conseiller(e) clientèle.",
+        p: `Si vous n’êtes pas à l’origine de ce changement, contactez sans attendre votre conseiller(e) clientèle.${contactSentence(context)}`,
       },
       { button: "Accéder au portail", href: context.portalUrl },
     ],

@@ -1,3 +1,4 @@
+import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
 export interface EmailChangedParams {
@@ -16,7 +17,9 @@ export function emailChangedMail(context: MailContext, params: EmailChangedParam
         {
           p: `On ${parisDateTime(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor replaced this address with another one for customer number ${params.customerNumber}. Its invoices and e-mails now go to the new address; links sent to this address before no longer work.`,
         },
-        { p: "If you did not ask for this change, contact your customer-service advisor at once." },
+        {
+          p: `If you did not ask for this change, contact your customer-service advisor at once.${contactSentence(context)}`,
+        },
       ],
       `${context.tenantName} · E-FACTURE`,
     );
@@ -30,7 +33,7 @@ export function emailChangedMail(context: MailContext, params: EmailChangedParam
         p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
       },
       {
-        p: "Si vous n’avez pas demandé ce changement, contactez sans attendre votre conseiller(e) clientèle.",
+        p: `Si vous n’avez pas demandé ce changement, contactez sans attendre votre conseiller(e) clientèle.${contactSentence(context)}`,
       },
     ],
     `${context.tenantName} · E-FACTURE`,

@@ -1,3 +1,4 @@
+import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
 export interface PasswordChangedParams {
@@ -17,7 +18,7 @@ export function passwordChangedMail(context: MailContext, params: PasswordChange
           p: `The password of your E-FACTURE account ${params.identifier} was set on ${parisDateTime(params.at, "en")} (Paris time). Every open session was closed.`,
         },
         {
-          p: `If this was not you, use "Forgot password or identifier?" on the portal at once and contact your customer-service advisor.`,
+          p: `If this was not you, use "Forgot password or identifier?" on the portal at once and contact your customer-service advisor.${contactSentence(context)}`,
         },
         { button: "Open the portal", href: context.portalUrl },
       ],
@@ -33,7 +34,7 @@ export function passwordChangedMail(context: MailContext, params: PasswordChange
         p: `Le mot de passe de votre compte E-FACTURE ${params.identifier} a été défini le ${parisDateTime(params.at, "fr")} (heure de Paris). Toutes les sessions ouvertes ont été fermées.`,
       },
       {
-        p: "Si vous n’êtes pas à l’origine de ce changement, utilisez sans attendre le lien « Mot de passe ou identifiant oublié ? » du portail et contactez votre conseiller(e) clientèle.",
+        p: `Si vous n’êtes pas à l’origine de ce changement, utilisez sans attendre le lien « Mot de passe ou identifiant oublié ? » du portail et contactez votre conseiller(e) clientèle.${contactSentence(context)}`,
       },
       { button: "Accéder au portail", href: context.portalUrl },
     ],

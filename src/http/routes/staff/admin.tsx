@@ -17,12 +17,19 @@ import {
   resetStaffTotp,
 } from "../../../domain/staff/staff-accounts.js";
 import {
+  type ContactDetails,
   type LegalDetails,
   updateBranding,
+  updateContact,
   updateFaq,
   updateLegal,
   updateRetention,
 } from "../../../domain/staff/tenant-settings.js";
+import {
+  CONTACT_FIELDS,
+  LEGAL_FIELDS,
+  missingPortalDetails,
+} from "../../../domain/tenants/portal-details.js";
 import {
   addSellerIdentity,
   listSellerIdentities,
@@ -52,6 +59,10 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   // The tenant cache may be a few seconds old: settings pages read the row itself.
   const freshTenant = async (request: FastifyRequest) =>
     (await findTenantBySlug(services.db, tenantOf(request).slug)) as TenantRow;
+  const readiness = (tenant: TenantRow) => ({
+    missing: missingPortalDetails(tenant.settings),
+    production: services.config.production,
+  });
 
   app.get("/conseiller/admin", page, async (request, reply) => {
     const tenant = tenantOf(request);
@@ -69,6 +80,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
         staff={staffHeader(request, reply)}
         stats={stats}
         month={month}
+        readiness={readiness(await freshTenant(request))}
       />,
     );
   });
@@ -225,10 +237,21 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   async function settings(
     request: FastifyRequest,
     reply: FastifyReply,
-    extra: { message?: Msg; faq?: string; preview?: boolean } = {},
+    extra: {
+      message?: Msg;
+      faq?: string;
+      preview?: boolean;
+      /** A refused legal or contact form: shown again as typed, not as stored. */
+      legal?: Partial<LegalDetails>;
+      contact?: Partial<ContactDetails>;
+    } = {},
   ) {
     const tenant = await freshTenant(request);
-    const s = tenant.settings as { faqMarkdown?: string; legal?: Partial<LegalDetails> };
+    const s = tenant.settings as {
+      faqMarkdown?: string;
+      legal?: Partial<LegalDetails>;
+      contact?: Partial<ContactDetails>;
+    };
     const faq = extra.faq ?? s.faqMarkdown ?? "";
     return reply.html(
       <PortalSettingsPage
@@ -239,18 +262,25 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
           primaryColor: tenant.primaryColor,
           retentionMonths: tenant.retentionMonths,
           faqMarkdown: faq,
-          legal: s.legal ?? {},
+          legal: extra.legal ?? s.legal ?? {},
+          contact: extra.contact ?? s.contact ?? {},
         }}
+        readiness={readiness(tenant)}
         safeFaqPreviewHtml={extra.preview ? renderFaqMarkdown(faq) : undefined}
         message={extra.message}
         sellers={await listSellerIdentities(services.db, tenant.id)}
       />,
     );
   }
-  const settingsError = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+  const settingsError = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    typed: { legal?: Partial<LegalDetails>; contact?: Partial<ContactDetails> } = {},
+  ) => {
     if (!(error instanceof DomainError)) throw error;
     reply.code(422);
-    return settings(request, reply, { message: { kind: "error", text: error.message } });
+    return settings(request, reply, { message: { kind: "error", text: error.message }, ...typed });
   };
 
   app.get<{ Querystring: { message?: string } }>("/conseiller/admin/portail", page, async (request, reply) =>
@@ -287,14 +317,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   });
   app.post("/conseiller/admin/portail/mentions", form, async (request, reply) => {
     const b = body(request);
-    const legal: LegalDetails = {
-      companyName: text(b.companyName),
-      address: text(b.address),
-      siren: text(b.siren),
-      contactEmail: text(b.contactEmail),
-      dpoEmail: text(b.dpoEmail),
-      publisherName: text(b.publisherName),
-    };
+    const legal = Object.fromEntries(LEGAL_FIELDS.map((k) => [k, text(b[k])])) as Partial<LegalDetails>;
     try {
       await updateLegal(services.db, {
         tenantId: tenantOf(request).id,
@@ -303,9 +326,24 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
         ip: request.ip,
       });
     } catch (error) {
-      return settingsError(request, reply, error);
+      return settingsError(request, reply, error, { legal });
     }
     return reply.redirect("/conseiller/admin/portail?message=legal-saved", 303);
+  });
+  app.post("/conseiller/admin/portail/contact", form, async (request, reply) => {
+    const b = body(request);
+    const contact = Object.fromEntries(CONTACT_FIELDS.map((k) => [k, text(b[k])])) as Partial<ContactDetails>;
+    try {
+      await updateContact(services.db, {
+        tenantId: tenantOf(request).id,
+        contact,
+        actor: staffActor(request),
+        ip: request.ip,
+      });
+    } catch (error) {
+      return settingsError(request, reply, error, { contact });
+    }
+    return reply.redirect("/conseiller/admin/portail?message=contact-saved", 303);
   });
 
   // Issue #13 item 8: the seller identities the portal publishes for (section of the portal page).

@@ -2,9 +2,15 @@ import type { ApiKeyRow } from "../../../db/api-keys.repository.js";
 import type { TenantStats } from "../../../db/backoffice.repository.js";
 import type { StaffRow } from "../../../db/staff.repository.js";
 import type { TenantSellerRow } from "../../../db/tenant-sellers.repository.js";
-import type { LegalDetails } from "../../../domain/staff/tenant-settings.js";
+import type { ContactDetails, LegalDetails } from "../../../domain/staff/tenant-settings.js";
 import type { Branding } from "../layout.js";
 import { ROLE_LABELS, STAFF_STATUS_LABELS } from "./messages.fr.js";
+import {
+  ContactSettingsSection,
+  LegalSettingsSection,
+  type PortalReadiness,
+  PortalReadinessNotice,
+} from "./portal-details.view.js";
 import { SellerIdentitiesSection } from "./seller-identities.view.js";
 import { frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
@@ -35,6 +41,7 @@ export function AdminHomePage(props: {
   staff: StaffHeader;
   stats: TenantStats;
   month: string;
+  readiness?: PortalReadiness;
 }) {
   const s = props.stats;
   const stat = (value: string | number, label: string) => (
@@ -47,6 +54,7 @@ export function AdminHomePage(props: {
     <StaffLayout title="Administration" branding={props.branding} staff={props.staff} current="admin">
       <h1>Administration</h1>
       <AdminNav current="/conseiller/admin" />
+      <PortalReadinessNotice readiness={props.readiness} />
       <h2>Comptes clients</h2>
       <div class="staff-stats">
         {stat(s.accountsActive, "comptes activés")}
@@ -273,7 +281,9 @@ export function PortalSettingsPage(props: {
     retentionMonths: number;
     faqMarkdown: string;
     legal: Partial<LegalDetails>;
+    contact: Partial<ContactDetails>;
   };
+  readiness?: PortalReadiness;
   /** HTML made by markdown-it with `html: false`: every tag the admin typed is escaped. */
   /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
   safeFaqPreviewHtml?: string;
@@ -281,19 +291,12 @@ export function PortalSettingsPage(props: {
   sellers?: TenantSellerRow[];
 }) {
   const t = props.tenant;
-  const legalField = (key: keyof LegalDetails, label: string, type = "text") => (
-    <div class="field">
-      <label for={`legal-${key}`} safe>
-        {label}
-      </label>
-      <input type={type} id={`legal-${key}`} name={key} maxlength="500" value={t.legal[key] ?? ""} />
-    </div>
-  );
   return (
     <StaffLayout title="Portail" branding={props.branding} staff={props.staff} current="admin">
       <h1>Réglages du portail</h1>
       <AdminNav current="/conseiller/admin/portail" />
       <Message message={props.message} />
+      <PortalReadinessNotice readiness={props.readiness} />
       <section class="card" aria-labelledby="h-branding">
         <h2 id="h-branding">Apparence</h2>
         <form method="post" action="/conseiller/admin/portail/apparence" enctype="multipart/form-data">
@@ -388,21 +391,8 @@ export function PortalSettingsPage(props: {
           ""
         )}
       </section>
-      <section class="card" aria-labelledby="h-legal">
-        <h2 id="h-legal">Mentions légales</h2>
-        <form method="post" action="/conseiller/admin/portail/mentions">
-          <input type="hidden" name="_csrf" value={props.staff.csrf} />
-          {legalField("companyName", "Raison sociale")}
-          {legalField("address", "Adresse du siège")}
-          {legalField("siren", "SIREN")}
-          {legalField("contactEmail", "E-mail de contact", "email")}
-          {legalField("dpoEmail", "E-mail du délégué à la protection des données", "email")}
-          {legalField("publisherName", "Directeur·rice de la publication")}
-          <button type="submit" class="button">
-            Enregistrer les mentions légales
-          </button>
-        </form>
-      </section>
+      <LegalSettingsSection csrf={props.staff.csrf} legal={t.legal} />
+      <ContactSettingsSection csrf={props.staff.csrf} contact={t.contact} />
       <SellerIdentitiesSection sellers={props.sellers ?? []} csrf={props.staff.csrf} />
     </StaffLayout>
   );

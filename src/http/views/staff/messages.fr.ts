@@ -49,6 +49,7 @@ export const STAFF_MESSAGES: Record<string, { kind: "error" | "success"; text: s
     kind: "success",
     text: "La facture est retirée du portail : le client ne la voit plus. Publiez-la maintenant pour le bon client.",
   },
+  "contact-saved": { kind: "success", text: "Le contact du service client est enregistré." },
 };
 
 export const LOGIN_FAILED =
