@@ -3,6 +3,7 @@ import type { SessionRow } from "../../db/sessions.repository.js";
 import type { AccountView } from "../../domain/accounts/manage-account.js";
 import type { Ui } from "../../i18n/index.js";
 import { NewPasswordFields } from "./auth.view.js";
+import { EmailAddress } from "./email-address.js";
 import { type Branding, Layout } from "./layout.js";
 
 function device(ui: Ui, userAgent: string | null): string {
@@ -64,13 +65,26 @@ export function AccountPage(props: {
           </h2>
           <dl class="facts">
             <dt safe>{t.identifier}</dt>
-            <dd class="identifier" safe>
-              {account.identifier}
+            <dd>
+              <span class="identifier ident" safe>
+                {account.identifier}
+              </span>
             </dd>
             <dt safe>{t.email}</dt>
-            <dd safe>{account.email}</dd>
+            <dd>
+              <EmailAddress email={account.email} />
+            </dd>
             <dt safe>{t.customerNumbers}</dt>
-            <dd safe>{account.customerNumbers.join(", ")}</dd>
+            <dd>
+              {account.customerNumbers.map((number, i) => (
+                <>
+                  {i > 0 ? ", " : ""}
+                  <span class="ident" safe>
+                    {number}
+                  </span>
+                </>
+              ))}
+            </dd>
           </dl>
           <p class="muted" safe>
             {t.changeEmail}
@@ -136,7 +150,7 @@ export function AccountPage(props: {
         <h2 id="sessions" safe>
           {t.sessionsTitle}
         </h2>
-        <table class="list">
+        <table class="list table-stack">
           <caption class="inv-sr" safe>
             {t.sessionsCaption}
           </caption>
@@ -160,11 +174,18 @@ export function AccountPage(props: {
             {props.sessions.map((s) => (
               <tr>
                 <td
+                  data-label={t.device}
                   safe
                 >{`${device(ui, s.userAgent)}${s.idHash === props.currentSession ? t.thisSession : ""}`}</td>
-                <td safe>{s.ip ?? ""}</td>
-                <td safe>{ui.f.dateTime(s.createdAt)}</td>
-                <td safe>{ui.f.dateTime(s.lastSeenAt)}</td>
+                <td data-label={t.ip} safe>
+                  {s.ip ?? ""}
+                </td>
+                <td data-label={t.openedAt} safe>
+                  {ui.f.dateTime(s.createdAt)}
+                </td>
+                <td data-label={t.lastSeen} safe>
+                  {ui.f.dateTime(s.lastSeenAt)}
+                </td>
               </tr>
             ))}
           </tbody>
