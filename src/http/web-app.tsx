@@ -7,10 +7,12 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   type FastifyRequest,
 } from "fastify";
 import type { Services } from "../app.js";
 import { isDatabaseDown } from "../db/database.js";
+import { resolveCustomerSession } from "../domain/accounts/sessions.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { resolveHost, tenantOrigin } from "../domain/tenants/tenant-url.js";
 import { messagesFor, uiFor } from "../i18n/index.js";
@@ -22,6 +24,7 @@ import { apiRoutes } from "./routes/api/index.js";
 import { authRoutes } from "./routes/auth.js";
 import { devRoutes } from "./routes/dev.js";
 import { type DownloadRouteOptions, downloadRoutes } from "./routes/downloads.js";
+import { faviconRoutes } from "./routes/favicon.js";
 import { helpRoutes } from "./routes/help.js";
 import { invoiceDetailRoutes } from "./routes/invoice-detail.js";
 import { invoiceRoutes, listErrorText } from "./routes/invoices.js";
@@ -33,6 +36,7 @@ import { staffRoutes } from "./routes/staff/index.js";
 import { hostProblem, type Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
 import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
+import type { SignedIn } from "./views/layout.js";
 import { PlatformHomePage } from "./views/platform-home.view.js";
 
 const PUBLIC_DIR = fileURLToPath(new URL("../../public/", import.meta.url));
@@ -171,6 +175,7 @@ export async function buildWebApp(
 
   await opsRoutes(app, services);
   await portalRoutes(app, { blobs: services.blobs });
+  await faviconRoutes(app);
   const auth = await registerCustomerAuth(app, {
     db: services.db,
     production: config.production,
@@ -195,7 +200,14 @@ export async function buildWebApp(
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */
   const errorPage = (
     request: FastifyRequest,
-    props: { status: number; title: string; message: string; requestId?: string },
+    props: {
+      status: number;
+      title: string;
+      message: string;
+      requestId?: string;
+      user?: SignedIn;
+      back?: { href: string; label: string };
+    },
   ) => {
     const staff = /^\/(conseiller|_dev)(\/|$|\?)/.test(request.url);
     // The switch of an error page leads home: the page must not echo the path (a 404 is the same for every id).
@@ -209,6 +221,24 @@ export async function buildWebApp(
       />
     );
   };
+  /** The customer a page's preHandler already found (no query: the error may be the database's). */
+  const knownUser = (request: FastifyRequest, reply: FastifyReply): SignedIn | undefined =>
+    request.customer ? { identifier: request.customer.identifier, csrf: reply.generateCsrf() } : undefined;
+  /** A logged-in customer keeps the header on an error page (issue #13 item 14); nobody else gets one. */
+  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> => {
+    const site = request.site as Site | null;
+    if (site?.kind !== "tenant" || /^\/(conseiller|_dev|api)(\/|$|\?)/.test(request.url)) return undefined;
+    const identifier =
+      request.customer?.identifier ??
+      (
+        await resolveCustomerSession(services.db, {
+          tenantId: site.tenant.id,
+          cookie: auth.readSessionCookie(request),
+          now: new Date(),
+        }).catch(() => undefined)
+      )?.identifier;
+    return identifier ? { identifier, csrf: reply.generateCsrf() } : undefined;
+  };
   const textsOf = (request: FastifyRequest) =>
     /^\/(conseiller|_dev)(\/|$|\?)/.test(request.url) ? messagesFor("fr") : requestUi(request).t;
 
@@ -216,7 +246,27 @@ export async function buildWebApp(
     reply.code(404);
     if (request.url.startsWith("/api/")) return { error: { code: "not_found", message: "no such resource" } };
     const t = textsOf(request).errors;
-    return reply.html(errorPage(request, { status: 404, title: t.notFoundTitle, message: t.notFoundText }));
+    const user = await signedIn(request, reply);
+    // An invoice link that leads nowhere (another account's, withdrawn, mistyped) says so in the same words for all.
+    if (/^\/factures\/[^/?]+/.test(request.url))
+      return reply.html(
+        errorPage(request, {
+          status: 404,
+          title: t.invoiceNotFoundTitle,
+          message: t.invoiceNotFoundText,
+          user,
+          back: user ? { href: "/factures", label: t.backToInvoices } : undefined,
+        }),
+      );
+    return reply.html(
+      errorPage(request, {
+        status: 404,
+        title: t.notFoundTitle,
+        message: t.notFoundText,
+        user,
+        back: user ? { href: "/factures", label: t.backToInvoices } : undefined,
+      }),
+    );
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -247,7 +297,14 @@ export async function buildWebApp(
         error.code === "invalid_filter" || error.code === "invalid_cursor"
           ? listErrorText(t, error)
           : t.errors.refusedText;
-      return reply.html(errorPage(request, { status, title: t.errors.refusedTitle, message }));
+      return reply.html(
+        errorPage(request, {
+          status,
+          title: t.errors.refusedTitle,
+          message,
+          user: knownUser(request, reply),
+        }),
+      );
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
@@ -258,8 +315,13 @@ export async function buildWebApp(
         errorPage(
           request,
           status === 403
-            ? { status, title: t.forbiddenTitle, message: t.forbiddenText }
-            : { status, title: t.badRequestTitle, message: t.badRequestText },
+            ? { status, title: t.forbiddenTitle, message: t.forbiddenText, user: knownUser(request, reply) }
+            : {
+                status,
+                title: t.badRequestTitle,
+                message: t.badRequestText,
+                user: knownUser(request, reply),
+              },
         ),
       );
     }

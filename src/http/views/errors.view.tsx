@@ -9,8 +9,7 @@ export function NoPortalPage(props: { host: string; ui: Ui }) {
   const t = ui.t.errors;
   return (
     <Layout title={t.noPortalTitle} branding={PLATFORM_BRANDING} ui={ui}>
-      <div class="center card">
-        <p class="code">404</p>
+      <div class="center card error-page">
         <h1 safe>{t.noPortalTitle}</h1>
         <p safe>{t.noPortalText(props.host)}</p>
         <p class="muted" safe>
@@ -24,7 +23,10 @@ export function NoPortalPage(props: { host: string; ui: Ui }) {
   );
 }
 
-/** An error page in the visitor's language, in the tenant's colours when on a portal. */
+/**
+ * An error page in the visitor's language, in the tenant's colours when on a portal. It says what happened
+ * in words; the status and the request id are a small reference for the advisor, not the headline.
+ */
 export function ErrorPage(props: {
   ui: Ui;
   status: number;
@@ -32,6 +34,7 @@ export function ErrorPage(props: {
   message: string;
   requestId?: string;
   branding?: Branding;
+  /** A logged-in customer keeps the header (invoices, account, logout). */
   user?: SignedIn;
   /** Where the page offers to go back to (default: the home page). */
   back?: { href: string; label: string };
@@ -45,23 +48,31 @@ export function ErrorPage(props: {
       ui={props.ui}
       user={props.user}
     >
-      <div class="center card det-problem">
-        <p class="code" safe>
-          {String(props.status)}
-        </p>
+      <div class="center card error-page">
         <h1 safe>{props.title}</h1>
         <p safe>{props.message}</p>
-        {props.requestId ? (
-          <p class="muted">
-            {escapeHtml(t.requestRef)} <code safe>{props.requestId}</code>
-          </p>
-        ) : (
-          ""
-        )}
         <p>
           <a class="button secondary" href={back.href} safe>
             {back.label}
           </a>
+        </p>
+        <p class="error-ref">
+          <span class="nowrap" safe>
+            {t.statusRef(props.status)}
+          </span>
+          {props.requestId ? (
+            <>
+              {" · "}
+              <span class="nowrap">
+                {escapeHtml(t.requestRef)}{" "}
+                <code class="ident" safe>
+                  {props.requestId}
+                </code>
+              </span>
+            </>
+          ) : (
+            ""
+          )}
         </p>
       </div>
     </Layout>
