@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 
 const SRC = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
 
-/** Files whose strings are words for people: messages, views, mail templates. */
+/** Files whose strings are words for people: messages, views, routes, mail templates. */
 function textFiles(): string[] {
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -23,6 +23,9 @@ function textFiles(): string[] {
     path.join(SRC, "i18n", "fr.ts"),
     path.join(SRC, "i18n", "en.ts"),
     ...walk(path.join(SRC, "http", "views")).filter(isSource),
+    // Routes word a few staff messages themselves.
+    ...walk(path.join(SRC, "http", "routes")).filter(isSource),
+    path.join(SRC, "http", "staff-auth.ts"),
     ...walk(path.join(SRC, "mail", "templates")).filter(isSource),
   ];
 }
