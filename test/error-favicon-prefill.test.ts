@@ -9,6 +9,7 @@ import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { openTestServices } from "./support/services.js";
+import { enrolStaff, nextCode, staffLogin } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
 // Issue #13 item 14: error pages in words with the logged-in header kept, a favicon per tenant, and the
@@ -108,6 +109,28 @@ describe("error pages, favicon and the identifier after a reset", () => {
       expect(res.body).toContain("<h1>Invoice not found</h1>");
       expect(res.body).toContain("This invoice does not exist or is no longer available.");
       expect(res.body).toContain("Error code: 404");
+    });
+  });
+
+  describe("back-office error pages", () => {
+    it("keep the back office's shell and navigation for a logged-in advisor, in French, without a language switch", async () => {
+      const host = "acme.localhost:3000";
+      const email = "camille@acme.test";
+      const { secret } = await enrolStaff(services, app, {
+        tenantId: tenant.id,
+        host,
+        email,
+        role: "advisor",
+      });
+      const { client, second } = await staffLogin(app, host, email, nextCode(secret));
+      expect(second?.statusCode).toBe(303);
+      const res = await client.get("/conseiller/clients/00000000-0000-4000-8000-000000000000");
+      expect(res.statusCode).toBe(404);
+      expect(res.body).toContain("<h1>Page introuvable</h1>");
+      expect(res.body).toContain('action="/conseiller/deconnexion"');
+      expect(res.body).toContain('class="staff-badge"');
+      expect(res.body).not.toContain('class="lang-switch"');
+      expect(res.body).toContain("Code d’erreur\u00a0: 404");
     });
   });
 

@@ -35,9 +35,10 @@ import { proofRoutes } from "./routes/proof.js";
 import { staffRoutes } from "./routes/staff/index.js";
 import { hostProblem, type Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
-import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
+import { ErrorPage, NoPortalPage, StaffErrorPage } from "./views/errors.view.js";
 import type { SignedIn } from "./views/layout.js";
 import { PlatformHomePage } from "./views/platform-home.view.js";
+import type { StaffHeader } from "./views/staff/staff-layout.js";
 
 const PUBLIC_DIR = fileURLToPath(new URL("../../public/", import.meta.url));
 const OPS_PATHS = new Set(["/healthz", "/readyz"]);
@@ -200,6 +201,7 @@ export async function buildWebApp(
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */
   const errorPage = (
     request: FastifyRequest,
+    reply: FastifyReply,
     props: {
       status: number;
       title: string;
@@ -213,6 +215,18 @@ export async function buildWebApp(
     // The switch of an error page leads home: the page must not echo the path (a 404 is the same for every id).
     const ui = uiFor(staff ? "fr" : requestLocale(request), "/");
     const site = request.site as Site | null;
+    // The back office keeps its own shell (and its navigation when an advisor is logged in).
+    if (/^\/conseiller(\/|$|\?)/.test(request.url) && site?.kind === "tenant")
+      return (
+        <StaffErrorPage
+          branding={tenantBranding(site.tenant)}
+          status={props.status}
+          title={props.title}
+          message={props.message}
+          requestId={props.requestId}
+          staff={staffOf(request, reply)}
+        />
+      );
     return (
       <ErrorPage
         ui={ui}
@@ -221,6 +235,15 @@ export async function buildWebApp(
       />
     );
   };
+  /** The advisor the back office's hook already found, for the staff header of an error page. */
+  const staffOf = (request: FastifyRequest, reply: FastifyReply): StaffHeader | undefined =>
+    request.staff
+      ? {
+          name: request.staff.displayName || request.staff.email,
+          role: request.staff.role,
+          csrf: reply.generateCsrf(),
+        }
+      : undefined;
   /** The customer a page's preHandler already found (no query: the error may be the database's). */
   const knownUser = (request: FastifyRequest, reply: FastifyReply): SignedIn | undefined =>
     request.customer ? { identifier: request.customer.identifier, csrf: reply.generateCsrf() } : undefined;
@@ -235,7 +258,7 @@ export async function buildWebApp(
           tenantId: site.tenant.id,
           cookie: auth.readSessionCookie(request),
           now: new Date(),
-        }).catch(() => undefined)
+        })
       )?.identifier;
     return identifier ? { identifier, csrf: reply.generateCsrf() } : undefined;
   };
@@ -248,21 +271,12 @@ export async function buildWebApp(
     const t = textsOf(request).errors;
     const user = await signedIn(request, reply);
     // An invoice link that leads nowhere (another account's, withdrawn, mistyped) says so in the same words for all.
-    if (/^\/factures\/[^/?]+/.test(request.url))
-      return reply.html(
-        errorPage(request, {
-          status: 404,
-          title: t.invoiceNotFoundTitle,
-          message: t.invoiceNotFoundText,
-          user,
-          back: user ? { href: "/factures", label: t.backToInvoices } : undefined,
-        }),
-      );
+    const invoice = /^\/factures\/[^/?]+/.test(request.url);
     return reply.html(
-      errorPage(request, {
+      errorPage(request, reply, {
         status: 404,
-        title: t.notFoundTitle,
-        message: t.notFoundText,
+        title: invoice ? t.invoiceNotFoundTitle : t.notFoundTitle,
+        message: invoice ? t.invoiceNotFoundText : t.notFoundText,
         user,
         back: user ? { href: "/factures", label: t.backToInvoices } : undefined,
       }),
@@ -278,7 +292,7 @@ export async function buildWebApp(
       if (api) return { error: { code: "service_unavailable", message: "try again shortly" } };
       const t = textsOf(request).errors;
       return reply.html(
-        errorPage(request, {
+        errorPage(request, reply, {
           status: 503,
           title: t.unavailableTitle,
           message: t.unavailableText,
@@ -298,7 +312,7 @@ export async function buildWebApp(
           ? listErrorText(t, error)
           : t.errors.refusedText;
       return reply.html(
-        errorPage(request, {
+        errorPage(request, reply, {
           status,
           title: t.errors.refusedTitle,
           message,
@@ -314,6 +328,7 @@ export async function buildWebApp(
       return reply.html(
         errorPage(
           request,
+          reply,
           status === 403
             ? { status, title: t.forbiddenTitle, message: t.forbiddenText, user: knownUser(request, reply) }
             : {
@@ -330,7 +345,7 @@ export async function buildWebApp(
     if (api) return { error: { code: "internal_error", message: "unexpected error", requestId: request.id } };
     const t = textsOf(request).errors;
     return reply.html(
-      errorPage(request, {
+      errorPage(request, reply, {
         status: 500,
         title: t.unexpectedTitle,
         message: t.unexpectedText,

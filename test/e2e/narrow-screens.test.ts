@@ -262,6 +262,12 @@ describe.skipIf(!chromiumPath)(
       await visit(advisor, "staff-customer", `/conseiller/clients/${customerId}`);
       await visit(advisor, "staff-customer-email", `/conseiller/clients/${customerId}/email`);
       await visit(advisor, "staff-journal", "/conseiller/journal");
+      await visit(
+        advisor,
+        "staff-not-found",
+        "/conseiller/clients/00000000-0000-4000-8000-000000000000",
+        404,
+      );
 
       const admin = await e2e.newPage({ viewport });
       await enrolStaff(
@@ -276,7 +282,7 @@ describe.skipIf(!chromiumPath)(
       await visit(admin, "admin-keys", "/conseiller/admin/cles");
       await visit(admin, "admin-portal", "/conseiller/admin/portail");
 
-      expect(visited.length).toBe(26);
+      expect(visited.length).toBe(27);
       expect(problems).toEqual([]);
     }, 120_000);
   },

@@ -1,6 +1,7 @@
 import { escapeHtml } from "@kitajs/html";
-import { messagesFor, type Ui } from "../../i18n/index.js";
+import { messagesFor, type Ui, uiFor } from "../../i18n/index.js";
 import { type Branding, Layout, PLATFORM_BRANDING, type SignedIn } from "./layout.js";
+import { type StaffHeader, StaffLayout } from "./staff/staff-layout.js";
 
 /** A host that names no portal (unknown issuer): says so plainly, in both languages, reveals nothing else. */
 export function NoPortalPage(props: { host: string; ui: Ui }) {
@@ -76,5 +77,48 @@ export function ErrorPage(props: {
         </p>
       </div>
     </Layout>
+  );
+}
+
+/** A back-office error (French only): the staff shell, with its navigation when an advisor is logged in. */
+export function StaffErrorPage(props: {
+  status: number;
+  title: string;
+  message: string;
+  requestId?: string;
+  branding?: Branding;
+  staff?: StaffHeader;
+}) {
+  const t = uiFor("fr").t.errors;
+  return (
+    <StaffLayout title={props.title} branding={props.branding ?? PLATFORM_BRANDING} staff={props.staff}>
+      <div class="center card error-page">
+        <h1 safe>{props.title}</h1>
+        <p safe>{props.message}</p>
+        <p>
+          <a class="button secondary" href={props.staff ? "/conseiller" : "/conseiller/connexion"}>
+            {props.staff ? "Retour à la recherche" : "Aller à la connexion"}
+          </a>
+        </p>
+        <p class="error-ref">
+          <span class="nowrap" safe>
+            {t.statusRef(props.status)}
+          </span>
+          {props.requestId ? (
+            <>
+              {" · "}
+              <span class="nowrap">
+                {escapeHtml(t.requestRef)}{" "}
+                <code class="ident" safe>
+                  {props.requestId}
+                </code>
+              </span>
+            </>
+          ) : (
+            ""
+          )}
+        </p>
+      </div>
+    </StaffLayout>
   );
 }
