@@ -95,7 +95,7 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
       { language: "fr", tenantName: "E-FACTURE", tenantColor: "#1f4e79", portalUrl: "http://localhost:3000" },
       mail!.params,
     );
-    expect(rendered.subject).toBe("Alerte d’intégrité E-FACTURE : la vérification nocturne a échoué");
+    expect(rendered.subject).toBe("Alerte d’intégrité E-FACTURE\u00a0: la vérification nocturne a échoué");
     expect(rendered.text).toContain("audit chain nuit: entry");
     expect(rendered.text).toContain("efacture audit verify");
   });

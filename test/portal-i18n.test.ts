@@ -157,7 +157,7 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
       expect(english.body).toContain("2 years");
       const french = await visitor.get("/", { "accept-language": "de-DE,fr;q=0.8,en;q=0.7" });
       expect(htmlLang(french.body)).toBe("fr");
-      expect(french.body).toContain("Mot de passe ou identifiant oublié ?");
+      expect(french.body).toContain("Mot de passe ou identifiant oublié\u202f?");
       expect(htmlLang((await visitor.get("/")).body)).toBe("fr");
     });
 
@@ -456,7 +456,7 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
           facturx(`RC-P-${seq}-${i}`, "RC-300", `2026-0${1 + (i % 9)}-1${i % 10}`, "10.00"),
         );
       const list = (await me.client.get("/factures")).body;
-      expect(list).toContain("Tout sélectionner : mes 51 factures (ZIP)");
+      expect(list).toContain("Tout sélectionner\u00a0: mes 51 factures (ZIP)");
       expect(list).toContain("Seules 50 factures sont affichées sur cette page");
       expect(list).toContain('<button type="submit" form="inv-all"');
       const filtered = (await me.client.get("/factures?mois=2026-01")).body;
@@ -470,7 +470,7 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
         client.cookies.set("efacture-session", me.client.cookies.get("efacture-session")!);
         const page = (await client.get("/factures")).body;
         expect(page).toContain(
-          "51 factures correspondent : c’est plus que les 5 qu’une archive ZIP peut contenir",
+          "51 factures correspondent\u00a0: c’est plus que les 5 qu’une archive ZIP peut contenir",
         );
         expect(page).not.toContain('form="inv-all"');
         expect(page).toContain("Télécharger la sélection (ZIP)");

@@ -120,7 +120,7 @@ export function createStaffAuth(options: {
         return reply
           .code(403)
           .type("text/plain; charset=utf-8")
-          .send("Session conseiller requise : connectez-vous sur /conseiller/connexion.\n");
+          .send("Session conseiller requise : connectez-vous sur /conseiller/connexion.\n");
       }
       const staff = session.staff;
       request.staff = {

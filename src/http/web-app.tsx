@@ -7,10 +7,12 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   type FastifyRequest,
 } from "fastify";
 import type { Services } from "../app.js";
 import { isDatabaseDown } from "../db/database.js";
+import { resolveCustomerSession } from "../domain/accounts/sessions.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { resolveHost, tenantOrigin } from "../domain/tenants/tenant-url.js";
 import { messagesFor, uiFor } from "../i18n/index.js";
@@ -24,6 +26,7 @@ import { apiRoutes } from "./routes/api/index.js";
 import { authRoutes } from "./routes/auth.js";
 import { devRoutes } from "./routes/dev.js";
 import { type DownloadRouteOptions, downloadRoutes } from "./routes/downloads.js";
+import { faviconRoutes } from "./routes/favicon.js";
 import { helpRoutes } from "./routes/help.js";
 import { invoiceDetailRoutes } from "./routes/invoice-detail.js";
 import { invoiceRoutes, listErrorText } from "./routes/invoices.js";
@@ -34,8 +37,10 @@ import { proofRoutes } from "./routes/proof.js";
 import { staffRoutes } from "./routes/staff/index.js";
 import { hostProblem, type Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
-import { ErrorPage, NoPortalPage } from "./views/errors.view.js";
+import { ErrorPage, NoPortalPage, StaffErrorPage } from "./views/errors.view.js";
+import type { SignedIn } from "./views/layout.js";
 import { PlatformHomePage } from "./views/platform-home.view.js";
+import type { StaffHeader } from "./views/staff/staff-layout.js";
 
 const PUBLIC_DIR = fileURLToPath(new URL("../../public/", import.meta.url));
 const OPS_PATHS = new Set(["/healthz", "/readyz"]);
@@ -180,6 +185,7 @@ export async function buildWebApp(
 
   await opsRoutes(app, services);
   await portalRoutes(app, { blobs: services.blobs });
+  await faviconRoutes(app);
   const auth = await registerCustomerAuth(app, {
     db: services.db,
     production: config.production,
@@ -204,12 +210,32 @@ export async function buildWebApp(
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */
   const errorPage = (
     request: FastifyRequest,
-    props: { status: number; title: string; message: string; requestId?: string },
+    reply: FastifyReply,
+    props: {
+      status: number;
+      title: string;
+      message: string;
+      requestId?: string;
+      user?: SignedIn;
+      back?: { href: string; label: string };
+    },
   ) => {
     const staff = /^\/(conseiller|_dev)(\/|$|\?)/.test(request.url);
     // The switch of an error page leads home: the page must not echo the path (a 404 is the same for every id).
     const ui = uiFor(staff ? "fr" : requestLocale(request), "/");
     const site = request.site as Site | null;
+    // The back office keeps its own shell (and its navigation when an advisor is logged in).
+    if (/^\/conseiller(\/|$|\?)/.test(request.url) && site?.kind === "tenant")
+      return (
+        <StaffErrorPage
+          branding={tenantBranding(site.tenant)}
+          status={props.status}
+          title={props.title}
+          message={props.message}
+          requestId={props.requestId}
+          staff={staffOf(request, reply)}
+        />
+      );
     return (
       <ErrorPage
         ui={ui}
@@ -218,6 +244,33 @@ export async function buildWebApp(
       />
     );
   };
+  /** The advisor the back office's hook already found, for the staff header of an error page. */
+  const staffOf = (request: FastifyRequest, reply: FastifyReply): StaffHeader | undefined =>
+    request.staff
+      ? {
+          name: request.staff.displayName || request.staff.email,
+          role: request.staff.role,
+          csrf: reply.generateCsrf(),
+        }
+      : undefined;
+  /** The customer a page's preHandler already found (no query: the error may be the database's). */
+  const knownUser = (request: FastifyRequest, reply: FastifyReply): SignedIn | undefined =>
+    request.customer ? { identifier: request.customer.identifier, csrf: reply.generateCsrf() } : undefined;
+  /** A logged-in customer keeps the header on an error page (issue #13 item 14); nobody else gets one. */
+  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> => {
+    const site = request.site as Site | null;
+    if (site?.kind !== "tenant" || /^\/(conseiller|_dev|api)(\/|$|\?)/.test(request.url)) return undefined;
+    const identifier =
+      request.customer?.identifier ??
+      (
+        await resolveCustomerSession(services.db, {
+          tenantId: site.tenant.id,
+          cookie: auth.readSessionCookie(request),
+          now: new Date(),
+        })
+      )?.identifier;
+    return identifier ? { identifier, csrf: reply.generateCsrf() } : undefined;
+  };
   const textsOf = (request: FastifyRequest) =>
     /^\/(conseiller|_dev)(\/|$|\?)/.test(request.url) ? messagesFor("fr") : requestUi(request).t;
 
@@ -225,7 +278,18 @@ export async function buildWebApp(
     reply.code(404);
     if (request.url.startsWith("/api/")) return apiErrorBody(request, "not_found", "no such resource");
     const t = textsOf(request).errors;
-    return reply.html(errorPage(request, { status: 404, title: t.notFoundTitle, message: t.notFoundText }));
+    const user = await signedIn(request, reply);
+    // An invoice link that leads nowhere (another account's, withdrawn, mistyped) says so in the same words for all.
+    const invoice = /^\/factures\/[^/?]+/.test(request.url);
+    return reply.html(
+      errorPage(request, reply, {
+        status: 404,
+        title: invoice ? t.invoiceNotFoundTitle : t.notFoundTitle,
+        message: invoice ? t.invoiceNotFoundText : t.notFoundText,
+        user,
+        back: user ? { href: "/factures", label: t.backToInvoices } : undefined,
+      }),
+    );
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -237,7 +301,7 @@ export async function buildWebApp(
       if (api) return apiErrorBody(request, "service_unavailable", "try again shortly");
       const t = textsOf(request).errors;
       return reply.html(
-        errorPage(request, {
+        errorPage(request, reply, {
           status: 503,
           title: t.unavailableTitle,
           message: t.unavailableText,
@@ -256,7 +320,14 @@ export async function buildWebApp(
         error.code === "invalid_filter" || error.code === "invalid_cursor"
           ? listErrorText(t, error)
           : t.errors.refusedText;
-      return reply.html(errorPage(request, { status, title: t.errors.refusedTitle, message }));
+      return reply.html(
+        errorPage(request, reply, {
+          status,
+          title: t.errors.refusedTitle,
+          message,
+          user: knownUser(request, reply),
+        }),
+      );
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
@@ -270,9 +341,15 @@ export async function buildWebApp(
       return reply.html(
         errorPage(
           request,
+          reply,
           status === 403
-            ? { status, title: t.forbiddenTitle, message: t.forbiddenText }
-            : { status, title: t.badRequestTitle, message: t.badRequestText },
+            ? { status, title: t.forbiddenTitle, message: t.forbiddenText, user: knownUser(request, reply) }
+            : {
+                status,
+                title: t.badRequestTitle,
+                message: t.badRequestText,
+                user: knownUser(request, reply),
+              },
         ),
       );
     }
@@ -282,7 +359,7 @@ export async function buildWebApp(
       return apiErrorBody(request, "internal_error", "unexpected error: quote the requestId to support");
     const t = textsOf(request).errors;
     return reply.html(
-      errorPage(request, {
+      errorPage(request, reply, {
         status: 500,
         title: t.unexpectedTitle,
         message: t.unexpectedText,

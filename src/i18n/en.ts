@@ -46,6 +46,10 @@ export const en: Messages = {
     noPortalText: (host: string) => `There is no E-FACTURE portal at ${host}.`,
     noPortalHint:
       "Check the link in your activation e-mail or on your documents, or contact your customer-service advisor.",
+    // Error pages in words (issue #13 item 14): the status is a small reference, never the headline.
+    statusRef: (status: number) => `Error code: ${status}`,
+    invoiceNotFoundTitle: "Invoice not found",
+    invoiceNotFoundText: "This invoice does not exist or is no longer available.",
   },
   platform: {
     title: "Invoice portal",

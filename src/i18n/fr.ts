@@ -46,7 +46,7 @@ export const fr = {
     privacy: "Confidentialité",
   },
   errors: {
-    requestRef: "Référence de la demande :",
+    requestRef: "Référence de la demande :",
     backToInvoices: "Retour à mes factures",
     backHome: "Retour à l’accueil",
     notFoundTitle: "Page introuvable",
@@ -67,11 +67,15 @@ export const fr = {
     noPortalText: (host: string) => `Il n’existe pas de portail E-FACTURE à l’adresse ${host}.`,
     noPortalHint:
       "Vérifiez le lien figurant dans le mail d’activation ou sur vos documents, ou contactez votre conseiller(e) clientèle.",
+    // Error pages in words (issue #13 item 14): the status is a small reference, never the headline.
+    statusRef: (status: number) => `Code d’erreur\u00a0: ${status}`,
+    invoiceNotFoundTitle: "Facture introuvable",
+    invoiceNotFoundText: "Cette facture n’existe pas ou n’est plus disponible.",
   },
   platform: {
     title: "Portail des factures",
     text: "Chaque émetteur dispose de son propre portail, à l’adresse indiquée dans votre mail d’activation ou sur vos documents.",
-    devOutbox: "Développement : les mails envoyés sont visibles dans",
+    devOutbox: "Développement : les mails envoyés sont visibles dans",
     devOutboxLink: "la boîte d’envoi",
   },
   retention: (months: number) =>
@@ -90,16 +94,16 @@ export const fr = {
     identifierHint: "Il figure dans votre mail d’activation (par exemple K7QM-4TZP).",
     password: "Mot de passe",
     logIn: "Se connecter",
-    forgotLink: "Mot de passe ou identifiant oublié ?",
+    forgotLink: "Mot de passe ou identifiant oublié ?",
     firstTitle: "Première connexion",
     firstSteps: [
       "Vous recevez un mail d’activation de compte, contenant votre identifiant, lorsque votre prochaine facture est émise.",
-      "Cliquez sur le lien « Mot de passe ou identifiant oublié ? » et saisissez l’adresse mail sur laquelle vous avez reçu ce mail d’activation.",
+      "Cliquez sur le lien « Mot de passe ou identifiant oublié ? » et saisissez l’adresse mail sur laquelle vous avez reçu ce mail d’activation.",
       "Vous recevez un mail de réinitialisation qui vous permet de personnaliser votre mot de passe.",
       "Connectez-vous avec votre identifiant et votre nouveau mot de passe.",
     ],
     faqTitle: "Questions fréquentes",
-    moreHelp: "Toute l’aide : sauvegarder ses factures, valeur fiscale, questions fréquentes",
+    moreHelp: "Toute l’aide : sauvegarder ses factures, valeur fiscale, questions fréquentes",
     messages: {
       "password-set":
         "Votre mot de passe est enregistré. Connectez-vous avec votre identifiant et ce mot de passe.",
@@ -107,9 +111,9 @@ export const fr = {
       session: "Votre session a expiré ou a été fermée. Merci de vous reconnecter.",
     } as Record<string, string>,
     loginFailed:
-      "Identifiant ou mot de passe incorrect. Si c’est votre première connexion, ou en cas d’oubli, utilisez « Mot de passe ou identifiant oublié ? ».",
+      "Identifiant ou mot de passe incorrect. Si c’est votre première connexion, ou en cas d’oubli, utilisez « Mot de passe ou identifiant oublié ? ».",
     throttled: (minutes: number) =>
-      `Trop de tentatives de connexion. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}, ou utilisez « Mot de passe ou identifiant oublié ? ».`,
+      `Trop de tentatives de connexion. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}, ou utilisez « Mot de passe ou identifiant oublié ? ».`,
   },
   /** The platform's standard FAQ (home page and /aide). */
   faq: (duration: string): FaqEntry[] => [
@@ -123,39 +127,39 @@ export const fr = {
     {
       q: "C’est ma première connexion",
       a: [
-        "Avant votre première connexion, cliquez sur « Mot de passe ou identifiant oublié ? » pour définir votre mot de passe. Saisissez l’adresse mail sur laquelle vous avez reçu le mail d’activation : vous recevrez un mail de réinitialisation qui vous permettra de personnaliser votre mot de passe.",
+        "Avant votre première connexion, cliquez sur « Mot de passe ou identifiant oublié ? » pour définir votre mot de passe. Saisissez l’adresse mail sur laquelle vous avez reçu le mail d’activation : vous recevrez un mail de réinitialisation qui vous permettra de personnaliser votre mot de passe.",
       ],
     },
     {
       q: "J’ai oublié mon mot de passe",
-      a: ["Cliquez sur le lien « Mot de passe ou identifiant oublié ? » et suivez les instructions."],
+      a: ["Cliquez sur le lien « Mot de passe ou identifiant oublié ? » et suivez les instructions."],
     },
     {
       q: "J’ai oublié mon identifiant",
       a: [
-        "Cliquez sur le lien « Mot de passe ou identifiant oublié ? » et suivez les instructions : votre identifiant est affiché sur la page de réinitialisation du mot de passe.",
+        "Cliquez sur le lien « Mot de passe ou identifiant oublié ? » et suivez les instructions : votre identifiant est affiché sur la page de réinitialisation du mot de passe.",
       ],
     },
     {
-      q: "Combien de temps mes factures restent-elles disponibles ?",
+      q: "Combien de temps mes factures restent-elles disponibles ?",
       a: [
         `Chaque facture reste disponible ${duration} après sa mise en ligne. La date de retrait est indiquée pour chaque facture, et un rappel vous est envoyé avant son retrait.`,
       ],
     },
     {
-      q: "Ces factures ont-elles une valeur fiscale ?",
+      q: "Ces factures ont-elles une valeur fiscale ?",
       a: [
         "Oui. Les originaux de factures transmis sur E-FACTURE ont la même valeur fiscale que les factures au format papier, notamment au regard du droit à déduction de la TVA. Le fichier téléchargé est l’original publié, octet pour octet.",
       ],
     },
     {
-      q: "Comment sauvegarder mes factures ?",
+      q: "Comment sauvegarder mes factures ?",
       a: [
-        "Téléchargez chaque facture (PDF) ou toutes vos factures en une fois, et conservez-les sur votre ordinateur ou votre outil d’archivage. La loi impose de conserver les factures 6 ans (10 ans pour les pièces comptables) : le portail ne les garde en ligne que pendant la durée indiquée ci-dessus.",
+        "Téléchargez chaque facture (PDF) ou toutes vos factures en une fois, et conservez-les sur votre ordinateur ou votre outil d’archivage. La loi impose de conserver les factures 6 ans (10 ans pour les pièces comptables) : le portail ne les garde en ligne que pendant la durée indiquée ci-dessus.",
       ],
     },
     {
-      q: "Qui contacter ?",
+      q: "Qui contacter ?",
       contact: true,
       a: [
         "Pour toute question sur vos factures, vos contrats ou l’adresse mail enregistrée, contactez votre conseiller(e) clientèle, muni(e) de votre ou vos numéros clients.",
@@ -164,9 +168,9 @@ export const fr = {
   ],
   auth: {
     forgotTitle: "Mot de passe ou identifiant oublié",
-    forgotHeading: "Mot de passe ou identifiant oublié ?",
+    forgotHeading: "Mot de passe ou identifiant oublié ?",
     forgotText:
-      "Saisissez l’adresse mail sur laquelle vous avez reçu votre mail d’activation de compte. Vous recevrez un mail de réinitialisation qui vous permettra de personnaliser votre mot de passe ; votre identifiant sera affiché sur la page de réinitialisation.",
+      "Saisissez l’adresse mail sur laquelle vous avez reçu votre mail d’activation de compte. Vous recevrez un mail de réinitialisation qui vous permettra de personnaliser votre mot de passe ; votre identifiant sera affiché sur la page de réinitialisation.",
     forgotFirst: "C’est aussi ainsi que l’on définit son mot de passe avant la première connexion.",
     email: "Adresse mail",
     forgotSubmit: "Recevoir le mail de réinitialisation",
@@ -176,19 +180,19 @@ export const fr = {
     sentText:
       "Si un compte correspond à cette adresse, vous allez recevoir un e-mail contenant un lien pour personnaliser votre mot de passe. Ce lien est valable 60 minutes.",
     sentHint:
-      "Pensez à vérifier vos courriers indésirables. Si vous ne recevez rien, votre adresse n’est peut-être pas celle enregistrée : contactez votre conseiller(e) clientèle, muni(e) de votre ou vos numéros clients.",
-    passwordRule: `Choisissez au moins ${MIN_PASSWORD_LENGTH} caractères. Pas de règle de majuscules ni de caractères spéciaux : une phrase de plusieurs mots, facile à retenir pour vous, est idéale (par exemple « le vélo bleu dort au garage »). Les mots de passe trop courants sont refusés.`,
+      "Pensez à vérifier vos courriers indésirables. Si vous ne recevez rien, votre adresse n’est peut-être pas celle enregistrée : contactez votre conseiller(e) clientèle, muni(e) de votre ou vos numéros clients.",
+    passwordRule: `Choisissez au moins ${MIN_PASSWORD_LENGTH} caractères. Pas de règle de majuscules ni de caractères spéciaux : une phrase de plusieurs mots, facile à retenir pour vous, est idéale (par exemple « le vélo bleu dort au garage »). Les mots de passe trop courants sont refusés.`,
     resetTitle: "Personnaliser votre mot de passe",
     resetHeading: "Personnalisez votre mot de passe",
-    yourIdentifier: "Votre identifiant de connexion est :",
-    noteIdentifier: "Notez-le : c’est lui que vous saisirez, avec votre mot de passe, pour vous connecter.",
+    yourIdentifier: "Votre identifiant de connexion est :",
+    noteIdentifier: "Notez-le : c’est lui que vous saisirez, avec votre mot de passe, pour vous connecter.",
     newPassword: "Nouveau mot de passe",
     confirmPassword: "Confirmez le mot de passe",
     savePassword: "Enregistrer mon mot de passe",
     invalidTitle: "Lien expiré ou déjà utilisé",
     invalidHeading: "Ce lien n’est plus valable",
     invalidText:
-      "Un lien de réinitialisation ne sert qu’une fois et expire au bout de 60 minutes ; une nouvelle demande annule aussi les liens précédents.",
+      "Un lien de réinitialisation ne sert qu’une fois et expire au bout de 60 minutes ; une nouvelle demande annule aussi les liens précédents.",
     newRequest: "Faire une nouvelle demande",
   },
   /** Password policy problems (domain codes of password-policy.ts) and the wrong current password. */
@@ -202,7 +206,7 @@ export const fr = {
   },
   account: {
     changeThrottled: (minutes: number) =>
-      `Trop de tentatives avec un mot de passe actuel erroné. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}, ou utilisez « Mot de passe ou identifiant oublié ? » après vous être déconnecté(e).`,
+      `Trop de tentatives avec un mot de passe actuel erroné. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}, ou utilisez « Mot de passe ou identifiant oublié ? » après vous être déconnecté(e).`,
     title: "Mon compte",
     identityTitle: "Mes informations",
     identifier: "Identifiant",
@@ -248,8 +252,8 @@ export const fr = {
     leavingTitle: "Pensez à sauvegarder vos factures",
     leavingText: (count: number, last: string, first: string) =>
       count > 1
-        ? `${n(count)} factures non téléchargées quitteront le portail d’ici le ${last}${first !== last ? ` (la première dès le ${first})` : ""}. Téléchargez-les pour les conserver : elles ne seront plus disponibles ensuite.`
-        : `1 facture non téléchargée quittera le portail le ${last}. Téléchargez-la pour la conserver : elle ne sera plus disponible ensuite.`,
+        ? `${n(count)} factures non téléchargées quitteront le portail d’ici le ${last}${first !== last ? ` (la première dès le ${first})` : ""}. Téléchargez-les pour les conserver : elles ne seront plus disponibles ensuite.`
+        : `1 facture non téléchargée quittera le portail le ${last}. Téléchargez-la pour la conserver : elle ne sera plus disponible ensuite.`,
     leavingZip: (count: number) =>
       count > 1 ? `Télécharger ces ${n(count)} factures (ZIP)` : "Télécharger cette facture (ZIP)",
     leavingList: "Voir ces factures",
@@ -298,12 +302,12 @@ export const fr = {
         : `Télécharger ${count > 1 ? `mes ${n(count)} factures` : "ma facture"} (ZIP)`,
     selectAll: (count: number, filtered: boolean) =>
       filtered
-        ? `Tout sélectionner : les ${n(count)} factures correspondant aux filtres (ZIP)`
-        : `Tout sélectionner : mes ${n(count)} factures (ZIP)`,
+        ? `Tout sélectionner : les ${n(count)} factures correspondant aux filtres (ZIP)`
+        : `Tout sélectionner : mes ${n(count)} factures (ZIP)`,
     selectAllHint: (shown: number) =>
-      `Seules ${n(shown)} factures sont affichées sur cette page ; ce bouton les prend toutes, pages suivantes comprises.`,
+      `Seules ${n(shown)} factures sont affichées sur cette page ; ce bouton les prend toutes, pages suivantes comprises.`,
     tooManyForZip: (count: number, max: number) =>
-      `${n(count)} factures correspondent : c’est plus que les ${n(max)} qu’une archive ZIP peut contenir. Choisissez une année (ou un contrat) dans « Période » ou « Plus de critères » pour télécharger vos factures en plusieurs fois.`,
+      `${n(count)} factures correspondent : c’est plus que les ${n(max)} qu’une archive ZIP peut contenir. Choisissez une année (ou un contrat) dans « Période » ou « Plus de critères » pour télécharger vos factures en plusieurs fois.`,
     caption: (sort: InvoiceSort) =>
       ({
         date_desc: "Vos factures, des plus récentes aux plus anciennes",
@@ -346,21 +350,21 @@ export const fr = {
     badCursor: "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",
     /** `invalid_filter` by the query parameter it names (src/http/invoice-filters.ts). */
     badFilter: {
-      q: "La recherche est donnée plusieurs fois ou n’est pas lisible : un seul texte de 100 caractères au plus, sans caractère de contrôle.",
+      q: "La recherche est donnée plusieurs fois ou n’est pas lisible : un seul texte de 100 caractères au plus, sans caractère de contrôle.",
       periode: "La période n’est pas reconnue (une année AAAA ou un mois AAAA-MM).",
-      annee: "La période demandée n’est pas reconnue : une année s’écrit AAAA.",
-      mois: "La période demandée n’est pas reconnue : un mois s’écrit AAAA-MM.",
+      annee: "La période demandée n’est pas reconnue : une année s’écrit AAAA.",
+      mois: "La période demandée n’est pas reconnue : un mois s’écrit AAAA-MM.",
       du: "La date de début doit être une date au format AAAA-MM-JJ.",
       au: "La date de fin doit être une date au format AAAA-MM-JJ.",
       contrat:
-        "Le numéro de contrat est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
+        "Le numéro de contrat est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
       client:
-        "Le numéro client est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
-      type: "Le type doit être « facture » ou « avoir ».",
-      nouvelles: "Le critère « nouvelles » vaut 1 ou 0.",
-      retrait: "Le critère « retrait » est un nombre de jours entre 1 et 3660.",
+        "Le numéro client est donné plusieurs fois ou n’est pas lisible : 100 caractères au plus, sans caractère de contrôle.",
+      type: "Le type doit être « facture » ou « avoir ».",
+      nouvelles: "Le critère « nouvelles » vaut 1 ou 0.",
+      retrait: "Le critère « retrait » est un nombre de jours entre 1 et 3660.",
       tri: "Le tri demandé n’existe pas.",
-      format: "Le format d’export doit être « excel » ou « csv ».",
+      format: "Le format d’export doit être « excel » ou « csv ».",
       other: "Un critère de la liste n’est pas lisible.",
     } as Record<string, string>,
   },
@@ -375,9 +379,9 @@ export const fr = {
     removedOn: (date: string) => `Retirée du portail le ${date}`,
     removedNotice: (date: string) => `Cette facture a été retirée du portail le ${date}.`,
     removedText:
-      "Elle a atteint la fin de sa durée de mise à disposition : son fichier n’est plus téléchargeable sur le portail. Les informations et l’empreinte SHA-256 ci-dessous restent consultables, pour retrouver et vérifier la copie que vous avez sauvegardée.",
+      "Elle a atteint la fin de sa durée de mise à disposition : son fichier n’est plus téléchargeable sur le portail. Les informations et l’empreinte SHA-256 ci-dessous restent consultables, pour retrouver et vérifier la copie que vous avez sauvegardée.",
     keepIt:
-      "Pensez à télécharger et sauvegarder cette facture avant cette date : l’original a la même valeur fiscale que la facture papier.",
+      "Pensez à télécharger et sauvegarder cette facture avant cette date : l’original a la même valeur fiscale que la facture papier.",
     downloads: "Téléchargements",
     downloadPdf: "Télécharger le PDF",
     downloadXml: "Télécharger les données (XML)",
@@ -385,7 +389,7 @@ export const fr = {
     xmlHint: "Données structurées Factur-X (EN 16931), pour votre logiciel comptable",
     downloadProof: "Télécharger la preuve",
     proofHint:
-      "Archive ZIP : l’original, ses données, le certificat de publication et le journal scellé, vérifiables avec sha256sum et openssl",
+      "Archive ZIP : l’original, ses données, le certificat de publication et le journal scellé, vérifiables avec sha256sum et openssl",
     seller: "Émetteur",
     buyer: "Client",
     references: "Références",
@@ -428,7 +432,7 @@ export const fr = {
     vatAmount: "TVA",
     hashLabel: "Empreinte SHA-256 du PDF original",
     hashExplain:
-      "Pour vérifier que le fichier téléchargé est bien l’original, calculez son empreinte : le résultat doit être identique à celui-ci (PowerShell l’affiche en majuscules).",
+      "Pour vérifier que le fichier téléchargé est bien l’original, calculez son empreinte : le résultat doit être identique à celui-ci (PowerShell l’affiche en majuscules).",
     hashLinux: "Linux, macOS",
     hashWindows: "Windows (PowerShell)",
     fileName: "fichier.pdf",
@@ -481,35 +485,35 @@ export const fr = {
   downloads: {
     integrityTitle: "Fichier momentanément indisponible",
     integrityText:
-      "Le fichier de cette facture n’a pas pu être vérifié : il ne vous est pas transmis. Nos équipes sont alertées ; merci de réessayer plus tard ou de contacter votre conseiller(e) clientèle.",
+      "Le fichier de cette facture n’a pas pu être vérifié : il ne vous est pas transmis. Nos équipes sont alertées ; merci de réessayer plus tard ou de contacter votre conseiller(e) clientèle.",
     goneTitle: "Facture retirée du portail",
     goneText: (date: string) =>
-      `Cette facture a été retirée du portail le ${date}, à la fin de sa durée de mise à disposition : son fichier n’est plus téléchargeable.`,
+      `Cette facture a été retirée du portail le ${date}, à la fin de sa durée de mise à disposition : son fichier n’est plus téléchargeable.`,
     goneHint:
-      "Si vous l’avez téléchargée auparavant, votre copie fait foi : son empreinte SHA-256 est rappelée sur la page de la facture. Sinon, contactez votre conseiller(e) clientèle.",
+      "Si vous l’avez téléchargée auparavant, votre copie fait foi : son empreinte SHA-256 est rappelée sur la page de la facture. Sinon, contactez votre conseiller(e) clientèle.",
     goneDetail: "Voir la page de la facture",
     proofGoneText: (date: string) =>
-      `Cette facture a été retirée du portail le ${date}, à la fin de sa durée de mise à disposition : sa preuve n’est plus téléchargeable ici.`,
+      `Cette facture a été retirée du portail le ${date}, à la fin de sa durée de mise à disposition : sa preuve n’est plus téléchargeable ici.`,
     proofIntegrityTitle: "Preuve momentanément indisponible",
     proofIntegrityText:
-      "Le fichier de cette facture n’a pas pu être vérifié : aucune preuve n’est délivrée. Nos équipes sont alertées ; merci de réessayer plus tard ou de contacter votre conseiller(e) clientèle.",
+      "Le fichier de cette facture n’a pas pu être vérifié : aucune preuve n’est délivrée. Nos équipes sont alertées ; merci de réessayer plus tard ou de contacter votre conseiller(e) clientèle.",
     noneTitle: "Aucune facture à télécharger",
     noneAll:
       "Aucune facture téléchargeable ne correspond à ces critères. Modifiez les filtres de la liste puis recommencez.",
     noneSelected:
-      "Aucune facture téléchargeable n’était cochée. Cochez les factures voulues dans la liste, ou choisissez « tout sélectionner », puis recommencez.",
+      "Aucune facture téléchargeable n’était cochée. Cochez les factures voulues dans la liste, ou choisissez « tout sélectionner », puis recommencez.",
     noneRemoved: (count: number) =>
       count > 1
-        ? `Les ${n(count)} factures choisies ont été retirées du portail : leurs fichiers ne sont plus téléchargeables.`
-        : "La facture choisie a été retirée du portail : son fichier n’est plus téléchargeable.",
+        ? `Les ${n(count)} factures choisies ont été retirées du portail : leurs fichiers ne sont plus téléchargeables.`
+        : "La facture choisie a été retirée du portail : son fichier n’est plus téléchargeable.",
     busyTitle: "Un téléchargement est déjà en cours",
     busyText:
       "Une archive ZIP de vos factures est déjà en cours de préparation pour votre compte. Attendez qu’elle soit terminée, puis recommencez.",
     tooManyTitle: "Trop de factures pour une seule archive",
     tooManyAll: (max: number) =>
-      `Plus de ${n(max)} factures correspondent à ces critères : une archive ZIP en contient ${n(max)} au plus. Affinez les filtres de la liste (par exemple une année ou un contrat à la fois), puis recommencez.`,
+      `Plus de ${n(max)} factures correspondent à ces critères : une archive ZIP en contient ${n(max)} au plus. Affinez les filtres de la liste (par exemple une année ou un contrat à la fois), puis recommencez.`,
     tooManySelected: (max: number) =>
-      `Vous avez coché plus de ${n(max)} factures : une archive ZIP en contient ${n(max)} au plus. Téléchargez-les en plusieurs fois.`,
+      `Vous avez coché plus de ${n(max)} factures : une archive ZIP en contient ${n(max)} au plus. Téléchargez-les en plusieurs fois.`,
     zipName: "factures",
   },
   /** CSV export: the column names stay the same from one export to the next (per language). */
@@ -545,34 +549,34 @@ export const fr = {
     otherPages: "Voir aussi",
     save: {
       title: "Sauvegarder ses factures",
-      lead: "Le portail met vos factures à disposition pendant une durée limitée. La loi vous demande de les conserver bien plus longtemps : voici comment en garder une copie fidèle.",
+      lead: "Le portail met vos factures à disposition pendant une durée limitée. La loi vous demande de les conserver bien plus longtemps : voici comment en garder une copie fidèle.",
       sections: [
         {
-          h: "Une facture à la fois : le PDF",
+          h: "Une facture à la fois : le PDF",
           p: [
-            "Sur la page d’une facture, « Télécharger le PDF » vous donne l’original publié par l’émetteur, octet pour octet. C’est ce fichier qu’il faut conserver : il contient aussi, pour la plupart des factures, les données structurées Factur-X.",
+            "Sur la page d’une facture, « Télécharger le PDF » vous donne l’original publié par l’émetteur, octet pour octet. C’est ce fichier qu’il faut conserver : il contient aussi, pour la plupart des factures, les données structurées Factur-X.",
           ],
         },
         {
-          h: "Les données structurées : le XML",
+          h: "Les données structurées : le XML",
           p: [
-            "« Télécharger les données (XML) » donne les données Factur-X (norme EN 16931) contenues dans le PDF, prêtes à être importées dans un logiciel comptable. Le XML complète le PDF, il ne le remplace pas.",
+            "« Télécharger les données (XML) » donne les données Factur-X (norme EN 16931) contenues dans le PDF, prêtes à être importées dans un logiciel comptable. Le XML complète le PDF, il ne le remplace pas.",
           ],
         },
         {
-          h: "Plusieurs factures d’un coup : l’archive ZIP",
+          h: "Plusieurs factures d’un coup : l’archive ZIP",
           p: [
-            "Dans « Mes factures », cochez les factures voulues puis « Télécharger la sélection (ZIP) », ou téléchargez toutes les factures correspondant à vos filtres. L’archive range les PDF dans un dossier par année et contient un fichier index.csv qui liste chaque facture avec son empreinte SHA-256. Une archive contient 5 000 factures au plus : au-delà, téléchargez une année à la fois.",
+            "Dans « Mes factures », cochez les factures voulues puis « Télécharger la sélection (ZIP) », ou téléchargez toutes les factures correspondant à vos filtres. L’archive range les PDF dans un dossier par année et contient un fichier index.csv qui liste chaque facture avec son empreinte SHA-256. Une archive contient 5 000 factures au plus : au-delà, téléchargez une année à la fois.",
           ],
         },
         {
-          h: "La liste pour votre comptabilité : l’export CSV",
+          h: "La liste pour votre comptabilité : l’export CSV",
           p: [
-            "« Exporter (CSV pour Excel) » produit la liste filtrée (numéros, dates, montants, empreintes) dans un fichier qu’Excel ouvre directement ; « CSV standard » convient aux autres logiciels. L’export est une liste : il ne remplace pas les factures elles-mêmes.",
+            "« Exporter (CSV pour Excel) » produit la liste filtrée (numéros, dates, montants, empreintes) dans un fichier qu’Excel ouvre directement ; « CSV standard » convient aux autres logiciels. L’export est une liste : il ne remplace pas les factures elles-mêmes.",
           ],
         },
         {
-          h: "Vérifier une copie : l’empreinte SHA-256",
+          h: "Vérifier une copie : l’empreinte SHA-256",
           p: [
             "Chaque facture a une empreinte SHA-256, affichée sur sa page et dans index.csv. Si vous calculez l’empreinte de votre copie et obtenez la même valeur, votre fichier est identique à l’original, au bit près.",
           ],
@@ -582,9 +586,9 @@ export const fr = {
           ],
         },
         {
-          h: "Où conserver ?",
+          h: "Où conserver ?",
           p: [
-            "Sur un support que vous sauvegardez régulièrement (ordinateur sauvegardé, serveur de fichiers, outil d’archivage de votre expert-comptable), de préférence à deux endroits distincts. Gardez les fichiers tels quels : un PDF ouvert puis ré-enregistré n’est plus l’original.",
+            "Sur un support que vous sauvegardez régulièrement (ordinateur sauvegardé, serveur de fichiers, outil d’archivage de votre expert-comptable), de préférence à deux endroits distincts. Gardez les fichiers tels quels : un PDF ouvert puis ré-enregistré n’est plus l’original.",
           ],
         },
       ],
@@ -596,31 +600,31 @@ export const fr = {
         {
           h: "Un original, pas une copie",
           p: [
-            "Le fichier publié par l’émetteur est l’original de la facture : il a la même valeur fiscale qu’une facture papier, notamment pour la déduction de la TVA. Le portail le conserve et vous le remet tel quel, octet pour octet.",
+            "Le fichier publié par l’émetteur est l’original de la facture : il a la même valeur fiscale qu’une facture papier, notamment pour la déduction de la TVA. Le portail le conserve et vous le remet tel quel, octet pour octet.",
           ],
         },
         {
-          h: "Factur-X : un PDF lisible et des données",
+          h: "Factur-X : un PDF lisible et des données",
           p: [
-            "La plupart des factures sont au format Factur-X : un PDF que vous lisez comme d’habitude, qui contient en plus un fichier XML normalisé (EN 16931) que les logiciels comptables savent lire. C’est le format retenu pour la facturation électronique en France.",
+            "La plupart des factures sont au format Factur-X : un PDF que vous lisez comme d’habitude, qui contient en plus un fichier XML normalisé (EN 16931) que les logiciels comptables savent lire. C’est le format retenu pour la facturation électronique en France.",
           ],
         },
         {
-          h: "Sur le portail : une durée limitée",
+          h: "Sur le portail : une durée limitée",
           p: [
-            "Chaque facture reste en ligne pendant la durée fixée par l’émetteur (2 ans en général ; la date est indiquée sur chaque facture). Ensuite, elle est retirée du portail et son fichier n’y est plus téléchargeable.",
+            "Chaque facture reste en ligne pendant la durée fixée par l’émetteur (2 ans en général ; la date est indiquée sur chaque facture). Ensuite, elle est retirée du portail et son fichier n’y est plus téléchargeable.",
           ],
         },
         {
-          h: "Chez vous : 6 à 10 ans",
+          h: "Chez vous : 6 à 10 ans",
           p: [
-            "La loi vous demande de conserver vos factures bien plus longtemps : 6 ans pour l’administration fiscale, 10 ans pour les pièces comptables d’une entreprise. Cette conservation vous incombe : téléchargez vos factures pendant qu’elles sont en ligne et gardez-en une copie fidèle (voir « Sauvegarder ses factures »).",
+            "La loi vous demande de conserver vos factures bien plus longtemps : 6 ans pour l’administration fiscale, 10 ans pour les pièces comptables d’une entreprise. Cette conservation vous incombe : téléchargez vos factures pendant qu’elles sont en ligne et gardez-en une copie fidèle (voir « Sauvegarder ses factures »).",
           ],
         },
         {
           h: "Sous forme électronique",
           p: [
-            "Une facture reçue sous forme électronique se conserve sous forme électronique : imprimer le PDF ne suffit pas. Gardez le fichier d’origine, dont l’empreinte SHA-256 prouve qu’il n’a pas été modifié.",
+            "Une facture reçue sous forme électronique se conserve sous forme électronique : imprimer le PDF ne suffit pas. Gardez le fichier d’origine, dont l’empreinte SHA-256 prouve qu’il n’a pas été modifié.",
           ],
         },
       ],
@@ -645,26 +649,26 @@ export const fr = {
       `Comment vos données sont utilisées sur le portail de factures ${issuer}.`,
     controllerTitle: "Responsable du traitement",
     controllerText: (company: string) =>
-      `${company} est responsable du traitement de vos données sur ce portail ; le service E-FACTURE agit pour son compte.`,
+      `${company} est responsable du traitement de vos données sur ce portail ; le service E-FACTURE agit pour son compte.`,
     dataTitle: "Données traitées",
     dataItems: [
-      "vos factures et les informations qu’elles contiennent (identités, montants, contrats) ;",
-      "votre adresse mail, votre identifiant et vos préférences (langue, avis de nouvelle facture) ;",
-      "l’empreinte de votre mot de passe (jamais le mot de passe lui-même) ;",
-      "les traces de sécurité : connexions, téléchargements, adresse IP et navigateur des sessions ouvertes.",
+      "vos factures et les informations qu’elles contiennent (identités, montants, contrats) ;",
+      "votre adresse mail, votre identifiant et vos préférences (langue, avis de nouvelle facture) ;",
+      "l’empreinte de votre mot de passe (jamais le mot de passe lui-même) ;",
+      "les traces de sécurité : connexions, téléchargements, adresse IP et navigateur des sessions ouvertes.",
     ],
     purposeTitle: "Finalités",
     purposeText:
       "Mettre vos factures à votre disposition, vous prévenir de leur arrivée et de leur retrait, sécuriser votre compte et prouver ce qui a été publié et téléchargé. Aucune donnée n’est utilisée à des fins publicitaires ni transmise à des tiers à ces fins.",
     durationTitle: "Durées de conservation",
     durationText: (duration: string) =>
-      `Vos factures restent en ligne ${duration} après leur mise à disposition ; les traces de sécurité sont conservées le temps nécessaire à la preuve de la mise à disposition.`,
+      `Vos factures restent en ligne ${duration} après leur mise à disposition ; les traces de sécurité sont conservées le temps nécessaire à la preuve de la mise à disposition.`,
     cookiesTitle: "Cookies",
     cookiesText:
-      "Le portail n’utilise que des cookies nécessaires à son fonctionnement : la session de connexion, la protection des formulaires et la langue choisie. Aucun cookie de mesure d’audience ni de publicité.",
+      "Le portail n’utilise que des cookies nécessaires à son fonctionnement : la session de connexion, la protection des formulaires et la langue choisie. Aucun cookie de mesure d’audience ni de publicité.",
     rightsTitle: "Vos droits",
     rightsText:
-      "Vous pouvez accéder à vos données, les faire rectifier ou demander leur effacement dans les limites des obligations légales de conservation des factures. Écrivez au délégué à la protection des données :",
+      "Vous pouvez accéder à vos données, les faire rectifier ou demander leur effacement dans les limites des obligations légales de conservation des factures. Écrivez au délégué à la protection des données :",
     complaint: "Vous pouvez aussi adresser une réclamation à la CNIL (www.cnil.fr).",
     /** Shown for every detail the issuer has not filled in (tenant.settings.legal): never an empty line. */
     operator: {

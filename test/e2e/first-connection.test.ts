@@ -52,7 +52,7 @@ describe.skipIf(!chromiumPath)("first connection, as the guide tells it, in Chro
     // 1. The activation mail, received when the invoice was issued, gives the identifier.
     const activation = await openMail(page, "activation");
     await shot(page, "activation-mail");
-    const identifier = /Votre identifiant : ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(activation)?.[1];
+    const identifier = /Votre identifiant\s:\s([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(activation)?.[1];
     const email = /cette adresse e-mail \(([^)]+)\)/.exec(activation)?.[1];
     expect(identifier).toBeDefined();
     expect(email).toBeDefined();

@@ -167,7 +167,7 @@ export async function inspectResetToken(
 }
 
 export type ResetResult =
-  | { ok: true; firstActivation: boolean }
+  | { ok: true; firstActivation: boolean; identifier: string }
   | { ok: false; problem: PasswordProblem }
   | { ok: false; invalidToken: true };
 
@@ -223,6 +223,6 @@ export async function resetPassword(
       language: account!.language,
       params: { at: now.toISOString(), identifier: account!.identifier },
     });
-    return { ok: true, firstActivation: account!.wasPending };
+    return { ok: true, firstActivation: account!.wasPending, identifier: account!.identifier };
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../app.js";
 import { logIn } from "../../domain/accounts/log-in.js";
 import { getAccountView } from "../../domain/accounts/manage-account.js";
@@ -66,6 +66,23 @@ export async function authRoutes(
 ) {
   const noStore = { "cache-control": "no-store" };
   const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
+  // The identifier the reset page showed fills the login form that follows (issue #13 item 14). It travels
+  // in a short-lived, signed, HttpOnly cookie rather than the URL: nothing in logs, history or a crafted
+  // link, and it exists only after a spent token (R9). Read once, then cleared.
+  const prefillCookie = `${services.config.production ? "__Host-" : ""}efacture-identifier`;
+  const prefillOptions = {
+    path: "/",
+    httpOnly: true,
+    secure: services.config.production,
+    sameSite: "lax" as const,
+  };
+  const takePrefill = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
+    const raw = request.cookies[prefillCookie];
+    if (raw === undefined) return undefined;
+    reply.clearCookie(prefillCookie, prefillOptions);
+    const cookie = request.unsignCookie(raw);
+    return cookie.valid && cookie.value ? cookie.value.slice(0, 64) : undefined;
+  };
 
   app.get<{ Querystring: { message?: string } }>("/", async (request, reply) => {
     const { site } = request;
@@ -80,6 +97,7 @@ export async function authRoutes(
         {...tenantHelp(site.tenant)}
         csrf={reply.generateCsrf()}
         message={redirectMessage(ui, request.query.message)}
+        identifier={takePrefill(request, reply)}
       />,
     );
   });
@@ -229,6 +247,7 @@ export async function authRoutes(
           "password set",
         );
         auth.clearSessionCookie(reply);
+        reply.setCookie(prefillCookie, result.identifier, { ...prefillOptions, signed: true, maxAge: 600 });
         return reply.redirect("/?message=password-set", 303);
       }
       if ("invalidToken" in result) {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { TenantRow } from "../../db/tenants.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import type { Branding } from "../views/layout.js";
+import { faviconUrl } from "./favicon.js";
 
 export function tenantBranding(tenant: TenantRow): Branding {
   return {
@@ -9,6 +10,7 @@ export function tenantBranding(tenant: TenantRow): Branding {
     logoUrl: tenant.logoSha256 ? `/branding/logo?v=${tenant.logoSha256.slice(0, 12)}` : undefined,
     brandingCssUrl: `/branding.css?v=${tenant.primaryColor.slice(1)}`,
     portal: true,
+    faviconUrl: faviconUrl(tenant),
   };
 }
 

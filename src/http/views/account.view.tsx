@@ -4,6 +4,7 @@ import type { AccountView } from "../../domain/accounts/manage-account.js";
 import type { Ui } from "../../i18n/index.js";
 import { NewPasswordFields } from "./auth.view.js";
 import { ContactLink } from "./contact-block.view.js";
+import { EmailAddress } from "./email-address.js";
 import { type Branding, Layout } from "./layout.js";
 
 function device(ui: Ui, userAgent: string | null): string {
@@ -65,13 +66,26 @@ export function AccountPage(props: {
           </h2>
           <dl class="facts">
             <dt safe>{t.identifier}</dt>
-            <dd class="identifier" safe>
-              {account.identifier}
+            <dd>
+              <span class="identifier ident" safe>
+                {account.identifier}
+              </span>
             </dd>
             <dt safe>{t.email}</dt>
-            <dd safe>{account.email}</dd>
+            <dd>
+              <EmailAddress email={account.email} />
+            </dd>
             <dt safe>{t.customerNumbers}</dt>
-            <dd safe>{account.customerNumbers.join(", ")}</dd>
+            <dd>
+              {account.customerNumbers.map((number, i) => (
+                <>
+                  {i > 0 ? ", " : ""}
+                  <span class="ident" safe>
+                    {number}
+                  </span>
+                </>
+              ))}
+            </dd>
           </dl>
           <p class="muted">
             {escapeHtml(t.changeEmail)} <ContactLink ui={ui} />
@@ -137,7 +151,7 @@ export function AccountPage(props: {
         <h2 id="sessions" safe>
           {t.sessionsTitle}
         </h2>
-        <table class="list">
+        <table class="list table-stack">
           <caption class="inv-sr" safe>
             {t.sessionsCaption}
           </caption>
@@ -161,11 +175,18 @@ export function AccountPage(props: {
             {props.sessions.map((s) => (
               <tr>
                 <td
+                  data-label={t.device}
                   safe
                 >{`${device(ui, s.userAgent)}${s.idHash === props.currentSession ? t.thisSession : ""}`}</td>
-                <td safe>{s.ip ?? ""}</td>
-                <td safe>{ui.f.dateTime(s.createdAt)}</td>
-                <td safe>{ui.f.dateTime(s.lastSeenAt)}</td>
+                <td data-label={t.ip} safe>
+                  {s.ip ?? ""}
+                </td>
+                <td data-label={t.openedAt} safe>
+                  {ui.f.dateTime(s.createdAt)}
+                </td>
+                <td data-label={t.lastSeen} safe>
+                  {ui.f.dateTime(s.lastSeenAt)}
+                </td>
               </tr>
             ))}
           </tbody>

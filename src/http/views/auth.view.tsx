@@ -150,7 +150,7 @@ export function ResetPage(props: {
       <div class="narrow card">
         <h1 safe>{t.resetHeading}</h1>
         <p safe>{t.yourIdentifier}</p>
-        <p class="identifier" safe>
+        <p class="identifier ident" safe>
           {props.identifier}
         </p>
         <p class="muted" safe>

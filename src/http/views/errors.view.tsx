@@ -1,6 +1,7 @@
 import { escapeHtml } from "@kitajs/html";
-import { messagesFor, type Ui } from "../../i18n/index.js";
+import { messagesFor, type Ui, uiFor } from "../../i18n/index.js";
 import { type Branding, Layout, PLATFORM_BRANDING, type SignedIn } from "./layout.js";
+import { type StaffHeader, StaffLayout } from "./staff/staff-layout.js";
 
 /** A host that names no portal (unknown issuer): says so plainly, in both languages, reveals nothing else. */
 export function NoPortalPage(props: { host: string; ui: Ui }) {
@@ -9,8 +10,7 @@ export function NoPortalPage(props: { host: string; ui: Ui }) {
   const t = ui.t.errors;
   return (
     <Layout title={t.noPortalTitle} branding={PLATFORM_BRANDING} ui={ui}>
-      <div class="center card">
-        <p class="code">404</p>
+      <div class="center card error-page">
         <h1 safe>{t.noPortalTitle}</h1>
         <p safe>{t.noPortalText(props.host)}</p>
         <p class="muted" safe>
@@ -24,7 +24,10 @@ export function NoPortalPage(props: { host: string; ui: Ui }) {
   );
 }
 
-/** An error page in the visitor's language, in the tenant's colours when on a portal. */
+/**
+ * An error page in the visitor's language, in the tenant's colours when on a portal. It says what happened
+ * in words; the status and the request id are a small reference for the advisor, not the headline.
+ */
 export function ErrorPage(props: {
   ui: Ui;
   status: number;
@@ -32,6 +35,7 @@ export function ErrorPage(props: {
   message: string;
   requestId?: string;
   branding?: Branding;
+  /** A logged-in customer keeps the header (invoices, account, logout). */
   user?: SignedIn;
   /** Where the page offers to go back to (default: the home page). */
   back?: { href: string; label: string };
@@ -45,25 +49,76 @@ export function ErrorPage(props: {
       ui={props.ui}
       user={props.user}
     >
-      <div class="center card det-problem">
-        <p class="code" safe>
-          {String(props.status)}
-        </p>
+      <div class="center card error-page">
         <h1 safe>{props.title}</h1>
         <p safe>{props.message}</p>
-        {props.requestId ? (
-          <p class="muted">
-            {escapeHtml(t.requestRef)} <code safe>{props.requestId}</code>
-          </p>
-        ) : (
-          ""
-        )}
         <p>
           <a class="button secondary" href={back.href} safe>
             {back.label}
           </a>
         </p>
+        <p class="error-ref">
+          <span class="nowrap" safe>
+            {t.statusRef(props.status)}
+          </span>
+          {props.requestId ? (
+            <>
+              {" · "}
+              <span class="nowrap">
+                {escapeHtml(t.requestRef)}{" "}
+                <code class="ident" safe>
+                  {props.requestId}
+                </code>
+              </span>
+            </>
+          ) : (
+            ""
+          )}
+        </p>
       </div>
     </Layout>
+  );
+}
+
+/** A back-office error (French only): the staff shell, with its navigation when an advisor is logged in. */
+export function StaffErrorPage(props: {
+  status: number;
+  title: string;
+  message: string;
+  requestId?: string;
+  branding?: Branding;
+  staff?: StaffHeader;
+}) {
+  const t = uiFor("fr").t.errors;
+  return (
+    <StaffLayout title={props.title} branding={props.branding ?? PLATFORM_BRANDING} staff={props.staff}>
+      <div class="center card error-page">
+        <h1 safe>{props.title}</h1>
+        <p safe>{props.message}</p>
+        <p>
+          <a class="button secondary" href={props.staff ? "/conseiller" : "/conseiller/connexion"}>
+            {props.staff ? "Retour à la recherche" : "Aller à la connexion"}
+          </a>
+        </p>
+        <p class="error-ref">
+          <span class="nowrap" safe>
+            {t.statusRef(props.status)}
+          </span>
+          {props.requestId ? (
+            <>
+              {" · "}
+              <span class="nowrap">
+                {escapeHtml(t.requestRef)}{" "}
+                <code class="ident" safe>
+                  {props.requestId}
+                </code>
+              </span>
+            </>
+          ) : (
+            ""
+          )}
+        </p>
+      </div>
+    </StaffLayout>
   );
 }

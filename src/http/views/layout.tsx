@@ -8,6 +8,8 @@ export interface Branding {
   brandingCssUrl?: string;
   /** A tenant's portal: the footer links to its help and legal pages. */
   portal?: boolean;
+  /** The tenant's icon (its letter on its colour); absent: the platform's neutral one. */
+  faviconUrl?: string;
 }
 
 export const PLATFORM_BRANDING: Branding = { name: "E-FACTURE" };
@@ -72,6 +74,7 @@ export function Layout(props: {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{`${props.title} · ${branding.name}`}</title>
+          <link rel="icon" type="image/svg+xml" href={branding.faviconUrl ?? "/favicon.svg"} />
           <link rel="stylesheet" href="/assets/app.css" />
           {branding.brandingCssUrl ? <link rel="stylesheet" href={branding.brandingCssUrl} /> : ""}
         </head>

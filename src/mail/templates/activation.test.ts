@@ -11,7 +11,7 @@ const params = { identifier: "K7QM-4TZP", email: "client@example.com", retention
 describe("activation mail", () => {
   it("is French by default, with the identifier and the first-connection steps in text and HTML", () => {
     const mail = activationMail({ ...context, language: "fr" }, params);
-    expect(mail.subject).toBe("Activation de votre compte E-FACTURE Acme <Crédit> : votre identifiant");
+    expect(mail.subject).toBe("Activation de votre compte E-FACTURE Acme <Crédit>\u00a0: votre identifiant");
     for (const body of [mail.text, mail.html]) {
       expect(body).toContain("K7QM-4TZP");
       expect(body).toContain("Mot de passe ou identifiant oublié");

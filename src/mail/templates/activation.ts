@@ -32,15 +32,15 @@ export function activationMail(context: MailContext, params: ActivationParams): 
   }
   return renderMail(
     context,
-    `Activation de votre compte E-FACTURE ${context.tenantName} : votre identifiant`,
+    `Activation de votre compte E-FACTURE ${context.tenantName} : votre identifiant`,
     [
       { p: "Bonjour," },
       {
         p: `Une nouvelle facture ${context.tenantName} est disponible sur votre portail E-FACTURE, qui met à votre disposition les originaux de vos factures en lieu et place de la facture papier.`,
       },
-      { strong: "Votre identifiant :", value: params.identifier },
+      { strong: "Votre identifiant :", value: params.identifier },
       {
-        p: `Avant votre première connexion, cliquez sur le lien « Mot de passe ou identifiant oublié ? » du portail et saisissez cette adresse e-mail (${params.email}). Vous recevrez un e-mail de réinitialisation qui vous permettra de personnaliser votre mot de passe.`,
+        p: `Avant votre première connexion, cliquez sur le lien « Mot de passe ou identifiant oublié ? » du portail et saisissez cette adresse e-mail (${params.email}). Vous recevrez un e-mail de réinitialisation qui vous permettra de personnaliser votre mot de passe.`,
       },
       { button: "Accéder au portail", href: context.portalUrl },
       {

@@ -36,15 +36,15 @@ export function emailChangedNewMail(context: MailContext, params: EmailChangedNe
   }
   return renderMail(
     context,
-    `E-FACTURE ${context.tenantName} : cette adresse est désormais celle de votre compte client`,
+    `E-FACTURE ${context.tenantName} : cette adresse est désormais celle de votre compte client`,
     [
       { p: "Bonjour," },
       {
         p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a enregistré cette adresse pour votre compte E-FACTURE (numéro client ${params.customerNumbers}).`,
       },
-      { strong: "Votre identifiant ne change pas :", value: params.identifier },
+      { strong: "Votre identifiant ne change pas :", value: params.identifier },
       {
-        p: "Votre mot de passe, vos factures et leur historique sont conservés. Par sécurité, les sessions ouvertes ont été fermées : reconnectez-vous avec votre identifiant et votre mot de passe habituel.",
+        p: "Votre mot de passe, vos factures et leur historique sont conservés. Par sécurité, les sessions ouvertes ont été fermées : reconnectez-vous avec votre identifiant et votre mot de passe habituel.",
       },
       {
         p: `Si vous n’êtes pas à l’origine de ce changement, contactez sans attendre votre conseiller(e) clientèle.${contactSentence(context)}`,

@@ -26,11 +26,11 @@ export function emailChangedMail(context: MailContext, params: EmailChangedParam
   }
   return renderMail(
     context,
-    `E-FACTURE ${context.tenantName} : l’adresse e-mail de votre compte client a été modifiée`,
+    `E-FACTURE ${context.tenantName} : l’adresse e-mail de votre compte client a été modifiée`,
     [
       { p: "Bonjour," },
       {
-        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
+        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
       },
       {
         p: `Si vous n’avez pas demandé ce changement, contactez sans attendre votre conseiller(e) clientèle.${contactSentence(context)}`,

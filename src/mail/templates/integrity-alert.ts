@@ -30,13 +30,13 @@ export function integrityAlertMail(context: MailContext, params: IntegrityAlertP
   return renderMail(
     context,
     params.source === "download"
-      ? "Alerte d’intégrité E-FACTURE : un fichier de facture a été refusé"
-      : "Alerte d’intégrité E-FACTURE : la vérification nocturne a échoué",
+      ? "Alerte d’intégrité E-FACTURE : un fichier de facture a été refusé"
+      : "Alerte d’intégrité E-FACTURE : la vérification nocturne a échoué",
     [
-      { p: `Constaté le ${params.at} (UTC) :` },
+      { p: `Constaté le ${params.at} (UTC) :` },
       ...lines.map((line) => ({ p: line })),
       {
-        p: "Aucun fichier altéré n’a été servi. Lancez « efacture audit verify » pour le rapport complet, restaurez le fichier depuis la sauvegarde (son SHA-256 doit correspondre) ou examinez la piste d’audit.",
+        p: "Aucun fichier altéré n’a été servi. Lancez « efacture audit verify » pour le rapport complet, restaurez le fichier depuis la sauvegarde (son SHA-256 doit correspondre) ou examinez la piste d’audit.",
       },
     ],
     "E-FACTURE · alerte exploitation",

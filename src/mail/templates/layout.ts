@@ -34,7 +34,7 @@ export function renderMail(
 ): RenderedMail {
   const text = [
     ...blocks.map((b) =>
-      "p" in b ? b.p : "strong" in b ? `${b.strong} ${b.value}` : `${b.button} : ${b.href}`,
+      "p" in b ? b.p : "strong" in b ? `${b.strong} ${b.value}` : `${b.button} : ${b.href}`,
     ),
     "--",
     footer,

@@ -32,7 +32,7 @@ export function newInvoicesMail(context: MailContext, params: NewInvoicesParams)
   const en = context.language === "en";
   const lines = params.invoices.map((i) => {
     const kind = i.typeCode === "381" ? (en ? "Credit note" : "Avoir") : en ? "Invoice" : "Facture";
-    return `${kind} ${i.invoiceNumber} ${en ? "of" : "du"} ${date(i.issueDate, context.language)} : ${amount(i.grandTotal, i.currency, context.language)}`;
+    return `${kind} ${i.invoiceNumber} ${en ? "of" : "du"} ${date(i.issueDate, context.language)} : ${amount(i.grandTotal, i.currency, context.language)}`;
   });
   const more = params.count - params.invoices.length;
   if (more > 0) lines.push(en ? `… and ${more} more` : `… et ${more} autre${more > 1 ? "s" : ""}`);
@@ -67,15 +67,15 @@ export function newInvoicesMail(context: MailContext, params: NewInvoicesParams)
       {
         p:
           params.count === 1
-            ? "Un nouveau document est disponible sur votre portail E-FACTURE :"
-            : `${params.count} nouveaux documents sont disponibles sur votre portail E-FACTURE :`,
+            ? "Un nouveau document est disponible sur votre portail E-FACTURE :"
+            : `${params.count} nouveaux documents sont disponibles sur votre portail E-FACTURE :`,
       },
       ...lines.map((p) => ({ p })),
       { button: "Voir mes factures", href: context.portalUrl },
       {
-        p: "Pensez à récupérer et à sauvegarder vos factures : elles restent disponibles sur le portail pour une durée limitée.",
+        p: "Pensez à récupérer et à sauvegarder vos factures : elles restent disponibles sur le portail pour une durée limitée.",
       },
     ],
-    "Vous pouvez désactiver ces avis dans votre espace, rubrique « Mon compte ».",
+    "Vous pouvez désactiver ces avis dans votre espace, rubrique « Mon compte ».",
   );
 }

@@ -34,7 +34,7 @@ export function passwordChangedMail(context: MailContext, params: PasswordChange
         p: `Le mot de passe de votre compte E-FACTURE ${params.identifier} a été défini le ${parisDateTime(params.at, "fr")} (heure de Paris). Toutes les sessions ouvertes ont été fermées.`,
       },
       {
-        p: `Si vous n’êtes pas à l’origine de ce changement, utilisez sans attendre le lien « Mot de passe ou identifiant oublié ? » du portail et contactez votre conseiller(e) clientèle.${contactSentence(context)}`,
+        p: `Si vous n’êtes pas à l’origine de ce changement, utilisez sans attendre le lien « Mot de passe ou identifiant oublié ? » du portail et contactez votre conseiller(e) clientèle.${contactSentence(context)}`,
       },
       { button: "Accéder au portail", href: context.portalUrl },
     ],

@@ -32,14 +32,14 @@ export function passwordResetMail(
     [
       { p: "Bonjour," },
       {
-        p: "Vous avez demandé à définir ou à réinitialiser le mot de passe de votre compte E-FACTURE. Ouvrez ce lien pour personnaliser votre mot de passe ; votre identifiant est affiché sur cette page.",
+        p: "Vous avez demandé à définir ou à réinitialiser le mot de passe de votre compte E-FACTURE. Ouvrez ce lien pour personnaliser votre mot de passe ; votre identifiant est affiché sur cette page.",
       },
       { button: "Personnaliser mon mot de passe", href: params.resetUrl },
       {
         p: `Ce lien ne fonctionne qu’une fois et expire dans ${params.validMinutes} minutes. S’il a expiré, faites une nouvelle demande depuis la page d’accueil du portail.`,
       },
       {
-        p: "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : votre compte n’est pas modifié.",
+        p: "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : votre compte n’est pas modifié.",
       },
     ],
     `${context.tenantName} · E-FACTURE. Ne transmettez jamais ce lien.`,

@@ -81,7 +81,7 @@ export async function staffJournalRoutes(app: FastifyInstance, services: Service
           nextBefore ? `/conseiller/journal${queryString(q, { before: String(nextBefore) })}` : undefined
         }
         csvUrl={`/conseiller/journal.csv${queryString(q)}`}
-        error={filter ? undefined : `Aucun client n’a le numéro « ${q.customer} ».`}
+        error={filter ? undefined : `Aucun client n’a le numéro « ${q.customer} ».`}
       />,
     );
   });

@@ -44,7 +44,7 @@ export async function staffProofRoutes(app: FastifyInstance, services: Services,
             ui={uiFor("fr", "/conseiller")}
             status={500}
             title="Preuve indisponible"
-            message="Le fichier de cette facture n’a pas pu être vérifié : aucune preuve n’est délivrée. L’exploitant de la plateforme est alerté."
+            message="Le fichier de cette facture n’a pas pu être vérifié : aucune preuve n’est délivrée. L’exploitant de la plateforme est alerté."
             requestId={request.id}
           />,
         );

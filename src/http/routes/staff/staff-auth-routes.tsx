@@ -246,7 +246,7 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
         result.problem === "bad_code"
           ? "Ce code ne correspond pas. Vérifiez que l’heure de votre téléphone est à l’heure et saisissez le code affiché maintenant."
           : result.problem === "secret_expired"
-            ? "La clé affichée sur cette page a expiré ou a été ouverte dans un autre navigateur : voici une nouvelle clé. Supprimez l’ancienne entrée de votre application, ajoutez celle-ci, puis saisissez le code qu’elle affiche."
+            ? "La clé affichée sur cette page a expiré ou a été ouverte dans un autre navigateur : voici une nouvelle clé. Supprimez l’ancienne entrée de votre application, ajoutez celle-ci, puis saisissez le code qu’elle affiche."
             : PASSWORD_PROBLEM_MESSAGES[result.problem];
       return reply
         .code(422)

@@ -94,7 +94,7 @@ export function TeamPage(props: {
         <div class="staff-warning" role="status">
           <p>
             Lien d’inscription pour <strong safe>{props.link.email}</strong> (valable 72 heures, une seule
-            fois) : transmettez-le à la personne par un canal sûr.
+            fois) : transmettez-le à la personne par un canal sûr.
           </p>
           <p>
             <code class="staff-secret" safe>
@@ -200,7 +200,7 @@ export function ApiKeysPage(props: {
       <Message message={props.message} />
       {props.created ? (
         <div class="staff-warning" role="status">
-          <p>Copiez cette clé maintenant : elle ne sera plus jamais affichée.</p>
+          <p>Copiez cette clé maintenant : elle ne sera plus jamais affichée.</p>
           <p>
             <code class="staff-secret" safe>
               {props.created.key}
@@ -260,7 +260,7 @@ export function ApiKeysPage(props: {
         <form method="post" action="/conseiller/admin/cles">
           <input type="hidden" name="_csrf" value={props.staff.csrf} />
           <div class="field">
-            <label for="label">Libellé (par exemple « facturation SAP »)</label>
+            <label for="label">Libellé (par exemple « facturation SAP »)</label>
             <input type="text" id="label" name="label" maxlength="100" />
           </div>
           <button type="submit" class="button">
@@ -324,12 +324,12 @@ export function PortalSettingsPage(props: {
               aria-describedby="color-hint"
             />
             <p class="hint" id="color-hint">
-              Le texte blanc doit rester lisible sur cette couleur : un contraste d’au moins 4,5:1 (WCAG AA)
+              Le texte blanc doit rester lisible sur cette couleur : un contraste d’au moins 4,5:1 (WCAG AA)
               est exigé.
             </p>
           </div>
           <div class="field">
-            <label for="logo">Logo (PNG ou SVG, 512 Ko au plus ; laisser vide pour garder l’actuel)</label>
+            <label for="logo">Logo (PNG ou SVG, 512 Ko au plus ; laisser vide pour garder l’actuel)</label>
             <input type="file" id="logo" name="logo" accept="image/png,image/svg+xml" />
           </div>
           <button type="submit" class="button">
@@ -340,7 +340,7 @@ export function PortalSettingsPage(props: {
       <section class="card" aria-labelledby="h-retention">
         <h2 id="h-retention">Durée de conservation en ligne</h2>
         <p>
-          Elle s’applique aux factures publiées à partir de maintenant : la date de retrait des factures déjà
+          Elle s’applique aux factures publiées à partir de maintenant : la date de retrait des factures déjà
           publiées ne change pas.
         </p>
         <form method="post" action="/conseiller/admin/portail/conservation">
@@ -368,7 +368,7 @@ export function PortalSettingsPage(props: {
           <input type="hidden" name="_csrf" value={props.staff.csrf} />
           <div class="field">
             <label for="faq">
-              Texte (Markdown : ## pour un titre de question, une ligne vide entre deux paragraphes)
+              Texte (Markdown : ## pour un titre de question, une ligne vide entre deux paragraphes)
             </label>
             <textarea id="faq" name="faq" rows="12" maxlength="20000" safe>
               {t.faqMarkdown}

@@ -9,7 +9,7 @@ export function StaffLoginPage(props: { branding: Branding; csrf: string; email?
   return (
     <StaffLayout title="Connexion" branding={props.branding}>
       <div class="narrow card">
-        <h1>Espace conseiller : connexion</h1>
+        <h1>Espace conseiller : connexion</h1>
         <p>
           Réservé aux équipes de service client. Votre accès demande un mot de passe et un code de votre
           application d’authentification.
@@ -102,14 +102,14 @@ export function StaffEnrolPage(props: {
       <div class="card">
         <h1>Créer votre accès à l’espace conseiller</h1>
         <p>
-          Compte : <strong safe>{props.email}</strong>
+          Compte : <strong safe>{props.email}</strong>
         </p>
         <Message message={props.message} />
         <form method="post" action={props.action} novalidate class="stack">
           <input type="hidden" name="_csrf" value={props.csrf} />
           <h2>1. Choisissez votre mot de passe</h2>
           <p class="hint" id="password-rule">
-            {`Au moins ${MIN_PASSWORD_LENGTH} caractères, sans autre règle : une phrase de plusieurs mots est idéale. Les mots de passe trop courants sont refusés.`}
+            {`Au moins ${MIN_PASSWORD_LENGTH} caractères, sans autre règle : une phrase de plusieurs mots est idéale. Les mots de passe trop courants sont refusés.`}
           </p>
           <div class="field">
             <label for="password">Mot de passe</label>
@@ -148,13 +148,13 @@ export function StaffEnrolPage(props: {
             />
           </p>
           <p>
-            Sans appareil photo, saisissez cette clé dans l’application (type « basé sur le temps ») :{" "}
+            Sans appareil photo, saisissez cette clé dans l’application (type « basé sur le temps ») :{" "}
             <code class="staff-secret" safe>
               {props.secret}
             </code>
           </p>
           <p class="hint">
-            Cette clé a été tirée pour ce navigateur seulement et reste valable 30 minutes : terminez
+            Cette clé a été tirée pour ce navigateur seulement et reste valable 30 minutes : terminez
             l’inscription ici. Elle n’est enregistrée qu’une fois confirmée par le code ci-dessous.
           </p>
           <h2>3. Saisissez le code affiché par l’application</h2>
@@ -189,17 +189,19 @@ export function StaffEnrolDonePage(props: { branding: Branding; codes: string[] 
           Votre accès est créé.
         </p>
         <p class="staff-warning">
-          Notez ou imprimez ces 10 codes maintenant et gardez-les en lieu sûr : ils ne seront plus jamais
+          Notez ou imprimez ces 10 codes maintenant et gardez-les en lieu sûr : ils ne seront plus jamais
           affichés. Chacun remplace une fois le code de l’application si vous perdez votre téléphone.
         </p>
         <ul class="staff-codes" aria-label="Codes de secours">
           {props.codes.map((code) => (
-            <li safe>{code}</li>
+            <li class="ident" safe>
+              {code}
+            </li>
           ))}
         </ul>
         <p>
           <a class="button" href="/conseiller/connexion?message=enrolled">
-            J’ai noté mes codes : aller à la connexion
+            J’ai noté mes codes : aller à la connexion
           </a>
         </p>
       </div>

@@ -1,6 +1,7 @@
 import type { CustomerHit } from "../../../db/backoffice.repository.js";
 import type { EmailCorrectionCheck } from "../../../domain/accounts/correct-email.js";
 import type { AccountState, CustomerRecord } from "../../../domain/staff/customer-record.js";
+import { EmailAddress } from "../email-address.js";
 import type { Branding } from "../layout.js";
 import { InvoiceFindings } from "./invoice-findings.view.js";
 import { MAIL_KIND_LABELS, MAIL_STATUS_LABELS } from "./messages.fr.js";
@@ -59,7 +60,7 @@ export function SearchPage(props: {
         ""
       ) : props.hits.length === 0 ? (
         <p role="status">
-          Aucun client ne correspond à « <span safe>{props.query}</span> ».
+          Aucun client ne correspond à « <span safe>{props.query}</span> ».
         </p>
       ) : (
         <section class="staff-scroll" aria-label="Résultats de la recherche" tabindex="0">
@@ -78,7 +79,7 @@ export function SearchPage(props: {
               {props.hits.map((h) => (
                 <tr>
                   <td>
-                    <a href={`/conseiller/clients/${h.id}`} safe>
+                    <a href={`/conseiller/clients/${h.id}`} class="ident" safe>
                       {h.customerNumber}
                     </a>
                   </td>
@@ -86,7 +87,7 @@ export function SearchPage(props: {
                   <td safe>{h.email ?? "—"}</td>
                   <td>{h.accountStatus ? ACCOUNT_STATUS[h.accountStatus] : "Pas de compte"}</td>
                   <td>
-                    <span safe>{`${MATCHED_BY[h.matchedBy]} : `}</span>
+                    <span safe>{`${MATCHED_BY[h.matchedBy]} : `}</span>
                     <span safe>{h.matched}</span>
                   </td>
                 </tr>
@@ -102,21 +103,21 @@ export function SearchPage(props: {
 function stateText(state: AccountState): string {
   switch (state.kind) {
     case "no_email":
-      return "Pas encore de compte : aucune adresse e-mail n’est enregistrée pour ce client.";
+      return "Pas encore de compte : aucune adresse e-mail n’est enregistrée pour ce client.";
     case "no_account_yet":
-      return "Pas encore de compte : le mail d’activation partira avec la prochaine facture (ou maintenant, avec le bouton ci-dessous).";
+      return "Pas encore de compte : le mail d’activation partira avec la prochaine facture (ou maintenant, avec le bouton ci-dessous).";
     case "activation_queued":
       return `Mail d’activation en cours d’envoi depuis le ${frDateTime(state.at)} à ${state.to}.`;
     case "activation_sent":
       return `Mail d’activation envoyé le ${frDateTime(state.at)} à ${state.to}.`;
     case "activation_failed":
-      return `L’envoi du mail d’activation à ${state.to} a échoué le ${frDateTime(state.at)} : vérifiez l’adresse.`;
+      return `L’envoi du mail d’activation à ${state.to} a échoué le ${frDateTime(state.at)} : vérifiez l’adresse.`;
     case "active":
       return state.since ? `Actif depuis le ${frDateTime(state.since)}.` : "Actif.";
     case "locked":
       return state.until
         ? `Verrouillé jusqu’au ${frDateTime(state.until)} (trop d’essais de connexion).`
-        : "Verrouillé après trop d’essais de connexion : déverrouillez-le, ou le client peut choisir un nouveau mot de passe avec « Mot de passe ou identifiant oublié ? ».";
+        : "Verrouillé après trop d’essais de connexion : déverrouillez-le, ou le client peut choisir un nouveau mot de passe avec « Mot de passe ou identifiant oublié ? ».";
   }
 }
 
@@ -143,7 +144,10 @@ export function CustomerRecordPage(props: {
         <a href="/conseiller">← Nouvelle recherche</a>
       </p>
       <h1>
-        <span safe>{customer.name}</span> · client n° <span safe>{customer.customerNumber}</span>
+        <span safe>{customer.name}</span> · client n°{" "}
+        <span class="ident" safe>
+          {customer.customerNumber}
+        </span>
       </h1>
       <Message message={props.message} />
       <div class="staff-grid">
@@ -151,13 +155,17 @@ export function CustomerRecordPage(props: {
           <h2 id="h-account">Compte et adresse</h2>
           <dl class="facts">
             <dt>E-mail enregistré</dt>
-            <dd safe>{customer.email ?? "aucun"}</dd>
+            <dd>{customer.email ? <EmailAddress email={customer.email} /> : "aucun"}</dd>
             <dt>Statut du compte</dt>
             <dd class="staff-status" safe>
               {stateText(state)}
             </dd>
             <dt>Identifiant</dt>
-            <dd safe>{account?.identifier ?? "—"}</dd>
+            <dd>
+              <span class="ident" safe>
+                {account?.identifier ?? "—"}
+              </span>
+            </dd>
             <dt>Dernière connexion</dt>
             <dd>{account?.lastLoginAt ? frDateTime(account.lastLoginAt) : "jamais"}</dd>
             <dt>Numéros clients du compte</dt>
@@ -168,9 +176,11 @@ export function CustomerRecordPage(props: {
                     <>
                       {i > 0 ? ", " : ""}
                       {c.id === customer.id ? (
-                        <span safe>{c.customerNumber}</span>
+                        <span class="ident" safe>
+                          {c.customerNumber}
+                        </span>
                       ) : (
-                        <a href={`/conseiller/clients/${c.id}`} safe>
+                        <a href={`/conseiller/clients/${c.id}`} class="ident" safe>
                           {c.customerNumber}
                         </a>
                       )}
@@ -178,7 +188,18 @@ export function CustomerRecordPage(props: {
                   ))}
             </dd>
             <dt>Contrats</dt>
-            <dd safe>{props.record.contracts.join(", ") || "—"}</dd>
+            <dd>
+              {props.record.contracts.length === 0
+                ? "—"
+                : props.record.contracts.map((contract, i) => (
+                    <>
+                      {i > 0 ? ", " : ""}
+                      <span class="ident" safe>
+                        {contract}
+                      </span>
+                    </>
+                  ))}
+            </dd>
           </dl>
         </section>
         <section class="card" aria-labelledby="h-actions">
@@ -221,8 +242,8 @@ export function CustomerRecordPage(props: {
             )}
           </div>
           <p class="muted">
-            Aucune action ne montre ni ne fixe de mot de passe : le client le choisit lui-même avec « Mot de
-            passe ou identifiant oublié ? ».
+            Aucune action ne montre ni ne fixe de mot de passe : le client le choisit lui-même avec « Mot de
+            passe ou identifiant oublié ? ».
           </p>
         </section>
       </div>
@@ -381,8 +402,11 @@ export function CorrectEmailPage(props: {
       <div class="card narrow">
         <h1>Corriger l’adresse e-mail</h1>
         <p>
-          Client n° <strong safe>{props.customer.customerNumber}</strong> (
-          <span safe>{props.customer.name}</span>). Adresse actuelle :{" "}
+          Client n°{" "}
+          <strong class="ident" safe>
+            {props.customer.customerNumber}
+          </strong>{" "}
+          (<span safe>{props.customer.name}</span>). Adresse actuelle :{" "}
           <strong safe>{props.customer.email ?? "aucune"}</strong>.
         </p>
         {situation?.account ? (
@@ -398,9 +422,9 @@ export function CorrectEmailPage(props: {
                 {". Vous choisirez si ces clients suivent la nouvelle adresse."}
               </>
             ) : situation.account.status === "pending" ? (
-              "). La correction change l’adresse du compte : le client garde son identifiant et ses factures."
+              "). La correction change l’adresse du compte : le client garde son identifiant et ses factures."
             ) : (
-              "). La correction change l’adresse du compte : le client garde son identifiant, son mot de passe, son historique et ses factures."
+              "). La correction change l’adresse du compte : le client garde son identifiant, son mot de passe, son historique et ses factures."
             )}
           </p>
         ) : (
@@ -408,7 +432,7 @@ export function CorrectEmailPage(props: {
         )}
         <p class="muted">
           L’ancienne adresse sera prévenue, les liens qui lui ont été envoyés ne fonctionneront plus et les
-          sessions ouvertes du compte seront fermées ; le client se reconnecte avec le même identifiant et le
+          sessions ouvertes du compte seront fermées ; le client se reconnecte avec le même identifiant et le
           même mot de passe. Un compte pas encore activé reçoit son mail d’activation à la nouvelle adresse
           avec la prochaine facture, ou tout de suite avec le bouton de la fiche.
         </p>
@@ -428,13 +452,13 @@ export function CorrectEmailPage(props: {
             </p>
             <p>
               Si vous confirmez, le client n° <span safe>{props.customer.customerNumber}</span> rejoindra ce
-              compte : ses factures seront visibles avec le même identifiant et le même mot de passe que ces
+              compte : ses factures seront visibles avec le même identifiant et le même mot de passe que ces
               clients.
             </p>
             {situation?.account ? (
               <p>
                 <strong safe>{leave(situation.account.identifier)}</strong>
-                {situation.invoices > 0 ? " : le client ne les verra plus avec son identifiant actuel." : "."}
+                {situation.invoices > 0 ? " : le client ne les verra plus avec son identifiant actuel." : "."}
               </p>
             ) : (
               ""
@@ -448,21 +472,21 @@ export function CorrectEmailPage(props: {
             <p>
               <strong>Ce compte est partagé</strong> (identifiant{" "}
               <span safe>{situation.account.identifier}</span>) avec le(s) client(s) n°{" "}
-              <span safe>{situation.shared.customerNumbers.join(", ")}</span>. Choisissez ce qui change :
+              <span safe>{situation.shared.customerNumbers.join(", ")}</span>. Choisissez ce qui change :
             </p>
             <fieldset class="field">
               <legend>Portée de la correction</legend>
               <label>
                 <input type="radio" name="scope" value="account" form="correct-email" required />{" "}
                 {
-                  "Tous les clients du compte passent à la nouvelle adresse : même identifiant, même mot de passe, factures conservées."
+                  "Tous les clients du compte passent à la nouvelle adresse : même identifiant, même mot de passe, factures conservées."
                 }
               </label>
               <label>
                 <input type="radio" name="scope" value="customer" form="correct-email" required />{" "}
                 <span
                   safe
-                >{`Seul le client n° ${number} change : il passe sur un nouveau compte à activer (nouvel identifiant). ${leave(situation.account.identifier)}.`}</span>
+                >{`Seul le client n° ${number} change : il passe sur un nouveau compte à activer (nouvel identifiant). ${leave(situation.account.identifier)}.`}</span>
               </label>
             </fieldset>
           </div>
@@ -507,7 +531,7 @@ export function CorrectEmailPage(props: {
               aria-describedby="reason-hint"
             />
             <p class="hint" id="reason-hint">
-              Par exemple « appel du client le 12/03, faute de frappe dans l’adresse ». Il figure au journal
+              Par exemple « appel du client le 12/03, faute de frappe dans l’adresse ». Il figure au journal
               avec votre nom.
             </p>
           </div>

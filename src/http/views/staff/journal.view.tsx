@@ -22,7 +22,7 @@ export function actorLabel(e: JournalEntry): string {
 export function detailsText(details: Record<string, unknown>): string {
   return Object.entries(details)
     .filter(([, v]) => v !== null && v !== undefined && v !== "")
-    .map(([k, v]) => `${k} : ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k} : ${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" · ");
 }
 
@@ -41,7 +41,7 @@ export function JournalPage(props: {
     <StaffLayout title="Journal" branding={props.branding} staff={props.staff} current="journal">
       <h1>Journal des actions</h1>
       <p>
-        Chaque entrée est chaînée à la précédente par son empreinte SHA-256 : la colonne « Chaînage »
+        Chaque entrée est chaînée à la précédente par son empreinte SHA-256 : la colonne « Chaînage »
         recalcule ce lien et signale toute entrée modifiée, retirée ou déplacée.
       </p>
       <form method="get" action="/conseiller/journal" class="staff-filters">

@@ -24,17 +24,17 @@ export const STAFF_MESSAGES: Record<string, { kind: "error" | "success"; text: s
   },
   "activation-not-needed": {
     kind: "error",
-    text: "Ce compte est déjà activé : le client se connecte avec son identifiant et « Mot de passe ou identifiant oublié ? » s’il a oublié son mot de passe.",
+    text: "Ce compte est déjà activé : le client se connecte avec son identifiant et « Mot de passe ou identifiant oublié ? » s’il a oublié son mot de passe.",
   },
   "no-email": {
     kind: "error",
-    text: "Ce client n’a pas d’adresse e-mail enregistrée : corrigez-la d’abord.",
+    text: "Ce client n’a pas d’adresse e-mail enregistrée : corrigez-la d’abord.",
   },
   unlocked: { kind: "success", text: "Le compte est déverrouillé." },
   "not-locked": { kind: "error", text: "Ce compte n’était pas verrouillé." },
   "sessions-revoked": { kind: "success", text: "Toutes les sessions du client sont fermées." },
   "staff-disabled": { kind: "success", text: "Le compte est désactivé et ses sessions fermées." },
-  "key-revoked": { kind: "success", text: "La clé d’API est révoquée : elle est refusée dès maintenant." },
+  "key-revoked": { kind: "success", text: "La clé d’API est révoquée : elle est refusée dès maintenant." },
   "branding-saved": { kind: "success", text: "L’apparence du portail est enregistrée." },
   "retention-saved": { kind: "success", text: "La durée de conservation est enregistrée." },
   "faq-saved": { kind: "success", text: "La FAQ est enregistrée." },
@@ -59,7 +59,7 @@ export const CODE_FAILED =
 export const CODE_REPLAYED =
   "Ce code a déjà été utilisé. Attendez le code suivant de votre application (il change toutes les 30 secondes).";
 export const ACCOUNT_LOCKED =
-  "Trop de codes erronés : votre accès est bloqué pendant 30 minutes. Un administrateur peut réinitialiser votre double authentification.";
+  "Trop de codes erronés : votre accès est bloqué pendant 30 minutes. Un administrateur peut réinitialiser votre double authentification.";
 
 export const ROLE_LABELS: Record<string, string> = {
   advisor: "Conseiller·ère",

@@ -31,6 +31,7 @@ export function StaffLayout(props: {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="robots" content="noindex" />
           <title safe>{`${props.title} · Espace conseiller · ${branding.name}`}</title>
+          <link rel="icon" type="image/svg+xml" href={branding.faviconUrl ?? "/favicon.svg"} />
           <link rel="stylesheet" href="/assets/app.css" />
           <link rel="stylesheet" href="/assets/staff.css" />
           {branding.brandingCssUrl ? <link rel="stylesheet" href={branding.brandingCssUrl} /> : ""}
