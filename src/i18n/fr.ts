@@ -684,7 +684,7 @@ export const fr = {
   withdrawn: {
     title: "Facture retirée par l’émetteur",
     text: (date: string) =>
-      `Cette facture a été retirée du portail le ${date} par l’émetteur : elle ne vous était pas destinée, ou elle a été remplacée.`,
+      `Cette facture a été retirée du portail le ${date} par l’émetteur : elle ne vous était pas destinée, ou elle a été remplacée.`,
     hint: "Si vous l’avez téléchargée, merci de supprimer votre copie. Pour toute question, contactez votre conseiller(e) clientèle.",
   },
   /** Issue #13 items 11–12: the issuer's contact block, the hosting provider, a portal not yet open. */

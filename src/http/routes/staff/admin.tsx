@@ -355,7 +355,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
       error instanceof DomainError && error.code === "invalid_seller_identity"
         ? new DomainError(
             error.code,
-            `« ${text(body(request).value, 40)} » n’est ni un SIREN (9 chiffres dont la clé est vérifiée) ni un numéro de TVA (FR, la clé à 2 chiffres puis le SIREN ; ou un numéro européen). Pour un SIRET, saisissez ses 9 premiers chiffres.`,
+            `« ${text(body(request).value, 40)} » n’est ni un SIREN (9 chiffres dont la clé est vérifiée) ni un numéro de TVA (FR, la clé à 2 chiffres puis le SIREN ; ou un numéro européen). Pour un SIRET, saisissez ses 9 premiers chiffres.`,
           )
         : error instanceof DomainError && error.code === "seller_identity_not_found"
           ? new DomainError(error.code, "Ce vendeur n’est pas (ou plus) dans la liste.")

@@ -76,7 +76,7 @@ export async function withdrawRoutes(app: FastifyInstance, services: Services, a
         reply.code(422);
         return render(request, reply, invoice, {
           reason,
-          error: `Indiquez le motif du retrait (3 à ${MAX_WITHDRAWAL_REASON} caractères) : il est conservé dans le journal.`,
+          error: `Indiquez le motif du retrait (3 à ${MAX_WITHDRAWAL_REASON} caractères) : il est conservé dans le journal.`,
         });
       }
       return reply.redirect(`/conseiller/clients/${invoice.customerId}?message=invoice-withdrawn`, 303);

@@ -42,12 +42,12 @@ export const STAFF_MESSAGES: Record<string, { kind: "error" | "success"; text: s
   // Issue #13 items 8 and 9: seller identities and withdrawal.
   "seller-added": {
     kind: "success",
-    text: "Le vendeur est ajouté : les factures d’autres vendeurs sont refusées.",
+    text: "Le vendeur est ajouté : les factures d’autres vendeurs sont refusées.",
   },
   "seller-removed": { kind: "success", text: "Le vendeur est retiré de la liste." },
   "invoice-withdrawn": {
     kind: "success",
-    text: "La facture est retirée du portail : le client ne la voit plus. Publiez-la maintenant pour le bon client.",
+    text: "La facture est retirée du portail : le client ne la voit plus. Publiez-la maintenant pour le bon client.",
   },
   "contact-saved": { kind: "success", text: "Le contact du service client est enregistré." },
 };

@@ -11,13 +11,13 @@ export function SellerIdentitiesSection(props: { sellers: TenantSellerRow[]; csr
       <h2 id="h-sellers">Vendeurs autorisés</h2>
       <p>
         Les sociétés dont ce portail publie les factures, par SIREN ou numéro de TVA. Tant qu’aucune n’est
-        déclarée, toute facture est acceptée ; dès qu’une l’est, une facture dont le vendeur n’est pas dans
+        déclarée, toute facture est acceptée ; dès qu’une l’est, une facture dont le vendeur n’est pas dans
         cette liste est refusée (code <code>seller_not_declared</code>). Un PDF sans données Factur-X, qui ne
         dit pas son vendeur, reste accepté.
       </p>
       {props.sellers.length === 0 ? (
         <p class="staff-warning">
-          Aucun vendeur déclaré : les factures de n’importe quelle société sont acceptées.
+          Aucun vendeur déclaré : les factures de n’importe quelle société sont acceptées.
         </p>
       ) : (
         <section class="staff-scroll" aria-label="Liste des vendeurs autorisés" tabindex="0">

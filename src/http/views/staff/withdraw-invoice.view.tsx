@@ -64,7 +64,7 @@ export function WithdrawInvoicePage(props: {
       <Message message={props.error ? { kind: "error", text: props.error } : undefined} />
       {i.withdrawnAt ? (
         <p class="staff-warning" safe>
-          {`Cette facture a déjà été retirée le ${frDateTime(i.withdrawnAt)} (motif : ${i.withdrawalReason ?? "—"}).`}
+          {`Cette facture a déjà été retirée le ${frDateTime(i.withdrawnAt)} (motif : ${i.withdrawalReason ?? "—"}).`}
         </p>
       ) : (
         <div class="withdraw-grid">
@@ -91,21 +91,21 @@ export function WithdrawInvoicePage(props: {
             <h2 id="h-confirm">Ce que fait le retrait</h2>
             <ul class="withdraw-effects">
               <li>
-                La facture disparaît aussitôt de la liste du client ; ses liens affichent « retirée par
-                l’émetteur ».
+                La facture disparaît aussitôt de la liste du client ; ses liens affichent « retirée par
+                l’émetteur ».
               </li>
               <li>
-                Une trace reste pour l’audit : statut 901, votre nom, la date et le motif dans le journal.
+                Une trace reste pour l’audit : statut 901, votre nom, la date et le motif dans le journal.
               </li>
               <li>
                 Son fichier est effacé au prochain passage de la conservation, sauf s’il sert à une autre
                 facture.
               </li>
-              <li>Son numéro redevient libre : publiez ensuite le même fichier pour le bon client.</li>
+              <li>Son numéro redevient libre : publiez ensuite le même fichier pour le bon client.</li>
             </ul>
             {i.firstDownloadedAt ? (
               <p class="staff-warning">
-                Le client l’a déjà téléchargée : le retrait n’efface pas sa copie. Suivez la procédure de
+                Le client l’a déjà téléchargée : le retrait n’efface pas sa copie. Suivez la procédure de
                 violation de données de votre établissement.
               </p>
             ) : (
