@@ -74,6 +74,7 @@ describe.skipIf(!chromiumPath)(
       "staff-recovery-codes",
       "staff-customer",
       "staff-search-results",
+      "invoice-detail",
     ]);
 
     /** Measures the page as it stands at 360 px, then takes both screenshots. */
@@ -281,8 +282,9 @@ describe.skipIf(!chromiumPath)(
       await visit(admin, "admin-team", "/conseiller/admin/equipe");
       await visit(admin, "admin-keys", "/conseiller/admin/cles");
       await visit(admin, "admin-portal", "/conseiller/admin/portail");
+      await visit(admin, "admin-withdraw", `/conseiller/factures/${invoiceId}/retirer`);
 
-      expect(visited.length).toBe(27);
+      expect(visited.length).toBe(28);
       expect(problems).toEqual([]);
     }, 120_000);
   },

@@ -221,7 +221,9 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
       </nav>
       <div class="det-head">
         <div class="det-title">
-          <h1 safe>{title}</h1>
+          <h1>
+            {escapeHtml(type)} <span class="ident">{escapeHtml(invoice.invoiceNumber)}</span>
+          </h1>
           <p class="det-sub">
             <span safe>{seller.name ?? invoice.sellerName ?? branding.name}</span>
             <span aria-hidden="true"> · </span>

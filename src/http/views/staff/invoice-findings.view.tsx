@@ -34,9 +34,7 @@ export function InvoiceFindings(props: { findings: unknown; invoiceNumber: strin
       <ul>
         {findings.map((f) => (
           <li>
-            <span class="staff-findings-severity" safe>
-              {SEVERITY_FR[f.severity]}
-            </span>{" "}
+            <span class="staff-findings-severity">{SEVERITY_FR[f.severity]}</span>{" "}
             <span safe>{FINDING_TEXTS_FR[f.code] ?? f.message}</span>{" "}
             <code safe>{f.field ? `${f.code} · ${f.field}` : f.code}</code>
           </li>
