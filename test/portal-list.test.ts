@@ -209,6 +209,21 @@ describe.each(ENGINES)("the invoice list on %s", (engine) => {
   });
 
   describe("filters", () => {
+    it("counts every credit-note type as « Avoir » (261 self-billed here), in the label and the filters", async () => {
+      const setType = (code: string) =>
+        f.services.db.query("update invoices set type_code = $2 where id = $1", [ids.A3, code]);
+      await setType("261");
+      try {
+        const page = (await fleet.get("/factures")).body;
+        const at = page.indexOf(">AV-2026-0001</a>");
+        expect(page.slice(at, page.indexOf("</tr>", at))).toContain("Avoir");
+        expect(listedNumbers((await fleet.get("/factures?type=avoir")).body)).toEqual(["AV-2026-0001"]);
+        expect(listedNumbers((await fleet.get("/factures?type=facture")).body)).not.toContain("AV-2026-0001");
+      } finally {
+        await setType("381");
+      }
+    });
+
     it.each([
       ["/factures?mois=2026-10", ["AV-2026-0001", "FA-2026-0002"]],
       ["/factures?annee=2025", ["FA-2025-0100"]],

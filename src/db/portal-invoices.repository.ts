@@ -1,3 +1,4 @@
+import { CREDIT_NOTE_TYPE_CODES } from "../einvoice/document-types.js";
 import type { Sql } from "./database.js";
 
 // The customer portal's reads of an account's invoices. Every query takes the tenant and the account
@@ -131,7 +132,11 @@ function whereOf(filters: AccountInvoiceFilters, params: unknown[], now: () => s
     where.push(
       `i.customer_id = (select k.id from customers k where k.tenant_id = $1 and k.account_id = $2 and k.customer_number = ${add(filters.customer)})`,
     );
-  if (filters.type !== undefined) where.push(`i.type_code = ${add(filters.type)}`);
+  // "Avoir" is every credit-note type (381, 261, 396…), "Facture" every other one: the labels the list shows.
+  if (filters.type !== undefined)
+    where.push(
+      `${filters.type === "381" ? "" : "not "}(i.type_code = any(${add([...CREDIT_NOTE_TYPE_CODES])}::text[]))`,
+    );
   // "Still online" is removed_at null AND the date not yet come (the run may not have caught up).
   if (filters.notDownloaded)
     where.push(`i.first_downloaded_at is null and i.removed_at is null and i.available_until > ${now()}`);

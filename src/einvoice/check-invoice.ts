@@ -11,6 +11,7 @@ import {
   subtractDecimals,
   ZERO,
 } from "./decimal.js";
+import { CREDIT_NOTE_TYPE_CODES } from "./document-types.js";
 import { error, warning } from "./findings.js";
 import type { Finding, InvoiceFacts } from "./types.js";
 
@@ -42,7 +43,6 @@ const INVOICE_TYPE_CODES = new Set(
     .join(" ")
     .split(" "),
 );
-const CREDIT_NOTE_TYPE_CODES = new Set("81 83 261 262 296 308 381 396 420 458 532".split(" "));
 
 const MANDATORY: { field: keyof InvoiceFacts | "seller.name" | "buyer.name"; label: string }[] = [
   { field: "invoiceNumber", label: "Invoice number (BT-1)" },

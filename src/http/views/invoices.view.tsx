@@ -1,5 +1,6 @@
 import { escapeHtml } from "@kitajs/html";
 import type { LeavingSoon, PortalInvoiceListRow } from "../../db/portal-invoices.repository.js";
+import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
 import {
   filtersToQuery,
@@ -595,8 +596,8 @@ function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boo
         </a>
       </th>
       <td class="inv-c-type">
-        <span class={i.typeCode === "381" ? "inv-type inv-type-credit" : "inv-type"} safe>
-          {i.typeCode === "381" ? T.creditNote : T.invoice}
+        <span class={isCreditNote(i.typeCode) ? "inv-type inv-type-credit" : "inv-type"} safe>
+          {isCreditNote(i.typeCode) ? T.creditNote : T.invoice}
         </span>
       </td>
       <td class="inv-c-date">

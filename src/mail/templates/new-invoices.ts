@@ -1,3 +1,4 @@
+import { isCreditNote } from "../../einvoice/document-types.js";
 import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
 
 export interface NewInvoicesParams {
@@ -31,7 +32,7 @@ function date(iso: string, language: "fr" | "en"): string {
 export function newInvoicesMail(context: MailContext, params: NewInvoicesParams): RenderedMail {
   const en = context.language === "en";
   const lines = params.invoices.map((i) => {
-    const kind = i.typeCode === "381" ? (en ? "Credit note" : "Avoir") : en ? "Invoice" : "Facture";
+    const kind = isCreditNote(i.typeCode) ? (en ? "Credit note" : "Avoir") : en ? "Invoice" : "Facture";
     return `${kind} ${i.invoiceNumber} ${en ? "of" : "du"} ${date(i.issueDate, context.language)} : ${amount(i.grandTotal, i.currency, context.language)}`;
   });
   const more = params.count - params.invoices.length;

@@ -1,6 +1,7 @@
 import type { CustomerHit } from "../../../db/backoffice.repository.js";
 import type { EmailCorrectionCheck } from "../../../domain/accounts/correct-email.js";
 import type { AccountState, CustomerRecord } from "../../../domain/staff/customer-record.js";
+import { isCreditNote } from "../../../einvoice/document-types.js";
 import { EmailAddress } from "../email-address.js";
 import type { Branding } from "../layout.js";
 import { InvoiceFindings } from "./invoice-findings.view.js";
@@ -315,7 +316,10 @@ export function CustomerRecordPage(props: {
                 {props.record.invoices.map((i) => (
                   <tr>
                     <td>
-                      <span safe>{`${i.typeCode === "381" ? "Avoir " : ""}${i.invoiceNumber}`}</span>
+                      {isCreditNote(i.typeCode) ? "Avoir " : ""}
+                      <span class="ident" safe>
+                        {i.invoiceNumber}
+                      </span>
                       <InvoiceFindings findings={i.findings} invoiceNumber={i.invoiceNumber} />
                     </td>
                     <td safe>{frDate(i.issueDate)}</td>

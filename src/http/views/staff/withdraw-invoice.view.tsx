@@ -1,3 +1,4 @@
+import { isCreditNote } from "../../../einvoice/document-types.js";
 import type { Branding } from "../layout.js";
 import { frDate, frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
@@ -48,7 +49,7 @@ export function WithdrawInvoicePage(props: {
   error?: string;
 }) {
   const i = props.invoice;
-  const label = `${i.typeCode === "381" ? "l’avoir" : "la facture"} ${i.invoiceNumber}`;
+  const label = `${isCreditNote(i.typeCode) ? "l’avoir" : "la facture"} ${i.invoiceNumber}`;
   const back = `/conseiller/clients/${i.customerId}`;
   return (
     <StaffLayout
