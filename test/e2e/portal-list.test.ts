@@ -207,7 +207,7 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
     const csv = readFileSync(await download.path());
     expect(csv.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(csv.toString("utf8").split("\r\n")[1]).toMatch(
-      /^AV-2026-004074;Avoir;2026-03-09;;LLD-FL-200;FL-200;120,00;24,00;144,00;/,
+      /^AV-2026-004074;Avoir;381;2026-03-09;;LLD-FL-200;FL-200;-120,00;-24,00;-144,00;/,
     );
 
     // A search that finds nothing says what to do.

@@ -103,6 +103,7 @@ async function importFile(
     tenantId,
     rows: rows(),
     actor: ACTOR,
+    queue: services.queue,
     onOutcome(outcome) {
       if (outcome.status === "rejected")
         progress.note(`${shown}:${outcome.line}: ${outcome.code}: ${outcome.message}`);

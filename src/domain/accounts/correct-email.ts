@@ -266,54 +266,14 @@ async function correctInPlace(
   reason: string,
   now: Date,
 ): Promise<{ merged: false; toAccountId: string; mode: "in-place" }> {
-  // Customer rows first (this one is already locked), then the account: the order a publication takes
-  // them. Only e-mail columns change, so no list version is bumped and no invoice row is touched.
-  const followers = await tx.query<{ id: string; n: string }>(
-    `update customers set email = $3, updated_at = now() where tenant_id = $1 and account_id = $2
-     returning id, customer_number as n`,
-    [input.tenantId, accountId, email],
-  );
-  const [account] = await tx.query<{
-    identifier: string;
-    status: "pending" | "active" | "locked";
-    language: "fr" | "en";
-    old: string;
-  }>(
-    `select identifier, status, language, email as old from accounts where tenant_id = $1 and id = $2 for update`,
-    [input.tenantId, accountId],
-  );
-  await tx.query("update accounts set email = $3 where tenant_id = $1 and id = $2", [
-    input.tenantId,
-    accountId,
-    email,
-  ]);
-  if (!account) throw new Error(`account ${accountId} vanished during an e-mail correction`);
-  await voidTokens(tx, input.tenantId, accountId, "password_reset", now);
-  const sessionsRevoked = await revokeAccountSessions(tx, input.tenantId, accountId, now);
-  const customerNumbers = followers
-    .map((f) => f.n)
-    .sort()
-    .join(", ");
-  await queueMail(tx, queue, {
+  const moved = await moveAccountAddress(tx, queue, {
     tenantId: input.tenantId,
     accountId,
     customerId: input.customerId,
-    kind: "email-changed",
-    to: account.old,
-    language: account.language,
-    params: { at: now.toISOString(), customerNumber: customerNumbers },
+    email,
+    now,
+    by: "advisor",
   });
-  // A pending account has nothing to log in to yet: its activation mail follows at the new address.
-  if (account.status !== "pending")
-    await queueMail(tx, queue, {
-      tenantId: input.tenantId,
-      accountId,
-      customerId: input.customerId,
-      kind: "email-changed-new",
-      to: email,
-      language: account.language,
-      params: { at: now.toISOString(), identifier: account.identifier, customerNumbers },
-    });
   await appendAudit(tx, {
     tenantId: input.tenantId,
     actorType: input.actor.type,
@@ -327,15 +287,98 @@ async function correctInPlace(
       by: input.actor.name,
       reason,
       mode: "in-place",
-      customerNumber: followers.find((f) => f.id === input.customerId)?.n ?? null,
-      customerNumbers: followers.map((f) => f.n).sort(),
-      from: account.old,
+      customerNumber: moved.customerNumber,
+      customerNumbers: moved.customerNumbers,
+      from: moved.from,
       to: email,
       fromAccountId: accountId,
       toAccountId: accountId,
       joinedExistingAccount: false,
-      sessionsRevoked,
+      sessionsRevoked: moved.sessionsRevoked,
     },
   });
   return { merged: false, toAccountId: accountId, mode: "in-place" };
+}
+
+/**
+ * The account itself takes a new address (an advisor's correction, or the issuer's directory giving a new
+ * address to the only customer number of an account): same account row, so the same identifier, password,
+ * status, history and invoices. Every customer number of the account follows; reset links are voided,
+ * sessions revoked, the old address is told (never naming the new one) and, if the account was ever
+ * activated, the new address learns that only the address changed. The caller audits.
+ */
+export async function moveAccountAddress(
+  tx: Sql,
+  queue: JobQueue,
+  input: {
+    tenantId: string;
+    accountId: string;
+    customerId: string;
+    email: string;
+    now: Date;
+    by: "advisor" | "issuer";
+  },
+): Promise<{
+  customerNumber: string | null;
+  customerNumbers: string[];
+  from: string;
+  sessionsRevoked: number;
+}> {
+  const { tenantId, accountId, email, now } = input;
+  // Customer rows first, then the account: the order a publication takes them. Only e-mail columns
+  // change, so no list version is bumped and no invoice row is touched.
+  const followers = await tx.query<{ id: string; n: string }>(
+    `update customers set email = $3, updated_at = now() where tenant_id = $1 and account_id = $2
+     returning id, customer_number as n`,
+    [tenantId, accountId, email],
+  );
+  const [account] = await tx.query<{
+    identifier: string;
+    status: "pending" | "active" | "locked";
+    language: "fr" | "en";
+    old: string;
+  }>(
+    `select identifier, status, language, email as old from accounts where tenant_id = $1 and id = $2 for update`,
+    [tenantId, accountId],
+  );
+  if (!account) throw new Error(`account ${accountId} vanished during an address change`);
+  await tx.query("update accounts set email = $3 where tenant_id = $1 and id = $2", [
+    tenantId,
+    accountId,
+    email,
+  ]);
+  await voidTokens(tx, tenantId, accountId, "password_reset", now);
+  const sessionsRevoked = await revokeAccountSessions(tx, tenantId, accountId, now);
+  const customerNumbers = followers.map((f) => f.n).sort();
+  await queueMail(tx, queue, {
+    tenantId,
+    accountId,
+    customerId: input.customerId,
+    kind: "email-changed",
+    to: account.old,
+    language: account.language,
+    params: { at: now.toISOString(), customerNumber: customerNumbers.join(", "), by: input.by },
+  });
+  // A pending account has nothing to log in to yet: its activation mail follows at the new address.
+  if (account.status !== "pending")
+    await queueMail(tx, queue, {
+      tenantId,
+      accountId,
+      customerId: input.customerId,
+      kind: "email-changed-new",
+      to: email,
+      language: account.language,
+      params: {
+        at: now.toISOString(),
+        identifier: account.identifier,
+        customerNumbers: customerNumbers.join(", "),
+        by: input.by,
+      },
+    });
+  return {
+    customerNumber: followers.find((f) => f.id === input.customerId)?.n ?? null,
+    customerNumbers,
+    from: account.old,
+    sessionsRevoked,
+  };
 }

@@ -1,5 +1,6 @@
 import { findCustomerWithContracts } from "../../db/customers.repository.js";
 import type { Database, Tx } from "../../db/database.js";
+import type { JobQueue } from "../../jobs/queue.js";
 import { normalizeEmail } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
 import { type UpsertCustomerInput, upsertCustomer } from "./upsert-customer.js";
@@ -40,6 +41,8 @@ export async function importCustomers(
     tenantId: string;
     rows: AsyncIterable<CustomerImportRow>;
     actor: UpsertCustomerInput["actor"];
+    /** Mails the customers whose account changes address (see upsertCustomer). */
+    queue: JobQueue;
     onOutcome?: (outcome: CustomerImportOutcome) => void;
   },
 ): Promise<CustomerImportSummary> {
@@ -49,7 +52,8 @@ export async function importCustomers(
     const outcomes = await db.transaction(async (tx) => {
       const rowDb = savepointPerTransaction(tx, db.engine);
       const done: CustomerImportOutcome[] = [];
-      for (const row of batch) done.push(await importCustomerRow(rowDb, input.tenantId, row, input.actor));
+      for (const row of batch)
+        done.push(await importCustomerRow(rowDb, input.tenantId, row, input.actor, input.queue));
       return done;
     });
     // Reported once committed: a batch that fails as a whole reports nothing as imported.
@@ -98,6 +102,7 @@ async function importCustomerRow(
   tenantId: string,
   row: CustomerImportRow,
   actor: UpsertCustomerInput["actor"],
+  queue: JobQueue,
 ): Promise<CustomerImportOutcome> {
   if ("problem" in row) return { line: row.line, status: "rejected", ...row.problem };
   try {
@@ -109,6 +114,7 @@ async function importCustomerRow(
       email: row.email,
       contracts: row.contracts,
       actor,
+      queue,
     });
     if (created || !before) return { line: row.line, status: "created" };
     // Contracts are only ever added by an upsert: the row changes nothing when all of them are known.

@@ -1,7 +1,9 @@
-import { ensureAccountForEmail } from "../../db/accounts.repository.js";
+import { ensureAccountForEmail, findAccountByEmail } from "../../db/accounts.repository.js";
 import { appendAudit } from "../../db/audit.repository.js";
 import { addContracts, type CustomerRow, upsertCustomerRow } from "../../db/customers.repository.js";
-import type { Database } from "../../db/database.js";
+import type { Database, Sql } from "../../db/database.js";
+import type { JobQueue } from "../../jobs/queue.js";
+import { moveAccountAddress } from "../accounts/correct-email.js";
 import { EMAIL_PATTERN, normalizeEmail } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
 
@@ -12,13 +14,19 @@ export interface UpsertCustomerInput {
   email?: string | null;
   contracts?: string[];
   actor: { type: "issuer" | "staff" | "platform" | "system"; id: string | null };
+  /** Mails the customer when the directory changes the address of its account (see below). */
+  queue?: JobQueue;
 }
 
 const NUMBER_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]{0,63}$/u;
 
 /**
  * Creates or updates a customer of the issuer's directory (idempotent). Customers sharing one address
- * share one account; a new address moves the customer (and its invoices) to that address's account.
+ * share one account. A new address for a customer that is alone on its account, when no account has that
+ * address yet, changes the ACCOUNT's address (same identifier, password, history and invoices; sessions
+ * revoked, both addresses told): the customer of an active account must not find an empty one. Otherwise
+ * (the address is another account's, or other customer numbers stay on the old one) the customer and its
+ * invoices move to the account of the new address.
  */
 export async function upsertCustomer(
   db: Database,
@@ -45,6 +53,35 @@ export async function upsertCustomer(
   }
 
   return db.transaction(async (tx) => {
+    const now = new Date();
+    const inPlace = email ? await addressChangeInPlace(tx, input.tenantId, customerNumber, email) : undefined;
+    if (inPlace) {
+      if (!input.queue) throw new Error("upsertCustomer needs the mail queue to change an account's address");
+      const moved = await moveAccountAddress(tx, input.queue, {
+        tenantId: input.tenantId,
+        accountId: inPlace.accountId,
+        customerId: inPlace.customerId,
+        email: email!,
+        now,
+        by: "issuer",
+      });
+      await appendAudit(tx, {
+        tenantId: input.tenantId,
+        actorType: input.actor.type,
+        actorId: input.actor.id,
+        action: "customer.email_changed",
+        targetType: "customer",
+        targetId: inPlace.customerId,
+        at: now,
+        details: {
+          customerNumber,
+          mode: "in-place",
+          fromAccountId: inPlace.accountId,
+          toAccountId: inPlace.accountId,
+          sessionsRevoked: moved.sessionsRevoked,
+        },
+      });
+    }
     const account = email ? (await ensureAccountForEmail(tx, input.tenantId, email)).account : null;
     const { row, created, previous } = await upsertCustomerRow(tx, {
       tenantId: input.tenantId,
@@ -91,4 +128,26 @@ export async function upsertCustomer(
     }
     return { customer: row, created, emailChanged };
   });
+}
+
+/** The customer's account when a new address can simply become that account's (see upsertCustomer). */
+async function addressChangeInPlace(
+  tx: Sql,
+  tenantId: string,
+  customerNumber: string,
+  email: string,
+): Promise<{ customerId: string; accountId: string } | undefined> {
+  const [current] = await tx.query<{ id: string; email: string | null; accountId: string | null }>(
+    `select id, email, account_id as "accountId" from customers
+      where tenant_id = $1 and customer_number = $2 for update`,
+    [tenantId, customerNumber],
+  );
+  if (!current?.accountId || current.email === null || current.email === email) return undefined;
+  if (await findAccountByEmail(tx, tenantId, email)) return undefined;
+  const [others] = await tx.query<{ n: number }>(
+    "select count(*)::int as n from customers where tenant_id = $1 and account_id = $2 and id <> $3",
+    [tenantId, current.accountId, current.id],
+  );
+  if ((others?.n ?? 0) > 0) return undefined;
+  return { customerId: current.id, accountId: current.accountId };
 }

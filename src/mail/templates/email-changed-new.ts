@@ -5,6 +5,8 @@ export interface EmailChangedNewParams {
   at: string;
   identifier: string;
   customerNumbers: string;
+  /** Who changed it: an advisor (the default) or the issuer's customer directory (API, import). */
+  by?: "advisor" | "issuer";
 }
 
 /**
@@ -20,7 +22,7 @@ export function emailChangedNewMail(context: MailContext, params: EmailChangedNe
       [
         { p: "Hello," },
         {
-          p: `On ${parisDateTime(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor registered this address for your E-FACTURE account (customer number ${params.customerNumbers}).`,
+          p: `On ${parisDateTime(params.at, "en")} (Paris time), ${params.by === "issuer" ? `${context.tenantName} updated its customer records and` : `a ${context.tenantName} customer-service advisor`} registered this address for your E-FACTURE account (customer number ${params.customerNumbers}).`,
         },
         { strong: "Your identifier does not change:", value: params.identifier },
         {
@@ -40,7 +42,7 @@ export function emailChangedNewMail(context: MailContext, params: EmailChangedNe
     [
       { p: "Bonjour," },
       {
-        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a enregistré cette adresse pour votre compte E-FACTURE (numéro client ${params.customerNumbers}).`,
+        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), ${params.by === "issuer" ? `${context.tenantName} a mis à jour son fichier clients et` : `un(e) conseiller(e) clientèle ${context.tenantName} a`} enregistré cette adresse pour votre compte E-FACTURE (numéro client ${params.customerNumbers}).`,
       },
       { strong: "Votre identifiant ne change pas :", value: params.identifier },
       {

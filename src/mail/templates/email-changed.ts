@@ -4,6 +4,8 @@ import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "
 export interface EmailChangedParams {
   at: string;
   customerNumber: string;
+  /** Who changed it: an advisor (the default) or the issuer's customer directory (API, import). */
+  by?: "advisor" | "issuer";
 }
 
 /** Sent to the old address when an advisor corrects a customer's e-mail (SECURITY.md A4). Never names the new address. */
@@ -15,7 +17,7 @@ export function emailChangedMail(context: MailContext, params: EmailChangedParam
       [
         { p: "Hello," },
         {
-          p: `On ${parisDateTime(params.at, "en")} (Paris time), a ${context.tenantName} customer-service advisor replaced this address with another one for customer number ${params.customerNumber}. Its invoices and e-mails now go to the new address; links sent to this address before no longer work.`,
+          p: `On ${parisDateTime(params.at, "en")} (Paris time), ${params.by === "issuer" ? `${context.tenantName} updated its customer records and` : `a ${context.tenantName} customer-service advisor`} replaced this address with another one for customer number ${params.customerNumber}. Its invoices and e-mails now go to the new address; links sent to this address before no longer work.`,
         },
         {
           p: `If you did not ask for this change, contact your customer-service advisor at once.${contactSentence(context)}`,
@@ -30,7 +32,7 @@ export function emailChangedMail(context: MailContext, params: EmailChangedParam
     [
       { p: "Bonjour," },
       {
-        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), un(e) conseiller(e) clientèle ${context.tenantName} a remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
+        p: `Le ${parisDateTime(params.at, "fr")} (heure de Paris), ${params.by === "issuer" ? `${context.tenantName} a mis à jour son fichier clients et` : `un(e) conseiller(e) clientèle ${context.tenantName} a`} remplacé cette adresse par une autre pour le numéro client ${params.customerNumber}. Ses factures et ses e-mails sont désormais adressés à la nouvelle adresse ; les liens envoyés auparavant à cette adresse ne fonctionnent plus.`,
       },
       {
         p: `Si vous n’avez pas demandé ce changement, contactez sans attendre votre conseiller(e) clientèle.${contactSentence(context)}`,

@@ -21,6 +21,7 @@ export async function customerApiRoutes(app: FastifyInstance, services: Services
       email: request.body.email,
       contracts: request.body.contracts ?? [],
       actor: issuerOf(request),
+      queue: services.queue,
     });
     const row = await findApiCustomer(services.db, tenant.id, customer.customerNumber);
     reply.code(created ? 201 : 200);
