@@ -70,7 +70,7 @@ describe.skipIf(!corpusPresent).each(ENGINES)("findings in the back office on %s
     expect(record.body).toContain('<details class="staff-findings">');
     expect(record.body).toContain(">1 avertissement</summary>");
     expect(record.body).toContain(
-      "Profil MINIMUM ou BASIC WL : pas une facture complète au sens de la réforme",
+      "Profil MINIMUM ou BASIC WL : pas une facture complète au sens de la réforme",
     );
     expect(record.body).toContain("profile_not_accepted_for_issuing · profile");
 
