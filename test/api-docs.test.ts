@@ -47,6 +47,7 @@ describe.skipIf(!chromiumPath)("issuer API documentation in Chromium", () => {
     await page.locator(".opblock").first().waitFor({ timeout: 20_000 });
     const operations = await page.locator(".opblock-summary-path").allTextContents();
     expect(operations.map((o) => o.replace(/\u200b/g, "")).sort()).toEqual([
+      "/api/v1/contracts/{contractNumber}/detach",
       "/api/v1/customers/{customerNumber}",
       "/api/v1/customers/{customerNumber}",
       "/api/v1/invoices",

@@ -12,16 +12,11 @@ import { openTestServices } from "./support/services.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = "doc.localhost:3000";
 
-/** Use cases of those folders that no API route calls (the CLI or the back office only). */
-const NOT_CALLED_BY_THE_API = new Set(["src/domain/customers/detach-contract.ts"]);
-
 /** Source files whose DomainErrors can reach an issuer API answer. */
 function apiReachableSources(): string[] {
   const dir = (d: string) =>
     readdirSync(path.join(ROOT, d))
-      .filter(
-        (f) => /\.tsx?$/.test(f) && !f.includes(".test.") && !NOT_CALLED_BY_THE_API.has(path.join(d, f)),
-      )
+      .filter((f) => /\.tsx?$/.test(f) && !f.includes(".test."))
       .map((f) => path.join(d, f));
   return [
     ...dir("src/domain/invoices"),

@@ -514,6 +514,7 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
       expect(spec.openapi).toMatch(/^3\./);
       expect(spec.servers).toEqual([{ url: "http://acme.localhost:3000" }]);
       expect(Object.keys(spec.paths).sort()).toEqual([
+        "/api/v1/contracts/{contractNumber}/detach",
         "/api/v1/customers/{customerNumber}",
         "/api/v1/invoices",
         "/api/v1/invoices/{id}",

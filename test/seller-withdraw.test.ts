@@ -437,6 +437,37 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
     });
   });
 
+  describe("contract detach through the API (item 9)", () => {
+    it("detaches with the issuer's key, says from whom, changes nothing the second time, 404 elsewhere", async () => {
+      const { tenant } = await tenantWith([{ number: "WRONG", contracts: ["K/7 A"] }]);
+      const { tenant: other } = await tenantWith([{ number: "OTHER", contracts: ["K-8"] }]);
+      const key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
+      const detach = (contract: string) =>
+        app.inject({
+          method: "POST",
+          url: `/api/v1/contracts/${encodeURIComponent(contract)}/detach`,
+          headers: { host: `${tenant.slug}.localhost:3000`, authorization: `Bearer ${key}` },
+        });
+      const first = await detach("K/7 A");
+      expect(first.statusCode, first.body).toBe(200);
+      expect(first.json()).toEqual({ contractNumber: "K/7 A", fromCustomerNumber: "WRONG", detached: true });
+      expect((await detach("K/7 A")).json()).toEqual({
+        contractNumber: "K/7 A",
+        fromCustomerNumber: null,
+        detached: false,
+      });
+      // Another tenant's contract is not found from this key's portal, and stays attached.
+      const foreign = await detach("K-8");
+      expect(foreign.statusCode).toBe(404);
+      expect(foreign.json().error.code).toBe("contract_not_found");
+      const [held] = await services.db.query<{ customer_id: string | null }>(
+        "select customer_id from contracts where tenant_id = $1 and contract_number = 'K-8'",
+        [other.id],
+      );
+      expect(held!.customer_id).not.toBeNull();
+    });
+  });
+
   async function listVersion(accountId: string): Promise<number> {
     const [row] = await services.db.query<{ version: number }>(
       "select version::int as version from account_list_versions where account_id = $1",

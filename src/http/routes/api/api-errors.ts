@@ -64,7 +64,7 @@ export function apiFrameworkError(
 export const API_ERROR_CODES = {
   400: ["invalid_request", "invalid_cursor", "invalid_json", "bad_request"],
   401: ["unauthorized"],
-  404: ["not_found", "customer_not_found", "invoice_not_found"],
+  404: ["not_found", "customer_not_found", "invoice_not_found", "contract_not_found"],
   409: ["invoice_number_conflict", "contract_taken"],
   413: ["file_too_large", "body_too_large"],
   415: ["unsupported_media_type"],

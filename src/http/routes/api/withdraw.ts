@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
 import { findApiInvoice } from "../../../db/api.repository.js";
+import { detachContract } from "../../../domain/customers/detach-contract.js";
 import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { isUuid, presentInvoice } from "./present.js";
@@ -43,7 +44,37 @@ export const withdrawInvoiceSchema = {
   },
 } as const;
 
-/** `POST /api/v1/invoices/{id}/withdraw` (issue #13 item 9). */
+export const detachContractSchema = {
+  tags: ["customers"],
+  operationId: "detachContract",
+  summary: "Detach a contract from its customer (registered on the wrong customer)",
+  description:
+    "Invoices naming this contract (BT-12) are no longer routed to that customer; invoices already published stay where they are (withdraw them one by one). The next `PUT /api/v1/customers/{customerNumber}` listing the contract gives it to that customer. 200 says from which customer it was detached; detaching it again changes nothing (`detached: false`). 404 contract_not_found.",
+  security: [{ bearerAuth: [] }],
+  params: {
+    type: "object",
+    required: ["contractNumber"],
+    properties: { contractNumber: { type: "string", description: "the contract number, URL-encoded" } },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: ["contractNumber", "fromCustomerNumber", "detached"],
+      properties: {
+        contractNumber: { type: "string" },
+        fromCustomerNumber: { type: ["string", "null"], description: "null when it was already detached" },
+        detached: { type: "boolean", description: "false when it was already detached (nothing changed)" },
+      },
+      examples: [{ contractNumber: "LLD-2024-0117", fromCustomerNumber: "C-1002", detached: true }],
+    },
+    401: refused[401],
+    404: refused[404],
+    429: refused[429],
+    500: refused[500],
+  },
+} as const;
+
+/** `POST /api/v1/invoices/{id}/withdraw` and `POST /api/v1/contracts/{contractNumber}/detach` (issue #13 item 9). */
 export async function withdrawApiRoutes(app: FastifyInstance, services: Services) {
   app.post<{ Params: { id: string }; Body: { reason: string } }>(
     "/invoices/:id/withdraw",
@@ -63,5 +94,16 @@ export async function withdrawApiRoutes(app: FastifyInstance, services: Services
       );
       return presentInvoice((await findApiInvoice(services.db, tenant.id, invoice.id))!);
     },
+  );
+
+  app.post<{ Params: { contractNumber: string } }>(
+    "/contracts/:contractNumber/detach",
+    { schema: detachContractSchema },
+    async (request) =>
+      detachContract(services.db, {
+        tenantId: tenantOf(request).id,
+        contractNumber: request.params.contractNumber,
+        actor: { ...issuerOf(request), ip: request.ip },
+      }),
   );
 }
