@@ -102,6 +102,7 @@ const a = await createTenant(db, { slug: "attaquant", displayName: "Attaquant" }
 const b = await createTenant(db, { slug: "voisin", displayName: "Voisin" });
 const key = (await createApiKey({ db, tenantId: a.id })).key;
 await upsertCustomer(db, {
+  queue,
   tenantId: a.id,
   customerNumber: "C-1",
   name: "Client A",
@@ -110,6 +111,7 @@ await upsertCustomer(db, {
   actor,
 });
 await upsertCustomer(db, {
+  queue,
   tenantId: b.id,
   customerNumber: "B-1",
   name: "Client B",

@@ -249,7 +249,7 @@ function templateInputs(issueDate: string): FacturXInput[] {
 
 async function load(server: RunningServer): Promise<void> {
   const { services } = server;
-  const { db } = services;
+  const { db, queue } = services;
   const now = new Date();
   const base = monthBase(now);
   const started = performance.now();
@@ -278,6 +278,7 @@ async function load(server: RunningServer): Promise<void> {
   ];
   for (const [k, customer] of fleet.entries())
     await upsertCustomer(db, {
+      queue,
       tenantId: tenant.id,
       customerNumber: customer.number,
       name: FLEET_NAMES[k]!,
@@ -286,6 +287,7 @@ async function load(server: RunningServer): Promise<void> {
       actor,
     });
   await upsertCustomer(db, {
+    queue,
     tenantId: tenant.id,
     customerNumber: TEMPLATE_CUSTOMER,
     name: "Client modèle",

@@ -90,6 +90,7 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
     } as never;
     for (const number of numbers) {
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: tenant,
         customerNumber: number,
         name: `Client ${number}`,
@@ -940,6 +941,7 @@ describe("in production", () => {
       const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme" });
       await completePortalDetails(services.db, tenant.id);
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: tenant.id,
         customerNumber: "C-1",
         name: "C",

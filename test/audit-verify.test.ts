@@ -83,6 +83,7 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     );
     expect(queued.map((q) => q.details.kind)).toEqual(["activation", "activation"]);
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenant.id,
       customerNumber: "C-1",
       name: "Client C-1",

@@ -102,6 +102,7 @@ describe.each(ENGINES)("client addresses in production on %s (SECURITY.md H2)", 
     tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme" })).id;
     await completePortalDetails(services.db, tenantId);
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId,
       customerNumber: "C-1",
       name: "C",

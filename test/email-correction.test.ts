@@ -63,6 +63,7 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
   async function customer(number: string, name: string, email: string | null) {
     return (
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId,
         customerNumber: number,
         name,

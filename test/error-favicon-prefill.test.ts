@@ -27,6 +27,7 @@ describe("error pages, favicon and the identifier after a reset", () => {
   async function account() {
     const email = `client${++seq}@example.com`;
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenant.id,
       customerNumber: `C-${seq}`,
       name: `Client ${seq}`,

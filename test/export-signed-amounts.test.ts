@@ -19,6 +19,7 @@ describe.each(ENGINES)("the liste récapitulative's signed amounts on %s", (engi
     services = await openTestServices(engine);
     tenant = await createTenant(services.db, { slug: "recap", displayName: "Recap Location" });
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenant.id,
       customerNumber: "RC-1",
       name: "Client RC-1",

@@ -70,6 +70,7 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
     };
     app = await buildWebApp(services);
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenant.id,
       customerNumber: "C-1",
       name: "Client",
@@ -171,6 +172,7 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
       const number = `X-${++seq}`;
       const email = `x${seq}@example.com`;
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: neighbour.id,
         customerNumber: number,
         name: "Client",

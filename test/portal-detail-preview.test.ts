@@ -58,6 +58,7 @@ describe.each(ENGINES)(
       const number = `C-${++seq}`;
       const email = `client${seq}@example.com`;
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: t.id,
         customerNumber: number,
         name: `Client ${number}`,

@@ -229,6 +229,7 @@ describe.each(ENGINES)("downloads over a real socket on %s", (engine) => {
     const email = `sock${++seq}@example.com`;
     const number = `S-${seq}`;
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenant.id,
       customerNumber: number,
       name: "Client",

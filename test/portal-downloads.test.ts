@@ -96,6 +96,7 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
     const email = `client${++seq}@example.com`;
     for (const number of numbers)
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: tenant.id,
         customerNumber: number,
         name: `Client ${number}`,

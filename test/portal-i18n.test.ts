@@ -71,6 +71,7 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
     const email = `client${++seq}@example.com`;
     for (const number of numbers)
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: t.id,
         customerNumber: number,
         name: `Client ${number}`,

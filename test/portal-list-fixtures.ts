@@ -49,6 +49,7 @@ export async function openPortalFixture(engine: Engine) {
   /** Customer numbers sharing one address share one account; returns the account id. */
   async function customer(tenantRow: TenantRow, number: string, email: string): Promise<string> {
     const { customer: row } = await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenantRow.id,
       customerNumber: number,
       name: `Client ${number}`,

@@ -75,6 +75,7 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
       displayName: `Tenant ${seq}`,
     });
     const { customer: row } = await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenant.id,
       customerNumber: customer.number ?? "C-1",
       name: "Client Un",

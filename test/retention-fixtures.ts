@@ -36,6 +36,7 @@ export function retentionFixture(services: Pick<Services, "db" | "blobs" | "queu
     account: { status?: "pending" | "active" | "locked"; language?: "fr" | "en"; notify?: boolean } = {},
   ): Promise<{ customerNumber: string; accountId: string }> {
     const { customer: row } = await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: tenantRow.id,
       customerNumber: number,
       name: `Client ${number}`,

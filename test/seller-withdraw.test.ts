@@ -76,6 +76,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
     const customers: Record<string, { id: string; accountId: string | null }> = {};
     for (const { number, contracts } of numbers) {
       const { customer } = await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: tenant.id,
         customerNumber: number,
         name: `Client ${number}`,
@@ -236,6 +237,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
       });
       await expect(
         upsertCustomer(services.db, {
+          queue: services.queue,
           tenantId: tenant.id,
           customerNumber: "C-2",
           name: "Deux",
@@ -422,6 +424,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
       );
       await expect(byContract("K-B")).rejects.toMatchObject({ code: "unknown_customer" });
       const { customer: right } = await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: tenant.id,
         customerNumber: "RIGHT",
         name: "Client RIGHT",

@@ -127,6 +127,7 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
 
   it("shows the statistics on the admin home", async () => {
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId,
       customerNumber: "S-1",
       name: "Stat",

@@ -49,6 +49,7 @@ describe.each(ENGINES)("staff accounts and login on %s", (engine) => {
     admin = await enrolStaff(services, app, { tenantId, host: HOST, email: "anne@acme.test", role: "admin" });
     customerId = (
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId,
         customerNumber: "C-1",
         name: "Élodie Durand",
@@ -58,6 +59,7 @@ describe.each(ENGINES)("staff accounts and login on %s", (engine) => {
     ).customer.id;
     otherCustomerId = (
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: otherTenantId,
         customerNumber: "C-1",
         name: "Other customer",

@@ -60,6 +60,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
   async function customer(number: string, name: string, email: string | null, contracts: string[] = []) {
     return (
       await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId,
         customerNumber: number,
         name,
@@ -142,6 +143,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
 
     // Another tenant's invoice, an unknown id, a malformed id: 404; a customer-less visitor: no bundle.
     await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId: otherTenant.id,
       customerNumber: "CL-OTHER",
       name: "Autre",

@@ -35,6 +35,7 @@ describe.skipIf(!corpusPresent).each(ENGINES)("findings in the back office on %s
       ["C-1", []],
     ] as const) {
       const { customer } = await upsertCustomer(services.db, {
+        queue: services.queue,
         tenantId: tenant.id,
         customerNumber: number,
         name: `Client ${number}`,

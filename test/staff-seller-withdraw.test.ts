@@ -79,6 +79,7 @@ describe.each(ENGINES)("back office: seller identities and invoice withdrawal on
 
   it("lets an admin withdraw an invoice from the customer record after a confirmation, never an advisor", async () => {
     const { customer } = await upsertCustomer(services.db, {
+      queue: services.queue,
       tenantId,
       customerNumber: "W-1",
       name: "Client W",

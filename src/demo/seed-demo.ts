@@ -178,7 +178,7 @@ export async function seedDemo(
 ): Promise<{ created: boolean; identifier: string; password: string }> {
   // The demo publishes a known password and mails its customers: never on a production platform.
   if (services.config.production) throw new Error(DEMO_REFUSED_IN_PRODUCTION);
-  const { db } = services;
+  const { db, queue } = services;
   const existing = await findTenantBySlug(db, DEMO_SLUG);
   if (existing?.settings.demoReady) {
     return {
@@ -201,6 +201,7 @@ export async function seedDemo(
 
   for (const c of customers) {
     await upsertCustomer(db, {
+      queue,
       tenantId: tenant.id,
       customerNumber: c.customerNumber,
       name: c.name,

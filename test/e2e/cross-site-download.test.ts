@@ -34,6 +34,7 @@ describe.skipIf(!chromiumPath)("a cross-site navigation to a download in Chromiu
     const { db, blobs, queue, config } = e2e.services;
     tenant = await createTenant(db, { slug: "leasing", displayName: "Horizon Leasing" });
     await upsertCustomer(db, {
+      queue,
       tenantId: tenant.id,
       customerNumber: "FL-100",
       name: "Transports Martin SARL",

@@ -111,6 +111,7 @@ describe.skipIf(!chromiumPath)(
       const actor = { type: "issuer" as const, id: "e2e" };
       for (const number of ["CL-0042-7781", "CL-0042-7782", "CL-0042-7783"])
         await upsertCustomer(db, {
+          queue,
           tenantId: tenant.id,
           customerNumber: number,
           name: "Transports Martin et Fils Logistique SARL",

@@ -53,6 +53,7 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
     const actor = { type: "issuer" as const, id: "e2e" };
     for (const number of ["FL-100", "FL-200"])
       await upsertCustomer(db, {
+        queue,
         tenantId: tenant.id,
         customerNumber: number,
         name: "Transports Martin SARL",

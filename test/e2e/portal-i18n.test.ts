@@ -55,6 +55,7 @@ describe.skipIf(!chromiumPath)("the customer portal in French and English, in Ch
       ["RC-9", "sans-facture@rivage-client.example"],
     ] as const)
       await upsertCustomer(db, {
+        queue,
         tenantId: tenant.id,
         customerNumber: number,
         name: "Client Rivage",

@@ -44,6 +44,7 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
     const actor = { type: "issuer" as const, id: "e2e" };
     for (const number of ["FL-100", "FL-200", "FL-300"])
       await upsertCustomer(db, {
+        queue,
         tenantId: tenant.id,
         customerNumber: number,
         name: "Transports Martin SARL",
@@ -51,6 +52,7 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
         actor,
       });
     await upsertCustomer(db, {
+      queue,
       tenantId: tenant.id,
       customerNumber: "NEW-1",
       name: "Nouveau client",

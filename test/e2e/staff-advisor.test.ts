@@ -51,6 +51,7 @@ describe.skipIf(!chromiumPath)("advisor answers « je n’ai pas reçu le mail �
     const tenant = await createTenant(db, { slug: "acme", displayName: "Acme Location" });
     tenantId = tenant.id;
     await upsertCustomer(db, {
+      queue,
       tenantId,
       customerNumber: "CL-4242",
       name: "Hélène Garnier",

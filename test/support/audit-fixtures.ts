@@ -46,6 +46,7 @@ export async function publishFor(
   options: { email?: string; now?: Date } = {},
 ) {
   await upsertCustomer(services.db, {
+    queue: services.queue,
     tenantId: tenant.id,
     customerNumber,
     name: `Client ${customerNumber}`,

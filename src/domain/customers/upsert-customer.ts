@@ -15,7 +15,7 @@ export interface UpsertCustomerInput {
   contracts?: string[];
   actor: { type: "issuer" | "staff" | "platform" | "system"; id: string | null };
   /** Mails the customer when the directory changes the address of its account (see below). */
-  queue?: JobQueue;
+  queue: JobQueue;
 }
 
 const NUMBER_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]{0,63}$/u;
@@ -56,7 +56,6 @@ export async function upsertCustomer(
     const now = new Date();
     const inPlace = email ? await addressChangeInPlace(tx, input.tenantId, customerNumber, email) : undefined;
     if (inPlace) {
-      if (!input.queue) throw new Error("upsertCustomer needs the mail queue to change an account's address");
       const moved = await moveAccountAddress(tx, input.queue, {
         tenantId: input.tenantId,
         accountId: inPlace.accountId,
