@@ -181,6 +181,14 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
         actor,
       });
       expect(plain.warnings.map((w) => w.code)).toContain("seller_not_stated");
+      // …and stored with the invoice, so the API and the back office show it too (it was only in the answer).
+      const [stored] = await services.db.query<{ findings: { code: string; severity: string }[] }>(
+        "select findings from invoices where id = $1",
+        [plain.invoice.id],
+      );
+      expect(stored!.findings).toContainEqual(
+        expect.objectContaining({ code: "seller_not_stated", severity: "warning", field: "seller" }),
+      );
 
       const listed = await cli(["tenant", "seller", "list", tenant.slug]);
       expect(listed.stdout.split("\n")).toEqual(["SIREN  443061841", "VAT    FR02702002221"]);

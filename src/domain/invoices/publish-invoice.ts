@@ -17,6 +17,7 @@ import {
 } from "../../db/invoices.repository.js";
 import type { TenantRow } from "../../db/tenants.repository.js";
 import {
+  type Finding,
   hasErrors,
   type InvoiceDocument,
   type InvoiceFacts,
@@ -203,6 +204,7 @@ interface Prepared {
   currency: string;
   contractNumber: string | null;
   sellerKey: string;
+  findings: Finding[];
   warnings: PublishResult["warnings"];
   sha256?: string;
   xmlSha256?: string;
@@ -268,6 +270,22 @@ async function prepareInvoice(
     throw new DomainError("invalid_metadata", "currency must be an ISO 4217 code such as EUR", {
       field: "currency",
     });
+  // Stored with the invoice (the API, the back office): the reader's findings and, when the seller could not
+  // be checked against the declared identities, a warning saying so.
+  const findings: Finding[] = [
+    ...document.findings,
+    ...(seller === "unchecked"
+      ? [
+          {
+            severity: "warning" as const,
+            code: "seller_not_stated",
+            field: "seller",
+            message:
+              "the file states no seller SIREN or VAT id: it could not be checked against the portal's declared seller identities",
+          },
+        ]
+      : []),
+  ];
   return {
     index,
     bytes,
@@ -280,20 +298,10 @@ async function prepareInvoice(
     currency: currency!,
     contractNumber: (metadata.contractNumber ?? facts.contractNumber)?.trim() || null,
     sellerKey: facts.seller?.siren ?? facts.seller?.vatId ?? facts.seller?.id ?? "",
-    warnings: document.findings
+    findings,
+    warnings: findings
       .filter((f) => f.severity === "warning")
-      .map(({ code, message }) => ({ code, message }))
-      .concat(
-        seller === "unchecked"
-          ? [
-              {
-                code: "seller_not_stated",
-                message:
-                  "the file states no seller SIREN or VAT id: it could not be checked against the portal's declared seller identities",
-              },
-            ]
-          : [],
-      ),
+      .map(({ code, message }) => ({ code, message })),
   };
 }
 
@@ -577,7 +585,7 @@ function invoiceRow(
       seller: facts.seller ?? null,
       buyer: facts.buyer ?? null,
     },
-    findings: document.findings,
+    findings: p.findings,
     sha256: p.sha256!,
     sizeBytes: p.bytes.byteLength,
     xmlSha256: document.xml ? createHash("sha256").update(document.xml).digest("hex") : null,

@@ -14,6 +14,8 @@ const FINDING_TEXTS_FR: Record<string, string> = {
   type_code_unknown: "Code de type de document (BT-3) inconnu.",
   siren_invalid: "Un SIREN ou SIRET n’a pas 9 ou 14 chiffres.",
   credit_note_negative_total: "Avoir (381) dont le total est négatif.",
+  seller_not_stated:
+    "Le fichier n’indique ni SIREN ni n° de TVA du vendeur : il n’a pas pu être comparé aux vendeurs déclarés du portail.",
 };
 
 const SEVERITY_FR = { error: "Erreur", warning: "Avertissement", info: "Information" } as const;
