@@ -337,6 +337,13 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
       expect((await wrongPortal.get(`/factures/${rightId}`)).statusCode).toBe(404);
       // Publishing it again is the usual idempotent replay, of the live invoice.
       expect((await publishTo("RIGHT", bytes)).json().id).toBe(rightId);
+      // The same file named for another customer is no retry: 409 saying whose it is, not a 200 that files nothing.
+      const elsewhere = await publishTo("WRONG", bytes);
+      expect(elsewhere.statusCode, elsewhere.body).toBe(409);
+      expect(elsewhere.json().error).toMatchObject({
+        code: "invoice_number_conflict",
+        details: { invoiceId: rightId, customerNumber: "RIGHT", requestedCustomerNumber: "WRONG" },
+      });
 
       const events = await services.db.query<{ code: number }>(
         "select code from invoice_events where invoice_id = $1 order by at, id",

@@ -61,10 +61,12 @@ export async function findInvoicesByNumbers(
   sql: Sql,
   tenantId: string,
   keys: InvoiceKey[],
-): Promise<(InvoiceRow & { sellerKey: string })[]> {
+): Promise<(InvoiceRow & { sellerKey: string; customerNumber: string })[]> {
   if (keys.length === 0) return [];
-  return sql.query<InvoiceRow & { sellerKey: string }>(
-    `select ${COLUMNS}, seller_key as "sellerKey" from invoices
+  return sql.query<InvoiceRow & { sellerKey: string; customerNumber: string }>(
+    `select ${COLUMNS}, seller_key as "sellerKey",
+            (select c.customer_number from customers c where c.id = invoices.customer_id) as "customerNumber"
+       from invoices
       where tenant_id = $1 and withdrawn_at is null and (seller_key, invoice_number) in (select * from unnest($2::text[], $3::text[]))`,
     [tenantId, keys.map((k) => k.sellerKey), keys.map((k) => k.invoiceNumber)],
   );

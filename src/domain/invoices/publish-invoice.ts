@@ -389,8 +389,13 @@ function identifiersTried(p: Prepared): { source: string; value: string | null }
   ];
 }
 
-function wouldPublish(p: Prepared, created: boolean, existing?: InvoiceRow): PublishItemOutcome {
-  if (existing && existing.sha256 !== p.sha256) return { ok: false, error: conflict(existing) };
+function wouldPublish(
+  p: Prepared,
+  created: boolean,
+  existing?: InvoiceRow & { customerNumber?: string },
+): PublishItemOutcome {
+  const problem = existing && replayConflict(existing, p);
+  if (problem) return { ok: false, error: problem };
   return {
     ok: true,
     dryRun: true,
@@ -662,9 +667,32 @@ function conflict(existing: InvoiceRow): DomainError {
   );
 }
 
-function replay(existing: InvoiceRow & { sellerKey?: string }, p: Prepared): PublishItemOutcome {
-  if (existing.sha256 !== p.sha256) return { ok: false, error: conflict(existing) };
-  const { sellerKey: _, ...invoice } = existing;
+/**
+ * The same number again: the same bytes are the same invoice (an idempotent retry), unless the issuer names
+ * another customer for it — then it is a conflict, not a success that files nothing (withdraw it first).
+ */
+function replayConflict(
+  existing: InvoiceRow & { customerNumber?: string },
+  p: Prepared,
+): DomainError | undefined {
+  if (existing.sha256 !== p.sha256) return conflict(existing);
+  const named = p.metadata.customerNumber?.trim();
+  if (named && existing.customerNumber !== undefined && named !== existing.customerNumber)
+    return new DomainError(
+      "invoice_number_conflict",
+      `invoice ${existing.invoiceNumber} is already published for customer ${existing.customerNumber}, not ${named}: withdraw it first (POST /api/v1/invoices/{id}/withdraw) to publish it for another customer`,
+      { invoiceId: existing.id, customerNumber: existing.customerNumber, requestedCustomerNumber: named },
+    );
+  return undefined;
+}
+
+function replay(
+  existing: InvoiceRow & { sellerKey?: string; customerNumber?: string },
+  p: Prepared,
+): PublishItemOutcome {
+  const problem = replayConflict(existing, p);
+  if (problem) return { ok: false, error: problem };
+  const { sellerKey: _, customerNumber: __, ...invoice } = existing;
   return { ok: true, invoice, created: false, warnings: p.warnings };
 }
 
