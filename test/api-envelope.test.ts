@@ -162,6 +162,17 @@ describe.each(ENGINES)("issuer API error envelope and findings on %s", (engine) 
       expectEnvelope(await api("GET", "/api/v1/invoices?cursor=nope"), 400, "invalid_cursor");
     });
 
+    it("refuses a NUL character anywhere (path, query, body) with 400 invalid_request, and stores nothing", async () => {
+      expectEnvelope(await api("GET", "/api/v1/customers/%00"), 400, "invalid_request");
+      expectEnvelope(await api("GET", "/api/v1/invoices?customerNumber=%00"), 400, "invalid_request");
+      expectEnvelope(
+        await api("PUT", "/api/v1/customers/NUL-1", { payload: { name: "A\u0000B", email: null } }),
+        400,
+        "invalid_request",
+      );
+      expectEnvelope(await api("GET", "/api/v1/customers/NUL-1"), 404, "customer_not_found");
+    });
+
     it("answers an unexpected failure with 500 internal_error and nothing of its cause", async () => {
       const failing = await buildWebApp({
         ...services,

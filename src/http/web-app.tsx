@@ -113,6 +113,12 @@ export const STATUS_BY_CODE: Record<string, number> = {
   contract_not_found: 404,
 };
 
+/** PostgreSQL's refusal of a NUL byte or of text it cannot encode (SQLSTATE 22021, 22P05). */
+function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "22021" || code === "22P05";
+}
+
 /** Builds the web application (does not listen): tenant resolution by Host, pages, API, operations. */
 export async function buildWebApp(
   services: Services,
@@ -292,8 +298,16 @@ export async function buildWebApp(
     );
   });
 
-  app.setErrorHandler(async (error, request, reply) => {
+  app.setErrorHandler(async (thrown, request, reply) => {
     const api = request.url.startsWith("/api/");
+    // Text PostgreSQL cannot store (a NUL character) is the sender's mistake, refused like any bad input;
+    // the statement failed, so its transaction rolled back and nothing was written.
+    const error = isUnstorableText(thrown)
+      ? new DomainError(
+          "invalid_request",
+          "the request holds text that cannot be stored (a NUL character, U+0000): remove it and send again",
+        )
+      : thrown;
     if (isDatabaseDown(error)) {
       request.log.error({ err: error }, "database unavailable");
       // A restart or failover lasts seconds: come back soon (integrators retry the same file, idempotently).
