@@ -173,6 +173,18 @@ describe.each(ENGINES)("issuer API error envelope and findings on %s", (engine) 
       expectEnvelope(await api("GET", "/api/v1/customers/NUL-1"), 404, "customer_not_found");
     });
 
+    it("refuses a key the schema does not know (a misspelt `contract`) instead of dropping it", async () => {
+      const res = expectEnvelope(
+        await api("PUT", "/api/v1/customers/TYPO-1", {
+          payload: { name: "Typo", email: null, contract: ["CT-TYPO"] },
+        }),
+        400,
+        "invalid_request",
+      );
+      expect(JSON.stringify(res.details)).toContain("contract");
+      expectEnvelope(await api("GET", "/api/v1/customers/TYPO-1"), 404, "customer_not_found");
+    });
+
     it("answers an unexpected failure with 500 internal_error and nothing of its cause", async () => {
       const failing = await buildWebApp({
         ...services,

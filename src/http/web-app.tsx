@@ -131,6 +131,9 @@ export async function buildWebApp(
     genReqId: () => randomBytes(8).toString("hex"),
     trustProxy: trustProxyOption(config.trustedProxies),
     bodyLimit: 1024 * 1024,
+    // A key the schema does not know is refused (400 invalid_request), not dropped: a misspelt `contract`
+    // must not answer 200 having stored nothing. Fastify's default removes it silently.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   installValidatedClientIp(app);
   const tenants = createTenantCache(services.db);

@@ -297,7 +297,7 @@ export const putCustomerSchema = {
   operationId: "putCustomer",
   summary: "Create or update a customer of the directory",
   description:
-    "Idempotent. Customers sharing an e-mail address share one portal account; a new address moves the customer to that address's account. Contracts are added, never removed. `email: null` means the customer has no address (no account, no mail).",
+    "Idempotent. Customers sharing an e-mail address share one portal account. A new address for a customer alone on its account becomes that account's address (same identifier, password and invoices; both addresses are told); the customer moves only to an account that already has the new address, or off an account other customer numbers keep. Contracts are added, never removed. `email: null` means the customer has no address (no account, no mail). Unknown keys are refused (400 invalid_request).",
   security: bearer,
   params: customerNumberParams,
   body: {
