@@ -102,6 +102,12 @@ describe("error pages, favicon and the identifier after a reset", () => {
       expect(stranger.body).not.toContain('action="/deconnexion"');
     });
 
+    it("sends a bookmark of the login form's action (GET /connexion) to the home page, not to « Page introuvable »", async () => {
+      const res = await new WebClient(app, "acme.localhost:3000").get("/connexion");
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe("/");
+    });
+
     it("speaks the account's language, with the same words for a mistyped id as for a missing invoice", async () => {
       const { client, identifier } = await loggedIn();
       await services.db.query("update accounts set language = 'en' where identifier = $1", [identifier]);

@@ -345,6 +345,10 @@ describe("in production", () => {
     const visitor = new WebClient(app, "nu.e-facture.test");
     expect((await visitor.get("/conseiller/connexion")).statusCode).toBe(200);
     expect((await visitor.get("/branding.css?v=1")).statusCode).toBe(200);
+    // The closed page itself shows the portal's icon.
+    const icon = await visitor.get("/favicon.svg?v=1f4e79N");
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers["content-type"]).toContain("image/svg+xml");
     const api = await visitor.get("/api/v1/invoices");
     expect(api.statusCode).toBe(401);
   });

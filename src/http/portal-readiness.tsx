@@ -12,8 +12,8 @@ declare module "fastify" {
 }
 
 // Pages that are not the customers': the back office must stay reachable so the admin can complete the
-// details, integrators may already publish, assets and the logo serve the back office too.
-const NOT_CUSTOMER_PAGES = /^\/(api|conseiller|_dev|assets|branding)(\/|\.|$|\?)/;
+// details, integrators may already publish, assets, the logo and the icon serve the back office (and this page) too.
+const NOT_CUSTOMER_PAGES = /^\/(api|conseiller|_dev|assets|branding|favicon)(\/|\.|$|\?)/;
 
 /**
  * A portal opens to customers only once its legal details are complete (issue #13 item 12). In production an

@@ -102,6 +102,12 @@ export async function authRoutes(
     );
   });
 
+  // The login form lives on the home page; a bookmark of, or a "back" to, its action URL lands there.
+  app.get("/connexion", async (request, reply) => {
+    if (request.site.kind !== "tenant") return reply.callNotFound();
+    return reply.redirect("/", 303);
+  });
+
   app.post<{ Body: { identifier: string; password: string } }>(
     "/connexion",
     { ...form, schema: { body: loginBody } },
