@@ -290,6 +290,10 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
     expect(
       (await admin.post("/conseiller/admin/portail/mentions", { ...legal, siren: "12" })).statusCode,
     ).toBe(422);
+    // Nine digits with a wrong control key (Luhn) are no SIREN either (the seller identities refuse it too).
+    expect(
+      (await admin.post("/conseiller/admin/portail/mentions", { ...legal, siren: "123456789" })).statusCode,
+    ).toBe(422);
     expect((await admin.post("/conseiller/admin/portail/mentions", legal)).statusCode).toBe(303);
     const [row] = await services.db.query<{ retention_months: number; settings: Record<string, unknown> }>(
       "select retention_months, settings from tenants where id = $1",

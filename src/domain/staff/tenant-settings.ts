@@ -9,6 +9,7 @@ import {
   LEGAL_FIELDS,
   type LegalDetails,
 } from "../tenants/portal-details.js";
+import { isValidSiren } from "../tenants/seller-identities.js";
 import { checkLogoFile, contrastWithWhite } from "./logo-file.js";
 import type { StaffActor } from "./staff-accounts.js";
 
@@ -130,8 +131,11 @@ export async function updateLegal(
   for (const [key, value] of Object.entries(legal))
     if (value.length > 500)
       throw new DomainError("invalid_legal", `Le champ ${key} est trop long (500 caractères au plus).`);
-  if (legal.siren && !/^\d{9}$/.test(legal.siren.replace(/\s/g, "")))
-    throw new DomainError("invalid_legal", "Le SIREN compte 9 chiffres.");
+  if (legal.siren && !isValidSiren(legal.siren.replace(/\s/g, "")))
+    throw new DomainError(
+      "invalid_legal",
+      "Ce SIREN n’est pas valide : il compte 9 chiffres dont le dernier est une clé de contrôle (vérifiez-le sur l’avis de situation SIRENE).",
+    );
   legal.siren = legal.siren.replace(/\s/g, "");
   for (const key of ["contactEmail", "dpoEmail"] as const)
     if (legal[key] && !EMAIL_PATTERN.test(legal[key]))
