@@ -14,7 +14,7 @@ import { withdrawApiRoutes } from "./withdraw.js";
 
 // The docs page's top bar: the product's name as an image (Swagger UI puts the logo in an <img>).
 const DOCS_LOGO_SVG = Buffer.from(
-  `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" viewBox="0 0 300 40"><text x="0" y="27" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="22"><tspan font-weight="700" fill="#ffffff">E-FACTURE</tspan><tspan dx="12" font-size="18" fill="#c9d6ea">API émetteur</tspan></text></svg>`,
+  `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" viewBox="0 0 300 40"><text x="0" y="27" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="22"><tspan font-weight="700" fill="#ffffff">E-FACTURE</tspan><tspan dx="12" font-size="18" fill="#c9d6ea">Issuer API</tspan></text></svg>`,
 );
 const DOCS_FAVICON_SVG = Buffer.from(
   `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f3a5f"/><text x="16" y="22" text-anchor="middle" font-family="Arial, sans-serif" font-size="16" font-weight="700" fill="#fff">E</text></svg>`,
