@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHAIN_VERSION_ACTION } from "../src/domain/audit/audit-chain.js";
-import { MAIL_TEMPLATES } from "../src/mail/templates/index.js";
 import { AUDIT_ACTION_LABELS, MAIL_KIND_LABELS } from "../src/http/views/staff/messages.fr.js";
+import { MAIL_TEMPLATES } from "../src/mail/templates/index.js";
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
