@@ -108,6 +108,12 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
       ["A-2", "Facture", "380", "2026-11-05", "AC-2", "Client AC-2", "1244,50", "246,90", "1491,40", "EUR"],
     ]);
     expect(rows[1]![10]).toMatch(/^[0-9a-f]{64}$/);
+    // Outside tester, item 11: where each invoice stands, and why it was withdrawn (none here).
+    expect(rows[0]!.slice(-2)).toEqual(["Statut", "Motif du retrait"]);
+    expect(rows.slice(1).map((r) => r.slice(-2))).toEqual([
+      ["En ligne", ""],
+      ["En ligne", ""],
+    ]);
     // An export never overwrites an earlier one.
     const again = await runEfacture(
       [

@@ -149,6 +149,13 @@ describe.each(ENGINES)("back office: seller identities and invoice withdrawal on
     expect(done.headers.location).toBe(`${record}?message=invoice-withdrawn`);
     const shown = await admin.get(`${record}?message=invoice-withdrawn`);
     expect(shown.body).toContain("Retirée par l’émetteur le");
+    // Outside tester, item 12: the availability cell says when and why, not « available until » a date to come.
+    const row = shown.body.slice(
+      shown.body.indexOf("FA-W-1"),
+      shown.body.indexOf("</tr>", shown.body.indexOf("FA-W-1")),
+    );
+    expect(row).toMatch(/<td class="staff-withdrawn">Retirée le \d{1,2} [a-zéû]+ \d{4}/);
+    expect(row).toContain("Motif\u00a0: publiée sur le mauvais client");
     expect(shown.body).not.toContain(`href="${confirm}"`);
     const [audit] = await services.db.query<{ actor_type: string; details: Record<string, unknown> }>(
       "select actor_type, details from audit_entries where tenant_id = $1 and action = 'invoice.withdrawn'",

@@ -219,6 +219,7 @@ export interface RecordInvoiceRow {
   /** What the Factur-X reader noted at publication (jsonb array of src/einvoice Finding). */
   findings: unknown;
   withdrawnAt: Date | null;
+  withdrawalReason: string | null;
 }
 
 export async function listCustomerInvoicesPage(
@@ -231,7 +232,8 @@ export async function listCustomerInvoicesPage(
   const rows = await sql.query<RecordInvoiceRow>(
     `select id, invoice_number as "invoiceNumber", type_code as "typeCode", issue_date as "issueDate", grand_total as "grandTotal",
             currency, published_at as "publishedAt", available_until as "availableUntil", first_downloaded_at as "firstDownloadedAt",
-            removed_at as "removedAt", findings, withdrawn_at as "withdrawnAt"
+            removed_at as "removedAt", findings, withdrawn_at as "withdrawnAt",
+            withdrawal_reason as "withdrawalReason"
        from invoices where tenant_id = $1 and customer_id = $2
       order by issue_date desc, id desc limit $3 offset $4`,
     [tenantId, customerId, pageSize, (page - 1) * pageSize],

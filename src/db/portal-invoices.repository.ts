@@ -273,9 +273,15 @@ export async function countAccountInvoices(
   accountId: string,
   filters: AccountInvoiceFilters,
   now: Date = new Date(),
+  /** Only those whose file is still on the portal (not removed at the end of retention): what a ZIP holds. */
+  downloadableOnly = false,
 ): Promise<number> {
   const params: unknown[] = [tenantId, accountId];
-  const where = whereOf(filters, params, nowParam(params, now));
+  const nowRef = nowParam(params, now);
+  const where = whereOf(filters, params, nowRef);
+  // The same test as the list's tombstones (EFFECTIVE_REMOVED_AT): a date already come counts as removed.
+  if (downloadableOnly)
+    where.push(`(${EFFECTIVE_REMOVED_AT.replace("$NOW::timestamptz", nowRef())}) is null`);
   const [row] = await sql.query<{ n: number }>(
     `select count(*)::int as n from invoices i where ${where.join(" and ")}`,
     params,

@@ -282,6 +282,11 @@ export const en: Messages = {
         : `Select all: my ${n(count)} invoices (ZIP)`,
     selectAllHint: (shown: number) =>
       `Only ${n(shown)} invoices are shown on this page; this button takes all of them, following pages included.`,
+    // Outside tester, item 10: what "Select all" leaves out of the archive, and why.
+    zipLeavesRemoved: (count: number) =>
+      count > 1
+        ? `${n(count)} invoices deleted at the end of their retention period no longer have a file: they are not in the archive.`
+        : "1 invoice deleted at the end of its retention period no longer has a file: it is not in the archive.",
     tooManyForZip: (count: number, max: number) =>
       `${n(count)} invoices match: more than the ${n(max)} one ZIP archive can hold. Choose a year (or a contract) in “Period” or “More criteria” to download your invoices in several goes.`,
     caption: (sort) =>
@@ -397,6 +402,8 @@ export const en: Messages = {
     taxTotal: "Total VAT",
     grandTotal: "Total incl. VAT",
     duePayable: "Amount due",
+    // Outside tester, item 13: a credit note's amount is owed to the customer.
+    inYourFavour: "Amount in your favour",
     vatCategory: "Category",
     vatRate: "Rate",
     vatBasis: "Taxable amount",

@@ -306,6 +306,11 @@ export const fr = {
         : `Tout sélectionner : mes ${n(count)} factures (ZIP)`,
     selectAllHint: (shown: number) =>
       `Seules ${n(shown)} factures sont affichées sur cette page ; ce bouton les prend toutes, pages suivantes comprises.`,
+    // Outside tester, item 10: what « Tout sélectionner » leaves out of the archive, and why.
+    zipLeavesRemoved: (count: number) =>
+      count > 1
+        ? `${n(count)} factures supprimées à la fin de leur durée de conservation n’ont plus de fichier\u00a0: elles ne sont pas dans l’archive.`
+        : "1 facture supprimée à la fin de sa durée de conservation n’a plus de fichier\u00a0: elle n’est pas dans l’archive.",
     tooManyForZip: (count: number, max: number) =>
       `${n(count)} factures correspondent : c’est plus que les ${n(max)} qu’une archive ZIP peut contenir. Choisissez une année (ou un contrat) dans « Période » ou « Plus de critères » pour télécharger vos factures en plusieurs fois.`,
     caption: (sort: InvoiceSort) =>
@@ -426,6 +431,8 @@ export const fr = {
     taxTotal: "Total TVA",
     grandTotal: "Total TTC",
     duePayable: "Net à payer",
+    // Outside tester, item 13: a credit note's amount is owed to the customer.
+    inYourFavour: "Montant en votre faveur",
     vatCategory: "Catégorie",
     vatRate: "Taux",
     vatBasis: "Base HT",

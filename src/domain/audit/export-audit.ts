@@ -48,7 +48,16 @@ const HEADER = [
   "Mise à disposition (UTC)",
   "Premier téléchargement (UTC)",
   "Retirée du portail (UTC)",
+  // Outside tester, item 11: a withdrawal is not the end of retention, and says why.
+  "Statut",
+  "Motif du retrait",
 ];
+
+/** Where the invoice stands: withdrawn by the issuer, removed at the end of retention, or still online. */
+function recapStatus(row: { withdrawnAt: Date | null; removedAt: Date | null }): string {
+  if (row.withdrawnAt) return "Retirée par l’émetteur";
+  return row.removedAt ? "Fin de conservation" : "En ligne";
+}
 
 /**
  * The « liste récapitulative » of the invoices a tenant published in [from, to), in publication order:
@@ -81,11 +90,14 @@ export async function* recapitulativeCsvLines(
       publishedAt: Date;
       firstDownloadedAt: Date | null;
       removedAt: Date | null;
+      withdrawnAt: Date | null;
+      withdrawalReason: string | null;
     }>(
       `select i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate", c.customer_number as "customerNumber",
               c.name as "customerName", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
               i.grand_total as "grandTotal", i.currency, i.sha256, i.published_at as "publishedAt",
-              i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt"
+              i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
+              i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason"
          from invoices i join customers c on c.id = i.customer_id
         where i.tenant_id = $1 and i.published_at >= $2 and i.published_at < $3
           and ($4::timestamptz is null or (i.published_at, i.id) > ($4::timestamptz, $5::uuid))
@@ -109,6 +121,9 @@ export async function* recapitulativeCsvLines(
         instant(row.publishedAt),
         instant(row.firstDownloadedAt),
         instant(row.removedAt),
+        field(recapStatus(row)),
+        // The issuer's own words: csvField quotes them and defuses a formula (spreadsheet-text).
+        field(row.withdrawalReason),
       ].join(";")}\r\n`;
     const last = page.at(-1)!;
     after = { publishedAt: last.publishedAt, id: last.id };

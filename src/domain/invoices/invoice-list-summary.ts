@@ -18,6 +18,8 @@ export interface InvoiceListSummaries {
   leavingSoon(account: AccountListKey, days: number): Promise<LeavingSoon>;
   /** How many invoices match the filters (the sort aside). */
   count(account: AccountListKey, filters: AccountInvoiceFilters): Promise<number>;
+  /** How many of them still have their file (not removed at the end of retention): what a ZIP of them holds. */
+  downloadable(account: AccountListKey, filters: AccountInvoiceFilters): Promise<number>;
 }
 
 /** One account's list as of one version (`account_list_versions`, read with the session). */
@@ -107,6 +109,10 @@ export function createInvoiceListSummaries(
     count: (account, filters) =>
       memo(account, `count:${filterKey(filters)}`, (at) =>
         countAccountInvoices(sql, account.tenantId, account.accountId, filters, at),
+      ),
+    downloadable: (account, filters) =>
+      memo(account, `downloadable:${filterKey(filters)}`, (at) =>
+        countAccountInvoices(sql, account.tenantId, account.accountId, filters, at, true),
       ),
   };
 }

@@ -96,7 +96,9 @@ export async function invoiceRoutes(
       home ? summaries.leavingSoon(list, LEAVING_SOON_DAYS) : undefined,
     ]);
     const onePage = !after && !before && !window.hasNext;
-    const matching = onePage ? window.rows.length : await summaries.count(list, filters);
+    const [matching, downloadable] = onePage
+      ? [window.rows.length, window.rows.filter((row) => !row.removedAt).length]
+      : await Promise.all([summaries.count(list, filters), summaries.downloadable(list, filters)]);
     const base = filtersToQuery(filters);
     const link = (name: "apres" | "avant", row: PortalInvoiceListRow | undefined) => {
       if (!row) return undefined;
@@ -112,6 +114,7 @@ export async function invoiceRoutes(
         filters={filters}
         invoices={window.rows}
         matching={matching}
+        downloadable={downloadable}
         dates={dates}
         leaving={leaving}
         customerNumbers={customerNumbers}

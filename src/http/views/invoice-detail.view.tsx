@@ -1,5 +1,6 @@
 import { escapeHtml } from "@kitajs/html";
 import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.repository.js";
+import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
 import { ContactLink } from "./contact-block.view.js";
 import { type Branding, Layout, type SignedIn } from "./layout.js";
@@ -352,7 +353,11 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
               [T.taxBasisTotal, money(invoice.taxBasisTotal), "amount det-amount"],
               [T.taxTotal, money(invoice.taxTotal), "amount det-amount"],
               [T.grandTotal, money(invoice.grandTotal), "amount det-amount det-strong"],
-              [T.duePayable, money(invoice.duePayable), "amount det-amount det-strong"],
+              [
+                isCreditNote(invoice.typeCode) ? T.inYourFavour : T.duePayable,
+                money(invoice.duePayable),
+                "amount det-amount det-strong",
+              ],
             ]}
           />
           {vatRows.length > 0 ? (
@@ -525,9 +530,6 @@ export function DownloadProblemPage(props: {
   return (
     <Layout title={props.title} branding={props.branding} ui={props.ui} user={props.user}>
       <div class="center card det-problem">
-        <p class="code" safe>
-          {String(props.status)}
-        </p>
         <h1 safe>{props.title}</h1>
         <p safe>{props.message}</p>
         {props.hint ? (
@@ -545,13 +547,6 @@ export function DownloadProblemPage(props: {
         ) : (
           ""
         )}
-        {props.requestId ? (
-          <p class="muted">
-            {escapeHtml(t.requestRef)} <code safe>{props.requestId}</code>
-          </p>
-        ) : (
-          ""
-        )}
         <p class="det-problem-links">
           <a class="button secondary" href="/factures" safe>
             {t.backToInvoices}
@@ -560,6 +555,25 @@ export function DownloadProblemPage(props: {
             <a href={props.link.href} safe>
               {props.link.label}
             </a>
+          ) : (
+            ""
+          )}
+        </p>
+        {/* The status and the request id: a small reference at the bottom, as on the other error pages. */}
+        <p class="error-ref">
+          <span class="nowrap" safe>
+            {t.statusRef(props.status)}
+          </span>
+          {props.requestId ? (
+            <>
+              {" · "}
+              <span class="nowrap">
+                {escapeHtml(t.requestRef)}{" "}
+                <code class="ident" safe>
+                  {props.requestId}
+                </code>
+              </span>
+            </>
           ) : (
             ""
           )}

@@ -46,6 +46,8 @@ export interface InvoiceListProps {
   invoices: PortalInvoiceListRow[];
   /** How many invoices match the filters. */
   matching: number;
+  /** How many of them still have their file (the others were removed at the end of retention): what a ZIP holds. */
+  downloadable?: number;
   /** The account's oldest and newest issue dates (null: no invoice at all). */
   dates: { oldest: string | null; newest: string | null };
   /** The leaving-soon banner (home page only). */
@@ -65,6 +67,9 @@ const href = (params: URLSearchParams) => (params.size ? `/factures?${params}` :
 /** The account's invoices: leaving-soon banner, filters, bulk actions, the table, keyset pagination. */
 export function InvoicesPage(props: InvoiceListProps) {
   const { filters, matching, ui } = props;
+  // The ZIP buttons promise only what the archive holds (outside tester, item 10).
+  const downloadable = props.downloadable ?? matching;
+  const leftOut = matching - downloadable;
   const zipMax = props.zipMaxFiles ?? ZIP_MAX_FILES;
   const T = ui.t.list;
   const query = filtersToQuery(filters);
@@ -150,9 +155,11 @@ export function InvoicesPage(props: InvoiceListProps) {
                 <p id="inv-selection-hint" class="inv-selection-hint" safe>
                   {T.selectionHint}
                 </p>
-                {matching > zipMax ? (
+                {downloadable === 0 ? (
+                  ""
+                ) : downloadable > zipMax ? (
                   <p class="inv-zip-limit" safe>
-                    {T.tooManyForZip(matching, zipMax)}
+                    {T.tooManyForZip(downloadable, zipMax)}
                   </p>
                 ) : matching > props.invoices.length ? (
                   <>
@@ -163,7 +170,7 @@ export function InvoicesPage(props: InvoiceListProps) {
                       aria-describedby="inv-all-hint"
                       safe
                     >
-                      {T.selectAll(matching, filtered)}
+                      {T.selectAll(downloadable, filtered)}
                     </button>
                     <p id="inv-all-hint" class="inv-all-hint" safe>
                       {T.selectAllHint(props.invoices.length)}
@@ -171,8 +178,15 @@ export function InvoicesPage(props: InvoiceListProps) {
                   </>
                 ) : (
                   <button type="submit" form="inv-all" class="button secondary" safe>
-                    {T.zipAll(matching, filtered)}
+                    {T.zipAll(downloadable, filtered)}
                   </button>
+                )}
+                {leftOut > 0 && downloadable > 0 && downloadable <= zipMax ? (
+                  <p class="inv-zip-left-out" safe>
+                    {T.zipLeavesRemoved(leftOut)}
+                  </p>
+                ) : (
+                  ""
                 )}
               </div>
               <InvoiceTable ui={ui} invoices={props.invoices} filters={filters} several={several} />

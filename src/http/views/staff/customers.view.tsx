@@ -1,3 +1,4 @@
+import { escapeHtml } from "@kitajs/html";
 import type { CustomerHit } from "../../../db/backoffice.repository.js";
 import type { EmailCorrectionCheck } from "../../../domain/accounts/correct-email.js";
 import type { AccountState, CustomerRecord } from "../../../domain/staff/customer-record.js";
@@ -334,7 +335,21 @@ export function CustomerRecordPage(props: {
                             ? `Téléchargée le ${frDateTime(i.firstDownloadedAt)}`
                             : "Jamais téléchargée"}
                     </td>
-                    <td safe>{frDate(i.availableUntil)}</td>
+                    {/* Outside tester, item 12: a withdrawn invoice is not « available until » a date to come. */}
+                    {i.withdrawnAt ? (
+                      <td class="staff-withdrawn">
+                        {escapeHtml(`Retirée le ${frDate(i.withdrawnAt)}`)}
+                        {i.withdrawalReason ? (
+                          <small class="staff-withdrawn-reason" safe>
+                            {`Motif\u00a0: ${i.withdrawalReason}`}
+                          </small>
+                        ) : (
+                          ""
+                        )}
+                      </td>
+                    ) : (
+                      <td safe>{frDate(i.availableUntil)}</td>
+                    )}
                     <td>
                       {i.removedAt ? (
                         "—"

@@ -79,6 +79,9 @@ export const MAIL_KIND_LABELS: Record<string, string> = {
   "new-invoices": "Avis de nouvelles factures",
   "email-changed": "Avis de changement d’adresse (ancienne adresse)",
   "email-changed-new": "Avis de changement d’adresse (nouvelle adresse, même identifiant)",
+  // Outside tester, item 20: every kind of src/mail/templates has its words.
+  "retention-reminder": "Rappel avant la fin de conservation des factures",
+  "integrity-alert": "Alerte d’intégrité (document altéré)",
 };
 
 export const MAIL_STATUS_LABELS: Record<string, string> = {
@@ -125,4 +128,28 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "tenant.seller_removed": "Vendeur autorisé retiré",
   "invoice.withdrawn": "Facture retirée par l’émetteur",
   "contract.detached": "Contrat détaché du client",
+  // Outside tester, item 9: every action the code writes has its words (test/staff-labels.test.ts checks).
+  "tenant.contact_changed": "Contact du service client modifié",
+  "tenant.created": "Création du portail",
+  "invoice.published": "Facture publiée",
+  "invoice.downloaded": "Premier téléchargement d’une facture",
+  "invoice.removed": "Facture supprimée en fin de conservation",
+  "invoice.proof_taken_by_staff": "Preuve de mise à disposition téléchargée par un conseiller",
+  "integrity.failed": "Contrôle d’intégrité en échec",
+  "blob.orphan_removed": "Fichier orphelin supprimé",
+  "retention.reminder_queued": "Rappel de fin de conservation programmé",
+  "mail.queued": "Mail mis en file d’attente",
+  "mail.sent": "Mail remis au serveur de messagerie",
+  "mail.failed": "Échec d’envoi d’un mail",
+  "mail.uncertain": "Envoi de mail incertain",
+  "login.throttled": "Connexion client freinée",
+  "password.changed": "Mot de passe modifié par le client",
+  "password.change_refused": "Changement de mot de passe refusé",
+  "password_reset.requested": "Demande de réinitialisation du mot de passe",
+  "password_reset.throttled": "Demande de réinitialisation freinée",
+  "password_reset.mailed": "Lien de réinitialisation envoyé",
+  "password_reset.completed": "Mot de passe réinitialisé par le client",
+  "account.preferences_changed": "Préférences du client modifiées",
+  "sessions.revoked": "Sessions fermées par le client",
+  "audit.chain_version": "Passage du journal à la version 2 du chaînage",
 };
