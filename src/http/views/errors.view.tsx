@@ -57,24 +57,7 @@ export function ErrorPage(props: {
             {back.label}
           </a>
         </p>
-        <p class="error-ref">
-          <span class="nowrap" safe>
-            {t.statusRef(props.status)}
-          </span>
-          {props.requestId ? (
-            <>
-              {" · "}
-              <span class="nowrap">
-                {escapeHtml(t.requestRef)}{" "}
-                <code class="ident" safe>
-                  {props.requestId}
-                </code>
-              </span>
-            </>
-          ) : (
-            ""
-          )}
-        </p>
+        <ErrorReference errors={t} status={props.status} requestId={props.requestId} />
       </div>
     </Layout>
   );
@@ -100,25 +83,33 @@ export function StaffErrorPage(props: {
             {props.staff ? "Retour à la recherche" : "Aller à la connexion"}
           </a>
         </p>
-        <p class="error-ref">
-          <span class="nowrap" safe>
-            {t.statusRef(props.status)}
-          </span>
-          {props.requestId ? (
-            <>
-              {" · "}
-              <span class="nowrap">
-                {escapeHtml(t.requestRef)}{" "}
-                <code class="ident" safe>
-                  {props.requestId}
-                </code>
-              </span>
-            </>
-          ) : (
-            ""
-          )}
-        </p>
+        <ErrorReference errors={t} status={props.status} requestId={props.requestId} />
       </div>
     </StaffLayout>
+  );
+}
+
+/** The small reference at the foot of every error page: the status code and, when known, the request id. */
+export function ErrorReference(props: { errors: Ui["t"]["errors"]; status: number; requestId?: string }) {
+  const t = props.errors;
+  return (
+    <p class="error-ref">
+      <span class="nowrap" safe>
+        {t.statusRef(props.status)}
+      </span>
+      {props.requestId ? (
+        <>
+          {" · "}
+          <span class="nowrap">
+            {escapeHtml(t.requestRef)}{" "}
+            <code class="ident" safe>
+              {props.requestId}
+            </code>
+          </span>
+        </>
+      ) : (
+        ""
+      )}
+    </p>
   );
 }

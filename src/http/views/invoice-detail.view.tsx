@@ -3,6 +3,7 @@ import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.repos
 import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
 import { ContactLink } from "./contact-block.view.js";
+import { ErrorReference } from "./errors.view.js";
 import { type Branding, Layout, type SignedIn } from "./layout.js";
 
 /** A document date (`YYYY-MM-DD`) in French: "5 novembre 2026". */
@@ -560,24 +561,7 @@ export function DownloadProblemPage(props: {
           )}
         </p>
         {/* The status and the request id: a small reference at the bottom, as on the other error pages. */}
-        <p class="error-ref">
-          <span class="nowrap" safe>
-            {t.statusRef(props.status)}
-          </span>
-          {props.requestId ? (
-            <>
-              {" · "}
-              <span class="nowrap">
-                {escapeHtml(t.requestRef)}{" "}
-                <code class="ident" safe>
-                  {props.requestId}
-                </code>
-              </span>
-            </>
-          ) : (
-            ""
-          )}
-        </p>
+        <ErrorReference errors={t} status={props.status} requestId={props.requestId} />
       </div>
     </Layout>
   );
