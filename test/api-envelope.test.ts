@@ -173,6 +173,20 @@ describe.each(ENGINES)("issuer API error envelope and findings on %s", (engine) 
       expectEnvelope(await api("GET", "/api/v1/customers/NUL-1"), 404, "customer_not_found");
     });
 
+    it("answers a URL the router cannot read (parameter over 100 characters, bad encoding) with the envelope", async () => {
+      const long = expectEnvelope(
+        await api("GET", `/api/v1/customers/${"x".repeat(300)}`),
+        400,
+        "invalid_request",
+      );
+      expect(long.message).toContain("longer than 100");
+      expectEnvelope(await api("GET", "/api/v1/customers/%E0%A4%A"), 400, "invalid_request");
+      const page = await app.inject({ url: "/factures/%E0%A4%A", headers: { host: HOST } });
+      expect(page.statusCode).toBe(400);
+      expect(page.headers["content-type"]).toContain("text/html");
+      expect(page.body).toContain("Adresse invalide");
+    });
+
     it("refuses a key the schema does not know (a misspelt `contract`) instead of dropping it", async () => {
       const res = expectEnvelope(
         await api("PUT", "/api/v1/customers/TYPO-1", {

@@ -134,6 +134,30 @@ export async function buildWebApp(
     // A key the schema does not know is refused (400 invalid_request), not dropped: a misspelt `contract`
     // must not answer 200 having stored nothing. Fastify's default removes it silently.
     ajv: { customOptions: { removeAdditional: false } },
+    // A URL the router cannot read (bad percent-encoding, a path parameter over 100 characters) is refused
+    // before any hook runs: the API still answers with its envelope, a page with a short page in words.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      reply.code(400).header("cache-control", "no-store").header("x-request-id", request.id);
+      if (request.url.startsWith("/api/"))
+        return reply.send(
+          apiErrorBody(
+            request,
+            "invalid_request",
+            error.code === "FST_ERR_MAX_PARAM_LENGTH"
+              ? "a path parameter is longer than 100 characters"
+              : "the URL is not valid (bad percent-encoding)",
+          ),
+        );
+      return reply
+        .type("text/html; charset=utf-8")
+        .header("content-security-policy", "default-src 'none'")
+        .send(
+          '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Adresse invalide</title>' +
+            "<h1>Adresse invalide</h1><p>Cette adresse de page n’est pas valide. Revenez à l’accueil du portail.</p>" +
+            '<p lang="en">This page address is not valid. Go back to the portal’s home page.</p></html>',
+        );
+    },
   });
   installValidatedClientIp(app);
   const tenants = createTenantCache(services.db);
