@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
+import { queueMail } from "../src/domain/mail/queue-mail.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import type { JobDefinition } from "../src/jobs/queue.js";
-import { queueMail } from "../src/mail/mail-queue.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";

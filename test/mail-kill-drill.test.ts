@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServices, type Services } from "../src/app.js";
+import { queueMail } from "../src/domain/mail/queue-mail.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { queueMail } from "../src/mail/mail-queue.js";
 import { startEfacture } from "./support/cli.js";
 import { makeTestEnv, type TestEnv, waitFor } from "./support/services.js";
 import { type SlowSmtpSink, startSlowSmtpSink } from "./support/slow-smtp-sink.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
+import { queueMail } from "../src/domain/mail/queue-mail.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { sendMailJob } from "../src/jobs/send-mail.job.js";
-import { queueMail } from "../src/mail/mail-queue.js";
 import { mayHaveBeenHandedOver } from "../src/mail/smtp-outcome.js";
 import { createSmtpTransport, type MailTransport } from "../src/mail/transport.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";

@@ -5,8 +5,8 @@ import {
   RESET_MAILS_PER_TENANT_PER_MINUTE,
   requestPasswordReset,
 } from "../src/domain/accounts/password-reset.js";
+import { queueMail } from "../src/domain/mail/queue-mail.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { queueMail } from "../src/mail/mail-queue.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SlowSmtpSink, startSlowSmtpSink } from "./support/slow-smtp-sink.js";

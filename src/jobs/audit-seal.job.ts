@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Services } from "../app.js";
 import { sealAuditChains } from "../domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../domain/audit/verify-audit.js";
-import { queueIntegrityAlert } from "../mail/integrity-alert-queue.js";
+import { queueIntegrityAlert } from "../domain/mail/integrity-alert.js";
 import { trustedSealPublicKeys } from "../storage/seal-key-file.js";
 import { createHttpTimestampAuthority } from "../timestamp/tsa-client.js";
 import type { JobDefinition, JobHandler, JobQueue } from "./queue.js";

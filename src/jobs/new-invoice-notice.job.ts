@@ -1,35 +1,12 @@
 import type { Services } from "../app.js";
 import type { Database } from "../db/database.js";
-import { queueMail } from "../mail/mail-queue.js";
-import { type JobDefinition, type JobHandler, PermanentJobFailure } from "./queue.js";
+import { queueMail } from "../domain/mail/queue-mail.js";
+import { type NewInvoiceNoticeData, newInvoiceNoticeJob } from "../domain/shared/jobs.js";
+import { type JobHandler, PermanentJobFailure } from "./queue.js";
 
-export interface NewInvoiceNoticeData {
-  tenantId: string;
-  accountId: string;
-}
+export { type NewInvoiceNoticeData, newInvoiceNoticeJob };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LISTED = 20;
-
-export const newInvoiceNoticeJob: JobDefinition<NewInvoiceNoticeData> = {
-  name: "new-invoice-notice",
-  retryLimit: 10,
-  retryDelaySeconds: 30,
-  retryBackoff: true,
-  expireInSeconds: 300,
-  parse(data) {
-    const { tenantId, accountId } = (data ?? {}) as Record<string, unknown>;
-    if (
-      typeof tenantId !== "string" ||
-      !UUID.test(tenantId) ||
-      typeof accountId !== "string" ||
-      !UUID.test(accountId)
-    ) {
-      throw new PermanentJobFailure("new-invoice-notice: bad data");
-    }
-    return { tenantId, accountId };
-  },
-};
 
 /**
  * Sends one digest of the account's invoices not yet announced. Locks the account row first, so an

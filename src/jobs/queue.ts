@@ -4,42 +4,24 @@ import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import { type Database, isDatabaseDown, type Sql } from "../db/database.js";
 import type { OpenedDatabase } from "../db/open-database.js";
+import {
+  type JobContext,
+  type JobDefinition,
+  type JobHandler,
+  type JobSender,
+  PermanentJobFailure,
+} from "../domain/shared/jobs.js";
 
-/** A kind of job: a stable name, its retry policy, and the shape of its data (ids only, never rows or bytes). */
-export interface JobDefinition<Data> {
-  readonly name: string;
-  readonly retryLimit: number;
-  readonly retryDelaySeconds: number;
-  readonly retryBackoff: boolean;
-  readonly expireInSeconds: number;
-  /** Validates data read back from the queue. */
-  parse(data: unknown): Data;
-}
-
-export interface JobContext {
-  readonly jobId: string;
-  readonly retryCount: number;
-  readonly retryLimit: number;
-  /** True when a failure now will not be retried. */
-  readonly lastAttempt: boolean;
-}
-
-export type JobHandler<Data> = (data: Data, context: JobContext) => Promise<void>;
-
-/** A job whose failure must not be retried (bad data, vanished record): it is logged and dropped. */
-export class PermanentJobFailure extends Error {
-  readonly code = "permanent_job_failure";
-}
+export {
+  type JobContext,
+  type JobDefinition,
+  type JobHandler,
+  type JobSender,
+  PermanentJobFailure,
+} from "../domain/shared/jobs.js";
 
 /** The durable job queue, stored in the application's own database (pg-boss). */
-export interface JobQueue {
-  /** Enqueues inside `tx`: a rollback of `tx` removes the job too. Without `tx`, enqueues at once. */
-  send<Data>(
-    definition: JobDefinition<Data>,
-    data: Data,
-    tx?: Sql,
-    options?: { startAfterSeconds?: number; priority?: number },
-  ): Promise<string>;
+export interface JobQueue extends JobSender {
   /** Starts `concurrency` workers for this kind of job. */
   work<Data>(
     definition: JobDefinition<Data>,

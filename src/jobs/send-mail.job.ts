@@ -4,6 +4,7 @@ import { appendAudit } from "../db/audit.repository.js";
 import type { Database, Sql } from "../db/database.js";
 import { insertToken, voidTokens } from "../db/tokens.repository.js";
 import { hashSecret, newSecret } from "../domain/accounts/secrets.js";
+import { type SendMailData, sendMailJob } from "../domain/shared/jobs.js";
 import { tenantOrigin } from "../domain/tenants/tenant-url.js";
 import { mayHaveBeenHandedOver } from "../mail/smtp-outcome.js";
 import { isMailKind, MAIL_TEMPLATES, type MailContext, type RenderedMail } from "../mail/templates/index.js";
@@ -11,28 +12,10 @@ import { passwordResetMail } from "../mail/templates/password-reset.js";
 import type { MailTransport } from "../mail/transport.js";
 import { type JobDefinition, type JobHandler, PermanentJobFailure } from "./queue.js";
 
-export interface SendMailData {
-  mailId: string;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export { type SendMailData, sendMailJob };
 
 /** SECURITY.md R5: a reset link is valid 60 minutes. */
 export const RESET_TOKEN_MINUTES = 60;
-
-export const sendMailJob: JobDefinition<SendMailData> = {
-  name: "send-mail",
-  retryLimit: 12,
-  retryDelaySeconds: 30,
-  retryBackoff: true,
-  expireInSeconds: 120,
-  parse(data) {
-    const mailId = (data as { mailId?: unknown })?.mailId;
-    if (typeof mailId !== "string" || !UUID.test(mailId))
-      throw new PermanentJobFailure("send-mail: bad mailId");
-    return { mailId };
-  },
-};
 
 /** The retry policy and the expiry come from the configuration (tests shorten them). */
 export function sendMailDefinition(

@@ -4,9 +4,9 @@ import { upsertCustomerRow } from "../../db/customers.repository.js";
 import type { Database, Sql } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
 import { voidTokens } from "../../db/tokens.repository.js";
-import type { JobQueue } from "../../jobs/queue.js";
-import { queueMail } from "../../mail/mail-queue.js";
+import { queueMail } from "../mail/queue-mail.js";
 import { DomainError } from "../shared/errors.js";
+import type { JobSender } from "../shared/jobs.js";
 import type { StaffActor } from "../staff/staff-accounts.js";
 import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
 
@@ -131,7 +131,7 @@ async function customerNumbersOf(sql: Sql, tenantId: string, accountId: string, 
  * with the advisor, the reason and what happened (`mode`).
  */
 export async function correctCustomerEmail(
-  deps: { db: Database; queue: JobQueue },
+  deps: { db: Database; queue: JobSender },
   input: {
     tenantId: string;
     customerId: string;
@@ -259,7 +259,7 @@ export async function correctCustomerEmail(
 /** Case (a): the account itself changes address; every customer number on it follows. */
 async function correctInPlace(
   tx: Sql,
-  queue: JobQueue,
+  queue: JobSender,
   input: { tenantId: string; customerId: string; actor: StaffActor; ip: string | null },
   accountId: string,
   email: string,
@@ -309,7 +309,7 @@ async function correctInPlace(
  */
 export async function moveAccountAddress(
   tx: Sql,
-  queue: JobQueue,
+  queue: JobSender,
   input: {
     tenantId: string;
     accountId: string;

@@ -1,8 +1,8 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
-import type { JobQueue } from "../../jobs/queue.js";
-import { queueMail } from "../../mail/mail-queue.js";
+import { queueMail } from "../mail/queue-mail.js";
+import type { JobSender } from "../shared/jobs.js";
 import { admitPasswordAttempt, recordPasswordFailure, recordPasswordSuccess } from "./log-in.js";
 import { hashPassword, verifyPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
@@ -45,7 +45,7 @@ export type ChangePasswordResult =
  * one is then checked under the login throttle of the account's identifier (counted before verifying).
  */
 export async function changePassword(
-  deps: { db: Database; queue: JobQueue },
+  deps: { db: Database; queue: JobSender },
   input: {
     tenantId: string;
     accountId: string;

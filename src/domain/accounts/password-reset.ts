@@ -9,8 +9,8 @@ import {
   sumThrottleAcrossTenants,
 } from "../../db/throttles.repository.js";
 import { consumeToken, findUsableToken, markTokenOpened, voidTokens } from "../../db/tokens.repository.js";
-import type { JobQueue } from "../../jobs/queue.js";
-import { queueMail } from "../../mail/mail-queue.js";
+import { queueMail } from "../mail/queue-mail.js";
+import type { JobSender } from "../shared/jobs.js";
 import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
 import { hashPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
@@ -48,7 +48,7 @@ export type ResetMailOutcome = "queued" | "no_account" | "duplicate" | "tenant_c
  * on it. A crash in between loses that one request: the user asks again.
  */
 export async function requestPasswordReset(
-  deps: { db: Database; queue: JobQueue; logger?: Logger; resetMailCaps?: ResetMailCaps },
+  deps: { db: Database; queue: JobSender; logger?: Logger; resetMailCaps?: ResetMailCaps },
   input: { tenantId: string; email: string; ip: string; now?: Date },
 ): Promise<{ followUp: Promise<ResetMailOutcome | "throttled" | "error"> }> {
   const now = input.now ?? new Date();
@@ -108,7 +108,7 @@ export async function requestPasswordReset(
  * and platform caps allow it. The link itself is made when the mail is sent (send-mail.job.ts).
  */
 export async function queueResetMail(
-  deps: { db: Database; queue: JobQueue; resetMailCaps?: ResetMailCaps },
+  deps: { db: Database; queue: JobSender; resetMailCaps?: ResetMailCaps },
   input: { tenantId: string; email: string; now?: Date },
 ): Promise<ResetMailOutcome> {
   const now = input.now ?? new Date();
@@ -177,7 +177,7 @@ export type ResetResult =
  * of the account is revoked and a notice is mailed (R11); the user is not logged in automatically.
  */
 export async function resetPassword(
-  deps: { db: Database; queue: JobQueue },
+  deps: { db: Database; queue: JobSender },
   input: { tenantId: string; token: string; password: string; confirmation: string; ip: string; now?: Date },
 ): Promise<ResetResult> {
   const now = input.now ?? new Date();

@@ -1,8 +1,8 @@
 import { findCustomerWithContracts } from "../../db/customers.repository.js";
 import type { Database, Tx } from "../../db/database.js";
-import type { JobQueue } from "../../jobs/queue.js";
 import { normalizeEmail } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
+import type { JobSender } from "../shared/jobs.js";
 import { type UpsertCustomerInput, upsertCustomer } from "./upsert-customer.js";
 
 /** One line of an issuer's customer file, already split into fields (or why it could not be). */
@@ -42,7 +42,7 @@ export async function importCustomers(
     rows: AsyncIterable<CustomerImportRow>;
     actor: UpsertCustomerInput["actor"];
     /** Mails the customers whose account changes address (see upsertCustomer). */
-    queue: JobQueue;
+    queue: JobSender;
     onOutcome?: (outcome: CustomerImportOutcome) => void;
   },
 ): Promise<CustomerImportSummary> {
@@ -102,7 +102,7 @@ async function importCustomerRow(
   tenantId: string,
   row: CustomerImportRow,
   actor: UpsertCustomerInput["actor"],
-  queue: JobQueue,
+  queue: JobSender,
 ): Promise<CustomerImportOutcome> {
   if ("problem" in row) return { line: row.line, status: "rejected", ...row.problem };
   try {

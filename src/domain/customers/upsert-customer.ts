@@ -2,10 +2,10 @@ import { ensureAccountForEmail, findAccountByEmail } from "../../db/accounts.rep
 import { appendAudit } from "../../db/audit.repository.js";
 import { addContracts, type CustomerRow, upsertCustomerRow } from "../../db/customers.repository.js";
 import type { Database, Sql } from "../../db/database.js";
-import type { JobQueue } from "../../jobs/queue.js";
 import { moveAccountAddress } from "../accounts/correct-email.js";
 import { EMAIL_PATTERN, normalizeEmail } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
+import type { JobSender } from "../shared/jobs.js";
 
 export interface UpsertCustomerInput {
   tenantId: string;
@@ -15,7 +15,7 @@ export interface UpsertCustomerInput {
   contracts?: string[];
   actor: { type: "issuer" | "staff" | "platform" | "system"; id: string | null };
   /** Mails the customer when the directory changes the address of its account (see below). */
-  queue: JobQueue;
+  queue: JobSender;
 }
 
 const NUMBER_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]{0,63}$/u;

@@ -27,13 +27,13 @@ import {
   precheckInvoicePdf,
   sharedParserPool,
 } from "../../einvoice/index.js";
-import { newInvoiceNoticeJob } from "../../jobs/new-invoice-notice.job.js";
-import type { JobQueue } from "../../jobs/queue.js";
-import { type MailRequest, mailQueuedAudit, queueMail } from "../../mail/mail-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
+import { type MailRequest, mailQueuedAudit, queueMail } from "../mail/queue-mail.js";
 import { holdBlobsForPublication } from "../retention/hold-blobs.js";
 import { addMonths, sameAmount } from "../shared/dates.js";
 import { DomainError } from "../shared/errors.js";
+import type { JobSender } from "../shared/jobs.js";
+import { newInvoiceNoticeJob } from "../shared/jobs.js";
 import { checkSeller, type DeclaredSellers, loadDeclaredSellers } from "../tenants/seller-identities.js";
 
 /** What the issuer may say about a file beside (or instead of) its Factur-X data. */
@@ -49,7 +49,7 @@ export interface InvoiceMetadata {
 export interface PublishDeps {
   db: Database;
   blobs: BlobStore;
-  queue: JobQueue;
+  queue: JobSender;
   maxPdfBytes: number;
   /** Where files are read (default: the process's shared worker pool; tests may give their own). */
   parsers?: ParserPool;

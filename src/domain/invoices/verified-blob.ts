@@ -3,9 +3,9 @@ import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import { countThrottle } from "../../db/throttles.repository.js";
-import type { JobQueue } from "../../jobs/queue.js";
-import { queueIntegrityAlert } from "../../mail/integrity-alert-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
+import { queueIntegrityAlert } from "../mail/integrity-alert.js";
+import type { JobSender } from "../shared/jobs.js";
 
 /** What the database says the stored bytes are. */
 export interface ExpectedBlob {
@@ -121,7 +121,7 @@ export async function reportIntegrityFailure(
   deps: {
     db: Database;
     logger: { error(object: Record<string, unknown>, message: string): void };
-    queue?: JobQueue;
+    queue?: JobSender;
     operatorEmail?: string;
   },
   alert: IntegrityAlert,

@@ -16,16 +16,16 @@ import {
   type ReminderWindow,
   removeDueInvoices,
 } from "../../db/retention.repository.js";
-import type { JobQueue } from "../../jobs/queue.js";
-import { queueMail } from "../../mail/mail-queue.js";
 import type { BlobStore } from "../../storage/blob-store.js";
+import { queueMail } from "../mail/queue-mail.js";
+import type { JobSender } from "../shared/jobs.js";
 import { daysOfStep, REMOVED_STATUS, windowEnd } from "./retention-rules.js";
 import { findAnyBlobsInUse, xmlBlobsOfPending } from "./xml-blobs.js";
 
 export interface RetentionDeps {
   db: Database;
   blobs: BlobStore;
-  queue: JobQueue;
+  queue: JobSender;
   /** Called after each committed batch (the CLI shows progress). */
   onProgress?(progress: RetentionProgress): void;
 }

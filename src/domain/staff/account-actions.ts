@@ -2,9 +2,9 @@ import { appendAudit } from "../../db/audit.repository.js";
 import type { Database, Tx } from "../../db/database.js";
 import { revokeAccountSessions } from "../../db/sessions.repository.js";
 import { clearThrottle, countThrottle } from "../../db/throttles.repository.js";
-import type { JobQueue } from "../../jobs/queue.js";
-import { queueMail } from "../../mail/mail-queue.js";
+import { queueMail } from "../mail/queue-mail.js";
 import { DomainError } from "../shared/errors.js";
+import type { JobSender } from "../shared/jobs.js";
 import type { StaffActor } from "./staff-accounts.js";
 
 /** « Envoyer le mail d’activation maintenant »: at most 3 per customer per hour. */
@@ -100,7 +100,7 @@ export async function revokeCustomerSessions(db: Database, input: ActionInput): 
  * of waiting for the next invoice. Only for an account not yet activated; rate-limited per customer.
  */
 export async function resendActivationMail(
-  deps: { db: Database; queue: JobQueue },
+  deps: { db: Database; queue: JobSender },
   input: ActionInput,
 ): Promise<"sent" | "throttled" | "not-needed" | "no-email"> {
   const now = input.now ?? new Date();

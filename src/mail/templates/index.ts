@@ -1,3 +1,4 @@
+import type { MailKind } from "../../domain/mail/queue-mail.js";
 import { type ActivationParams, activationMail } from "./activation.js";
 import { type EmailChangedParams, emailChangedMail } from "./email-changed.js";
 import { type EmailChangedNewParams, emailChangedNewMail } from "./email-changed-new.js";
@@ -25,9 +26,9 @@ export const MAIL_TEMPLATES = {
     emailChangedMail(context, params as unknown as EmailChangedParams),
   "email-changed-new": (context: MailContext, params: Record<string, unknown>) =>
     emailChangedNewMail(context, params as unknown as EmailChangedNewParams),
-} satisfies Record<string, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
+} satisfies Record<MailKind, (context: MailContext, params: Record<string, unknown>) => RenderedMail>;
 
-export type MailKind = keyof typeof MAIL_TEMPLATES;
+export type { MailKind };
 
 export function isMailKind(kind: string): kind is MailKind {
   return Object.hasOwn(MAIL_TEMPLATES, kind);

@@ -1,9 +1,21 @@
-import { type AuditInput, appendAudit } from "../db/audit.repository.js";
-import type { Sql } from "../db/database.js";
-import type { JobQueue } from "../jobs/queue.js";
-import { sendMailJob } from "../jobs/send-mail.job.js";
+import { type AuditInput, appendAudit } from "../../db/audit.repository.js";
+import type { Sql } from "../../db/database.js";
+import { insertMail } from "../../db/mails.repository.js";
+import { type JobSender, sendMailJob } from "../shared/jobs.js";
 import { mailFairShare } from "./fair-share.js";
-import type { MailKind } from "./templates/index.js";
+
+/** The kinds of mail rendered from a stored template (src/mail/templates/index.ts renders each). */
+export const MAIL_KINDS = [
+  "activation",
+  "new-invoices",
+  "password-changed",
+  "retention-reminder",
+  "integrity-alert",
+  "email-changed",
+  "email-changed-new",
+] as const;
+
+export type MailKind = (typeof MAIL_KINDS)[number];
 
 /** `password-reset` has no stored template: its link is made when the mail is sent (the token never rests in clear). */
 export type QueuedMailKind = MailKind | "password-reset";
@@ -42,25 +54,21 @@ export function mailQueuedAudit(mailId: string, request: MailRequest): AuditInpu
  */
 export async function queueMail(
   tx: Sql,
-  queue: JobQueue,
+  queue: JobSender,
   request: MailRequest,
   options: { audit?: boolean } = {},
 ): Promise<string> {
-  const [row] = await tx.query<{ id: string }>(
-    `insert into mails (tenant_id, account_id, customer_id, kind, to_address, language, params)
-     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-    [
-      request.tenantId,
-      request.accountId ?? null,
-      request.customerId ?? null,
-      request.kind,
-      request.to,
-      request.language,
-      JSON.stringify(request.params),
-    ],
-  );
+  const mailId = await insertMail(tx, {
+    tenantId: request.tenantId,
+    accountId: request.accountId ?? null,
+    customerId: request.customerId ?? null,
+    kind: request.kind,
+    to: request.to,
+    language: request.language,
+    params: request.params,
+  });
   // Taken by priority, then age: see fair-share.ts (one tenant's burst cannot delay the others').
-  await queue.send(sendMailJob, { mailId: row!.id }, tx, { priority: mailFairShare.next(request.tenantId) });
-  if (options.audit !== false) await appendAudit(tx, mailQueuedAudit(row!.id, request));
-  return row!.id;
+  await queue.send(sendMailJob, { mailId }, tx, { priority: mailFairShare.next(request.tenantId) });
+  if (options.audit !== false) await appendAudit(tx, mailQueuedAudit(mailId, request));
+  return mailId;
 }

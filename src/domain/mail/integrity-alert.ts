@@ -1,14 +1,21 @@
-import type { Database } from "../db/database.js";
-import type { JobQueue } from "../jobs/queue.js";
-import { queueMail } from "./mail-queue.js";
-import type { IntegrityAlertParams } from "./templates/integrity-alert.js";
+import type { Database } from "../../db/database.js";
+import type { JobSender } from "../shared/jobs.js";
+import { queueMail } from "./queue-mail.js";
+
+export interface IntegrityAlert {
+  /** Who found it: a customer's download (refused) or the nightly verifier. */
+  source: "download" | "verifier";
+  /** What was found, one line each (only the first 50 are sent). */
+  lines: string[];
+  at?: Date;
+}
 
 /** Queues the operator's integrity alert (platform mail, no tenant), in a transaction of its own. */
 export async function queueIntegrityAlert(
   db: Database,
-  queue: JobQueue,
+  queue: JobSender,
   operatorEmail: string,
-  alert: Omit<IntegrityAlertParams, "at"> & { at?: Date },
+  alert: IntegrityAlert,
 ): Promise<void> {
   await db.transaction((tx) =>
     queueMail(tx, queue, {

@@ -1,0 +1,29 @@
+import type { Sql } from "./database.js";
+
+export interface NewMailRow {
+  tenantId: string | null;
+  accountId: string | null;
+  customerId: string | null;
+  kind: string;
+  to: string;
+  language: "fr" | "en";
+  params: Record<string, unknown>;
+}
+
+/** Records a mail as queued; returns its id (the send-mail job carries only that id). */
+export async function insertMail(tx: Sql, mail: NewMailRow): Promise<string> {
+  const [row] = await tx.query<{ id: string }>(
+    `insert into mails (tenant_id, account_id, customer_id, kind, to_address, language, params)
+     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    [
+      mail.tenantId,
+      mail.accountId,
+      mail.customerId,
+      mail.kind,
+      mail.to,
+      mail.language,
+      JSON.stringify(mail.params),
+    ],
+  );
+  return row!.id;
+}
