@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/app.js";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
+import { parseMailParams } from "../src/domain/mail/mail-request.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import {
@@ -93,7 +94,7 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
     expect(mail!.params.source).toBe("verifier");
     const rendered = MAIL_TEMPLATES["integrity-alert"](
       { language: "fr", tenantName: "E-FACTURE", tenantColor: "#1f4e79", portalUrl: "http://localhost:3000" },
-      mail!.params,
+      parseMailParams("integrity-alert", mail!.params),
     );
     expect(rendered.subject).toBe("Alerte d’intégrité E-FACTURE\u00a0: la vérification nocturne a échoué");
     expect(rendered.text).toContain("audit chain nuit: entry");

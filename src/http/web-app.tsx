@@ -19,6 +19,7 @@ import { messagesFor, uiFor } from "../i18n/index.js";
 import { requestLocale, requestUi } from "../i18n/request-locale.js";
 import { installValidatedClientIp, trustProxyOption } from "./client-ip.js";
 import { registerCustomerAuth } from "./customer-auth.js";
+import { STATUS_BY_CODE } from "./error-status.js";
 import { registerPortalReadiness } from "./portal-readiness.js";
 import { accountRoutes } from "./routes/account.js";
 import { apiErrorBody, apiFrameworkError } from "./routes/api/api-errors.js";
@@ -44,74 +45,6 @@ import type { StaffHeader } from "./views/staff/staff-layout.js";
 
 const PUBLIC_DIR = fileURLToPath(new URL("../../public/", import.meta.url));
 const OPS_PATHS = new Set(["/healthz", "/readyz"]);
-
-/** Domain error codes → HTTP statuses (the domain itself knows no HTTP). */
-export const STATUS_BY_CODE: Record<string, number> = {
-  invalid_slug: 422,
-  reserved_slug: 422,
-  invalid_display_name: 422,
-  invalid_retention: 422,
-  invalid_color: 422,
-  tenant_exists: 409,
-  // Issuer API (README "Issuer API"): authentication, lookups, request shape.
-  unauthorized: 401,
-  not_found: 404,
-  customer_not_found: 404,
-  invoice_not_found: 404,
-  rate_limited: 429,
-  invalid_request: 400,
-  invalid_cursor: 400,
-  // Invoice list filters (src/http/invoice-filters.ts): an unreadable query parameter.
-  invalid_filter: 400,
-  // Publication (publishInvoice, upsertCustomer): the number is taken, or the file/metadata is refused.
-  invoice_number_conflict: 409,
-  contract_taken: 409,
-  file_too_large: 413,
-  missing_file: 422,
-  empty_file: 422,
-  not_pdf: 422,
-  pdf_unreadable: 422,
-  pdf_encrypted: 422,
-  xml_unreadable: 422,
-  xml_too_large: 422,
-  // Parser budgets (issue 12, finding 2): refused files, and a full parser queue (try again).
-  pdf_too_complex: 422,
-  xml_too_complex: 422,
-  parser_busy: 503,
-  xml_doctype_forbidden: 422,
-  xml_malformed: 422,
-  xml_declaration_invalid: 422,
-  xml_not_cii: 422,
-  xml_not_associated: 422,
-  multiple_invoice_xml: 422,
-  missing_field: 422,
-  invalid_date: 422,
-  invalid_amount: 422,
-  invalid_currency: 422,
-  credit_note_typed_as_invoice: 422,
-  credit_note_negative_total: 422,
-  type_code_unknown: 422,
-  profile_not_accepted_for_issuing: 422,
-  profile_unknown: 422,
-  totals_inconsistent: 422,
-  vat_breakdown_inconsistent: 422,
-  line_amount_inconsistent: 422,
-  siren_invalid: 422,
-  metadata_mismatch: 422,
-  missing_metadata: 422,
-  invalid_metadata: 422,
-  unknown_customer: 422,
-  invalid_customer_number: 422,
-  invalid_name: 422,
-  invalid_email: 422,
-  invalid_contract_number: 422,
-  // Issue #13 items 8 and 9: seller identities, withdrawal, contract detach.
-  seller_not_declared: 422,
-  invalid_seller_identity: 422,
-  seller_identity_not_found: 404,
-  withdrawal_reason_required: 422,
-  contract_not_found: 404,
-};
 
 /** PostgreSQL's refusal of a NUL byte or of text it cannot encode (SQLSTATE 22021, 22P05). */
 function isUnstorableText(error: unknown): boolean {
@@ -351,9 +284,11 @@ export async function buildWebApp(
       );
     }
     if (error instanceof DomainError) {
-      const status = STATUS_BY_CODE[error.code] ?? 422;
+      const status = STATUS_BY_CODE[error.code];
       reply.code(status);
       if (status === 503) reply.header("retry-after", "5");
+      // A 500 is the operator's to fix (a key file it cannot read): logged like an unexpected error.
+      if (status === 500) request.log.error({ err: error }, "server-side domain error");
       if (api) return apiErrorBody(request, error.code, error.message, error.details);
       // The domain's messages are French and written for issuers: customers get a text chosen by code.
       const t = textsOf(request);

@@ -4,10 +4,11 @@ import { appendAudit } from "../db/audit.repository.js";
 import type { Database, Sql } from "../db/database.js";
 import { insertToken, voidTokens } from "../db/tokens.repository.js";
 import { hashSecret, newSecret } from "../domain/accounts/secrets.js";
+import { isMailKind, type MailKind, parseMailParams } from "../domain/mail/mail-request.js";
 import { type SendMailData, sendMailJob } from "../domain/shared/jobs.js";
 import { tenantOrigin } from "../domain/tenants/tenant-url.js";
 import { mayHaveBeenHandedOver } from "../mail/smtp-outcome.js";
-import { isMailKind, MAIL_TEMPLATES, type MailContext, type RenderedMail } from "../mail/templates/index.js";
+import { MAIL_TEMPLATES, type MailContext, type RenderedMail } from "../mail/templates/index.js";
 import { passwordResetMail } from "../mail/templates/password-reset.js";
 import type { MailTransport } from "../mail/transport.js";
 import { type JobDefinition, type JobHandler, PermanentJobFailure } from "./queue.js";
@@ -117,7 +118,16 @@ async function claimMail(deps: Deps, mailId: string): Promise<Claim> {
 async function renderMail(tx: Sql, deps: Deps, mail: MailRow): Promise<RenderedMail> {
   if (mail.kind === "password-reset") return renderPasswordReset(tx, deps, mail);
   if (!isMailKind(mail.kind)) throw new PermanentJobFailure(`unknown mail kind ${mail.kind}`);
-  return MAIL_TEMPLATES[mail.kind](mailContext(deps.config, mail), mail.params);
+  // The stored JSON is checked against its kind once, here: the template reads typed params.
+  return renderStoredTemplate(mail.kind, mailContext(deps.config, mail), mail.params);
+}
+
+function renderStoredTemplate<K extends MailKind>(
+  kind: K,
+  context: MailContext,
+  params: unknown,
+): RenderedMail {
+  return MAIL_TEMPLATES[kind](context, parseMailParams(kind, params));
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type NewInvoice,
 } from "../../db/invoices.repository.js";
 import type { TenantRow } from "../../db/tenants.repository.js";
+import type { FindingCode } from "../../einvoice/findings.js";
 import {
   type Finding,
   hasErrors,
@@ -235,7 +236,8 @@ async function prepareInvoice(
   const document = precheckInvoicePdf(bytes) ?? (await readInWorker(deps, tenantId, bytes));
   if (hasErrors(document.findings)) {
     const first = document.findings.find((f) => f.severity === "error")!;
-    throw new DomainError(first.code, first.message, { findings: document.findings });
+    // Findings of severity error come only from the reader (findings.ts `error()` takes a FindingCode).
+    throw new DomainError(first.code as FindingCode, first.message, { findings: document.findings });
   }
   const facts: Partial<InvoiceFacts> = document.facts ?? {};
   checkAgreement(facts, metadata);

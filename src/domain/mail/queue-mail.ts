@@ -3,33 +3,10 @@ import type { Sql } from "../../db/database.js";
 import { insertMail } from "../../db/mails.repository.js";
 import { type JobSender, sendMailJob } from "../shared/jobs.js";
 import { mailFairShare } from "./fair-share.js";
+import type { MailRequest } from "./mail-request.js";
 
-/** The kinds of mail rendered from a stored template (src/mail/templates/index.ts renders each). */
-export const MAIL_KINDS = [
-  "activation",
-  "new-invoices",
-  "password-changed",
-  "retention-reminder",
-  "integrity-alert",
-  "email-changed",
-  "email-changed-new",
-] as const;
-
-export type MailKind = (typeof MAIL_KINDS)[number];
-
-/** `password-reset` has no stored template: its link is made when the mail is sent (the token never rests in clear). */
-export type QueuedMailKind = MailKind | "password-reset";
-
-export interface MailRequest {
-  tenantId: string | null;
-  accountId?: string | null;
-  customerId?: string | null;
-  kind: QueuedMailKind;
-  to: string;
-  language: "fr" | "en";
-  /** Rendering data. Never a secret: it is stored in the mail log. */
-  params: Record<string, unknown>;
-}
+// The mail kinds, their params and MailRequest (one variant per kind) live in mail-request.ts.
+export type { MailKind, MailRequest, QueuedMailKind } from "./mail-request.js";
 
 /** The audit entry `mail.queued` of a mail (the address stays in the mail log, not in the chain). */
 export function mailQueuedAudit(mailId: string, request: MailRequest): AuditInput {

@@ -17,6 +17,7 @@ import {
   removeDueInvoices,
 } from "../../db/retention.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
+import type { RetentionReminderParams } from "../mail/mail-request.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { JobSender } from "../shared/jobs.js";
 import { daysOfStep, REMOVED_STATUS, windowEnd } from "./retention-rules.js";
@@ -186,7 +187,7 @@ async function sendReminders(
   }
 }
 
-function reminderParams(group: ReminderGroup): Record<string, unknown> {
+function reminderParams(group: ReminderGroup): RetentionReminderParams {
   return { days: daysOfStep(group.step), count: group.invoices, earliest: group.earliest.toISOString() };
 }
 

@@ -124,7 +124,8 @@ export async function resendActivationMail(
       kind: "activation",
       to: row.email,
       language: row.language ?? "fr",
-      params: { identifier: row.identifier, email: row.email, retentionMonths: row.retentionMonths },
+      // row.accountId is set, so is its identifier (accounts.identifier is not null; the join makes it nullable).
+      params: { identifier: row.identifier!, email: row.email, retentionMonths: row.retentionMonths },
     });
     await audit(tx, input, "account.activation_resent", row.accountId, {
       customerNumber: row.customerNumber,

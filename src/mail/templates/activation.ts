@@ -1,11 +1,6 @@
+import type { ActivationParams } from "../../domain/mail/mail-request.js";
 import { contactSentence } from "./contact-url.js";
 import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
-
-export interface ActivationParams {
-  identifier: string;
-  email: string;
-  retentionMonths: number;
-}
 
 /** Sent when an invoice is published for an account that has no password yet: gives the identifier and the first-connection steps. */
 export function activationMail(context: MailContext, params: ActivationParams): RenderedMail {

@@ -1,13 +1,6 @@
+import type { EmailChangedNewParams } from "../../domain/mail/mail-request.js";
 import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
-
-export interface EmailChangedNewParams {
-  at: string;
-  identifier: string;
-  customerNumbers: string;
-  /** Who changed it: an advisor (the default) or the issuer's customer directory (API, import). */
-  by?: "advisor" | "issuer";
-}
 
 /**
  * Sent to the new address when an advisor moves an activated account to it (SECURITY.md A4): the customer

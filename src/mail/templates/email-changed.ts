@@ -1,12 +1,6 @@
+import type { EmailChangedParams } from "../../domain/mail/mail-request.js";
 import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
-
-export interface EmailChangedParams {
-  at: string;
-  customerNumber: string;
-  /** Who changed it: an advisor (the default) or the issuer's customer directory (API, import). */
-  by?: "advisor" | "issuer";
-}
 
 /** Sent to the old address when an advisor corrects a customer's e-mail (SECURITY.md A4). Never names the new address. */
 export function emailChangedMail(context: MailContext, params: EmailChangedParams): RenderedMail {

@@ -1,16 +1,9 @@
+import type { IntegrityAlertParams } from "../../domain/mail/mail-request.js";
 import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
-
-export interface IntegrityAlertParams {
-  /** Who found it: a customer's download (refused) or the nightly verifier. */
-  source: "download" | "verifier";
-  /** What was found, one line each (at most 50). */
-  lines: string[];
-  at: string;
-}
 
 /** To the platform operator (OPERATOR_EMAIL): an altered or missing original, or a broken audit chain. */
 export function integrityAlertMail(context: MailContext, params: IntegrityAlertParams): RenderedMail {
-  const lines = Array.isArray(params.lines) ? params.lines.map(String) : [];
+  const { lines } = params;
   if (context.language === "en") {
     return renderMail(
       context,

@@ -1,17 +1,6 @@
+import type { NewInvoicesParams } from "../../domain/mail/mail-request.js";
 import { isCreditNote } from "../../einvoice/document-types.js";
 import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
-
-export interface NewInvoicesParams {
-  count: number;
-  /** The first invoices of the digest (at most 20), for the list in the mail. */
-  invoices: {
-    invoiceNumber: string;
-    typeCode: string;
-    issueDate: string;
-    grandTotal: string;
-    currency: string;
-  }[];
-}
 
 function amount(value: string, currency: string, language: "fr" | "en"): string {
   const [int, frac = ""] = value.replace("-", "").split(".");

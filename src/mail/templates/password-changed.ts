@@ -1,10 +1,6 @@
+import type { PasswordChangedParams } from "../../domain/mail/mail-request.js";
 import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
-
-export interface PasswordChangedParams {
-  at: string;
-  identifier: string;
-}
 
 /** Notice after any password change (reset, first connection, account page): SECURITY.md R11. */
 export function passwordChangedMail(context: MailContext, params: PasswordChangedParams): RenderedMail {

@@ -1,14 +1,6 @@
+import type { RetentionReminderParams } from "../../domain/mail/mail-request.js";
 import { REMINDER_LIST_PATH } from "../../domain/retention/retention-rules.js";
 import { type MailContext, type RenderedMail, renderMail } from "./layout.js";
-
-export interface RetentionReminderParams {
-  /** The window of this reminder: 60 (first reminder) or 15 (last one). */
-  days: number;
-  /** Invoices never downloaded that leave the portal within `days` days. */
-  count: number;
-  /** ISO instant at which the first of them leaves. */
-  earliest: string;
-}
 
 const NBSP = "\u00a0";
 

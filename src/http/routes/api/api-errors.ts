@@ -1,4 +1,5 @@
 import type { FastifyRequest } from "fastify";
+import type { ErrorCode } from "../../../domain/shared/error-codes.js";
 import { FINDING_CODES } from "../../../einvoice/findings.js";
 
 /**
@@ -57,6 +58,15 @@ export function apiFrameworkError(
   return { status: error.statusCode, body: apiErrorBody(request, "bad_request", error.message) };
 }
 
+/** Codes the API answers without a DomainError: Fastify's refusals, an unknown error, a database down. */
+type ApiOwnCode =
+  | "invalid_json"
+  | "bad_request"
+  | "body_too_large"
+  | "unsupported_media_type"
+  | "internal_error"
+  | "service_unavailable";
+
 /**
  * Every code the issuer API answers with, by status: the OpenAPI enum of each response, and the list
  * `test/api-openapi.test.ts` checks against the codes the domain throws and STATUS_BY_CODE.
@@ -86,4 +96,4 @@ export const API_ERROR_CODES = {
   429: ["rate_limited"],
   500: ["internal_error"],
   503: ["parser_busy", "service_unavailable"],
-} as const satisfies Record<number, readonly string[]>;
+} as const satisfies Record<number, readonly (ErrorCode | ApiOwnCode)[]>;
