@@ -23,7 +23,7 @@ import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js
 import { retentionRunJob, startRetentionJob } from "./jobs/retention.job.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
-import type { BlobStore } from "./storage/blob-store.js";
+import type { BlobInventory, BlobStore } from "./storage/blob-store.js";
 import { createFsBlobStore } from "./storage/fs-blob-store.js";
 import { loadSealKey } from "./storage/seal-key-file.js";
 
@@ -34,7 +34,7 @@ export interface Services {
   readonly db: Database;
   readonly opened: OpenedDatabase;
   readonly queue: JobQueue;
-  readonly blobs: BlobStore;
+  readonly blobs: BlobStore & BlobInventory;
   readonly transport: MailTransport;
   readonly outboxDir: string | undefined;
   readonly jobs: { sendMail: JobDefinition<{ mailId: string }> };

@@ -50,21 +50,23 @@ describe.each(ENGINES)("orphan sweep on %s", (engine) => {
     writeFileSync(newTmp, "in progress");
     age(oldTmp);
 
-    const preview = await sweepOrphans({ db: services.db, blobs: store, blobsRoot: root }, { dryRun: true });
+    const preview = await sweepOrphans({ db: services.db, blobs: store }, { dryRun: true });
     expect(preview).toMatchObject({ tmpFiles: 1, orphanBlobs: 1, youngUnreferenced: 1, removed: false });
     expect(existsSync(store.pathOf(orphan))).toBe(true);
     expect(existsSync(oldTmp)).toBe(true);
 
-    const verified = await verifyAudit({
-      db: services.db,
-      blobs: store,
-      trustedPublicKeys: [services.sealKey().publicKeyPem],
-      blobsRoot: root,
-    });
+    const verified = await verifyAudit(
+      {
+        db: services.db,
+        blobs: store,
+        trustedPublicKeys: [services.sealKey().publicKeyPem],
+      },
+      { orphans: true },
+    );
     expect(verified.ok).toBe(true);
     expect(verified.orphans).toMatchObject({ tmpFiles: 1, orphanBlobs: 1 });
 
-    const swept = await sweepOrphans({ db: services.db, blobs: store, blobsRoot: root });
+    const swept = await sweepOrphans({ db: services.db, blobs: store });
     expect(swept).toMatchObject({ tmpFiles: 1, orphanBlobs: 1, youngUnreferenced: 1, removed: true });
     expect(existsSync(store.pathOf(orphan))).toBe(false);
     expect(existsSync(oldTmp)).toBe(false);
@@ -76,7 +78,7 @@ describe.each(ENGINES)("orphan sweep on %s", (engine) => {
     expect(entry?.details).toMatchObject({ tmpFiles: 1, blobs: 1 });
 
     // Nothing left: a second sweep removes nothing and writes no audit entry.
-    const again = await sweepOrphans({ db: services.db, blobs: store, blobsRoot: root });
+    const again = await sweepOrphans({ db: services.db, blobs: store });
     expect(again).toMatchObject({ tmpFiles: 0, orphanBlobs: 0 });
   });
 
@@ -90,7 +92,7 @@ describe.each(ENGINES)("orphan sweep on %s", (engine) => {
       age(store.pathOf(sha256));
       const [invoice] = await Promise.all([
         fixture.publish(tenant, customerNumber, new Date(), { number: `R-${i}`, bytes }),
-        sweepOrphans({ db: services.db, blobs: store, blobsRoot: root }),
+        sweepOrphans({ db: services.db, blobs: store }),
       ]);
       expect(invoice).toBeDefined();
       expect(existsSync(store.pathOf(sha256))).toBe(true);

@@ -320,7 +320,7 @@ describe.each(ENGINES)("downloads over a real socket on %s", (engine) => {
     services = await openTestServices(engine, { logger });
     tenant = await createTenant(services.db, { slug: "sock", displayName: "Sock" });
     app = await buildWebApp(
-      { ...services, blobs: memory.store },
+      { ...services, blobs: { ...services.blobs, ...memory.store } },
       {
         downloads: {
           beforeZipFile: async (index) => {

@@ -101,3 +101,39 @@ export async function findAccountsByIds(
     [tenantId, accountIds],
   );
 }
+
+/** Sets the digest due time of these accounts that have none yet; returns the ids it set (new-invoice digest). */
+export async function scheduleNoticeDue(
+  sql: Sql,
+  tenantId: string,
+  accountIds: string[],
+  dueAt: Date,
+): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    `update accounts set notice_due_at = $3 where tenant_id = $1 and id = any($2::uuid[]) and notice_due_at is null returning id`,
+    [tenantId, accountIds, dueAt],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Clears the account's digest due time, locking its row until the transaction ends; returns what the
+ * digest needs of the account, or undefined when there is none.
+ */
+export async function clearNoticeDue(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+): Promise<{ email: string; language: "fr" | "en"; status: string; notify: boolean } | undefined> {
+  const [account] = await sql.query<{
+    email: string;
+    language: "fr" | "en";
+    status: string;
+    notify: boolean;
+  }>(
+    `update accounts set notice_due_at = null where tenant_id = $1 and id = $2
+     returning email, language, status, notify_new_invoice as notify`,
+    [tenantId, accountId],
+  );
+  return account;
+}

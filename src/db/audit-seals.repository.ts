@@ -1,44 +1,18 @@
 import type { Sql } from "./database.js";
+import type { auditEntries, auditSeals } from "./schema.js";
 
 const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 /** Matches one chain: a tenant's, or the platform's (tenant null). Uses the chain key index. */
 const CHAIN = `coalesce(tenant_id, '${ZERO_UUID}'::uuid) = coalesce($1::uuid, '${ZERO_UUID}'::uuid)`;
 
-export interface AuditEntryRow {
-  tenantId: string | null;
-  seq: number;
-  at: Date;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-  /** 1: hash = SHA-256(prev + canonical); 2: hash = SHA-256(prev ‖ SHA-256(canonical)) (audit-chain.ts). */
-  hashVersion: number;
-}
+/** An audit entry as the schema types it (hashVersion 1: hash = SHA-256(prev + canonical); 2: hash = SHA-256(prev ‖ SHA-256(canonical)), audit-chain.ts). */
+export type AuditEntryRow = Omit<typeof auditEntries.$inferSelect, "id">;
 
 const ENTRY_COLUMNS = `tenant_id as "tenantId", seq, at, actor_type as "actorType", actor_id as "actorId", action,
   target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash,
   hash_version as "hashVersion"`;
 
-export interface AuditSealRow {
-  id: number;
-  tenantId: string | null;
-  day: string;
-  headSeq: number;
-  headHash: string;
-  payload: string;
-  keyId: string;
-  publicKey: string;
-  signature: string;
-  tsaUrl: string | null;
-  tsaToken: string | null;
-  sealedAt: Date;
-}
+export type AuditSealRow = typeof auditSeals.$inferSelect;
 
 const SEAL_COLUMNS = `id, tenant_id as "tenantId", day, head_seq as "headSeq", head_hash as "headHash", payload,
   key_id as "keyId", public_key as "publicKey", signature, tsa_url as "tsaUrl", tsa_token as "tsaToken", sealed_at as "sealedAt"`;
@@ -110,6 +84,21 @@ export async function firstSeqFrom(
   return row?.seq ?? undefined;
 }
 
+/** One page of the entries of a tenant's chain recorded in [from, to), with seq > afterSeq, in chain order. */
+export async function listTenantAuditEntries(
+  sql: Sql,
+  input: { tenantId: string; from: Date; to: Date },
+  afterSeq: number,
+  limit: number,
+): Promise<AuditEntryRow[]> {
+  return sql.query<AuditEntryRow>(
+    `select ${ENTRY_COLUMNS} from audit_entries
+      where tenant_id = $1 and at >= $2 and at < $3 and seq > $4
+      order by seq limit $5`,
+    [input.tenantId, input.from, input.to, afterSeq, limit],
+  );
+}
+
 /** The entries of one tenant's chain about one target (an invoice), in chain order. */
 export async function listAuditEntriesForTarget(
   sql: Sql,
@@ -124,19 +113,7 @@ export async function listAuditEntriesForTarget(
   );
 }
 
-export interface NewAuditSeal {
-  tenantId: string | null;
-  day: string;
-  headSeq: number;
-  headHash: string;
-  payload: string;
-  keyId: string;
-  publicKey: string;
-  signature: string;
-  tsaUrl: string | null;
-  tsaToken: string | null;
-  sealedAt: Date;
-}
+export type NewAuditSeal = Omit<AuditSealRow, "id">;
 
 /** Stores a seal; false when the chain already has one for that day (a concurrent run won). */
 export async function insertAuditSeal(sql: Sql, seal: NewAuditSeal): Promise<boolean> {

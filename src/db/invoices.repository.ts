@@ -1,58 +1,42 @@
 import type { Sql } from "./database.js";
+import type { invoices as invoicesTable } from "./schema.js";
 
-export interface InvoiceRow {
-  id: string;
-  tenantId: string;
-  customerId: string;
-  accountId: string | null;
-  invoiceNumber: string;
-  typeCode: string;
-  issueDate: string;
-  currency: string;
-  grandTotal: string;
-  sha256: string;
-  sizeBytes: number;
-  publishedAt: Date;
-  availableUntil: Date;
-}
+/** An invoice row as the schema types it (numeric as decimal strings, dates as `YYYY-MM-DD`). */
+type Invoice = typeof invoicesTable.$inferSelect;
+
+export type InvoiceRow = Pick<
+  Invoice,
+  | "id"
+  | "tenantId"
+  | "customerId"
+  | "accountId"
+  | "invoiceNumber"
+  | "typeCode"
+  | "issueDate"
+  | "currency"
+  | "grandTotal"
+  | "sha256"
+  | "sizeBytes"
+  | "publishedAt"
+  | "availableUntil"
+>;
 
 const COLUMNS = `id, tenant_id as "tenantId", customer_id as "customerId", account_id as "accountId",
   invoice_number as "invoiceNumber", type_code as "typeCode", issue_date as "issueDate", currency,
   grand_total as "grandTotal", sha256, size_bytes as "sizeBytes", published_at as "publishedAt", available_until as "availableUntil"`;
 
-export interface NewInvoice {
-  tenantId: string;
-  customerId: string;
-  accountId: string | null;
-  contractId: string | null;
-  contractNumber: string | null;
-  invoiceNumber: string;
-  sellerKey: string;
-  typeCode: string;
-  issueDate: string;
-  dueDate: string | null;
-  currency: string;
-  grandTotal: string;
-  duePayable: string | null;
-  taxBasisTotal: string | null;
-  taxTotal: string | null;
-  sellerName: string | null;
-  sellerSiren: string | null;
-  sellerVatId: string | null;
-  buyerName: string | null;
-  buyerId: string | null;
-  buyerSiren: string | null;
-  buyerVatId: string | null;
-  paymentReference: string | null;
-  profile: string | null;
-  facts: Record<string, unknown>;
-  findings: unknown[];
-  sha256: string;
-  sizeBytes: number;
-  xmlSha256: string | null;
-  publishedAt: Date;
-  availableUntil: Date;
-}
+/** What a publication writes: every column but the id and those set later in the invoice's life. */
+export type NewInvoice = Omit<
+  Invoice,
+  | "id"
+  | "firstDownloadedAt"
+  | "noticeQueuedAt"
+  | "removedAt"
+  | "reminderStep"
+  | "blobDeletedAt"
+  | "withdrawnAt"
+  | "withdrawalReason"
+>;
 
 export type InvoiceKey = { sellerKey: string; invoiceNumber: string };
 
@@ -181,23 +165,25 @@ export async function accountsWithActivationSent(
 }
 
 /** An invoice as a withdrawal reads and leaves it. */
-export interface WithdrawnInvoiceRow {
-  id: string;
-  invoiceNumber: string;
-  typeCode: string;
-  issueDate: string;
-  grandTotal: string;
-  currency: string;
-  customerId: string;
+export type WithdrawnInvoiceRow = Pick<
+  Invoice,
+  | "id"
+  | "invoiceNumber"
+  | "typeCode"
+  | "issueDate"
+  | "grandTotal"
+  | "currency"
+  | "customerId"
+  | "accountId"
+  | "sha256"
+  | "firstDownloadedAt"
+  | "noticeQueuedAt"
+> & {
   customerNumber: string;
-  accountId: string | null;
-  sha256: string;
-  firstDownloadedAt: Date | null;
-  noticeQueuedAt: Date | null;
   removedAt: Date;
   withdrawnAt: Date;
   withdrawalReason: string;
-}
+};
 
 const WITHDRAWN_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate",
   i.grand_total as "grandTotal", i.currency, i.customer_id as "customerId",
@@ -241,4 +227,169 @@ export async function findWithdrawal(
     [tenantId, invoiceId],
   );
   return row;
+}
+
+/** An invoice as its proof bundle shows it, with its customer number and its tenant's name. */
+export type ProofInvoiceRow = Pick<
+  Invoice,
+  | "id"
+  | "invoiceNumber"
+  | "issueDate"
+  | "typeCode"
+  | "currency"
+  | "grandTotal"
+  | "taxBasisTotal"
+  | "taxTotal"
+  | "sellerName"
+  | "buyerName"
+  | "customerId"
+  | "accountId"
+  | "sha256"
+  | "sizeBytes"
+  | "xmlSha256"
+  | "publishedAt"
+  | "availableUntil"
+  | "firstDownloadedAt"
+  | "removedAt"
+> & { customerNumber: string; tenantSlug: string; tenantName: string };
+
+/** One invoice of the tenant for its proof bundle (its account: the invoice's, else its customer's). */
+export async function findInvoiceForProof(
+  sql: Sql,
+  tenantId: string,
+  invoiceId: string,
+): Promise<ProofInvoiceRow | undefined> {
+  const [invoice] = await sql.query<ProofInvoiceRow>(
+    `select i.id, i.invoice_number as "invoiceNumber", i.issue_date as "issueDate", i.type_code as "typeCode",
+            i.currency, i.grand_total as "grandTotal", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
+            i.seller_name as "sellerName", i.buyer_name as "buyerName", c.customer_number as "customerNumber",
+            i.customer_id as "customerId", coalesce(i.account_id, c.account_id) as "accountId", i.sha256, i.size_bytes as "sizeBytes", i.xml_sha256 as "xmlSha256", i.published_at as "publishedAt",
+            i.available_until as "availableUntil", i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
+            t.slug as "tenantSlug", t.display_name as "tenantName"
+       from invoices i join customers c on c.id = i.customer_id join tenants t on t.id = i.tenant_id
+      where i.tenant_id = $1 and i.id = $2`,
+    [tenantId, invoiceId],
+  );
+  return invoice;
+}
+
+/**
+ * The ids of the records linked to an account (or, without one, to a customer): its customers, their
+ * invoices and their mails. Reads customers and mails too: the three share the customers subquery.
+ */
+export async function listAccountRecordIds(
+  sql: Sql,
+  tenantId: string,
+  accountId: string | null,
+  customerId: string,
+): Promise<{ customerIds: string[]; invoiceIds: string[]; mailIds: string[] }> {
+  const ids = async (query: string) =>
+    (await sql.query<{ id: string }>(query, [tenantId, accountId, customerId])).map((r) => String(r.id));
+  const customers = `select id from customers where tenant_id = $1 and (account_id = $2 or id = $3)`;
+  return {
+    customerIds: await ids(customers),
+    invoiceIds: await ids(
+      `select id from invoices where tenant_id = $1 and (account_id = $2 or customer_id in (${customers}))`,
+    ),
+    mailIds: await ids(
+      `select id from mails where tenant_id = $1 and (account_id = $2 or customer_id in (${customers}))`,
+    ),
+  };
+}
+
+/** One page of the distinct blobs of the live invoices (all tenants, or one), by SHA-256 after `after`. */
+export async function listLiveInvoiceBlobs(
+  sql: Sql,
+  input: { after: string; limit: number; tenantId?: string },
+): Promise<{ sha256: string; sizeBytes: number; invoices: number }[]> {
+  const { after, limit, tenantId } = input;
+  return sql.query<{ sha256: string; sizeBytes: number; invoices: number }>(
+    `select sha256, size_bytes as "sizeBytes", count(*)::int as invoices from invoices
+      where removed_at is null and sha256 > $1 ${tenantId ? "and tenant_id = $3" : ""}
+      group by sha256, size_bytes order by sha256 limit $2`,
+    tenantId ? [after, limit, tenantId] : [after, limit],
+  );
+}
+
+/** The live invoices (at most 20) holding these bytes, named by tenant slug and number. */
+export async function listLiveInvoicesWithBlob(
+  sql: Sql,
+  sha256: string,
+  tenantId?: string,
+): Promise<{ tenant: string; invoiceNumber: string; id: string }[]> {
+  return sql.query(
+    `select t.slug as tenant, i.invoice_number as "invoiceNumber", i.id from invoices i join tenants t on t.id = i.tenant_id
+      where i.sha256 = $1 and i.removed_at is null ${tenantId ? "and i.tenant_id = $2" : ""} order by t.slug, i.invoice_number limit 20`,
+    tenantId ? [sha256, tenantId] : [sha256],
+  );
+}
+
+/** An invoice as the « liste récapitulative » lists it, with its customer's number and name. */
+export type RecapInvoiceRow = Pick<
+  Invoice,
+  | "id"
+  | "invoiceNumber"
+  | "typeCode"
+  | "issueDate"
+  | "taxBasisTotal"
+  | "taxTotal"
+  | "grandTotal"
+  | "currency"
+  | "sha256"
+  | "publishedAt"
+  | "firstDownloadedAt"
+  | "removedAt"
+  | "withdrawnAt"
+  | "withdrawalReason"
+> & { customerNumber: string; customerName: string };
+
+/** One page of the invoices a tenant published in [from, to), in publication order, after the key `after`. */
+export async function listPublishedInvoicesPage(
+  sql: Sql,
+  input: { tenantId: string; from: Date; to: Date },
+  after: { publishedAt: Date; id: string } | undefined,
+  limit: number,
+): Promise<RecapInvoiceRow[]> {
+  return sql.query<RecapInvoiceRow>(
+    `select i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate", c.customer_number as "customerNumber",
+            c.name as "customerName", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
+            i.grand_total as "grandTotal", i.currency, i.sha256, i.published_at as "publishedAt",
+            i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
+            i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason"
+       from invoices i join customers c on c.id = i.customer_id
+      where i.tenant_id = $1 and i.published_at >= $2 and i.published_at < $3
+        and ($4::timestamptz is null or (i.published_at, i.id) > ($4::timestamptz, $5::uuid))
+      order by i.published_at, i.id limit $6`,
+    [input.tenantId, input.from, input.to, after?.publishedAt ?? null, after?.id ?? null, limit],
+  );
+}
+
+/** An invoice as the new-invoice digest lists it. */
+export type UnannouncedInvoiceRow = Pick<
+  Invoice,
+  "id" | "invoiceNumber" | "typeCode" | "issueDate" | "grandTotal" | "currency"
+>;
+
+/** The live invoices of an account that no digest has announced yet, newest first. */
+export async function listUnannouncedInvoices(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+): Promise<UnannouncedInvoiceRow[]> {
+  return sql.query<UnannouncedInvoiceRow>(
+    `select id, invoice_number as "invoiceNumber", type_code as "typeCode", issue_date as "issueDate",
+            grand_total as "grandTotal", currency
+       from invoices
+      where tenant_id = $1 and account_id = $2 and notice_queued_at is null and removed_at is null
+      order by issue_date desc, id desc`,
+    [tenantId, accountId],
+  );
+}
+
+/** Records that a digest announcing these invoices was queued. */
+export async function markInvoicesAnnounced(sql: Sql, tenantId: string, ids: string[]): Promise<void> {
+  await sql.query(
+    "update invoices set notice_queued_at = now() where tenant_id = $1 and id = any($2::uuid[])",
+    [tenantId, ids],
+  );
 }

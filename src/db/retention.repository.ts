@@ -1,4 +1,5 @@
 import type { Sql } from "./database.js";
+import type { invoices as invoicesTable } from "./schema.js";
 
 // SQL of the retention run (src/domain/retention/run-retention.ts). "Activated" accounts are those that
 // set a password: `active`, and `locked` (blocked after failed logins, which a password reset lifts).
@@ -94,13 +95,10 @@ export async function previewReminders(sql: Sql, window: ReminderWindow): Promis
   );
 }
 
-export interface RemovedInvoice {
-  id: string;
-  tenantId: string;
-  invoiceNumber: string;
-  sha256: string;
-  availableUntil: Date;
-}
+export type RemovedInvoice = Pick<
+  typeof invoicesTable.$inferSelect,
+  "id" | "tenantId" | "invoiceNumber" | "sha256" | "availableUntil"
+>;
 
 /**
  * Marks up to `limit` invoices whose date has come as removed (`removed_at = now`), oldest date first.
@@ -201,6 +199,46 @@ export async function findBlobsInUse(sql: Sql, sha256s: string[]): Promise<Set<s
     [sha256s],
   );
   return new Set(rows.map((r) => r.sha256));
+}
+
+// The XML extracted at publication is a blob of its own (invoices.xml_sha256, issue 12): it goes with the
+// PDF's, under the same locks, once no live invoice refers to its bytes, whether as a PDF or as an XML.
+
+/** XML blobs of the removed invoices whose PDF blobs `pdfSha256s` are being settled. */
+export async function xmlBlobsOfPending(sql: Sql, pdfSha256s: string[]): Promise<string[]> {
+  if (pdfSha256s.length === 0) return [];
+  const rows = await sql.query<{ xmlSha256: string }>(
+    `select distinct xml_sha256 as "xmlSha256" from invoices
+      where sha256 = any($1::text[]) and removed_at is not null and blob_deleted_at is null
+        and xml_sha256 is not null
+      order by 1`,
+    [pdfSha256s],
+  );
+  return rows.map((r) => r.xmlSha256);
+}
+
+/** Of these SHA-256s, those held as a PDF or an XML by an invoice matching `holds`, or used as a tenant's logo. */
+async function findBlobsHeld(sql: Sql, sha256s: string[], holds: string): Promise<Set<string>> {
+  if (sha256s.length === 0) return new Set();
+  const rows = await sql.query<{ sha256: string }>(
+    `select sha256 from invoices where sha256 = any($1::text[]) and ${holds}
+     union
+     select xml_sha256 from invoices where xml_sha256 = any($1::text[]) and ${holds}
+     union
+     select logo_sha256 from tenants where logo_sha256 = any($1::text[])`,
+    [sha256s],
+  );
+  return new Set(rows.map((r) => r.sha256));
+}
+
+/** Of these SHA-256s, those still needed: any live invoice's PDF or XML, or a tenant's logo. */
+export async function findAnyBlobsInUse(sql: Sql, sha256s: string[]): Promise<Set<string>> {
+  return findBlobsHeld(sql, sha256s, "removed_at is null");
+}
+
+/** Of these SHA-256s, those a row still needs: an invoice's PDF or XML (until retention settles it), a logo. */
+export async function findReferencedBlobs(sql: Sql, sha256s: string[]): Promise<Set<string>> {
+  return findBlobsHeld(sql, sha256s, "(removed_at is null or blob_deleted_at is null)");
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { PortalInvoiceRow } from "../db/portal-invoices.repository.js";
 import { isCreditNote, signedAmount } from "../domain/invoices/credit-note.js";
-import { defuseFormula } from "../domain/shared/spreadsheet-text.js";
+import { csvField } from "../domain/shared/spreadsheet-text.js";
 import { type Messages, messagesFor } from "../i18n/index.js";
 
 /** The export's words in one language: column names (stable from one export to the next) and the type names. */
@@ -19,19 +19,9 @@ export type CsvTexts = Messages["csv"];
 export type CsvFlavour = "excel" | "csv";
 
 const BOM = "\uFEFF";
-/**
- * One field: quoted when it holds the separator, a quote, CR or LF (quotes doubled, RFC 4180). A text
- * that a spreadsheet would read as a formula (`defuseFormula`: = + - @, fullwidth too) gets a leading apostrophe (OWASP
- * "CSV injection"); our own amount columns are written by `amountField` and never pass through this.
- */
-export function csvField(
-  value: string,
-  separator: string,
-  options: { text: boolean } = { text: true },
-): string {
-  const safe = options.text ? defuseFormula(value) : value;
-  return safe.includes(separator) || /["\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
+
+// csvField (quoting, formula defusing) lives in src/domain/shared/spreadsheet-text.ts: the audit export uses it too.
+export { csvField };
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 

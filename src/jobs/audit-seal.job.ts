@@ -1,8 +1,6 @@
-import path from "node:path";
 import type { Services } from "../app.js";
 import { sealAuditChains } from "../domain/audit/seal-audit-chains.js";
-import { verifyAudit } from "../domain/audit/verify-audit.js";
-import { queueIntegrityAlert } from "../domain/mail/integrity-alert.js";
+import { verifyAndAlert } from "../domain/audit/verify-and-alert.js";
 import { trustedSealPublicKeys } from "../storage/seal-key-file.js";
 import { createHttpTimestampAuthority } from "../timestamp/tsa-client.js";
 import type { JobDefinition, JobHandler, JobQueue } from "./queue.js";
@@ -66,55 +64,18 @@ export function auditSealHandler(
   };
 }
 
-/**
- * Runs the verifier; a failure is an alert: an error-level log line with what was found and, when
- * OPERATOR_EMAIL is configured, a mail to the operator. The job itself succeeds (the alert is the outcome).
- */
+/** Runs the nightly verification; a failure is an alert (src/domain/audit/verify-and-alert.ts). */
 export function auditVerifyHandler(
   services: Pick<Services, "db" | "blobs" | "queue" | "config" | "logger" | "sealKey">,
 ): JobHandler<NoData> {
   return async () => {
-    const report = await verifyAudit({
+    await verifyAndAlert({
       db: services.db,
       blobs: services.blobs,
+      queue: services.queue,
       trustedPublicKeys: trustedSealPublicKeys(services.config, services.sealKey()),
-      blobsRoot: path.join(services.config.dataDir, "blobs"),
+      operatorEmail: services.config.operatorEmail,
+      logger: services.logger,
     });
-    const entries = report.chains.reduce((sum, c) => sum + c.entries, 0);
-    const summary = {
-      chains: report.chains.length,
-      entries,
-      blobs: report.blobs.checked,
-      megabytes: Math.round(report.blobs.bytes / 1e5) / 10,
-      seconds: Math.round(report.seconds * 10) / 10,
-      // Leftovers of crashed writes, removed by the daily blob sweep; reported, never a failure.
-      orphanTmpFiles: report.orphans?.tmpFiles ?? 0,
-      orphanBlobs: report.orphans?.orphanBlobs ?? 0,
-    };
-    if (report.ok) {
-      services.logger.info(
-        { event: "audit.verified", ...summary },
-        "audit trail and stored originals intact",
-      );
-      return;
-    }
-    const lines = [
-      ...report.chains
-        .filter((c) => c.problem)
-        .map((c) => `audit chain ${c.slug ?? "platform"}: ${c.problem}`),
-      ...report.blobs.problems.map(
-        (p) =>
-          `stored original ${p.sha256} ${p.problem}: ${p.invoices.map((i) => `${i.tenant}/${i.invoiceNumber}`).join(", ")}`,
-      ),
-    ];
-    services.logger.error(
-      { event: "audit.verify_failed", ...summary, problems: lines.slice(0, 50) },
-      "audit verification FAILED",
-    );
-    if (services.config.operatorEmail)
-      await queueIntegrityAlert(services.db, services.queue, services.config.operatorEmail, {
-        source: "verifier",
-        lines,
-      });
   };
 }

@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Services } from "../app.js";
 import { sweepOrphans } from "../domain/blobs/sweep-orphans.js";
 import type { JobDefinition, JobHandler } from "./queue.js";
@@ -23,11 +22,7 @@ export function blobSweepHandler(
   services: Pick<Services, "db" | "blobs" | "config" | "logger">,
 ): JobHandler<BlobSweepData> {
   return async () => {
-    const report = await sweepOrphans({
-      db: services.db,
-      blobs: services.blobs,
-      blobsRoot: path.join(services.config.dataDir, "blobs"),
-    });
+    const report = await sweepOrphans({ db: services.db, blobs: services.blobs });
     services.logger.info({ event: "blob.orphan_sweep", ...report }, "orphan blob sweep done");
   };
 }

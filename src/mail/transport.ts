@@ -3,30 +3,10 @@ import { mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
+import type { MailTransport, OutgoingMail, SentMail } from "../domain/mail/send-mail.js";
 
-export interface OutgoingMail {
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  headers?: Record<string, string>;
-  /** Stable id so that a retried job does not look like a new message to the receiver. */
-  messageId?: string;
-}
-
-export interface SentMail {
-  messageId: string;
-  /** The server's last answer (e.g. `250 2.0.0 Ok: queued as ...`), kept in the mail log. */
-  response: string;
-}
-
-/** Where mails go: an SMTP server, or the development outbox folder. */
-export interface MailTransport {
-  readonly kind: "smtp" | "outbox";
-  send(mail: OutgoingMail): Promise<SentMail>;
-  close(): Promise<void>;
-}
+// The port is the domain's (src/domain/mail/send-mail.ts); this file implements it.
+export type { MailTransport, OutgoingMail, SentMail };
 
 /** Pooled SMTP through nodemailer. */
 export function createSmtpTransport(smtpUrl: string): MailTransport {

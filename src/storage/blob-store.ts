@@ -12,4 +12,31 @@ export interface BlobStore {
   delete(sha256: string): Promise<void>;
 }
 
+/** A stored blob as the store's listing sees it. */
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+  /** Last modification of its bytes (ms since the epoch): how old a blob no row references is. */
+  mtimeMs: number;
+}
+
+/** A temporary file a write leaves until it is renamed into place (a crashed write leaves it for good). */
+export interface TempBlobFile {
+  name: string;
+  mtimeMs: number;
+}
+
+/**
+ * What the orphan sweep needs besides reading and deleting: the store's own listing of what it holds,
+ * whatever holds it (a folder today, an object store later).
+ */
+export interface BlobInventory {
+  /** Every stored blob, in SHA-256 order, skipping anything not named by its hash. */
+  listBlobs(): AsyncIterable<StoredBlob>;
+  /** The temporary files of writes, in no particular order. */
+  listTemp(): AsyncIterable<TempBlobFile>;
+  /** Removes one temporary file (named as listTemp gives it); nothing happens when it is already gone. */
+  removeTemp(name: string): Promise<void>;
+}
+
 export const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { type BlobStore, SHA256_HEX } from "./blob-store.js";
+import { type BlobInventory, type BlobStore, SHA256_HEX, type StoredBlob } from "./blob-store.js";
 
 /** Test seam: lets a test stop a write between its steps, as a crash would. */
 export interface FsBlobStoreHooks {
@@ -17,7 +17,7 @@ export interface FsBlobStoreHooks {
 export function createFsBlobStore(
   root: string,
   hooks: FsBlobStoreHooks = {},
-): BlobStore & { pathOf(sha256: string): string } {
+): BlobStore & BlobInventory & { pathOf(sha256: string): string } {
   const tempDir = path.join(root, "tmp");
   const pathOf = (sha256: string) => {
     if (!SHA256_HEX.test(sha256)) throw new Error("invalid sha256");
@@ -94,7 +94,36 @@ export function createFsBlobStore(
         if (error.code !== "ENOENT") throw error;
       });
     },
+    listBlobs: () => walkBlobs(root),
+    async *listTemp() {
+      for (const name of await readdir(tempDir).catch(() => [] as string[])) {
+        const info = await stat(path.join(tempDir, name)).catch(() => undefined);
+        if (info?.isFile()) yield { name, mtimeMs: info.mtimeMs };
+      }
+    },
+    async removeTemp(name) {
+      // Only a plain name: never a path out of the temporary folder.
+      if (!name || path.basename(name) !== name || name === "." || name === "..")
+        throw new Error("invalid temporary file name");
+      await rm(path.join(tempDir, name), { force: true });
+    },
   };
+}
+
+/** Every stored blob (`root/ab/cd/<sha256>`), skipping `tmp` and anything not named by its hash. */
+async function* walkBlobs(root: string): AsyncGenerator<StoredBlob> {
+  const shard = /^[0-9a-f]{2}$/;
+  for (const a of (await readdir(root).catch(() => [] as string[])).sort()) {
+    if (!shard.test(a)) continue;
+    for (const b of (await readdir(path.join(root, a)).catch(() => [] as string[])).sort()) {
+      if (!shard.test(b)) continue;
+      for (const name of await readdir(path.join(root, a, b)).catch(() => [] as string[])) {
+        if (!SHA256_HEX.test(name) || !name.startsWith(a + b)) continue;
+        const info = await stat(path.join(root, a, b, name)).catch(() => undefined);
+        if (info?.isFile()) yield { sha256: name, size: info.size, mtimeMs: info.mtimeMs };
+      }
+    }
+  }
 }
 
 /** Removes temporary files left by writes that crashed (older than `olderThanMs`). */

@@ -2,9 +2,8 @@ import { once } from "node:events";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Services } from "../../app.js";
-import { listAuditChains, listAuditSeals } from "../../db/audit-seals.repository.js";
 import { auditExportLines, recapitulativeCsvLines } from "../../domain/audit/export-audit.js";
-import { sealAuditChains } from "../../domain/audit/seal-audit-chains.js";
+import { listSeals, sealAuditChains } from "../../domain/audit/seal-audit-chains.js";
 import { type VerifyReport, verifyAudit } from "../../domain/audit/verify-audit.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { trustedSealPublicKeys } from "../../storage/seal-key-file.js";
@@ -48,9 +47,8 @@ async function verifyCommand(args: string[], io: CliIo, services: Services): Pro
       db: services.db,
       blobs: services.blobs,
       trustedPublicKeys: trustedSealPublicKeys(services.config, services.sealKey()),
-      blobsRoot: path.join(services.config.dataDir, "blobs"),
     },
-    { tenantId: tenant?.id, from },
+    { tenantId: tenant?.id, from, orphans: true },
   );
   for (const line of formatVerifyReport(report)) io.out(line);
   return report.ok ? 0 : 1;
@@ -142,16 +140,15 @@ async function sealsCommand(args: string[], io: CliIo, services: Services): Prom
   const tenant = values.tenant ? await findTenantArgument(services, values.tenant) : undefined;
   const from = values.from ? day(values.from, "--from").toISOString().slice(0, 10) : "0001-01-01";
   const rows = [["DAY", "CHAIN", "HEAD", "HEAD HASH", "KEY", "TIMESTAMP"]];
-  for (const chain of await listAuditChains(services.db, tenant?.id))
-    for (const seal of await listAuditSeals(services.db, chain.tenantId, from))
-      rows.push([
-        String(seal.day),
-        chain.slug ?? "platform",
-        String(seal.headSeq),
-        `${seal.headHash.slice(0, 16)}…`,
-        seal.keyId,
-        seal.tsaToken ? (seal.tsaUrl ?? "yes") : "-",
-      ]);
+  for (const { slug, seal } of await listSeals(services.db, { tenantId: tenant?.id, fromDay: from }))
+    rows.push([
+      String(seal.day),
+      slug ?? "platform",
+      String(seal.headSeq),
+      `${seal.headHash.slice(0, 16)}…`,
+      seal.keyId,
+      seal.tsaToken ? (seal.tsaUrl ?? "yes") : "-",
+    ]);
   if (rows.length === 1) {
     io.out("No seal yet. The worker seals every chain at 23:50 UTC; efacture audit seal does it now.");
     return 0;

@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Services } from "../../app.js";
 import { sweepOrphans } from "../../domain/blobs/sweep-orphans.js";
 import { parseCommandArgs } from "../command-helpers.js";
@@ -14,10 +13,7 @@ export async function blobsCommand(args: string[], io: CliIo, services: Services
   const { values, positionals } = parseCommandArgs(rest, { "dry-run": { type: "boolean" } });
   if (positionals.length > 0) throw new UsageError("blobs sweep takes no positional argument");
   const dryRun = values["dry-run"] === true;
-  const report = await sweepOrphans(
-    { db: services.db, blobs: services.blobs, blobsRoot: path.join(services.config.dataDir, "blobs") },
-    { dryRun },
-  );
+  const report = await sweepOrphans({ db: services.db, blobs: services.blobs }, { dryRun });
   const verb = dryRun ? "would remove" : "removed";
   io.out(`Blobs scanned: ${report.scanned}`);
   io.out(`Temporary files older than 1 h: ${report.tmpFiles} (${verb})`);

@@ -12,6 +12,7 @@ import {
 } from "../../db/audit-seals.repository.js";
 import type { Database } from "../../db/database.js";
 import { listInvoiceEvents } from "../../db/downloads.repository.js";
+import { findInvoiceForProof, listAccountRecordIds } from "../../db/invoices.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { invoiceFileName } from "../invoices/invoice-file-name.js";
 import { readStoredXml } from "../invoices/invoice-xml.js";
@@ -61,40 +62,7 @@ export async function buildProofBundle(
 ): Promise<ProofBundle> {
   const { db } = deps;
   const createdAt = input.now ?? new Date();
-  const [invoice] = await db.query<{
-    id: string;
-    invoiceNumber: string;
-    issueDate: string;
-    typeCode: string;
-    currency: string;
-    grandTotal: string;
-    taxBasisTotal: string | null;
-    taxTotal: string | null;
-    sellerName: string | null;
-    buyerName: string | null;
-    customerNumber: string;
-    customerId: string;
-    accountId: string | null;
-    sha256: string;
-    sizeBytes: number;
-    xmlSha256: string | null;
-    publishedAt: Date;
-    availableUntil: Date;
-    firstDownloadedAt: Date | null;
-    removedAt: Date | null;
-    tenantSlug: string;
-    tenantName: string;
-  }>(
-    `select i.id, i.invoice_number as "invoiceNumber", i.issue_date as "issueDate", i.type_code as "typeCode",
-            i.currency, i.grand_total as "grandTotal", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
-            i.seller_name as "sellerName", i.buyer_name as "buyerName", c.customer_number as "customerNumber",
-            i.customer_id as "customerId", coalesce(i.account_id, c.account_id) as "accountId", i.sha256, i.size_bytes as "sizeBytes", i.xml_sha256 as "xmlSha256", i.published_at as "publishedAt",
-            i.available_until as "availableUntil", i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
-            t.slug as "tenantSlug", t.display_name as "tenantName"
-       from invoices i join customers c on c.id = i.customer_id join tenants t on t.id = i.tenant_id
-      where i.tenant_id = $1 and i.id = $2`,
-    [input.tenantId, input.invoiceId],
-  );
+  const invoice = await findInvoiceForProof(db, input.tenantId, input.invoiceId);
   if (!invoice) throw new DomainError("invoice_not_found", "no such invoice");
   if (invoice.removedAt)
     throw new DomainError("invoice_removed", "the invoice was removed from the portal: its file is gone");
@@ -302,22 +270,12 @@ async function ownershipOf(
   tenantId: string,
   invoice: { id: string; customerId: string; accountId: string | null },
 ): Promise<Ownership> {
-  const ids = async (query: string) =>
-    new Set(
-      (await db.query<{ id: string }>(query, [tenantId, invoice.accountId, invoice.customerId])).map((r) =>
-        String(r.id),
-      ),
-    );
-  const customers = `select id from customers where tenant_id = $1 and (account_id = $2 or id = $3)`;
+  const ids = await listAccountRecordIds(db, tenantId, invoice.accountId, invoice.customerId);
   return {
     accountId: invoice.accountId,
-    customerIds: await ids(customers),
-    invoiceIds: await ids(
-      `select id from invoices where tenant_id = $1 and (account_id = $2 or customer_id in (${customers}))`,
-    ),
-    mailIds: await ids(
-      `select id from mails where tenant_id = $1 and (account_id = $2 or customer_id in (${customers}))`,
-    ),
+    customerIds: new Set(ids.customerIds),
+    invoiceIds: new Set(ids.invoiceIds),
+    mailIds: new Set(ids.mailIds),
   };
 }
 

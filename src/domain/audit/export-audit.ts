@@ -1,6 +1,8 @@
+import { listTenantAuditEntries } from "../../db/audit-seals.repository.js";
 import type { Database } from "../../db/database.js";
-import { csvField } from "../../http/invoice-csv.js";
+import { listPublishedInvoicesPage } from "../../db/invoices.repository.js";
 import { isCreditNote, signedAmount } from "../invoices/credit-note.js";
+import { csvField } from "../shared/spreadsheet-text.js";
 import { recordOf } from "./verify-audit.js";
 
 const PAGE = 1_000;
@@ -17,15 +19,7 @@ export async function* auditExportLines(
 ): AsyncGenerator<string> {
   let after = 0;
   for (;;) {
-    const page = await db.query<Parameters<typeof recordOf>[0]>(
-      `select tenant_id as "tenantId", seq, at, actor_type as "actorType", actor_id as "actorId", action,
-              target_type as "targetType", target_id as "targetId", ip, details, prev_hash as "prevHash", hash,
-              hash_version as "hashVersion"
-         from audit_entries
-        where tenant_id = $1 and at >= $2 and at < $3 and seq > $4
-        order by seq limit $5`,
-      [input.tenantId, input.from, input.to, after, PAGE],
-    );
+    const page = await listTenantAuditEntries(db, input, after, PAGE);
     if (page.length === 0) return;
     for (const row of page)
       yield `${JSON.stringify({ ...recordOf(row), prevHash: row.prevHash, hash: row.hash })}\n`;
@@ -75,35 +69,7 @@ export async function* recapitulativeCsvLines(
   yield `\uFEFF${HEADER.map(field).join(";")}\r\n`;
   let after: { publishedAt: Date; id: string } | undefined;
   for (;;) {
-    const page = await db.query<{
-      id: string;
-      invoiceNumber: string;
-      typeCode: string;
-      issueDate: string;
-      customerNumber: string;
-      customerName: string;
-      taxBasisTotal: string | null;
-      taxTotal: string | null;
-      grandTotal: string;
-      currency: string;
-      sha256: string;
-      publishedAt: Date;
-      firstDownloadedAt: Date | null;
-      removedAt: Date | null;
-      withdrawnAt: Date | null;
-      withdrawalReason: string | null;
-    }>(
-      `select i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate", c.customer_number as "customerNumber",
-              c.name as "customerName", i.tax_basis_total as "taxBasisTotal", i.tax_total as "taxTotal",
-              i.grand_total as "grandTotal", i.currency, i.sha256, i.published_at as "publishedAt",
-              i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt",
-              i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason"
-         from invoices i join customers c on c.id = i.customer_id
-        where i.tenant_id = $1 and i.published_at >= $2 and i.published_at < $3
-          and ($4::timestamptz is null or (i.published_at, i.id) > ($4::timestamptz, $5::uuid))
-        order by i.published_at, i.id limit $6`,
-      [input.tenantId, input.from, input.to, after?.publishedAt ?? null, after?.id ?? null, PAGE],
-    );
+    const page = await listPublishedInvoicesPage(db, input, after, PAGE);
     if (page.length === 0) return;
     for (const row of page)
       yield `${[

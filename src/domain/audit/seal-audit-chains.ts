@@ -1,14 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { switchChainToVersion2 } from "../../db/audit.repository.js";
 import {
+  type AuditSealRow,
   addSealTimestamp,
   findAuditSeal,
   findChainHead,
   insertAuditSeal,
   listAuditChains,
+  listAuditSeals,
   listSealsWithoutTimestamp,
 } from "../../db/audit-seals.repository.js";
-import type { Database } from "../../db/database.js";
+import type { Database, Sql } from "../../db/database.js";
 import { canonicalJson } from "./audit-chain.js";
 import { buildTimeStampRequest, nonceHex, parseTimeStampResponse, SHA256_ALGORITHM } from "./rfc3161.js";
 import type { SealKey } from "./seal-key.js";
@@ -33,6 +35,18 @@ export interface SealRunReport {
   alreadySealed: number;
   timestampsAdded: number;
   timestampFailures: number;
+}
+
+/** The seals of every chain (or one tenant's) from `fromDay` on, chain by chain (platform first, then by slug), oldest first. */
+export async function listSeals(
+  sql: Sql,
+  input: { tenantId?: string; fromDay: string },
+): Promise<{ slug: string | null; seal: AuditSealRow }[]> {
+  const seals: { slug: string | null; seal: AuditSealRow }[] = [];
+  for (const chain of await listAuditChains(sql, input.tenantId))
+    for (const seal of await listAuditSeals(sql, chain.tenantId, input.fromDay))
+      seals.push({ slug: chain.slug, seal });
+  return seals;
 }
 
 /** How far back seals without a token are retried (a later token still proves the seal existed then). */

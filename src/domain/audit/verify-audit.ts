@@ -10,7 +10,8 @@ import {
   listAuditSeals,
 } from "../../db/audit-seals.repository.js";
 import type { Database } from "../../db/database.js";
-import type { BlobStore } from "../../storage/blob-store.js";
+import { listLiveInvoiceBlobs, listLiveInvoicesWithBlob } from "../../db/invoices.repository.js";
+import type { BlobInventory, BlobStore } from "../../storage/blob-store.js";
 import { type OrphanReport, sweepOrphans } from "../blobs/sweep-orphans.js";
 import { hashBlob } from "../invoices/verified-blob.js";
 import {
@@ -66,8 +67,8 @@ export { recordOf };
  * `from` starts the chains at their first entry of that day (linked to the one before); blobs are all checked.
  */
 export async function verifyAudit(
-  deps: { db: Database; blobs: BlobStore; trustedPublicKeys: readonly string[]; blobsRoot?: string },
-  input: { tenantId?: string; from?: Date; skipBlobs?: boolean } = {},
+  deps: { db: Database; blobs: BlobStore & BlobInventory; trustedPublicKeys: readonly string[] },
+  input: { tenantId?: string; from?: Date; skipBlobs?: boolean; orphans?: boolean } = {},
 ): Promise<VerifyReport> {
   const started = performance.now();
   const trustedKeyIds = new Set(deps.trustedPublicKeys.map(keyIdOf));
@@ -78,8 +79,8 @@ export async function verifyAudit(
     ? { checked: 0, invoices: 0, bytes: 0, seconds: 0, problems: [] }
     : await verifyBlobs(deps, input.tenantId);
   const orphans =
-    deps.blobsRoot && !input.skipBlobs
-      ? await sweepOrphans({ db: deps.db, blobs: deps.blobs, blobsRoot: deps.blobsRoot }, { dryRun: true })
+    input.orphans && !input.skipBlobs
+      ? await sweepOrphans({ db: deps.db, blobs: deps.blobs }, { dryRun: true })
       : undefined;
   return {
     ok: chains.every((c) => !c.problem) && blobs.problems.length === 0,
@@ -293,12 +294,7 @@ async function verifyBlobs(
   const result: VerifyReport["blobs"] = { checked: 0, invoices: 0, bytes: 0, seconds: 0, problems: [] };
   let after = "";
   for (;;) {
-    const page = await deps.db.query<{ sha256: string; sizeBytes: number; invoices: number }>(
-      `select sha256, size_bytes as "sizeBytes", count(*)::int as invoices from invoices
-        where removed_at is null and sha256 > $1 ${tenantId ? "and tenant_id = $3" : ""}
-        group by sha256, size_bytes order by sha256 limit $2`,
-      tenantId ? [after, 500, tenantId] : [after, 500],
-    );
+    const page = await listLiveInvoiceBlobs(deps.db, { after, limit: 500, tenantId });
     if (page.length === 0) break;
     let next = 0;
     const worker = async () => {
@@ -322,11 +318,7 @@ async function verifyBlobs(
     after = page.at(-1)!.sha256;
   }
   for (const problem of result.problems)
-    problem.invoices = await deps.db.query(
-      `select t.slug as tenant, i.invoice_number as "invoiceNumber", i.id from invoices i join tenants t on t.id = i.tenant_id
-        where i.sha256 = $1 and i.removed_at is null ${tenantId ? "and i.tenant_id = $2" : ""} order by t.slug, i.invoice_number limit 20`,
-      tenantId ? [problem.sha256, tenantId] : [problem.sha256],
-    );
+    problem.invoices = await listLiveInvoicesWithBlob(deps.db, problem.sha256, tenantId);
   result.problems.sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
   result.seconds = (performance.now() - started) / 1000;
   return result;

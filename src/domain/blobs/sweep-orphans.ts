@@ -1,9 +1,7 @@
-import { readdir, rm, stat } from "node:fs/promises";
-import path from "node:path";
 import { appendAudit } from "../../db/audit.repository.js";
-import type { Database, Sql } from "../../db/database.js";
-import { lockBlobsForDeletion } from "../../db/retention.repository.js";
-import { type BlobStore, SHA256_HEX } from "../../storage/blob-store.js";
+import type { Database } from "../../db/database.js";
+import { findReferencedBlobs, lockBlobsForDeletion } from "../../db/retention.repository.js";
+import type { BlobInventory, BlobStore } from "../../storage/blob-store.js";
 
 /** A file in `blobs/tmp` older than this is a write that crashed (a live write lasts seconds). */
 export const TMP_MAX_AGE_MS = 3_600_000;
@@ -33,7 +31,7 @@ export interface OrphanReport {
  * removed anything.
  */
 export async function sweepOrphans(
-  deps: { db: Database; blobs: BlobStore; blobsRoot: string },
+  deps: { db: Database; blobs: BlobStore & BlobInventory },
   options: { now?: Date; dryRun?: boolean; tmpMaxAgeMs?: number; graceMs?: number } = {},
 ): Promise<OrphanReport> {
   const now = (options.now ?? new Date()).getTime();
@@ -47,13 +45,10 @@ export async function sweepOrphans(
     removed: !dryRun,
   };
 
-  const tmpDir = path.join(deps.blobsRoot, "tmp");
-  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
-    const file = path.join(tmpDir, name);
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile() || now - info.mtimeMs <= (options.tmpMaxAgeMs ?? TMP_MAX_AGE_MS)) continue;
+  for await (const file of deps.blobs.listTemp()) {
+    if (now - file.mtimeMs <= (options.tmpMaxAgeMs ?? TMP_MAX_AGE_MS)) continue;
     report.tmpFiles++;
-    if (!dryRun) await rm(file, { force: true });
+    if (!dryRun) await deps.blobs.removeTemp(file.name);
   }
 
   const grace = options.graceMs ?? ORPHAN_GRACE_MS;
@@ -82,7 +77,7 @@ export async function sweepOrphans(
       }
     });
   };
-  for await (const blob of walkBlobs(deps.blobsRoot)) {
+  for await (const blob of deps.blobs.listBlobs()) {
     report.scanned++;
     batch.push({ sha256: blob.sha256, size: blob.size, old: now - blob.mtimeMs > grace });
     if (batch.length >= BATCH) await flush();
@@ -105,33 +100,4 @@ export async function sweepOrphans(
     );
   }
   return report;
-}
-
-/** Of these SHA-256s, those a row still needs: an invoice's PDF or XML (until retention settles it), a logo. */
-async function findReferencedBlobs(sql: Sql, sha256s: string[]): Promise<Set<string>> {
-  if (sha256s.length === 0) return new Set();
-  const live = "(removed_at is null or blob_deleted_at is null)";
-  const rows = await sql.query<{ sha256: string }>(
-    `select sha256 from invoices where sha256 = any($1::text[]) and ${live}
-     union select xml_sha256 from invoices where xml_sha256 = any($1::text[]) and ${live}
-     union select logo_sha256 from tenants where logo_sha256 = any($1::text[])`,
-    [sha256s],
-  );
-  return new Set(rows.map((r) => r.sha256));
-}
-
-/** Every stored blob (`root/ab/cd/<sha256>`), skipping `tmp` and anything not named by its hash. */
-async function* walkBlobs(root: string): AsyncGenerator<{ sha256: string; size: number; mtimeMs: number }> {
-  const shard = /^[0-9a-f]{2}$/;
-  for (const a of (await readdir(root).catch(() => [] as string[])).sort()) {
-    if (!shard.test(a)) continue;
-    for (const b of (await readdir(path.join(root, a)).catch(() => [] as string[])).sort()) {
-      if (!shard.test(b)) continue;
-      for (const name of await readdir(path.join(root, a, b)).catch(() => [] as string[])) {
-        if (!SHA256_HEX.test(name) || !name.startsWith(a + b)) continue;
-        const info = await stat(path.join(root, a, b, name)).catch(() => undefined);
-        if (info?.isFile()) yield { sha256: name, size: info.size, mtimeMs: info.mtimeMs };
-      }
-    }
-  }
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type AccountRow, lockAccounts } from "../../db/accounts.repository.js";
+import { type AccountRow, lockAccounts, scheduleNoticeDue } from "../../db/accounts.repository.js";
 import { type AuditInput, appendAudits } from "../../db/audit.repository.js";
 import {
   type CustomerRow,
@@ -622,11 +622,13 @@ async function notifyAccounts(
   const digest = accounts.filter(announcesLater);
   if (digest.length > 0) {
     const delaySeconds = deps.noticeDelaySeconds ?? 600;
-    const scheduled = await tx.query<{ id: string }>(
-      `update accounts set notice_due_at = $3 where tenant_id = $1 and id = any($2::uuid[]) and notice_due_at is null returning id`,
-      [tenant.id, digest.map((a) => a.id), new Date(Date.now() + delaySeconds * 1000)],
+    const scheduled = await scheduleNoticeDue(
+      tx,
+      tenant.id,
+      digest.map((a) => a.id),
+      new Date(Date.now() + delaySeconds * 1000),
     );
-    for (const { id } of scheduled) {
+    for (const id of scheduled) {
       await deps.queue.send(newInvoiceNoticeJob, { tenantId: tenant.id, accountId: id }, tx, {
         startAfterSeconds: delaySeconds,
       });

@@ -3,6 +3,7 @@ import type { Database } from "../../db/database.js";
 import {
   type AccountRef,
   claimReminders,
+  findAnyBlobsInUse,
   findBlobsInUse,
   findBlobsKeptAfterRun,
   insertRemovalEvents,
@@ -15,13 +16,13 @@ import {
   type ReminderGroup,
   type ReminderWindow,
   removeDueInvoices,
+  xmlBlobsOfPending,
 } from "../../db/retention.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import type { RetentionReminderParams } from "../mail/mail-request.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { JobSender } from "../shared/jobs.js";
 import { daysOfStep, REMOVED_STATUS, windowEnd } from "./retention-rules.js";
-import { findAnyBlobsInUse, xmlBlobsOfPending } from "./xml-blobs.js";
 
 export interface RetentionDeps {
   db: Database;
