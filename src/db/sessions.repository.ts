@@ -84,26 +84,32 @@ export async function touchSession(sql: Sql, idHash: string, at: Date): Promise<
   });
 }
 
-export async function revokeSession(sql: Sql, idHash: string, at: Date): Promise<void> {
-  await sql.query("update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null", [
-    idHash,
-    at,
-  ]);
-}
+/** Which live sessions to revoke: one session (by its hash, of one kind if given), an account's, or a staff member's. */
+export type SessionsToRevoke =
+  | { idHash: string; kind?: "customer" | "staff" }
+  | { tenantId: string; accountId: string; exceptIdHash?: string }
+  | { tenantId: string; staffId: string };
 
-/** Revokes every live session of an account; returns how many. */
-export async function revokeAccountSessions(
-  sql: Sql,
-  tenantId: string,
-  accountId: string,
-  at: Date,
-  exceptIdHash?: string,
-): Promise<number> {
+/**
+ * Revokes the live sessions chosen (logout, idle or expired session, password set, address moved,
+ * staff disabled or reset); returns how many. The only writer of `sessions.revoked_at`.
+ */
+export async function revokeSessions(sql: Sql, which: SessionsToRevoke, at: Date): Promise<number> {
+  const [where, params] =
+    "idHash" in which
+      ? [
+          `id_hash = $2${which.kind ? " and kind = $3" : ""}`,
+          which.kind ? [which.idHash, which.kind] : [which.idHash],
+        ]
+      : "accountId" in which
+        ? [
+            "tenant_id = $2 and account_id = $3 and ($4::text is null or id_hash <> $4)",
+            [which.tenantId, which.accountId, which.exceptIdHash ?? null],
+          ]
+        : ["tenant_id = $2 and staff_id = $3", [which.tenantId, which.staffId]];
   const rows = await sql.query(
-    `update sessions set revoked_at = $3
-      where tenant_id = $1 and account_id = $2 and revoked_at is null and ($4::text is null or id_hash <> $4)
-      returning 1`,
-    [tenantId, accountId, at, exceptIdHash ?? null],
+    `update sessions set revoked_at = $1 where ${where} and revoked_at is null returning 1`,
+    [at, ...params],
   );
   return rows.length;
 }

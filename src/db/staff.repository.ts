@@ -1,25 +1,14 @@
 import type { Sql } from "./database.js";
+import type { staff as staffTable } from "./schema.js";
 
 export type StaffRole = "advisor" | "admin";
 export type StaffStatus = "invited" | "active" | "disabled";
 
-export interface StaffRow {
-  id: string;
-  tenantId: string;
-  email: string;
-  displayName: string;
+/** A staff member's row (but who created it), its text enums narrowed by the table's checks. */
+export type StaffRow = Omit<typeof staffTable.$inferSelect, "createdBy" | "role" | "status"> & {
   role: StaffRole;
   status: StaffStatus;
-  passwordHash: string | null;
-  totpSecret: string | null;
-  totpLastStep: number | null;
-  failedLogins: number;
-  lockedUntil: Date | null;
-  enrolledAt: Date | null;
-  lastLoginAt: Date | null;
-  disabledAt: Date | null;
-  createdAt: Date;
-}
+};
 
 const COLUMNS = `id, tenant_id as "tenantId", email, display_name as "displayName", role, status, password_hash as "passwordHash",
   totp_secret as "totpSecret", totp_last_step as "totpLastStep", failed_logins as "failedLogins", locked_until as "lockedUntil",
@@ -167,6 +156,54 @@ export async function countRecoveryCodesLeft(sql: Sql, staffId: string): Promise
   return row?.n ?? 0;
 }
 
+/** A wrong second-factor code: the count of failures in a row and, when it locks, until when. */
+export async function recordStaffCodeFailure(
+  sql: Sql,
+  staffId: string,
+  failedLogins: number,
+  lockedUntil: Date | null,
+): Promise<void> {
+  await sql.query("update staff set failed_logins = $2, locked_until = $3 where id = $1", [
+    staffId,
+    failedLogins,
+    lockedUntil,
+  ]);
+}
+
+export async function recordStaffLogin(sql: Sql, staffId: string, at: Date): Promise<void> {
+  await sql.query(
+    "update staff set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1",
+    [staffId, at],
+  );
+}
+
+/** Back to invited: password, second factor and lock cleared (the caller issues a new enrolment link). */
+export async function resetStaffToInvited(sql: Sql, staffId: string): Promise<void> {
+  await sql.query(
+    `update staff set status = 'invited', password_hash = null, totp_secret = null, totp_last_step = null,
+            failed_logins = 0, locked_until = null, enrolled_at = null where id = $1`,
+    [staffId],
+  );
+}
+
+export async function disableStaffRow(sql: Sql, staffId: string, at: Date): Promise<void> {
+  await sql.query(`update staff set status = 'disabled', disabled_at = $2 where id = $1`, [staffId, at]);
+}
+
+/** Completes an enrolment: true when the staff member was still invited (and is now active). */
+export async function enrolStaffRow(
+  sql: Sql,
+  enrolment: { staffId: string; passwordHash: string; at: Date; totpStep: number; totpSecret: string },
+): Promise<boolean> {
+  const rows = await sql.query(
+    `update staff set password_hash = $2, status = 'active', enrolled_at = $3, totp_last_step = $4,
+            totp_secret = $5, failed_logins = 0, locked_until = null
+      where id = $1 and status = 'invited' returning id`,
+    [enrolment.staffId, enrolment.passwordHash, enrolment.at, enrolment.totpStep, enrolment.totpSecret],
+  );
+  return rows.length > 0;
+}
+
 /** Records a TOTP step as used, only if it is later than the last one: a code is never accepted twice. */
 export async function advanceTotpStep(sql: Sql, staffId: string, step: number): Promise<boolean> {
   const rows = await sql.query(
@@ -228,17 +265,4 @@ export async function findStaffSession(
     [idHash, tenantId],
   );
   return row;
-}
-
-export async function revokeStaffSessions(
-  sql: Sql,
-  tenantId: string,
-  staffId: string,
-  at: Date,
-): Promise<number> {
-  const rows = await sql.query(
-    `update sessions set revoked_at = $3 where tenant_id = $1 and staff_id = $2 and revoked_at is null returning 1`,
-    [tenantId, staffId, at],
-  );
-  return rows.length;
 }

@@ -1,6 +1,8 @@
+import { unlockAccount } from "../../db/accounts.repository.js";
 import { appendAudit } from "../../db/audit.repository.js";
+import { lockCustomerWithAccount } from "../../db/customers.repository.js";
 import type { Database, Tx } from "../../db/database.js";
-import { revokeAccountSessions } from "../../db/sessions.repository.js";
+import { revokeSessions } from "../../db/sessions.repository.js";
 import { clearThrottle, countThrottle } from "../../db/throttles.repository.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { DomainError } from "../shared/errors.js";
@@ -19,23 +21,7 @@ interface ActionInput {
 }
 
 async function lockCustomerAccount(tx: Tx, tenantId: string, customerId: string) {
-  const [row] = await tx.query<{
-    customerNumber: string;
-    accountId: string | null;
-    identifier: string | null;
-    email: string | null;
-    status: string | null;
-    lockedUntil: Date | null;
-    language: "fr" | "en" | null;
-    retentionMonths: number;
-  }>(
-    `select c.customer_number as "customerNumber", a.id as "accountId", a.identifier, a.email, a.status,
-            a.locked_until as "lockedUntil", a.language, t.retention_months as "retentionMonths"
-       from customers c join tenants t on t.id = c.tenant_id
-       left join accounts a on a.id = c.account_id and a.tenant_id = c.tenant_id
-      where c.tenant_id = $1 and c.id = $2 for update of c`,
-    [tenantId, customerId],
-  );
+  const row = await lockCustomerWithAccount(tx, tenantId, customerId);
   if (!row) throw new DomainError("customer_not_found", "Ce client n’existe pas.");
   return row;
 }
@@ -70,11 +56,7 @@ export async function unlockCustomerAccount(
     const row = await lockCustomerAccount(tx, input.tenantId, input.customerId);
     const locked = row.status === "locked" || (row.lockedUntil !== null && row.lockedUntil > now);
     if (!row.accountId || !locked) return "not-locked";
-    await tx.query(
-      `update accounts set status = case when status = 'locked' then case when password_hash is null then 'pending' else 'active' end else status end,
-              locked_until = null, failed_logins = 0 where tenant_id = $1 and id = $2`,
-      [input.tenantId, row.accountId],
-    );
+    await unlockAccount(tx, input.tenantId, row.accountId);
     await clearThrottle(tx, input.tenantId, `login:id:${row.identifier}`);
     await audit(tx, input, "account.unlocked", row.accountId, { customerNumber: row.customerNumber });
     return "unlocked";
@@ -86,7 +68,9 @@ export async function revokeCustomerSessions(db: Database, input: ActionInput): 
   const now = input.now ?? new Date();
   return db.transaction(async (tx) => {
     const row = await lockCustomerAccount(tx, input.tenantId, input.customerId);
-    const revoked = row.accountId ? await revokeAccountSessions(tx, input.tenantId, row.accountId, now) : 0;
+    const revoked = row.accountId
+      ? await revokeSessions(tx, { tenantId: input.tenantId, accountId: row.accountId }, now)
+      : 0;
     await audit(tx, input, "account.sessions_revoked", row.accountId, {
       customerNumber: row.customerNumber,
       sessionsRevoked: revoked,
@@ -106,7 +90,7 @@ export async function resendActivationMail(
   const now = input.now ?? new Date();
   return deps.db.transaction(async (tx) => {
     const row = await lockCustomerAccount(tx, input.tenantId, input.customerId);
-    if (!row.accountId || !row.email) return "no-email";
+    if (!row.accountId || !row.accountEmail) return "no-email";
     if (row.status !== "pending") return "not-needed";
     const count = await countThrottle(
       tx,
@@ -122,13 +106,13 @@ export async function resendActivationMail(
       accountId: row.accountId,
       customerId: input.customerId,
       kind: "activation",
-      to: row.email,
+      to: row.accountEmail,
       language: row.language ?? "fr",
-      params: { identifier: row.identifier, email: row.email, retentionMonths: row.retentionMonths },
+      params: { identifier: row.identifier, email: row.accountEmail, retentionMonths: row.retentionMonths },
     });
     await audit(tx, input, "account.activation_resent", row.accountId, {
       customerNumber: row.customerNumber,
-      to: row.email,
+      to: row.accountEmail,
       mailId,
     });
     return "sent";

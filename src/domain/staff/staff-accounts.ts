@@ -1,12 +1,14 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database, Sql } from "../../db/database.js";
+import { revokeSessions } from "../../db/sessions.repository.js";
 import {
+  disableStaffRow,
   findStaffByEmail,
   insertStaff,
   insertStaffToken,
   lockStaff,
   replaceRecoveryCodes,
-  revokeStaffSessions,
+  resetStaffToInvited,
   type StaffRole,
   type StaffRow,
   voidStaffTokens,
@@ -121,13 +123,9 @@ export async function resetStaffTotp(
     if (!staff) throw new DomainError("staff_not_found", "Ce membre de l’équipe n’existe pas.");
     if (staff.status === "disabled")
       throw new DomainError("staff_disabled", "Ce compte est désactivé : invitez de nouveau la personne.");
-    await tx.query(
-      `update staff set status = 'invited', password_hash = null, totp_secret = null, totp_last_step = null,
-              failed_logins = 0, locked_until = null, enrolled_at = null where id = $1`,
-      [staff.id],
-    );
+    await resetStaffToInvited(tx, staff.id);
     await replaceRecoveryCodes(tx, staff.id, [], now);
-    const sessions = await revokeStaffSessions(tx, input.tenantId, staff.id, now);
+    const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
     const token = await issueEnrolmentToken(tx, staff, now);
     await appendAudit(tx, {
       tenantId: input.tenantId,
@@ -155,9 +153,9 @@ export async function disableStaff(
   return db.transaction(async (tx) => {
     const staff = await lockStaff(tx, input.tenantId, input.staffId);
     if (!staff) throw new DomainError("staff_not_found", "Ce membre de l’équipe n’existe pas.");
-    await tx.query(`update staff set status = 'disabled', disabled_at = $2 where id = $1`, [staff.id, now]);
+    await disableStaffRow(tx, staff.id, now);
     await voidStaffTokens(tx, input.tenantId, staff.id, now);
-    const sessions = await revokeStaffSessions(tx, input.tenantId, staff.id, now);
+    const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
     await appendAudit(tx, {
       tenantId: input.tenantId,
       actorType: input.actor.type,
