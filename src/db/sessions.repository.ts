@@ -1,16 +1,9 @@
 import type { Sql } from "./database.js";
+import type { sessions } from "./schema.js";
 
-export interface SessionRow {
-  idHash: string;
-  tenantId: string;
+export type SessionRow = Omit<typeof sessions.$inferSelect, "kind" | "staffId" | "revokedAt"> & {
   kind: "customer" | "staff";
-  accountId: string | null;
-  createdAt: Date;
-  lastSeenAt: Date;
-  expiresAt: Date;
-  ip: string | null;
-  userAgent: string | null;
-}
+};
 
 const COLUMNS = `id_hash as "idHash", tenant_id as "tenantId", kind, account_id as "accountId", created_at as "createdAt",
   last_seen_at as "lastSeenAt", expires_at as "expiresAt", ip, user_agent as "userAgent"`;

@@ -1,5 +1,5 @@
 import type { Sql } from "./database.js";
-import type { staff as staffTable } from "./schema.js";
+import type { sessions, staff as staffTable } from "./schema.js";
 
 export type StaffRole = "advisor" | "admin";
 export type StaffStatus = "invited" | "active" | "disabled";
@@ -213,14 +213,10 @@ export async function advanceTotpStep(sql: Sql, staffId: string, step: number): 
   return rows.length > 0;
 }
 
-export interface StaffSessionRow {
-  idHash: string;
-  tenantId: string;
-  staffId: string;
-  createdAt: Date;
-  lastSeenAt: Date;
-  expiresAt: Date;
-}
+export type StaffSessionRow = Pick<
+  typeof sessions.$inferSelect,
+  "idHash" | "tenantId" | "createdAt" | "lastSeenAt" | "expiresAt"
+> & { staffId: string };
 
 export async function insertStaffSession(
   sql: Sql,

@@ -1,15 +1,13 @@
 import type { Sql } from "./database.js";
+import type { tokens } from "./schema.js";
 
 export type TokenPurpose = "password_reset";
 
-export interface TokenRow {
-  id: string;
-  tenantId: string;
+/** A customer's token (account_id is set on those; staff enrolment tokens are staff.repository's). */
+export type TokenRow = Pick<typeof tokens.$inferSelect, "id" | "tenantId" | "email" | "expiresAt"> & {
   accountId: string;
   purpose: TokenPurpose;
-  email: string;
-  expiresAt: Date;
-}
+};
 
 export async function insertToken(
   sql: Sql,
