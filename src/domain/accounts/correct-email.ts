@@ -217,30 +217,39 @@ export async function correctCustomerEmail(
       });
     }
     const mode = created ? "moved" : "joined";
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: "customer.email_corrected",
-      targetType: "customer",
-      targetId: input.customerId,
-      ip: input.ip,
-      at: now,
-      details: {
-        by: input.actor.name,
-        reason,
-        mode,
-        customerNumber: before.customerNumber,
-        from: before.email,
-        to: check.email,
-        fromAccountId: before.accountId,
-        toAccountId: account.id,
-        joinedExistingAccount: !created,
-        invoicesMoved: situation.invoices,
-        sessionsRevoked,
-      },
+    await auditCorrection(tx, input, reason, now, {
+      mode,
+      customerNumber: before.customerNumber,
+      from: before.email,
+      to: check.email,
+      fromAccountId: before.accountId,
+      toAccountId: account.id,
+      joinedExistingAccount: !created,
+      invoicesMoved: situation.invoices,
+      sessionsRevoked,
     });
     return { merged: !created, toAccountId: account.id, mode };
+  });
+}
+
+/** The audit entry of a correction: the advisor, the reason, and what happened. */
+function auditCorrection(
+  tx: Sql,
+  input: { tenantId: string; customerId: string; actor: StaffActor; ip: string | null },
+  reason: string,
+  at: Date,
+  details: Record<string, unknown>,
+) {
+  return appendAudit(tx, {
+    tenantId: input.tenantId,
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    action: "customer.email_corrected",
+    targetType: "customer",
+    targetId: input.customerId,
+    ip: input.ip,
+    at,
+    details: { by: input.actor.name, reason, ...details },
   });
 }
 
@@ -262,28 +271,16 @@ async function correctInPlace(
     now,
     by: "advisor",
   });
-  await appendAudit(tx, {
-    tenantId: input.tenantId,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
-    action: "customer.email_corrected",
-    targetType: "customer",
-    targetId: input.customerId,
-    ip: input.ip,
-    at: now,
-    details: {
-      by: input.actor.name,
-      reason,
-      mode: "in-place",
-      customerNumber: moved.customerNumber,
-      customerNumbers: moved.customerNumbers,
-      from: moved.from,
-      to: email,
-      fromAccountId: accountId,
-      toAccountId: accountId,
-      joinedExistingAccount: false,
-      sessionsRevoked: moved.sessionsRevoked,
-    },
+  await auditCorrection(tx, input, reason, now, {
+    mode: "in-place",
+    customerNumber: moved.customerNumber,
+    customerNumbers: moved.customerNumbers,
+    from: moved.from,
+    to: email,
+    fromAccountId: accountId,
+    toAccountId: accountId,
+    joinedExistingAccount: false,
+    sessionsRevoked: moved.sessionsRevoked,
   });
   return { merged: false, toAccountId: accountId, mode: "in-place" };
 }

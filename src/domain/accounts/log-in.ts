@@ -18,6 +18,7 @@ import {
   touchThrottleMarker,
 } from "../../db/throttles.repository.js";
 import { ipNetwork } from "../shared/ip-network.js";
+import { auditAccountAction } from "./audit-account.js";
 import { IDENTIFIER_PATTERN, normalizeIdentifier } from "./identifier.js";
 import { verifyPassword } from "./password-hashing.js";
 import { revokeCookieSession, startSession } from "./sessions.js";
@@ -237,16 +238,11 @@ export async function logIn(db: Database, input: LogInInput): Promise<LogInResul
     await revokeCookieSession(tx, input.previousCookie, now);
     await recordPasswordSuccess(tx, attempt);
     await recordAccountLogin(tx, account.id, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: account.id,
-      action: "login.succeeded",
-      targetType: "account",
-      targetId: account.id,
-      ip: input.ip,
-      at: now,
-    });
+    await auditAccountAction(
+      tx,
+      { tenantId: input.tenantId, accountId: account.id, ip: input.ip, at: now },
+      "login.succeeded",
+    );
     return startSession(tx, {
       tenantId: input.tenantId,
       accountId: account.id,

@@ -5,12 +5,12 @@ import {
   replaceAccountPasswordHash,
   updateAccountPreferences,
 } from "../../db/accounts.repository.js";
-import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import { revokeSessions } from "../../db/sessions.repository.js";
-import { queueMail } from "../mail/queue-mail.js";
 import type { JobSender } from "../shared/jobs.js";
+import { auditAccountAction } from "./audit-account.js";
 import { admitPasswordAttempt, recordPasswordFailure, recordPasswordSuccess } from "./log-in.js";
+import { queuePasswordChangedNotice } from "./password-changed.js";
 import { hashPassword, verifyPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
 
@@ -60,16 +60,8 @@ export async function changePassword(
   if (!(await verifyPassword(account.passwordHash, input.current.slice(0, 4096)))) {
     await deps.db.transaction(async (tx) => {
       await recordPasswordFailure(tx, attempt);
-      await appendAudit(tx, {
-        tenantId: input.tenantId,
-        actorType: "customer",
-        actorId: input.accountId,
-        action: "password.change_refused",
-        targetType: "account",
-        targetId: input.accountId,
-        ip: input.ip,
-        at: now,
-        details: { reason: "wrong_current" },
+      await auditAccountAction(tx, { ...input, at: now }, "password.change_refused", {
+        reason: "wrong_current",
       });
     });
     return { ok: false, problem: "wrong_current" };
@@ -83,24 +75,16 @@ export async function changePassword(
       { tenantId: input.tenantId, accountId: input.accountId, exceptIdHash: input.sessionIdHash },
       now,
     );
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: input.accountId,
-      action: "password.changed",
-      targetType: "account",
-      targetId: input.accountId,
-      ip: input.ip,
-      at: now,
-      details: { otherSessionsRevoked: revoked },
+    await auditAccountAction(tx, { ...input, at: now }, "password.changed", {
+      otherSessionsRevoked: revoked,
     });
-    await queueMail(tx, deps.queue, {
+    await queuePasswordChangedNotice(tx, deps.queue, {
       tenantId: input.tenantId,
       accountId: input.accountId,
-      kind: "password-changed",
       to: account.email,
       language: account.language,
-      params: { at: now.toISOString(), identifier: account.identifier },
+      identifier: account.identifier,
+      at: now,
     });
   });
   return { ok: true };
@@ -118,15 +102,9 @@ export async function updatePreferences(
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await updateAccountPreferences(tx, input.tenantId, input.accountId, input);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: input.accountId,
-      action: "account.preferences_changed",
-      targetType: "account",
-      targetId: input.accountId,
-      ip: input.ip,
-      details: { language: input.language, notifyNewInvoice: input.notifyNewInvoice },
+    await auditAccountAction(tx, input, "account.preferences_changed", {
+      language: input.language,
+      notifyNewInvoice: input.notifyNewInvoice,
     });
   });
 }
@@ -139,17 +117,7 @@ export async function logOutEverywhere(
   const now = input.now ?? new Date();
   return db.transaction(async (tx) => {
     const revoked = await revokeSessions(tx, { tenantId: input.tenantId, accountId: input.accountId }, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: input.accountId,
-      action: "sessions.revoked",
-      targetType: "account",
-      targetId: input.accountId,
-      ip: input.ip,
-      at: now,
-      details: { count: revoked },
-    });
+    await auditAccountAction(tx, { ...input, at: now }, "sessions.revoked", { count: revoked });
     return revoked;
   });
 }

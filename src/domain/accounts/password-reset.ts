@@ -14,7 +14,9 @@ import { consumeToken, findUsableToken, markTokenOpened, voidTokens } from "../.
 import { lockUntilCommit } from "../../db/transactions.repository.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { JobSender } from "../shared/jobs.js";
+import { auditAccountAction } from "./audit-account.js";
 import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
+import { queuePasswordChangedNotice } from "./password-changed.js";
 import { hashPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
 import { hashSecret, SECRET_PATTERN } from "./secrets.js";
@@ -190,24 +192,19 @@ export async function resetPassword(
     await voidTokens(tx, input.tenantId, token.accountId, "password_reset", now);
     const revoked = await revokeSessions(tx, { tenantId: input.tenantId, accountId: token.accountId }, now);
     await clearThrottle(tx, input.tenantId, `login:id:${account!.identifier}`);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: token.accountId,
-      action: account!.wasPending ? "account.activated" : "password_reset.completed",
-      targetType: "account",
-      targetId: token.accountId,
-      ip: input.ip,
-      at: now,
-      details: { sessionsRevoked: revoked },
-    });
-    await queueMail(tx, deps.queue, {
+    await auditAccountAction(
+      tx,
+      { tenantId: input.tenantId, accountId: token.accountId, ip: input.ip, at: now },
+      account!.wasPending ? "account.activated" : "password_reset.completed",
+      { sessionsRevoked: revoked },
+    );
+    await queuePasswordChangedNotice(tx, deps.queue, {
       tenantId: input.tenantId,
       accountId: token.accountId,
-      kind: "password-changed",
       to: token.email,
       language: account!.language,
-      params: { at: now.toISOString(), identifier: account!.identifier },
+      identifier: account!.identifier,
+      at: now,
     });
     return { ok: true, firstActivation: account!.wasPending, identifier: account!.identifier };
   });

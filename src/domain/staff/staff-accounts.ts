@@ -30,6 +30,28 @@ export function enrolmentUrl(publicBaseUrl: URL, tenantSlug: string, token: stri
   return `${tenantOrigin(publicBaseUrl, tenantSlug)}/conseiller/inscription/${token}`;
 }
 
+/** Audits what was done to a staff member's account, and by whom. */
+function auditStaffAction(
+  tx: Sql,
+  input: { tenantId: string; actor: StaffActor; ip?: string | null },
+  action: string,
+  staffId: string,
+  at: Date,
+  details: Record<string, unknown>,
+) {
+  return appendAudit(tx, {
+    tenantId: input.tenantId,
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    action,
+    targetType: "staff",
+    targetId: staffId,
+    ip: input.ip ?? null,
+    at,
+    details,
+  });
+}
+
 async function issueEnrolmentToken(tx: Sql, staff: StaffRow, now: Date): Promise<string> {
   const token = newSecret();
   await voidStaffTokens(tx, staff.tenantId, staff.id, now);
@@ -94,16 +116,10 @@ export async function inviteStaff(
       staff = existing;
     }
     const token = await issueEnrolmentToken(tx, staff, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: created ? "staff.invited" : "staff.invitation_renewed",
-      targetType: "staff",
-      targetId: staff.id,
-      ip: input.ip ?? null,
-      at: now,
-      details: { email, role: staff.role, by: input.actor.name },
+    await auditStaffAction(tx, input, created ? "staff.invited" : "staff.invitation_renewed", staff.id, now, {
+      email,
+      role: staff.role,
+      by: input.actor.name,
     });
     return { staff, token, created };
   });
@@ -127,16 +143,10 @@ export async function resetStaffTotp(
     await replaceRecoveryCodes(tx, staff.id, [], now);
     const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
     const token = await issueEnrolmentToken(tx, staff, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: "staff.totp_reset",
-      targetType: "staff",
-      targetId: staff.id,
-      ip: input.ip ?? null,
-      at: now,
-      details: { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
+    await auditStaffAction(tx, input, "staff.totp_reset", staff.id, now, {
+      email: staff.email,
+      by: input.actor.name,
+      sessionsRevoked: sessions,
     });
     return { staff, token };
   });
@@ -156,16 +166,10 @@ export async function disableStaff(
     await disableStaffRow(tx, staff.id, now);
     await voidStaffTokens(tx, input.tenantId, staff.id, now);
     const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: "staff.disabled",
-      targetType: "staff",
-      targetId: staff.id,
-      ip: input.ip ?? null,
-      at: now,
-      details: { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
+    await auditStaffAction(tx, input, "staff.disabled", staff.id, now, {
+      email: staff.email,
+      by: input.actor.name,
+      sessionsRevoked: sessions,
     });
     return staff;
   });
