@@ -151,45 +151,6 @@ export async function unlockAccount(sql: Sql, tenantId: string, accountId: strin
   );
 }
 
-/**
- * Schedules the new-invoice digest of these accounts at `dueAt`, for those that have none scheduled yet;
- * returns the accounts it scheduled (a publication burst makes one digest per account).
- */
-export async function scheduleNewInvoiceNotices(
-  sql: Sql,
-  tenantId: string,
-  accountIds: string[],
-  dueAt: Date,
-): Promise<string[]> {
-  const rows = await sql.query<{ id: string }>(
-    `update accounts set notice_due_at = $3 where tenant_id = $1 and id = any($2::uuid[]) and notice_due_at is null returning id`,
-    [tenantId, accountIds, dueAt],
-  );
-  return rows.map((r) => r.id);
-}
-
-/**
- * Takes the scheduled digest of the account (clears `notice_due_at`, locking the row until the transaction
- * ends) and returns what the digest mail needs; undefined when the account does not exist.
- */
-export async function takeNewInvoiceNotice(
-  sql: Sql,
-  tenantId: string,
-  accountId: string,
-): Promise<{ email: string; language: Language; status: AccountStatus; notify: boolean } | undefined> {
-  const [row] = await sql.query<{
-    email: string;
-    language: Language;
-    status: AccountStatus;
-    notify: boolean;
-  }>(
-    `update accounts set notice_due_at = null where tenant_id = $1 and id = $2
-     returning email, language, status, notify_new_invoice as notify`,
-    [tenantId, accountId],
-  );
-  return row;
-}
-
 /** The account page's facts: identifier, address, preferences, and the customer numbers it holds. */
 export type AccountView = Pick<
   typeof accounts.$inferSelect,

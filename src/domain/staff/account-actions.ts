@@ -23,7 +23,8 @@ interface ActionInput {
 async function lockCustomerAccount(tx: Tx, tenantId: string, customerId: string) {
   const row = await lockCustomerWithAccount(tx, tenantId, customerId);
   if (!row) throw new DomainError("customer_not_found", "Ce client n’existe pas.");
-  return row;
+  // What these actions write to is the account: its address, not the customer's.
+  return { ...row, email: row.accountEmail };
 }
 
 function audit(
@@ -90,7 +91,7 @@ export async function resendActivationMail(
   const now = input.now ?? new Date();
   return deps.db.transaction(async (tx) => {
     const row = await lockCustomerAccount(tx, input.tenantId, input.customerId);
-    if (!row.accountId || !row.accountEmail) return "no-email";
+    if (!row.accountId || !row.email) return "no-email";
     if (row.status !== "pending") return "not-needed";
     const count = await countThrottle(
       tx,
@@ -106,13 +107,13 @@ export async function resendActivationMail(
       accountId: row.accountId,
       customerId: input.customerId,
       kind: "activation",
-      to: row.accountEmail,
+      to: row.email,
       language: row.language ?? "fr",
-      params: { identifier: row.identifier, email: row.accountEmail, retentionMonths: row.retentionMonths },
+      params: { identifier: row.identifier, email: row.email, retentionMonths: row.retentionMonths },
     });
     await audit(tx, input, "account.activation_resent", row.accountId, {
       customerNumber: row.customerNumber,
-      to: row.accountEmail,
+      to: row.email,
       mailId,
     });
     return "sent";
