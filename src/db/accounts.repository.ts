@@ -14,28 +14,30 @@ export type AccountRow = Pick<
 const COLUMNS = `id, tenant_id as "tenantId", identifier, email, status, language, password_hash as "passwordHash",
   notify_new_invoice as "notifyNewInvoice"`;
 
-export async function findAccountByEmail(
+/** The tenant's account with this id, address or login identifier (each has a unique index). */
+async function findAccountWhere(
   sql: Sql,
   tenantId: string,
-  email: string,
+  column: "id" | "email" | "identifier",
+  value: string,
 ): Promise<AccountRow | undefined> {
   const [row] = await sql.query<AccountRow>(
-    `select ${COLUMNS} from accounts where tenant_id = $1 and email = $2`,
-    [tenantId, email],
+    `select ${COLUMNS} from accounts where tenant_id = $1 and ${column} = $2`,
+    [tenantId, value],
   );
   return row;
 }
 
-export async function findAccountById(
-  sql: Sql,
-  tenantId: string,
-  accountId: string,
-): Promise<AccountRow | undefined> {
-  const [row] = await sql.query<AccountRow>(
-    `select ${COLUMNS} from accounts where tenant_id = $1 and id = $2`,
-    [tenantId, accountId],
-  );
-  return row;
+export function findAccountByEmail(sql: Sql, tenantId: string, email: string) {
+  return findAccountWhere(sql, tenantId, "email", email);
+}
+
+export function findAccountById(sql: Sql, tenantId: string, accountId: string) {
+  return findAccountWhere(sql, tenantId, "id", accountId);
+}
+
+export function findAccountByIdentifier(sql: Sql, tenantId: string, identifier: string) {
+  return findAccountWhere(sql, tenantId, "identifier", identifier);
 }
 
 /**
@@ -61,18 +63,6 @@ export async function ensureAccountForEmail(
     // Otherwise the identifier collided: draw another one.
   }
   throw new Error("could not allocate an account identifier");
-}
-
-export async function findAccountByIdentifier(
-  sql: Sql,
-  tenantId: string,
-  identifier: string,
-): Promise<AccountRow | undefined> {
-  const [row] = await sql.query<AccountRow>(
-    `select ${COLUMNS} from accounts where tenant_id = $1 and identifier = $2`,
-    [tenantId, identifier],
-  );
-  return row;
 }
 
 /**
