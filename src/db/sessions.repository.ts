@@ -1,5 +1,6 @@
 import type { Sql } from "./database.js";
 import type { sessions } from "./schema.js";
+import type { StaffRow } from "./staff.repository.js";
 
 export type SessionRow = Omit<typeof sessions.$inferSelect, "kind" | "staffId" | "revokedAt"> & {
   kind: "customer" | "staff";
@@ -119,4 +120,54 @@ export async function listAccountSessions(
       order by last_seen_at desc limit 50`,
     [tenantId, accountId, now],
   );
+}
+
+export type StaffSessionRow = Pick<
+  typeof sessions.$inferSelect,
+  "idHash" | "tenantId" | "createdAt" | "lastSeenAt" | "expiresAt"
+> & { staffId: string };
+
+export async function insertStaffSession(
+  sql: Sql,
+  session: {
+    idHash: string;
+    tenantId: string;
+    staffId: string;
+    createdAt: Date;
+    expiresAt: Date;
+    ip: string | null;
+    userAgent: string | null;
+  },
+): Promise<void> {
+  await sql.query(
+    `insert into sessions (id_hash, tenant_id, kind, staff_id, created_at, last_seen_at, expires_at, ip, user_agent)
+     values ($1, $2, 'staff', $3, $4, $4, $5, $6, $7)`,
+    [
+      session.idHash,
+      session.tenantId,
+      session.staffId,
+      session.createdAt,
+      session.expiresAt,
+      session.ip,
+      session.userAgent,
+    ],
+  );
+}
+
+/** A live staff session of this tenant (not revoked), whose staff member is still active. */
+export async function findStaffSession(
+  sql: Sql,
+  tenantId: string,
+  idHash: string,
+): Promise<(StaffSessionRow & { staff: StaffRow }) | undefined> {
+  const [row] = await sql.query<StaffSessionRow & { staff: StaffRow }>(
+    `select s.id_hash as "idHash", s.tenant_id as "tenantId", s.staff_id as "staffId", s.created_at as "createdAt",
+            s.last_seen_at as "lastSeenAt", s.expires_at as "expiresAt",
+            json_build_object('id', f.id, 'tenantId', f.tenant_id, 'email', f.email, 'displayName', f.display_name,
+                              'role', f.role, 'status', f.status) as staff
+       from sessions s join staff f on f.id = s.staff_id and f.tenant_id = s.tenant_id
+      where s.id_hash = $1 and s.tenant_id = $2 and s.kind = 'staff' and s.revoked_at is null and f.status = 'active'`,
+    [idHash, tenantId],
+  );
+  return row;
 }

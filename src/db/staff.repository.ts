@@ -1,5 +1,5 @@
 import type { Sql } from "./database.js";
-import type { sessions, staff as staffTable } from "./schema.js";
+import type { staff as staffTable } from "./schema.js";
 
 export type StaffRole = "advisor" | "admin";
 export type StaffStatus = "invited" | "active" | "disabled";
@@ -57,65 +57,6 @@ export async function insertStaff(
     `insert into staff (tenant_id, email, display_name, role, created_by) values ($1, $2, $3, $4, $5)
      on conflict (tenant_id, email) do nothing returning ${COLUMNS}`,
     [staff.tenantId, staff.email, staff.displayName, staff.role, staff.createdBy],
-  );
-  return row;
-}
-
-export async function insertStaffToken(
-  sql: Sql,
-  token: {
-    tokenHash: string;
-    tenantId: string;
-    staffId: string;
-    email: string;
-    createdAt: Date;
-    expiresAt: Date;
-  },
-): Promise<void> {
-  await sql.query(
-    `insert into tokens (token_hash, tenant_id, staff_id, purpose, email, created_at, expires_at)
-     values ($1, $2, $3, 'staff_enrolment', $4, $5, $6)`,
-    [token.tokenHash, token.tenantId, token.staffId, token.email, token.createdAt, token.expiresAt],
-  );
-}
-
-export async function voidStaffTokens(sql: Sql, tenantId: string, staffId: string, at: Date): Promise<void> {
-  await sql.query(
-    `update tokens set voided_at = $3 where tenant_id = $1 and staff_id = $2 and used_at is null and voided_at is null`,
-    [tenantId, staffId, at],
-  );
-}
-
-const USABLE = `t.tenant_id = $2 and t.purpose = 'staff_enrolment' and t.used_at is null and t.voided_at is null and t.expires_at > $3
-  and s.status = 'invited'`;
-
-/** The staff member an enrolment token still opens (this tenant, unused, not voided, not expired, still invited). */
-export async function findUsableStaffToken(
-  sql: Sql,
-  tokenHash: string,
-  tenantId: string,
-  now: Date,
-): Promise<{ tokenId: string; staffId: string } | undefined> {
-  const [row] = await sql.query<{ tokenId: string; staffId: string }>(
-    `select t.id as "tokenId", t.staff_id as "staffId" from tokens t join staff s on s.id = t.staff_id and s.tenant_id = t.tenant_id
-      where t.token_hash = $1 and ${USABLE}`,
-    [tokenHash, tenantId, now],
-  );
-  return row;
-}
-
-/** Spends the token; exactly one concurrent caller gets it. */
-export async function consumeStaffToken(
-  sql: Sql,
-  tokenHash: string,
-  tenantId: string,
-  now: Date,
-): Promise<{ staffId: string } | undefined> {
-  const [row] = await sql.query<{ staffId: string }>(
-    `update tokens t set used_at = $3 from staff s
-      where t.token_hash = $1 and s.id = t.staff_id and s.tenant_id = t.tenant_id and ${USABLE}
-      returning t.staff_id as "staffId"`,
-    [tokenHash, tenantId, now],
   );
   return row;
 }
@@ -211,54 +152,4 @@ export async function advanceTotpStep(sql: Sql, staffId: string, step: number): 
     [staffId, step],
   );
   return rows.length > 0;
-}
-
-export type StaffSessionRow = Pick<
-  typeof sessions.$inferSelect,
-  "idHash" | "tenantId" | "createdAt" | "lastSeenAt" | "expiresAt"
-> & { staffId: string };
-
-export async function insertStaffSession(
-  sql: Sql,
-  session: {
-    idHash: string;
-    tenantId: string;
-    staffId: string;
-    createdAt: Date;
-    expiresAt: Date;
-    ip: string | null;
-    userAgent: string | null;
-  },
-): Promise<void> {
-  await sql.query(
-    `insert into sessions (id_hash, tenant_id, kind, staff_id, created_at, last_seen_at, expires_at, ip, user_agent)
-     values ($1, $2, 'staff', $3, $4, $4, $5, $6, $7)`,
-    [
-      session.idHash,
-      session.tenantId,
-      session.staffId,
-      session.createdAt,
-      session.expiresAt,
-      session.ip,
-      session.userAgent,
-    ],
-  );
-}
-
-/** A live staff session of this tenant (not revoked), whose staff member is still active. */
-export async function findStaffSession(
-  sql: Sql,
-  tenantId: string,
-  idHash: string,
-): Promise<(StaffSessionRow & { staff: StaffRow }) | undefined> {
-  const [row] = await sql.query<StaffSessionRow & { staff: StaffRow }>(
-    `select s.id_hash as "idHash", s.tenant_id as "tenantId", s.staff_id as "staffId", s.created_at as "createdAt",
-            s.last_seen_at as "lastSeenAt", s.expires_at as "expiresAt",
-            json_build_object('id', f.id, 'tenantId', f.tenant_id, 'email', f.email, 'displayName', f.display_name,
-                              'role', f.role, 'status', f.status) as staff
-       from sessions s join staff f on f.id = s.staff_id and f.tenant_id = s.tenant_id
-      where s.id_hash = $1 and s.tenant_id = $2 and s.kind = 'staff' and s.revoked_at is null and f.status = 'active'`,
-    [idHash, tenantId],
-  );
-  return row;
 }

@@ -5,14 +5,13 @@ import {
   disableStaffRow,
   findStaffByEmail,
   insertStaff,
-  insertStaffToken,
   lockStaff,
   replaceRecoveryCodes,
   resetStaffToInvited,
   type StaffRole,
   type StaffRow,
-  voidStaffTokens,
 } from "../../db/staff.repository.js";
+import { insertStaffToken, voidStaffTokens } from "../../db/tokens.repository.js";
 import { EMAIL_PATTERN, normalizeEmail } from "../accounts/identifier.js";
 import { hashSecret, newSecret } from "../accounts/secrets.js";
 import { DomainError } from "../shared/errors.js";

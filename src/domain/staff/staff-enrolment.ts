@@ -1,13 +1,12 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import {
-  consumeStaffToken,
   enrolStaffRow,
   findStaffById,
-  findUsableStaffToken,
   replaceRecoveryCodes,
   type StaffRow,
 } from "../../db/staff.repository.js";
+import { consumeStaffToken, findUsableStaffToken } from "../../db/tokens.repository.js";
 import { hashPassword } from "../accounts/password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "../accounts/password-policy.js";
 import { hashSecret, SECRET_PATTERN } from "../accounts/secrets.js";

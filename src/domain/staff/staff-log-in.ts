@@ -1,12 +1,15 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
-import { revokeSessions, touchSession } from "../../db/sessions.repository.js";
+import {
+  findStaffSession,
+  insertStaffSession,
+  revokeSessions,
+  touchSession,
+} from "../../db/sessions.repository.js";
 import {
   advanceTotpStep,
   consumeRecoveryCode,
   findStaffByEmail,
-  findStaffSession,
-  insertStaffSession,
   lockStaff,
   recordStaffCodeFailure,
   recordStaffLogin,
