@@ -5,7 +5,6 @@ import {
   lockAccounts,
   setAccountEmail,
 } from "../../db/accounts.repository.js";
-import { appendAudit } from "../../db/audit.repository.js";
 import {
   findCustomerById,
   listCustomerNumbersOfAccount,
@@ -20,7 +19,7 @@ import { voidTokens } from "../../db/tokens.repository.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
-import type { StaffActor } from "../staff/staff-accounts.js";
+import { auditActorAction, type StaffActor } from "../staff/staff-accounts.js";
 import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
 
 export interface EmailCorrectionCheck {
@@ -240,17 +239,13 @@ function auditCorrection(
   at: Date,
   details: Record<string, unknown>,
 ) {
-  return appendAudit(tx, {
-    tenantId: input.tenantId,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
-    action: "customer.email_corrected",
-    targetType: "customer",
-    targetId: input.customerId,
-    ip: input.ip,
-    at,
-    details: { by: input.actor.name, reason, ...details },
-  });
+  return auditActorAction(
+    tx,
+    { ...input, at },
+    "customer.email_corrected",
+    { type: "customer", id: input.customerId },
+    { by: input.actor.name, reason, ...details },
+  );
 }
 
 /** Case (a): the account itself changes address; every customer number on it follows. */

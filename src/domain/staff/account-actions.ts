@@ -1,5 +1,4 @@
 import { unlockAccount } from "../../db/accounts.repository.js";
-import { appendAudit } from "../../db/audit.repository.js";
 import { lockCustomerWithAccount } from "../../db/customers.repository.js";
 import type { Database, Tx } from "../../db/database.js";
 import { revokeSessions } from "../../db/sessions.repository.js";
@@ -7,7 +6,7 @@ import { clearThrottle, countThrottle } from "../../db/throttles.repository.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
-import type { StaffActor } from "./staff-accounts.js";
+import { auditActorAction, type StaffActor } from "./staff-accounts.js";
 
 /** « Envoyer le mail d’activation maintenant »: at most 3 per customer per hour. */
 export const ACTIVATION_RESENDS_PER_HOUR = 3;
@@ -34,17 +33,13 @@ function audit(
   accountId: string | null,
   details: Record<string, unknown>,
 ) {
-  return appendAudit(tx, {
-    tenantId: input.tenantId,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
+  return auditActorAction(
+    tx,
+    { ...input, at: input.now },
     action,
-    targetType: "customer",
-    targetId: input.customerId,
-    ip: input.ip,
-    at: input.now,
-    details: { by: input.actor.name, accountId, ...details },
-  });
+    { type: "customer", id: input.customerId },
+    { by: input.actor.name, accountId, ...details },
+  );
 }
 
 /** Unlocks an account locked by failed logins; the password stays what the customer chose (never shown, never set). */

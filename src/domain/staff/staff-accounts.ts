@@ -29,13 +29,12 @@ export function enrolmentUrl(publicBaseUrl: URL, tenantSlug: string, token: stri
   return `${tenantOrigin(publicBaseUrl, tenantSlug)}/conseiller/inscription/${token}`;
 }
 
-/** Audits what was done to a staff member's account, and by whom. */
-function auditStaffAction(
+/** Audits what an advisor, an admin or the platform operator did, and to what. */
+export function auditActorAction(
   tx: Sql,
-  input: { tenantId: string; actor: StaffActor; ip?: string | null },
+  input: { tenantId: string; actor: StaffActor; ip?: string | null; at?: Date },
   action: string,
-  staffId: string,
-  at: Date,
+  target: { type: string; id: string },
   details: Record<string, unknown>,
 ) {
   return appendAudit(tx, {
@@ -43,10 +42,10 @@ function auditStaffAction(
     actorType: input.actor.type,
     actorId: input.actor.id,
     action,
-    targetType: "staff",
-    targetId: staffId,
+    targetType: target.type,
+    targetId: target.id,
     ip: input.ip ?? null,
-    at,
+    at: input.at,
     details,
   });
 }
@@ -115,11 +114,17 @@ export async function inviteStaff(
       staff = existing;
     }
     const token = await issueEnrolmentToken(tx, staff, now);
-    await auditStaffAction(tx, input, created ? "staff.invited" : "staff.invitation_renewed", staff.id, now, {
-      email,
-      role: staff.role,
-      by: input.actor.name,
-    });
+    await auditActorAction(
+      tx,
+      { ...input, at: now },
+      created ? "staff.invited" : "staff.invitation_renewed",
+      { type: "staff", id: staff.id },
+      {
+        email,
+        role: staff.role,
+        by: input.actor.name,
+      },
+    );
     return { staff, token, created };
   });
 }
@@ -142,11 +147,17 @@ export async function resetStaffTotp(
     await replaceRecoveryCodes(tx, staff.id, [], now);
     const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
     const token = await issueEnrolmentToken(tx, staff, now);
-    await auditStaffAction(tx, input, "staff.totp_reset", staff.id, now, {
-      email: staff.email,
-      by: input.actor.name,
-      sessionsRevoked: sessions,
-    });
+    await auditActorAction(
+      tx,
+      { ...input, at: now },
+      "staff.totp_reset",
+      { type: "staff", id: staff.id },
+      {
+        email: staff.email,
+        by: input.actor.name,
+        sessionsRevoked: sessions,
+      },
+    );
     return { staff, token };
   });
 }
@@ -165,11 +176,17 @@ export async function disableStaff(
     await disableStaffRow(tx, staff.id, now);
     await voidStaffTokens(tx, input.tenantId, staff.id, now);
     const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
-    await auditStaffAction(tx, input, "staff.disabled", staff.id, now, {
-      email: staff.email,
-      by: input.actor.name,
-      sessionsRevoked: sessions,
-    });
+    await auditActorAction(
+      tx,
+      { ...input, at: now },
+      "staff.disabled",
+      { type: "staff", id: staff.id },
+      {
+        email: staff.email,
+        by: input.actor.name,
+        sessionsRevoked: sessions,
+      },
+    );
     return staff;
   });
 }

@@ -1,4 +1,3 @@
-import { appendAudit } from "../../db/audit.repository.js";
 import type { Database, Tx } from "../../db/database.js";
 import {
   setTenantRetentionMonths,
@@ -16,7 +15,7 @@ import {
 } from "../tenants/portal-details.js";
 import { isValidSiren } from "../tenants/seller-identities.js";
 import { checkLogoFile, contrastWithWhite } from "./logo-file.js";
-import type { StaffActor } from "./staff-accounts.js";
+import { auditActorAction, type StaffActor } from "./staff-accounts.js";
 
 /** WCAG 2.1 AA for normal text: white text on the brand colour needs 4.5:1. */
 export const MIN_CONTRAST = 4.5;
@@ -32,17 +31,13 @@ interface Common {
 }
 
 function audit(tx: Tx, input: Common, action: string, details: Record<string, unknown>) {
-  return appendAudit(tx, {
-    tenantId: input.tenantId,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
+  return auditActorAction(
+    tx,
+    { ...input, at: input.now },
     action,
-    targetType: "tenant",
-    targetId: input.tenantId,
-    ip: input.ip,
-    at: input.now,
-    details: { by: input.actor.name, ...details },
-  });
+    { type: "tenant", id: input.tenantId },
+    { by: input.actor.name, ...details },
+  );
 }
 
 /** Display name, brand colour (refused below 4.5:1 against white text) and, optionally, a new logo. */
