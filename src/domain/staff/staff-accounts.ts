@@ -152,11 +152,7 @@ export async function resetStaffTotp(
       { ...input, at: now },
       "staff.totp_reset",
       { type: "staff", id: staff.id },
-      {
-        email: staff.email,
-        by: input.actor.name,
-        sessionsRevoked: sessions,
-      },
+      { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
     );
     return { staff, token };
   });
@@ -181,11 +177,7 @@ export async function disableStaff(
       { ...input, at: now },
       "staff.disabled",
       { type: "staff", id: staff.id },
-      {
-        email: staff.email,
-        by: input.actor.name,
-        sessionsRevoked: sessions,
-      },
+      { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
     );
     return staff;
   });
