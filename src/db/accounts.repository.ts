@@ -1,42 +1,43 @@
 import { generateIdentifier } from "../domain/accounts/identifier.js";
 import type { Sql } from "./database.js";
+import type { accounts } from "./schema.js";
 
-export interface AccountRow {
-  id: string;
-  tenantId: string;
-  identifier: string;
-  email: string;
-  status: "pending" | "active" | "locked";
-  language: "fr" | "en";
-  passwordHash: string | null;
-  notifyNewInvoice: boolean;
-}
+export type AccountStatus = "pending" | "active" | "locked";
+export type Language = "fr" | "en";
+
+/** An account as the use cases read it (the schema's row, its text enums narrowed by the table's checks). */
+export type AccountRow = Pick<
+  typeof accounts.$inferSelect,
+  "id" | "tenantId" | "identifier" | "email" | "passwordHash" | "notifyNewInvoice"
+> & { status: AccountStatus; language: Language };
 
 const COLUMNS = `id, tenant_id as "tenantId", identifier, email, status, language, password_hash as "passwordHash",
   notify_new_invoice as "notifyNewInvoice"`;
 
-export async function findAccountByEmail(
+/** The tenant's account with this id, address or login identifier (each has a unique index). */
+async function findAccountWhere(
   sql: Sql,
   tenantId: string,
-  email: string,
+  column: "id" | "email" | "identifier",
+  value: string,
 ): Promise<AccountRow | undefined> {
   const [row] = await sql.query<AccountRow>(
-    `select ${COLUMNS} from accounts where tenant_id = $1 and email = $2`,
-    [tenantId, email],
+    `select ${COLUMNS} from accounts where tenant_id = $1 and ${column} = $2`,
+    [tenantId, value],
   );
   return row;
 }
 
-export async function findAccountById(
-  sql: Sql,
-  tenantId: string,
-  accountId: string,
-): Promise<AccountRow | undefined> {
-  const [row] = await sql.query<AccountRow>(
-    `select ${COLUMNS} from accounts where tenant_id = $1 and id = $2`,
-    [tenantId, accountId],
-  );
-  return row;
+export function findAccountByEmail(sql: Sql, tenantId: string, email: string) {
+  return findAccountWhere(sql, tenantId, "email", email);
+}
+
+export function findAccountById(sql: Sql, tenantId: string, accountId: string) {
+  return findAccountWhere(sql, tenantId, "id", accountId);
+}
+
+export function findAccountByIdentifier(sql: Sql, tenantId: string, identifier: string) {
+  return findAccountWhere(sql, tenantId, "identifier", identifier);
 }
 
 /**
@@ -64,17 +65,101 @@ export async function ensureAccountForEmail(
   throw new Error("could not allocate an account identifier");
 }
 
+/**
+ * Sets the password of an account with a mailed link (or a seed): the account becomes active (activated
+ * now unless it was before) and any lock or failure count goes. Returns what the notice mail needs and
+ * whether this was the first activation.
+ */
 export async function setAccountPassword(
   sql: Sql,
   tenantId: string,
   accountId: string,
   passwordHash: string,
+  at: Date = new Date(),
+): Promise<{ identifier: string; language: Language; wasPending: boolean } | undefined> {
+  const [row] = await sql.query<{ identifier: string; language: Language; wasPending: boolean }>(
+    `update accounts a set password_hash = $3, status = 'active', activated_at = coalesce(a.activated_at, $4),
+            failed_logins = 0, locked_until = null
+       from accounts before
+      where a.tenant_id = $1 and a.id = $2 and before.id = a.id
+      returning a.identifier, a.language, before.status = 'pending' as "wasPending"`,
+    [tenantId, accountId, passwordHash, at],
+  );
+  return row;
+}
+
+/** A password change by the account's owner: only the hash changes (the account is active already). */
+export async function replaceAccountPasswordHash(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  passwordHash: string,
+): Promise<void> {
+  await sql.query("update accounts set password_hash = $3 where tenant_id = $1 and id = $2", [
+    tenantId,
+    accountId,
+    passwordHash,
+  ]);
+}
+
+/** Counts a failed login on the account; with no account (unknown identifier) the statement runs all the same. */
+export async function countAccountLoginFailure(sql: Sql, accountId: string | null): Promise<void> {
+  await sql.query("update accounts set failed_logins = failed_logins + 1 where id = $1", [accountId]);
+}
+
+export async function recordAccountLogin(sql: Sql, accountId: string, at: Date): Promise<void> {
+  await sql.query("update accounts set last_login_at = $2, failed_logins = 0 where id = $1", [accountId, at]);
+}
+
+/** The account's new address (the caller voids its links and revokes its sessions). */
+export async function setAccountEmail(sql: Sql, tenantId: string, accountId: string, email: string) {
+  await sql.query("update accounts set email = $3 where tenant_id = $1 and id = $2", [
+    tenantId,
+    accountId,
+    email,
+  ]);
+}
+
+export async function updateAccountPreferences(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  preferences: { language: Language; notifyNewInvoice: boolean },
 ): Promise<void> {
   await sql.query(
-    `update accounts set password_hash = $3, status = 'active', activated_at = coalesce(activated_at, now())
-      where tenant_id = $1 and id = $2`,
-    [tenantId, accountId, passwordHash],
+    "update accounts set language = $3, notify_new_invoice = $4 where tenant_id = $1 and id = $2",
+    [tenantId, accountId, preferences.language, preferences.notifyNewInvoice],
   );
+}
+
+/** Lifts a lock: a locked account goes back to active, or to pending when it never had a password. */
+export async function unlockAccount(sql: Sql, tenantId: string, accountId: string): Promise<void> {
+  await sql.query(
+    `update accounts set status = case when status = 'locked' then case when password_hash is null then 'pending' else 'active' end else status end,
+            locked_until = null, failed_logins = 0 where tenant_id = $1 and id = $2`,
+    [tenantId, accountId],
+  );
+}
+
+/** The account page's facts: identifier, address, preferences, and the customer numbers it holds. */
+export type AccountView = Pick<
+  typeof accounts.$inferSelect,
+  "id" | "identifier" | "email" | "status" | "notifyNewInvoice" | "lastLoginAt"
+> & { language: Language; customerNumbers: string[] };
+
+export async function findAccountView(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+): Promise<AccountView | undefined> {
+  const [row] = await sql.query<AccountView>(
+    `select a.id, a.identifier, a.email, a.status, a.language, a.notify_new_invoice as "notifyNewInvoice", a.last_login_at as "lastLoginAt",
+            coalesce((select array_agg(c.customer_number order by c.customer_number) from customers c
+                       where c.tenant_id = a.tenant_id and c.account_id = a.id), '{}') as "customerNumbers"
+       from accounts a where a.tenant_id = $1 and a.id = $2`,
+    [tenantId, accountId],
+  );
+  return row;
 }
 
 /**

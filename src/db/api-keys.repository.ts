@@ -1,14 +1,8 @@
 import type { Sql } from "./database.js";
+import type { apiKeys } from "./schema.js";
 
-export interface ApiKeyRow {
-  id: string;
-  tenantId: string;
-  label: string;
-  prefix: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
+/** An API key as shown and checked (never its hash). */
+export type ApiKeyRow = Omit<typeof apiKeys.$inferSelect, "keyHash">;
 
 const COLUMNS = `id, tenant_id as "tenantId", label, prefix, created_at as "createdAt", last_used_at as "lastUsedAt",
   revoked_at as "revokedAt"`;

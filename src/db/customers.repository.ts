@@ -1,14 +1,12 @@
 import { searchKey } from "../domain/shared/search-key.js";
+import type { AccountStatus, Language } from "./accounts.repository.js";
 import type { Sql } from "./database.js";
+import type { customers } from "./schema.js";
 
-export interface CustomerRow {
-  id: string;
-  tenantId: string;
-  customerNumber: string;
-  name: string;
-  email: string | null;
-  accountId: string | null;
-}
+export type CustomerRow = Pick<
+  typeof customers.$inferSelect,
+  "id" | "tenantId" | "customerNumber" | "name" | "email" | "accountId"
+>;
 
 const COLUMNS = `id, tenant_id as "tenantId", customer_number as "customerNumber", name, email, account_id as "accountId"`;
 
@@ -66,10 +64,7 @@ export async function upsertCustomerRow(
   created: boolean;
   previous?: { email: string | null; accountId: string | null };
 }> {
-  const [before] = await sql.query<{ id: string; email: string | null; accountId: string | null }>(
-    `select id, email, account_id as "accountId" from customers where tenant_id = $1 and customer_number = $2 for update`,
-    [customer.tenantId, customer.customerNumber],
-  );
+  const before = await lockCustomerByNumber(sql, customer.tenantId, customer.customerNumber);
   // Moving to another account: the customer's invoices are locked before the row below changes, so this
   // transaction takes invoice rows before account list versions (the customers trigger bumps them), in the
   // order a download takes them (invoice, then version): the two can never deadlock.
@@ -96,6 +91,112 @@ export async function upsertCustomerRow(
     created: before === undefined,
     previous: before && { email: before.email, accountId: before.accountId },
   };
+}
+
+/** The customer's address and account link, locked until the transaction ends; undefined when there is none. */
+export async function lockCustomerByNumber(
+  sql: Sql,
+  tenantId: string,
+  customerNumber: string,
+): Promise<Pick<CustomerRow, "id" | "email" | "accountId"> | undefined> {
+  const [row] = await sql.query<Pick<CustomerRow, "id" | "email" | "accountId">>(
+    `select id, email, account_id as "accountId" from customers where tenant_id = $1 and customer_number = $2 for update`,
+    [tenantId, customerNumber],
+  );
+  return row;
+}
+
+/** The customer's address and account link (no lock). */
+export async function findCustomerById(
+  sql: Sql,
+  tenantId: string,
+  customerId: string,
+): Promise<CustomerRow | undefined> {
+  const [row] = await sql.query<CustomerRow>(
+    `select ${COLUMNS} from customers where tenant_id = $1 and id = $2`,
+    [tenantId, customerId],
+  );
+  return row;
+}
+
+/** A customer with its account (null fields when it has none) and its tenant's retention, as the back office acts on it. */
+export interface CustomerWithAccount {
+  customerNumber: string;
+  name: string;
+  /** The customer's own address (the directory's). */
+  email: string | null;
+  accountId: string | null;
+  identifier: string | null;
+  /** The account's address. */
+  accountEmail: string | null;
+  status: AccountStatus | null;
+  lockedUntil: Date | null;
+  language: Language | null;
+  retentionMonths: number;
+}
+
+/** The customer row locked until the transaction ends (not its account), with its account; undefined when there is none. */
+export async function lockCustomerWithAccount(
+  sql: Sql,
+  tenantId: string,
+  customerId: string,
+): Promise<CustomerWithAccount | undefined> {
+  const [row] = await sql.query<CustomerWithAccount>(
+    `select c.customer_number as "customerNumber", c.name, c.email, c.account_id as "accountId", a.identifier,
+            a.email as "accountEmail", a.status, a.locked_until as "lockedUntil", a.language,
+            t.retention_months as "retentionMonths"
+       from customers c join tenants t on t.id = c.tenant_id
+       left join accounts a on a.id = c.account_id and a.tenant_id = c.tenant_id
+      where c.tenant_id = $1 and c.id = $2 for update of c`,
+    [tenantId, customerId],
+  );
+  return row;
+}
+
+/** The customer numbers on an account (but `exceptCustomerId`), in order, at most `limit`. */
+export async function listCustomerNumbersOfAccount(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  options: { exceptCustomerId?: string; limit: number },
+): Promise<string[]> {
+  const rows = await sql.query<{ n: string }>(
+    `select customer_number as n from customers
+      where tenant_id = $1 and account_id = $2 and id is distinct from $3::uuid order by customer_number limit $4`,
+    [tenantId, accountId, options.exceptCustomerId ?? null, options.limit],
+  );
+  return rows.map((r) => r.n);
+}
+
+/** Whether another customer than this one is on the account. */
+export async function accountHasOtherCustomers(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  customerId: string,
+): Promise<boolean> {
+  const [others] = await sql.query<{ n: number }>(
+    "select count(*)::int as n from customers where tenant_id = $1 and account_id = $2 and id <> $3",
+    [tenantId, accountId, customerId],
+  );
+  return (others?.n ?? 0) > 0;
+}
+
+/**
+ * Gives every customer of the account its new address (the account's address changes); returns them.
+ * Only the e-mail column changes, so no account list version is bumped.
+ */
+export async function setEmailOfAccountCustomers(
+  sql: Sql,
+  tenantId: string,
+  accountId: string,
+  email: string,
+): Promise<Pick<CustomerRow, "id" | "customerNumber">[]> {
+  return sql.query<Pick<CustomerRow, "id" | "customerNumber">>(
+    `update customers set email = $3, updated_at = now() where tenant_id = $1 and account_id = $2
+     returning id, customer_number as "customerNumber"`,
+    [tenantId, accountId, email],
+  );
 }
 
 /** Locks every invoice row of the customer (id order) until the transaction ends. */

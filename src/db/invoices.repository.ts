@@ -393,3 +393,26 @@ export async function markInvoicesAnnounced(sql: Sql, tenantId: string, ids: str
     [tenantId, ids],
   );
 }
+
+/** How many of the customer's invoices are still on the portal. */
+export async function countLiveInvoicesOfCustomer(sql: Sql, tenantId: string, customerId: string) {
+  const [row] = await sql.query<{ n: number }>(
+    "select count(*)::int as n from invoices where tenant_id = $1 and customer_id = $2 and removed_at is null",
+    [tenantId, customerId],
+  );
+  return row?.n ?? 0;
+}
+
+/** The account id is kept on invoice rows for the list index: it follows the customer to its new account. */
+export async function moveCustomerInvoicesToAccount(
+  sql: Sql,
+  tenantId: string,
+  customerId: string,
+  accountId: string | null,
+): Promise<void> {
+  await sql.query("update invoices set account_id = $3 where tenant_id = $1 and customer_id = $2", [
+    tenantId,
+    customerId,
+    accountId,
+  ]);
+}

@@ -110,3 +110,13 @@ export async function markMailUncertain(
     [mailId, input.reason, input.response],
   );
 }
+
+/** Whether a mail of this kind to the account is still waiting to be sent (queued or being sent). */
+export async function hasPendingMail(sql: Sql, tenantId: string, accountId: string, kind: string) {
+  const [pending] = await sql.query(
+    `select 1 from mails where tenant_id = $1 and account_id = $2 and kind = $3
+        and status in ('queued', 'sending') limit 1`,
+    [tenantId, accountId, kind],
+  );
+  return pending !== undefined;
+}

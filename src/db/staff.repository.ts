@@ -1,25 +1,14 @@
 import type { Sql } from "./database.js";
+import type { staff as staffTable } from "./schema.js";
 
 export type StaffRole = "advisor" | "admin";
 export type StaffStatus = "invited" | "active" | "disabled";
 
-export interface StaffRow {
-  id: string;
-  tenantId: string;
-  email: string;
-  displayName: string;
+/** A staff member's row (but who created it), its text enums narrowed by the table's checks. */
+export type StaffRow = Omit<typeof staffTable.$inferSelect, "createdBy" | "role" | "status"> & {
   role: StaffRole;
   status: StaffStatus;
-  passwordHash: string | null;
-  totpSecret: string | null;
-  totpLastStep: number | null;
-  failedLogins: number;
-  lockedUntil: Date | null;
-  enrolledAt: Date | null;
-  lastLoginAt: Date | null;
-  disabledAt: Date | null;
-  createdAt: Date;
-}
+};
 
 const COLUMNS = `id, tenant_id as "tenantId", email, display_name as "displayName", role, status, password_hash as "passwordHash",
   totp_secret as "totpSecret", totp_last_step as "totpLastStep", failed_logins as "failedLogins", locked_until as "lockedUntil",
@@ -72,65 +61,6 @@ export async function insertStaff(
   return row;
 }
 
-export async function insertStaffToken(
-  sql: Sql,
-  token: {
-    tokenHash: string;
-    tenantId: string;
-    staffId: string;
-    email: string;
-    createdAt: Date;
-    expiresAt: Date;
-  },
-): Promise<void> {
-  await sql.query(
-    `insert into tokens (token_hash, tenant_id, staff_id, purpose, email, created_at, expires_at)
-     values ($1, $2, $3, 'staff_enrolment', $4, $5, $6)`,
-    [token.tokenHash, token.tenantId, token.staffId, token.email, token.createdAt, token.expiresAt],
-  );
-}
-
-export async function voidStaffTokens(sql: Sql, tenantId: string, staffId: string, at: Date): Promise<void> {
-  await sql.query(
-    `update tokens set voided_at = $3 where tenant_id = $1 and staff_id = $2 and used_at is null and voided_at is null`,
-    [tenantId, staffId, at],
-  );
-}
-
-const USABLE = `t.tenant_id = $2 and t.purpose = 'staff_enrolment' and t.used_at is null and t.voided_at is null and t.expires_at > $3
-  and s.status = 'invited'`;
-
-/** The staff member an enrolment token still opens (this tenant, unused, not voided, not expired, still invited). */
-export async function findUsableStaffToken(
-  sql: Sql,
-  tokenHash: string,
-  tenantId: string,
-  now: Date,
-): Promise<{ tokenId: string; staffId: string } | undefined> {
-  const [row] = await sql.query<{ tokenId: string; staffId: string }>(
-    `select t.id as "tokenId", t.staff_id as "staffId" from tokens t join staff s on s.id = t.staff_id and s.tenant_id = t.tenant_id
-      where t.token_hash = $1 and ${USABLE}`,
-    [tokenHash, tenantId, now],
-  );
-  return row;
-}
-
-/** Spends the token; exactly one concurrent caller gets it. */
-export async function consumeStaffToken(
-  sql: Sql,
-  tokenHash: string,
-  tenantId: string,
-  now: Date,
-): Promise<{ staffId: string } | undefined> {
-  const [row] = await sql.query<{ staffId: string }>(
-    `update tokens t set used_at = $3 from staff s
-      where t.token_hash = $1 and s.id = t.staff_id and s.tenant_id = t.tenant_id and ${USABLE}
-      returning t.staff_id as "staffId"`,
-    [tokenHash, tenantId, now],
-  );
-  return row;
-}
-
 export async function replaceRecoveryCodes(
   sql: Sql,
   staffId: string,
@@ -167,6 +97,54 @@ export async function countRecoveryCodesLeft(sql: Sql, staffId: string): Promise
   return row?.n ?? 0;
 }
 
+/** A wrong second-factor code: the count of failures in a row and, when it locks, until when. */
+export async function recordStaffCodeFailure(
+  sql: Sql,
+  staffId: string,
+  failedLogins: number,
+  lockedUntil: Date | null,
+): Promise<void> {
+  await sql.query("update staff set failed_logins = $2, locked_until = $3 where id = $1", [
+    staffId,
+    failedLogins,
+    lockedUntil,
+  ]);
+}
+
+export async function recordStaffLogin(sql: Sql, staffId: string, at: Date): Promise<void> {
+  await sql.query(
+    "update staff set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1",
+    [staffId, at],
+  );
+}
+
+/** Back to invited: password, second factor and lock cleared (the caller issues a new enrolment link). */
+export async function resetStaffToInvited(sql: Sql, staffId: string): Promise<void> {
+  await sql.query(
+    `update staff set status = 'invited', password_hash = null, totp_secret = null, totp_last_step = null,
+            failed_logins = 0, locked_until = null, enrolled_at = null where id = $1`,
+    [staffId],
+  );
+}
+
+export async function disableStaffRow(sql: Sql, staffId: string, at: Date): Promise<void> {
+  await sql.query(`update staff set status = 'disabled', disabled_at = $2 where id = $1`, [staffId, at]);
+}
+
+/** Completes an enrolment: true when the staff member was still invited (and is now active). */
+export async function enrolStaffRow(
+  sql: Sql,
+  enrolment: { staffId: string; passwordHash: string; at: Date; totpStep: number; totpSecret: string },
+): Promise<boolean> {
+  const rows = await sql.query(
+    `update staff set password_hash = $2, status = 'active', enrolled_at = $3, totp_last_step = $4,
+            totp_secret = $5, failed_logins = 0, locked_until = null
+      where id = $1 and status = 'invited' returning id`,
+    [enrolment.staffId, enrolment.passwordHash, enrolment.at, enrolment.totpStep, enrolment.totpSecret],
+  );
+  return rows.length > 0;
+}
+
 /** Records a TOTP step as used, only if it is later than the last one: a code is never accepted twice. */
 export async function advanceTotpStep(sql: Sql, staffId: string, step: number): Promise<boolean> {
   const rows = await sql.query(
@@ -174,71 +152,4 @@ export async function advanceTotpStep(sql: Sql, staffId: string, step: number): 
     [staffId, step],
   );
   return rows.length > 0;
-}
-
-export interface StaffSessionRow {
-  idHash: string;
-  tenantId: string;
-  staffId: string;
-  createdAt: Date;
-  lastSeenAt: Date;
-  expiresAt: Date;
-}
-
-export async function insertStaffSession(
-  sql: Sql,
-  session: {
-    idHash: string;
-    tenantId: string;
-    staffId: string;
-    createdAt: Date;
-    expiresAt: Date;
-    ip: string | null;
-    userAgent: string | null;
-  },
-): Promise<void> {
-  await sql.query(
-    `insert into sessions (id_hash, tenant_id, kind, staff_id, created_at, last_seen_at, expires_at, ip, user_agent)
-     values ($1, $2, 'staff', $3, $4, $4, $5, $6, $7)`,
-    [
-      session.idHash,
-      session.tenantId,
-      session.staffId,
-      session.createdAt,
-      session.expiresAt,
-      session.ip,
-      session.userAgent,
-    ],
-  );
-}
-
-/** A live staff session of this tenant (not revoked), whose staff member is still active. */
-export async function findStaffSession(
-  sql: Sql,
-  tenantId: string,
-  idHash: string,
-): Promise<(StaffSessionRow & { staff: StaffRow }) | undefined> {
-  const [row] = await sql.query<StaffSessionRow & { staff: StaffRow }>(
-    `select s.id_hash as "idHash", s.tenant_id as "tenantId", s.staff_id as "staffId", s.created_at as "createdAt",
-            s.last_seen_at as "lastSeenAt", s.expires_at as "expiresAt",
-            json_build_object('id', f.id, 'tenantId', f.tenant_id, 'email', f.email, 'displayName', f.display_name,
-                              'role', f.role, 'status', f.status) as staff
-       from sessions s join staff f on f.id = s.staff_id and f.tenant_id = s.tenant_id
-      where s.id_hash = $1 and s.tenant_id = $2 and s.kind = 'staff' and s.revoked_at is null and f.status = 'active'`,
-    [idHash, tenantId],
-  );
-  return row;
-}
-
-export async function revokeStaffSessions(
-  sql: Sql,
-  tenantId: string,
-  staffId: string,
-  at: Date,
-): Promise<number> {
-  const rows = await sql.query(
-    `update sessions set revoked_at = $3 where tenant_id = $1 and staff_id = $2 and revoked_at is null returning 1`,
-    [tenantId, staffId, at],
-  );
-  return rows.length;
 }

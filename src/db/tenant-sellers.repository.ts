@@ -1,13 +1,11 @@
 import type { Sql } from "./database.js";
+import type { tenantSellers } from "./schema.js";
 
 export type SellerKind = "siren" | "vat";
 
-export interface TenantSellerRow {
-  id: string;
+export type TenantSellerRow = Pick<typeof tenantSellers.$inferSelect, "id" | "value" | "createdAt"> & {
   kind: SellerKind;
-  value: string;
-  createdAt: Date;
-}
+};
 
 const COLUMNS = `id, kind, value, created_at as "createdAt"`;
 

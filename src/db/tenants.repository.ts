@@ -1,16 +1,7 @@
 import type { Sql } from "./database.js";
+import type { tenants } from "./schema.js";
 
-export interface TenantRow {
-  id: string;
-  slug: string;
-  displayName: string;
-  primaryColor: string;
-  logoSha256: string | null;
-  logoContentType: string | null;
-  retentionMonths: number;
-  settings: Record<string, unknown>;
-  createdAt: Date;
-}
+export type TenantRow = typeof tenants.$inferSelect;
 
 const COLUMNS = `id, slug, display_name as "displayName", primary_color as "primaryColor", logo_sha256 as "logoSha256",
   logo_content_type as "logoContentType", retention_months as "retentionMonths", settings, created_at as "createdAt"`;
@@ -57,4 +48,50 @@ export async function insertTenant(
     ],
   );
   return row;
+}
+
+/** Display name, brand colour and, when given, a new logo (the logo stays otherwise). */
+export async function updateTenantBranding(
+  sql: Sql,
+  tenantId: string,
+  branding: { displayName: string; primaryColor: string; logo?: { sha256: string; type: string } },
+): Promise<void> {
+  await sql.query(
+    `update tenants set display_name = $2, primary_color = $3,
+            logo_sha256 = coalesce($4, logo_sha256), logo_content_type = coalesce($5, logo_content_type)
+      where id = $1`,
+    [
+      tenantId,
+      branding.displayName,
+      branding.primaryColor,
+      branding.logo?.sha256 ?? null,
+      branding.logo?.type ?? null,
+    ],
+  );
+}
+
+/** Sets the months invoices stay online; returns the months before. */
+export async function setTenantRetentionMonths(
+  sql: Sql,
+  tenantId: string,
+  months: number,
+): Promise<number | undefined> {
+  const [before] = await sql.query<{ m: number }>("select retention_months as m from tenants where id = $1", [
+    tenantId,
+  ]);
+  await sql.query("update tenants set retention_months = $2 where id = $1", [tenantId, months]);
+  return before?.m;
+}
+
+/** Replaces one entry of the tenant's settings (FAQ, legal details, contact block) with this JSON value. */
+export async function setTenantSetting(
+  sql: Sql,
+  tenantId: string,
+  key: "faqMarkdown" | "legal" | "contact",
+  value: unknown,
+): Promise<void> {
+  await sql.query(
+    `update tenants set settings = jsonb_set(settings, array[$2::text], $3::jsonb) where id = $1`,
+    [tenantId, key, JSON.stringify(value)],
+  );
 }

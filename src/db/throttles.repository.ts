@@ -1,9 +1,7 @@
 import type { Sql } from "./database.js";
+import type { throttles } from "./schema.js";
 
-export interface ThrottleState {
-  count: number;
-  blockedUntil: Date | null;
-}
+export type ThrottleState = Pick<typeof throttles.$inferSelect, "count" | "blockedUntil">;
 
 export async function readThrottle(
   sql: Sql,

@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
 import type { Database } from "../db/database.js";
 import { queueResetMail } from "../domain/accounts/password-reset.js";
-import { type JobDefinition, type JobHandler, type JobQueue, PermanentJobFailure } from "./queue.js";
-
-export { RESET_TOKEN_MINUTES } from "./send-mail.job.js";
+import type { JobSender } from "../domain/shared/jobs.js";
+import { type JobDefinition, type JobHandler, PermanentJobFailure } from "./queue.js";
 
 export interface PasswordResetData {
   tenantId: string;
@@ -32,7 +31,7 @@ export const passwordResetJob: JobDefinition<PasswordResetData> = {
 /** Turns a reset job of an earlier version into a queued reset mail (same checks as a new request). */
 export function passwordResetHandler(deps: {
   db: Database;
-  queue: JobQueue;
+  queue: JobSender;
   logger: Logger;
 }): JobHandler<PasswordResetData> {
   return async ({ tenantId, email }) => {

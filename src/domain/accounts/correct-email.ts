@@ -1,13 +1,25 @@
-import { ensureAccountForEmail, findAccountByEmail, findAccountById } from "../../db/accounts.repository.js";
-import { appendAudit } from "../../db/audit.repository.js";
-import { upsertCustomerRow } from "../../db/customers.repository.js";
+import {
+  ensureAccountForEmail,
+  findAccountByEmail,
+  findAccountById,
+  lockAccounts,
+  setAccountEmail,
+} from "../../db/accounts.repository.js";
+import {
+  findCustomerById,
+  listCustomerNumbersOfAccount,
+  lockCustomerWithAccount,
+  setEmailOfAccountCustomers,
+  upsertCustomerRow,
+} from "../../db/customers.repository.js";
 import type { Database, Sql } from "../../db/database.js";
-import { revokeAccountSessions } from "../../db/sessions.repository.js";
+import { countLiveInvoicesOfCustomer, moveCustomerInvoicesToAccount } from "../../db/invoices.repository.js";
+import { revokeSessions } from "../../db/sessions.repository.js";
 import { voidTokens } from "../../db/tokens.repository.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
-import type { StaffActor } from "../staff/staff-accounts.js";
+import { auditActorAction, type StaffActor } from "../staff/staff-accounts.js";
 import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
 
 export interface EmailCorrectionCheck {
@@ -38,10 +50,7 @@ export async function checkEmailCorrection(
   const reason = input.reason.trim();
   if (reason.length < 3 || reason.length > 500)
     throw new DomainError("reason_required", "Indiquez le motif de la correction (3 à 500 caractères).");
-  const [customer] = await db.query<{ email: string | null; accountId: string | null }>(
-    `select email, account_id as "accountId" from customers where tenant_id = $1 and id = $2`,
-    [input.tenantId, input.customerId],
-  );
+  const customer = await findCustomerById(db, input.tenantId, input.customerId);
   if (!customer) throw new DomainError("customer_not_found", "Ce client n’existe pas.");
   if (customer.email === email)
     throw new DomainError("same_email", "C’est déjà l’adresse enregistrée pour ce client : rien à corriger.");
@@ -57,10 +66,7 @@ export async function emailCorrectionContext(
   tenantId: string,
   customerId: string,
 ): Promise<Omit<EmailCorrectionCheck, "email" | "joins">> {
-  const [customer] = await db.query<{ accountId: string | null }>(
-    `select account_id as "accountId" from customers where tenant_id = $1 and id = $2`,
-    [tenantId, customerId],
-  );
+  const customer = await findCustomerById(db, tenantId, customerId);
   // No account has the empty address: this describes the account and whether it is shared, never a join.
   return describeSituation(db, tenantId, customerId, customer?.accountId ?? null, "");
 }
@@ -73,13 +79,10 @@ async function describeSituation(
   accountId: string | null,
   email: string,
 ): Promise<Omit<EmailCorrectionCheck, "email">> {
-  const [count] = await db.query<{ n: number }>(
-    "select count(*)::int as n from invoices where tenant_id = $1 and customer_id = $2 and removed_at is null",
-    [tenantId, customerId],
-  );
+  const invoices = await countLiveInvoicesOfCustomer(db, tenantId, customerId);
   const current = accountId ? await findAccountById(db, tenantId, accountId) : undefined;
   const situation: Omit<EmailCorrectionCheck, "email"> = {
-    invoices: count?.n ?? 0,
+    invoices,
     account: current && { accountId: current.id, identifier: current.identifier, status: current.status },
   };
   const existing = await findAccountByEmail(db, tenantId, email);
@@ -96,13 +99,8 @@ async function describeSituation(
   return situation;
 }
 
-async function customerNumbersOf(sql: Sql, tenantId: string, accountId: string, except?: string) {
-  const rows = await sql.query<{ n: string }>(
-    `select customer_number as n from customers
-      where tenant_id = $1 and account_id = $2 and id is distinct from $3::uuid order by customer_number limit 21`,
-    [tenantId, accountId, except ?? null],
-  );
-  return rows.map((r) => r.n);
+function customerNumbersOf(sql: Sql, tenantId: string, accountId: string, except?: string) {
+  return listCustomerNumbersOfAccount(sql, tenantId, accountId, { exceptCustomerId: except, limit: 21 });
 }
 
 /**
@@ -161,18 +159,7 @@ export async function correctCustomerEmail(
     return { merged: false, toAccountId: check.account!.accountId, needsScope: check };
   const reason = input.reason.trim();
   return deps.db.transaction(async (tx) => {
-    const [before] = await tx.query<{
-      customerNumber: string;
-      name: string;
-      email: string | null;
-      accountId: string | null;
-      language: "fr" | "en" | null;
-    }>(
-      `select c.customer_number as "customerNumber", c.name, c.email, c.account_id as "accountId", a.language
-         from customers c left join accounts a on a.id = c.account_id
-        where c.tenant_id = $1 and c.id = $2 for update of c`,
-      [input.tenantId, input.customerId],
-    );
+    const before = await lockCustomerWithAccount(tx, input.tenantId, input.customerId);
     if (!before) throw new DomainError("customer_not_found", "Ce client n’existe pas.");
     if (before.email === check.email)
       throw new DomainError(
@@ -207,15 +194,15 @@ export async function correctCustomerEmail(
       email: check.email,
       accountId: account.id,
     });
-    await tx.query("update invoices set account_id = $3 where tenant_id = $1 and customer_id = $2", [
-      input.tenantId,
-      input.customerId,
-      account.id,
-    ]);
+    await moveCustomerInvoicesToAccount(tx, input.tenantId, input.customerId, account.id);
     let sessionsRevoked = 0;
     if (before.accountId) {
       await voidTokens(tx, input.tenantId, before.accountId, "password_reset", now);
-      sessionsRevoked = await revokeAccountSessions(tx, input.tenantId, before.accountId, now);
+      sessionsRevoked = await revokeSessions(
+        tx,
+        { tenantId: input.tenantId, accountId: before.accountId },
+        now,
+      );
     }
     if (before.email) {
       await queueMail(tx, deps.queue, {
@@ -229,31 +216,36 @@ export async function correctCustomerEmail(
       });
     }
     const mode = created ? "moved" : "joined";
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: "customer.email_corrected",
-      targetType: "customer",
-      targetId: input.customerId,
-      ip: input.ip,
-      at: now,
-      details: {
-        by: input.actor.name,
-        reason,
-        mode,
-        customerNumber: before.customerNumber,
-        from: before.email,
-        to: check.email,
-        fromAccountId: before.accountId,
-        toAccountId: account.id,
-        joinedExistingAccount: !created,
-        invoicesMoved: situation.invoices,
-        sessionsRevoked,
-      },
+    await auditCorrection(tx, input, reason, now, {
+      mode,
+      customerNumber: before.customerNumber,
+      from: before.email,
+      to: check.email,
+      fromAccountId: before.accountId,
+      toAccountId: account.id,
+      joinedExistingAccount: !created,
+      invoicesMoved: situation.invoices,
+      sessionsRevoked,
     });
     return { merged: !created, toAccountId: account.id, mode };
   });
+}
+
+/** The audit entry of a correction: the advisor, the reason, and what happened. */
+function auditCorrection(
+  tx: Sql,
+  input: { tenantId: string; customerId: string; actor: StaffActor; ip: string | null },
+  reason: string,
+  at: Date,
+  details: Record<string, unknown>,
+) {
+  return auditActorAction(
+    tx,
+    { ...input, at },
+    "customer.email_corrected",
+    { type: "customer", id: input.customerId },
+    { by: input.actor.name, reason, ...details },
+  );
 }
 
 /** Case (a): the account itself changes address; every customer number on it follows. */
@@ -274,28 +266,16 @@ async function correctInPlace(
     now,
     by: "advisor",
   });
-  await appendAudit(tx, {
-    tenantId: input.tenantId,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
-    action: "customer.email_corrected",
-    targetType: "customer",
-    targetId: input.customerId,
-    ip: input.ip,
-    at: now,
-    details: {
-      by: input.actor.name,
-      reason,
-      mode: "in-place",
-      customerNumber: moved.customerNumber,
-      customerNumbers: moved.customerNumbers,
-      from: moved.from,
-      to: email,
-      fromAccountId: accountId,
-      toAccountId: accountId,
-      joinedExistingAccount: false,
-      sessionsRevoked: moved.sessionsRevoked,
-    },
+  await auditCorrection(tx, input, reason, now, {
+    mode: "in-place",
+    customerNumber: moved.customerNumber,
+    customerNumbers: moved.customerNumbers,
+    from: moved.from,
+    to: email,
+    fromAccountId: accountId,
+    toAccountId: accountId,
+    joinedExistingAccount: false,
+    sessionsRevoked: moved.sessionsRevoked,
   });
   return { merged: false, toAccountId: accountId, mode: "in-place" };
 }
@@ -327,35 +307,19 @@ export async function moveAccountAddress(
   const { tenantId, accountId, email, now } = input;
   // Customer rows first, then the account: the order a publication takes them. Only e-mail columns
   // change, so no list version is bumped and no invoice row is touched.
-  const followers = await tx.query<{ id: string; n: string }>(
-    `update customers set email = $3, updated_at = now() where tenant_id = $1 and account_id = $2
-     returning id, customer_number as n`,
-    [tenantId, accountId, email],
-  );
-  const [account] = await tx.query<{
-    identifier: string;
-    status: "pending" | "active" | "locked";
-    language: "fr" | "en";
-    old: string;
-  }>(
-    `select identifier, status, language, email as old from accounts where tenant_id = $1 and id = $2 for update`,
-    [tenantId, accountId],
-  );
+  const followers = await setEmailOfAccountCustomers(tx, tenantId, accountId, email);
+  const [account] = await lockAccounts(tx, tenantId, [accountId]);
   if (!account) throw new Error(`account ${accountId} vanished during an address change`);
-  await tx.query("update accounts set email = $3 where tenant_id = $1 and id = $2", [
-    tenantId,
-    accountId,
-    email,
-  ]);
+  await setAccountEmail(tx, tenantId, accountId, email);
   await voidTokens(tx, tenantId, accountId, "password_reset", now);
-  const sessionsRevoked = await revokeAccountSessions(tx, tenantId, accountId, now);
-  const customerNumbers = followers.map((f) => f.n).sort();
+  const sessionsRevoked = await revokeSessions(tx, { tenantId, accountId }, now);
+  const customerNumbers = followers.map((f) => f.customerNumber).sort();
   await queueMail(tx, queue, {
     tenantId,
     accountId,
     customerId: input.customerId,
     kind: "email-changed",
-    to: account.old,
+    to: account.email,
     language: account.language,
     params: { at: now.toISOString(), customerNumber: customerNumbers.join(", "), by: input.by },
   });
@@ -376,9 +340,9 @@ export async function moveAccountAddress(
       },
     });
   return {
-    customerNumber: followers.find((f) => f.id === input.customerId)?.n ?? null,
+    customerNumber: followers.find((f) => f.id === input.customerId)?.customerNumber ?? null,
     customerNumbers,
-    from: account.old,
+    from: account.email,
     sessionsRevoked,
   };
 }

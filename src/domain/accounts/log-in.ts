@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
+import {
+  countAccountLoginFailure,
+  findAccountByIdentifier,
+  recordAccountLogin,
+} from "../../db/accounts.repository.js";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database, Sql } from "../../db/database.js";
-import { revokeSession } from "../../db/sessions.repository.js";
 import {
   type AttemptClaim,
   type AttemptPolicy,
@@ -14,10 +18,10 @@ import {
   touchThrottleMarker,
 } from "../../db/throttles.repository.js";
 import { ipNetwork } from "../shared/ip-network.js";
+import { auditAccountAction } from "./audit-account.js";
 import { IDENTIFIER_PATTERN, normalizeIdentifier } from "./identifier.js";
 import { verifyPassword } from "./password-hashing.js";
-import { hashSecret, SECRET_PATTERN } from "./secrets.js";
-import { startSession } from "./sessions.js";
+import { revokeCookieSession, startSession } from "./sessions.js";
 
 // SECURITY.md L3, H3. Every attempt is counted BEFORE its hash is verified (claimAttempt), so a concurrent
 // burst gets no more verifications than a sequential run.
@@ -217,22 +221,12 @@ export async function logIn(db: Database, input: LogInInput): Promise<LogInResul
     return { ok: false, reason: "throttled", retryAfterSeconds: admission.retryAfterSeconds };
   }
 
-  const [account] = await db.query<{
-    id: string;
-    passwordHash: string | null;
-    status: string;
-    identifier: string;
-  }>(
-    `select id, password_hash as "passwordHash", status, identifier from accounts where tenant_id = $1 and identifier = $2`,
-    [input.tenantId, identifier],
-  );
+  const account = await findAccountByIdentifier(db, input.tenantId, identifier);
   const passwordMatches = await verifyPassword(account?.passwordHash, input.password.slice(0, 4096));
   if (!account || !passwordMatches || account.status !== "active") {
     await db.transaction(async (tx) => {
       await recordPasswordFailure(tx, attempt);
-      await tx.query("update accounts set failed_logins = failed_logins + 1 where id = $1", [
-        account?.id ?? null,
-      ]);
+      await countAccountLoginFailure(tx, account?.id ?? null);
     });
     await audit(db, input, "login.failed", account?.id ?? null, {
       identifier: account ? identifier : loggable(identifier),
@@ -241,23 +235,14 @@ export async function logIn(db: Database, input: LogInInput): Promise<LogInResul
   }
 
   const sessionCookie = await db.transaction(async (tx) => {
-    if (input.previousCookie && SECRET_PATTERN.test(input.previousCookie))
-      await revokeSession(tx, hashSecret(input.previousCookie), now);
+    await revokeCookieSession(tx, input.previousCookie, now);
     await recordPasswordSuccess(tx, attempt);
-    await tx.query("update accounts set last_login_at = $2, failed_logins = 0 where id = $1", [
-      account.id,
-      now,
-    ]);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: account.id,
-      action: "login.succeeded",
-      targetType: "account",
-      targetId: account.id,
-      ip: input.ip,
-      at: now,
-    });
+    await recordAccountLogin(tx, account.id, now);
+    await auditAccountAction(
+      tx,
+      { tenantId: input.tenantId, accountId: account.id, ip: input.ip, at: now },
+      "login.succeeded",
+    );
     return startSession(tx, {
       tenantId: input.tenantId,
       accountId: account.id,

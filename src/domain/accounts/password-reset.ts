@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
+import { findAccountByEmail, setAccountPassword } from "../../db/accounts.repository.js";
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
-import { revokeAccountSessions } from "../../db/sessions.repository.js";
+import { hasPendingMail } from "../../db/mails.repository.js";
+import { revokeSessions } from "../../db/sessions.repository.js";
 import {
   clearThrottle,
   countThrottle,
@@ -9,9 +11,12 @@ import {
   sumThrottleAcrossTenants,
 } from "../../db/throttles.repository.js";
 import { consumeToken, findUsableToken, markTokenOpened, voidTokens } from "../../db/tokens.repository.js";
+import { lockUntilCommit } from "../../db/transactions.repository.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { JobSender } from "../shared/jobs.js";
+import { auditAccountAction } from "./audit-account.js";
 import { EMAIL_PATTERN, normalizeEmail } from "./identifier.js";
+import { queuePasswordChangedNotice } from "./password-changed.js";
 import { hashPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
 import { hashSecret, SECRET_PATTERN } from "./secrets.js";
@@ -113,23 +118,13 @@ export async function queueResetMail(
 ): Promise<ResetMailOutcome> {
   const now = input.now ?? new Date();
   return deps.db.transaction(async (tx): Promise<ResetMailOutcome> => {
-    const [account] = await tx.query<{ id: string; email: string; language: "fr" | "en" }>(
-      "select id, email, language from accounts where tenant_id = $1 and email = $2",
-      [input.tenantId, input.email],
-    );
+    const account = await findAccountByEmail(tx, input.tenantId, input.email);
     if (!account) return "no_account";
     // Two requests at once for one account: the second waits here and then sees the first one's mail.
-    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [`reset-mail:${account.id}`]);
-    const [pending] = await tx.query(
-      `select 1 from mails where tenant_id = $1 and account_id = $2 and kind = 'password-reset'
-          and status in ('queued', 'sending') limit 1`,
-      [input.tenantId, account.id],
-    );
-    if (pending) return "duplicate";
+    await lockUntilCommit(tx, `reset-mail:${account.id}`);
+    if (await hasPendingMail(tx, input.tenantId, account.id, "password-reset")) return "duplicate";
     // Only mails actually queued count, so a tenant over its cap does not use up the platform's.
-    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [
-      `reset-mails:${input.tenantId}`,
-    ]);
+    await lockUntilCommit(tx, `reset-mails:${input.tenantId}`);
     const windowStart = new Date(now.getTime() - 60_000);
     const perTenant = await readThrottle(tx, input.tenantId, RESET_MAILS_KEY, windowStart);
     const caps = deps.resetMailCaps ?? {
@@ -193,35 +188,23 @@ export async function resetPassword(
   return deps.db.transaction(async (tx): Promise<ResetResult> => {
     const token = await consumeToken(tx, hashSecret(input.token), input.tenantId, "password_reset", now);
     if (!token) return { ok: false, invalidToken: true };
-    const [account] = await tx.query<{ identifier: string; language: "fr" | "en"; wasPending: boolean }>(
-      `update accounts a set password_hash = $3, status = 'active', activated_at = coalesce(a.activated_at, $4),
-              failed_logins = 0, locked_until = null
-         from accounts before
-        where a.tenant_id = $1 and a.id = $2 and before.id = a.id
-        returning a.identifier, a.language, before.status = 'pending' as "wasPending"`,
-      [input.tenantId, token.accountId, passwordHash, now],
-    );
+    const account = await setAccountPassword(tx, input.tenantId, token.accountId, passwordHash, now);
     await voidTokens(tx, input.tenantId, token.accountId, "password_reset", now);
-    const revoked = await revokeAccountSessions(tx, input.tenantId, token.accountId, now);
+    const revoked = await revokeSessions(tx, { tenantId: input.tenantId, accountId: token.accountId }, now);
     await clearThrottle(tx, input.tenantId, `login:id:${account!.identifier}`);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: "customer",
-      actorId: token.accountId,
-      action: account!.wasPending ? "account.activated" : "password_reset.completed",
-      targetType: "account",
-      targetId: token.accountId,
-      ip: input.ip,
-      at: now,
-      details: { sessionsRevoked: revoked },
-    });
-    await queueMail(tx, deps.queue, {
+    await auditAccountAction(
+      tx,
+      { tenantId: input.tenantId, accountId: token.accountId, ip: input.ip, at: now },
+      account!.wasPending ? "account.activated" : "password_reset.completed",
+      { sessionsRevoked: revoked },
+    );
+    await queuePasswordChangedNotice(tx, deps.queue, {
       tenantId: input.tenantId,
       accountId: token.accountId,
-      kind: "password-changed",
       to: token.email,
       language: account!.language,
-      params: { at: now.toISOString(), identifier: account!.identifier },
+      identifier: account!.identifier,
+      at: now,
     });
     return { ok: true, firstActivation: account!.wasPending, identifier: account!.identifier };
   });

@@ -4,7 +4,7 @@ import {
   findCustomerSession,
   findSession,
   insertSession,
-  revokeSession,
+  revokeSessions,
   type SessionRow,
   touchSession,
 } from "../../db/sessions.repository.js";
@@ -87,7 +87,7 @@ async function withinTimeouts(
 ): Promise<boolean> {
   const now = at.getTime();
   if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + idleSeconds * 1000 <= now) {
-    await revokeSession(db, session.idHash, at);
+    await revokeSessions(db, { idHash: session.idHash }, at);
     return false;
   }
   if (now - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, session.idHash, at);
@@ -95,5 +95,20 @@ async function withinTimeouts(
 }
 
 export async function endSession(db: Database, cookie: string | undefined, now: Date): Promise<void> {
-  if (cookie && SECRET_PATTERN.test(cookie)) await revokeSession(db, hashSecret(cookie), now);
+  await revokeCookieSession(db, cookie, now);
+}
+
+/**
+ * Revokes the session a cookie names, when the cookie has the shape of ours (anything else names no
+ * session): logout, and the previous session at login (a new id every time). `kind` limits it to
+ * sessions of that kind.
+ */
+export async function revokeCookieSession(
+  sql: Sql,
+  cookie: string | undefined,
+  at: Date,
+  kind?: "customer" | "staff",
+): Promise<void> {
+  if (cookie && SECRET_PATTERN.test(cookie))
+    await revokeSessions(sql, { idHash: hashSecret(cookie), ...(kind ? { kind } : {}) }, at);
 }

@@ -1,5 +1,6 @@
 import { findCustomerWithContracts } from "../../db/customers.repository.js";
-import type { Database, Tx } from "../../db/database.js";
+import type { Database } from "../../db/database.js";
+import { savepointPerTransaction } from "../../db/transactions.repository.js";
 import { normalizeEmail } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
@@ -69,32 +70,6 @@ export async function importCustomers(
   }
   if (batch.length > 0) await flush();
   return summary;
-}
-
-/** A `Database` inside an open transaction whose own transactions are savepoints. */
-function savepointPerTransaction(tx: Tx, engine: Database["engine"]): Database {
-  return {
-    engine,
-    query: (text, params) => tx.query(text, params),
-    queryArrays: (text, params) => tx.queryArrays(text, params),
-    exec: (text) => tx.exec(text),
-    orm: tx.orm,
-    async transaction(work) {
-      await tx.query("savepoint customer_row");
-      try {
-        const result = await work(tx);
-        await tx.query("release savepoint customer_row");
-        return result;
-      } catch (error) {
-        await tx.query("rollback to savepoint customer_row");
-        throw error;
-      }
-    },
-    async ping() {
-      await tx.query("select 1");
-    },
-    async close() {},
-  };
 }
 
 async function importCustomerRow(

@@ -1,7 +1,14 @@
 import { ensureAccountForEmail, findAccountByEmail } from "../../db/accounts.repository.js";
 import { appendAudit } from "../../db/audit.repository.js";
-import { addContracts, type CustomerRow, upsertCustomerRow } from "../../db/customers.repository.js";
+import {
+  accountHasOtherCustomers,
+  addContracts,
+  type CustomerRow,
+  lockCustomerByNumber,
+  upsertCustomerRow,
+} from "../../db/customers.repository.js";
 import type { Database, Sql } from "../../db/database.js";
+import { moveCustomerInvoicesToAccount } from "../../db/invoices.repository.js";
 import { moveAccountAddress } from "../accounts/correct-email.js";
 import { EMAIL_PATTERN, normalizeEmail } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
@@ -106,11 +113,7 @@ export async function upsertCustomer(
     const emailChanged = !created && previous?.email !== email;
     if (emailChanged) {
       // The account id is kept on invoice rows for the list index: follow the customer to its new account.
-      await tx.query("update invoices set account_id = $3 where tenant_id = $1 and customer_id = $2", [
-        input.tenantId,
-        row.id,
-        account?.id ?? null,
-      ]);
+      await moveCustomerInvoicesToAccount(tx, input.tenantId, row.id, account?.id ?? null);
     }
     if (created || emailChanged || previous === undefined) {
       await appendAudit(tx, {
@@ -136,17 +139,9 @@ async function addressChangeInPlace(
   customerNumber: string,
   email: string,
 ): Promise<{ customerId: string; accountId: string } | undefined> {
-  const [current] = await tx.query<{ id: string; email: string | null; accountId: string | null }>(
-    `select id, email, account_id as "accountId" from customers
-      where tenant_id = $1 and customer_number = $2 for update`,
-    [tenantId, customerNumber],
-  );
+  const current = await lockCustomerByNumber(tx, tenantId, customerNumber);
   if (!current?.accountId || current.email === null || current.email === email) return undefined;
   if (await findAccountByEmail(tx, tenantId, email)) return undefined;
-  const [others] = await tx.query<{ n: number }>(
-    "select count(*)::int as n from customers where tenant_id = $1 and account_id = $2 and id <> $3",
-    [tenantId, current.accountId, current.id],
-  );
-  if ((others?.n ?? 0) > 0) return undefined;
+  if (await accountHasOtherCustomers(tx, tenantId, current.accountId, current.id)) return undefined;
   return { customerId: current.id, accountId: current.accountId };
 }

@@ -1,11 +1,12 @@
-import { appendAudit } from "../../db/audit.repository.js";
+import { unlockAccount } from "../../db/accounts.repository.js";
+import { lockCustomerWithAccount } from "../../db/customers.repository.js";
 import type { Database, Tx } from "../../db/database.js";
-import { revokeAccountSessions } from "../../db/sessions.repository.js";
+import { revokeSessions } from "../../db/sessions.repository.js";
 import { clearThrottle, countThrottle } from "../../db/throttles.repository.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
-import type { StaffActor } from "./staff-accounts.js";
+import { auditActorAction, type StaffActor } from "./staff-accounts.js";
 
 /** « Envoyer le mail d’activation maintenant »: at most 3 per customer per hour. */
 export const ACTIVATION_RESENDS_PER_HOUR = 3;
@@ -19,25 +20,10 @@ interface ActionInput {
 }
 
 async function lockCustomerAccount(tx: Tx, tenantId: string, customerId: string) {
-  const [row] = await tx.query<{
-    customerNumber: string;
-    accountId: string | null;
-    identifier: string | null;
-    email: string | null;
-    status: string | null;
-    lockedUntil: Date | null;
-    language: "fr" | "en" | null;
-    retentionMonths: number;
-  }>(
-    `select c.customer_number as "customerNumber", a.id as "accountId", a.identifier, a.email, a.status,
-            a.locked_until as "lockedUntil", a.language, t.retention_months as "retentionMonths"
-       from customers c join tenants t on t.id = c.tenant_id
-       left join accounts a on a.id = c.account_id and a.tenant_id = c.tenant_id
-      where c.tenant_id = $1 and c.id = $2 for update of c`,
-    [tenantId, customerId],
-  );
+  const row = await lockCustomerWithAccount(tx, tenantId, customerId);
   if (!row) throw new DomainError("customer_not_found", "Ce client n’existe pas.");
-  return row;
+  // What these actions write to is the account: its address, not the customer's.
+  return { ...row, email: row.accountEmail };
 }
 
 function audit(
@@ -47,17 +33,13 @@ function audit(
   accountId: string | null,
   details: Record<string, unknown>,
 ) {
-  return appendAudit(tx, {
-    tenantId: input.tenantId,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
+  return auditActorAction(
+    tx,
+    { ...input, at: input.now },
     action,
-    targetType: "customer",
-    targetId: input.customerId,
-    ip: input.ip,
-    at: input.now,
-    details: { by: input.actor.name, accountId, ...details },
-  });
+    { type: "customer", id: input.customerId },
+    { by: input.actor.name, accountId, ...details },
+  );
 }
 
 /** Unlocks an account locked by failed logins; the password stays what the customer chose (never shown, never set). */
@@ -70,11 +52,7 @@ export async function unlockCustomerAccount(
     const row = await lockCustomerAccount(tx, input.tenantId, input.customerId);
     const locked = row.status === "locked" || (row.lockedUntil !== null && row.lockedUntil > now);
     if (!row.accountId || !locked) return "not-locked";
-    await tx.query(
-      `update accounts set status = case when status = 'locked' then case when password_hash is null then 'pending' else 'active' end else status end,
-              locked_until = null, failed_logins = 0 where tenant_id = $1 and id = $2`,
-      [input.tenantId, row.accountId],
-    );
+    await unlockAccount(tx, input.tenantId, row.accountId);
     await clearThrottle(tx, input.tenantId, `login:id:${row.identifier}`);
     await audit(tx, input, "account.unlocked", row.accountId, { customerNumber: row.customerNumber });
     return "unlocked";
@@ -86,7 +64,9 @@ export async function revokeCustomerSessions(db: Database, input: ActionInput): 
   const now = input.now ?? new Date();
   return db.transaction(async (tx) => {
     const row = await lockCustomerAccount(tx, input.tenantId, input.customerId);
-    const revoked = row.accountId ? await revokeAccountSessions(tx, input.tenantId, row.accountId, now) : 0;
+    const revoked = row.accountId
+      ? await revokeSessions(tx, { tenantId: input.tenantId, accountId: row.accountId }, now)
+      : 0;
     await audit(tx, input, "account.sessions_revoked", row.accountId, {
       customerNumber: row.customerNumber,
       sessionsRevoked: revoked,

@@ -1,16 +1,17 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database, Sql } from "../../db/database.js";
+import { revokeSessions } from "../../db/sessions.repository.js";
 import {
+  disableStaffRow,
   findStaffByEmail,
   insertStaff,
-  insertStaffToken,
   lockStaff,
   replaceRecoveryCodes,
-  revokeStaffSessions,
+  resetStaffToInvited,
   type StaffRole,
   type StaffRow,
-  voidStaffTokens,
 } from "../../db/staff.repository.js";
+import { insertStaffToken, voidStaffTokens } from "../../db/tokens.repository.js";
 import { EMAIL_PATTERN, normalizeEmail } from "../accounts/identifier.js";
 import { hashSecret, newSecret } from "../accounts/secrets.js";
 import { DomainError } from "../shared/errors.js";
@@ -26,6 +27,27 @@ export type StaffActor =
 
 export function enrolmentUrl(publicBaseUrl: URL, tenantSlug: string, token: string): string {
   return `${tenantOrigin(publicBaseUrl, tenantSlug)}/conseiller/inscription/${token}`;
+}
+
+/** Audits what an advisor, an admin or the platform operator did, and to what. */
+export function auditActorAction(
+  tx: Sql,
+  input: { tenantId: string; actor: StaffActor; ip?: string | null; at?: Date },
+  action: string,
+  target: { type: string; id: string },
+  details: Record<string, unknown>,
+) {
+  return appendAudit(tx, {
+    tenantId: input.tenantId,
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    action,
+    targetType: target.type,
+    targetId: target.id,
+    ip: input.ip ?? null,
+    at: input.at,
+    details,
+  });
 }
 
 async function issueEnrolmentToken(tx: Sql, staff: StaffRow, now: Date): Promise<string> {
@@ -92,17 +114,17 @@ export async function inviteStaff(
       staff = existing;
     }
     const token = await issueEnrolmentToken(tx, staff, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: created ? "staff.invited" : "staff.invitation_renewed",
-      targetType: "staff",
-      targetId: staff.id,
-      ip: input.ip ?? null,
-      at: now,
-      details: { email, role: staff.role, by: input.actor.name },
-    });
+    await auditActorAction(
+      tx,
+      { ...input, at: now },
+      created ? "staff.invited" : "staff.invitation_renewed",
+      { type: "staff", id: staff.id },
+      {
+        email,
+        role: staff.role,
+        by: input.actor.name,
+      },
+    );
     return { staff, token, created };
   });
 }
@@ -121,25 +143,17 @@ export async function resetStaffTotp(
     if (!staff) throw new DomainError("staff_not_found", "Ce membre de l’équipe n’existe pas.");
     if (staff.status === "disabled")
       throw new DomainError("staff_disabled", "Ce compte est désactivé : invitez de nouveau la personne.");
-    await tx.query(
-      `update staff set status = 'invited', password_hash = null, totp_secret = null, totp_last_step = null,
-              failed_logins = 0, locked_until = null, enrolled_at = null where id = $1`,
-      [staff.id],
-    );
+    await resetStaffToInvited(tx, staff.id);
     await replaceRecoveryCodes(tx, staff.id, [], now);
-    const sessions = await revokeStaffSessions(tx, input.tenantId, staff.id, now);
+    const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
     const token = await issueEnrolmentToken(tx, staff, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: "staff.totp_reset",
-      targetType: "staff",
-      targetId: staff.id,
-      ip: input.ip ?? null,
-      at: now,
-      details: { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
-    });
+    await auditActorAction(
+      tx,
+      { ...input, at: now },
+      "staff.totp_reset",
+      { type: "staff", id: staff.id },
+      { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
+    );
     return { staff, token };
   });
 }
@@ -155,20 +169,16 @@ export async function disableStaff(
   return db.transaction(async (tx) => {
     const staff = await lockStaff(tx, input.tenantId, input.staffId);
     if (!staff) throw new DomainError("staff_not_found", "Ce membre de l’équipe n’existe pas.");
-    await tx.query(`update staff set status = 'disabled', disabled_at = $2 where id = $1`, [staff.id, now]);
+    await disableStaffRow(tx, staff.id, now);
     await voidStaffTokens(tx, input.tenantId, staff.id, now);
-    const sessions = await revokeStaffSessions(tx, input.tenantId, staff.id, now);
-    await appendAudit(tx, {
-      tenantId: input.tenantId,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      action: "staff.disabled",
-      targetType: "staff",
-      targetId: staff.id,
-      ip: input.ip ?? null,
-      at: now,
-      details: { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
-    });
+    const sessions = await revokeSessions(tx, { tenantId: input.tenantId, staffId: staff.id }, now);
+    await auditActorAction(
+      tx,
+      { ...input, at: now },
+      "staff.disabled",
+      { type: "staff", id: staff.id },
+      { email: staff.email, by: input.actor.name, sessionsRevoked: sessions },
+    );
     return staff;
   });
 }

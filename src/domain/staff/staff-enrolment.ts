@@ -1,12 +1,12 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import {
-  consumeStaffToken,
+  enrolStaffRow,
   findStaffById,
-  findUsableStaffToken,
   replaceRecoveryCodes,
   type StaffRow,
 } from "../../db/staff.repository.js";
+import { consumeStaffToken, findUsableStaffToken } from "../../db/tokens.repository.js";
 import { hashPassword } from "../accounts/password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "../accounts/password-policy.js";
 import { hashSecret, SECRET_PATTERN } from "../accounts/secrets.js";
@@ -123,13 +123,14 @@ export async function completeStaffEnrolment(
   return db.transaction(async (tx): Promise<EnrolmentResult> => {
     const spent = await consumeStaffToken(tx, hashSecret(input.token), input.tenantId, now);
     if (!spent || spent.staffId !== staff.id) return { ok: false, invalidToken: true };
-    const [updated] = await tx.query<{ id: string }>(
-      `update staff set password_hash = $2, status = 'active', enrolled_at = $3, totp_last_step = $4,
-              totp_secret = $5, failed_logins = 0, locked_until = null
-        where id = $1 and status = 'invited' returning id`,
-      [staff.id, passwordHash, now, step, encryptTotpSecret(input.platformSecret, staff.id, secret)],
-    );
-    if (!updated) return { ok: false, invalidToken: true };
+    const enrolled = await enrolStaffRow(tx, {
+      staffId: staff.id,
+      passwordHash,
+      at: now,
+      totpStep: step,
+      totpSecret: encryptTotpSecret(input.platformSecret, staff.id, secret),
+    });
+    if (!enrolled) return { ok: false, invalidToken: true };
     await replaceRecoveryCodes(tx, staff.id, codes.map(hashRecoveryCode), now);
     await appendAudit(tx, {
       tenantId: input.tenantId,

@@ -1,12 +1,18 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
 import {
+  findStaffSession,
+  insertStaffSession,
+  revokeSessions,
+  touchSession,
+} from "../../db/sessions.repository.js";
+import {
   advanceTotpStep,
   consumeRecoveryCode,
   findStaffByEmail,
-  findStaffSession,
-  insertStaffSession,
   lockStaff,
+  recordStaffCodeFailure,
+  recordStaffLogin,
   type StaffRow,
 } from "../../db/staff.repository.js";
 import { type AttemptPolicy, clearThrottleKey, releaseAttempt } from "../../db/throttles.repository.js";
@@ -14,6 +20,7 @@ import { normalizeEmail } from "../accounts/identifier.js";
 import { claimLoginAttempt } from "../accounts/log-in.js";
 import { verifyPassword } from "../accounts/password-hashing.js";
 import { hashSecret, newSecret, SECRET_PATTERN } from "../accounts/secrets.js";
+import { revokeCookieSession } from "../accounts/sessions.js";
 import { DomainError } from "../shared/errors.js";
 import { ipNetwork } from "../shared/ip-network.js";
 import { decryptTotpSecret, hashRecoveryCode, looksLikeRecoveryCode, matchTotp } from "./totp.js";
@@ -154,11 +161,12 @@ export async function completeStaffLogIn(
     if (!method) {
       const failures = staff.failedLogins + 1;
       const lock = failures >= STAFF_LOCK_AFTER_CODE_FAILURES;
-      await tx.query("update staff set failed_logins = $2, locked_until = $3 where id = $1", [
+      await recordStaffCodeFailure(
+        tx,
         staff.id,
         lock ? 0 : failures,
         lock ? new Date(now.getTime() + STAFF_LOCK_MINUTES * 60_000) : staff.lockedUntil,
-      ]);
+      );
       await appendAudit(tx, {
         tenantId: input.tenantId,
         actorType: "staff",
@@ -172,15 +180,8 @@ export async function completeStaffLogIn(
       });
       return { ok: false, reason: lock ? "locked" : replayed ? "replayed" : "invalid" };
     }
-    if (input.previousCookie && SECRET_PATTERN.test(input.previousCookie))
-      await tx.query("update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null", [
-        hashSecret(input.previousCookie),
-        now,
-      ]);
-    await tx.query(
-      "update staff set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1",
-      [staff.id, now],
-    );
+    await revokeCookieSession(tx, input.previousCookie, now);
+    await recordStaffLogin(tx, staff.id, now);
     const cookie = newSecret();
     await insertStaffSession(tx, {
       idHash: hashSecret(cookie),
@@ -219,23 +220,16 @@ export async function resolveStaffSession(
     new Date(session.expiresAt).getTime() <= now ||
     new Date(session.lastSeenAt).getTime() + STAFF_IDLE_SECONDS * 1000 <= now
   ) {
-    await db.query("update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null", [
-      session.idHash,
-      input.now,
-    ]);
+    await revokeSessions(db, { idHash: session.idHash }, input.now);
     return undefined;
   }
   if (now - new Date(session.lastSeenAt).getTime() > TOUCH_EVERY_MS)
-    await db.query("update sessions set last_seen_at = $2 where id_hash = $1", [session.idHash, input.now]);
+    await touchSession(db, session.idHash, input.now);
   return session;
 }
 
 export async function endStaffSession(db: Database, cookie: string | undefined, now: Date): Promise<void> {
-  if (cookie && SECRET_PATTERN.test(cookie))
-    await db.query(
-      "update sessions set revoked_at = $2 where id_hash = $1 and kind = 'staff' and revoked_at is null",
-      [hashSecret(cookie), now],
-    );
+  await revokeCookieSession(db, cookie, now, "staff");
 }
 
 async function audit(

@@ -1,5 +1,9 @@
-import { appendAudit } from "../../db/audit.repository.js";
 import type { Database, Tx } from "../../db/database.js";
+import {
+  setTenantRetentionMonths,
+  setTenantSetting,
+  updateTenantBranding,
+} from "../../db/tenants.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { EMAIL_PATTERN } from "../accounts/identifier.js";
 import { DomainError } from "../shared/errors.js";
@@ -11,7 +15,7 @@ import {
 } from "../tenants/portal-details.js";
 import { isValidSiren } from "../tenants/seller-identities.js";
 import { checkLogoFile, contrastWithWhite } from "./logo-file.js";
-import type { StaffActor } from "./staff-accounts.js";
+import { auditActorAction, type StaffActor } from "./staff-accounts.js";
 
 /** WCAG 2.1 AA for normal text: white text on the brand colour needs 4.5:1. */
 export const MIN_CONTRAST = 4.5;
@@ -27,17 +31,13 @@ interface Common {
 }
 
 function audit(tx: Tx, input: Common, action: string, details: Record<string, unknown>) {
-  return appendAudit(tx, {
-    tenantId: input.tenantId,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
+  return auditActorAction(
+    tx,
+    { ...input, at: input.now },
     action,
-    targetType: "tenant",
-    targetId: input.tenantId,
-    ip: input.ip,
-    at: input.now,
-    details: { by: input.actor.name, ...details },
-  });
+    { type: "tenant", id: input.tenantId },
+    { by: input.actor.name, ...details },
+  );
 }
 
 /** Display name, brand colour (refused below 4.5:1 against white text) and, optionally, a new logo. */
@@ -63,12 +63,7 @@ export async function updateBranding(
     logo = { sha256: (await deps.blobs.put(input.logo)).sha256, type };
   }
   await deps.db.transaction(async (tx) => {
-    await tx.query(
-      `update tenants set display_name = $2, primary_color = $3,
-              logo_sha256 = coalesce($4, logo_sha256), logo_content_type = coalesce($5, logo_content_type)
-        where id = $1`,
-      [input.tenantId, displayName, color, logo?.sha256 ?? null, logo?.type ?? null],
-    );
+    await updateTenantBranding(tx, input.tenantId, { displayName, primaryColor: color, logo });
     await audit(tx, input, "tenant.branding_changed", {
       displayName,
       primaryColor: color,
@@ -86,12 +81,8 @@ export async function updateRetention(db: Database, input: Common & { months: st
       "La durée de conservation doit être un nombre de mois entre 1 et 120.",
     );
   await db.transaction(async (tx) => {
-    const [before] = await tx.query<{ m: number }>(
-      "select retention_months as m from tenants where id = $1",
-      [input.tenantId],
-    );
-    await tx.query("update tenants set retention_months = $2 where id = $1", [input.tenantId, months]);
-    await audit(tx, input, "tenant.retention_changed", { from: before?.m, to: months });
+    const before = await setTenantRetentionMonths(tx, input.tenantId, months);
+    await audit(tx, input, "tenant.retention_changed", { from: before, to: months });
   });
 }
 
@@ -104,10 +95,7 @@ export async function updateFaq(db: Database, input: Common & { markdown: string
       `La FAQ ne peut pas dépasser ${MAX_FAQ_CHARS.toLocaleString("fr-FR")} caractères.`,
     );
   await db.transaction(async (tx) => {
-    await tx.query(
-      `update tenants set settings = jsonb_set(settings, '{faqMarkdown}', to_jsonb($2::text)) where id = $1`,
-      [input.tenantId, markdown],
-    );
+    await setTenantSetting(tx, input.tenantId, "faqMarkdown", markdown);
     await audit(tx, input, "tenant.faq_changed", { chars: markdown.length });
   });
 }
@@ -146,10 +134,7 @@ export async function updateLegal(
       "Le téléphone de l’hébergeur doit s’écrire en chiffres, par exemple 01 23 45 67 89 ou +33 1 23 45 67 89.",
     );
   await db.transaction(async (tx) => {
-    await tx.query(`update tenants set settings = jsonb_set(settings, '{legal}', $2::jsonb) where id = $1`, [
-      input.tenantId,
-      JSON.stringify(legal),
-    ]);
+    await setTenantSetting(tx, input.tenantId, "legal", legal);
     await audit(tx, input, "tenant.legal_changed", {
       fields: Object.keys(legal).filter((k) => legal[k as keyof LegalDetails]),
     });
@@ -195,10 +180,7 @@ export async function updateContact(
       "Le formulaire doit être une adresse https://, par exemple https://www.exemple.fr/contact.",
     );
   await db.transaction(async (tx) => {
-    await tx.query(
-      `update tenants set settings = jsonb_set(settings, '{contact}', $2::jsonb) where id = $1`,
-      [input.tenantId, JSON.stringify(contact)],
-    );
+    await setTenantSetting(tx, input.tenantId, "contact", contact);
     await audit(tx, input, "tenant.contact_changed", {
       fields: CONTACT_FIELDS.filter((k) => contact[k]),
     });
