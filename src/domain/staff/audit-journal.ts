@@ -1,4 +1,4 @@
-import { type AuditFilter, type AuditRow, listAuditPage } from "../../db/backoffice.repository.js";
+import { type AuditFilter, type AuditRow, listAuditPage } from "../../db/backoffice.queries.js";
 import type { Database } from "../../db/database.js";
 import { type AuditRecord, entryHash, GENESIS_HASH } from "../audit/audit-chain.js";
 

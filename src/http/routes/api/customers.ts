@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
-import { findApiCustomer } from "../../../db/api.repository.js";
+import { findApiCustomer } from "../../../db/api.queries.js";
 import { upsertCustomer } from "../../../domain/customers/upsert-customer.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { presentCustomer } from "./present.js";

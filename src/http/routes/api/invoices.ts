@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { publishDeps, type Services } from "../../../app.js";
-import { findApiInvoice, listApiInvoicesPage } from "../../../db/api.repository.js";
+import { findApiInvoice, listApiInvoicesPage } from "../../../db/api.queries.js";
 import { publishInvoice } from "../../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { decodeCursor, encodeCursor, isUuid, presentInvoice } from "./present.js";

@@ -1,4 +1,4 @@
-import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.repository.js";
+import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.queries.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { presentFindings } from "../../stored-findings.js";
 

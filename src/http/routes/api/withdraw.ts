@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
-import { findApiInvoice } from "../../../db/api.repository.js";
+import { findApiInvoice } from "../../../db/api.queries.js";
 import { detachContract } from "../../../domain/customers/detach-contract.js";
 import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";

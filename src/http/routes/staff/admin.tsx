@@ -1,7 +1,7 @@
 import fastifyMultipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
-import { readTenantStats } from "../../../db/backoffice.repository.js";
+import { readTenantStats } from "../../../db/backoffice.queries.js";
 import { listStaff } from "../../../db/staff.repository.js";
 import { findTenantBySlug, type TenantRow } from "../../../db/tenants.repository.js";
 import { createApiKey } from "../../../domain/api-keys/create-api-key.js";

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
-import { findCustomerContact } from "../../../db/backoffice.repository.js";
+import { findCustomerContact } from "../../../db/backoffice.queries.js";
 import {
   checkEmailCorrection,
   correctCustomerEmail,

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
 import { appendAudit } from "../../../db/audit.repository.js";
-import type { AuditFilter } from "../../../db/backoffice.repository.js";
+import type { AuditFilter } from "../../../db/backoffice.queries.js";
 import { listStaff } from "../../../db/staff.repository.js";
 import { journalBatches, listJournal } from "../../../domain/staff/audit-journal.js";
 import { parisDayStart } from "../../../domain/staff/paris-time.js";

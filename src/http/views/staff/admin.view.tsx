@@ -1,5 +1,5 @@
 import type { ApiKeyRow } from "../../../db/api-keys.repository.js";
-import type { TenantStats } from "../../../db/backoffice.repository.js";
+import type { TenantStats } from "../../../db/backoffice.queries.js";
 import type { StaffRow } from "../../../db/staff.repository.js";
 import type { TenantSellerRow } from "../../../db/tenant-sellers.repository.js";
 import type { ContactDetails, LegalDetails } from "../../../domain/staff/tenant-settings.js";
