@@ -355,3 +355,16 @@ export async function findCustomerContact(
   );
   return row;
 }
+
+/** The ids a customer's audit entries name: the customer itself and its current account, if any. */
+export async function findCustomerAuditTargets(
+  sql: Sql,
+  tenantId: string,
+  customerNumber: string,
+): Promise<{ id: string; accountId: string | null } | undefined> {
+  const [row] = await sql.query<{ id: string; accountId: string | null }>(
+    `select id, account_id as "accountId" from customers where tenant_id = $1 and customer_number = $2`,
+    [tenantId, customerNumber],
+  );
+  return row;
+}

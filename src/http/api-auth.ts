@@ -1,15 +1,17 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { ApiKeyRow } from "../db/api-keys.repository.js";
 import type { Database } from "../db/database.js";
 import { apiKeyPrefix } from "../domain/api-keys/api-key-secret.js";
 import { createApiKeyAuthenticator, Unauthorized } from "../domain/api-keys/authenticate-api-key.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { ipNetwork } from "../domain/shared/ip-network.js";
 
+/** An accepted issuer API key (never the key itself: its id, prefix and label). */
+export type AcceptedApiKey = Awaited<ReturnType<ReturnType<typeof createApiKeyAuthenticator>>>;
+
 declare module "fastify" {
   interface FastifyRequest {
     /** The issuer API key of this request, once `authenticate` accepted it. */
-    apiKey: ApiKeyRow | null;
+    apiKey: AcceptedApiKey | null;
     apiKeyRefusal: Unauthorized | null;
   }
 }

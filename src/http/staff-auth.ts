@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../db/database.js";
-import type { StaffRole } from "../db/staff.repository.js";
+import type { StaffRole } from "../db/staff.queries.js";
 import {
   resolveStaffSession,
   SECOND_FACTOR_SECONDS,

@@ -2,7 +2,7 @@ import fastifyMultipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
 import { readTenantStats } from "../../../db/backoffice.queries.js";
-import { listStaff } from "../../../db/staff.repository.js";
+import { listStaff } from "../../../db/staff.queries.js";
 import { findTenantBySlug, type TenantRow } from "../../../db/tenants.repository.js";
 import { createApiKey } from "../../../domain/api-keys/create-api-key.js";
 import { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";

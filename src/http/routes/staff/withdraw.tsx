@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
-import { findWithdrawal } from "../../../db/invoices.repository.js";
+import { findInvoiceToWithdraw } from "../../../db/invoices.queries.js";
 import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import type { StaffAuth } from "../../staff-auth.js";
@@ -23,7 +23,7 @@ export async function withdrawRoutes(app: FastifyInstance, services: Services, a
 
   async function invoiceOr404(request: FastifyRequest<{ Params: { id: string } }>) {
     const id = request.params.id.toLowerCase();
-    return UUID.test(id) ? findWithdrawal(services.db, tenantOf(request).id, id) : undefined;
+    return UUID.test(id) ? findInvoiceToWithdraw(services.db, tenantOf(request).id, id) : undefined;
   }
   const render = (
     request: FastifyRequest,

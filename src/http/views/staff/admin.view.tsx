@@ -1,7 +1,6 @@
-import type { ApiKeyRow } from "../../../db/api-keys.repository.js";
 import type { TenantStats } from "../../../db/backoffice.queries.js";
-import type { StaffRow } from "../../../db/staff.repository.js";
-import type { TenantSellerRow } from "../../../db/tenant-sellers.repository.js";
+import type { StaffMember } from "../../../db/staff.queries.js";
+import type { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";
 import type { ContactDetails, LegalDetails } from "../../../domain/staff/tenant-settings.js";
 import type { Branding } from "../layout.js";
 import { ROLE_LABELS, STAFF_STATUS_LABELS } from "./messages.fr.js";
@@ -11,7 +10,7 @@ import {
   type PortalReadiness,
   PortalReadinessNotice,
 } from "./portal-details.view.js";
-import { SellerIdentitiesSection } from "./seller-identities.view.js";
+import { SellerIdentitiesSection, type SellerIdentity } from "./seller-identities.view.js";
 import { frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
 type Msg = { kind: "error" | "success"; text: string } | undefined;
@@ -81,7 +80,7 @@ export function TeamPage(props: {
   branding: Branding;
   staff: StaffHeader;
   selfId: string;
-  members: StaffRow[];
+  members: StaffMember[];
   link?: { email: string; url: string };
   message?: Msg;
 }) {
@@ -189,7 +188,7 @@ export function TeamPage(props: {
 export function ApiKeysPage(props: {
   branding: Branding;
   staff: StaffHeader;
-  keys: ApiKeyRow[];
+  keys: Awaited<ReturnType<typeof listApiKeys>>;
   created?: { key: string; prefix: string };
   message?: Msg;
 }) {
@@ -288,7 +287,7 @@ export function PortalSettingsPage(props: {
   /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
   safeFaqPreviewHtml?: string;
   message?: Msg;
-  sellers?: TenantSellerRow[];
+  sellers?: SellerIdentity[];
 }) {
   const t = props.tenant;
   return (
