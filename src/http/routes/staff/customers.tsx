@@ -56,6 +56,85 @@ const correctBody = {
   },
 } as const;
 
+type CorrectBody = {
+  email: string;
+  confirmation: string;
+  reason: string;
+  confirmMerge?: string;
+  scope?: "account" | "customer";
+};
+type CorrectionPage = Pick<
+  Parameters<typeof CorrectEmailPage>[0],
+  "values" | "error" | "merge" | "situation" | "askScope"
+>;
+
+/**
+ * Runs the advisor's e-mail correction: undefined once done (and logged), otherwise what the form shows
+ * again, with what the advisor must confirm (200) or why it was refused (422) and the situation it meets.
+ */
+async function submitEmailCorrection(
+  services: Services,
+  request: FastifyRequest<{ Body: CorrectBody }>,
+  tenant: { id: string; slug: string },
+  customerId: string,
+): Promise<{ status: 200 | 422; page: CorrectionPage } | undefined> {
+  const body = request.body;
+  const values = {
+    email: body.email.slice(0, 320),
+    confirmation: body.confirmation.slice(0, 320),
+    reason: body.reason.slice(0, 500),
+  };
+  const tenantId = tenant.id;
+  try {
+    const result = await correctCustomerEmail(services, {
+      tenantId,
+      customerId,
+      email: body.email,
+      confirmation: body.confirmation,
+      reason: body.reason,
+      mergeConfirmed: body.confirmMerge === "1",
+      scope: body.scope,
+      actor: staffActor(request),
+      ip: request.ip,
+    });
+    // Nothing changed yet: the advisor reads what would happen (account joined, invoices moving,
+    // numbers sharing the account) and confirms with a second POST.
+    if (result.needsMergeConfirmation) {
+      const situation = result.needsMergeConfirmation;
+      return { status: 200, page: { values, merge: situation.joins, situation } };
+    }
+    if (result.needsScope)
+      return { status: 200, page: { values, situation: result.needsScope, askScope: true } };
+    request.log.info(
+      {
+        event: "customer.email_corrected",
+        tenant: tenant.slug,
+        staff: request.staff!.id,
+        customer: customerId,
+        mode: result.mode,
+      },
+      "e-mail corrected",
+    );
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code === "customer_not_found") throw error;
+    const check =
+      error.code === "same_email"
+        ? undefined
+        : await checkEmailCorrection(services.db, { tenantId, customerId, ...values }).catch(() => undefined);
+    return {
+      status: 422,
+      page: {
+        values,
+        error: error.message,
+        merge: check?.joins,
+        situation: check ?? (await emailCorrectionContext(services.db, tenantId, customerId)),
+        askScope: Boolean(check && !check.joins && check.shared),
+      },
+    };
+  }
+}
+
 /** Search, customer record and the advisor's actions on a customer (SECURITY.md A3, A4). */
 export async function staffCustomerRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
   // onRequest: no body is parsed or validated for a request without a session.
@@ -135,90 +214,27 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
     );
   });
 
-  app.post<{
-    Params: { id: string };
-    Body: {
-      email: string;
-      confirmation: string;
-      reason: string;
-      confirmMerge?: string;
-      scope?: "account" | "customer";
-    };
-  }>("/conseiller/clients/:id/email", { ...form, schema: { body: correctBody } }, async (request, reply) => {
-    const tenant = tenantOf(request);
-    const customer = await customerOr404(tenant.id, request.params.id);
-    if (!customer) return reply.callNotFound();
-    const values = {
-      email: request.body.email.slice(0, 320),
-      confirmation: request.body.confirmation.slice(0, 320),
-      reason: request.body.reason.slice(0, 500),
-    };
-    const render = (
-      status: number,
-      extra: Pick<Parameters<typeof CorrectEmailPage>[0], "error" | "merge" | "situation" | "askScope">,
-    ) =>
-      reply
-        .code(status)
+  app.post<{ Params: { id: string }; Body: CorrectBody }>(
+    "/conseiller/clients/:id/email",
+    { ...form, schema: { body: correctBody } },
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      const customer = await customerOr404(tenant.id, request.params.id);
+      if (!customer) return reply.callNotFound();
+      const again = await submitEmailCorrection(services, request, tenant, customer.id);
+      if (!again) return reply.redirect(`/conseiller/clients/${customer.id}?message=email-corrected`, 303);
+      return reply
+        .code(again.status)
         .html(
           <CorrectEmailPage
             branding={tenantBranding(tenant)}
             staff={staffHeader(request, reply)}
             customer={customer}
-            values={values}
-            {...extra}
+            {...again.page}
           />,
         );
-    try {
-      const result = await correctCustomerEmail(services, {
-        tenantId: tenant.id,
-        customerId: customer.id,
-        email: request.body.email,
-        confirmation: request.body.confirmation,
-        reason: request.body.reason,
-        mergeConfirmed: request.body.confirmMerge === "1",
-        scope: request.body.scope,
-        actor: staffActor(request),
-        ip: request.ip,
-      });
-      // Nothing changed yet: the advisor reads what would happen (account joined, invoices moving,
-      // numbers sharing the account) and confirms with a second POST.
-      if (result.needsMergeConfirmation)
-        return render(200, {
-          merge: result.needsMergeConfirmation.joins,
-          situation: result.needsMergeConfirmation,
-        });
-      if (result.needsScope) return render(200, { situation: result.needsScope, askScope: true });
-      request.log.info(
-        {
-          event: "customer.email_corrected",
-          tenant: tenant.slug,
-          staff: request.staff!.id,
-          customer: customer.id,
-          mode: result.mode,
-        },
-        "e-mail corrected",
-      );
-      return reply.redirect(`/conseiller/clients/${customer.id}?message=email-corrected`, 303);
-    } catch (error) {
-      if (error instanceof DomainError && error.code !== "customer_not_found") {
-        const check =
-          error.code === "same_email"
-            ? undefined
-            : await checkEmailCorrection(services.db, {
-                tenantId: tenant.id,
-                customerId: customer.id,
-                ...values,
-              }).catch(() => undefined);
-        return render(422, {
-          error: error.message,
-          merge: check?.joins,
-          situation: check ?? (await emailCorrectionContext(services.db, tenant.id, customer.id)),
-          askScope: Boolean(check && !check.joins && check.shared),
-        });
-      }
-      throw error;
-    }
-  });
+    },
+  );
 
   const action = (
     path: string,

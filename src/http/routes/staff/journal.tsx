@@ -55,7 +55,7 @@ export async function staffJournalRoutes(app: FastifyInstance, services: Service
           nextBefore ? `/conseiller/journal${queryString(q, { before: String(nextBefore) })}` : undefined
         }
         csvUrl={`/conseiller/journal.csv${queryString(q)}`}
-        error={unknownCustomer ? `Aucun client n’a le numéro « ${q.customer} ».` : undefined}
+        error={unknownCustomer ? `Aucun client n’a le numéro « ${q.customer} ».` : undefined}
       />,
     );
   });

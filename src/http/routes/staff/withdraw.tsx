@@ -52,34 +52,39 @@ export async function withdrawRoutes(app: FastifyInstance, services: Services, a
     async (request, reply) => {
       const invoice = await invoiceOr404(request);
       if (!invoice) return reply.callNotFound();
-      const body = (request.body ?? {}) as { reason?: unknown; confirm?: unknown };
-      const reason = typeof body.reason === "string" ? body.reason.slice(0, MAX_WITHDRAWAL_REASON + 1) : "";
-      if (body.confirm !== "1") {
-        reply.code(422);
-        return render(request, reply, invoice, {
-          reason,
-          error: "Cochez la case de confirmation pour retirer la facture.",
-        });
-      }
-      try {
-        await withdrawInvoice(
-          { db: services.db },
-          {
-            tenantId: tenantOf(request).id,
-            invoiceId: invoice.id,
-            reason,
-            actor: { type: "staff", id: request.staff!.id, ip: request.ip },
-          },
-        );
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.code !== "withdrawal_reason_required") throw error;
-        reply.code(422);
-        return render(request, reply, invoice, {
-          reason,
-          error: `Indiquez le motif du retrait (3 à ${MAX_WITHDRAWAL_REASON} caractères) : il est conservé dans le journal.`,
-        });
-      }
+      const refused = await submitWithdrawal(services, request, invoice.id);
+      if (refused) return render(request, reply.code(422), invoice, refused);
       return reply.redirect(`/conseiller/clients/${invoice.customerId}?message=invoice-withdrawn`, 303);
     },
   );
+}
+
+/** Withdraws the invoice as the admin asked; otherwise the reason typed and why the form comes back. */
+async function submitWithdrawal(
+  services: Services,
+  request: FastifyRequest,
+  invoiceId: string,
+): Promise<{ reason: string; error: string } | undefined> {
+  const body = (request.body ?? {}) as { reason?: unknown; confirm?: unknown };
+  const reason = typeof body.reason === "string" ? body.reason.slice(0, MAX_WITHDRAWAL_REASON + 1) : "";
+  if (body.confirm !== "1")
+    return { reason, error: "Cochez la case de confirmation pour retirer la facture." };
+  try {
+    await withdrawInvoice(
+      { db: services.db },
+      {
+        tenantId: tenantOf(request).id,
+        invoiceId,
+        reason,
+        actor: { type: "staff", id: request.staff!.id, ip: request.ip },
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== "withdrawal_reason_required") throw error;
+    return {
+      reason,
+      error: `Indiquez le motif du retrait (3 à ${MAX_WITHDRAWAL_REASON} caractères) : il est conservé dans le journal.`,
+    };
+  }
+  return undefined;
 }
