@@ -37,6 +37,7 @@ import { proofRoutes } from "./routes/proof.js";
 import { staffRoutes } from "./routes/staff/index.js";
 import { hostProblem, type Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
+import { tenantScope } from "./tenant-scope.js";
 import { ErrorPage, NoPortalPage, StaffErrorPage } from "./views/errors.view.js";
 import type { SignedIn } from "./views/layout.js";
 import { PlatformHomePage } from "./views/platform-home.view.js";
@@ -215,30 +216,12 @@ export async function buildWebApp(
     request.site = { kind: "tenant", tenant, origin: tenantOrigin(config.publicBaseUrl, tenant.slug) };
   });
   registerPortalReadiness(app, { production: config.production });
-
-  await opsRoutes(app, services);
-  await portalRoutes(app, { blobs: services.blobs });
-  await faviconRoutes(app);
   const auth = await registerCustomerAuth(app, {
     db: services.db,
     production: config.production,
     cookieSecret: services.cookieSecret,
   });
   const setLanguageCookie = languageCookieSetter(config.production);
-  await languageRoutes(app, services, auth, setLanguageCookie);
-  await authRoutes(app, services, auth, {
-    platformHome: (ui) => (
-      <PlatformHomePage ui={ui} devOutbox={services.outboxDir !== undefined && !config.production} />
-    ),
-    setLanguageCookie,
-  });
-  await accountRoutes(app, services, auth, { setLanguageCookie });
-  await helpRoutes(app, services);
-  await invoiceRoutes(app, services, auth, { zipMaxFiles: options.downloads?.zipMaxFiles });
-  await invoiceDetailRoutes(app, services, auth);
-  await downloadRoutes(app, services, auth, options.downloads);
-  await proofRoutes(app, services, auth);
-  if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
 
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */
   const errorPage = (
@@ -409,10 +392,31 @@ export async function buildWebApp(
     );
   });
 
-  // After setErrorHandler: the back office awaits an encapsulated plugin (multipart logo upload), and awaiting a
-  // plugin loads every route declared so far with the error handler in force at that moment.
+  // Routes come after the error and not-found handlers: every route, and every encapsulated plugin (the tenant
+  // scope, the API), is built with the handlers in force when it loads.
+  await opsRoutes(app, services);
+  await faviconRoutes(app);
+  await languageRoutes(app, services, auth, setLanguageCookie);
+  await authRoutes(app, services, auth, {
+    platformHome: (ui) => (
+      <PlatformHomePage ui={ui} devOutbox={services.outboxDir !== undefined && !config.production} />
+    ),
+    setLanguageCookie,
+  });
+  await accountRoutes(app, services, auth, { setLanguageCookie });
+  await helpRoutes(app, services);
+  await invoiceRoutes(app, services, auth, { zipMaxFiles: options.downloads?.zipMaxFiles });
+  await invoiceDetailRoutes(app, services, auth);
+  await downloadRoutes(app, services, auth, options.downloads);
+  await proofRoutes(app, services, auth);
+  if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
+  // Pages and files that exist only on a tenant's host: `request.tenant` inside, the 404 page on the platform.
+  await app.register(tenantScope, {
+    routes: async (scope) => {
+      await portalRoutes(scope, { blobs: services.blobs });
+    },
+  });
   await staffRoutes(app, services, auth);
-  // Last: an encapsulated plugin keeps the error handler in force when it loads, so it must come after setErrorHandler.
   await app.register(apiRoutes, { prefix: "/api", services });
 
   return app;
