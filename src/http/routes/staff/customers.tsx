@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { Services } from "../../../app.js";
 import { findCustomerContact } from "../../../db/backoffice.queries.js";
 import {
@@ -15,32 +15,25 @@ import {
 import { viewCustomerRecord } from "../../../domain/staff/customer-record.js";
 import { searchCustomers } from "../../../domain/staff/search-customers.js";
 import type { StaffActor } from "../../../domain/staff/staff-accounts.js";
+import { parseUuid } from "../../ids.js";
 import type { StaffAuth } from "../../staff-auth.js";
+import type { TenantRequest, TenantScope } from "../../tenant-scope.js";
 import { CorrectEmailPage, CustomerRecordPage, SearchPage } from "../../views/staff/customers.view.js";
 import { STAFF_MESSAGES } from "../../views/staff/messages.fr.js";
 import type { StaffHeader } from "../../views/staff/staff-layout.js";
-import { tenantBranding } from "../portal.js";
 import { withdrawRoutes } from "./withdraw.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export function staffActor(request: FastifyRequest): StaffActor {
+export function staffActor(request: TenantRequest): StaffActor {
   const staff = request.staff!;
   return { type: "staff", id: staff.id, name: staff.name };
 }
 
-export function staffHeader(request: FastifyRequest, reply: FastifyReply): StaffHeader {
+export function staffHeader(request: TenantRequest, reply: FastifyReply): StaffHeader {
   return {
     name: request.staff!.displayName || request.staff!.email,
     role: request.staff!.role,
     csrf: reply.generateCsrf(),
   };
-}
-
-export function tenantOf(request: FastifyRequest) {
-  const site = request.site;
-  if (site.kind !== "tenant") throw new Error("staff routes run on tenant hosts only");
-  return site.tenant;
 }
 
 const correctBody = {
@@ -74,7 +67,7 @@ type CorrectionPage = Pick<
  */
 async function submitEmailCorrection(
   services: Services,
-  request: FastifyRequest<{ Body: CorrectBody }>,
+  request: TenantRequest<{ Body: CorrectBody }>,
   tenant: { id: string; slug: string },
   customerId: string,
 ): Promise<{ status: 200 | 422; page: CorrectionPage } | undefined> {
@@ -136,19 +129,19 @@ async function submitEmailCorrection(
 }
 
 /** Search, customer record and the advisor's actions on a customer (SECURITY.md A3, A4). */
-export async function staffCustomerRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+export async function staffCustomerRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   // onRequest: no body is parsed or validated for a request without a session.
   const page = { onRequest: [auth.requireStaff] };
   const form = { onRequest: [auth.requireStaff], preHandler: [auth.checkOrigin, app.csrfProtection] };
 
   app.get<{ Querystring: { q?: string; message?: string } }>("/conseiller", page, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const q = typeof request.query.q === "string" ? request.query.q : "";
     const message = STAFF_MESSAGES[String(request.query.message ?? "")];
     if (q.trim() === "")
       return reply.html(
         <SearchPage
-          branding={tenantBranding(tenant)}
+          branding={request.portal.branding}
           staff={staffHeader(request, reply)}
           query=""
           message={message}
@@ -163,7 +156,7 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
     if (result.exact) return reply.redirect(`/conseiller/clients/${result.exact.id}`, 303);
     return reply.html(
       <SearchPage
-        branding={tenantBranding(tenant)}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         query={result.query}
         hits={result.hits}
@@ -175,11 +168,11 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
     "/conseiller/clients/:id",
     page,
     async (request, reply) => {
-      const tenant = tenantOf(request);
-      if (!UUID.test(request.params.id)) return reply.callNotFound();
+      const customerId = parseUuid(request.params.id);
+      if (!customerId) return reply.callNotFound();
       const record = await viewCustomerRecord(services.db, {
-        tenantId: tenant.id,
-        customerId: request.params.id,
+        tenantId: request.tenant.id,
+        customerId,
         page: Number(request.query.page) || 1,
         actor: staffActor(request),
         ip: request.ip,
@@ -187,7 +180,7 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
       if (!record) return reply.callNotFound();
       return reply.html(
         <CustomerRecordPage
-          branding={tenantBranding(tenant)}
+          branding={request.portal.branding}
           staff={staffHeader(request, reply)}
           record={record}
           message={STAFF_MESSAGES[String(request.query.message ?? "")]}
@@ -197,16 +190,17 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
   );
 
   async function customerOr404(tenantId: string, id: string) {
-    return UUID.test(id) ? findCustomerContact(services.db, tenantId, id) : undefined;
+    const customerId = parseUuid(id);
+    return customerId ? findCustomerContact(services.db, tenantId, customerId) : undefined;
   }
 
   app.get<{ Params: { id: string } }>("/conseiller/clients/:id/email", page, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const customer = await customerOr404(tenant.id, request.params.id);
     if (!customer) return reply.callNotFound();
     return reply.html(
       <CorrectEmailPage
-        branding={tenantBranding(tenant)}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         customer={customer}
         situation={await emailCorrectionContext(services.db, tenant.id, customer.id)}
@@ -218,7 +212,7 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
     "/conseiller/clients/:id/email",
     { ...form, schema: { body: correctBody } },
     async (request, reply) => {
-      const tenant = tenantOf(request);
+      const { tenant } = request;
       const customer = await customerOr404(tenant.id, request.params.id);
       if (!customer) return reply.callNotFound();
       const again = await submitEmailCorrection(services, request, tenant, customer.id);
@@ -227,7 +221,7 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
         .code(again.status)
         .html(
           <CorrectEmailPage
-            branding={tenantBranding(tenant)}
+            branding={request.portal.branding}
             staff={staffHeader(request, reply)}
             customer={customer}
             {...again.page}
@@ -238,10 +232,10 @@ export async function staffCustomerRoutes(app: FastifyInstance, services: Servic
 
   const action = (
     path: string,
-    run: (tenantId: string, customerId: string, request: FastifyRequest) => Promise<string>,
+    run: (tenantId: string, customerId: string, request: TenantRequest) => Promise<string>,
   ) =>
     app.post<{ Params: { id: string } }>(`/conseiller/clients/:id/${path}`, form, async (request, reply) => {
-      const tenant = tenantOf(request);
+      const { tenant } = request;
       const customer = await customerOr404(tenant.id, request.params.id);
       if (!customer) return reply.callNotFound();
       const message = await run(tenant.id, customer.id, request);

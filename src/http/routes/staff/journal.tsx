@@ -1,22 +1,20 @@
 import { Readable } from "node:stream";
-import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
 import { listStaff } from "../../../db/staff.queries.js";
 import { exportJournal, viewJournal } from "../../../domain/staff/audit-journal.js";
+import { parseUuid } from "../../ids.js";
 import type { StaffAuth } from "../../staff-auth.js";
+import type { TenantScope } from "../../tenant-scope.js";
 import { JournalPage, type JournalQuery, journalCsv } from "../../views/staff/journal.view.js";
 import { AUDIT_ACTION_LABELS } from "../../views/staff/messages.fr.js";
-import { tenantBranding } from "../portal.js";
-import { staffActor, staffHeader, tenantOf } from "./customers.js";
+import { staffActor, staffHeader } from "./customers.js";
 
 type Query = Partial<Record<keyof JournalQuery | "before", string>>;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function readQuery(query: Query): JournalQuery {
   const text = (v: string | undefined, max: number) => (typeof v === "string" ? v.trim().slice(0, max) : "");
   return {
-    actor: UUID.test(text(query.actor, 36)) ? text(query.actor, 36) : "",
+    actor: parseUuid(text(query.actor, 36)) ?? "",
     customer: text(query.customer, 64),
     action: Object.hasOwn(AUDIT_ACTION_LABELS, text(query.action, 64)) ? text(query.action, 64) : "",
     from: DATE.test(text(query.from, 10)) ? text(query.from, 10) : "",
@@ -32,11 +30,11 @@ function queryString(q: JournalQuery, extra: Record<string, string> = {}): strin
 }
 
 /** The tenant's audit trail: filters, keyset pages, each link checked, streamed CSV export. */
-export async function staffJournalRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+export async function staffJournalRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   const page = { onRequest: [auth.requireStaff] };
 
   app.get<{ Querystring: Query }>("/conseiller/journal", page, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const q = readQuery(request.query);
     const { entries, nextBefore, unknownCustomer } = await viewJournal(services.db, {
       tenantId: tenant.id,
@@ -46,7 +44,7 @@ export async function staffJournalRoutes(app: FastifyInstance, services: Service
     const staffOptions = (await listStaff(services.db, tenant.id)).map((s) => ({ id: s.id, email: s.email }));
     return reply.html(
       <JournalPage
-        branding={tenantBranding(tenant)}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         query={q}
         staffOptions={staffOptions}
@@ -61,7 +59,7 @@ export async function staffJournalRoutes(app: FastifyInstance, services: Service
   });
 
   app.get<{ Querystring: Query }>("/conseiller/journal.csv", page, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const batches = await exportJournal(services.db, {
       tenantId: tenant.id,
       criteria: readQuery(request.query),

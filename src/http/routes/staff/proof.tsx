@@ -1,25 +1,26 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { Services } from "../../../app.js";
 import type { ProofBundle } from "../../../domain/audit/build-proof-bundle.js";
 import { BlobIntegrityError, reportIntegrityFailure } from "../../../domain/invoices/verified-blob.js";
 import { takeProofForStaff } from "../../../domain/staff/proof-for-staff.js";
 import { uiFor } from "../../../i18n/index.js";
+import { parseUuid } from "../../ids.js";
 import type { StaffAuth } from "../../staff-auth.js";
+import type { TenantRequest, TenantScope } from "../../tenant-scope.js";
 import { ErrorPage } from "../../views/errors.view.js";
 import { createZipStream } from "../../zip-stream.js";
 import { contentDisposition } from "../downloads.js";
-import { INVOICE_ID } from "../invoice-detail.js";
-import { staffActor, tenantOf } from "./customers.js";
+import { staffActor } from "./customers.js";
 
 /** `GET /conseiller/factures/{id}/preuve`: the proof bundle of any live invoice of the tenant, for an advisor. */
-export async function staffProofRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+export async function staffProofRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   app.get<{ Params: { id: string } }>(
     "/conseiller/factures/:id/preuve",
     { onRequest: [auth.requireStaff], exposeHeadRoute: false },
     async (request, reply) => {
-      const tenant = tenantOf(request);
-      const id = request.params.id.toLowerCase();
-      if (!INVOICE_ID.test(id)) return reply.callNotFound();
+      const { tenant } = request;
+      const id = parseUuid(request.params.id, { ignoreCase: true });
+      if (!id) return reply.callNotFound();
       let bundle: Awaited<ReturnType<typeof takeProofForStaff>>;
       try {
         bundle = await takeProofForStaff(services, {
@@ -41,7 +42,7 @@ export async function staffProofRoutes(app: FastifyInstance, services: Services,
 /** The stored file failed its check: the operator is alerted and the advisor gets no proof, only a page. */
 async function proofUnavailable(
   services: Services,
-  request: FastifyRequest,
+  request: TenantRequest,
   reply: FastifyReply,
   failure: { tenantId: string; invoiceId: string; error: BlobIntegrityError },
 ) {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import QRCode from "qrcode";
 import type { Services } from "../../../app.js";
 import {
@@ -12,6 +12,7 @@ import {
   endStaffSession,
 } from "../../../domain/staff/staff-log-in.js";
 import type { StaffAuth } from "../../staff-auth.js";
+import type { TenantRequest, TenantScope } from "../../tenant-scope.js";
 import {
   StaffCodePage,
   StaffEnrolDonePage,
@@ -26,8 +27,6 @@ import {
   STAFF_MESSAGES,
   type StaffMessage,
 } from "../../views/staff/messages.fr.js";
-import { tenantBranding } from "../portal.js";
-import { tenantOf } from "./customers.js";
 
 const loginBody = {
   type: "object",
@@ -55,36 +54,32 @@ const enrolBody = {
 } as const;
 
 /** Staff login (password then TOTP), logout and enrolment (SECURITY.md A3, L1-L3, S1-S5). */
-export async function staffAuthRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+export async function staffAuthRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   const noStore = { "cache-control": "no-store" };
   const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
   const enrolHeaders = { ...noStore, "referrer-policy": "no-referrer" };
 
-  const renderCode = (request: FastifyRequest, reply: FastifyReply, message?: StaffMessage) =>
+  const renderCode = (request: TenantRequest, reply: FastifyReply, message?: StaffMessage) =>
     reply.html(
-      <StaffCodePage
-        branding={tenantBranding(tenantOf(request))}
-        csrf={reply.generateCsrf()}
-        message={message}
-      />,
+      <StaffCodePage branding={request.portal.branding} csrf={reply.generateCsrf()} message={message} />,
     );
   // GET spends nothing: the same secret again while this browser's cookie holds it, so the app the
   // person set up still matches.
-  const openEnrolment = (request: FastifyRequest<{ Params: { token: string } }>) =>
+  const openEnrolment = (request: TenantRequest<{ Params: { token: string } }>) =>
     openStaffEnrolment(services.db, {
-      tenantId: tenantOf(request).id,
-      tenantName: tenantOf(request).displayName,
+      tenantId: request.tenant.id,
+      tenantName: request.tenant.displayName,
       token: request.params.token,
       platformSecret: services.cookieSecret,
       sealedSecret: auth.readEnrolmentSecret(request),
     });
   const renderEnrolment = async (
-    request: FastifyRequest,
+    request: TenantRequest,
     reply: FastifyReply,
     view: EnrolmentView | undefined,
     message?: StaffMessage,
   ) => {
-    const branding = tenantBranding(tenantOf(request));
+    const branding = request.portal.branding;
     if (!view) return reply.code(410).html(<StaffEnrolInvalidPage branding={branding} />);
     auth.setEnrolmentSecret(reply, view.sealedSecret);
     return reply.html(
@@ -101,12 +96,10 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
   };
 
   app.get<{ Querystring: { message?: string } }>("/conseiller/connexion", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
     reply.headers(noStore);
     return reply.html(
       <StaffLoginPage
-        branding={tenantBranding(site.tenant)}
+        branding={request.portal.branding}
         csrf={reply.generateCsrf()}
         message={STAFF_MESSAGES[String(request.query.message ?? "")]}
       />,
@@ -117,11 +110,9 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
     "/conseiller/connexion",
     { ...form, schema: { body: loginBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
       reply.headers(noStore);
       const result = await checkStaffPassword(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: request.tenant.id,
         email: request.body.email,
         password: request.body.password,
         ip: request.ip,
@@ -131,7 +122,7 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
         return reply.redirect("/conseiller/code", 303);
       }
       request.log.warn(
-        { event: "staff.login_failed", tenant: site.tenant.slug, ip: request.ip },
+        { event: "staff.login_failed", tenant: request.tenant.slug, ip: request.ip },
         "staff login refused",
       );
       if (result.reason === "throttled")
@@ -139,7 +130,7 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
       else reply.code(401);
       return reply.html(
         <StaffLoginPage
-          branding={tenantBranding(site.tenant)}
+          branding={request.portal.branding}
           csrf={reply.generateCsrf()}
           email={request.body.email.slice(0, 320)}
           message={{ kind: "error", text: loginRefusedText(result) }}
@@ -149,7 +140,6 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
   );
 
   app.get("/conseiller/code", async (request, reply) => {
-    if (request.site.kind !== "tenant") return reply.callNotFound();
     reply.headers(noStore);
     if (!auth.readPending(request)) return reply.redirect("/conseiller/connexion?message=code-expired", 303);
     return renderCode(request, reply);
@@ -159,13 +149,11 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
     "/conseiller/code",
     { ...form, schema: { body: codeBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
       reply.headers(noStore);
       const staffId = auth.readPending(request);
       if (!staffId) return reply.redirect("/conseiller/connexion?message=code-expired", 303);
       const result = await completeStaffLogIn(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: request.tenant.id,
         staffId,
         code: request.body.code,
         platformSecret: services.cookieSecret,
@@ -173,7 +161,7 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
         userAgent: request.headers["user-agent"] ?? null,
         previousCookie: auth.readSessionCookie(request),
       });
-      const log = { tenant: site.tenant.slug, staff: staffId, ip: request.ip };
+      const log = { tenant: request.tenant.slug, staff: staffId, ip: request.ip };
       if (result.ok) {
         request.log.info({ event: "staff.login_succeeded", ...log }, "staff login");
         auth.clearPending(reply);
@@ -188,17 +176,14 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
   );
 
   app.post("/conseiller/deconnexion", form, async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
     await endStaffSession(services.db, auth.readSessionCookie(request), new Date());
     auth.clearSessionCookie(reply);
-    request.log.info({ event: "staff.logout", tenant: site.tenant.slug, ip: request.ip }, "staff logout");
+    request.log.info({ event: "staff.logout", tenant: request.tenant.slug, ip: request.ip }, "staff logout");
     return reply.redirect("/conseiller/connexion?message=logged-out", 303);
   });
 
   // The token is in the path (the logger masks /conseiller/inscription/<token>); GET spends nothing.
   app.get<{ Params: { token: string } }>("/conseiller/inscription/:token", async (request, reply) => {
-    if (request.site.kind !== "tenant") return reply.callNotFound();
     reply.headers(enrolHeaders);
     return renderEnrolment(request, reply, await openEnrolment(request));
   });
@@ -207,11 +192,9 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
     "/conseiller/inscription/:token",
     { ...form, schema: { body: enrolBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
       reply.headers(enrolHeaders);
       const result = await completeStaffEnrolment(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: request.tenant.id,
         token: request.params.token,
         password: request.body.password,
         confirmation: request.body.confirmation,
@@ -223,11 +206,11 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
       if (result.ok) {
         auth.clearEnrolmentSecret(reply);
         request.log.info(
-          { event: "staff.enrolled", tenant: site.tenant.slug, staff: result.staff.id },
+          { event: "staff.enrolled", tenant: request.tenant.slug, staff: result.staff.id },
           "staff enrolled",
         );
         return reply.html(
-          <StaffEnrolDonePage branding={tenantBranding(site.tenant)} codes={result.recoveryCodes} />,
+          <StaffEnrolDonePage branding={request.portal.branding} codes={result.recoveryCodes} />,
         );
       }
       if ("invalidToken" in result) return renderEnrolment(request, reply, undefined);
