@@ -71,6 +71,7 @@ export type TenantScope = Omit<
 > & {
   get: TenantRouteMethod;
   post: TenantRouteMethod;
+  put: TenantRouteMethod;
 };
 
 export interface TenantScopeOptions {

@@ -1,11 +1,12 @@
-import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
 import { findApiInvoice } from "../../../db/api.queries.js";
 import { detachContract } from "../../../domain/customers/detach-contract.js";
 import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
-import { isUuid, presentInvoice } from "./present.js";
-import { issuerOf, tenantOf } from "./request-context.js";
+import { parseUuid } from "../../ids.js";
+import type { TenantScope } from "../../tenant-scope.js";
+import { presentInvoice } from "./present.js";
+import { issuerOf } from "./request-context.js";
 import { refused } from "./schemas.js";
 
 export const withdrawInvoiceSchema = {
@@ -75,19 +76,19 @@ export const detachContractSchema = {
 } as const;
 
 /** `POST /api/v1/invoices/{id}/withdraw` and `POST /api/v1/contracts/{contractNumber}/detach` (issue #13 item 9). */
-export async function withdrawApiRoutes(app: FastifyInstance, services: Services) {
+export async function withdrawApiRoutes(app: TenantScope, services: Services) {
   app.post<{ Params: { id: string }; Body: { reason: string } }>(
     "/invoices/:id/withdraw",
     { schema: withdrawInvoiceSchema },
     async (request) => {
-      const tenant = tenantOf(request);
-      if (!isUuid(request.params.id))
-        throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
+      const { tenant } = request;
+      const invoiceId = parseUuid(request.params.id);
+      if (!invoiceId) throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
       const { invoice } = await withdrawInvoice(
         { db: services.db },
         {
           tenantId: tenant.id,
-          invoiceId: request.params.id,
+          invoiceId,
           reason: request.body.reason,
           actor: { ...issuerOf(request), ip: request.ip },
         },
@@ -101,7 +102,7 @@ export async function withdrawApiRoutes(app: FastifyInstance, services: Services
     { schema: detachContractSchema },
     async (request) =>
       detachContract(services.db, {
-        tenantId: tenantOf(request).id,
+        tenantId: request.tenant.id,
         contractNumber: request.params.contractNumber,
         actor: { ...issuerOf(request), ip: request.ip },
       }),
