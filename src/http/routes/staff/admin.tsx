@@ -15,6 +15,7 @@ import {
   enrolmentUrl,
   inviteStaff,
   resetStaffTotp,
+  type StaffActor,
 } from "../../../domain/staff/staff-accounts.js";
 import {
   type ContactDetails,
@@ -287,64 +288,54 @@ export async function staffAdminRoutes(app: TenantScope, services: Services, aut
   app.get<{ Querystring: { message?: string } }>("/conseiller/admin/portail", page, async (request, reply) =>
     settings(request, reply, { message: STAFF_MESSAGES[String(request.query.message ?? "")] }),
   );
-  app.post("/conseiller/admin/portail/conservation", form, async (request, reply) => {
+  /** Saves one section of the portal page: back to the page with its message, or the form again (422) as typed. */
+  const saveSettings = async (
+    request: TenantRequest,
+    reply: FastifyReply,
+    save: (by: { tenantId: string; actor: StaffActor; ip: string }) => Promise<unknown>,
+    saved: string,
+    typed: { legal?: Partial<LegalDetails>; contact?: Partial<ContactDetails> } = {},
+  ) => {
     try {
-      await updateRetention(services.db, {
-        tenantId: request.tenant.id,
-        months: text(body(request).months, 10),
-        actor: staffActor(request),
-        ip: request.ip,
-      });
+      await save({ tenantId: request.tenant.id, actor: staffActor(request), ip: request.ip });
     } catch (error) {
-      return settingsError(request, reply, error);
+      return settingsError(request, reply, error, typed);
     }
-    return reply.redirect("/conseiller/admin/portail?message=retention-saved", 303);
+    return reply.redirect(`/conseiller/admin/portail?message=${saved}`, 303);
+  };
+  app.post("/conseiller/admin/portail/conservation", form, async (request, reply) => {
+    const months = text(body(request).months, 10);
+    return saveSettings(
+      request,
+      reply,
+      (by) => updateRetention(services.db, { ...by, months }),
+      "retention-saved",
+    );
   });
   app.post("/conseiller/admin/portail/faq", form, async (request, reply) => {
     const b = body(request);
     const faq = text(b.faq, 40_000);
     if (b.intent === "preview") return settings(request, reply, { faq, preview: true });
-    try {
-      await updateFaq(services.db, {
-        tenantId: request.tenant.id,
-        markdown: faq,
-        actor: staffActor(request),
-        ip: request.ip,
-      });
-    } catch (error) {
-      return settingsError(request, reply, error);
-    }
-    return reply.redirect("/conseiller/admin/portail?message=faq-saved", 303);
+    return saveSettings(
+      request,
+      reply,
+      (by) => updateFaq(services.db, { ...by, markdown: faq }),
+      "faq-saved",
+    );
   });
   app.post("/conseiller/admin/portail/mentions", form, async (request, reply) => {
     const b = body(request);
     const legal = Object.fromEntries(LEGAL_FIELDS.map((k) => [k, text(b[k])])) as Partial<LegalDetails>;
-    try {
-      await updateLegal(services.db, {
-        tenantId: request.tenant.id,
-        legal,
-        actor: staffActor(request),
-        ip: request.ip,
-      });
-    } catch (error) {
-      return settingsError(request, reply, error, { legal });
-    }
-    return reply.redirect("/conseiller/admin/portail?message=legal-saved", 303);
+    return saveSettings(request, reply, (by) => updateLegal(services.db, { ...by, legal }), "legal-saved", {
+      legal,
+    });
   });
   app.post("/conseiller/admin/portail/contact", form, async (request, reply) => {
     const b = body(request);
     const contact = Object.fromEntries(CONTACT_FIELDS.map((k) => [k, text(b[k])])) as Partial<ContactDetails>;
-    try {
-      await updateContact(services.db, {
-        tenantId: request.tenant.id,
-        contact,
-        actor: staffActor(request),
-        ip: request.ip,
-      });
-    } catch (error) {
-      return settingsError(request, reply, error, { contact });
-    }
-    return reply.redirect("/conseiller/admin/portail?message=contact-saved", 303);
+    const save = (by: { tenantId: string; actor: StaffActor; ip: string }) =>
+      updateContact(services.db, { ...by, contact });
+    return saveSettings(request, reply, save, "contact-saved", { contact });
   });
 
   // Issue #13 item 8: the seller identities the portal publishes for (section of the portal page).

@@ -76,6 +76,18 @@ export function AdminHomePage(props: {
   );
 }
 
+/** A row action: a form of one secondary button, CSRF token included; `label` names the row for screen readers. */
+function PostButton(props: { action: string; csrf: string; label: string; text: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <button type="submit" class="button secondary" aria-label={props.label}>
+        {props.text}
+      </button>
+    </form>
+  );
+}
+
 export function TeamPage(props: {
   branding: Branding;
   staff: StaffHeader;
@@ -133,22 +145,18 @@ export function TeamPage(props: {
                     ""
                   ) : (
                     <div class="staff-actions">
-                      <form method="post" action={`/conseiller/admin/equipe/${m.id}/reinitialiser`}>
-                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
-                        <button
-                          type="submit"
-                          class="button secondary"
-                          aria-label={`Réinitialiser la double authentification de ${m.email}`}
-                        >
-                          Réinitialiser la double authentification
-                        </button>
-                      </form>
-                      <form method="post" action={`/conseiller/admin/equipe/${m.id}/desactiver`}>
-                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
-                        <button type="submit" class="button secondary" aria-label={`Désactiver ${m.email}`}>
-                          Désactiver
-                        </button>
-                      </form>
+                      <PostButton
+                        action={`/conseiller/admin/equipe/${m.id}/reinitialiser`}
+                        csrf={props.staff.csrf}
+                        label={`Réinitialiser la double authentification de ${m.email}`}
+                        text="Réinitialiser la double authentification"
+                      />
+                      <PostButton
+                        action={`/conseiller/admin/equipe/${m.id}/desactiver`}
+                        csrf={props.staff.csrf}
+                        label={`Désactiver ${m.email}`}
+                        text="Désactiver"
+                      />
                     </div>
                   )}
                 </td>
@@ -236,16 +244,12 @@ export function ApiKeysPage(props: {
                     {k.revokedAt ? (
                       <span safe>{`Révoquée le ${frDateTime(k.revokedAt)}`}</span>
                     ) : (
-                      <form method="post" action={`/conseiller/admin/cles/${k.prefix}/revoquer`}>
-                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
-                        <button
-                          type="submit"
-                          class="button secondary"
-                          aria-label={`Révoquer la clé ${k.prefix}`}
-                        >
-                          Révoquer
-                        </button>
-                      </form>
+                      <PostButton
+                        action={`/conseiller/admin/cles/${k.prefix}/revoquer`}
+                        csrf={props.staff.csrf}
+                        label={`Révoquer la clé ${k.prefix}`}
+                        text="Révoquer"
+                      />
                     )}
                   </td>
                 </tr>
