@@ -88,6 +88,29 @@ function PostButton(props: { action: string; csrf: string; label: string; text: 
   );
 }
 
+/** A narrow card of one POST form: its title, the CSRF token, the fields given and one submit button. */
+function CardForm(props: {
+  id: string;
+  title: string;
+  action: string;
+  csrf: string;
+  submit: string;
+  children: JSX.Element | JSX.Element[];
+}) {
+  return (
+    <section class="card narrow" aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      <form method="post" action={props.action}>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        {props.children}
+        <button type="submit" class="button">
+          {props.submit}
+        </button>
+      </form>
+    </section>
+  );
+}
+
 export function TeamPage(props: {
   branding: Branding;
   staff: StaffHeader;
@@ -165,30 +188,29 @@ export function TeamPage(props: {
           </tbody>
         </table>
       </section>
-      <section class="card narrow" aria-labelledby="h-invite">
-        <h2 id="h-invite">Inviter une personne</h2>
-        <form method="post" action="/conseiller/admin/equipe">
-          <input type="hidden" name="_csrf" value={props.staff.csrf} />
-          <div class="field">
-            <label for="invite-email">Adresse e-mail professionnelle</label>
-            <input type="email" id="invite-email" name="email" required maxlength="320" />
-          </div>
-          <div class="field">
-            <label for="invite-name">Nom affiché</label>
-            <input type="text" id="invite-name" name="name" maxlength="120" />
-          </div>
-          <div class="field">
-            <label for="invite-role">Rôle</label>
-            <select id="invite-role" name="role">
-              <option value="advisor">Conseiller·ère</option>
-              <option value="admin">Administrateur·rice</option>
-            </select>
-          </div>
-          <button type="submit" class="button">
-            Créer le lien d’inscription
-          </button>
-        </form>
-      </section>
+      <CardForm
+        id="h-invite"
+        title="Inviter une personne"
+        action="/conseiller/admin/equipe"
+        csrf={props.staff.csrf}
+        submit="Créer le lien d’inscription"
+      >
+        <div class="field">
+          <label for="invite-email">Adresse e-mail professionnelle</label>
+          <input type="email" id="invite-email" name="email" required maxlength="320" />
+        </div>
+        <div class="field">
+          <label for="invite-name">Nom affiché</label>
+          <input type="text" id="invite-name" name="name" maxlength="120" />
+        </div>
+        <div class="field">
+          <label for="invite-role">Rôle</label>
+          <select id="invite-role" name="role">
+            <option value="advisor">Conseiller·ère</option>
+            <option value="admin">Administrateur·rice</option>
+          </select>
+        </div>
+      </CardForm>
     </StaffLayout>
   );
 }
@@ -258,19 +280,18 @@ export function ApiKeysPage(props: {
           </table>
         </section>
       )}
-      <section class="card narrow" aria-labelledby="h-new-key">
-        <h2 id="h-new-key">Nouvelle clé</h2>
-        <form method="post" action="/conseiller/admin/cles">
-          <input type="hidden" name="_csrf" value={props.staff.csrf} />
-          <div class="field">
-            <label for="label">Libellé (par exemple « facturation SAP »)</label>
-            <input type="text" id="label" name="label" maxlength="100" />
-          </div>
-          <button type="submit" class="button">
-            Créer la clé
-          </button>
-        </form>
-      </section>
+      <CardForm
+        id="h-new-key"
+        title="Nouvelle clé"
+        action="/conseiller/admin/cles"
+        csrf={props.staff.csrf}
+        submit="Créer la clé"
+      >
+        <div class="field">
+          <label for="label">Libellé (par exemple « facturation SAP »)</label>
+          <input type="text" id="label" name="label" maxlength="100" />
+        </div>
+      </CardForm>
     </StaffLayout>
   );
 }
