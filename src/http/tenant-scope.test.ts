@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TenantRow } from "../db/tenants.repository.js";
+import type { TenantRow } from "../db/tenants.queries.js";
 import { parseUuid } from "./ids.js";
 import type { Site } from "./site.js";
 import { tenantScope } from "./tenant-scope.js";

@@ -9,7 +9,7 @@ import type {
   RouteGenericInterface,
   RouteShorthandOptions,
 } from "fastify";
-import type { TenantRow } from "../db/tenants.repository.js";
+import type { TenantRow } from "../db/tenants.queries.js";
 import type { Ui } from "../i18n/index.js";
 import { requestUi } from "../i18n/request-locale.js";
 import { tenantBranding } from "./routes/portal.js";
@@ -47,15 +47,28 @@ type TenantHandler<RouteGeneric extends RouteGenericInterface> = (
   reply: FastifyReply<RouteGeneric>,
 ) => unknown;
 
+/** A preHandler of a route inside the scope (`requireCustomer`): it may rely on `request.tenant` too. */
+export type TenantHook = (
+  request: TenantRequest,
+  reply: FastifyReply,
+  done: (error?: Error) => void,
+) => unknown;
+
+/** Fastify's route options, with preHandlers that get a `TenantRequest`. */
+export type TenantRouteOptions<RouteGeneric extends RouteGenericInterface = RouteGenericInterface> = Omit<
+  RouteShorthandOptions<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    RouteGeneric
+  >,
+  "preHandler"
+> & { preHandler?: TenantHook | TenantHook[] };
+
 interface TenantRouteMethod {
   <RouteGeneric extends RouteGenericInterface = RouteGenericInterface>(
     path: string,
-    options: RouteShorthandOptions<
-      RawServerDefault,
-      RawRequestDefaultExpression,
-      RawReplyDefaultExpression,
-      RouteGeneric
-    >,
+    options: TenantRouteOptions<RouteGeneric>,
     handler: TenantHandler<RouteGeneric>,
   ): TenantScope;
   <RouteGeneric extends RouteGenericInterface = RouteGenericInterface>(

@@ -1,4 +1,4 @@
-import type { TenantRow } from "../../db/tenants.repository.js";
+import type { TenantRow } from "../../db/tenants.queries.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import type { TenantScope } from "../tenant-scope.js";
 import type { Branding } from "../views/layout.js";
