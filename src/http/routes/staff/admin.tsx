@@ -3,7 +3,7 @@ import type { FastifyReply } from "fastify";
 import type { Services } from "../../../app.js";
 import { readTenantStats } from "../../../db/backoffice.queries.js";
 import { listStaff } from "../../../db/staff.queries.js";
-import { findTenantBySlug, type TenantRow } from "../../../db/tenants.repository.js";
+import { findTenantBySlug, type TenantRow } from "../../../db/tenants.queries.js";
 import { createApiKey } from "../../../domain/api-keys/create-api-key.js";
 import { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";
 import { revokeApiKey } from "../../../domain/api-keys/revoke-api-key.js";
