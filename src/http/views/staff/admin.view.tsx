@@ -33,15 +33,37 @@ function AdminNav(props: { current: string }) {
   );
 }
 
+/** What every admin page gets: the portal's look, the signed-in staff member, a notice. */
+type AdminPageProps = { branding: Branding; staff: StaffHeader; message?: Msg };
+
+/** The shell of the admin pages: the staff layout, the page's heading, the admin tabs and the notice. */
+function AdminLayout(
+  props: AdminPageProps & {
+    title: string;
+    heading: string;
+    current: string;
+    children: JSX.Element | JSX.Element[];
+  },
+) {
+  return (
+    <StaffLayout title={props.title} branding={props.branding} staff={props.staff} current="admin">
+      <h1>{props.heading}</h1>
+      <AdminNav current={props.current} />
+      <Message message={props.message} />
+      {props.children}
+    </StaffLayout>
+  );
+}
+
 const pct = (part: number, total: number) => (total === 0 ? "—" : `${Math.round((part / total) * 100)} %`);
 
-export function AdminHomePage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  stats: TenantStats;
-  month: string;
-  readiness?: PortalReadiness;
-}) {
+export function AdminHomePage(
+  props: AdminPageProps & {
+    stats: TenantStats;
+    month: string;
+    readiness?: PortalReadiness;
+  },
+) {
   const s = props.stats;
   const stat = (value: string | number, label: string) => (
     <div class="staff-stat">
@@ -50,9 +72,7 @@ export function AdminHomePage(props: {
     </div>
   );
   return (
-    <StaffLayout title="Administration" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Administration</h1>
-      <AdminNav current="/conseiller/admin" />
+    <AdminLayout title="Administration" heading="Administration" current="/conseiller/admin" {...props}>
       <PortalReadinessNotice readiness={props.readiness} />
       <h2>Comptes clients</h2>
       <div class="staff-stats">
@@ -72,7 +92,7 @@ export function AdminHomePage(props: {
         {stat(s.mailsSent30d, "mails remis")}
         {stat(s.mailsFailed30d, "mails en échec")}
       </div>
-    </StaffLayout>
+    </AdminLayout>
   );
 }
 
@@ -111,19 +131,15 @@ function CardForm(props: {
   );
 }
 
-export function TeamPage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  selfId: string;
-  members: StaffMember[];
-  link?: { email: string; url: string };
-  message?: Msg;
-}) {
+export function TeamPage(
+  props: AdminPageProps & {
+    selfId: string;
+    members: StaffMember[];
+    link?: { email: string; url: string };
+  },
+) {
   return (
-    <StaffLayout title="Équipe" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Équipe</h1>
-      <AdminNav current="/conseiller/admin/equipe" />
-      <Message message={props.message} />
+    <AdminLayout title="Équipe" heading="Équipe" current="/conseiller/admin/equipe" {...props}>
       {props.link ? (
         <div class="staff-warning" role="status">
           <p>
@@ -211,22 +227,18 @@ export function TeamPage(props: {
           </select>
         </div>
       </CardForm>
-    </StaffLayout>
+    </AdminLayout>
   );
 }
 
-export function ApiKeysPage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  keys: Awaited<ReturnType<typeof listApiKeys>>;
-  created?: { key: string; prefix: string };
-  message?: Msg;
-}) {
+export function ApiKeysPage(
+  props: AdminPageProps & {
+    keys: Awaited<ReturnType<typeof listApiKeys>>;
+    created?: { key: string; prefix: string };
+  },
+) {
   return (
-    <StaffLayout title="Clés d’API" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Clés d’API</h1>
-      <AdminNav current="/conseiller/admin/cles" />
-      <Message message={props.message} />
+    <AdminLayout title="Clés d’API" heading="Clés d’API" current="/conseiller/admin/cles" {...props}>
       {props.created ? (
         <div class="staff-warning" role="status">
           <p>Copiez cette clé maintenant : elle ne sera plus jamais affichée.</p>
@@ -292,34 +304,30 @@ export function ApiKeysPage(props: {
           <input type="text" id="label" name="label" maxlength="100" />
         </div>
       </CardForm>
-    </StaffLayout>
+    </AdminLayout>
   );
 }
 
-export function PortalSettingsPage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  tenant: {
-    displayName: string;
-    primaryColor: string;
-    retentionMonths: number;
-    faqMarkdown: string;
-    legal: Partial<LegalDetails>;
-    contact: Partial<ContactDetails>;
-  };
-  readiness?: PortalReadiness;
-  /** HTML made by markdown-it with `html: false`: every tag the admin typed is escaped. */
-  /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
-  safeFaqPreviewHtml?: string;
-  message?: Msg;
-  sellers?: SellerIdentity[];
-}) {
+export function PortalSettingsPage(
+  props: AdminPageProps & {
+    tenant: {
+      displayName: string;
+      primaryColor: string;
+      retentionMonths: number;
+      faqMarkdown: string;
+      legal: Partial<LegalDetails>;
+      contact: Partial<ContactDetails>;
+    };
+    readiness?: PortalReadiness;
+    /** HTML made by markdown-it with `html: false`: every tag the admin typed is escaped. */
+    /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
+    safeFaqPreviewHtml?: string;
+    sellers?: SellerIdentity[];
+  },
+) {
   const t = props.tenant;
   return (
-    <StaffLayout title="Portail" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Réglages du portail</h1>
-      <AdminNav current="/conseiller/admin/portail" />
-      <Message message={props.message} />
+    <AdminLayout title="Portail" heading="Réglages du portail" current="/conseiller/admin/portail" {...props}>
       <PortalReadinessNotice readiness={props.readiness} />
       <section class="card" aria-labelledby="h-branding">
         <h2 id="h-branding">Apparence</h2>
@@ -418,6 +426,6 @@ export function PortalSettingsPage(props: {
       <LegalSettingsSection csrf={props.staff.csrf} legal={t.legal} />
       <ContactSettingsSection csrf={props.staff.csrf} contact={t.contact} />
       <SellerIdentitiesSection sellers={props.sellers ?? []} csrf={props.staff.csrf} />
-    </StaffLayout>
+    </AdminLayout>
   );
 }
