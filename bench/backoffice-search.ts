@@ -17,7 +17,7 @@ import {
   findHitsByInvoiceNumber,
   findHitsByNamePrefix,
   likePrefix,
-} from "../src/db/backoffice.repository.js";
+} from "../src/db/backoffice.queries.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;

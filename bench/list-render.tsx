@@ -1,6 +1,6 @@
 // The list page's rendering alone (no HTTP, no database): 50 lines of a fleet account, French, in a loop.
 // What the page costs in Node before any I/O; run: npx tsx bench/list-render.tsx [iterations]
-import type { PortalInvoiceListRow } from "../src/db/portal-invoices.repository.js";
+import type { PortalInvoiceListRow } from "../src/db/portal-invoices.queries.js";
 import { parseInvoiceFilters } from "../src/http/invoice-filters.js";
 import { InvoicesPage } from "../src/http/views/invoices.view.js";
 import { uiFor } from "../src/i18n/index.js";

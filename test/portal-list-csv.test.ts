@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sql } from "../src/db/database.js";
-import { iterateAccountInvoices } from "../src/db/portal-invoices.repository.js";
+import { iterateAccountInvoices } from "../src/db/portal-invoices.queries.js";
 import { csvField } from "../src/http/invoice-csv.js";
 import { openPortalFixture, type PortalFixture } from "./portal-list-fixtures.js";
 import { ENGINES } from "./support/services.js";

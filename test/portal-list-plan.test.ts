@@ -4,7 +4,7 @@ import {
   type AccountInvoiceFilters,
   type InvoicePageRequest,
   listAccountInvoices,
-} from "../src/db/portal-invoices.repository.js";
+} from "../src/db/portal-invoices.queries.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 interface PlanNode {

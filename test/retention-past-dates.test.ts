@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countAccountInvoices, summarizeLeavingSoon } from "../src/db/portal-invoices.repository.js";
+import { countAccountInvoices, summarizeLeavingSoon } from "../src/db/portal-invoices.queries.js";
 import { createInvoiceListSummaries } from "../src/domain/invoices/invoice-list-summary.js";
 import { promisedMonths } from "../src/domain/retention/promised-retention.js";
 import { addMonths } from "../src/domain/shared/dates.js";

@@ -43,12 +43,6 @@ export async function lockStaff(sql: Sql, tenantId: string, id: string): Promise
   return row;
 }
 
-export async function listStaff(sql: Sql, tenantId: string): Promise<StaffRow[]> {
-  return sql.query<StaffRow>(`select ${COLUMNS} from staff where tenant_id = $1 order by role desc, email`, [
-    tenantId,
-  ]);
-}
-
 export async function insertStaff(
   sql: Sql,
   staff: { tenantId: string; email: string; displayName: string; role: StaffRole; createdBy: string },

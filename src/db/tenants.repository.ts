@@ -1,26 +1,8 @@
 import type { Sql } from "./database.js";
-import type { tenants } from "./schema.js";
+import { TENANT_COLUMNS, type TenantRow } from "./tenants.queries.js";
 
-export type TenantRow = typeof tenants.$inferSelect;
-
-const COLUMNS = `id, slug, display_name as "displayName", primary_color as "primaryColor", logo_sha256 as "logoSha256",
-  logo_content_type as "logoContentType", retention_months as "retentionMonths", settings, created_at as "createdAt"`;
-
-export async function findTenantBySlug(sql: Sql, slug: string): Promise<TenantRow | undefined> {
-  const [row] = await sql.query<TenantRow>(`select ${COLUMNS} from tenants where slug = $1`, [slug]);
-  return row;
-}
-
-export async function listTenants(
-  sql: Sql,
-): Promise<(TenantRow & { customers: number; invoices: number })[]> {
-  return sql.query(
-    `select ${COLUMNS},
-       (select count(*) from customers c where c.tenant_id = t.id) as customers,
-       (select count(*) from invoices i where i.tenant_id = t.id) as invoices
-     from tenants t order by slug`,
-  );
-}
+// The reads moved to tenants.queries.ts; re-exported for the callers that still import them from here.
+export { findTenantBySlug, listTenants, type TenantRow } from "./tenants.queries.js";
 
 export async function insertTenant(
   sql: Sql,
@@ -37,7 +19,7 @@ export async function insertTenant(
     `insert into tenants (slug, display_name, retention_months, primary_color, settings, logo_sha256, logo_content_type)
      values ($1, $2, $3, coalesce($4, '#1f4e79'), $5, $6, case when $6::text is null then null else 'image/png' end)
      on conflict (slug) do nothing
-     returning ${COLUMNS}`,
+     returning ${TENANT_COLUMNS}`,
     [
       tenant.slug,
       tenant.displayName,

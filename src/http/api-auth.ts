@@ -1,17 +1,28 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { ApiKeyRow } from "../db/api-keys.repository.js";
 import type { Database } from "../db/database.js";
 import { apiKeyPrefix } from "../domain/api-keys/api-key-secret.js";
 import { createApiKeyAuthenticator, Unauthorized } from "../domain/api-keys/authenticate-api-key.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { ipNetwork } from "../domain/shared/ip-network.js";
+import type { TenantRequest } from "./tenant-scope.js";
+
+/** An accepted issuer API key (never the key itself: its id, prefix and label). */
+export type AcceptedApiKey = Awaited<ReturnType<ReturnType<typeof createApiKeyAuthenticator>>>;
 
 declare module "fastify" {
   interface FastifyRequest {
     /** The issuer API key of this request, once `authenticate` accepted it. */
-    apiKey: ApiKeyRow | null;
+    apiKey: AcceptedApiKey | null;
     apiKeyRefusal: Unauthorized | null;
   }
+}
+
+/**
+ * The tenant of a request to an API route: hooks are typed by Fastify (a plain request), but they run inside
+ * the tenant scope, after its own onRequest hook set `request.tenant`.
+ */
+function tenantIn(request: FastifyRequest): TenantRequest["tenant"] {
+  return (request as TenantRequest).tenant;
 }
 
 /**
@@ -22,10 +33,8 @@ export function apiKeyAuth(db: Database) {
   const authenticate = createApiKeyAuthenticator(db);
   return {
     async identify(request: FastifyRequest): Promise<void> {
-      const { site } = request;
-      if (site.kind !== "tenant") return;
       try {
-        request.apiKey = await authenticate(site.tenant.id, request.headers.authorization);
+        request.apiKey = await authenticate(tenantIn(request).id, request.headers.authorization);
       } catch (error) {
         if (!(error instanceof Unauthorized)) throw error;
         request.apiKeyRefusal = error;
@@ -42,7 +51,7 @@ export function apiKeyAuth(db: Database) {
       request.log.warn(
         {
           event: "api_key_refused",
-          tenant: request.site.kind === "tenant" ? request.site.tenant.slug : null,
+          tenant: tenantIn(request).slug,
           reason: refusal.reason,
           keyPrefix: presented ? (apiKeyPrefix(presented) ?? null) : null,
           ip: request.ip,

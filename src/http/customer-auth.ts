@@ -6,6 +6,7 @@ import type { Database } from "../db/database.js";
 import type { SessionRow } from "../db/sessions.repository.js";
 import { CUSTOMER_ABSOLUTE_SECONDS, resolveCustomerSession } from "../domain/accounts/sessions.js";
 import "./site.js";
+import type { TenantRequest } from "./tenant-scope.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -81,13 +82,11 @@ export async function registerCustomerAuth(app: FastifyInstance, options: Custom
         return reply.code(403).send(new ForbiddenOrigin());
       }
     },
-    /** Customer pages: a live session of this tenant, or back to the login page. */
-    async requireCustomer(request: FastifyRequest, reply: FastifyReply) {
-      const site = request.site;
-      if (site.kind !== "tenant") return reply.callNotFound();
+    /** Customer pages (inside the tenant scope): a live session of this tenant, or back to the login page. */
+    async requireCustomer(request: TenantRequest, reply: FastifyReply) {
       // The session and its (active) account in one statement: this runs before every customer page.
       const found = await resolveCustomerSession(options.db, {
-        tenantId: site.tenant.id,
+        tenantId: request.tenant.id,
         cookie: request.cookies[sessionCookie],
         now: now(),
       });

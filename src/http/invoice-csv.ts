@@ -1,4 +1,4 @@
-import type { PortalInvoiceRow } from "../db/portal-invoices.repository.js";
+import type { PortalInvoiceRow } from "../db/portal-invoices.queries.js";
 import { isCreditNote, signedAmount } from "../domain/invoices/credit-note.js";
 import { csvField } from "../domain/shared/spreadsheet-text.js";
 import { type Messages, messagesFor } from "../i18n/index.js";

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { TenantRow } from "../db/tenants.repository.js";
+import type { TenantRow } from "../db/tenants.queries.js";
 
 /** Who a request is for, from its Host header: the platform itself or one tenant's portal. */
 export type Site = { kind: "platform" } | { kind: "tenant"; tenant: TenantRow; origin: string };

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../db/database.js";
-import type { StaffRole } from "../db/staff.repository.js";
+import type { StaffRole } from "../db/staff.queries.js";
 import {
   resolveStaffSession,
   SECOND_FACTOR_SECONDS,
@@ -8,7 +8,9 @@ import {
 } from "../domain/staff/staff-log-in.js";
 import { ENROLMENT_SECRET_SECONDS } from "../domain/staff/totp.js";
 import type { CustomerAuth } from "./customer-auth.js";
+import { parseUuid } from "./ids.js";
 import "./site.js";
+import type { TenantRequest } from "./tenant-scope.js";
 
 export interface SignedInStaff {
   id: string;
@@ -31,8 +33,6 @@ function wantsHtml(request: FastifyRequest): boolean {
   return /\btext\/html\b/i.test(String(request.headers.accept ?? ""));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * Staff sessions (SECURITY.md A3, S1-S5): a cookie of their own (`__Host-efacture_staff` in production),
  * never the customer's; 15 minutes idle, 12 hours at most; bound to the tenant of the host. Forms reuse
@@ -53,11 +53,11 @@ export function createStaffAuth(options: {
   const cookieOptions = { path: "/", httpOnly: true, secure: options.production, sameSite: "lax" as const };
   const now = options.now ?? (() => new Date());
 
+  // Route hooks are typed by Fastify (a plain request): the tenant scope's own onRequest hook ran before them
+  // and set `request.tenant` (the platform host never gets this far).
   async function resolve(request: FastifyRequest) {
-    const site = request.site;
-    if (site.kind !== "tenant") return undefined;
     return resolveStaffSession(options.db, {
-      tenantId: site.tenant.id,
+      tenantId: (request as TenantRequest).tenant.id,
       cookie: request.cookies[sessionCookie],
       now: now(),
     });
@@ -87,7 +87,7 @@ export function createStaffAuth(options: {
       const unsigned = request.unsignCookie(raw);
       if (!unsigned.valid || !unsigned.value) return undefined;
       const [staffId, until] = unsigned.value.split(".");
-      if (!staffId || !UUID.test(staffId) || !(Number(until) > now().getTime())) return undefined;
+      if (!parseUuid(staffId) || !(Number(until) > now().getTime())) return undefined;
       return staffId;
     },
     clearPending(reply: FastifyReply) {
@@ -102,9 +102,8 @@ export function createStaffAuth(options: {
       reply.clearCookie(enrolmentCookie, cookieOptions);
     },
     checkOrigin: options.customerAuth.checkOrigin,
-    /** Back-office pages: a live staff session of this tenant, or the staff login page. A customer session is not one. */
+    /** Back-office pages (inside the tenant scope): a live staff session of this tenant, or the staff login page. A customer session is not one. */
     async requireStaff(request: FastifyRequest, reply: FastifyReply) {
-      if (request.site.kind !== "tenant") return reply.callNotFound();
       reply.header("cache-control", "no-store");
       const session = await resolve(request);
       if (!session) {

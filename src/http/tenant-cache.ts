@@ -1,5 +1,5 @@
 import type { Database } from "../db/database.js";
-import { findTenantBySlug, type TenantRow } from "../db/tenants.repository.js";
+import { findTenantBySlug, type TenantRow } from "../db/tenants.queries.js";
 
 /** Tenants change rarely and every request needs one: keep each for a few seconds. */
 export function createTenantCache(db: Database, ttlMs = 5_000) {

@@ -1,5 +1,5 @@
 import MarkdownIt from "markdown-it";
-import type { TenantRow } from "../db/tenants.repository.js";
+import type { TenantRow } from "../db/tenants.queries.js";
 import { type ContactDetails, missingPortalDetails, readContact } from "../domain/tenants/portal-details.js";
 import type { Messages } from "../i18n/index.js";
 

@@ -24,20 +24,21 @@ import { registerPortalReadiness } from "./portal-readiness.js";
 import { accountRoutes } from "./routes/account.js";
 import { apiErrorBody, apiFrameworkError } from "./routes/api/api-errors.js";
 import { apiRoutes } from "./routes/api/index.js";
-import { authRoutes } from "./routes/auth.js";
+import { authRoutes, homeRoute } from "./routes/auth.js";
 import { devRoutes } from "./routes/dev.js";
 import { type DownloadRouteOptions, downloadRoutes } from "./routes/downloads.js";
 import { faviconRoutes } from "./routes/favicon.js";
 import { helpRoutes } from "./routes/help.js";
 import { invoiceDetailRoutes } from "./routes/invoice-detail.js";
 import { invoiceRoutes, listErrorText } from "./routes/invoices.js";
-import { languageCookieSetter, languageRoutes } from "./routes/language.js";
+import { languageCookieSetter, languageRedirect, languageRoutes } from "./routes/language.js";
 import { opsRoutes } from "./routes/ops.js";
 import { portalRoutes, tenantBranding } from "./routes/portal.js";
-import { proofRoutes } from "./routes/proof.js";
+import { proofRoutes, sealKeyRoutes } from "./routes/proof.js";
 import { staffRoutes } from "./routes/staff/index.js";
 import { hostProblem, type Site } from "./site.js";
 import { createTenantCache } from "./tenant-cache.js";
+import { tenantScope } from "./tenant-scope.js";
 import { ErrorPage, NoPortalPage, StaffErrorPage } from "./views/errors.view.js";
 import type { SignedIn } from "./views/layout.js";
 import { PlatformHomePage } from "./views/platform-home.view.js";
@@ -148,30 +149,13 @@ export async function buildWebApp(
     request.site = { kind: "tenant", tenant, origin: tenantOrigin(config.publicBaseUrl, tenant.slug) };
   });
   registerPortalReadiness(app, { production: config.production });
-
-  await opsRoutes(app, services);
-  await portalRoutes(app, { blobs: services.blobs });
-  await faviconRoutes(app);
   const auth = await registerCustomerAuth(app, {
     db: services.db,
     production: config.production,
     cookieSecret: services.cookieSecret,
   });
   const setLanguageCookie = languageCookieSetter(config.production);
-  await languageRoutes(app, services, auth, setLanguageCookie);
-  await authRoutes(app, services, auth, {
-    platformHome: (ui) => (
-      <PlatformHomePage ui={ui} devOutbox={services.outboxDir !== undefined && !config.production} />
-    ),
-    setLanguageCookie,
-  });
-  await accountRoutes(app, services, auth, { setLanguageCookie });
-  await helpRoutes(app, services);
-  await invoiceRoutes(app, services, auth, { zipMaxFiles: options.downloads?.zipMaxFiles });
-  await invoiceDetailRoutes(app, services, auth);
-  await downloadRoutes(app, services, auth, options.downloads);
-  await proofRoutes(app, services, auth);
-  if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
+  languageRedirect(app, setLanguageCookie);
 
   /** Error pages speak the visitor's language and wear the portal's colours; the back office stays French. */
   const errorPage = (
@@ -344,10 +328,32 @@ export async function buildWebApp(
     );
   });
 
-  // After setErrorHandler: the back office awaits an encapsulated plugin (multipart logo upload), and awaiting a
-  // plugin loads every route declared so far with the error handler in force at that moment.
+  // Routes come after the error and not-found handlers: every route, and every encapsulated plugin (the tenant
+  // scope, the API), is built with the handlers in force when it loads.
+  await opsRoutes(app, services);
+  await faviconRoutes(app);
+  await sealKeyRoutes(app, services);
+  await homeRoute(app, services, {
+    platformHome: (ui) => (
+      <PlatformHomePage ui={ui} devOutbox={services.outboxDir !== undefined && !config.production} />
+    ),
+  });
+  if (services.outboxDir && !config.production) await devRoutes(app, services.outboxDir);
+  // Pages and files that exist only on a tenant's host: `request.tenant` inside, the 404 page on the platform.
+  await app.register(tenantScope, {
+    routes: async (scope) => {
+      await portalRoutes(scope, { blobs: services.blobs });
+      await languageRoutes(scope, services, auth, setLanguageCookie);
+      await authRoutes(scope, services, auth, { setLanguageCookie });
+      await accountRoutes(scope, services, auth, { setLanguageCookie });
+      await helpRoutes(scope, services);
+      await invoiceRoutes(scope, services, auth, { zipMaxFiles: options.downloads?.zipMaxFiles });
+      await invoiceDetailRoutes(scope, services, auth);
+      await downloadRoutes(scope, services, auth, options.downloads);
+      await proofRoutes(scope, services, auth);
+    },
+  });
   await staffRoutes(app, services, auth);
-  // Last: an encapsulated plugin keeps the error handler in force when it loads, so it must come after setErrorHandler.
   await app.register(apiRoutes, { prefix: "/api", services });
 
   return app;

@@ -11,7 +11,7 @@ import {
   listAuditEntriesForTarget,
 } from "../../db/audit-seals.repository.js";
 import type { Database } from "../../db/database.js";
-import { listInvoiceEvents } from "../../db/downloads.repository.js";
+import { listInvoiceEvents } from "../../db/downloads.queries.js";
 import { findInvoiceForProof, listAccountRecordIds } from "../../db/invoices.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { invoiceFileName } from "../invoices/invoice-file-name.js";

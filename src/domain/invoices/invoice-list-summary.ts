@@ -6,7 +6,7 @@ import {
   type LeavingSoon,
   listAccountCustomerNumbers,
   summarizeLeavingSoon,
-} from "../../db/portal-invoices.repository.js";
+} from "../../db/portal-invoices.queries.js";
 
 /** What the list page shows around its rows, all of it the same for every page of a given list version. */
 export interface InvoiceListSummaries {

@@ -180,3 +180,66 @@ export async function reportIntegrityFailure(
 
 /** At most one operator mail per damaged file in this time. */
 const ALERT_EVERY_MS = 60 * 60 * 1000;
+
+/** What serving a stored invoice file needs: the store, and where to raise an integrity failure. */
+export interface IntegrityDeps {
+  blobs: BlobStore;
+  db: Database;
+  logger: { error(object: Record<string, unknown>, message: string): void };
+  queue?: JobSender;
+  operatorEmail?: string;
+}
+
+/** Whose file is served, and for what: the alert's subject (the error is added when one occurs). */
+export type IntegritySubject = Omit<IntegrityAlert, "error">;
+
+/**
+ * The one way a stored invoice file is served (PDF download and preview, ZIP entry, proof bundle): the whole
+ * file is hashed first (`checkBlob`: a corrupt or missing file is refused before a byte is sent), then
+ * `beforeOpen` runs (a ZIP records its downloads there), then a stream opens that hashes the bytes again on
+ * their way out (`openVerifiedBlob`). A mismatch on either pass is reported once (`reportIntegrityFailure`)
+ * and surfaces as a BlobIntegrityError: thrown here, or as the stream's error. `open: false` stops after the
+ * first pass (the proof bundle reads the file itself).
+ */
+export async function readVerifiedBlob(
+  deps: IntegrityDeps,
+  expected: ExpectedBlob,
+  subject: IntegritySubject,
+  options?: { beforeOpen?: () => Promise<void> },
+): Promise<Readable>;
+export async function readVerifiedBlob(
+  deps: IntegrityDeps,
+  expected: ExpectedBlob,
+  subject: IntegritySubject,
+  options: { open: false },
+): Promise<undefined>;
+export async function readVerifiedBlob(
+  deps: IntegrityDeps,
+  expected: ExpectedBlob,
+  subject: IntegritySubject,
+  options: { beforeOpen?: () => Promise<void>; open?: false } = {},
+): Promise<Readable | undefined> {
+  const report = (error: BlobIntegrityError) =>
+    error.reported ? Promise.resolve() : reportIntegrityFailure(deps, { ...subject, error });
+  try {
+    await checkBlob(deps.blobs, expected);
+  } catch (error) {
+    if (error instanceof BlobIntegrityError) await report(error);
+    throw error;
+  }
+  if (options.open === false) return undefined;
+  await options.beforeOpen?.();
+  let stream: Readable;
+  try {
+    stream = await openVerifiedBlob(deps.blobs, expected);
+  } catch (error) {
+    if (error instanceof BlobIntegrityError) await report(error);
+    throw error;
+  }
+  // The second pass fails the stream before its last chunk when the file changed between the two reads.
+  stream.on("error", (error) => {
+    if (error instanceof BlobIntegrityError)
+      report(error).catch((e) => deps.logger.error({ err: e }, "integrity alert failed"));
+  });
+  return stream;
+}

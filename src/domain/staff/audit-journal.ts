@@ -1,6 +1,14 @@
-import { type AuditFilter, type AuditRow, listAuditPage } from "../../db/backoffice.repository.js";
+import { appendAudit } from "../../db/audit.repository.js";
+import {
+  type AuditFilter,
+  type AuditRow,
+  findCustomerAuditTargets,
+  listAuditPage,
+} from "../../db/backoffice.queries.js";
 import type { Database } from "../../db/database.js";
 import { type AuditRecord, entryHash, GENESIS_HASH } from "../audit/audit-chain.js";
+import { parisDayStart } from "./paris-time.js";
+import type { StaffActor } from "./staff-accounts.js";
 
 export const JOURNAL_PAGE_SIZE = 50;
 
@@ -55,4 +63,69 @@ export async function* journalBatches(
     if (nextBefore === undefined) return;
     before = nextBefore;
   }
+}
+
+/** The journal's filter form, already read: each field checked, empty when not used; days are YYYY-MM-DD in Paris. */
+export interface JournalCriteria {
+  actor: string;
+  customer: string;
+  action: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The audit filter for the journal's criteria (`before`: the keyset position of the next page, digits only).
+ * Undefined when no customer of the tenant has the number asked for. A customer's entries are those
+ * about it and about its current account.
+ */
+export async function journalFilter(
+  db: Database,
+  input: { tenantId: string; criteria: JournalCriteria; before?: string },
+): Promise<AuditFilter | undefined> {
+  const q = input.criteria;
+  const filter: AuditFilter = {};
+  if (q.actor) filter.actorId = q.actor;
+  if (q.action) filter.action = q.action;
+  if (q.from) filter.from = parisDayStart(q.from);
+  if (q.to) filter.to = new Date(parisDayStart(q.to).getTime() + 86400_000);
+  if (input.before && /^\d{1,15}$/.test(input.before)) filter.beforeSeq = Number(input.before);
+  if (q.customer) {
+    const customer = await findCustomerAuditTargets(db, input.tenantId, q.customer);
+    if (!customer) return undefined;
+    filter.targetIds = [customer.id, ...(customer.accountId ? [customer.accountId] : [])];
+  }
+  return filter;
+}
+
+/** The journal page: the entries matching the criteria, or `unknownCustomer` when the customer number matches none. */
+export async function viewJournal(
+  db: Database,
+  input: { tenantId: string; criteria: JournalCriteria; before?: string },
+): Promise<{ entries: JournalEntry[]; nextBefore?: number; unknownCustomer: boolean }> {
+  const filter = await journalFilter(db, input);
+  if (!filter) return { entries: [], nextBefore: undefined, unknownCustomer: true };
+  return { ...(await listJournal(db, { tenantId: input.tenantId, filter })), unknownCustomer: false };
+}
+
+/**
+ * A staff member exports the journal: the export is itself audited (with the criteria) before the first
+ * line is read, then the matching entries come in batches. An unknown customer number exports nothing.
+ */
+export async function exportJournal(
+  db: Database,
+  input: { tenantId: string; criteria: JournalCriteria; actor: StaffActor; ip: string | null },
+): Promise<AsyncGenerator<JournalEntry[]>> {
+  const filter = (await journalFilter(db, input)) ?? { targetIds: [] };
+  await db.transaction((tx) =>
+    appendAudit(tx, {
+      tenantId: input.tenantId,
+      actorType: "staff",
+      actorId: input.actor.id,
+      action: "audit.exported",
+      ip: input.ip,
+      details: { by: input.actor.name, filter: { ...input.criteria } },
+    }),
+  );
+  return journalBatches(db, { tenantId: input.tenantId, filter });
 }

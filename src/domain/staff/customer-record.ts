@@ -9,7 +9,7 @@ import {
   listMailLog,
   type MailLogRow,
   type RecordInvoiceRow,
-} from "../../db/backoffice.repository.js";
+} from "../../db/backoffice.queries.js";
 import type { Database } from "../../db/database.js";
 import type { StaffActor } from "./staff-accounts.js";
 

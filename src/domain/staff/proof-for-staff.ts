@@ -1,5 +1,6 @@
 import { appendAudit } from "../../db/audit.repository.js";
 import type { Database } from "../../db/database.js";
+import { findLiveInvoiceFile } from "../../db/invoices.queries.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { buildProofBundle, type ProofBundle } from "../audit/build-proof-bundle.js";
 import { checkBlob } from "../invoices/verified-blob.js";
@@ -16,16 +17,7 @@ export async function takeProofForStaff(
   deps: { db: Database; blobs: BlobStore },
   input: { tenantId: string; invoiceId: string; actor: StaffActor; ip: string | null; now?: Date },
 ): Promise<ProofBundle | undefined> {
-  const [invoice] = await deps.db.query<{
-    id: string;
-    customerId: string;
-    sha256: string;
-    sizeBytes: number;
-  }>(
-    `select id, customer_id as "customerId", sha256, size_bytes::int as "sizeBytes"
-       from invoices where tenant_id = $1 and id = $2 and removed_at is null`,
-    [input.tenantId, input.invoiceId],
-  );
+  const invoice = await findLiveInvoiceFile(deps.db, input.tenantId, input.invoiceId);
   if (!invoice) return undefined;
   await checkBlob(deps.blobs, { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes });
   await deps.db.transaction((tx) =>

@@ -6,7 +6,7 @@ import {
   findHitsByEmailPrefix,
   findHitsByInvoiceNumber,
   findHitsByNamePrefix,
-} from "../../db/backoffice.repository.js";
+} from "../../db/backoffice.queries.js";
 import type { Database } from "../../db/database.js";
 import { searchKey } from "../shared/search-key.js";
 import type { StaffActor } from "./staff-accounts.js";

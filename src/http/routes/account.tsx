@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { Services } from "../../app.js";
 import { listAccountSessions } from "../../db/sessions.repository.js";
 import {
@@ -9,14 +9,14 @@ import {
 } from "../../domain/accounts/manage-account.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
+import type { TenantScope } from "../tenant-scope.js";
 import { AccountPage } from "../views/account.view.js";
-import { tenantBranding } from "./portal.js";
 
 const ACCOUNT_MESSAGE_KEYS = new Set(["password-changed", "preferences", "language"]);
 
 /** The logged-in customer's account page (SECURITY.md P4, S4); the invoice list is in invoices.tsx. */
 export async function accountRoutes(
-  app: FastifyInstance,
+  app: TenantScope,
   services: Services,
   auth: CustomerAuth,
   options: { setLanguageCookie: (reply: FastifyReply, locale: "fr" | "en") => void },
@@ -30,11 +30,11 @@ export async function accountRoutes(
     reply: Parameters<typeof auth.requireCustomer>[1],
     message?: { kind: "error" | "success"; key: string; text?: string },
   ) {
-    const site = request.site;
-    if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
-    const account = await getAccountView(services.db, site.tenant.id, request.customer.accountId);
+    const { tenant } = request;
+    if (!request.customer) return reply.callNotFound();
+    const account = await getAccountView(services.db, tenant.id, request.customer.accountId);
     if (!account) return reply.callNotFound();
-    const sessions = await listAccountSessions(services.db, site.tenant.id, account.id, new Date());
+    const sessions = await listAccountSessions(services.db, tenant.id, account.id, new Date());
     reply.headers(noStore);
     const ui = requestUi(request);
     const text =
@@ -45,7 +45,7 @@ export async function accountRoutes(
     return reply.html(
       <AccountPage
         ui={ui}
-        branding={tenantBranding(site.tenant)}
+        branding={request.portal.branding}
         csrf={reply.generateCsrf()}
         account={account}
         sessions={sessions}
@@ -83,10 +83,10 @@ export async function accountRoutes(
       },
     },
     async (request, reply) => {
-      const site = request.site;
-      if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+      const { tenant } = request;
+      if (!request.customer) return reply.callNotFound();
       const result = await changePassword(services, {
-        tenantId: site.tenant.id,
+        tenantId: tenant.id,
         accountId: request.customer.accountId,
         sessionIdHash: request.customer.session.idHash,
         current: request.body.current,
@@ -98,7 +98,7 @@ export async function accountRoutes(
         request.log.info(
           {
             event: "password.changed",
-            tenant: site.tenant.slug,
+            tenant: tenant.slug,
             account: request.customer.accountId,
             ip: request.ip,
           },
@@ -111,7 +111,7 @@ export async function accountRoutes(
         request.log.warn(
           {
             event: "password.change_throttled",
-            tenant: site.tenant.slug,
+            tenant: tenant.slug,
             account: request.customer.accountId,
             ip: request.ip,
           },
@@ -143,11 +143,11 @@ export async function accountRoutes(
       },
     },
     async (request, reply) => {
-      const site = request.site;
-      if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+      const { tenant } = request;
+      if (!request.customer) return reply.callNotFound();
       const language = request.body.language === "en" ? "en" : "fr";
       await updatePreferences(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: tenant.id,
         accountId: request.customer.accountId,
         language,
         notifyNewInvoice: request.body.notify === "1",
@@ -159,17 +159,17 @@ export async function accountRoutes(
   );
 
   app.post("/compte/sessions/revoquer", form, async (request, reply) => {
-    const site = request.site;
-    if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+    const { tenant } = request;
+    if (!request.customer) return reply.callNotFound();
     const count = await logOutEverywhere(services.db, {
-      tenantId: site.tenant.id,
+      tenantId: tenant.id,
       accountId: request.customer.accountId,
       ip: request.ip,
     });
     request.log.info(
       {
         event: "sessions.revoked",
-        tenant: site.tenant.slug,
+        tenant: tenant.slug,
         account: request.customer.accountId,
         ip: request.ip,
         count,

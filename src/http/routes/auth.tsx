@@ -13,6 +13,7 @@ import type { Ui } from "../../i18n/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { tenantHelp } from "../tenant-help.js";
+import type { TenantScope } from "../tenant-scope.js";
 import { ForgotPage, ForgotSentPage, ResetInvalidPage, ResetPage } from "../views/auth.view.js";
 import { HomePage } from "../views/home.view.js";
 import { tenantBranding } from "./portal.js";
@@ -44,6 +45,7 @@ const forgotBody = {
   required: ["email"],
   properties: { email: { type: "string", maxLength: 1024 }, _csrf: { type: "string" } },
 } as const;
+const noStore = { "cache-control": "no-store" };
 const resetBody = {
   type: "object",
   required: ["password", "confirmation"],
@@ -54,32 +56,31 @@ const resetBody = {
   },
 } as const;
 
-/** Home and login, logout, "Mot de passe ou identifiant oublié" and the reset page (SECURITY.md L1-L3, R1-R13). */
-export async function authRoutes(
+/** The login form fills in the identifier the reset page showed (see `takePrefill`). */
+function prefillCookieOf(services: Services) {
+  return {
+    name: `${services.config.production ? "__Host-" : ""}efacture-identifier`,
+    options: { path: "/", httpOnly: true, secure: services.config.production, sameSite: "lax" as const },
+  };
+}
+
+/**
+ * `/`: a tenant's home page (the login form), or the platform's own home page on the platform host; the
+ * only customer route outside the tenant scope, since it answers on both kinds of host.
+ */
+export async function homeRoute(
   app: FastifyInstance,
   services: Services,
-  auth: CustomerAuth,
-  options: {
-    platformHome: (ui: Ui) => JSX.Element;
-    setLanguageCookie: (reply: FastifyReply, locale: "fr" | "en") => void;
-  },
+  options: { platformHome: (ui: Ui) => JSX.Element },
 ) {
-  const noStore = { "cache-control": "no-store" };
-  const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
+  const prefill = prefillCookieOf(services);
   // The identifier the reset page showed fills the login form that follows (issue #13 item 14). It travels
   // in a short-lived, signed, HttpOnly cookie rather than the URL: nothing in logs, history or a crafted
   // link, and it exists only after a spent token (R9). Read once, then cleared.
-  const prefillCookie = `${services.config.production ? "__Host-" : ""}efacture-identifier`;
-  const prefillOptions = {
-    path: "/",
-    httpOnly: true,
-    secure: services.config.production,
-    sameSite: "lax" as const,
-  };
   const takePrefill = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
-    const raw = request.cookies[prefillCookie];
+    const raw = request.cookies[prefill.name];
     if (raw === undefined) return undefined;
-    reply.clearCookie(prefillCookie, prefillOptions);
+    reply.clearCookie(prefill.name, prefill.options);
     const cookie = request.unsignCookie(raw);
     return cookie.valid && cookie.value ? cookie.value.slice(0, 64) : undefined;
   };
@@ -101,33 +102,40 @@ export async function authRoutes(
       />,
     );
   });
+}
+
+/** Login, logout, "Mot de passe ou identifiant oublié" and the reset page (SECURITY.md L1-L3, R1-R13), inside the tenant scope. */
+export async function authRoutes(
+  app: TenantScope,
+  services: Services,
+  auth: CustomerAuth,
+  options: { setLanguageCookie: (reply: FastifyReply, locale: "fr" | "en") => void },
+) {
+  const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
+  const prefill = prefillCookieOf(services);
 
   // The login form lives on the home page; a bookmark of, or a "back" to, its action URL lands there.
-  app.get("/connexion", async (request, reply) => {
-    if (request.site.kind !== "tenant") return reply.callNotFound();
-    return reply.redirect("/", 303);
-  });
+  app.get("/connexion", async (_request, reply) => reply.redirect("/", 303));
 
   app.post<{ Body: { identifier: string; password: string } }>(
     "/connexion",
     { ...form, schema: { body: loginBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
+      const { tenant } = request;
       const result = await logIn(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: tenant.id,
         identifier: request.body.identifier,
         password: request.body.password,
         ip: request.ip,
         userAgent: request.headers["user-agent"] ?? null,
         previousCookie: auth.readSessionCookie(request),
       });
-      const log = { tenant: site.tenant.slug, ip: request.ip };
+      const log = { tenant: tenant.slug, ip: request.ip };
       if (result.ok) {
         request.log.info({ ...log, event: "login.succeeded", account: result.accountId }, "login succeeded");
         auth.setSessionCookie(reply, result.sessionCookie);
         // The account's language becomes the browser's: public pages (help, logout) follow it too.
-        const account = await getAccountView(services.db, site.tenant.id, result.accountId);
+        const account = await getAccountView(services.db, tenant.id, result.accountId);
         if (account) options.setLanguageCookie(reply, account.language);
         return reply.redirect("/factures", 303);
       }
@@ -145,9 +153,9 @@ export async function authRoutes(
       return reply.html(
         <HomePage
           ui={ui}
-          branding={tenantBranding(site.tenant)}
-          retentionMonths={await promisedRetentionMonths(services.db, site.tenant)}
-          {...tenantHelp(site.tenant)}
+          branding={request.portal.branding}
+          retentionMonths={await promisedRetentionMonths(services.db, tenant)}
+          {...tenantHelp(tenant)}
           csrf={reply.generateCsrf()}
           identifier={request.body.identifier.slice(0, 64)}
           message={{
@@ -160,24 +168,17 @@ export async function authRoutes(
   );
 
   app.post("/deconnexion", form, async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
+    const { tenant } = request;
     await endSession(services.db, auth.readSessionCookie(request), new Date());
     auth.clearSessionCookie(reply);
-    request.log.info({ event: "logout", tenant: site.tenant.slug, ip: request.ip }, "logout");
+    request.log.info({ event: "logout", tenant: tenant.slug, ip: request.ip }, "logout");
     return reply.redirect("/?message=logged-out", 303);
   });
 
   app.get("/mot-de-passe-oublie", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
     reply.headers(noStore);
     return reply.html(
-      <ForgotPage
-        ui={requestUi(request)}
-        branding={tenantBranding(site.tenant)}
-        csrf={reply.generateCsrf()}
-      />,
+      <ForgotPage ui={requestUi(request)} branding={request.portal.branding} csrf={reply.generateCsrf()} />,
     );
   });
 
@@ -185,19 +186,18 @@ export async function authRoutes(
     "/mot-de-passe-oublie",
     { ...form, schema: { body: forgotBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
+      const { tenant } = request;
       await requestPasswordReset(services, {
-        tenantId: site.tenant.id,
+        tenantId: tenant.id,
         email: request.body.email,
         ip: request.ip,
       });
       request.log.info(
-        { event: "password_reset.requested", tenant: site.tenant.slug, ip: request.ip },
+        { event: "password_reset.requested", tenant: tenant.slug, ip: request.ip },
         "password reset requested",
       );
       reply.headers(noStore);
-      return reply.html(<ForgotSentPage ui={requestUi(request)} branding={tenantBranding(site.tenant)} />);
+      return reply.html(<ForgotSentPage ui={requestUi(request)} branding={request.portal.branding} />);
     },
   );
 
@@ -205,26 +205,25 @@ export async function authRoutes(
   const resetHeaders = { ...noStore, "referrer-policy": "no-referrer" };
 
   app.get<{ Params: { token: string } }>("/reinitialiser/:token", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
+    const { tenant } = request;
     reply.headers(resetHeaders);
     const token = await inspectResetToken(services.db, {
-      tenantId: site.tenant.id,
+      tenantId: tenant.id,
       token: request.params.token,
     });
     if (!token) {
       request.log.warn(
-        { event: "password_reset.token_refused", tenant: site.tenant.slug, ip: request.ip },
+        { event: "password_reset.token_refused", tenant: tenant.slug, ip: request.ip },
         "reset link not usable",
       );
       return reply
         .code(410)
-        .html(<ResetInvalidPage ui={requestUi(request)} branding={tenantBranding(site.tenant)} />);
+        .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
     }
     return reply.html(
       <ResetPage
         ui={requestUi(request)}
-        branding={tenantBranding(site.tenant)}
+        branding={request.portal.branding}
         csrf={reply.generateCsrf()}
         identifier={token.identifier}
         action={request.url.split("?")[0]!}
@@ -236,34 +235,33 @@ export async function authRoutes(
     "/reinitialiser/:token",
     { ...form, schema: { body: resetBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
+      const { tenant } = request;
       reply.headers(resetHeaders);
       const result = await resetPassword(services, {
-        tenantId: site.tenant.id,
+        tenantId: tenant.id,
         token: request.params.token,
         password: request.body.password,
         confirmation: request.body.confirmation,
         ip: request.ip,
       });
-      const log = { tenant: site.tenant.slug, ip: request.ip };
+      const log = { tenant: tenant.slug, ip: request.ip };
       if (result.ok) {
         request.log.info(
           { ...log, event: result.firstActivation ? "account.activated" : "password_reset.completed" },
           "password set",
         );
         auth.clearSessionCookie(reply);
-        reply.setCookie(prefillCookie, result.identifier, { ...prefillOptions, signed: true, maxAge: 600 });
+        reply.setCookie(prefill.name, result.identifier, { ...prefill.options, signed: true, maxAge: 600 });
         return reply.redirect("/?message=password-set", 303);
       }
       if ("invalidToken" in result) {
         request.log.warn({ ...log, event: "password_reset.token_refused" }, "reset link not usable");
         return reply
           .code(410)
-          .html(<ResetInvalidPage ui={requestUi(request)} branding={tenantBranding(site.tenant)} />);
+          .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
       }
       const token = await inspectResetToken(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: tenant.id,
         token: request.params.token,
       });
       return reply
@@ -271,7 +269,7 @@ export async function authRoutes(
         .html(
           <ResetPage
             ui={requestUi(request)}
-            branding={tenantBranding(site.tenant)}
+            branding={request.portal.branding}
             csrf={reply.generateCsrf()}
             identifier={token?.identifier ?? ""}
             action={request.url.split("?")[0]!}

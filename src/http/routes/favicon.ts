@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { TenantRow } from "../../db/tenants.repository.js";
+import type { TenantRow } from "../../db/tenants.queries.js";
 
 /** The platform's pages (no tenant): a neutral mark, E-FACTURE's own blue. */
 const PLATFORM = { color: "#1f4e79", letter: "E" };

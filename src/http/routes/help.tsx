@@ -1,10 +1,9 @@
-import type { FastifyInstance } from "fastify";
 import type { Services } from "../../app.js";
-import type { TenantRow } from "../../db/tenants.repository.js";
+import type { TenantRow } from "../../db/tenants.queries.js";
 import { promisedRetentionMonths } from "../../domain/retention/promised-retention.js";
 import type { Ui } from "../../i18n/index.js";
-import { requestUi } from "../../i18n/request-locale.js";
 import { legalDetails, tenantHelp } from "../tenant-help.js";
+import type { TenantScope } from "../tenant-scope.js";
 import { FaqPage, HelpArticlePage, LegalNoticePage, PrivacyPage } from "../views/help.view.js";
 import { tenantBranding } from "./portal.js";
 
@@ -53,14 +52,12 @@ const PAGES: Record<string, (ui: Ui, tenant: TenantRow) => JSX.Element> = {
 };
 
 /** Help and legal pages of a tenant's portal: public, in the visitor's language, with the tenant's details. */
-export async function helpRoutes(app: FastifyInstance, services: Services) {
+export async function helpRoutes(app: TenantScope, services: Services) {
   for (const [path, render] of Object.entries(PAGES))
     app.get(path, async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
       reply.headers(HEADERS);
       // The duration stated is what the home page promises (never more than the live invoices get).
-      const retentionMonths = await promisedRetentionMonths(services.db, site.tenant);
-      return reply.html(render(requestUi(request), { ...site.tenant, retentionMonths }));
+      const retentionMonths = await promisedRetentionMonths(services.db, request.tenant);
+      return reply.html(render(request.portal.ui(), { ...request.tenant, retentionMonths }));
     });
 }

@@ -1,12 +1,11 @@
 import { Readable } from "node:stream";
-import type { FastifyInstance } from "fastify";
 import type { Services } from "../../app.js";
 import {
   type InvoiceCursor,
   iterateAccountInvoices,
   listAccountInvoicePage,
   type PortalInvoiceListRow,
-} from "../../db/portal-invoices.repository.js";
+} from "../../db/portal-invoices.queries.js";
 import { createInvoiceListSummaries } from "../../domain/invoices/invoice-list-summary.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import type { Messages } from "../../i18n/index.js";
@@ -23,13 +22,13 @@ import {
   parseCursor,
   parseInvoiceFilters,
 } from "../invoice-filters.js";
+import type { TenantScope } from "../tenant-scope.js";
 import {
   CUSTOMER_SELECT_MAX,
   InvoiceListErrorPage,
   InvoicesPage,
   ZIP_MAX_FILES,
 } from "../views/invoices.view.js";
-import { tenantBranding } from "./portal.js";
 
 const PAGE_SIZE = 50;
 
@@ -39,7 +38,7 @@ type Query = Record<string, unknown>;
 
 /** The customer's invoice list (`GET /factures`, home after login) and its CSV export. */
 export async function invoiceRoutes(
-  app: FastifyInstance,
+  app: TenantScope,
   services: Services,
   auth: CustomerAuth,
   options: { zipMaxFiles?: number } = {},
@@ -48,11 +47,11 @@ export async function invoiceRoutes(
   const summaries = createInvoiceListSummaries(services.db);
 
   app.get<{ Querystring: Query }>("/factures", page, async (request, reply) => {
-    const site = request.site;
-    if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+    const { tenant } = request;
+    if (!request.customer) return reply.callNotFound();
     const { accountId } = request.customer;
     const user = { identifier: request.customer.identifier, csrf: reply.generateCsrf() };
-    const branding = tenantBranding(site.tenant);
+    const branding = request.portal.branding;
     const ui = requestUi(request);
     reply.headers(noStore);
 
@@ -86,7 +85,6 @@ export async function invoiceRoutes(
     // One index range scan for the rows. Around them, what is the same for every page of this version of
     // the account's list (customer numbers, date range, banner, count) comes from memory after the first
     // view: the session read the version. The count is not even needed when the result fits on one page.
-    const { tenant } = site;
     const list = { tenantId: tenant.id, accountId, version: request.customer.listVersion };
     const home = !after && !before && !hasFilters(filters);
     const [customerNumbers, dates, window, leaving] = await Promise.all([
@@ -127,21 +125,21 @@ export async function invoiceRoutes(
   });
 
   app.get<{ Querystring: Query }>("/factures/export.csv", page, async (request, reply) => {
-    const site = request.site;
-    if (site.kind !== "tenant" || !request.customer) return reply.callNotFound();
+    const { tenant } = request;
+    if (!request.customer) return reply.callNotFound();
     const filters = parseInvoiceFilters(request.query);
     const flavour = csvFlavour(request.query.format);
     const ui = requestUi(request);
-    const rows = iterateAccountInvoices(services.db, site.tenant.id, request.customer.accountId, filters);
+    const rows = iterateAccountInvoices(services.db, tenant.id, request.customer.accountId, filters);
     const day = new Date().toISOString().slice(0, 10);
     reply.headers({
       ...noStore,
       "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="${ui.t.csv.fileName}_${site.tenant.slug}_${day}.csv"`,
+      "content-disposition": `attachment; filename="${ui.t.csv.fileName}_${tenant.slug}_${day}.csv"`,
       "x-content-type-options": "nosniff",
     });
     request.log.info(
-      { event: "invoices.exported", tenant: site.tenant.slug, account: request.customer.accountId, flavour },
+      { event: "invoices.exported", tenant: tenant.slug, account: request.customer.accountId, flavour },
       "invoice list exported",
     );
     return reply.send(Readable.from(invoiceCsv(rows, flavour, ui.t.csv)));

@@ -4,6 +4,7 @@ import { getAccountView, updatePreferences } from "../../domain/accounts/manage-
 import { isLocale, type Locale } from "../../i18n/index.js";
 import { LANG_COOKIE, safeLocalPath } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
+import type { TenantScope } from "../tenant-scope.js";
 
 const ONE_YEAR_SECONDS = 365 * 86_400;
 /** Paths that are not customer pages: the issuer API, the back office, development pages, assets. */
@@ -28,10 +29,8 @@ export function languageCookieSetter(production: boolean) {
  * included, stays a path, which the logger masks). A logged-in customer posts a CSRF-protected form to
  * `/langue`, which also saves the choice on the account (the account's preference wins over the cookie).
  */
-export async function languageRoutes(
+export function languageRedirect(
   app: FastifyInstance,
-  services: Services,
-  auth: CustomerAuth,
   setLanguageCookie: (reply: FastifyReply, locale: Locale) => void,
 ) {
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
@@ -48,7 +47,15 @@ export async function languageRoutes(
     reply.header("cache-control", "no-store");
     return reply.redirect(safeLocalPath(params.size ? `${path}?${params}` : path), 303);
   });
+}
 
+/** `POST /langue` (inside the tenant scope): a logged-in customer's choice, saved on the account too. */
+export async function languageRoutes(
+  app: TenantScope,
+  services: Services,
+  auth: CustomerAuth,
+  setLanguageCookie: (reply: FastifyReply, locale: Locale) => void,
+) {
   app.post<{ Body: { lang?: string; retour?: string } }>(
     "/langue",
     {
@@ -66,15 +73,14 @@ export async function languageRoutes(
       },
     },
     async (request, reply) => {
-      const site = request.site;
-      const customer = request.customer;
-      if (site.kind !== "tenant" || !customer) return reply.callNotFound();
+      const { tenant, customer } = request;
+      if (!customer) return reply.callNotFound();
       const language = request.body.lang === "en" ? "en" : "fr";
-      const account = await getAccountView(services.db, site.tenant.id, customer.accountId);
+      const account = await getAccountView(services.db, tenant.id, customer.accountId);
       if (!account) return reply.callNotFound();
       if (account.language !== language)
         await updatePreferences(services.db, {
-          tenantId: site.tenant.id,
+          tenantId: tenant.id,
           accountId: customer.accountId,
           language,
           notifyNewInvoice: account.notifyNewInvoice,
@@ -82,7 +88,7 @@ export async function languageRoutes(
         });
       setLanguageCookie(reply, language);
       request.log.info(
-        { event: "language.changed", tenant: site.tenant.slug, account: customer.accountId, language },
+        { event: "language.changed", tenant: tenant.slug, account: customer.accountId, language },
         "language changed",
       );
       return reply.redirect(safeLocalPath(request.body.retour ?? "/factures"), 303);

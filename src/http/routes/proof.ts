@@ -1,26 +1,18 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Services } from "../../app.js";
-import { findInvoiceForAccount } from "../../db/downloads.repository.js";
-import { buildProofBundle } from "../../domain/audit/build-proof-bundle.js";
-import { recordDownload } from "../../domain/invoices/record-download.js";
-import {
-  BlobIntegrityError,
-  checkBlob,
-  reportIntegrityFailure,
-} from "../../domain/invoices/verified-blob.js";
-import type { Messages } from "../../i18n/fr.js";
-import { requestUi } from "../../i18n/request-locale.js";
+import { findInvoiceForAccount } from "../../db/downloads.queries.js";
+import type { ProofBundle } from "../../domain/audit/build-proof-bundle.js";
+import { takeProofBundle } from "../../domain/invoices/invoice-downloads.js";
+import { BlobIntegrityError } from "../../domain/invoices/verified-blob.js";
 import { trustedSealPublicKeys } from "../../storage/seal-key-file.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { isSameOriginDownload } from "../download-origin.js";
-import { DownloadProblemPage } from "../views/invoice-detail.view.js";
+import { parseUuid } from "../ids.js";
+import type { TenantRequest, TenantScope } from "../tenant-scope.js";
 import { createZipStream } from "../zip-stream.js";
-import { contentDisposition } from "./downloads.js";
-import { INVOICE_ID } from "./invoice-detail.js";
-import { tenantBranding } from "./portal.js";
-import { withdrawnProblem } from "./withdrawn-invoice.js";
+import { downloadProblem, withdrawnProblem } from "./download-problem.js";
+import { contentDisposition, fileHeaders } from "./downloads.js";
 
-const NO_STORE = "no-store";
 /** The published public keys: public, cached an hour, never sniffed. */
 const PEM_HEADERS = {
   "content-type": "application/x-pem-file",
@@ -29,38 +21,10 @@ const PEM_HEADERS = {
 };
 
 /**
- * `GET /factures/{id}/preuve`: the invoice's proof bundle (ZIP: original PDF, XML, certificate, audit
- * entries, chain segments, seals, README), same access rules as the downloads (not visible: 404).
  * `GET /.well-known/efacture-seal-key.pem`: the platform's public sealing key, to compare with a bundle's;
- * `/.well-known/efacture-seal-keys.pem`: it and the retired ones (seals made before a key change).
+ * `/.well-known/efacture-seal-keys.pem`: it and the retired ones (seals made before a key change). On every host.
  */
-export async function proofRoutes(app: FastifyInstance, services: Services, auth: CustomerAuth) {
-  const { db, blobs } = services;
-
-  function problem(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    texts: (t: Messages) => { title: string; message: string; link?: { href: string; label: string } },
-  ) {
-    const site = request.site;
-    if (site.kind !== "tenant") return reply.callNotFound();
-    const ui = requestUi(request);
-    reply.code(status).header("cache-control", NO_STORE);
-    return reply.html(
-      DownloadProblemPage({
-        ui,
-        branding: tenantBranding(site.tenant),
-        user: request.customer
-          ? { identifier: request.customer.identifier, csrf: reply.generateCsrf() }
-          : undefined,
-        status,
-        ...texts(ui.t),
-        requestId: status >= 500 ? request.id : undefined,
-      }),
-    );
-  }
-
+export async function sealKeyRoutes(app: FastifyInstance, services: Services) {
   app.get("/.well-known/efacture-seal-key.pem", async (_request, reply) => {
     reply.headers(PEM_HEADERS);
     return services.sealKey().publicKeyPem;
@@ -74,87 +38,84 @@ export async function proofRoutes(app: FastifyInstance, services: Services, auth
       "",
     );
   });
+}
 
+/**
+ * `GET /factures/{id}/preuve`: the invoice's proof bundle (ZIP: original PDF, XML, certificate, audit
+ * entries, chain segments, seals, README), same access rules as the downloads (not visible: 404).
+ */
+export async function proofRoutes(app: TenantScope, services: Services, auth: CustomerAuth) {
   // GET only: a HEAD (link preview) must not count as taking the invoice.
   app.get<{ Params: { id: string } }>(
     "/factures/:id/preuve",
     { preHandler: [auth.requireCustomer], exposeHeadRoute: false },
     async (request, reply) => {
-      const site = request.site;
-      const customer = request.customer;
-      if (site.kind !== "tenant" || !customer) return reply.callNotFound();
-      const id = request.params.id.toLowerCase();
-      if (!INVOICE_ID.test(id)) return reply.callNotFound();
-      const invoice = await findInvoiceForAccount(db, site.tenant.id, customer.accountId, id);
+      const { tenant, customer } = request;
+      const id = parseUuid(request.params.id, { ignoreCase: true });
+      if (!customer || !id) return reply.callNotFound();
+      const invoice = await findInvoiceForAccount(services.db, tenant.id, customer.accountId, id);
       if (!invoice) return reply.callNotFound();
       if (invoice.withdrawnAt) return withdrawnProblem(request, reply, invoice.withdrawnAt);
-      if (invoice.removedAt)
-        return problem(request, reply, 410, (t) => ({
-          title: t.downloads.goneTitle,
-          message: t.downloads.proofGoneText(requestUi(request).f.longDate(invoice.removedAt!)),
-          link: { href: `/factures/${invoice.id}`, label: t.downloads.goneDetail },
-        }));
-      let bundle: Awaited<ReturnType<typeof buildProofBundle>>;
+      if (invoice.removedAt) return gonePage(request, reply, invoice.id, invoice.removedAt);
+      let taken: Awaited<ReturnType<typeof takeProofBundle>>;
       try {
-        // Checked before anything is recorded: an altered original is neither bundled nor counted as taken.
-        await checkBlob(blobs, { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes });
-        // The bundle holds the original: it counts as taking the invoice, recorded first so the bundle shows it.
-        // Only from the portal's own pages: a link on another site must not mark the invoice taken.
-        const first = isSameOriginDownload(request)
-          ? await recordDownload(db, {
-              tenantId: site.tenant.id,
-              accountId: customer.accountId,
-              invoiceIds: [invoice.id],
-              via: "proof",
-              ip: request.ip,
-            })
-          : [];
-        bundle = await buildProofBundle({ db, blobs }, { tenantId: site.tenant.id, invoiceId: invoice.id });
-        request.log.info(
-          {
-            event: "invoice.proof_downloaded",
-            tenant: site.tenant.slug,
-            account: customer.accountId,
-            invoice: invoice.id,
-            first: first.length,
-            ip: request.ip,
-          },
-          "proof bundle downloaded",
+        // Only from the portal's own pages does the bundle count as taking the invoice (see takeProofBundle).
+        const taker = { tenantId: tenant.id, accountId: customer.accountId, ip: request.ip };
+        taken = await takeProofBundle(
+          deps(request),
+          { ...taker, sameOrigin: isSameOriginDownload(request) },
+          invoice,
         );
       } catch (error) {
+        // Already reported by the domain: the customer gets the integrity page.
         if (!(error instanceof BlobIntegrityError)) throw error;
-        if (!error.reported)
-          await reportIntegrityFailure(
-            { db, logger: request.log, queue: services.queue, operatorEmail: services.config.operatorEmail },
-            {
-              tenantId: site.tenant.id,
-              invoiceId: invoice.id,
-              accountId: customer.accountId,
-              ip: request.ip,
-              during: "proof",
-              error,
-            },
-          );
-        return problem(request, reply, 500, (t) => ({
-          title: t.downloads.proofIntegrityTitle,
-          message: t.downloads.proofIntegrityText,
-        }));
+        return downloadProblem(
+          request,
+          reply,
+          500,
+          (t) => ({
+            title: t.downloads.proofIntegrityTitle,
+            message: t.downloads.proofIntegrityText,
+          }),
+          true,
+        );
       }
-      const zip = createZipStream({
-        leading: bundle.files.map((file) => ({
-          path: file.path,
-          bytes: file.bytes,
-          mtime: bundle.createdAt,
-        })),
-        files: [],
-      });
-      reply
-        .header("content-type", "application/zip")
-        .header("content-disposition", contentDisposition(bundle.fileName))
-        .header("cache-control", NO_STORE)
-        .header("x-content-type-options", "nosniff");
-      if (zip.sizeBytes !== undefined) reply.header("content-length", String(zip.sizeBytes));
-      return reply.send(zip.stream);
+      const log = {
+        tenant: tenant.slug,
+        account: customer.accountId,
+        invoice: invoice.id,
+        first: taken.first.length,
+      };
+      request.log.info(
+        { event: "invoice.proof_downloaded", ...log, ip: request.ip },
+        "proof bundle downloaded",
+      );
+      return sendBundle(reply, taken.bundle);
     },
   );
+
+  const deps = (request: TenantRequest) => ({
+    blobs: services.blobs,
+    db: services.db,
+    logger: request.log,
+    queue: services.queue,
+    operatorEmail: services.config.operatorEmail,
+  });
+}
+
+const gonePage = (request: TenantRequest, reply: FastifyReply, invoiceId: string, removedAt: Date) =>
+  downloadProblem(request, reply, 410, (t, ui) => ({
+    title: t.downloads.goneTitle,
+    message: t.downloads.proofGoneText(ui.f.longDate(removedAt)),
+    link: { href: `/factures/${invoiceId}`, label: t.downloads.goneDetail },
+  }));
+
+/** The bundle as one ZIP, written as it is read. */
+function sendBundle(reply: FastifyReply, bundle: ProofBundle) {
+  const zip = createZipStream({
+    leading: bundle.files.map((file) => ({ path: file.path, bytes: file.bytes, mtime: bundle.createdAt })),
+    files: [],
+  });
+  fileHeaders(reply, "application/zip", contentDisposition(bundle.fileName), zip.sizeBytes);
+  return reply.send(zip.stream);
 }

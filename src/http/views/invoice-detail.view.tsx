@@ -1,5 +1,5 @@
 import { escapeHtml } from "@kitajs/html";
-import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.repository.js";
+import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.queries.js";
 import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
 import { ContactLink } from "./contact-block.view.js";

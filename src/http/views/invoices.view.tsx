@@ -1,5 +1,5 @@
 import { escapeHtml } from "@kitajs/html";
-import type { LeavingSoon, PortalInvoiceListRow } from "../../db/portal-invoices.repository.js";
+import type { LeavingSoon, PortalInvoiceListRow } from "../../db/portal-invoices.queries.js";
 import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
 import {

@@ -1,19 +1,19 @@
-import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
-import { findApiCustomer } from "../../../db/api.repository.js";
+import { findApiCustomer } from "../../../db/api.queries.js";
 import { upsertCustomer } from "../../../domain/customers/upsert-customer.js";
 import { DomainError } from "../../../domain/shared/errors.js";
+import type { TenantScope } from "../../tenant-scope.js";
 import { presentCustomer } from "./present.js";
-import { issuerOf, tenantOf } from "./request-context.js";
+import { issuerOf } from "./request-context.js";
 import { getCustomerSchema, putCustomerSchema } from "./schemas.js";
 
 /** `PUT/GET /api/v1/customers/{customerNumber}`: the issuer's customer directory. */
-export async function customerApiRoutes(app: FastifyInstance, services: Services) {
+export async function customerApiRoutes(app: TenantScope, services: Services) {
   app.put<{
     Params: { customerNumber: string };
     Body: { name: string; email: string | null; contracts?: string[] };
   }>("/customers/:customerNumber", { schema: putCustomerSchema }, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const { customer, created } = await upsertCustomer(services.db, {
       tenantId: tenant.id,
       customerNumber: request.params.customerNumber,
@@ -32,7 +32,7 @@ export async function customerApiRoutes(app: FastifyInstance, services: Services
     "/customers/:customerNumber",
     { schema: getCustomerSchema },
     async (request) => {
-      const tenant = tenantOf(request);
+      const { tenant } = request;
       const row = await findApiCustomer(services.db, tenant.id, request.params.customerNumber.trim());
       if (!row) {
         throw new DomainError(

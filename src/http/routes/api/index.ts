@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { apiKeyAuth, apiRateLimitKey, requireTenantSite } from "../../api-auth.js";
+import { tenantScope } from "../../tenant-scope.js";
 import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
@@ -155,11 +156,17 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
           headerPairs: 100,
         },
       });
-      v1.addHook("onRequest", auth.identify);
-      v1.addHook("preParsing", auth.require);
-      await customerApiRoutes(v1, services);
-      await invoiceApiRoutes(v1, services);
-      await withdrawApiRoutes(v1, services);
+      // Inside the tenant scope (`request.tenant` in every handler); this context's own hook already answered
+      // other hosts with the API's 404. The key is identified after the scope set the tenant.
+      await v1.register(tenantScope, {
+        routes: async (scope) => {
+          scope.addHook("onRequest", auth.identify);
+          scope.addHook("preParsing", auth.require);
+          await customerApiRoutes(scope, services);
+          await invoiceApiRoutes(scope, services);
+          await withdrawApiRoutes(scope, services);
+        },
+      });
     },
     { prefix: "/v1" },
   );

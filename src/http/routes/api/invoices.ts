@@ -1,17 +1,18 @@
-import type { FastifyInstance } from "fastify";
 import { publishDeps, type Services } from "../../../app.js";
-import { findApiInvoice, listApiInvoicesPage } from "../../../db/api.repository.js";
+import { findApiInvoice, listApiInvoicesPage } from "../../../db/api.queries.js";
 import { publishInvoice } from "../../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
-import { decodeCursor, encodeCursor, isUuid, presentInvoice } from "./present.js";
+import { parseUuid } from "../../ids.js";
+import type { TenantScope } from "../../tenant-scope.js";
+import { decodeCursor, encodeCursor, presentInvoice } from "./present.js";
 import { readInvoiceUpload } from "./read-upload.js";
-import { issuerOf, tenantOf } from "./request-context.js";
+import { issuerOf } from "./request-context.js";
 import { getInvoiceSchema, listInvoicesSchema, publishInvoiceSchema } from "./schemas.js";
 
 /** `POST /api/v1/invoices`, `GET /api/v1/invoices/{id}`, `GET /api/v1/invoices`. */
-export async function invoiceApiRoutes(app: FastifyInstance, services: Services) {
+export async function invoiceApiRoutes(app: TenantScope, services: Services) {
   app.post("/invoices", { schema: publishInvoiceSchema }, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const { bytes, metadata } = await readInvoiceUpload(request, services.config.maxPdfBytes);
     const { invoice, created } = await publishInvoice(publishDeps(services), {
       tenant,
@@ -25,10 +26,9 @@ export async function invoiceApiRoutes(app: FastifyInstance, services: Services)
   });
 
   app.get<{ Params: { id: string } }>("/invoices/:id", { schema: getInvoiceSchema }, async (request) => {
-    const tenant = tenantOf(request);
-    const row = isUuid(request.params.id)
-      ? await findApiInvoice(services.db, tenant.id, request.params.id)
-      : undefined;
+    const { tenant } = request;
+    const id = parseUuid(request.params.id);
+    const row = id ? await findApiInvoice(services.db, tenant.id, id) : undefined;
     if (!row) throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
     return presentInvoice(row);
   });
@@ -37,7 +37,7 @@ export async function invoiceApiRoutes(app: FastifyInstance, services: Services)
     "/invoices",
     { schema: listInvoicesSchema },
     async (request) => {
-      const tenant = tenantOf(request);
+      const { tenant } = request;
       const { customerNumber, since, cursor, limit } = request.query;
       const rows = await listApiInvoicesPage(services.db, tenant.id, {
         customerNumber: customerNumber?.trim() || undefined,

@@ -1,5 +1,6 @@
-import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.repository.js";
+import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.queries.js";
 import { DomainError } from "../../../domain/shared/errors.js";
+import { parseUuid } from "../../ids.js";
 import { presentFindings } from "../../stored-findings.js";
 
 /**
@@ -75,7 +76,6 @@ export function encodeCursor(row: Pick<ApiInvoiceRow, "publishedAtKey" | "id">):
   return Buffer.from(JSON.stringify([row.publishedAtKey, row.id]), "utf8").toString("base64url");
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 export function decodeCursor(cursor: string): { publishedAtKey: string; id: string } {
@@ -91,7 +91,7 @@ export function decodeCursor(cursor: string): { publishedAtKey: string; id: stri
     typeof decoded[0] !== "string" ||
     typeof decoded[1] !== "string" ||
     !KEY.test(decoded[0]) ||
-    !UUID.test(decoded[1])
+    !parseUuid(decoded[1])
   ) {
     throw new DomainError(
       "invalid_cursor",
@@ -99,8 +99,4 @@ export function decodeCursor(cursor: string): { publishedAtKey: string; id: stri
     );
   }
   return { publishedAtKey: decoded[0], id: decoded[1] };
-}
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

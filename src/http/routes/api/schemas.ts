@@ -117,6 +117,11 @@ export const refused = {
   }),
 } as const;
 
+/** The error answers of one operation, in status order (the OpenAPI description lists them so). */
+export function refusals<const S extends keyof typeof refused>(...statuses: S[]): Pick<typeof refused, S> {
+  return Object.fromEntries(statuses.map((status) => [status, refused[status]])) as Pick<typeof refused, S>;
+}
+
 /** What the Factur-X reader noted on a published invoice (warnings: the file was published anyway). */
 const findingSchema = {
   type: "object",
@@ -279,18 +284,17 @@ export const customerSchema = {
   ],
 } as const;
 
-const customerNumberParams = {
-  type: "object",
-  required: ["customerNumber"],
-  properties: {
-    customerNumber: {
-      type: "string",
-      description: "1 to 64 letters, digits, spaces or . _ / - (URL-encoded)",
-    },
-  },
-} as const;
+/** The path parameter of an operation: one string. */
+export const pathParam = (name: string, description: string) =>
+  ({ type: "object", required: [name], properties: { [name]: { type: "string", description } } }) as const;
 
-const bearer = [{ bearerAuth: [] }];
+const customerNumberParams = pathParam(
+  "customerNumber",
+  "1 to 64 letters, digits, spaces or . _ / - (URL-encoded)",
+);
+export const invoiceIdParams = pathParam("id", "the invoice id (a UUID)");
+
+export const bearer = [{ bearerAuth: [] }];
 
 export const putCustomerSchema = {
   tags: ["customers"],
@@ -322,14 +326,7 @@ export const putCustomerSchema = {
   response: {
     200: { description: "Updated (or unchanged)", $ref: "Customer#" },
     201: { description: "Created", $ref: "Customer#" },
-    400: refused[400],
-    401: refused[401],
-    409: refused[409],
-    413: refused[413],
-    415: refused[415],
-    422: refused[422],
-    429: refused[429],
-    500: refused[500],
+    ...refusals(400, 401, 409, 413, 415, 422, 429, 500),
   },
 } as const;
 
@@ -341,10 +338,7 @@ export const getCustomerSchema = {
   params: customerNumberParams,
   response: {
     200: { $ref: "Customer#" },
-    401: refused[401],
-    404: refused[404],
-    429: refused[429],
-    500: refused[500],
+    ...refusals(401, 404, 429, 500),
   },
 } as const;
 
@@ -378,15 +372,7 @@ export const publishInvoiceSchema = {
   response: {
     200: { description: "Already published with these bytes", $ref: "Invoice#" },
     201: { description: "Published", $ref: "Invoice#" },
-    400: refused[400],
-    401: refused[401],
-    409: refused[409],
-    413: refused[413],
-    415: refused[415],
-    422: refused[422],
-    429: refused[429],
-    500: refused[500],
-    503: refused[503],
+    ...refusals(400, 401, 409, 413, 415, 422, 429, 500, 503),
   },
 } as const;
 
@@ -395,17 +381,10 @@ export const getInvoiceSchema = {
   operationId: "getInvoice",
   summary: "One invoice of this portal",
   security: bearer,
-  params: {
-    type: "object",
-    required: ["id"],
-    properties: { id: { type: "string", description: "the invoice id (a UUID)" } },
-  },
+  params: invoiceIdParams,
   response: {
     200: { $ref: "Invoice#" },
-    401: refused[401],
-    404: refused[404],
-    429: refused[429],
-    500: refused[500],
+    ...refusals(401, 404, 429, 500),
   },
 } as const;
 
@@ -436,9 +415,6 @@ export const listInvoicesSchema = {
       required: ["items", "nextCursor"],
       properties: { items: { type: "array", items: { $ref: "Invoice#" } }, nextCursor: nullableString },
     },
-    400: refused[400],
-    401: refused[401],
-    429: refused[429],
-    500: refused[500],
+    ...refusals(400, 401, 429, 500),
   },
 } as const;

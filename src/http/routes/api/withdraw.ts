@@ -1,12 +1,13 @@
-import type { FastifyInstance } from "fastify";
 import type { Services } from "../../../app.js";
-import { findApiInvoice } from "../../../db/api.repository.js";
+import { findApiInvoice } from "../../../db/api.queries.js";
 import { detachContract } from "../../../domain/customers/detach-contract.js";
 import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
-import { isUuid, presentInvoice } from "./present.js";
-import { issuerOf, tenantOf } from "./request-context.js";
-import { refused } from "./schemas.js";
+import { parseUuid } from "../../ids.js";
+import type { TenantScope } from "../../tenant-scope.js";
+import { presentInvoice } from "./present.js";
+import { issuerOf } from "./request-context.js";
+import { bearer, invoiceIdParams, pathParam, refusals } from "./schemas.js";
 
 export const withdrawInvoiceSchema = {
   tags: ["invoices"],
@@ -14,12 +15,8 @@ export const withdrawInvoiceSchema = {
   summary: "Withdraw an invoice (published to the wrong customer, sent by mistake)",
   description:
     "The invoice leaves the customer's list at once and its pages answer 410; a tombstone stays for the audit (lifecycle 901, audit entry with the reason) and its number is free again: to reassign it, withdraw it then publish the file to the right customer. 200 with the withdrawn invoice; withdrawing it again changes nothing and answers the same (the first reason stands). 422 withdrawal_reason_required.",
-  security: [{ bearerAuth: [] }],
-  params: {
-    type: "object",
-    required: ["id"],
-    properties: { id: { type: "string", description: "the invoice id (a UUID)" } },
-  },
+  security: bearer,
+  params: invoiceIdParams,
   body: {
     type: "object",
     required: ["reason"],
@@ -34,13 +31,7 @@ export const withdrawInvoiceSchema = {
   },
   response: {
     200: { $ref: "Invoice#" },
-    400: refused[400],
-    401: refused[401],
-    404: refused[404],
-    415: refused[415],
-    422: refused[422],
-    429: refused[429],
-    500: refused[500],
+    ...refusals(400, 401, 404, 415, 422, 429, 500),
   },
 } as const;
 
@@ -50,12 +41,8 @@ export const detachContractSchema = {
   summary: "Detach a contract from its customer (registered on the wrong customer)",
   description:
     "Invoices naming this contract (BT-12) are no longer routed to that customer; invoices already published stay where they are (withdraw them one by one). The next `PUT /api/v1/customers/{customerNumber}` listing the contract gives it to that customer. 200 says from which customer it was detached; detaching it again changes nothing (`detached: false`). 404 contract_not_found.",
-  security: [{ bearerAuth: [] }],
-  params: {
-    type: "object",
-    required: ["contractNumber"],
-    properties: { contractNumber: { type: "string", description: "the contract number, URL-encoded" } },
-  },
+  security: bearer,
+  params: pathParam("contractNumber", "the contract number, URL-encoded"),
   response: {
     200: {
       type: "object",
@@ -67,27 +54,24 @@ export const detachContractSchema = {
       },
       examples: [{ contractNumber: "LLD-2024-0117", fromCustomerNumber: "C-1002", detached: true }],
     },
-    401: refused[401],
-    404: refused[404],
-    429: refused[429],
-    500: refused[500],
+    ...refusals(401, 404, 429, 500),
   },
 } as const;
 
 /** `POST /api/v1/invoices/{id}/withdraw` and `POST /api/v1/contracts/{contractNumber}/detach` (issue #13 item 9). */
-export async function withdrawApiRoutes(app: FastifyInstance, services: Services) {
+export async function withdrawApiRoutes(app: TenantScope, services: Services) {
   app.post<{ Params: { id: string }; Body: { reason: string } }>(
     "/invoices/:id/withdraw",
     { schema: withdrawInvoiceSchema },
     async (request) => {
-      const tenant = tenantOf(request);
-      if (!isUuid(request.params.id))
-        throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
+      const { tenant } = request;
+      const invoiceId = parseUuid(request.params.id);
+      if (!invoiceId) throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
       const { invoice } = await withdrawInvoice(
         { db: services.db },
         {
           tenantId: tenant.id,
-          invoiceId: request.params.id,
+          invoiceId,
           reason: request.body.reason,
           actor: { ...issuerOf(request), ip: request.ip },
         },
@@ -101,7 +85,7 @@ export async function withdrawApiRoutes(app: FastifyInstance, services: Services
     { schema: detachContractSchema },
     async (request) =>
       detachContract(services.db, {
-        tenantId: tenantOf(request).id,
+        tenantId: request.tenant.id,
         contractNumber: request.params.contractNumber,
         actor: { ...issuerOf(request), ip: request.ip },
       }),

@@ -1,9 +1,9 @@
 import fastifyMultipart from "@fastify/multipart";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { Services } from "../../../app.js";
-import { readTenantStats } from "../../../db/backoffice.repository.js";
-import { listStaff } from "../../../db/staff.repository.js";
-import { findTenantBySlug, type TenantRow } from "../../../db/tenants.repository.js";
+import { readTenantStats } from "../../../db/backoffice.queries.js";
+import { listStaff } from "../../../db/staff.queries.js";
+import { findTenantBySlug, type TenantRow } from "../../../db/tenants.queries.js";
 import { createApiKey } from "../../../domain/api-keys/create-api-key.js";
 import { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";
 import { revokeApiKey } from "../../../domain/api-keys/revoke-api-key.js";
@@ -15,6 +15,7 @@ import {
   enrolmentUrl,
   inviteStaff,
   resetStaffTotp,
+  type StaffActor,
 } from "../../../domain/staff/staff-accounts.js";
 import {
   type ContactDetails,
@@ -35,37 +36,37 @@ import {
   listSellerIdentities,
   removeSellerIdentity,
 } from "../../../domain/tenants/seller-identities.js";
+import { parseUuid } from "../../ids.js";
 import type { StaffAuth } from "../../staff-auth.js";
 import { renderFaqMarkdown } from "../../tenant-help.js";
+import type { TenantRequest, TenantScope } from "../../tenant-scope.js";
 import { AdminHomePage, ApiKeysPage, PortalSettingsPage, TeamPage } from "../../views/staff/admin.view.js";
 import { STAFF_MESSAGES } from "../../views/staff/messages.fr.js";
-import { tenantBranding } from "../portal.js";
-import { staffActor, staffHeader, tenantOf } from "./customers.js";
+import { staffActor, staffHeader } from "./customers.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 type Msg = { kind: "error" | "success"; text: string };
 type Body = Record<string, string | undefined>;
 
 /** Tenant admin pages (role admin; an advisor gets 403): statistics, team, API keys, portal settings. */
-export async function staffAdminRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+export async function staffAdminRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   // onRequest: no body (a multipart logo included) is parsed or validated for a request without a session.
   const page = { onRequest: [auth.requireStaff, auth.requireAdmin] };
   const form = {
     onRequest: [auth.requireStaff, auth.requireAdmin],
     preHandler: [auth.checkOrigin, app.csrfProtection],
   };
-  const body = (request: FastifyRequest) => (request.body ?? {}) as Body;
+  const body = (request: TenantRequest) => (request.body ?? {}) as Body;
   const text = (v: unknown, max = 1000) => (typeof v === "string" ? v.slice(0, max) : "");
   // The tenant cache may be a few seconds old: settings pages read the row itself.
-  const freshTenant = async (request: FastifyRequest) =>
-    (await findTenantBySlug(services.db, tenantOf(request).slug)) as TenantRow;
+  const freshTenant = async (request: TenantRequest) =>
+    (await findTenantBySlug(services.db, request.tenant.slug)) as TenantRow;
   const readiness = (tenant: TenantRow) => ({
     missing: missingPortalDetails(tenant.settings),
     production: services.config.production,
   });
 
   app.get("/conseiller/admin", page, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const now = new Date();
     const monthStart = parisMonthStart(now);
     const stats = await readTenantStats(services.db, tenant.id, monthStart, now);
@@ -76,7 +77,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
     }).format(now);
     return reply.html(
       <AdminHomePage
-        branding={tenantBranding(tenant)}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         stats={stats}
         month={month}
@@ -86,14 +87,14 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   });
 
   async function team(
-    request: FastifyRequest,
+    request: TenantRequest,
     reply: FastifyReply,
     extra: { link?: { email: string; url: string }; message?: Msg } = {},
   ) {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     return reply.html(
       <TeamPage
-        branding={tenantBranding(tenant)}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         selfId={request.staff!.id}
         members={await listStaff(services.db, tenant.id)}
@@ -107,7 +108,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   );
 
   app.post("/conseiller/admin/equipe", form, async (request, reply) => {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     const b = body(request);
     try {
       const { staff, token } = await inviteStaff(services.db, {
@@ -132,12 +133,13 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
     "/conseiller/admin/equipe/:id/reinitialiser",
     form,
     async (request, reply) => {
-      const tenant = tenantOf(request);
-      if (!UUID.test(request.params.id)) return reply.callNotFound();
+      const { tenant } = request;
+      const staffId = parseUuid(request.params.id);
+      if (!staffId) return reply.callNotFound();
       try {
         const { staff, token } = await resetStaffTotp(services.db, {
           tenantId: tenant.id,
-          staffId: request.params.id,
+          staffId,
           actor: staffActor(request),
           ip: request.ip,
         });
@@ -155,12 +157,12 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
     "/conseiller/admin/equipe/:id/desactiver",
     form,
     async (request, reply) => {
-      const tenant = tenantOf(request);
-      if (!UUID.test(request.params.id)) return reply.callNotFound();
+      const staffId = parseUuid(request.params.id);
+      if (!staffId) return reply.callNotFound();
       try {
         await disableStaff(services.db, {
-          tenantId: tenant.id,
-          staffId: request.params.id,
+          tenantId: request.tenant.id,
+          staffId,
           actor: staffActor(request),
           ip: request.ip,
         });
@@ -175,21 +177,21 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   );
 
   async function keys(
-    request: FastifyRequest,
+    request: TenantRequest,
     reply: FastifyReply,
     extra: { created?: { key: string; prefix: string }; message?: Msg } = {},
   ) {
-    const tenant = tenantOf(request);
+    const { tenant } = request;
     return reply.html(
       <ApiKeysPage
-        branding={tenantBranding(tenant)}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         keys={await listApiKeys({ db: services.db, tenantId: tenant.id })}
         {...extra}
       />,
     );
   }
-  const keyActor = (request: FastifyRequest) => ({ type: "staff" as const, id: request.staff!.id });
+  const keyActor = (request: TenantRequest) => ({ type: "staff" as const, id: request.staff!.id });
 
   app.get<{ Querystring: { message?: string } }>("/conseiller/admin/cles", page, async (request, reply) =>
     keys(request, reply, { message: STAFF_MESSAGES[String(request.query.message ?? "")] }),
@@ -198,7 +200,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
     try {
       const { key, apiKey } = await createApiKey({
         db: services.db,
-        tenantId: tenantOf(request).id,
+        tenantId: request.tenant.id,
         label: text(body(request).label, 200),
         actor: keyActor(request),
       });
@@ -222,7 +224,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
       try {
         await revokeApiKey({
           db: services.db,
-          tenantId: tenantOf(request).id,
+          tenantId: request.tenant.id,
           prefix: request.params.prefix.slice(0, 64),
           actor: keyActor(request),
         });
@@ -235,7 +237,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   );
 
   async function settings(
-    request: FastifyRequest,
+    request: TenantRequest,
     reply: FastifyReply,
     extra: {
       message?: Msg;
@@ -255,7 +257,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
     const faq = extra.faq ?? s.faqMarkdown ?? "";
     return reply.html(
       <PortalSettingsPage
-        branding={tenantBranding(tenant)}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         tenant={{
           displayName: tenant.displayName,
@@ -273,7 +275,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
     );
   }
   const settingsError = (
-    request: FastifyRequest,
+    request: TenantRequest,
     reply: FastifyReply,
     error: unknown,
     typed: { legal?: Partial<LegalDetails>; contact?: Partial<ContactDetails> } = {},
@@ -286,69 +288,59 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   app.get<{ Querystring: { message?: string } }>("/conseiller/admin/portail", page, async (request, reply) =>
     settings(request, reply, { message: STAFF_MESSAGES[String(request.query.message ?? "")] }),
   );
-  app.post("/conseiller/admin/portail/conservation", form, async (request, reply) => {
+  /** Saves one section of the portal page: back to the page with its message, or the form again (422) as typed. */
+  const saveSettings = async (
+    request: TenantRequest,
+    reply: FastifyReply,
+    save: (by: { tenantId: string; actor: StaffActor; ip: string }) => Promise<unknown>,
+    saved: string,
+    typed: { legal?: Partial<LegalDetails>; contact?: Partial<ContactDetails> } = {},
+  ) => {
     try {
-      await updateRetention(services.db, {
-        tenantId: tenantOf(request).id,
-        months: text(body(request).months, 10),
-        actor: staffActor(request),
-        ip: request.ip,
-      });
+      await save({ tenantId: request.tenant.id, actor: staffActor(request), ip: request.ip });
     } catch (error) {
-      return settingsError(request, reply, error);
+      return settingsError(request, reply, error, typed);
     }
-    return reply.redirect("/conseiller/admin/portail?message=retention-saved", 303);
+    return reply.redirect(`/conseiller/admin/portail?message=${saved}`, 303);
+  };
+  app.post("/conseiller/admin/portail/conservation", form, async (request, reply) => {
+    const months = text(body(request).months, 10);
+    return saveSettings(
+      request,
+      reply,
+      (by) => updateRetention(services.db, { ...by, months }),
+      "retention-saved",
+    );
   });
   app.post("/conseiller/admin/portail/faq", form, async (request, reply) => {
     const b = body(request);
     const faq = text(b.faq, 40_000);
     if (b.intent === "preview") return settings(request, reply, { faq, preview: true });
-    try {
-      await updateFaq(services.db, {
-        tenantId: tenantOf(request).id,
-        markdown: faq,
-        actor: staffActor(request),
-        ip: request.ip,
-      });
-    } catch (error) {
-      return settingsError(request, reply, error);
-    }
-    return reply.redirect("/conseiller/admin/portail?message=faq-saved", 303);
+    return saveSettings(
+      request,
+      reply,
+      (by) => updateFaq(services.db, { ...by, markdown: faq }),
+      "faq-saved",
+    );
   });
   app.post("/conseiller/admin/portail/mentions", form, async (request, reply) => {
     const b = body(request);
     const legal = Object.fromEntries(LEGAL_FIELDS.map((k) => [k, text(b[k])])) as Partial<LegalDetails>;
-    try {
-      await updateLegal(services.db, {
-        tenantId: tenantOf(request).id,
-        legal,
-        actor: staffActor(request),
-        ip: request.ip,
-      });
-    } catch (error) {
-      return settingsError(request, reply, error, { legal });
-    }
-    return reply.redirect("/conseiller/admin/portail?message=legal-saved", 303);
+    return saveSettings(request, reply, (by) => updateLegal(services.db, { ...by, legal }), "legal-saved", {
+      legal,
+    });
   });
   app.post("/conseiller/admin/portail/contact", form, async (request, reply) => {
     const b = body(request);
     const contact = Object.fromEntries(CONTACT_FIELDS.map((k) => [k, text(b[k])])) as Partial<ContactDetails>;
-    try {
-      await updateContact(services.db, {
-        tenantId: tenantOf(request).id,
-        contact,
-        actor: staffActor(request),
-        ip: request.ip,
-      });
-    } catch (error) {
-      return settingsError(request, reply, error, { contact });
-    }
-    return reply.redirect("/conseiller/admin/portail?message=contact-saved", 303);
+    const save = (by: { tenantId: string; actor: StaffActor; ip: string }) =>
+      updateContact(services.db, { ...by, contact });
+    return saveSettings(request, reply, save, "contact-saved", { contact });
   });
 
   // Issue #13 item 8: the seller identities the portal publishes for (section of the portal page).
   // The domain's messages are English (the CLI shares them): the back office says it in French.
-  const sellerError = (request: FastifyRequest, reply: FastifyReply, error: unknown) =>
+  const sellerError = (request: TenantRequest, reply: FastifyReply, error: unknown) =>
     settingsError(
       request,
       reply,
@@ -361,7 +353,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
           ? new DomainError(error.code, "Ce vendeur n’est pas (ou plus) dans la liste.")
           : error,
     );
-  const sellerActor = (request: FastifyRequest) => ({
+  const sellerActor = (request: TenantRequest) => ({
     type: "staff" as const,
     id: request.staff!.id,
     ip: request.ip,
@@ -369,7 +361,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   app.post("/conseiller/admin/portail/vendeurs", form, async (request, reply) => {
     try {
       await addSellerIdentity(services.db, {
-        tenantId: tenantOf(request).id,
+        tenantId: request.tenant.id,
         value: text(body(request).value, 40),
         actor: sellerActor(request),
       });
@@ -381,7 +373,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   app.post("/conseiller/admin/portail/vendeurs/retirer", form, async (request, reply) => {
     try {
       await removeSellerIdentity(services.db, {
-        tenantId: tenantOf(request).id,
+        tenantId: request.tenant.id,
         value: text(body(request).value, 40),
         actor: sellerActor(request),
       });
@@ -392,12 +384,15 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
   });
 
   // The only multipart form (the logo): parsed in its own context, fields attached to the body so the CSRF check reads them.
-  await app.register(async (child) => {
+  // The child inherits the tenant scope's onRequest hook, so `request.tenant` is set here too (types say FastifyRequest).
+  await app.register(async (instance) => {
+    const child = instance as unknown as TenantScope;
     await child.register(fastifyMultipart, {
       attachFieldsToBody: "keyValues",
       limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 10, fieldSize: 4096 },
     });
-    child.setErrorHandler(async (error, request, reply) => {
+    child.setErrorHandler(async (error, plain, reply) => {
+      const request = plain as TenantRequest;
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 413 || (error as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE")
         return settingsError(
@@ -413,7 +408,7 @@ export async function staffAdminRoutes(app: FastifyInstance, services: Services,
       const logo = b.logo instanceof Buffer ? new Uint8Array(b.logo) : undefined;
       try {
         await updateBranding(services, {
-          tenantId: tenantOf(request).id,
+          tenantId: request.tenant.id,
           displayName: text(b.displayName, 200),
           primaryColor: text(b.primaryColor, 20),
           logo,

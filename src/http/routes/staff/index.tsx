@@ -3,6 +3,7 @@ import type { Services } from "../../../app.js";
 import { uiFor } from "../../../i18n/index.js";
 import type { CustomerAuth } from "../../customer-auth.js";
 import { createStaffAuth } from "../../staff-auth.js";
+import { tenantScope } from "../../tenant-scope.js";
 import { ErrorPage } from "../../views/errors.view.js";
 import { staffAdminRoutes } from "./admin.js";
 import { staffCustomerRoutes } from "./customers.js";
@@ -26,9 +27,14 @@ export async function staffRoutes(app: FastifyInstance, services: Services, cust
       />
     ),
   });
-  await staffAuthRoutes(app, services, auth);
-  await staffCustomerRoutes(app, services, auth);
-  await staffJournalRoutes(app, services, auth);
-  await staffProofRoutes(app, services, auth);
-  await staffAdminRoutes(app, services, auth);
+  // Tenant hosts only: the platform host answers every back-office path with its 404 page.
+  await app.register(tenantScope, {
+    routes: async (scope) => {
+      await staffAuthRoutes(scope, services, auth);
+      await staffCustomerRoutes(scope, services, auth);
+      await staffJournalRoutes(scope, services, auth);
+      await staffProofRoutes(scope, services, auth);
+      await staffAdminRoutes(scope, services, auth);
+    },
+  });
 }

@@ -1,14 +1,18 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyReply } from "fastify";
 import QRCode from "qrcode";
 import type { Services } from "../../../app.js";
-import { PASSWORD_PROBLEM_MESSAGES } from "../../../domain/accounts/password-policy.js";
-import { completeStaffEnrolment, openStaffEnrolment } from "../../../domain/staff/staff-enrolment.js";
+import {
+  completeStaffEnrolment,
+  type EnrolmentView,
+  openStaffEnrolment,
+} from "../../../domain/staff/staff-enrolment.js";
 import {
   checkStaffPassword,
   completeStaffLogIn,
   endStaffSession,
 } from "../../../domain/staff/staff-log-in.js";
 import type { StaffAuth } from "../../staff-auth.js";
+import type { TenantRequest, TenantScope } from "../../tenant-scope.js";
 import {
   StaffCodePage,
   StaffEnrolDonePage,
@@ -17,13 +21,12 @@ import {
   StaffLoginPage,
 } from "../../views/staff/auth.view.js";
 import {
-  ACCOUNT_LOCKED,
-  CODE_FAILED,
-  CODE_REPLAYED,
-  LOGIN_FAILED,
+  CODE_REFUSED,
+  enrolProblemText,
+  loginRefusedText,
   STAFF_MESSAGES,
+  type StaffMessage,
 } from "../../views/staff/messages.fr.js";
-import { tenantBranding } from "../portal.js";
 
 const loginBody = {
   type: "object",
@@ -51,18 +54,52 @@ const enrolBody = {
 } as const;
 
 /** Staff login (password then TOTP), logout and enrolment (SECURITY.md A3, L1-L3, S1-S5). */
-export async function staffAuthRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+export async function staffAuthRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   const noStore = { "cache-control": "no-store" };
   const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
   const enrolHeaders = { ...noStore, "referrer-policy": "no-referrer" };
 
+  const renderCode = (request: TenantRequest, reply: FastifyReply, message?: StaffMessage) =>
+    reply.html(
+      <StaffCodePage branding={request.portal.branding} csrf={reply.generateCsrf()} message={message} />,
+    );
+  // GET spends nothing: the same secret again while this browser's cookie holds it, so the app the
+  // person set up still matches.
+  const openEnrolment = (request: TenantRequest<{ Params: { token: string } }>) =>
+    openStaffEnrolment(services.db, {
+      tenantId: request.tenant.id,
+      tenantName: request.tenant.displayName,
+      token: request.params.token,
+      platformSecret: services.cookieSecret,
+      sealedSecret: auth.readEnrolmentSecret(request),
+    });
+  const renderEnrolment = async (
+    request: TenantRequest,
+    reply: FastifyReply,
+    view: EnrolmentView | undefined,
+    message?: StaffMessage,
+  ) => {
+    const branding = request.portal.branding;
+    if (!view) return reply.code(410).html(<StaffEnrolInvalidPage branding={branding} />);
+    auth.setEnrolmentSecret(reply, view.sealedSecret);
+    return reply.html(
+      <StaffEnrolPage
+        branding={branding}
+        csrf={reply.generateCsrf()}
+        action={request.url.split("?")[0]!}
+        email={view.staff.email}
+        qrDataUrl={await qrDataUrl(view.uri)}
+        secret={view.secret}
+        message={message}
+      />,
+    );
+  };
+
   app.get<{ Querystring: { message?: string } }>("/conseiller/connexion", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
     reply.headers(noStore);
     return reply.html(
       <StaffLoginPage
-        branding={tenantBranding(site.tenant)}
+        branding={request.portal.branding}
         csrf={reply.generateCsrf()}
         message={STAFF_MESSAGES[String(request.query.message ?? "")]}
       />,
@@ -73,11 +110,9 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
     "/conseiller/connexion",
     { ...form, schema: { body: loginBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
       reply.headers(noStore);
       const result = await checkStaffPassword(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: request.tenant.id,
         email: request.body.email,
         password: request.body.password,
         ip: request.ip,
@@ -87,50 +122,38 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
         return reply.redirect("/conseiller/code", 303);
       }
       request.log.warn(
-        { event: "staff.login_failed", tenant: site.tenant.slug, ip: request.ip },
+        { event: "staff.login_failed", tenant: request.tenant.slug, ip: request.ip },
         "staff login refused",
       );
-      const minutes =
-        result.reason === "throttled" ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
       if (result.reason === "throttled")
         reply.code(429).header("retry-after", String(result.retryAfterSeconds));
       else reply.code(401);
       return reply.html(
         <StaffLoginPage
-          branding={tenantBranding(site.tenant)}
+          branding={request.portal.branding}
           csrf={reply.generateCsrf()}
           email={request.body.email.slice(0, 320)}
-          message={{
-            kind: "error",
-            text:
-              result.reason === "throttled"
-                ? `Trop de tentatives de connexion. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}.`
-                : LOGIN_FAILED,
-          }}
+          message={{ kind: "error", text: loginRefusedText(result) }}
         />,
       );
     },
   );
 
   app.get("/conseiller/code", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
     reply.headers(noStore);
     if (!auth.readPending(request)) return reply.redirect("/conseiller/connexion?message=code-expired", 303);
-    return reply.html(<StaffCodePage branding={tenantBranding(site.tenant)} csrf={reply.generateCsrf()} />);
+    return renderCode(request, reply);
   });
 
   app.post<{ Body: { code: string } }>(
     "/conseiller/code",
     { ...form, schema: { body: codeBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
       reply.headers(noStore);
       const staffId = auth.readPending(request);
       if (!staffId) return reply.redirect("/conseiller/connexion?message=code-expired", 303);
       const result = await completeStaffLogIn(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: request.tenant.id,
         staffId,
         code: request.body.code,
         platformSecret: services.cookieSecret,
@@ -138,82 +161,40 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
         userAgent: request.headers["user-agent"] ?? null,
         previousCookie: auth.readSessionCookie(request),
       });
+      const log = { tenant: request.tenant.slug, staff: staffId, ip: request.ip };
       if (result.ok) {
-        request.log.info(
-          { event: "staff.login_succeeded", tenant: site.tenant.slug, staff: staffId, ip: request.ip },
-          "staff login",
-        );
+        request.log.info({ event: "staff.login_succeeded", ...log }, "staff login");
         auth.clearPending(reply);
         auth.setSessionCookie(reply, result.sessionCookie);
         return reply.redirect("/conseiller", 303);
       }
-      request.log.warn(
-        { event: `staff.code_${result.reason}`, tenant: site.tenant.slug, staff: staffId, ip: request.ip },
-        "staff code refused",
-      );
+      request.log.warn({ event: `staff.code_${result.reason}`, ...log }, "staff code refused");
       if (result.reason === "locked") auth.clearPending(reply);
       reply.code(result.reason === "locked" ? 429 : 401);
-      const text =
-        result.reason === "locked"
-          ? ACCOUNT_LOCKED
-          : result.reason === "replayed"
-            ? CODE_REPLAYED
-            : CODE_FAILED;
-      return reply.html(
-        <StaffCodePage
-          branding={tenantBranding(site.tenant)}
-          csrf={reply.generateCsrf()}
-          message={{ kind: "error", text }}
-        />,
-      );
+      return renderCode(request, reply, { kind: "error", text: CODE_REFUSED[result.reason] });
     },
   );
 
   app.post("/conseiller/deconnexion", form, async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
     await endStaffSession(services.db, auth.readSessionCookie(request), new Date());
     auth.clearSessionCookie(reply);
-    request.log.info({ event: "staff.logout", tenant: site.tenant.slug, ip: request.ip }, "staff logout");
+    request.log.info({ event: "staff.logout", tenant: request.tenant.slug, ip: request.ip }, "staff logout");
     return reply.redirect("/conseiller/connexion?message=logged-out", 303);
   });
 
   // The token is in the path (the logger masks /conseiller/inscription/<token>); GET spends nothing.
   app.get<{ Params: { token: string } }>("/conseiller/inscription/:token", async (request, reply) => {
-    const { site } = request;
-    if (site.kind !== "tenant") return reply.callNotFound();
     reply.headers(enrolHeaders);
-    const view = await openStaffEnrolment(services.db, {
-      tenantId: site.tenant.id,
-      tenantName: site.tenant.displayName,
-      token: request.params.token,
-      platformSecret: services.cookieSecret,
-      sealedSecret: auth.readEnrolmentSecret(request),
-    });
-    if (!view) return reply.code(410).html(<StaffEnrolInvalidPage branding={tenantBranding(site.tenant)} />);
-    auth.setEnrolmentSecret(reply, view.sealedSecret);
-    return reply.html(
-      <StaffEnrolPage
-        branding={tenantBranding(site.tenant)}
-        csrf={reply.generateCsrf()}
-        action={request.url.split("?")[0]!}
-        email={view.staff.email}
-        qrDataUrl={await qrDataUrl(view.uri)}
-        secret={view.secret}
-      />,
-    );
+    return renderEnrolment(request, reply, await openEnrolment(request));
   });
 
   app.post<{ Params: { token: string }; Body: { password: string; confirmation: string; code: string } }>(
     "/conseiller/inscription/:token",
     { ...form, schema: { body: enrolBody } },
     async (request, reply) => {
-      const { site } = request;
-      if (site.kind !== "tenant") return reply.callNotFound();
       reply.headers(enrolHeaders);
-      const branding = tenantBranding(site.tenant);
       const result = await completeStaffEnrolment(services.db, {
-        tenantId: site.tenant.id,
+        tenantId: request.tenant.id,
         token: request.params.token,
         password: request.body.password,
         confirmation: request.body.confirmation,
@@ -225,42 +206,19 @@ export async function staffAuthRoutes(app: FastifyInstance, services: Services, 
       if (result.ok) {
         auth.clearEnrolmentSecret(reply);
         request.log.info(
-          { event: "staff.enrolled", tenant: site.tenant.slug, staff: result.staff.id },
+          { event: "staff.enrolled", tenant: request.tenant.slug, staff: result.staff.id },
           "staff enrolled",
         );
-        return reply.html(<StaffEnrolDonePage branding={branding} codes={result.recoveryCodes} />);
-      }
-      if ("invalidToken" in result)
-        return reply.code(410).html(<StaffEnrolInvalidPage branding={branding} />);
-      // The same secret again while this browser's cookie holds it, so the app the person set up still matches.
-      const view = await openStaffEnrolment(services.db, {
-        tenantId: site.tenant.id,
-        tenantName: site.tenant.displayName,
-        token: request.params.token,
-        platformSecret: services.cookieSecret,
-        sealedSecret: auth.readEnrolmentSecret(request),
-      });
-      if (!view) return reply.code(410).html(<StaffEnrolInvalidPage branding={branding} />);
-      auth.setEnrolmentSecret(reply, view.sealedSecret);
-      const text =
-        result.problem === "bad_code"
-          ? "Ce code ne correspond pas. Vérifiez que l’heure de votre téléphone est à l’heure et saisissez le code affiché maintenant."
-          : result.problem === "secret_expired"
-            ? "La clé affichée sur cette page a expiré ou a été ouverte dans un autre navigateur : voici une nouvelle clé. Supprimez l’ancienne entrée de votre application, ajoutez celle-ci, puis saisissez le code qu’elle affiche."
-            : PASSWORD_PROBLEM_MESSAGES[result.problem];
-      return reply
-        .code(422)
-        .html(
-          <StaffEnrolPage
-            branding={branding}
-            csrf={reply.generateCsrf()}
-            action={request.url.split("?")[0]!}
-            email={view.staff.email}
-            qrDataUrl={await qrDataUrl(view.uri)}
-            secret={view.secret}
-            message={{ kind: "error", text }}
-          />,
+        return reply.html(
+          <StaffEnrolDonePage branding={request.portal.branding} codes={result.recoveryCodes} />,
         );
+      }
+      if ("invalidToken" in result) return renderEnrolment(request, reply, undefined);
+      reply.code(422);
+      return renderEnrolment(request, reply, await openEnrolment(request), {
+        kind: "error",
+        text: enrolProblemText(result.problem),
+      });
     },
   );
 }

@@ -1,39 +1,38 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { Services } from "../../../app.js";
-import { findWithdrawal } from "../../../db/invoices.repository.js";
+import { findInvoiceToWithdraw } from "../../../db/invoices.queries.js";
 import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
+import { parseUuid } from "../../ids.js";
 import type { StaffAuth } from "../../staff-auth.js";
+import type { TenantRequest, TenantScope } from "../../tenant-scope.js";
 import { WithdrawInvoicePage } from "../../views/staff/withdraw-invoice.view.js";
-import { tenantBranding } from "../portal.js";
-import { staffHeader, tenantOf } from "./customers.js";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { staffHeader } from "./customers.js";
 
 /**
  * An admin withdraws an invoice from the customer record (issue #13 item 9): a confirmation page, then a
  * POST with the reason and the confirmation box, CSRF-checked like every staff form. Advisors get 403.
  */
-export async function withdrawRoutes(app: FastifyInstance, services: Services, auth: StaffAuth) {
+export async function withdrawRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   const page = { onRequest: [auth.requireStaff, auth.requireAdmin] };
   const form = {
     onRequest: [auth.requireStaff, auth.requireAdmin],
     preHandler: [auth.checkOrigin, app.csrfProtection],
   };
 
-  async function invoiceOr404(request: FastifyRequest<{ Params: { id: string } }>) {
-    const id = request.params.id.toLowerCase();
-    return UUID.test(id) ? findWithdrawal(services.db, tenantOf(request).id, id) : undefined;
+  async function invoiceOr404(request: TenantRequest<{ Params: { id: string } }>) {
+    const id = parseUuid(request.params.id, { ignoreCase: true });
+    return id ? findInvoiceToWithdraw(services.db, request.tenant.id, id) : undefined;
   }
   const render = (
-    request: FastifyRequest,
+    request: TenantRequest,
     reply: FastifyReply,
     invoice: NonNullable<Awaited<ReturnType<typeof invoiceOr404>>>,
     extra: { reason?: string; error?: string } = {},
   ) =>
     reply.html(
       <WithdrawInvoicePage
-        branding={tenantBranding(tenantOf(request))}
+        branding={request.portal.branding}
         staff={staffHeader(request, reply)}
         invoice={invoice}
         {...extra}
@@ -52,34 +51,39 @@ export async function withdrawRoutes(app: FastifyInstance, services: Services, a
     async (request, reply) => {
       const invoice = await invoiceOr404(request);
       if (!invoice) return reply.callNotFound();
-      const body = (request.body ?? {}) as { reason?: unknown; confirm?: unknown };
-      const reason = typeof body.reason === "string" ? body.reason.slice(0, MAX_WITHDRAWAL_REASON + 1) : "";
-      if (body.confirm !== "1") {
-        reply.code(422);
-        return render(request, reply, invoice, {
-          reason,
-          error: "Cochez la case de confirmation pour retirer la facture.",
-        });
-      }
-      try {
-        await withdrawInvoice(
-          { db: services.db },
-          {
-            tenantId: tenantOf(request).id,
-            invoiceId: invoice.id,
-            reason,
-            actor: { type: "staff", id: request.staff!.id, ip: request.ip },
-          },
-        );
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.code !== "withdrawal_reason_required") throw error;
-        reply.code(422);
-        return render(request, reply, invoice, {
-          reason,
-          error: `Indiquez le motif du retrait (3 à ${MAX_WITHDRAWAL_REASON} caractères) : il est conservé dans le journal.`,
-        });
-      }
+      const refused = await submitWithdrawal(services, request, invoice.id);
+      if (refused) return render(request, reply.code(422), invoice, refused);
       return reply.redirect(`/conseiller/clients/${invoice.customerId}?message=invoice-withdrawn`, 303);
     },
   );
+}
+
+/** Withdraws the invoice as the admin asked; otherwise the reason typed and why the form comes back. */
+async function submitWithdrawal(
+  services: Services,
+  request: TenantRequest,
+  invoiceId: string,
+): Promise<{ reason: string; error: string } | undefined> {
+  const body = (request.body ?? {}) as { reason?: unknown; confirm?: unknown };
+  const reason = typeof body.reason === "string" ? body.reason.slice(0, MAX_WITHDRAWAL_REASON + 1) : "";
+  if (body.confirm !== "1")
+    return { reason, error: "Cochez la case de confirmation pour retirer la facture." };
+  try {
+    await withdrawInvoice(
+      { db: services.db },
+      {
+        tenantId: request.tenant.id,
+        invoiceId,
+        reason,
+        actor: { type: "staff", id: request.staff!.id, ip: request.ip },
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== "withdrawal_reason_required") throw error;
+    return {
+      reason,
+      error: `Indiquez le motif du retrait (3 à ${MAX_WITHDRAWAL_REASON} caractères) : il est conservé dans le journal.`,
+    };
+  }
+  return undefined;
 }

@@ -1,7 +1,6 @@
-import type { ApiKeyRow } from "../../../db/api-keys.repository.js";
-import type { TenantStats } from "../../../db/backoffice.repository.js";
-import type { StaffRow } from "../../../db/staff.repository.js";
-import type { TenantSellerRow } from "../../../db/tenant-sellers.repository.js";
+import type { TenantStats } from "../../../db/backoffice.queries.js";
+import type { StaffMember } from "../../../db/staff.queries.js";
+import type { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";
 import type { ContactDetails, LegalDetails } from "../../../domain/staff/tenant-settings.js";
 import type { Branding } from "../layout.js";
 import { ROLE_LABELS, STAFF_STATUS_LABELS } from "./messages.fr.js";
@@ -11,7 +10,7 @@ import {
   type PortalReadiness,
   PortalReadinessNotice,
 } from "./portal-details.view.js";
-import { SellerIdentitiesSection } from "./seller-identities.view.js";
+import { SellerIdentitiesSection, type SellerIdentity } from "./seller-identities.view.js";
 import { frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
 type Msg = { kind: "error" | "success"; text: string } | undefined;
@@ -34,15 +33,37 @@ function AdminNav(props: { current: string }) {
   );
 }
 
+/** What every admin page gets: the portal's look, the signed-in staff member, a notice. */
+type AdminPageProps = { branding: Branding; staff: StaffHeader; message?: Msg };
+
+/** The shell of the admin pages: the staff layout, the page's heading, the admin tabs and the notice. */
+function AdminLayout(
+  props: AdminPageProps & {
+    title: string;
+    heading: string;
+    current: string;
+    children: JSX.Element | JSX.Element[];
+  },
+) {
+  return (
+    <StaffLayout title={props.title} branding={props.branding} staff={props.staff} current="admin">
+      <h1>{props.heading}</h1>
+      <AdminNav current={props.current} />
+      <Message message={props.message} />
+      {props.children}
+    </StaffLayout>
+  );
+}
+
 const pct = (part: number, total: number) => (total === 0 ? "—" : `${Math.round((part / total) * 100)} %`);
 
-export function AdminHomePage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  stats: TenantStats;
-  month: string;
-  readiness?: PortalReadiness;
-}) {
+export function AdminHomePage(
+  props: AdminPageProps & {
+    stats: TenantStats;
+    month: string;
+    readiness?: PortalReadiness;
+  },
+) {
   const s = props.stats;
   const stat = (value: string | number, label: string) => (
     <div class="staff-stat">
@@ -51,9 +72,7 @@ export function AdminHomePage(props: {
     </div>
   );
   return (
-    <StaffLayout title="Administration" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Administration</h1>
-      <AdminNav current="/conseiller/admin" />
+    <AdminLayout title="Administration" heading="Administration" current="/conseiller/admin" {...props}>
       <PortalReadinessNotice readiness={props.readiness} />
       <h2>Comptes clients</h2>
       <div class="staff-stats">
@@ -73,23 +92,54 @@ export function AdminHomePage(props: {
         {stat(s.mailsSent30d, "mails remis")}
         {stat(s.mailsFailed30d, "mails en échec")}
       </div>
-    </StaffLayout>
+    </AdminLayout>
   );
 }
 
-export function TeamPage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  selfId: string;
-  members: StaffRow[];
-  link?: { email: string; url: string };
-  message?: Msg;
+/** A row action: a form of one secondary button, CSRF token included; `label` names the row for screen readers. */
+function PostButton(props: { action: string; csrf: string; label: string; text: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <button type="submit" class="button secondary" aria-label={props.label}>
+        {props.text}
+      </button>
+    </form>
+  );
+}
+
+/** A narrow card of one POST form: its title, the CSRF token, the fields given and one submit button. */
+function CardForm(props: {
+  id: string;
+  title: string;
+  action: string;
+  csrf: string;
+  submit: string;
+  children: JSX.Element | JSX.Element[];
 }) {
   return (
-    <StaffLayout title="Équipe" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Équipe</h1>
-      <AdminNav current="/conseiller/admin/equipe" />
-      <Message message={props.message} />
+    <section class="card narrow" aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      <form method="post" action={props.action}>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        {props.children}
+        <button type="submit" class="button">
+          {props.submit}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+export function TeamPage(
+  props: AdminPageProps & {
+    selfId: string;
+    members: StaffMember[];
+    link?: { email: string; url: string };
+  },
+) {
+  return (
+    <AdminLayout title="Équipe" heading="Équipe" current="/conseiller/admin/equipe" {...props}>
       {props.link ? (
         <div class="staff-warning" role="status">
           <p>
@@ -134,22 +184,18 @@ export function TeamPage(props: {
                     ""
                   ) : (
                     <div class="staff-actions">
-                      <form method="post" action={`/conseiller/admin/equipe/${m.id}/reinitialiser`}>
-                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
-                        <button
-                          type="submit"
-                          class="button secondary"
-                          aria-label={`Réinitialiser la double authentification de ${m.email}`}
-                        >
-                          Réinitialiser la double authentification
-                        </button>
-                      </form>
-                      <form method="post" action={`/conseiller/admin/equipe/${m.id}/desactiver`}>
-                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
-                        <button type="submit" class="button secondary" aria-label={`Désactiver ${m.email}`}>
-                          Désactiver
-                        </button>
-                      </form>
+                      <PostButton
+                        action={`/conseiller/admin/equipe/${m.id}/reinitialiser`}
+                        csrf={props.staff.csrf}
+                        label={`Réinitialiser la double authentification de ${m.email}`}
+                        text="Réinitialiser la double authentification"
+                      />
+                      <PostButton
+                        action={`/conseiller/admin/equipe/${m.id}/desactiver`}
+                        csrf={props.staff.csrf}
+                        label={`Désactiver ${m.email}`}
+                        text="Désactiver"
+                      />
                     </div>
                   )}
                 </td>
@@ -158,46 +204,41 @@ export function TeamPage(props: {
           </tbody>
         </table>
       </section>
-      <section class="card narrow" aria-labelledby="h-invite">
-        <h2 id="h-invite">Inviter une personne</h2>
-        <form method="post" action="/conseiller/admin/equipe">
-          <input type="hidden" name="_csrf" value={props.staff.csrf} />
-          <div class="field">
-            <label for="invite-email">Adresse e-mail professionnelle</label>
-            <input type="email" id="invite-email" name="email" required maxlength="320" />
-          </div>
-          <div class="field">
-            <label for="invite-name">Nom affiché</label>
-            <input type="text" id="invite-name" name="name" maxlength="120" />
-          </div>
-          <div class="field">
-            <label for="invite-role">Rôle</label>
-            <select id="invite-role" name="role">
-              <option value="advisor">Conseiller·ère</option>
-              <option value="admin">Administrateur·rice</option>
-            </select>
-          </div>
-          <button type="submit" class="button">
-            Créer le lien d’inscription
-          </button>
-        </form>
-      </section>
-    </StaffLayout>
+      <CardForm
+        id="h-invite"
+        title="Inviter une personne"
+        action="/conseiller/admin/equipe"
+        csrf={props.staff.csrf}
+        submit="Créer le lien d’inscription"
+      >
+        <div class="field">
+          <label for="invite-email">Adresse e-mail professionnelle</label>
+          <input type="email" id="invite-email" name="email" required maxlength="320" />
+        </div>
+        <div class="field">
+          <label for="invite-name">Nom affiché</label>
+          <input type="text" id="invite-name" name="name" maxlength="120" />
+        </div>
+        <div class="field">
+          <label for="invite-role">Rôle</label>
+          <select id="invite-role" name="role">
+            <option value="advisor">Conseiller·ère</option>
+            <option value="admin">Administrateur·rice</option>
+          </select>
+        </div>
+      </CardForm>
+    </AdminLayout>
   );
 }
 
-export function ApiKeysPage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  keys: ApiKeyRow[];
-  created?: { key: string; prefix: string };
-  message?: Msg;
-}) {
+export function ApiKeysPage(
+  props: AdminPageProps & {
+    keys: Awaited<ReturnType<typeof listApiKeys>>;
+    created?: { key: string; prefix: string };
+  },
+) {
   return (
-    <StaffLayout title="Clés d’API" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Clés d’API</h1>
-      <AdminNav current="/conseiller/admin/cles" />
-      <Message message={props.message} />
+    <AdminLayout title="Clés d’API" heading="Clés d’API" current="/conseiller/admin/cles" {...props}>
       {props.created ? (
         <div class="staff-warning" role="status">
           <p>Copiez cette clé maintenant : elle ne sera plus jamais affichée.</p>
@@ -237,16 +278,12 @@ export function ApiKeysPage(props: {
                     {k.revokedAt ? (
                       <span safe>{`Révoquée le ${frDateTime(k.revokedAt)}`}</span>
                     ) : (
-                      <form method="post" action={`/conseiller/admin/cles/${k.prefix}/revoquer`}>
-                        <input type="hidden" name="_csrf" value={props.staff.csrf} />
-                        <button
-                          type="submit"
-                          class="button secondary"
-                          aria-label={`Révoquer la clé ${k.prefix}`}
-                        >
-                          Révoquer
-                        </button>
-                      </form>
+                      <PostButton
+                        action={`/conseiller/admin/cles/${k.prefix}/revoquer`}
+                        csrf={props.staff.csrf}
+                        label={`Révoquer la clé ${k.prefix}`}
+                        text="Révoquer"
+                      />
                     )}
                   </td>
                 </tr>
@@ -255,47 +292,42 @@ export function ApiKeysPage(props: {
           </table>
         </section>
       )}
-      <section class="card narrow" aria-labelledby="h-new-key">
-        <h2 id="h-new-key">Nouvelle clé</h2>
-        <form method="post" action="/conseiller/admin/cles">
-          <input type="hidden" name="_csrf" value={props.staff.csrf} />
-          <div class="field">
-            <label for="label">Libellé (par exemple « facturation SAP »)</label>
-            <input type="text" id="label" name="label" maxlength="100" />
-          </div>
-          <button type="submit" class="button">
-            Créer la clé
-          </button>
-        </form>
-      </section>
-    </StaffLayout>
+      <CardForm
+        id="h-new-key"
+        title="Nouvelle clé"
+        action="/conseiller/admin/cles"
+        csrf={props.staff.csrf}
+        submit="Créer la clé"
+      >
+        <div class="field">
+          <label for="label">Libellé (par exemple « facturation SAP »)</label>
+          <input type="text" id="label" name="label" maxlength="100" />
+        </div>
+      </CardForm>
+    </AdminLayout>
   );
 }
 
-export function PortalSettingsPage(props: {
-  branding: Branding;
-  staff: StaffHeader;
-  tenant: {
-    displayName: string;
-    primaryColor: string;
-    retentionMonths: number;
-    faqMarkdown: string;
-    legal: Partial<LegalDetails>;
-    contact: Partial<ContactDetails>;
-  };
-  readiness?: PortalReadiness;
-  /** HTML made by markdown-it with `html: false`: every tag the admin typed is escaped. */
-  /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
-  safeFaqPreviewHtml?: string;
-  message?: Msg;
-  sellers?: TenantSellerRow[];
-}) {
+export function PortalSettingsPage(
+  props: AdminPageProps & {
+    tenant: {
+      displayName: string;
+      primaryColor: string;
+      retentionMonths: number;
+      faqMarkdown: string;
+      legal: Partial<LegalDetails>;
+      contact: Partial<ContactDetails>;
+    };
+    readiness?: PortalReadiness;
+    /** HTML made by markdown-it with `html: false`: every tag the admin typed is escaped. */
+    /** HTML made by markdown-it with `html: false`: every tag the admin typed comes out escaped. */
+    safeFaqPreviewHtml?: string;
+    sellers?: SellerIdentity[];
+  },
+) {
   const t = props.tenant;
   return (
-    <StaffLayout title="Portail" branding={props.branding} staff={props.staff} current="admin">
-      <h1>Réglages du portail</h1>
-      <AdminNav current="/conseiller/admin/portail" />
-      <Message message={props.message} />
+    <AdminLayout title="Portail" heading="Réglages du portail" current="/conseiller/admin/portail" {...props}>
       <PortalReadinessNotice readiness={props.readiness} />
       <section class="card" aria-labelledby="h-branding">
         <h2 id="h-branding">Apparence</h2>
@@ -394,6 +426,6 @@ export function PortalSettingsPage(props: {
       <LegalSettingsSection csrf={props.staff.csrf} legal={t.legal} />
       <ContactSettingsSection csrf={props.staff.csrf} contact={t.contact} />
       <SellerIdentitiesSection sellers={props.sellers ?? []} csrf={props.staff.csrf} />
-    </StaffLayout>
+    </AdminLayout>
   );
 }

@@ -4,6 +4,24 @@ import { Message, StaffLayout } from "./staff-layout.js";
 
 type Msg = { kind: "error" | "success"; text: string } | undefined;
 
+/** A password input of the staff forms: its name is its id; 4096 characters at most, as the body schemas. */
+function PasswordField(props: { id: string; label: string; autocomplete: string; describedBy?: string }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        type="password"
+        id={props.id}
+        name={props.id}
+        autocomplete={props.autocomplete}
+        maxlength="4096"
+        required
+        aria-describedby={props.describedBy}
+      />
+    </div>
+  );
+}
+
 /** Step 1 of the staff login: e-mail and password. */
 export function StaffLoginPage(props: { branding: Branding; csrf: string; email?: string; message?: Msg }) {
   return (
@@ -29,17 +47,7 @@ export function StaffLoginPage(props: { branding: Branding; csrf: string; email?
               value={props.email ?? ""}
             />
           </div>
-          <div class="field">
-            <label for="password">Mot de passe</label>
-            <input
-              type="password"
-              id="password"
-              name="password"
-              autocomplete="current-password"
-              maxlength="4096"
-              required
-            />
-          </div>
+          <PasswordField id="password" label="Mot de passe" autocomplete="current-password" />
           <button type="submit" class="button">
             Continuer
           </button>
@@ -111,29 +119,13 @@ export function StaffEnrolPage(props: {
           <p class="hint" id="password-rule">
             {`Au moins ${MIN_PASSWORD_LENGTH} caractères, sans autre règle : une phrase de plusieurs mots est idéale. Les mots de passe trop courants sont refusés.`}
           </p>
-          <div class="field">
-            <label for="password">Mot de passe</label>
-            <input
-              type="password"
-              id="password"
-              name="password"
-              autocomplete="new-password"
-              maxlength="4096"
-              required
-              aria-describedby="password-rule"
-            />
-          </div>
-          <div class="field">
-            <label for="confirmation">Confirmez le mot de passe</label>
-            <input
-              type="password"
-              id="confirmation"
-              name="confirmation"
-              autocomplete="new-password"
-              maxlength="4096"
-              required
-            />
-          </div>
+          <PasswordField
+            id="password"
+            label="Mot de passe"
+            autocomplete="new-password"
+            describedBy="password-rule"
+          />
+          <PasswordField id="confirmation" label="Confirmez le mot de passe" autocomplete="new-password" />
           <h2>2. Ajoutez le compte à votre application d’authentification</h2>
           <p>
             Scannez ce QR code avec votre application (par exemple FreeOTP, Aegis, Google Authenticator ou

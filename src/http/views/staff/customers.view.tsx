@@ -1,5 +1,5 @@
 import { escapeHtml } from "@kitajs/html";
-import type { CustomerHit } from "../../../db/backoffice.repository.js";
+import type { CustomerHit } from "../../../db/backoffice.queries.js";
 import type { EmailCorrectionCheck } from "../../../domain/accounts/correct-email.js";
 import type { AccountState, CustomerRecord } from "../../../domain/staff/customer-record.js";
 import { isCreditNote } from "../../../einvoice/document-types.js";

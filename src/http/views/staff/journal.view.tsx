@@ -1,15 +1,10 @@
-import type { JournalEntry } from "../../../domain/staff/audit-journal.js";
+import type { JournalCriteria, JournalEntry } from "../../../domain/staff/audit-journal.js";
+import { csvField } from "../../invoice-csv.js";
 import type { Branding } from "../layout.js";
 import { AUDIT_ACTION_LABELS } from "./messages.fr.js";
 import { frDateTime, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
-export interface JournalQuery {
-  actor: string;
-  customer: string;
-  action: string;
-  from: string;
-  to: string;
-}
+export type JournalQuery = JournalCriteria;
 
 export function actorLabel(e: JournalEntry): string {
   if (e.actorType === "staff") return e.actorEmail ?? "membre de l’équipe";
@@ -24,6 +19,46 @@ export function detailsText(details: Record<string, unknown>): string {
     .filter(([, v]) => v !== null && v !== undefined && v !== "")
     .map(([k, v]) => `${k} : ${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" · ");
+}
+
+const CSV_SEPARATOR = ";";
+const CSV_HEADER = [
+  "N°",
+  "Date (UTC)",
+  "Auteur",
+  "Action",
+  "Code",
+  "Cible",
+  "IP",
+  "Détails",
+  "Empreinte",
+  "Chaînage",
+];
+
+/** The journal export for French Excel: BOM, `;`, CRLF; one chunk per batch of entries. */
+export async function* journalCsv(batches: AsyncIterable<JournalEntry[]>): AsyncGenerator<string> {
+  const sep = CSV_SEPARATOR;
+  yield `\uFEFF${CSV_HEADER.map((h) => csvField(h, sep)).join(sep)}\r\n`;
+  for await (const batch of batches) {
+    let chunk = "";
+    for (const e of batch) {
+      chunk += `${[
+        String(e.seq),
+        new Date(e.at).toISOString(),
+        actorLabel(e),
+        AUDIT_ACTION_LABELS[e.action] ?? e.action,
+        e.action,
+        e.targetType ? `${e.targetType} ${e.targetId ?? ""}` : "",
+        e.ip ?? "",
+        detailsText(e.details),
+        e.hash,
+        e.chainOk ? "vérifié" : "rompu",
+      ]
+        .map((v) => csvField(v, sep))
+        .join(sep)}\r\n`;
+    }
+    yield chunk;
+  }
 }
 
 export function JournalPage(props: {

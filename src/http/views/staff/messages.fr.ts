@@ -1,5 +1,10 @@
+import { PASSWORD_PROBLEM_MESSAGES, type PasswordProblem } from "../../../domain/accounts/password-policy.js";
+
+/** A notice at the top of a back-office page. */
+export type StaffMessage = { kind: "error" | "success"; text: string };
+
 /** Every fixed French text of the back office that routes choose between (views hold the rest). */
-export const STAFF_MESSAGES: Record<string, { kind: "error" | "success"; text: string }> = {
+export const STAFF_MESSAGES: Record<string, StaffMessage> = {
   session: { kind: "error", text: "Votre session a expiré ou a été fermée. Merci de vous reconnecter." },
   "logged-out": { kind: "success", text: "Vous êtes déconnecté(e) de l’espace conseiller." },
   "code-expired": {
@@ -60,6 +65,31 @@ export const CODE_REPLAYED =
   "Ce code a déjà été utilisé. Attendez le code suivant de votre application (il change toutes les 30 secondes).";
 export const ACCOUNT_LOCKED =
   "Trop de codes erronés : votre accès est bloqué pendant 30 minutes. Un administrateur peut réinitialiser votre double authentification.";
+
+/** The password step's refusal: one text for every wrong pair (L1, L2), the wait when throttled. */
+export function loginRefusedText(
+  refusal: { reason: "invalid" } | { reason: "throttled"; retryAfterSeconds: number },
+): string {
+  if (refusal.reason !== "throttled") return LOGIN_FAILED;
+  const minutes = Math.max(1, Math.ceil(refusal.retryAfterSeconds / 60));
+  return `Trop de tentatives de connexion. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}.`;
+}
+
+/** The code step's refusals. */
+export const CODE_REFUSED: Record<"invalid" | "replayed" | "locked", string> = {
+  invalid: CODE_FAILED,
+  replayed: CODE_REPLAYED,
+  locked: ACCOUNT_LOCKED,
+};
+
+/** Why the enrolment form was refused: the code, the secret shown, or the password rules (P1-P4). */
+export function enrolProblemText(problem: PasswordProblem | "bad_code" | "secret_expired"): string {
+  if (problem === "bad_code")
+    return "Ce code ne correspond pas. Vérifiez que l’heure de votre téléphone est à l’heure et saisissez le code affiché maintenant.";
+  if (problem === "secret_expired")
+    return "La clé affichée sur cette page a expiré ou a été ouverte dans un autre navigateur : voici une nouvelle clé. Supprimez l’ancienne entrée de votre application, ajoutez celle-ci, puis saisissez le code qu’elle affiche.";
+  return PASSWORD_PROBLEM_MESSAGES[problem];
+}
 
 export const ROLE_LABELS: Record<string, string> = {
   advisor: "Conseiller·ère",

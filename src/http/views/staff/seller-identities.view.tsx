@@ -1,11 +1,14 @@
-import type { TenantSellerRow } from "../../../db/tenant-sellers.repository.js";
+import type { listSellerIdentities } from "../../../domain/tenants/seller-identities.js";
 import { frDateTime } from "./staff-layout.js";
+
+/** A seller identity as the admin's list shows it. */
+export type SellerIdentity = Awaited<ReturnType<typeof listSellerIdentities>>[number];
 
 /**
  * The admin's list of the legal entities this portal publishes for (issue #13 item 8): with none, any
  * seller is accepted; with one or more, an invoice whose seller is none of them is refused.
  */
-export function SellerIdentitiesSection(props: { sellers: TenantSellerRow[]; csrf: string }) {
+export function SellerIdentitiesSection(props: { sellers: SellerIdentity[]; csrf: string }) {
   return (
     <section class="card" aria-labelledby="h-sellers">
       <h2 id="h-sellers">Vendeurs autorisés</h2>

@@ -1,21 +1,7 @@
+import type { InvoiceToWithdraw } from "../../../db/invoices.queries.js";
 import { isCreditNote } from "../../../einvoice/document-types.js";
 import type { Branding } from "../layout.js";
 import { frDate, frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
-
-/** What the confirmation page shows of the invoice to withdraw. */
-export interface InvoiceToWithdraw {
-  id: string;
-  invoiceNumber: string;
-  typeCode: string;
-  issueDate: string;
-  grandTotal: string;
-  currency: string;
-  customerId: string;
-  customerNumber: string;
-  firstDownloadedAt: Date | null;
-  withdrawnAt: Date | null;
-  withdrawalReason: string | null;
-}
 
 /** The row action of the customer record: admins only, on invoices still online. */
 export function WithdrawInvoiceLink(props: {

@@ -1,3 +1,4 @@
+import type { AuditEntryRow } from "./audit-seals.repository.js";
 import type { Sql } from "./database.js";
 
 export interface CustomerHit {
@@ -57,6 +58,28 @@ export async function findHitsByInvoiceNumber(
   );
 }
 
+// The two prefix searches: what the hit shows and the indexed column the prefix runs on (and is sorted by).
+const PREFIX_SEARCHES = {
+  email: { shown: "c.email", key: "c.email" },
+  name: { shown: "c.name", key: "c.search_name" },
+} as const;
+
+async function findHitsByPrefix(
+  sql: Sql,
+  tenantId: string,
+  by: keyof typeof PREFIX_SEARCHES,
+  prefix: string,
+  limit: number,
+): Promise<CustomerHit[]> {
+  const { shown, key } = PREFIX_SEARCHES[by];
+  return sql.query<CustomerHit>(
+    `select ${HIT}, '${by}' as "matchedBy", ${shown} as matched
+       from ${FROM_HIT} where c.tenant_id = $1 and ${key} like $2
+      order by ${key}, c.customer_number limit $3`,
+    [tenantId, likePrefix(prefix), limit],
+  );
+}
+
 /** Prefix of the registered address (an exact address is its own prefix). */
 export async function findHitsByEmailPrefix(
   sql: Sql,
@@ -64,12 +87,7 @@ export async function findHitsByEmailPrefix(
   prefix: string,
   limit: number,
 ): Promise<CustomerHit[]> {
-  return sql.query<CustomerHit>(
-    `select ${HIT}, 'email' as "matchedBy", c.email as matched
-       from ${FROM_HIT} where c.tenant_id = $1 and c.email like $2
-      order by c.email, c.customer_number limit $3`,
-    [tenantId, likePrefix(prefix), limit],
-  );
+  return findHitsByPrefix(sql, tenantId, "email", prefix, limit);
 }
 
 /** Prefix of the folded name (searchKey on both sides: accents and case ignored). */
@@ -79,12 +97,7 @@ export async function findHitsByNamePrefix(
   key: string,
   limit: number,
 ): Promise<CustomerHit[]> {
-  return sql.query<CustomerHit>(
-    `select ${HIT}, 'name' as "matchedBy", c.name as matched
-       from ${FROM_HIT} where c.tenant_id = $1 and c.search_name like $2
-      order by c.search_name, c.customer_number limit $3`,
-    [tenantId, likePrefix(key), limit],
-  );
+  return findHitsByPrefix(sql, tenantId, "name", key, limit);
 }
 
 export interface CustomerRecordRow {
@@ -245,20 +258,8 @@ export async function listCustomerInvoicesPage(
   return { rows, total: count?.n ?? 0 };
 }
 
-export interface AuditRow {
-  seq: number;
-  /** The entry's hash formula (audit-chain.ts entryHash). */
-  hashVersion: number;
-  at: Date;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
+/** An entry of the tenant's chain as the journal shows it (the entry's own fields: audit-seals.repository.ts). */
+export interface AuditRow extends Omit<AuditEntryRow, "tenantId"> {
   /** The hash of the entry before it in the chain (null for the first entry). */
   previousEntryHash: string | null;
   actorEmail: string | null;
@@ -352,6 +353,19 @@ export async function findCustomerContact(
   const [row] = await sql.query<{ id: string; customerNumber: string; name: string; email: string | null }>(
     `select id, customer_number as "customerNumber", name, email from customers where tenant_id = $1 and id = $2`,
     [tenantId, customerId],
+  );
+  return row;
+}
+
+/** The ids a customer's audit entries name: the customer itself and its current account, if any. */
+export async function findCustomerAuditTargets(
+  sql: Sql,
+  tenantId: string,
+  customerNumber: string,
+): Promise<{ id: string; accountId: string | null } | undefined> {
+  const [row] = await sql.query<{ id: string; accountId: string | null }>(
+    `select id, account_id as "accountId" from customers where tenant_id = $1 and customer_number = $2`,
+    [tenantId, customerNumber],
   );
   return row;
 }
