@@ -59,6 +59,27 @@ export function fileHeaders(reply: FastifyReply, type: string, disposition: stri
   return reply;
 }
 
+/** What the domain needs to serve a stored file and raise an integrity failure for this request. */
+export function integrityDeps(services: Services, request: TenantRequest): IntegrityDeps {
+  return {
+    blobs: services.blobs,
+    db: services.db,
+    logger: request.log,
+    queue: services.queue,
+    operatorEmail: services.config.operatorEmail,
+  };
+}
+
+/** The account taking an invoice through this request (see `isSameOriginDownload`). */
+export function takerOf(request: TenantRequest, accountId: string): Taker {
+  return {
+    tenantId: request.tenant.id,
+    accountId,
+    ip: request.ip,
+    sameOrigin: isSameOriginDownload(request),
+  };
+}
+
 /**
  * The preview's own policy, on that one response: the PDF is shown by the browser's viewer in a frame of
  * the detail page, so `frame-ancestors 'self'` (and X-Frame-Options SAMEORIGIN for older browsers); `sandbox`
@@ -82,19 +103,7 @@ export async function downloadRoutes(
   const zipMaxFiles = options.zipMaxFiles ?? ZIP_MAX_FILES;
   const leaseSeconds = options.zipLeaseSeconds ?? 120;
   const recordBatch = options.zipRecordBatch ?? 200;
-  const deps = (request: TenantRequest): IntegrityDeps => ({
-    blobs: services.blobs,
-    db: services.db,
-    logger: request.log,
-    queue: services.queue,
-    operatorEmail: services.config.operatorEmail,
-  });
-  const takerOf = (request: TenantRequest, accountId: string): Taker => ({
-    tenantId: request.tenant.id,
-    accountId,
-    ip: request.ip,
-    sameOrigin: isSameOriginDownload(request),
-  });
+  const deps = (request: TenantRequest) => integrityDeps(services, request);
 
   const integrityPage = (request: TenantRequest, reply: FastifyReply) =>
     downloadProblem(

@@ -3,6 +3,7 @@ import type { SessionRow } from "../../db/sessions.repository.js";
 import type { AccountView } from "../../domain/accounts/manage-account.js";
 import type { Ui } from "../../i18n/index.js";
 import { NewPasswordFields } from "./auth.view.js";
+import { ColumnHeads } from "./column-heads.js";
 import { ContactLink } from "./contact-block.view.js";
 import { EmailAddress } from "./email-address.js";
 import { type Branding, Layout } from "./layout.js";
@@ -155,22 +156,7 @@ export function AccountPage(props: {
           <caption class="inv-sr" safe>
             {t.sessionsCaption}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col" safe>
-                {t.device}
-              </th>
-              <th scope="col" safe>
-                {t.ip}
-              </th>
-              <th scope="col" safe>
-                {t.openedAt}
-              </th>
-              <th scope="col" safe>
-                {t.lastSeen}
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={[t.device, t.ip, t.openedAt, t.lastSeen]} />
           <tbody>
             {props.sessions.map((s) => (
               <tr>
