@@ -160,20 +160,29 @@ export async function authRoutes(
         { ...log, event: result.reason === "throttled" ? "login.throttled" : "login.failed" },
         "login refused",
       );
-      reply.headers(noStore);
-      if (result.reason === "throttled")
-        reply.code(429).header("retry-after", String(result.retryAfterSeconds));
-      else reply.code(401);
-      const ui = requestUi(request);
-      const text =
-        result.reason === "throttled"
-          ? ui.t.home.throttled(Math.max(1, Math.ceil(result.retryAfterSeconds / 60)))
-          : ui.t.home.loginFailed;
-      const identifier = request.body.identifier.slice(0, 64);
-      const page = { ui, csrf: reply.generateCsrf(), identifier, message: { kind: "error" as const, text } };
-      return reply.html(await tenantHome(services, tenant, page));
+      return loginRefused(request, reply, result);
     },
   );
+
+  /** The home page again, with the identifier typed: 401, or 429 and the delay while the throttle runs. */
+  async function loginRefused(
+    request: TenantRequest<{ Body: { identifier: string } }>,
+    reply: FastifyReply,
+    result: Extract<Awaited<ReturnType<typeof logIn>>, { ok: false }>,
+  ) {
+    reply.headers(noStore);
+    if (result.reason === "throttled")
+      reply.code(429).header("retry-after", String(result.retryAfterSeconds));
+    else reply.code(401);
+    const ui = requestUi(request);
+    const text =
+      result.reason === "throttled"
+        ? ui.t.home.throttled(Math.max(1, Math.ceil(result.retryAfterSeconds / 60)))
+        : ui.t.home.loginFailed;
+    const identifier = request.body.identifier.slice(0, 64);
+    const page = { ui, csrf: reply.generateCsrf(), identifier, message: { kind: "error" as const, text } };
+    return reply.html(await tenantHome(services, request.tenant, page));
+  }
 
   app.post("/deconnexion", form, async (request, reply) => {
     const { tenant } = request;
@@ -219,17 +228,18 @@ export async function authRoutes(
       tenantId: tenant.id,
       token: request.params.token,
     });
-    if (!token) {
-      request.log.warn(
-        { event: "password_reset.token_refused", tenant: tenant.slug, ip: request.ip },
-        "reset link not usable",
-      );
-      return reply
-        .code(410)
-        .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
-    }
+    if (!token) return linkRefused(request, reply);
     return reply.html(resetForm(request, reply, token.identifier));
   });
+
+  /** 410: a reset link that is unknown, spent or expired (R8-R10): the page says so and offers a new one. */
+  const linkRefused = (request: TenantRequest, reply: FastifyReply) => {
+    const log = { event: "password_reset.token_refused", tenant: request.tenant.slug, ip: request.ip };
+    request.log.warn(log, "reset link not usable");
+    return reply
+      .code(410)
+      .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
+  };
 
   /** The reset form again, at the link's own address (the token stays in the path). */
   const resetForm = (request: TenantRequest, reply: FastifyReply, identifier: string, error?: string) => (
@@ -266,12 +276,7 @@ export async function authRoutes(
         reply.setCookie(prefill.name, result.identifier, { ...prefill.options, signed: true, maxAge: 600 });
         return reply.redirect("/?message=password-set", 303);
       }
-      if ("invalidToken" in result) {
-        request.log.warn({ ...log, event: "password_reset.token_refused" }, "reset link not usable");
-        return reply
-          .code(410)
-          .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
-      }
+      if ("invalidToken" in result) return linkRefused(request, reply);
       const token = await inspectResetToken(services.db, {
         tenantId: tenant.id,
         token: request.params.token,
