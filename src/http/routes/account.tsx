@@ -1,6 +1,6 @@
 import type { FastifyReply } from "fastify";
 import type { Services } from "../../app.js";
-import { listAccountSessions } from "../../db/sessions.repository.js";
+import { listAccountSessions } from "../../db/account-sessions.queries.js";
 import {
   changePassword,
   getAccountView,

@@ -1,5 +1,5 @@
 import { escapeHtml } from "@kitajs/html";
-import type { SessionRow } from "../../db/sessions.repository.js";
+import type { AccountSessionRow } from "../../db/account-sessions.queries.js";
 import type { AccountView } from "../../domain/accounts/manage-account.js";
 import type { Ui } from "../../i18n/index.js";
 import { NewPasswordFields } from "./auth.view.js";
@@ -39,7 +39,7 @@ export function AccountPage(props: {
   branding: Branding;
   csrf: string;
   account: AccountView;
-  sessions: SessionRow[];
+  sessions: AccountSessionRow[];
   currentSession: string;
   message?: { kind: "error" | "success"; text: string };
 }) {
