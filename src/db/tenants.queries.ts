@@ -1,19 +1,11 @@
 import type { Sql } from "./database.js";
+import type { tenants } from "./schema.js";
 
 // Named READ queries on tenants (the web app resolves the Host with findTenantBySlug); the writes are in
 // tenants.repository.ts.
 
-export interface TenantRow {
-  id: string;
-  slug: string;
-  displayName: string;
-  primaryColor: string;
-  logoSha256: string | null;
-  logoContentType: string | null;
-  retentionMonths: number;
-  settings: Record<string, unknown>;
-  createdAt: Date;
-}
+/** A tenant as the schema declares it (the same type tenants.repository.ts writes). */
+export type TenantRow = typeof tenants.$inferSelect;
 
 /** The columns of a TenantRow (the repository's writes return the same shape). */
 export const TENANT_COLUMNS = `id, slug, display_name as "displayName", primary_color as "primaryColor", logo_sha256 as "logoSha256",

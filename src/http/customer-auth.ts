@@ -3,7 +3,6 @@ import fastifyCsrf from "@fastify/csrf-protection";
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../db/database.js";
-import type { SessionRow } from "../db/sessions.repository.js";
 import { CUSTOMER_ABSOLUTE_SECONDS, resolveCustomerSession } from "../domain/accounts/sessions.js";
 import "./site.js";
 import type { TenantRequest } from "./tenant-scope.js";
@@ -12,7 +11,7 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Set by `requireCustomer` on customer pages. */
     customer: {
-      session: SessionRow;
+      session: NonNullable<Awaited<ReturnType<typeof resolveCustomerSession>>>["session"];
       accountId: string;
       identifier: string;
       language: "fr" | "en";

@@ -1,5 +1,4 @@
-import type { FastifyRequest } from "fastify";
-import "./site.js";
+import type { TenantRequest } from "./tenant-scope.js";
 
 /**
  * Whether a GET download comes from the portal's own pages, so that it may record the first download
@@ -15,15 +14,13 @@ import "./site.js";
  *   request with neither records nothing, the conservative side of the trade.
  * The ZIP download is a POST with the CSRF token and the Origin check, so it needs none of this.
  */
-export function isSameOriginDownload(request: FastifyRequest): boolean {
-  const site = request.site;
-  if (site.kind !== "tenant") return false;
+export function isSameOriginDownload(request: TenantRequest): boolean {
   const fetchSite = request.headers["sec-fetch-site"];
   if (fetchSite !== undefined) return fetchSite === "same-origin";
   const referer = request.headers.referer;
   if (!referer) return false;
   try {
-    return new URL(referer).origin === site.origin;
+    return new URL(referer).origin === request.portal.origin;
   } catch {
     return false;
   }

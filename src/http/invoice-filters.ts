@@ -1,4 +1,5 @@
 import { DomainError } from "../domain/shared/errors.js";
+import { parseUuid } from "./ids.js";
 
 /**
  * What narrows and orders an account's invoice list (list page, CSV export, bulk ZIP). The URL holds it
@@ -228,7 +229,6 @@ export interface ListCursor {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const AMOUNT = /^-?\d{1,20}(\.\d{1,10})?$/;
 
 /** `apres` / `avant` of the list URL: `<issue date or amount>_<invoice id>`. */
@@ -243,7 +243,7 @@ export function formatCursor(cursor: ListCursor): string {
 export function parseCursor(value: string, sort: InvoiceSort): ListCursor {
   const [key = "", id = "", ...rest] = value.split("_");
   const keyOk = sort.startsWith("date") ? isCalendarDate(key) : AMOUNT.test(key);
-  if (rest.length > 0 || !keyOk || !UUID.test(id))
+  if (rest.length > 0 || !keyOk || !parseUuid(id))
     throw new DomainError(
       "invalid_cursor",
       "Ce lien de page n’est pas valide. Reprenez la liste depuis le début.",

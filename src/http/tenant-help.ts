@@ -25,7 +25,7 @@ export interface LegalDetail {
 
 /** The tenant's legal details, each missing or blank one replaced by the operator's. */
 export function legalDetails(tenant: TenantRow, t: Messages): Record<LegalKey, LegalDetail> {
-  const raw = (tenant.settings ?? {}).legal;
+  const raw = tenant.settings?.legal;
   const given = raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
   const details = {} as Record<LegalKey, LegalDetail>;
   for (const key of LEGAL_KEYS) {
@@ -70,7 +70,7 @@ markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
 };
 /** The issuer's own FAQ (`tenant.settings.faqMarkdown`) as HTML: markdown without raw HTML, safe links only. */
 export function tenantFaqHtml(tenant: TenantRow): string | undefined {
-  const text = (tenant.settings ?? {}).faqMarkdown;
+  const text = tenant.settings?.faqMarkdown;
   if (typeof text !== "string" || text.trim() === "") return undefined;
   return renderFaqMarkdown(text);
 }

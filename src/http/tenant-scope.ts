@@ -108,9 +108,11 @@ export interface TenantScopeOptions {
  *
  * and in the route file, `export async function proofRoutes(app: TenantScope, …)`: every handler gets
  * `request.tenant` (the TenantRow, never null), `request.site` narrowed to the tenant's, and `request.portal`
- * (origin, branding, `ui()`). A request for one of these routes on the platform host gets the application's
- * 404 page (`reply.callNotFound()`), before any body is read; an unknown host never gets here (the Host hook
- * in web-app.tsx answers « Aucun portail à cette adresse »). Routes that answer on both kinds of host (`/`,
+ * (origin, branding, `ui()`); a preHandler given in the route's options may take a `TenantRequest` too
+ * (`requireCustomer` does, so it cannot be used outside the scope). Each `app.register(tenantScope, …)` is
+ * its own encapsulated context: the back office may register its own. A request for one of these routes on
+ * the platform host gets the application's 404 page (`reply.callNotFound()`), before any body is read; an
+ * unknown host never gets here (the Host hook in web-app.tsx answers « Aucun portail à cette adresse »). Routes that answer on both kinds of host (`/`,
  * the favicon, the sealing keys) stay on the application and read `request.site` themselves.
  */
 export const tenantScope: FastifyPluginAsync<TenantScopeOptions> = async (instance, options) => {

@@ -1,6 +1,6 @@
 import type { FastifyReply } from "fastify";
 import type { Services } from "../../app.js";
-import { listAccountSessions } from "../../db/sessions.repository.js";
+import { listAccountSessions } from "../../db/account-sessions.queries.js";
 import {
   changePassword,
   getAccountView,
@@ -83,40 +83,25 @@ export async function accountRoutes(
       },
     },
     async (request, reply) => {
-      const { tenant } = request;
-      if (!request.customer) return reply.callNotFound();
+      const { tenant, customer } = request;
+      if (!customer) return reply.callNotFound();
       const result = await changePassword(services, {
         tenantId: tenant.id,
-        accountId: request.customer.accountId,
-        sessionIdHash: request.customer.session.idHash,
+        accountId: customer.accountId,
+        sessionIdHash: customer.session.idHash,
         current: request.body.current,
         password: request.body.password,
         confirmation: request.body.confirmation,
         ip: request.ip,
       });
+      const log = { tenant: tenant.slug, account: customer.accountId, ip: request.ip };
       if (result.ok) {
-        request.log.info(
-          {
-            event: "password.changed",
-            tenant: tenant.slug,
-            account: request.customer.accountId,
-            ip: request.ip,
-          },
-          "password changed",
-        );
+        request.log.info({ event: "password.changed", ...log }, "password changed");
         return reply.redirect("/compte?message=password-changed", 303);
       }
       if (result.problem === "throttled") {
         // The same delays as the login: the current password is not checked while they run.
-        request.log.warn(
-          {
-            event: "password.change_throttled",
-            tenant: tenant.slug,
-            account: request.customer.accountId,
-            ip: request.ip,
-          },
-          "password change throttled",
-        );
+        request.log.warn({ event: "password.change_throttled", ...log }, "password change throttled");
         reply.code(429).header("retry-after", String(result.retryAfterSeconds));
         const minutes = Math.max(1, Math.ceil(result.retryAfterSeconds / 60));
         const text = requestUi(request).t.account.changeThrottled(minutes);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../app.js";
+import type { TenantRow } from "../../db/tenants.queries.js";
 import { logIn } from "../../domain/accounts/log-in.js";
 import { getAccountView } from "../../domain/accounts/manage-account.js";
 import {
@@ -13,7 +14,7 @@ import type { Ui } from "../../i18n/index.js";
 import { requestUi } from "../../i18n/request-locale.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { tenantHelp } from "../tenant-help.js";
-import type { TenantScope } from "../tenant-scope.js";
+import type { TenantRequest, TenantScope } from "../tenant-scope.js";
 import { ForgotPage, ForgotSentPage, ResetInvalidPage, ResetPage } from "../views/auth.view.js";
 import { HomePage } from "../views/home.view.js";
 import { tenantBranding } from "./portal.js";
@@ -91,17 +92,33 @@ export async function homeRoute(
     if (site.kind !== "tenant") return reply.html(options.platformHome(ui));
     reply.headers(noStore);
     return reply.html(
-      <HomePage
-        ui={ui}
-        branding={tenantBranding(site.tenant)}
-        retentionMonths={await promisedRetentionMonths(services.db, site.tenant)}
-        {...tenantHelp(site.tenant)}
-        csrf={reply.generateCsrf()}
-        message={redirectMessage(ui, request.query.message)}
-        identifier={takePrefill(request, reply)}
-      />,
+      await tenantHome(services, site.tenant, {
+        ui,
+        csrf: reply.generateCsrf(),
+        message: redirectMessage(ui, request.query.message),
+        identifier: takePrefill(request, reply),
+      }),
     );
   });
+}
+
+/** A tenant's home page: the login form (with the identifier to fill in), its help and a message. */
+async function tenantHome(
+  services: Services,
+  tenant: TenantRow,
+  page: { ui: Ui; csrf: string; message?: { kind: "error" | "success"; text: string }; identifier?: string },
+) {
+  return (
+    <HomePage
+      ui={page.ui}
+      branding={tenantBranding(tenant)}
+      retentionMonths={await promisedRetentionMonths(services.db, tenant)}
+      {...tenantHelp(tenant)}
+      csrf={page.csrf}
+      message={page.message}
+      identifier={page.identifier}
+    />
+  );
 }
 
 /** Login, logout, "Mot de passe ou identifiant oublié" and the reset page (SECURITY.md L1-L3, R1-R13), inside the tenant scope. */
@@ -143,29 +160,29 @@ export async function authRoutes(
         { ...log, event: result.reason === "throttled" ? "login.throttled" : "login.failed" },
         "login refused",
       );
-      reply.headers(noStore);
-      if (result.reason === "throttled")
-        reply.code(429).header("retry-after", String(result.retryAfterSeconds));
-      else reply.code(401);
-      const minutes =
-        result.reason === "throttled" ? Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) : 0;
-      const ui = requestUi(request);
-      return reply.html(
-        <HomePage
-          ui={ui}
-          branding={request.portal.branding}
-          retentionMonths={await promisedRetentionMonths(services.db, tenant)}
-          {...tenantHelp(tenant)}
-          csrf={reply.generateCsrf()}
-          identifier={request.body.identifier.slice(0, 64)}
-          message={{
-            kind: "error",
-            text: result.reason === "throttled" ? ui.t.home.throttled(minutes) : ui.t.home.loginFailed,
-          }}
-        />,
-      );
+      return loginRefused(request, reply, result);
     },
   );
+
+  /** The home page again, with the identifier typed: 401, or 429 and the delay while the throttle runs. */
+  async function loginRefused(
+    request: TenantRequest<{ Body: { identifier: string } }>,
+    reply: FastifyReply,
+    result: Extract<Awaited<ReturnType<typeof logIn>>, { ok: false }>,
+  ) {
+    reply.headers(noStore);
+    if (result.reason === "throttled")
+      reply.code(429).header("retry-after", String(result.retryAfterSeconds));
+    else reply.code(401);
+    const ui = requestUi(request);
+    const text =
+      result.reason === "throttled"
+        ? ui.t.home.throttled(Math.max(1, Math.ceil(result.retryAfterSeconds / 60)))
+        : ui.t.home.loginFailed;
+    const identifier = request.body.identifier.slice(0, 64);
+    const page = { ui, csrf: reply.generateCsrf(), identifier, message: { kind: "error" as const, text } };
+    return reply.html(await tenantHome(services, request.tenant, page));
+  }
 
   app.post("/deconnexion", form, async (request, reply) => {
     const { tenant } = request;
@@ -211,25 +228,30 @@ export async function authRoutes(
       tenantId: tenant.id,
       token: request.params.token,
     });
-    if (!token) {
-      request.log.warn(
-        { event: "password_reset.token_refused", tenant: tenant.slug, ip: request.ip },
-        "reset link not usable",
-      );
-      return reply
-        .code(410)
-        .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
-    }
-    return reply.html(
-      <ResetPage
-        ui={requestUi(request)}
-        branding={request.portal.branding}
-        csrf={reply.generateCsrf()}
-        identifier={token.identifier}
-        action={request.url.split("?")[0]!}
-      />,
-    );
+    if (!token) return linkRefused(request, reply);
+    return reply.html(resetForm(request, reply, token.identifier));
   });
+
+  /** 410: a reset link that is unknown, spent or expired (R8-R10): the page says so and offers a new one. */
+  const linkRefused = (request: TenantRequest, reply: FastifyReply) => {
+    const log = { event: "password_reset.token_refused", tenant: request.tenant.slug, ip: request.ip };
+    request.log.warn(log, "reset link not usable");
+    return reply
+      .code(410)
+      .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
+  };
+
+  /** The reset form again, at the link's own address (the token stays in the path). */
+  const resetForm = (request: TenantRequest, reply: FastifyReply, identifier: string, error?: string) => (
+    <ResetPage
+      ui={requestUi(request)}
+      branding={request.portal.branding}
+      csrf={reply.generateCsrf()}
+      identifier={identifier}
+      action={request.url.split("?")[0]!}
+      error={error}
+    />
+  );
 
   app.post<{ Params: { token: string }; Body: { password: string; confirmation: string } }>(
     "/reinitialiser/:token",
@@ -254,28 +276,13 @@ export async function authRoutes(
         reply.setCookie(prefill.name, result.identifier, { ...prefill.options, signed: true, maxAge: 600 });
         return reply.redirect("/?message=password-set", 303);
       }
-      if ("invalidToken" in result) {
-        request.log.warn({ ...log, event: "password_reset.token_refused" }, "reset link not usable");
-        return reply
-          .code(410)
-          .html(<ResetInvalidPage ui={requestUi(request)} branding={request.portal.branding} />);
-      }
+      if ("invalidToken" in result) return linkRefused(request, reply);
       const token = await inspectResetToken(services.db, {
         tenantId: tenant.id,
         token: request.params.token,
       });
-      return reply
-        .code(422)
-        .html(
-          <ResetPage
-            ui={requestUi(request)}
-            branding={request.portal.branding}
-            csrf={reply.generateCsrf()}
-            identifier={token?.identifier ?? ""}
-            action={request.url.split("?")[0]!}
-            error={requestUi(request).t.passwordProblems[result.problem]}
-          />,
-        );
+      const error = requestUi(request).t.passwordProblems[result.problem];
+      return reply.code(422).html(resetForm(request, reply, token?.identifier ?? "", error));
     },
   );
 }

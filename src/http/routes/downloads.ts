@@ -59,6 +59,27 @@ export function fileHeaders(reply: FastifyReply, type: string, disposition: stri
   return reply;
 }
 
+/** What the domain needs to serve a stored file and raise an integrity failure for this request. */
+export function integrityDeps(services: Services, request: TenantRequest): IntegrityDeps {
+  return {
+    blobs: services.blobs,
+    db: services.db,
+    logger: request.log,
+    queue: services.queue,
+    operatorEmail: services.config.operatorEmail,
+  };
+}
+
+/** The account taking an invoice through this request (see `isSameOriginDownload`). */
+export function takerOf(request: TenantRequest, accountId: string): Taker {
+  return {
+    tenantId: request.tenant.id,
+    accountId,
+    ip: request.ip,
+    sameOrigin: isSameOriginDownload(request),
+  };
+}
+
 /**
  * The preview's own policy, on that one response: the PDF is shown by the browser's viewer in a frame of
  * the detail page, so `frame-ancestors 'self'` (and X-Frame-Options SAMEORIGIN for older browsers); `sandbox`
@@ -82,19 +103,7 @@ export async function downloadRoutes(
   const zipMaxFiles = options.zipMaxFiles ?? ZIP_MAX_FILES;
   const leaseSeconds = options.zipLeaseSeconds ?? 120;
   const recordBatch = options.zipRecordBatch ?? 200;
-  const deps = (request: TenantRequest): IntegrityDeps => ({
-    blobs: services.blobs,
-    db: services.db,
-    logger: request.log,
-    queue: services.queue,
-    operatorEmail: services.config.operatorEmail,
-  });
-  const takerOf = (request: TenantRequest, accountId: string): Taker => ({
-    tenantId: request.tenant.id,
-    accountId,
-    ip: request.ip,
-    sameOrigin: isSameOriginDownload(request),
-  });
+  const deps = (request: TenantRequest) => integrityDeps(services, request);
 
   const integrityPage = (request: TenantRequest, reply: FastifyReply) =>
     downloadProblem(
@@ -198,25 +207,28 @@ export async function downloadRoutes(
       if (!(error instanceof BlobIntegrityError)) throw error;
       return integrityPage(request, reply);
     }
-    if (!read.ok) {
-      // The PDF is intact but the reader no longer extracts the XML that was published: serve nothing rather than other bytes.
-      const log = {
-        tenant: request.tenant.slug,
-        invoice: invoice.id,
-        expected: xmlSha256,
-        actual: read.actualSha256,
-      };
-      request.log.error(
-        { event: "xml_extraction.mismatch", ...log },
-        "embedded XML differs from the one published",
-      );
-      return integrityPage(request, reply);
-    }
+    if (!read.ok) return xmlMismatch(request, reply, invoice.id, xmlSha256, read.actualSha256);
     logDownload(request, [invoice.id], "xml", read.first);
     const fileName = downloadFileName(invoice, request.tenant.displayName, "xml");
     fileHeaders(reply, "application/xml", contentDisposition(fileName), read.xml.byteLength);
     return reply.send(read.xml);
   });
+
+  /** The PDF is intact but the reader no longer extracts the XML that was published: serve nothing rather than other bytes. */
+  function xmlMismatch(
+    request: TenantRequest,
+    reply: FastifyReply,
+    invoiceId: string,
+    expected: string,
+    actual: string | null,
+  ) {
+    const log = { tenant: request.tenant.slug, invoice: invoiceId, expected, actual };
+    request.log.error(
+      { event: "xml_extraction.mismatch", ...log },
+      "embedded XML differs from the one published",
+    );
+    return integrityPage(request, reply);
+  }
 
   app.post<{ Body: Record<string, unknown> }>(
     "/factures/zip",
@@ -224,21 +236,11 @@ export async function downloadRoutes(
     async (request, reply) => {
       const customer = request.customer;
       if (!customer) return reply.callNotFound();
-      const body = request.body ?? {};
-      const choice = zipChoice(body);
-      const selection = await selectZipInvoices(services.db, {
-        tenantId: request.tenant.id,
-        accountId: customer.accountId,
-        choice,
-        maxFiles: zipMaxFiles,
-      });
+      const account = { tenantId: request.tenant.id, accountId: customer.accountId };
+      const choice = zipChoice(request.body ?? {});
+      const selection = await selectZipInvoices(services.db, { ...account, choice, maxFiles: zipMaxFiles });
       if (selection.kind !== "ready") return zipRefused(request, reply, choice.all, selection);
-      const lease = await takeZipLease(services.db, {
-        tenantId: request.tenant.id,
-        accountId: customer.accountId,
-        leaseSeconds,
-        log: request.log,
-      });
+      const lease = await takeZipLease(services.db, { ...account, leaseSeconds, log: request.log });
       if (!lease) {
         reply.header("retry-after", "60");
         return downloadProblem(request, reply, 429, (t) => ({

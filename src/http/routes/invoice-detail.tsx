@@ -6,7 +6,10 @@ import type { TenantScope } from "../tenant-scope.js";
 import { InvoiceDetailPage } from "../views/invoice-detail.view.js";
 import { withdrawnProblem } from "./download-problem.js";
 
-/** @deprecated `parseUuid(id, { ignoreCase: true })` (src/http/ids.ts); kept until routes/staff/proof.tsx (H-STAFFAPI) switches. */
+/**
+ * @deprecated Use `parseUuid(id, { ignoreCase: true })` (src/http/ids.ts). Only routes/staff/proof.tsx still
+ * imports it on this branch; h-staffapi no longer does: delete it at merge.
+ */
 export const INVOICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**

@@ -47,80 +47,30 @@ export async function invoiceRoutes(
   const summaries = createInvoiceListSummaries(services.db);
 
   app.get<{ Querystring: Query }>("/factures", page, async (request, reply) => {
-    const { tenant } = request;
-    if (!request.customer) return reply.callNotFound();
-    const { accountId } = request.customer;
-    const user = { identifier: request.customer.identifier, csrf: reply.generateCsrf() };
-    const branding = request.portal.branding;
+    const customer = request.customer;
+    if (!customer) return reply.callNotFound();
     const ui = requestUi(request);
-    reply.headers(noStore);
-
-    let filters: InvoiceFilters;
-    let after: InvoiceCursor | undefined;
-    let before: InvoiceCursor | undefined;
-    try {
-      filters = parseInvoiceFilters(request.query);
-      after = cursorParam(request.query, "apres", filters);
-      before = cursorParam(request.query, "avant", filters);
-      if (after && before) throw new DomainError("invalid_cursor", "both apres and avant given");
-    } catch (error) {
-      if (
-        !(error instanceof DomainError) ||
-        (error.code !== "invalid_filter" && error.code !== "invalid_cursor")
-      )
-        throw error;
-      reply.code(400);
-      return reply.html(
-        <InvoiceListErrorPage ui={ui} branding={branding} user={user} message={listErrorText(ui.t, error)} />,
-      );
-    }
-
-    // The filter form sends its empty fields and its `periode` select: answer with the canonical,
-    // bookmarkable URL of the same filters.
-    if (!after && !before && !isCanonical(request.query, filters)) {
-      const query = filtersToQuery(filters);
-      return reply.redirect(query.size ? `/factures?${query}` : "/factures", 303);
-    }
-
-    // One index range scan for the rows. Around them, what is the same for every page of this version of
-    // the account's list (customer numbers, date range, banner, count) comes from memory after the first
-    // view: the session read the version. The count is not even needed when the result fits on one page.
-    const list = { tenantId: tenant.id, accountId, version: request.customer.listVersion };
-    const home = !after && !before && !hasFilters(filters);
-    const [customerNumbers, dates, window, leaving] = await Promise.all([
-      summaries.customerNumbers(list, CUSTOMER_SELECT_MAX + 1),
-      summaries.issueDateRange(list),
-      readPage(services, tenant.id, accountId, filters, { after, before }),
-      home ? summaries.leavingSoon(list, LEAVING_SOON_DAYS) : undefined,
-    ]);
-    const onePage = !after && !before && !window.hasNext;
-    const [matching, downloadable] = onePage
-      ? [window.rows.length, window.rows.filter((row) => !row.removedAt).length]
-      : await Promise.all([summaries.count(list, filters), summaries.downloadable(list, filters)]);
-    const base = filtersToQuery(filters);
-    const link = (name: "apres" | "avant", row: PortalInvoiceListRow | undefined) => {
-      if (!row) return undefined;
-      const query = new URLSearchParams(base);
-      query.set(name, formatCursor({ key: keyOf(row, filters), id: row.id }));
-      return query.toString();
+    const shell = {
+      ui,
+      branding: request.portal.branding,
+      user: { identifier: customer.identifier, csrf: reply.generateCsrf() },
     };
+    reply.headers(noStore);
+    let asked: ListRequest;
+    try {
+      asked = parseListQuery(request.query);
+    } catch (error) {
+      if (!isListError(error)) throw error;
+      reply.code(400);
+      const message = listErrorText(ui.t, error);
+      return reply.html(<InvoiceListErrorPage {...shell} message={message} />);
+    }
+    const canonical = canonicalUrl(request.query, asked);
+    if (canonical) return reply.redirect(canonical, 303);
+    const shown = await loadListPage(services, summaries, request.tenant.id, customer, asked);
+    const zipMaxFiles = options.zipMaxFiles ?? ZIP_MAX_FILES;
     return reply.html(
-      <InvoicesPage
-        ui={ui}
-        branding={branding}
-        user={user}
-        filters={filters}
-        invoices={window.rows}
-        matching={matching}
-        downloadable={downloadable}
-        dates={dates}
-        leaving={leaving}
-        customerNumbers={customerNumbers}
-        previousPage={window.hasPrevious ? link("avant", window.rows[0]) : undefined}
-        nextPage={window.hasNext ? link("apres", window.rows.at(-1)) : undefined}
-        pastTheEnd={window.rows.length === 0 && after !== undefined}
-        zipMaxFiles={options.zipMaxFiles ?? ZIP_MAX_FILES}
-      />,
+      <InvoicesPage {...shell} filters={asked.filters} {...shown} zipMaxFiles={zipMaxFiles} />,
     );
   });
 
@@ -144,6 +94,70 @@ export async function invoiceRoutes(
     );
     return reply.send(Readable.from(invoiceCsv(rows, flavour, ui.t.csv)));
   });
+}
+
+/** What the list URL asks for: the filters, and a page after or before a position (never both). */
+interface ListRequest {
+  filters: InvoiceFilters;
+  after?: InvoiceCursor;
+  before?: InvoiceCursor;
+}
+
+/** The list's filters and position from its URL; throws invalid_filter or invalid_cursor. */
+function parseListQuery(query: Query): ListRequest {
+  const filters = parseInvoiceFilters(query);
+  const after = cursorParam(query, "apres", filters);
+  const before = cursorParam(query, "avant", filters);
+  if (after && before) throw new DomainError("invalid_cursor", "both apres and avant given");
+  return { filters, after, before };
+}
+
+const isListError = (error: unknown): error is DomainError =>
+  error instanceof DomainError && (error.code === "invalid_filter" || error.code === "invalid_cursor");
+
+/**
+ * One page of the list and what the page shows around it. One index range scan for the rows. Around them,
+ * what is the same for every page of this version of the account's list (customer numbers, date range,
+ * banner, count) comes from memory after the first view: the session read the version. The count is not
+ * even needed when the result fits on one page.
+ */
+async function loadListPage(
+  services: Services,
+  summaries: ReturnType<typeof createInvoiceListSummaries>,
+  tenantId: string,
+  customer: { accountId: string; listVersion: number },
+  { filters, after, before }: ListRequest,
+) {
+  const list = { tenantId, accountId: customer.accountId, version: customer.listVersion };
+  const home = !after && !before && !hasFilters(filters);
+  const [customerNumbers, dates, window, leaving] = await Promise.all([
+    summaries.customerNumbers(list, CUSTOMER_SELECT_MAX + 1),
+    summaries.issueDateRange(list),
+    readPage(services, list.tenantId, list.accountId, filters, { after, before }),
+    home ? summaries.leavingSoon(list, LEAVING_SOON_DAYS) : undefined,
+  ]);
+  const onePage = !after && !before && !window.hasNext;
+  const [matching, downloadable] = onePage
+    ? [window.rows.length, window.rows.filter((row) => !row.removedAt).length]
+    : await Promise.all([summaries.count(list, filters), summaries.downloadable(list, filters)]);
+  const base = filtersToQuery(filters);
+  const link = (name: "apres" | "avant", row: PortalInvoiceListRow | undefined) => {
+    if (!row) return undefined;
+    const query = new URLSearchParams(base);
+    query.set(name, formatCursor({ key: keyOf(row, filters), id: row.id }));
+    return query.toString();
+  };
+  return {
+    invoices: window.rows,
+    matching,
+    downloadable,
+    dates,
+    leaving,
+    customerNumbers,
+    previousPage: window.hasPrevious ? link("avant", window.rows[0]) : undefined,
+    nextPage: window.hasNext ? link("apres", window.rows.at(-1)) : undefined,
+    pastTheEnd: window.rows.length === 0 && after !== undefined,
+  };
 }
 
 function csvFlavour(value: unknown): CsvFlavour {
@@ -172,6 +186,16 @@ export function listErrorText(t: Messages, error: DomainError): string {
 
 function keyOf(row: PortalInvoiceListRow, filters: InvoiceFilters): string {
   return filters.sort.startsWith("date") ? row.issueDate : row.grandTotal;
+}
+
+/**
+ * The filter form sends its empty fields and its `periode` select: the canonical, bookmarkable URL of the
+ * same filters to redirect to, or undefined when the query already is it (or holds a page position).
+ */
+function canonicalUrl(query: Query, { filters, after, before }: ListRequest): string | undefined {
+  if (after || before || isCanonical(query, filters)) return undefined;
+  const canonical = filtersToQuery(filters);
+  return canonical.size ? `/factures?${canonical}` : "/factures";
 }
 
 /** True when the query already is the canonical form of its filters (other parameters aside). */

@@ -6,12 +6,11 @@ import { takeProofBundle } from "../../domain/invoices/invoice-downloads.js";
 import { BlobIntegrityError } from "../../domain/invoices/verified-blob.js";
 import { trustedSealPublicKeys } from "../../storage/seal-key-file.js";
 import type { CustomerAuth } from "../customer-auth.js";
-import { isSameOriginDownload } from "../download-origin.js";
 import { parseUuid } from "../ids.js";
 import type { TenantRequest, TenantScope } from "../tenant-scope.js";
 import { createZipStream } from "../zip-stream.js";
 import { downloadProblem, withdrawnProblem } from "./download-problem.js";
-import { contentDisposition, fileHeaders } from "./downloads.js";
+import { contentDisposition, fileHeaders, integrityDeps, takerOf } from "./downloads.js";
 
 /** The published public keys: public, cached an hour, never sniffed. */
 const PEM_HEADERS = {
@@ -60,48 +59,31 @@ export async function proofRoutes(app: TenantScope, services: Services, auth: Cu
       let taken: Awaited<ReturnType<typeof takeProofBundle>>;
       try {
         // Only from the portal's own pages does the bundle count as taking the invoice (see takeProofBundle).
-        const taker = { tenantId: tenant.id, accountId: customer.accountId, ip: request.ip };
-        taken = await takeProofBundle(
-          deps(request),
-          { ...taker, sameOrigin: isSameOriginDownload(request) },
-          invoice,
-        );
+        taken = await takeProofBundle(deps(request), takerOf(request, customer.accountId), invoice);
       } catch (error) {
         // Already reported by the domain: the customer gets the integrity page.
         if (!(error instanceof BlobIntegrityError)) throw error;
-        return downloadProblem(
-          request,
-          reply,
-          500,
-          (t) => ({
-            title: t.downloads.proofIntegrityTitle,
-            message: t.downloads.proofIntegrityText,
-          }),
-          true,
-        );
+        return integrityPage(request, reply);
       }
-      const log = {
-        tenant: tenant.slug,
-        account: customer.accountId,
-        invoice: invoice.id,
-        first: taken.first.length,
-      };
+      const log = { tenant: tenant.slug, account: customer.accountId, invoice: invoice.id };
       request.log.info(
-        { event: "invoice.proof_downloaded", ...log, ip: request.ip },
+        { event: "invoice.proof_downloaded", ...log, first: taken.first.length, ip: request.ip },
         "proof bundle downloaded",
       );
       return sendBundle(reply, taken.bundle);
     },
   );
-
-  const deps = (request: TenantRequest) => ({
-    blobs: services.blobs,
-    db: services.db,
-    logger: request.log,
-    queue: services.queue,
-    operatorEmail: services.config.operatorEmail,
-  });
+  const deps = (request: TenantRequest) => integrityDeps(services, request);
 }
+
+const integrityPage = (request: TenantRequest, reply: FastifyReply) =>
+  downloadProblem(
+    request,
+    reply,
+    500,
+    (t) => ({ title: t.downloads.proofIntegrityTitle, message: t.downloads.proofIntegrityText }),
+    true,
+  );
 
 const gonePage = (request: TenantRequest, reply: FastifyReply, invoiceId: string, removedAt: Date) =>
   downloadProblem(request, reply, 410, (t, ui) => ({

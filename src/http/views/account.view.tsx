@@ -1,8 +1,9 @@
 import { escapeHtml } from "@kitajs/html";
-import type { SessionRow } from "../../db/sessions.repository.js";
+import type { AccountSessionRow } from "../../db/account-sessions.queries.js";
 import type { AccountView } from "../../domain/accounts/manage-account.js";
 import type { Ui } from "../../i18n/index.js";
-import { NewPasswordFields } from "./auth.view.js";
+import { NewPasswordFields, PasswordField } from "./auth.view.js";
+import { ColumnHeads } from "./column-heads.js";
 import { ContactLink } from "./contact-block.view.js";
 import { EmailAddress } from "./email-address.js";
 import { type Branding, Layout } from "./layout.js";
@@ -38,7 +39,7 @@ export function AccountPage(props: {
   branding: Branding;
   csrf: string;
   account: AccountView;
-  sessions: SessionRow[];
+  sessions: AccountSessionRow[];
   currentSession: string;
   message?: { kind: "error" | "success"; text: string };
 }) {
@@ -128,19 +129,7 @@ export function AccountPage(props: {
         </h2>
         <form method="post" action="/compte/mot-de-passe" novalidate>
           <input type="hidden" name="_csrf" value={props.csrf} />
-          <div class="field">
-            <label for="current" safe>
-              {t.currentPassword}
-            </label>
-            <input
-              type="password"
-              id="current"
-              name="current"
-              autocomplete="current-password"
-              maxlength="1024"
-              required
-            />
-          </div>
+          <PasswordField id="current" label={t.currentPassword} autocomplete="current-password" />
           <NewPasswordFields ui={ui} newLabel={t.newPassword} confirmLabel={t.confirmPassword} />
           <button type="submit" class="button" safe>
             {t.changePassword}
@@ -155,22 +144,7 @@ export function AccountPage(props: {
           <caption class="inv-sr" safe>
             {t.sessionsCaption}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col" safe>
-                {t.device}
-              </th>
-              <th scope="col" safe>
-                {t.ip}
-              </th>
-              <th scope="col" safe>
-                {t.openedAt}
-              </th>
-              <th scope="col" safe>
-                {t.lastSeen}
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={[t.device, t.ip, t.openedAt, t.lastSeen]} />
           <tbody>
             {props.sessions.map((s) => (
               <tr>

@@ -118,19 +118,7 @@ export function NewPasswordFields(props: {
           aria-invalid={props.invalid === undefined ? undefined : String(props.invalid)}
         />
       </div>
-      <div class="field">
-        <label for="confirmation" safe>
-          {props.confirmLabel}
-        </label>
-        <input
-          type="password"
-          id="confirmation"
-          name="confirmation"
-          autocomplete="new-password"
-          maxlength="1024"
-          required
-        />
-      </div>
+      <PasswordField id="confirmation" label={props.confirmLabel} autocomplete="new-password" />
     </>
   );
 }
@@ -194,5 +182,28 @@ export function ResetInvalidPage(props: { ui: Ui; branding: Branding }) {
         </p>
       </div>
     </Layout>
+  );
+}
+
+/** A password field (current or confirmation): its label, then the input, 1,024 characters at most. */
+export function PasswordField(props: {
+  id: "current" | "password" | "confirmation";
+  label: string;
+  autocomplete: "current-password" | "new-password";
+}) {
+  return (
+    <div class="field">
+      <label for={props.id} safe>
+        {props.label}
+      </label>
+      <input
+        type="password"
+        id={props.id}
+        name={props.id}
+        autocomplete={props.autocomplete}
+        maxlength="1024"
+        required
+      />
+    </div>
   );
 }

@@ -1,6 +1,7 @@
 import { escapeHtml } from "@kitajs/html";
 import type { ContactDetails } from "../../domain/tenants/portal-details.js";
 import type { FaqEntry, Ui } from "../../i18n/index.js";
+import { PasswordField } from "./auth.view.js";
 import { CONTACT_ANCHOR, ContactBlock } from "./contact-block.view.js";
 import { type Branding, Layout } from "./layout.js";
 
@@ -95,19 +96,7 @@ export function HomePage(props: HomeProps) {
                 value={identifier ?? ""}
               />
             </div>
-            <div class="field">
-              <label for="password" safe>
-                {t.password}
-              </label>
-              <input
-                type="password"
-                id="password"
-                name="password"
-                autocomplete="current-password"
-                maxlength="1024"
-                required
-              />
-            </div>
+            <PasswordField id="password" label={t.password} autocomplete="current-password" />
             <button type="submit" class="button" safe>
               {t.logIn}
             </button>

@@ -2,6 +2,7 @@ import { escapeHtml } from "@kitajs/html";
 import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.queries.js";
 import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
+import { ColumnHeads } from "./column-heads.js";
 import { ContactLink } from "./contact-block.view.js";
 import { ErrorReference } from "./errors.view.js";
 import { type Branding, Layout, type SignedIn } from "./layout.js";
@@ -368,22 +369,14 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
                 <caption id="det-vat-caption" safe>
                   {T.vatTable}
                 </caption>
-                <thead>
-                  <tr>
-                    <th scope="col" safe>
-                      {T.vatCategory}
-                    </th>
-                    <th scope="col" class="amount" safe>
-                      {T.vatRate}
-                    </th>
-                    <th scope="col" class="amount" safe>
-                      {T.vatBasis}
-                    </th>
-                    <th scope="col" class="amount" safe>
-                      {T.vatAmount}
-                    </th>
-                  </tr>
-                </thead>
+                <ColumnHeads
+                  columns={[
+                    T.vatCategory,
+                    { label: T.vatRate, class: "amount" },
+                    { label: T.vatBasis, class: "amount" },
+                    { label: T.vatAmount, class: "amount" },
+                  ]}
+                />
                 <tbody>
                   {vatRows.map((row) => (
                     <tr>
@@ -419,16 +412,7 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
             <caption id="det-history-caption" class="det-sr" safe>
               {T.historyCaption}
             </caption>
-            <thead>
-              <tr>
-                <th scope="col" safe>
-                  {T.historyDate}
-                </th>
-                <th scope="col" safe>
-                  {T.historyStatus}
-                </th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={[T.historyDate, T.historyStatus]} />
             <tbody>
               {history.map((step) => (
                 <tr>
@@ -483,19 +467,7 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
             <caption id="det-codes-caption" safe>
               {T.lifecycleCaption}
             </caption>
-            <thead>
-              <tr>
-                <th scope="col" safe>
-                  {T.historyCode}
-                </th>
-                <th scope="col" safe>
-                  {T.historyStatus}
-                </th>
-                <th scope="col" safe>
-                  {T.historyDate}
-                </th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={[T.historyCode, T.historyStatus, T.historyDate]} />
             <tbody>
               {history.map((step) => (
                 <tr>

@@ -1,4 +1,4 @@
-import { escapeHtml } from "@kitajs/html";
+import { type Children, escapeHtml } from "@kitajs/html";
 import type { LeavingSoon, PortalInvoiceListRow } from "../../db/portal-invoices.queries.js";
 import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
@@ -17,6 +17,32 @@ export const CUSTOMER_SELECT_MAX = 200;
 export const ZIP_MAX_FILES = 5_000;
 
 const french = formatsFor("fr");
+
+/** One field of the filter form: its label, then its control. */
+function Field(props: { id: string; label: string; wide?: boolean; children: Children }) {
+  return (
+    <div class={props.wide ? "inv-field inv-wide" : "inv-field"}>
+      <label for={props.id} safe>
+        {props.label}
+      </label>
+      {props.children}
+    </div>
+  );
+}
+
+/** A free-text filter: at most 100 characters, no autocompletion. */
+function TextInput(props: { id: string; name: string; type?: "search"; value: string }) {
+  return (
+    <input
+      id={props.id}
+      name={props.name}
+      type={props.type ?? "text"}
+      value={props.value}
+      maxlength="100"
+      autocomplete="off"
+    />
+  );
+}
 
 /** Money in French from a decimal string: Intl formats the string itself, so no float is involved. */
 export function money(value: string, currency: string): string {
@@ -289,23 +315,10 @@ function FilterForm(props: {
       </h2>
       <form method="get" action="/factures">
         <div class="inv-grid inv-main">
-          <div class="inv-field inv-wide">
-            <label for="f-q" safe>
-              {T.search}
-            </label>
-            <input
-              id="f-q"
-              name="q"
-              type="search"
-              value={filters.q ?? ""}
-              maxlength="100"
-              autocomplete="off"
-            />
-          </div>
-          <div class="inv-field">
-            <label for="f-periode" safe>
-              {T.period}
-            </label>
+          <Field id="f-q" label={T.search} wide>
+            <TextInput id="f-q" name="q" type="search" value={filters.q ?? ""} />
+          </Field>
+          <Field id="f-periode" label={T.period}>
             <select id="f-periode" name="periode">
               <option value="" safe>
                 {T.anyPeriod}
@@ -325,11 +338,8 @@ function FilterForm(props: {
                 ))}
               </optgroup>
             </select>
-          </div>
-          <div class="inv-field">
-            <label for="f-tri" safe>
-              {T.sort}
-            </label>
+          </Field>
+          <Field id="f-tri" label={T.sort}>
             <select id="f-tri" name="tri">
               {(Object.keys(T.sorts) as InvoiceSort[]).map((sort) => (
                 <option value={sortValue(sort)} selected={filters.sort === sort} safe>
@@ -337,7 +347,7 @@ function FilterForm(props: {
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
           <div class="inv-filter-buttons">
             <button type="submit" class="button" safe>
               {T.apply}
@@ -356,10 +366,7 @@ function FilterForm(props: {
             )}
           </summary>
           <div class={several ? "inv-grid inv-grid-5" : "inv-grid"}>
-            <div class="inv-field">
-              <label for="f-type" safe>
-                {T.type}
-              </label>
+            <Field id="f-type" label={T.type}>
               <select id="f-type" name="type">
                 <option value="" safe>
                   {T.anyType}
@@ -371,46 +378,20 @@ function FilterForm(props: {
                   {T.creditNotesOnly}
                 </option>
               </select>
-            </div>
-            <div class="inv-field">
-              <label for="f-du" safe>
-                {T.from}
-              </label>
+            </Field>
+            <Field id="f-du" label={T.from}>
               <input id="f-du" name="du" type="date" value={period ? "" : (filters.from ?? "")} />
-            </div>
-            <div class="inv-field">
-              <label for="f-au" safe>
-                {T.to}
-              </label>
+            </Field>
+            <Field id="f-au" label={T.to}>
               <input id="f-au" name="au" type="date" value={period ? "" : (filters.to ?? "")} />
-            </div>
-            <div class="inv-field">
-              <label for="f-contrat" safe>
-                {T.contractField}
-              </label>
-              <input
-                id="f-contrat"
-                name="contrat"
-                type="text"
-                value={filters.contract ?? ""}
-                maxlength="100"
-                autocomplete="off"
-              />
-            </div>
+            </Field>
+            <Field id="f-contrat" label={T.contractField}>
+              <TextInput id="f-contrat" name="contrat" value={filters.contract ?? ""} />
+            </Field>
             {several ? (
-              <div class="inv-field">
-                <label for="f-client" safe>
-                  {T.customer}
-                </label>
+              <Field id="f-client" label={T.customer}>
                 {props.customerNumbers.length > CUSTOMER_SELECT_MAX ? (
-                  <input
-                    id="f-client"
-                    name="client"
-                    type="text"
-                    value={filters.customer ?? ""}
-                    maxlength="100"
-                    autocomplete="off"
-                  />
+                  <TextInput id="f-client" name="client" value={filters.customer ?? ""} />
                 ) : (
                   <select id="f-client" name="client">
                     <option value="" safe>
@@ -423,7 +404,7 @@ function FilterForm(props: {
                     ))}
                   </select>
                 )}
-              </div>
+              </Field>
             ) : (
               ""
             )}
