@@ -258,7 +258,7 @@ describe.each(ENGINES)("proof bundle privacy on %s", (engine) => {
       { now: new Date() },
     );
     const bundle = await takeProofForStaff(
-      { db: services.db, blobs: services.blobs },
+      { db: services.db, blobs: services.blobs, logger: silent },
       {
         tenantId: tenant.id,
         invoiceId: invoice.id,

@@ -108,20 +108,6 @@ export async function revokeSessions(sql: Sql, which: SessionsToRevoke, at: Date
   return rows.length;
 }
 
-export async function listAccountSessions(
-  sql: Sql,
-  tenantId: string,
-  accountId: string,
-  now: Date,
-): Promise<SessionRow[]> {
-  return sql.query<SessionRow>(
-    `select ${COLUMNS} from sessions
-      where tenant_id = $1 and account_id = $2 and revoked_at is null and expires_at > $3
-      order by last_seen_at desc limit 50`,
-    [tenantId, accountId, now],
-  );
-}
-
 export type StaffSessionRow = Pick<
   typeof sessions.$inferSelect,
   "idHash" | "tenantId" | "createdAt" | "lastSeenAt" | "expiresAt"

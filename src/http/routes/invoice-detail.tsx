@@ -7,12 +7,6 @@ import { InvoiceDetailPage } from "../views/invoice-detail.view.js";
 import { withdrawnProblem } from "./download-problem.js";
 
 /**
- * @deprecated Use `parseUuid(id, { ignoreCase: true })` (src/http/ids.ts). Only routes/staff/proof.tsx still
- * imports it on this branch; h-staffapi no longer does: delete it at merge.
- */
-export const INVOICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
  * `GET /factures/{id}`: one invoice of the account; any other id is a 404, never a 403 (SECURITY.md A2).
  * Invoice ids are UUIDs; anything else is answered like an unknown invoice (404), before any query.
  */

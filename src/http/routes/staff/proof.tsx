@@ -1,7 +1,7 @@
 import type { FastifyReply } from "fastify";
 import type { Services } from "../../../app.js";
 import type { ProofBundle } from "../../../domain/audit/build-proof-bundle.js";
-import { BlobIntegrityError, reportIntegrityFailure } from "../../../domain/invoices/verified-blob.js";
+import { BlobIntegrityError } from "../../../domain/invoices/verified-blob.js";
 import { takeProofForStaff } from "../../../domain/staff/proof-for-staff.js";
 import { uiFor } from "../../../i18n/index.js";
 import { parseUuid } from "../../ids.js";
@@ -23,7 +23,7 @@ export async function staffProofRoutes(app: TenantScope, services: Services, aut
       if (!id) return reply.callNotFound();
       let bundle: Awaited<ReturnType<typeof takeProofForStaff>>;
       try {
-        bundle = await takeProofForStaff(services, {
+        bundle = await takeProofForStaff(integrityDeps(services, request), {
           tenantId: tenant.id,
           invoiceId: id,
           actor: staffActor(request),
@@ -31,7 +31,7 @@ export async function staffProofRoutes(app: TenantScope, services: Services, aut
         });
       } catch (error) {
         if (!(error instanceof BlobIntegrityError)) throw error;
-        return proofUnavailable(services, request, reply, { tenantId: tenant.id, invoiceId: id, error });
+        return proofUnavailable(request, reply);
       }
       if (!bundle) return reply.callNotFound();
       return sendProofZip(reply, bundle);
@@ -39,22 +39,19 @@ export async function staffProofRoutes(app: TenantScope, services: Services, aut
   );
 }
 
-/** The stored file failed its check: the operator is alerted and the advisor gets no proof, only a page. */
-async function proofUnavailable(
-  services: Services,
-  request: TenantRequest,
-  reply: FastifyReply,
-  failure: { tenantId: string; invoiceId: string; error: BlobIntegrityError },
-) {
-  await reportIntegrityFailure(
-    {
-      db: services.db,
-      logger: request.log,
-      queue: services.queue,
-      operatorEmail: services.config.operatorEmail,
-    },
-    { ...failure, ip: request.ip, during: "proof" },
-  );
+/** What the proof needs to check the original and, when it fails, alert the operator. */
+function integrityDeps(services: Services, request: TenantRequest) {
+  return {
+    db: services.db,
+    blobs: services.blobs,
+    logger: request.log,
+    queue: services.queue,
+    operatorEmail: services.config.operatorEmail,
+  };
+}
+
+/** The stored file failed its check (already reported to the operator): the advisor gets no proof, only a page. */
+function proofUnavailable(request: TenantRequest, reply: FastifyReply) {
   reply.code(500).header("cache-control", "no-store");
   return reply.html(
     <ErrorPage

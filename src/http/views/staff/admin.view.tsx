@@ -1,3 +1,4 @@
+import type { Children } from "@kitajs/html";
 import type { TenantStats } from "../../../db/backoffice.queries.js";
 import type { StaffMember } from "../../../db/staff.queries.js";
 import type { listApiKeys } from "../../../domain/api-keys/list-api-keys.js";
@@ -42,12 +43,12 @@ function AdminLayout(
     title: string;
     heading: string;
     current: string;
-    children: JSX.Element | JSX.Element[];
+    children: Children;
   },
 ) {
   return (
     <StaffLayout title={props.title} branding={props.branding} staff={props.staff} current="admin">
-      <h1>{props.heading}</h1>
+      <h1 safe>{props.heading}</h1>
       <AdminNav current={props.current} />
       <Message message={props.message} />
       {props.children}
@@ -101,7 +102,7 @@ function PostButton(props: { action: string; csrf: string; label: string; text: 
   return (
     <form method="post" action={props.action}>
       <input type="hidden" name="_csrf" value={props.csrf} />
-      <button type="submit" class="button secondary" aria-label={props.label}>
+      <button type="submit" class="button secondary" aria-label={props.label} safe>
         {props.text}
       </button>
     </form>
@@ -115,15 +116,17 @@ function CardForm(props: {
   action: string;
   csrf: string;
   submit: string;
-  children: JSX.Element | JSX.Element[];
+  children: Children;
 }) {
   return (
     <section class="card narrow" aria-labelledby={props.id}>
-      <h2 id={props.id}>{props.title}</h2>
+      <h2 id={props.id} safe>
+        {props.title}
+      </h2>
       <form method="post" action={props.action}>
         <input type="hidden" name="_csrf" value={props.csrf} />
         {props.children}
-        <button type="submit" class="button">
+        <button type="submit" class="button" safe>
           {props.submit}
         </button>
       </form>

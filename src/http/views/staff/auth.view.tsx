@@ -8,7 +8,9 @@ type Msg = { kind: "error" | "success"; text: string } | undefined;
 function PasswordField(props: { id: string; label: string; autocomplete: string; describedBy?: string }) {
   return (
     <div class="field">
-      <label for={props.id}>{props.label}</label>
+      <label for={props.id} safe>
+        {props.label}
+      </label>
       <input
         type="password"
         id={props.id}
