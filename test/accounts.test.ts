@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, startWorker } from "../src/app.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
+import { makeTenant } from "./support/factories.js";
 import { completePortalDetails } from "./support/portal-details.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
@@ -174,8 +174,8 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
       transport: createSmtpTransport(sink.url),
       logger,
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
-    otherTenantId = (await createTenant(services.db, { slug: "other", displayName: "Other Bail" })).id;
+    tenantId = (await makeTenant(services.db)).id;
+    otherTenantId = (await makeTenant(services.db, { slug: "other", displayName: "Other Bail" })).id;
     await startWorker(services);
     app = await buildWebApp(services);
   }, 120_000);
@@ -938,7 +938,7 @@ describe("in production", () => {
     });
     const app = await buildWebApp(services);
     try {
-      const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme" });
+      const tenant = await makeTenant(services.db, { slug: "acme", displayName: "Acme" });
       await completePortalDetails(services.db, tenant.id);
       await upsertCustomer(services.db, {
         queue: services.queue,

@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -53,7 +53,7 @@ describe.each(ENGINES)("issuer API error envelope and findings on %s", (engine) 
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    const tenant = await createTenant(services.db, { slug: "env", displayName: "Env Location" });
+    const tenant = await makeTenant(services.db, { slug: "env", displayName: "Env Location" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     app = await buildWebApp(services);
   });

@@ -11,9 +11,9 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { listApiKeys } from "../src/domain/api-keys/list-api-keys.js";
 import { revokeApiKey } from "../src/domain/api-keys/revoke-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { API_RATE_LIMIT_PER_MINUTE } from "../src/http/routes/api/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -55,8 +55,8 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    acme = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
-    other = await createTenant(services.db, { slug: "other", displayName: "Other Crédit" });
+    acme = await makeTenant(services.db);
+    other = await makeTenant(services.db, { slug: "other", displayName: "Other Crédit" });
     acmeKey = (await createApiKey({ db: services.db, tenantId: acme.id, label: "ERP" })).key;
     otherKey = (await createApiKey({ db: services.db, tenantId: other.id })).key;
     // A logger that keeps every line, to check that keys never reach the log (SECURITY.md G2).

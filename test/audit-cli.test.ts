@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServices } from "../src/app.js";
 import { entryHash } from "../src/domain/audit/audit-chain.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { publishFor } from "./support/audit-fixtures.js";
 import { runEfacture, startEfacture } from "./support/cli.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, makeTestEnv, type TestEnv } from "./support/services.js";
 
 describe.each(ENGINES)("efacture audit (%s)", (engine) => {
@@ -29,7 +29,7 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
     env = { ...testEnv.env, PORT: "0", LOG_LEVEL: "warn" };
     out = mkdtempSync(path.join(tmpdir(), "efacture-export-"));
     await withServices(async (services) => {
-      const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme Crédit" });
+      const tenant = await makeTenant(services.db, { slug: "acme", displayName: "Acme Crédit" });
       const s = Object.assign(services, { testEnv, dispose: async () => {} });
       await publishFor(s, tenant, "A-1", "AC-1");
       await publishFor(s, tenant, "A-2", "AC-2");

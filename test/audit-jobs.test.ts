@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/app.js";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import {
   AUDIT_SEAL_CRON,
@@ -16,6 +15,7 @@ import {
 import { MAIL_TEMPLATES } from "../src/mail/templates/index.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -62,7 +62,7 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
   });
 
   it("seals, queues the verification, and alerts the operator (log at error level and mail) when it fails", async () => {
-    const tenant = await createTenant(services.db, { slug: "nuit", displayName: "Nuit" });
+    const tenant = await makeTenant(services.db, { slug: "nuit", displayName: "Nuit" });
     await publishFor(services, tenant, "N-1", "NC-1");
     await auditSealHandler(services, { now: () => new Date("2026-11-20T23:50:00Z") })({}, context);
     const seals = await services.db.query<{ day: string }>(
@@ -101,7 +101,7 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
   });
 
   it("alerts the operator when a download finds an altered original, once an hour per file", async () => {
-    const tenant = await createTenant(services.db, { slug: "flip", displayName: "Flip" });
+    const tenant = await makeTenant(services.db, { slug: "flip", displayName: "Flip" });
     const invoice = await publishFor(services, tenant, "FL-1", "FC-1");
     const [account] = await services.db.query<{ id: string }>(
       "select account_id as id from customers where tenant_id = $1 and customer_number = 'FC-1'",

@@ -13,10 +13,10 @@ import { buildProofBundle, type ProofFile } from "../src/domain/audit/build-proo
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../src/domain/audit/verify-audit.js";
 import { takeProofForStaff } from "../src/domain/staff/proof-for-staff.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { rewriteChainAsVersion1, sealAsVersion1 } from "./support/legacy-chain.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
@@ -99,7 +99,7 @@ describe.each(ENGINES)("proof bundle privacy on %s", (engine) => {
 
   /** Two accounts, A's invoice, then what the outside attack saw in A's proof: B's and strangers' entries. */
   async function tenantWithNeighbours(slug: string) {
-    const tenant = await createTenant(services.db, { slug, displayName: "Voisins" });
+    const tenant = await makeTenant(services.db, { slug, displayName: "Voisins" });
     const invoice = await publishFor(services, tenant, "PA-2026-001", "PA-1");
     await publishFor(services, tenant, "PB-2026-001", "PB-1");
     const a = await accountOf(tenant, "PA-1");

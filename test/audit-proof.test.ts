@@ -13,11 +13,11 @@ import { innerHash } from "../src/domain/audit/audit-chain.js";
 import { buildProofBundle, type ProofFile } from "../src/domain/audit/build-proof-bundle.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { sealKeyFromPem } from "../src/domain/audit/seal-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -67,8 +67,8 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "preuve", displayName: "Preuve Location" });
-    other = await createTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
+    tenant = await makeTenant(services.db, { slug: "preuve", displayName: "Preuve Location" });
+    other = await makeTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
     app = await buildWebApp(services);
     work = mkdtempSync(path.join(tmpdir(), "efacture-proof-"));
     keyFile = path.join(work, "platform.pem");

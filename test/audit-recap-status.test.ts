@@ -5,9 +5,9 @@ import { recapitulativeCsvLines } from "../src/domain/audit/export-audit.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { withdrawInvoice } from "../src/domain/invoices/withdraw-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../src/einvoice/index.js";
 import { facturx, issuer } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 // Outside tester, item 11: in the issuer's « liste récapitulative » a withdrawn invoice looked like one
@@ -20,7 +20,7 @@ describe.each(ENGINES)("the liste récapitulative's status and withdrawal reason
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "recap", displayName: "Recap Location" });
+    tenant = await makeTenant(services.db, { slug: "recap", displayName: "Recap Location" });
     await upsertCustomer(services.db, {
       queue: services.queue,
       tenantId: tenant.id,

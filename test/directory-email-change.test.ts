@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { WebClient } from "./support/web-client.js";
@@ -108,7 +108,7 @@ describe.each(ENGINES)("the issuer's directory changing an address on %s", (engi
       overrides: { SMTP_URL: sink.url },
       transport: createSmtpTransport(sink.url),
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    tenantId = (await makeTenant(services.db)).id;
     apiKey = (await createApiKey({ db: services.db, tenantId, label: "directory" })).key;
     await startWorker(services);
     app = await buildWebApp(services);

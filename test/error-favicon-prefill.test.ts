@@ -6,8 +6,8 @@ import { insertToken } from "../src/db/tokens.repository.js";
 import { hashSecret, newSecret } from "../src/domain/accounts/secrets.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { openTestServices } from "./support/services.js";
 import { enrolStaff, nextCode, staffLogin } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
@@ -60,12 +60,12 @@ describe("error pages, favicon and the identifier after a reset", () => {
 
   beforeAll(async () => {
     services = await openTestServices("pglite");
-    tenant = await createTenant(services.db, {
+    tenant = await makeTenant(services.db, {
       slug: "acme",
       displayName: "élan Location",
       primaryColor: "#0b5d6b",
     });
-    await createTenant(services.db, { slug: "pale", displayName: "Pâle Bail", primaryColor: "#f4e9a0" });
+    await makeTenant(services.db, { slug: "pale", displayName: "Pâle Bail", primaryColor: "#f4e9a0" });
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {

@@ -4,9 +4,9 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { recapitulativeCsvLines } from "../src/domain/audit/export-audit.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../src/einvoice/index.js";
 import { facturx, issuer } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 // Issue #13 item 6: the issuer's « liste récapitulative » added credit notes to the invoices.
@@ -17,7 +17,7 @@ describe.each(ENGINES)("the liste récapitulative's signed amounts on %s", (engi
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "recap", displayName: "Recap Location" });
+    tenant = await makeTenant(services.db, { slug: "recap", displayName: "Recap Location" });
     await upsertCustomer(services.db, {
       queue: services.queue,
       tenantId: tenant.id,

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import type { JobDefinition } from "../src/jobs/queue.js";
 import { queueMail } from "../src/mail/mail-queue.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
@@ -28,7 +28,7 @@ describe.each(ENGINES)("mail jobs on %s", (engine) => {
       overrides: { SMTP_URL: sink.url },
       transport: createSmtpTransport(sink.url),
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Leasing" })).id;
+    tenantId = (await makeTenant(services.db, { slug: "acme", displayName: "Acme Leasing" })).id;
     await startWorker(services, { mailConcurrency: 2 });
   });
   afterAll(async () => {

@@ -13,7 +13,6 @@ import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { buildProofBundle } from "../src/domain/audit/build-proof-bundle.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import {
   HOSTILE_INVOICE,
   objectStreamBomb,
@@ -26,6 +25,7 @@ import {
 import { buildFacturX } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -59,8 +59,8 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "hostile", displayName: "Hostile" });
-    neighbour = await createTenant(services.db, { slug: "voisin", displayName: "Voisin" });
+    tenant = await makeTenant(services.db, { slug: "hostile", displayName: "Hostile" });
+    neighbour = await makeTenant(services.db, { slug: "voisin", displayName: "Voisin" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     deps = {
       db: services.db,

@@ -5,10 +5,10 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { plainPdf } from "./retention-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -114,8 +114,8 @@ describe.each(ENGINES)(
         queue: services.queue,
         maxPdfBytes: services.config.maxPdfBytes,
       };
-      tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
-      other = await createTenant(services.db, { slug: "other", displayName: "Other Bail" });
+      tenant = await makeTenant(services.db);
+      other = await makeTenant(services.db, { slug: "other", displayName: "Other Bail" });
       app = await buildWebApp(services);
     }, 120_000);
     afterAll(async () => {

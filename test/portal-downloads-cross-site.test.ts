@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const HOST = "croise.localhost:3000";
@@ -21,7 +21,7 @@ describe.each(ENGINES)("first download recorded only from the portal's own pages
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "croise", displayName: "Croisé Location" });
+    tenant = await makeTenant(services.db, { slug: "croise", displayName: "Croisé Location" });
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {

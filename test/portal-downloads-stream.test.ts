@@ -16,12 +16,12 @@ import { invoiceFileName } from "../src/domain/invoices/invoice-file-name.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { BlobIntegrityError, checkBlob, openVerifiedBlob } from "../src/domain/invoices/verified-blob.js";
 import { zipIndexHeader, zipIndexLine } from "../src/domain/invoices/zip-index.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../src/einvoice/index.js";
 import { contentDisposition } from "../src/http/routes/downloads.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import type { BlobStore } from "../src/storage/blob-store.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -318,7 +318,7 @@ describe.each(ENGINES)("downloads over a real socket on %s", (engine) => {
       }),
     );
     services = await openTestServices(engine, { logger });
-    tenant = await createTenant(services.db, { slug: "sock", displayName: "Sock" });
+    tenant = await makeTenant(services.db, { slug: "sock", displayName: "Sock" });
     app = await buildWebApp(
       { ...services, blobs: memory.store },
       {

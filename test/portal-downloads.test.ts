@@ -13,11 +13,11 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { corpusFiles, corpusPresent } from "./support/corpus.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -156,8 +156,8 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
       queue: services.queue,
       maxPdfBytes: services.config.maxPdfBytes,
     };
-    tenantA = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
-    tenantB = await createTenant(services.db, { slug: "other", displayName: "Other Bail" });
+    tenantA = await makeTenant(services.db);
+    tenantB = await makeTenant(services.db, { slug: "other", displayName: "Other Bail" });
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {
@@ -391,7 +391,7 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
       it.each(corpusFiles("facturx-valid").map((f) => [f.name, f] as const))(
         "%s comes back byte for byte",
         async (name, file) => {
-          const tenant = await createTenant(services.db, {
+          const tenant = await makeTenant(services.db, {
             slug: `corpus-${engine.slice(0, 2)}-${++seq}`,
             displayName: "Corpus",
           });

@@ -6,10 +6,10 @@ import { hashPassword } from "../src/domain/accounts/password-hashing.js";
 import { startSession } from "../src/domain/accounts/sessions.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { localeFromAcceptLanguage } from "../src/i18n/index.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -117,9 +117,9 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
       queue: services.queue,
       maxPdfBytes: services.config.maxPdfBytes,
     };
-    tenant = await createTenant(services.db, { slug: "rivage", displayName: "Rivage Crédit" });
-    bare = await createTenant(services.db, { slug: "nu", displayName: "Bail Nu" });
-    other = await createTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
+    tenant = await makeTenant(services.db, { slug: "rivage", displayName: "Rivage Crédit" });
+    bare = await makeTenant(services.db, { slug: "nu", displayName: "Bail Nu" });
+    other = await makeTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
     await services.db.query("update tenants set settings = $2::jsonb where id = $1", [
       tenant.id,
       JSON.stringify({

@@ -4,10 +4,10 @@ import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice, publishInvoices } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { corpusFiles, corpusPresent, independentFacts } from "./support/corpus.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
 type TestServices = Awaited<ReturnType<typeof openTestServices>>;
@@ -70,7 +70,7 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
   async function tenantWithCustomer(
     customer: { number?: string; email?: string | null; contracts?: string[] } = {},
   ) {
-    const tenant = await createTenant(services.db, {
+    const tenant = await makeTenant(services.db, {
       slug: `t${engine.slice(0, 2)}${++seq}`,
       displayName: `Tenant ${seq}`,
     });

@@ -10,9 +10,9 @@ import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { runRetention } from "../src/domain/retention/run-retention.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -69,7 +69,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
   }
 
   async function tenantWith(numbers: { number: string; contracts?: string[] }[]) {
-    const tenant = await createTenant(services.db, {
+    const tenant = await makeTenant(services.db, {
       slug: `sw${engine.slice(0, 2)}${++seq}`,
       displayName: `ACME ${seq}`,
     });

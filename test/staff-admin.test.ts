@@ -4,8 +4,8 @@ import { maskUrl } from "../src/app.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { checkLogoFile, contrastWithWhite } from "../src/domain/staff/logo-file.js";
 import { parisDayStart, parisMonthStart } from "../src/domain/staff/paris-time.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, staffLogin } from "./support/staff.js";
 import type { WebClient } from "./support/web-client.js";
@@ -82,7 +82,7 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
   beforeAll(async () => {
     services = await openTestServices(engine);
     app = await buildWebApp(services);
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    tenantId = (await makeTenant(services.db)).id;
     const a = await enrolStaff(services, app, {
       tenantId,
       host: HOST,

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createSmtpTransport } from "../src/mail/transport.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { enrolStaff, staffLogin } from "./support/staff.js";
@@ -42,7 +42,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
   let tenantId: string;
   let advisor: WebClient;
   let advisorId: string;
-  let otherTenant: Awaited<ReturnType<typeof createTenant>>;
+  let otherTenant: Awaited<ReturnType<typeof makeTenant>>;
 
   const kindOf = (m: ParsedMail) => m.headers.get("x-efacture-mail-kind");
   const mailsTo = (address: string, kind?: string) =>
@@ -97,8 +97,8 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
       overrides: { SMTP_URL: sink.url },
       transport: createSmtpTransport(sink.url),
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
-    otherTenant = await createTenant(services.db, { slug: "other", displayName: "Other" });
+    tenantId = (await makeTenant(services.db)).id;
+    otherTenant = await makeTenant(services.db, { slug: "other", displayName: "Other" });
     await startWorker(services);
     app = await buildWebApp(services);
     const enrolled = await enrolStaff(services, app, {

@@ -10,10 +10,10 @@ import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { inviteStaff } from "../../src/domain/staff/staff-accounts.js";
 import { totpCode } from "../../src/domain/staff/totp.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
 import { chromiumPath } from "../support/browser.js";
 import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { makeTenant } from "../support/factories.js";
 
 // Issue #13 item 4: at 360 px the identifier split over three lines, e-mails and customer numbers went
 // letter by letter and tables overflowed the page, while axe saw nothing. This walks every customer and
@@ -103,7 +103,7 @@ describe.skipIf(!chromiumPath)(
     beforeAll(async () => {
       e2e = await startE2eServer({ shots: "narrow", worker: false });
       const { db, blobs, queue, config } = e2e.services;
-      tenant = await createTenant(db, {
+      tenant = await makeTenant(db, {
         slug: "horizon",
         displayName: "Horizon Location Longue Durée",
         primaryColor: "#0b5d6b",

@@ -10,12 +10,12 @@ import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
 import { plainPdf } from "../retention-fixtures.js";
 import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
 import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { makeTenant } from "../support/factories.js";
 
 const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
 const PASSWORD = "la facture verte arrive au port";
@@ -45,7 +45,7 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
     e2e = await startE2eServer({ shots: "portal-detail", env: {}, worker: false });
     port = e2e.port;
     const { db, blobs, queue, config } = e2e.services;
-    tenant = await createTenant(db, {
+    tenant = await makeTenant(db, {
       slug: "leasing",
       displayName: "Horizon Leasing",
       primaryColor: "#0b5d6b",

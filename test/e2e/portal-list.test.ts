@@ -9,11 +9,11 @@ import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../../src/einvoice/index.js";
 import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
 import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { makeTenant } from "../support/factories.js";
 
 const SHOTS = path.join(ROOT, "test-results", "screenshots", "portal-list");
 const PASSWORD = "la flotte entière est à jour";
@@ -36,7 +36,7 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
     e2e = await startE2eServer({ shots: "portal-list", env: {}, worker: false });
     port = e2e.port;
     const { db, blobs, queue, config } = e2e.services;
-    tenant = await createTenant(db, {
+    tenant = await makeTenant(db, {
       slug: "flotte",
       displayName: "Horizon Leasing",
       primaryColor: "#0b5d6b",
