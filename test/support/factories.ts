@@ -1,13 +1,16 @@
 import type { FastifyInstance } from "fastify";
+import type { ParsedMail } from "mailparser";
 import type { Services } from "../../src/app.js";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { Database } from "../../src/db/database.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { startSession } from "../../src/domain/accounts/sessions.js";
 import { type UpsertCustomerInput, upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
+import { type PublishDeps, publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { type CreateTenantInput, createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/build-facturx.js";
 import type { FacturXInput } from "../../src/einvoice/index.js";
+import type { SmtpSink } from "./smtp-sink.js";
 import { WebClient } from "./web-client.js";
 
 /**
@@ -196,4 +199,65 @@ export async function multipart(
     payload: Buffer.from(await response.arrayBuffer()),
     contentType: response.headers.get("content-type")!,
   };
+}
+
+/** What publishInvoice needs from the services (and a clock, when the test sets one). */
+export function publishDeps(
+  services: Pick<Services, "db" | "blobs" | "queue" | "config">,
+  now?: () => Date,
+): PublishDeps {
+  return {
+    db: services.db,
+    blobs: services.blobs,
+    queue: services.queue,
+    maxPdfBytes: services.config.maxPdfBytes,
+    ...(now ? { now } : {}),
+  };
+}
+
+/** Builds `input` as Factur-X and publishes it for `tenant`, as the issuer would. */
+export async function publishFacturX(
+  services: Pick<Services, "db" | "blobs" | "queue" | "config">,
+  tenant: TenantRow,
+  input: FacturXInput,
+  options: { now?: Date; actor?: PublishActor } = {},
+) {
+  const bytes = await facturxPdf(input);
+  const now = options.now;
+  const { invoice } = await publishInvoice(publishDeps(services, now ? () => now : undefined), {
+    tenant,
+    bytes,
+    actor: options.actor ?? issuer,
+  });
+  return { id: invoice.id, sha256: invoice.sha256, bytes, invoice };
+}
+
+type PublishActor = Parameters<typeof publishInvoice>[1]["actor"];
+
+/** The reset (or activation) link of a « mot de passe oublié » mail. */
+export function resetLinkIn(mail: ParsedMail): string | undefined {
+  return /https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")?.[0];
+}
+
+/**
+ * The customer activates the account through « Mot de passe oublié », as the guide says: asks for the link,
+ * follows the mailed one (the `nth` reset mail to this address) and chooses `password`.
+ */
+export async function activateByMail(
+  app: FastifyInstance,
+  host: string,
+  sink: SmtpSink,
+  email: string,
+  password: string,
+  nth = 1,
+): Promise<string> {
+  const client = new WebClient(app, host);
+  await client.get("/mot-de-passe-oublie");
+  await client.post("/mot-de-passe-oublie", { email });
+  const mail = await sink.waitMail(email, "password-reset", nth);
+  const path = new URL(resetLinkIn(mail)!).pathname;
+  await client.get(path);
+  const res = await client.post(path, { password, confirmation: password });
+  if (res.statusCode !== 303) throw new Error(`activation of ${email} answered ${res.statusCode}`);
+  return path;
 }
