@@ -5,27 +5,12 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { makeTenant } from "./support/factories.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const corpus = (file: string) => readFileSync(path.resolve(ROOT, "..", "shared", "corpus", file));
 const HOST = "env.localhost:3000";
-
-/** A multipart body as curl would send it. */
-async function multipart(parts: Record<string, string | { bytes: Uint8Array; filename: string }>) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(parts)) {
-    if (typeof value === "string") form.append(name, value);
-    else
-      form.append(name, new Blob([new Uint8Array(value.bytes)], { type: "application/pdf" }), value.filename);
-  }
-  const response = new Response(form);
-  return {
-    payload: Buffer.from(await response.arrayBuffer()),
-    contentType: response.headers.get("content-type")!,
-  };
-}
 
 /** The one error envelope: code, message, details (an object), and the request id of the answer. */
 function expectEnvelope(

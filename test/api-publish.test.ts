@@ -8,7 +8,7 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { makeTestPdf } from "../src/einvoice/__fixtures__/make-test-pdf.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { makeTenant } from "./support/factories.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -18,27 +18,6 @@ const ENCRYPTED = readFileSync(path.join(ROOT, "src/einvoice/__fixtures__/encryp
 const PLAIN_PDF = "plain-pdf/RE-E-974-Hetzner_2016-01-19_R0005532486.pdf";
 const MAX_PDF_BYTES = 200_000;
 const HOST = "pub.localhost:3000";
-
-/** A multipart body as a browser or curl would send it. */
-async function multipart(
-  parts: Record<string, string | { bytes: Uint8Array; filename: string; type?: string }>,
-) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(parts)) {
-    if (typeof value === "string") form.append(name, value);
-    else
-      form.append(
-        name,
-        new Blob([new Uint8Array(value.bytes)], { type: value.type ?? "application/pdf" }),
-        value.filename,
-      );
-  }
-  const response = new Response(form);
-  return {
-    payload: Buffer.from(await response.arrayBuffer()),
-    contentType: response.headers.get("content-type")!,
-  };
-}
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

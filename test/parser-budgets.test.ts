@@ -25,7 +25,7 @@ import {
 import { buildFacturX } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
-import { makeTenant } from "./support/factories.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -89,18 +89,12 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
   });
 
   async function publishThroughApi(bytes: Uint8Array) {
-    const form = new FormData();
-    form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), "f.pdf");
-    const response = new Response(form);
+    const body = await multipart({ file: { bytes, filename: "f.pdf" } });
     return app.inject({
       method: "POST",
       url: "/api/v1/invoices",
-      headers: {
-        host: HOST,
-        authorization: `Bearer ${key}`,
-        "content-type": response.headers.get("content-type")!,
-      },
-      payload: Buffer.from(await response.arrayBuffer()),
+      headers: { host: HOST, authorization: `Bearer ${key}`, "content-type": body.contentType },
+      payload: body.payload,
     });
   }
 

@@ -7,7 +7,7 @@ import { type PublishDeps, publishInvoice, publishInvoices } from "../src/domain
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { corpusFiles, corpusPresent, independentFacts } from "./support/corpus.js";
-import { makeTenant } from "./support/factories.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
 type TestServices = Awaited<ReturnType<typeof openTestServices>>;
@@ -423,10 +423,8 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
     const key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     const app = await buildWebApp(services);
     try {
-      const form = new FormData();
       const bytes = await buildFacturX(sample({ invoiceNumber: "DELAY-1" }));
-      form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), "invoice.pdf");
-      const body = new Response(form);
+      const body = await multipart({ file: { bytes, filename: "invoice.pdf" } });
       const before = Date.now();
       const res = await app.inject({
         method: "POST",
@@ -434,9 +432,9 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
         headers: {
           host: `${tenant.slug}.localhost:3000`,
           authorization: `Bearer ${key}`,
-          "content-type": body.headers.get("content-type")!,
+          "content-type": body.contentType,
         },
-        payload: Buffer.from(await body.arrayBuffer()),
+        payload: body.payload,
       });
       expect(res.statusCode).toBe(201);
       const [row] = await services.db.query<{ due: Date | null }>(

@@ -12,7 +12,7 @@ import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish
 import { runRetention } from "../src/domain/retention/run-retention.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { makeTenant } from "./support/factories.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -267,19 +267,15 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
       const api = (method: "GET" | "POST", url: string, payload?: object) =>
         app.inject({ method, url, headers: { host, authorization: `Bearer ${key}` }, payload });
       const publishTo = async (customerNumber: string, bytes: Uint8Array) => {
-        const form = new FormData();
-        form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), "f.pdf");
-        form.append("metadata", JSON.stringify({ customerNumber }));
-        const response = new Response(form);
+        const body = await multipart({
+          file: { bytes, filename: "f.pdf" },
+          metadata: JSON.stringify({ customerNumber }),
+        });
         return app.inject({
           method: "POST",
           url: "/api/v1/invoices",
-          headers: {
-            host,
-            authorization: `Bearer ${key}`,
-            "content-type": response.headers.get("content-type")!,
-          },
-          payload: Buffer.from(await response.arrayBuffer()),
+          headers: { host, authorization: `Bearer ${key}`, "content-type": body.contentType },
+          payload: body.payload,
         });
       };
       const bytes = Buffer.from(await buildFacturX(invoice({ invoiceNumber: "FA-MISTAKE" })));
