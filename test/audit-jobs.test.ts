@@ -3,8 +3,6 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/app.js";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import {
   AUDIT_SEAL_CRON,
@@ -15,9 +13,8 @@ import {
 import { MAIL_TEMPLATES } from "../src/mail/templates/index.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
-import { makeTenant } from "./support/factories.js";
+import { customerClient, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
-import { WebClient } from "./support/web-client.js";
 
 const context = { jobId: "test", retryCount: 0, retryLimit: 0, lastAttempt: true };
 
@@ -107,19 +104,9 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
       "select account_id as id from customers where tenant_id = $1 and customer_number = 'FC-1'",
       [tenant.id],
     );
-    await setAccountPassword(services.db, tenant.id, account!.id, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId: account!.id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
     const app = await buildWebApp(services);
     try {
-      const client = new WebClient(app, "flip.localhost:3000");
-      client.cookies.set("efacture-session", cookie);
+      const { client } = await customerClient(services, app, tenant, account!.id);
       const store = createFsBlobStore(path.join(services.testEnv.dataDir, "blobs"));
       const flipped = Buffer.from(invoice.bytes);
       flipped[200]! ^= 0x80;

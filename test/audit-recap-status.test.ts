@@ -6,8 +6,7 @@ import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { withdrawInvoice } from "../src/domain/invoices/withdraw-invoice.js";
 import { buildFacturX } from "../src/einvoice/index.js";
-import { facturx, issuer } from "./support/audit-fixtures.js";
-import { makeTenant } from "./support/factories.js";
+import { facturx, issuer, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 // Outside tester, item 11: in the issuer's « liste récapitulative » a withdrawn invoice looked like one

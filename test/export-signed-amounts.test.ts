@@ -5,8 +5,7 @@ import { recapitulativeCsvLines } from "../src/domain/audit/export-audit.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { buildFacturX } from "../src/einvoice/index.js";
-import { facturx, issuer } from "./support/audit-fixtures.js";
-import { makeTenant } from "./support/factories.js";
+import { facturx, issuer, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 // Issue #13 item 6: the issuer's « liste récapitulative » added credit notes to the invoices.

@@ -6,9 +6,7 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { buildProofBundle } from "../src/domain/audit/build-proof-bundle.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
@@ -25,9 +23,8 @@ import {
 import { buildFacturX } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
-import { makeTenant, multipart } from "./support/factories.js";
+import { customerClient, makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
-import { WebClient } from "./support/web-client.js";
 
 // Counts the parses done in this thread (a parser worker has its own copy of the module, not counted).
 const parsedHere = vi.hoisted(() => ({ count: 0 }));
@@ -178,17 +175,7 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
         "select id from accounts where tenant_id = $1 and email = $2",
         [neighbour.id, email],
       );
-      await setAccountPassword(services.db, neighbour.id, row!.id, "not-a-real-hash");
-      const cookie = await startSession(services.db, {
-        tenantId: neighbour.id,
-        accountId: row!.id,
-        kind: "customer",
-        ip: null,
-        userAgent: null,
-        now: new Date(),
-      });
-      const client = new WebClient(app, "voisin.localhost:3000");
-      client.cookies.set("efacture-session", cookie);
+      const { client } = await customerClient(services, app, neighbour, row!.id);
       return { number, client };
     }
 

@@ -3,18 +3,15 @@ import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../src/cli/io.js";
 import { runWithServices } from "../src/cli/main.js";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { runRetention } from "../src/domain/retention/run-retention.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { makeTenant, multipart } from "./support/factories.js";
+import { customerClient, makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
-import { WebClient } from "./support/web-client.js";
 
 const actor = { type: "issuer" as const, id: "test" };
 const ACME_SIREN = "443061841";
@@ -91,18 +88,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
 
   /** A browser holding an active session of the customer's account. */
   async function portalOf(tenant: TenantRow, accountId: string) {
-    await setAccountPassword(services.db, tenant.id, accountId, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
-    const client = new WebClient(app, `${tenant.slug}.localhost:3000`);
-    client.cookies.set("efacture-session", cookie);
-    return client;
+    return (await customerClient(services, app, tenant, accountId)).client;
   }
 
   beforeAll(async () => {

@@ -9,10 +9,9 @@ import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
-import { facturx } from "../support/audit-fixtures.js";
 import { chromiumPath } from "../support/browser.js";
 import { type E2eServer, logIn, startE2eServer } from "../support/e2e-server.js";
-import { makeTenant } from "../support/factories.js";
+import { facturx, makeTenant } from "../support/factories.js";
 
 const PASSWORD = "la facture verte arrive au port";
 

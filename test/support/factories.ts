@@ -83,10 +83,22 @@ export async function loggedInAccount(
     [tenant.id, options.email],
   );
   if (!row) throw new Error(`no account for ${options.email}`);
-  const session = await logIn(services.db, tenant, row.id, options.passwordHash);
+  const { session, client } = await customerClient(services, app, tenant, row.id, options.passwordHash);
+  return { accountId: row.id, email: options.email, numbers: options.numbers, session, client };
+}
+
+/** Activates the existing account `accountId` and logs it in: a WebClient on its portal with the session. */
+export async function customerClient(
+  services: Pick<Services, "db">,
+  app: FastifyInstance,
+  tenant: Pick<TenantRow, "id" | "slug">,
+  accountId: string,
+  passwordHash?: string,
+): Promise<{ session: string; client: WebClient }> {
+  const session = await logIn(services.db, tenant, accountId, passwordHash);
   const client = new WebClient(app, `${tenant.slug}.localhost:3000`);
   client.cookies.set("efacture-session", session);
-  return { accountId: row.id, email: options.email, numbers: options.numbers, session, client };
+  return { session, client };
 }
 
 /** Activates an existing account (a password hash) and opens a customer session: the cookie value. */
@@ -141,7 +153,7 @@ export function invoiceInput(number: string, buyerId?: string, options: InvoiceO
 }
 
 /** A complete EN 16931 invoice for customer `buyerId` (due date, VAT id, payment reference, two lines). */
-export function fullInvoiceInput(
+export function facturx(
   number: string,
   buyerId: string,
   options: Partial<FacturXInput> = {},
