@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The default on a 2-core machine is ONE worker (cores - 1): the integration tests mostly wait (timers,
+    // PostgreSQL, child processes, SMTP), so two files at a time use the machine instead of idling.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
