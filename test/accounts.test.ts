@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, startWorker } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
 import { invoiceInput, makeCustomer, makeTenant, publishFacturX, resetLinkIn } from "./support/factories.js";
 import { completePortalDetails } from "./support/portal-details.js";
 import { ENGINES, openTestServices } from "./support/services.js";
@@ -106,8 +105,7 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
       }),
     );
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
       logger,
     });
     acme = await makeTenant(services.db);

@@ -7,28 +7,16 @@ import { openDatabase } from "../src/db/open-database.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { BIN, runEfacture, startEfacture } from "./support/cli.js";
 import { CORPUS, corpusPresent } from "./support/corpus.js";
+import { invoiceInput } from "./support/factories.js";
 import { ENGINES, makeTestEnv, type TestEnv } from "./support/services.js";
 
+/** A 300.00 € + VAT invoice due on 20 November for customer `buyerId`. */
 function invoice(invoiceNumber: string, buyerId: string): FacturXInput {
-  return {
-    invoiceNumber,
-    typeCode: "380",
-    issueDate: "2026-11-05",
+  return invoiceInput(invoiceNumber, buyerId, {
     dueDate: "2026-11-20",
-    currency: "EUR",
-    seller: {
-      name: "Acme Location",
-      siren: "443061841",
-      vatId: "FR44443061841",
-      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: "Client",
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
+    seller: { vatId: "FR44443061841" },
     lines: [{ description: "Loyer", quantity: "1", unitPrice: "300.00", vatRatePercent: "20" }],
-  };
+  });
 }
 
 /** Rows from the test database, opened after the command lines have exited (PGlite has one owner). */

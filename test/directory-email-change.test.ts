@@ -4,7 +4,6 @@ import { startWorker } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
 import { activateByMail, invoiceInput, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
@@ -58,8 +57,7 @@ describe.each(ENGINES)("the issuer's directory changing an address on %s", (engi
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
     tenant = await makeTenant(services.db);
     tenantId = tenant.id;

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
 import {
   activateByMail,
   invoiceInput,
@@ -13,7 +12,7 @@ import {
 } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
-import { enrolStaff, staffLogin } from "./support/staff.js";
+import { loggedInStaff } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
 // Issue 13, item 1: an advisor's e-mail correction changes the ADDRESS of the customer's account; moving a
@@ -93,22 +92,19 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
     tenant = await makeTenant(services.db);
     tenantId = tenant.id;
     await startWorker(services);
     app = await buildWebApp(services);
-    const enrolled = await enrolStaff(services, app, {
+    ({ staffId: advisorId, client: advisor } = await loggedInStaff(services, app, {
       tenantId,
       host: HOST,
       email: "paul@acme.test",
       role: "advisor",
       name: "Paul Martin",
-    });
-    advisorId = enrolled.staffId;
-    advisor = (await staffLogin(app, HOST, "paul@acme.test", enrolled.codes[0]!)).client;
+    }));
   }, 120_000);
   afterAll(async () => {
     await app?.close();

@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import type { JobDefinition } from "../src/jobs/queue.js";
 import { queueMail } from "../src/mail/mail-queue.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
 import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
@@ -25,8 +24,7 @@ describe.each(ENGINES)("mail jobs on %s", (engine) => {
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
     tenantId = (await makeTenant(services.db, { slug: "acme", displayName: "Acme Leasing" })).id;
     await startWorker(services, { mailConcurrency: 2 });

@@ -6,7 +6,6 @@ import {
   requestPasswordReset,
 } from "../src/domain/accounts/password-reset.js";
 import { queueMail } from "../src/mail/mail-queue.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
 import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SlowSmtpSink, startSlowSmtpSink } from "./support/slow-smtp-sink.js";
@@ -108,8 +107,7 @@ describe.each(ENGINES)("one tenant's burst does not delay another tenant's reset
     // 100 ms per message, two at a time: 300 mails take 15 s first come, first served.
     sink.plan(() => ({ delayMs: 100, answer: "accept" }));
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
     await startWorker(services, { mailConcurrency: 2 });
   });

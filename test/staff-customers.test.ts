@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
 import { invoiceInput, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
-import { enrolStaff, staffLogin } from "./support/staff.js";
+import { loggedInStaff } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
 const HOST = "acme.localhost:3000";
@@ -37,23 +36,20 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
     tenant = await makeTenant(services.db);
     tenantId = tenant.id;
     otherTenant = await makeTenant(services.db, { slug: "other", displayName: "Other" });
     await startWorker(services);
     app = await buildWebApp(services);
-    const enrolled = await enrolStaff(services, app, {
+    ({ staffId: advisorId, client: advisor } = await loggedInStaff(services, app, {
       tenantId,
       host: HOST,
       email: "paul@acme.test",
       role: "advisor",
       name: "Paul Martin",
-    });
-    advisorId = enrolled.staffId;
-    advisor = (await staffLogin(app, HOST, "paul@acme.test", enrolled.codes[0]!)).client;
+    }));
   }, 120_000);
   afterAll(async () => {
     await app?.close();

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import type { ParsedMail } from "mailparser";
-import type { Services } from "../../src/app.js";
+import { publishDeps, type Services } from "../../src/app.js";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { Database } from "../../src/db/database.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { startSession } from "../../src/domain/accounts/sessions.js";
 import { type UpsertCustomerInput, upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
-import { type PublishDeps, publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
+import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { type CreateTenantInput, createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/build-facturx.js";
 import type { FacturXInput } from "../../src/einvoice/index.js";
@@ -153,11 +153,7 @@ export function invoiceInput(number: string, buyerId?: string, options: InvoiceO
 }
 
 /** A complete EN 16931 invoice for customer `buyerId` (due date, VAT id, payment reference, two lines). */
-export function facturx(
-  number: string,
-  buyerId: string,
-  options: Partial<FacturXInput> = {},
-): FacturXInput {
+export function facturx(number: string, buyerId: string, options: Partial<FacturXInput> = {}): FacturXInput {
   return {
     invoiceNumber: number,
     typeCode: "380",
@@ -213,20 +209,6 @@ export async function multipart(
   };
 }
 
-/** What publishInvoice needs from the services (and a clock, when the test sets one). */
-export function publishDeps(
-  services: Pick<Services, "db" | "blobs" | "queue" | "config">,
-  now?: () => Date,
-): PublishDeps {
-  return {
-    db: services.db,
-    blobs: services.blobs,
-    queue: services.queue,
-    maxPdfBytes: services.config.maxPdfBytes,
-    ...(now ? { now } : {}),
-  };
-}
-
 /** Builds `input` as Factur-X and publishes it for `tenant`, as the issuer would. */
 export async function publishFacturX(
   services: Pick<Services, "db" | "blobs" | "queue" | "config">,
@@ -236,11 +218,14 @@ export async function publishFacturX(
 ) {
   const bytes = await facturxPdf(input);
   const now = options.now;
-  const { invoice } = await publishInvoice(publishDeps(services, now ? () => now : undefined), {
-    tenant,
-    bytes,
-    actor: options.actor ?? issuer,
-  });
+  const { invoice } = await publishInvoice(
+    { ...publishDeps(services), ...(now ? { now: () => now } : {}) },
+    {
+      tenant,
+      bytes,
+      actor: options.actor ?? issuer,
+    },
+  );
   return { id: invoice.id, sha256: invoice.sha256, bytes, invoice };
 }
 

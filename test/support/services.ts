@@ -5,8 +5,9 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { openServices, type Services } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
-import type { MailTransport } from "../../src/mail/transport.js";
+import { createSmtpTransport, type MailTransport } from "../../src/mail/transport.js";
 import { copyTemplateInto } from "./db-template.js";
+import type { SmtpSink } from "./smtp-sink.js";
 
 export type Engine = "pglite" | "postgres";
 
@@ -79,13 +80,17 @@ export async function openTestServices(
     overrides?: Record<string, string>;
     transport?: MailTransport;
     logger?: Logger;
+    /** Mails go to this SMTP sink (SMTP_URL and the transport). */
+    smtp?: Pick<SmtpSink, "url">;
   } = {},
 ): Promise<Services & { testEnv: TestEnv; dispose(): Promise<void> }> {
-  const testEnv = makeTestEnv(engine, options.overrides, { fresh: options.fresh });
+  const smtpUrl = options.smtp?.url;
+  const overrides = smtpUrl ? { SMTP_URL: smtpUrl, ...options.overrides } : options.overrides;
+  const testEnv = makeTestEnv(engine, overrides, { fresh: options.fresh });
   const services = await openServices(testEnv.config, {
     schema: testEnv.schema,
     pollingIntervalSeconds: 0.5,
-    transport: options.transport,
+    transport: options.transport ?? (smtpUrl ? createSmtpTransport(smtpUrl) : undefined),
     logger: options.logger,
   });
   return Object.assign(services, {
