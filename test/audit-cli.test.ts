@@ -61,21 +61,8 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
     expect(ok.stdout).toMatch(/^OK: audit trail and stored originals intact/m);
 
     const today = new Date().toISOString().slice(0, 10);
-    const exported = await runEfacture(
-      [
-        "audit",
-        "export",
-        "--tenant",
-        "acme",
-        "--from",
-        "2020-01-01",
-        "--to",
-        today,
-        "--out",
-        path.join(out, "acme"),
-      ],
-      env,
-    );
+    const exportArgs = ["audit", "export", "--tenant", "acme", "--from", "2020-01-01", "--to", today];
+    const exported = await runEfacture([...exportArgs, "--out", path.join(out, "acme")], env);
     expect(exported.stderr).toBe("");
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(
@@ -115,21 +102,7 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
       ["En ligne", ""],
     ]);
     // An export never overwrites an earlier one.
-    const again = await runEfacture(
-      [
-        "audit",
-        "export",
-        "--tenant",
-        "acme",
-        "--from",
-        "2020-01-01",
-        "--to",
-        today,
-        "--out",
-        path.join(out, "acme"),
-      ],
-      env,
-    );
+    const again = await runEfacture([...exportArgs, "--out", path.join(out, "acme")], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/cannot write .*audit\.jsonl: .*EEXIST/);
 

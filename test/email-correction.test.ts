@@ -12,7 +12,7 @@ import {
 } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
-import { loggedInStaff } from "./support/staff.js";
+import { ADVISOR_PAUL, loggedInStaff } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
 // Issue 13, item 1: an advisor's e-mail correction changes the ADDRESS of the customer's account; moving a
@@ -98,13 +98,9 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
     tenantId = tenant.id;
     await startWorker(services);
     app = await buildWebApp(services);
-    ({ staffId: advisorId, client: advisor } = await loggedInStaff(services, app, {
-      tenantId,
-      host: HOST,
-      email: "paul@acme.test",
-      role: "advisor",
-      name: "Paul Martin",
-    }));
+    const paul = await loggedInStaff(services, app, { tenantId, host: HOST, ...ADVISOR_PAUL });
+    advisorId = paul.staffId;
+    advisor = paul.client;
   }, 120_000);
   afterAll(async () => {
     await app?.close();

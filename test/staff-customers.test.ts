@@ -6,7 +6,7 @@ import { buildWebApp } from "../src/http/web-app.js";
 import { invoiceInput, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
-import { loggedInStaff } from "./support/staff.js";
+import { ADVISOR_PAUL, loggedInStaff } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
 const HOST = "acme.localhost:3000";
@@ -43,13 +43,9 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
     otherTenant = await makeTenant(services.db, { slug: "other", displayName: "Other" });
     await startWorker(services);
     app = await buildWebApp(services);
-    ({ staffId: advisorId, client: advisor } = await loggedInStaff(services, app, {
-      tenantId,
-      host: HOST,
-      email: "paul@acme.test",
-      role: "advisor",
-      name: "Paul Martin",
-    }));
+    const paul = await loggedInStaff(services, app, { tenantId, host: HOST, ...ADVISOR_PAUL });
+    advisorId = paul.staffId;
+    advisor = paul.client;
   }, 120_000);
   afterAll(async () => {
     await app?.close();

@@ -7,6 +7,9 @@ import { WebClient } from "./web-client.js";
 
 export const STAFF_PASSWORD = "la mouette grise survole le port";
 
+/** The advisor most tests log in as. */
+export const ADVISOR_PAUL = { email: "paul@acme.test", role: "advisor" as const, name: "Paul Martin" };
+
 /** Invites a staff member and completes the enrolment through the pages; returns the TOTP secret and recovery codes. */
 export async function enrolStaff(
   services: Services,
