@@ -6,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
 import { chromiumPath } from "../support/browser.js";
 import { type E2eServer, logIn, startE2eServer } from "../support/e2e-server.js";
-import { facturx, makeTenant } from "../support/factories.js";
+import { facturx, makeCustomer, makeTenant } from "../support/factories.js";
 
 const PASSWORD = "la facture verte arrive au port";
 
@@ -32,10 +31,7 @@ describe.skipIf(!chromiumPath)("a cross-site navigation to a download in Chromiu
     e2e = await startE2eServer({ shots: "cross-site-download" });
     const { db, blobs, queue, config } = e2e.services;
     tenant = await makeTenant(db, { slug: "leasing", displayName: "Horizon Leasing" });
-    await upsertCustomer(db, {
-      queue,
-      tenantId: tenant.id,
-      customerNumber: "FL-100",
+    await makeCustomer({ db, queue }, tenant, "FL-100", {
       name: "Transports Martin SARL",
       email: "compta@transports-martin.fr",
       contracts: [],

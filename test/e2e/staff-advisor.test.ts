@@ -5,7 +5,6 @@ import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { inviteStaff } from "../../src/domain/staff/staff-accounts.js";
 import { totpCode } from "../../src/domain/staff/totp.js";
@@ -13,7 +12,7 @@ import { buildFacturX } from "../../src/einvoice/index.js";
 import { type RunningServer, startServer } from "../../src/main.js";
 import { chromiumPath, launchBrowser } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
-import { makeTenant } from "../support/factories.js";
+import { makeCustomer, makeTenant } from "../support/factories.js";
 import { freePort } from "../support/free-port.js";
 import { makeTestEnv, type TestEnv, waitFor } from "../support/services.js";
 
@@ -50,10 +49,7 @@ describe.skipIf(!chromiumPath)("advisor answers « je n’ai pas reçu le mail �
     const { db, blobs, queue, config } = server.services;
     const tenant = await makeTenant(db, { slug: "acme", displayName: "Acme Location" });
     tenantId = tenant.id;
-    await upsertCustomer(db, {
-      queue,
-      tenantId,
-      customerNumber: "CL-4242",
+    await makeCustomer({ db, queue }, tenantId, "CL-4242", {
       name: "Hélène Garnier",
       email: "helene.garnier@exemple.fr",
       contracts: ["CT-4242"],
