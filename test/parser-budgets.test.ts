@@ -6,6 +6,7 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { buildProofBundle } from "../src/domain/audit/build-proof-bundle.js";
@@ -59,12 +60,7 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
     tenant = await makeTenant(services.db, { slug: "hostile", displayName: "Hostile" });
     neighbour = await makeTenant(services.db, { slug: "voisin", displayName: "Voisin" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
+    deps = publishDeps(services);
     app = await buildWebApp(services);
     await upsertCustomer(services.db, {
       queue: services.queue,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
@@ -75,12 +76,7 @@ describe.each(ENGINES)(
 
     beforeAll(async () => {
       services = await openTestServices(engine);
-      deps = {
-        db: services.db,
-        blobs: services.blobs,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
-      };
+      deps = publishDeps(services);
       tenant = await makeTenant(services.db);
       other = await makeTenant(services.db, { slug: "other", displayName: "Other Bail" });
       app = await buildWebApp(services);

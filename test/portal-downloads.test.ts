@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import fc from "fast-check";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../src/app.js";
+import { createLogger, publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
@@ -97,12 +97,7 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
       }),
     );
     services = await openTestServices(engine, { logger });
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
+    deps = publishDeps(services);
     tenantA = await makeTenant(services.db);
     tenantB = await makeTenant(services.db, { slug: "other", displayName: "Other Bail" });
     app = await buildWebApp(services);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
@@ -76,12 +77,7 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
+    deps = publishDeps(services);
     tenant = await makeTenant(services.db, { slug: "rivage", displayName: "Rivage Crédit" });
     bare = await makeTenant(services.db, { slug: "nu", displayName: "Bail Nu" });
     other = await makeTenant(services.db, { slug: "autre", displayName: "Autre Bail" });

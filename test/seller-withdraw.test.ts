@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishDeps } from "../src/app.js";
 import type { CliIo } from "../src/cli/io.js";
 import { runWithServices } from "../src/cli/main.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
@@ -93,12 +94,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
+    deps = publishDeps(services);
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {
