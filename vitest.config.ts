@@ -1,12 +1,39 @@
 import { defineConfig } from "vitest/config";
 
+// TSX is compiled by Vite's oxc transformer, which reads `jsx`/`jsxImportSource` from tsconfig.json.
+// Three projects: `vitest run --project unit` (or `npm run test:unit`) runs only the pure tests, in seconds.
 export default defineConfig({
-  // TSX is compiled by Vite's oxc transformer, which reads `jsx`/`jsxImportSource` from tsconfig.json
-  // (an `esbuild` block here is ignored by Vitest 4 and only printed a warning at every run).
   test: {
-    include: ["src/**/*.test.ts", "src/**/*.test.tsx", "test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The default on a 2-core machine is ONE worker (cores - 1): the integration tests mostly wait (timers,
+    // PostgreSQL, child processes, SMTP), so two files at a time use the machine instead of idling.
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        // Pure functions, parsers, templates: no database, no services, no server.
+        test: { name: "unit", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
+      },
+      {
+        extends: true,
+        // Services on a database (PGlite, and PostgreSQL too when TEST_DATABASE_URL is set), HTTP, CLI processes.
+        test: {
+          name: "integration",
+          include: ["test/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        // Chromium driven by Playwright against a real server (skipped without Chromium unless E2E=required).
+        test: {
+          name: "browser",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+        },
+      },
+    ],
   },
 });

@@ -1,16 +1,12 @@
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, startWorker } from "../src/app.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
+import type { TenantRow } from "../src/db/tenants.repository.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
+import { invoiceInput, makeCustomer, makeTenant, publishFacturX, resetLinkIn } from "./support/factories.js";
 import { completePortalDetails } from "./support/portal-details.js";
-import { ENGINES, openTestServices, waitFor } from "./support/services.js";
+import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { comparable, WebClient } from "./support/web-client.js";
 
@@ -31,85 +27,28 @@ const PASSWORD = "le vélo bleu dort au garage";
 const HOST = "acme.localhost:3000";
 const OTHER_HOST = "other.localhost:3000";
 
-function invoice(number: string, buyerId: string): FacturXInput {
-  return {
-    invoiceNumber: number,
-    typeCode: "380",
-    issueDate: "2026-11-05",
-    currency: "EUR",
-    seller: {
-      name: "Acme Location",
-      siren: "443061841",
-      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: "Client",
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
-    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
-  };
-}
-
 describe.each(ENGINES)("customer accounts on %s", (engine) => {
   let sink: SmtpSink;
   let services: Awaited<ReturnType<typeof openTestServices>>;
   let app: FastifyInstance;
+  let acme: TenantRow;
+  let other: TenantRow;
   let tenantId: string;
   let otherTenantId: string;
   const logLines: string[] = [];
   let seq = 0;
 
-  const mailsTo = (address: string) => sink.received.filter((m) => JSON.stringify(m.to).includes(address));
-  const waitMail = (address: string, count: number, kind?: string) =>
-    waitFor(
-      async () => {
-        const found = mailsTo(address).filter((m) => !kind || m.headers.get("x-efacture-mail-kind") === kind);
-        return found.length >= count ? found[count - 1] : undefined;
-      },
-      20_000,
-      `mail ${kind ?? ""} #${count} to ${address}`,
-    );
-  const linkIn = (mail: ParsedMail) =>
-    /https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")?.[0];
+  const waitMail = (address: string, count: number, kind?: string) => sink.waitMail(address, kind, count);
 
   /** A customer with an address and one published invoice: a pending account with its activation mail sent. */
   async function pendingCustomer(options: { email?: string; numbers?: string[]; tenant?: string } = {}) {
     const n = ++seq;
     const email = options.email ?? `client${n}@example.com`;
     const numbers = options.numbers ?? [`C-${n}`];
-    const tenant = options.tenant ?? tenantId;
-    const row = (
-      await services.db.query<Record<string, unknown>>("select * from tenants where id = $1", [tenant])
-    )[0]!;
-    const tenantRow = {
-      id: tenant,
-      slug: String(row.slug),
-      displayName: String(row.display_name),
-      retentionMonths: 24,
-    } as never;
+    const tenant = [acme, other].find((t) => t.id === (options.tenant ?? tenantId))!;
     for (const number of numbers) {
-      await upsertCustomer(services.db, {
-        queue: services.queue,
-        tenantId: tenant,
-        customerNumber: number,
-        name: `Client ${number}`,
-        email,
-        actor: { type: "issuer", id: "t" },
-      });
-      await publishInvoice(
-        {
-          db: services.db,
-          blobs: services.blobs,
-          queue: services.queue,
-          maxPdfBytes: services.config.maxPdfBytes,
-        },
-        {
-          tenant: tenantRow,
-          bytes: await buildFacturX(invoice(`F-${number}`, number)),
-          actor: { type: "issuer", id: "t" },
-        },
-      );
+      await makeCustomer(services, tenant, number, { email });
+      await publishFacturX(services, tenant, invoiceInput(`F-${number}`, number));
     }
     const activation = await waitMail(email, 1, "activation");
     const identifier = /(?:identifiant|identifier)\s*:\s*([A-Z0-9]{4}-[A-Z0-9]{4})/i.exec(
@@ -130,16 +69,12 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
     const res = await client.post("/mot-de-passe-oublie", { email }, { headers });
     expect(res.statusCode).toBe(200);
     const mail = await waitMail(email, nth, "password-reset");
-    return linkIn(mail)!;
+    return resetLinkIn(mail)!;
   }
 
   async function activate(email: string): Promise<string> {
     const client = new WebClient(app, HOST);
-    const link = await requestLink(
-      client,
-      email,
-      mailsTo(email).filter((m) => m.headers.get("x-efacture-mail-kind") === "password-reset").length + 1,
-    );
+    const link = await requestLink(client, email, sink.mailsTo(email, "password-reset").length + 1);
     const path = new URL(link).pathname;
     await client.get(path);
     const res = await client.post(path, { password: PASSWORD, confirmation: PASSWORD });
@@ -170,12 +105,13 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
       }),
     );
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
       logger,
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
-    otherTenantId = (await createTenant(services.db, { slug: "other", displayName: "Other Bail" })).id;
+    acme = await makeTenant(services.db);
+    other = await makeTenant(services.db, { slug: "other", displayName: "Other Bail" });
+    tenantId = acme.id;
+    otherTenantId = other.id;
     await startWorker(services);
     app = await buildWebApp(services);
   }, 120_000);
@@ -187,9 +123,7 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
 
   it("walks the first connection of the guide: activation mail, forgot, reset page with the identifier, login, invoices of both numbers", async () => {
     const { email, identifier } = await pendingCustomer({ numbers: ["FLEET-1", "FLEET-2"] });
-    expect(mailsTo(email).filter((m) => m.headers.get("x-efacture-mail-kind") === "activation")).toHaveLength(
-      1,
-    );
+    expect(sink.mailsTo(email, "activation")).toHaveLength(1);
     const [account] = await services.db.query<{ status: string }>(
       "select status from accounts where identifier = $1",
       [identifier],
@@ -570,9 +504,7 @@ describe.each(ENGINES)("customer accounts on %s", (engine) => {
       expect(fourth.statusCode).toBe(200);
       expect(fourth.body).toContain("Si un compte correspond à cette adresse");
       await new Promise((r) => setTimeout(r, 2000));
-      expect(
-        mailsTo(email).filter((m) => m.headers.get("x-efacture-mail-kind") === "password-reset"),
-      ).toHaveLength(3);
+      expect(sink.mailsTo(email, "password-reset")).toHaveLength(3);
     });
   });
 
@@ -938,12 +870,9 @@ describe("in production", () => {
     });
     const app = await buildWebApp(services);
     try {
-      const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme" });
+      const tenant = await makeTenant(services.db, { slug: "acme", displayName: "Acme" });
       await completePortalDetails(services.db, tenant.id);
-      await upsertCustomer(services.db, {
-        queue: services.queue,
-        tenantId: tenant.id,
-        customerNumber: "C-1",
+      await makeCustomer(services, tenant, "C-1", {
         name: "C",
         email: "c@example.com",
         actor: { type: "issuer", id: null },

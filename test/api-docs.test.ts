@@ -3,10 +3,10 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { chromiumPath, launchBrowser } from "./support/browser.js";
 import { ROOT } from "./support/cli.js";
+import { makeTenant } from "./support/factories.js";
 import { freePort } from "./support/free-port.js";
 import { openTestServices } from "./support/services.js";
 
@@ -23,7 +23,7 @@ describe.skipIf(!chromiumPath)("issuer API documentation in Chromium", () => {
     services = await openTestServices("pglite", {
       overrides: { PUBLIC_BASE_URL: `http://localhost:${port}` },
     });
-    await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
+    await makeTenant(services.db);
     app = await buildWebApp(services);
     await app.listen({ port, host: "127.0.0.1" });
     browser = await launchBrowser();

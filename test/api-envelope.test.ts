@@ -4,28 +4,13 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const corpus = (file: string) => readFileSync(path.resolve(ROOT, "..", "shared", "corpus", file));
 const HOST = "env.localhost:3000";
-
-/** A multipart body as curl would send it. */
-async function multipart(parts: Record<string, string | { bytes: Uint8Array; filename: string }>) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(parts)) {
-    if (typeof value === "string") form.append(name, value);
-    else
-      form.append(name, new Blob([new Uint8Array(value.bytes)], { type: "application/pdf" }), value.filename);
-  }
-  const response = new Response(form);
-  return {
-    payload: Buffer.from(await response.arrayBuffer()),
-    contentType: response.headers.get("content-type")!,
-  };
-}
 
 /** The one error envelope: code, message, details (an object), and the request id of the answer. */
 function expectEnvelope(
@@ -53,7 +38,7 @@ describe.each(ENGINES)("issuer API error envelope and findings on %s", (engine) 
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    const tenant = await createTenant(services.db, { slug: "env", displayName: "Env Location" });
+    const tenant = await makeTenant(services.db, { slug: "env", displayName: "Env Location" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     app = await buildWebApp(services);
   });

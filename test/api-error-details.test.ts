@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 // Issue #13 item 10: the refusals an integrator cannot fix without being told what the portal compared.
@@ -27,7 +27,7 @@ describe.each(ENGINES)("issuer API error details on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    const tenant = await createTenant(services.db, { slug: "det", displayName: "Det Location" });
+    const tenant = await makeTenant(services.db, { slug: "det", displayName: "Det Location" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     app = await buildWebApp(services);
   });
@@ -45,19 +45,15 @@ describe.each(ENGINES)("issuer API error details on %s", (engine) => {
     });
 
   const publish = async (file: string, metadata?: Record<string, string>) => {
-    const form = new FormData();
-    form.append("file", new Blob([new Uint8Array(corpus(file))], { type: "application/pdf" }), "f.pdf");
-    if (metadata) form.append("metadata", JSON.stringify(metadata));
-    const response = new Response(form);
+    const body = await multipart({
+      file: { bytes: corpus(file), filename: "f.pdf" },
+      ...(metadata ? { metadata: JSON.stringify(metadata) } : {}),
+    });
     return app.inject({
       method: "POST",
       url: "/api/v1/invoices",
-      headers: {
-        host: HOST,
-        authorization: `Bearer ${key}`,
-        "content-type": response.headers.get("content-type")!,
-      },
-      payload: Buffer.from(await response.arrayBuffer()),
+      headers: { host: HOST, authorization: `Bearer ${key}`, "content-type": body.contentType },
+      payload: body.payload,
     });
   };
 

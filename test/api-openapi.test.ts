@@ -3,11 +3,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { FINDING_CODES } from "../src/einvoice/findings.js";
 import { STATUS_BY_CODE } from "../src/http/error-status.js";
 import { API_ERROR_CODES } from "../src/http/routes/api/api-errors.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -58,7 +58,7 @@ describe("issuer API OpenAPI description", () => {
 
   beforeAll(async () => {
     services = await openTestServices("pglite");
-    await createTenant(services.db, { slug: "doc", displayName: "Doc Location" });
+    await makeTenant(services.db, { slug: "doc", displayName: "Doc Location" });
     app = await buildWebApp(services);
     const res = await app.inject({ url: "/api/openapi.json", headers: { host: HOST } });
     expect(res.statusCode).toBe(200);

@@ -6,9 +6,9 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { makeTestPdf } from "../src/einvoice/__fixtures__/make-test-pdf.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -18,27 +18,6 @@ const ENCRYPTED = readFileSync(path.join(ROOT, "src/einvoice/__fixtures__/encryp
 const PLAIN_PDF = "plain-pdf/RE-E-974-Hetzner_2016-01-19_R0005532486.pdf";
 const MAX_PDF_BYTES = 200_000;
 const HOST = "pub.localhost:3000";
-
-/** A multipart body as a browser or curl would send it. */
-async function multipart(
-  parts: Record<string, string | { bytes: Uint8Array; filename: string; type?: string }>,
-) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(parts)) {
-    if (typeof value === "string") form.append(name, value);
-    else
-      form.append(
-        name,
-        new Blob([new Uint8Array(value.bytes)], { type: value.type ?? "application/pdf" }),
-        value.filename,
-      );
-  }
-  const response = new Response(form);
-  return {
-    payload: Buffer.from(await response.arrayBuffer()),
-    contentType: response.headers.get("content-type")!,
-  };
-}
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
@@ -99,8 +78,8 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
 
   beforeAll(async () => {
     services = await openTestServices(engine, { overrides: { MAX_PDF_BYTES: String(MAX_PDF_BYTES) } });
-    tenant = await createTenant(services.db, { slug: "pub", displayName: "Pub Location" });
-    other = await createTenant(services.db, { slug: "other", displayName: "Other" });
+    tenant = await makeTenant(services.db, { slug: "pub", displayName: "Pub Location" });
+    other = await makeTenant(services.db, { slug: "other", displayName: "Other" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     app = await buildWebApp(services);
     // Resolved by contract (BT-12): the FNFE samples carry no buyer id.
@@ -489,7 +468,7 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
   it("accepts a file larger than the JSON body limit (1 MB) when MAX_PDF_BYTES allows it", async () => {
     const big = await openTestServices(engine);
     try {
-      const bigTenant = await createTenant(big.db, { slug: "big", displayName: "Big" });
+      const bigTenant = await makeTenant(big.db, { slug: "big", displayName: "Big" });
       const bigKey = (await createApiKey({ db: big.db, tenantId: bigTenant.id })).key;
       const bigApp = await buildWebApp(big);
       const bytes = Buffer.alloc(1_500_000, 0x20);

@@ -11,9 +11,9 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { listApiKeys } from "../src/domain/api-keys/list-api-keys.js";
 import { revokeApiKey } from "../src/domain/api-keys/revoke-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { API_RATE_LIMIT_PER_MINUTE } from "../src/http/routes/api/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -22,27 +22,6 @@ const corpus = (file: string) => readFileSync(path.join(CORPUS, file));
 const PLAIN_PDF = "plain-pdf/RE-E-974-Hetzner_2016-01-19_R0005532486.pdf";
 const ACME = "acme.localhost:3000";
 const OTHER = "other.localhost:3000";
-
-/** A multipart body as a browser or curl would send it. */
-async function multipart(
-  parts: Record<string, string | { bytes: Uint8Array; filename: string; type?: string }>,
-) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(parts)) {
-    if (typeof value === "string") form.append(name, value);
-    else
-      form.append(
-        name,
-        new Blob([new Uint8Array(value.bytes)], { type: value.type ?? "application/pdf" }),
-        value.filename,
-      );
-  }
-  const response = new Response(form);
-  return {
-    payload: Buffer.from(await response.arrayBuffer()),
-    contentType: response.headers.get("content-type")!,
-  };
-}
 
 describe.each(ENGINES)("issuer API on %s", (engine) => {
   let services: Awaited<ReturnType<typeof openTestServices>>;
@@ -55,8 +34,8 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    acme = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
-    other = await createTenant(services.db, { slug: "other", displayName: "Other Crédit" });
+    acme = await makeTenant(services.db);
+    other = await makeTenant(services.db, { slug: "other", displayName: "Other Crédit" });
     acmeKey = (await createApiKey({ db: services.db, tenantId: acme.id, label: "ERP" })).key;
     otherKey = (await createApiKey({ db: services.db, tenantId: other.id })).key;
     // A logger that keeps every line, to check that keys never reach the log (SECURITY.md G2).

@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServices } from "../src/app.js";
 import { entryHash } from "../src/domain/audit/audit-chain.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { publishFor } from "./support/audit-fixtures.js";
 import { runEfacture, startEfacture } from "./support/cli.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, makeTestEnv, type TestEnv } from "./support/services.js";
 
 describe.each(ENGINES)("efacture audit (%s)", (engine) => {
@@ -29,7 +29,7 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
     env = { ...testEnv.env, PORT: "0", LOG_LEVEL: "warn" };
     out = mkdtempSync(path.join(tmpdir(), "efacture-export-"));
     await withServices(async (services) => {
-      const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme Crédit" });
+      const tenant = await makeTenant(services.db, { slug: "acme", displayName: "Acme Crédit" });
       const s = Object.assign(services, { testEnv, dispose: async () => {} });
       await publishFor(s, tenant, "A-1", "AC-1");
       await publishFor(s, tenant, "A-2", "AC-2");
@@ -61,21 +61,8 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
     expect(ok.stdout).toMatch(/^OK: audit trail and stored originals intact/m);
 
     const today = new Date().toISOString().slice(0, 10);
-    const exported = await runEfacture(
-      [
-        "audit",
-        "export",
-        "--tenant",
-        "acme",
-        "--from",
-        "2020-01-01",
-        "--to",
-        today,
-        "--out",
-        path.join(out, "acme"),
-      ],
-      env,
-    );
+    const exportArgs = ["audit", "export", "--tenant", "acme", "--from", "2020-01-01", "--to", today];
+    const exported = await runEfacture([...exportArgs, "--out", path.join(out, "acme")], env);
     expect(exported.stderr).toBe("");
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(
@@ -115,21 +102,7 @@ describe.each(ENGINES)("efacture audit (%s)", (engine) => {
       ["En ligne", ""],
     ]);
     // An export never overwrites an earlier one.
-    const again = await runEfacture(
-      [
-        "audit",
-        "export",
-        "--tenant",
-        "acme",
-        "--from",
-        "2020-01-01",
-        "--to",
-        today,
-        "--out",
-        path.join(out, "acme"),
-      ],
-      env,
-    );
+    const again = await runEfacture([...exportArgs, "--out", path.join(out, "acme")], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/cannot write .*audit\.jsonl: .*EEXIST/);
 

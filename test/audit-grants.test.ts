@@ -9,7 +9,7 @@ import type { Database, Sql, Tx } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../src/domain/audit/verify-audit.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { makeTenant } from "./support/factories.js";
 import { openTestServices } from "./support/services.js";
 
 /** Only PostgreSQL has roles: on PGlite alone this file is skipped (set TEST_DATABASE_URL to run it). */
@@ -24,7 +24,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
 
     beforeAll(async () => {
       services = await openTestServices("postgres");
-      tenantId = (await createTenant(services.db, { slug: "grants", displayName: "Grants" })).id;
+      tenantId = (await makeTenant(services.db, { slug: "grants", displayName: "Grants" })).id;
       const schema = services.testEnv.schema!;
       // The application's type parsing (src/db/postgres.ts): int8 as numbers, dates and numerics as strings.
       client = new pg.Client({

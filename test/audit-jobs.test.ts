@@ -3,10 +3,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/app.js";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { parseMailParams } from "../src/domain/mail/mail-request.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import {
   AUDIT_SEAL_CRON,
@@ -17,8 +14,8 @@ import {
 import { MAIL_TEMPLATES } from "../src/mail/templates/index.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { customerClient, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
-import { WebClient } from "./support/web-client.js";
 
 const context = { jobId: "test", retryCount: 0, retryLimit: 0, lastAttempt: true };
 
@@ -63,7 +60,7 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
   });
 
   it("seals, queues the verification, and alerts the operator (log at error level and mail) when it fails", async () => {
-    const tenant = await createTenant(services.db, { slug: "nuit", displayName: "Nuit" });
+    const tenant = await makeTenant(services.db, { slug: "nuit", displayName: "Nuit" });
     await publishFor(services, tenant, "N-1", "NC-1");
     await auditSealHandler(services, { now: () => new Date("2026-11-20T23:50:00Z") })({}, context);
     const seals = await services.db.query<{ day: string }>(
@@ -102,25 +99,15 @@ describe.each(ENGINES)("nightly seal and verification jobs on %s", (engine) => {
   });
 
   it("alerts the operator when a download finds an altered original, once an hour per file", async () => {
-    const tenant = await createTenant(services.db, { slug: "flip", displayName: "Flip" });
+    const tenant = await makeTenant(services.db, { slug: "flip", displayName: "Flip" });
     const invoice = await publishFor(services, tenant, "FL-1", "FC-1");
     const [account] = await services.db.query<{ id: string }>(
       "select account_id as id from customers where tenant_id = $1 and customer_number = 'FC-1'",
       [tenant.id],
     );
-    await setAccountPassword(services.db, tenant.id, account!.id, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId: account!.id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
     const app = await buildWebApp(services);
     try {
-      const client = new WebClient(app, "flip.localhost:3000");
-      client.cookies.set("efacture-session", cookie);
+      const { client } = await customerClient(services, app, tenant, account!.id);
       const store = createFsBlobStore(path.join(services.testEnv.dataDir, "blobs"));
       const flipped = Buffer.from(invoice.bytes);
       flipped[200]! ^= 0x80;

@@ -5,21 +5,18 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { type AuditInput, appendAudits } from "../src/db/audit.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { buildProofBundle, type ProofFile } from "../src/domain/audit/build-proof-bundle.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../src/domain/audit/verify-audit.js";
 import { takeProofForStaff } from "../src/domain/staff/proof-for-staff.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { customerClient, makeTenant } from "./support/factories.js";
 import { rewriteChainAsVersion1, sealAsVersion1 } from "./support/legacy-chain.js";
 import { ENGINES, openTestServices } from "./support/services.js";
-import { WebClient } from "./support/web-client.js";
 
 const SCRIPT = path.resolve("test/fixtures/verify-bundle.sh");
 const silent = pino({ level: "silent" });
@@ -74,20 +71,8 @@ describe.each(ENGINES)("proof bundle privacy on %s", (engine) => {
     return row!;
   }
 
-  async function customerClient(tenant: TenantRow, accountId: string) {
-    await setAccountPassword(services.db, tenant.id, accountId, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
-    const client = new WebClient(app, `${tenant.slug}.localhost:3000`);
-    client.cookies.set("efacture-session", cookie);
-    return client;
-  }
+  const portalClient = async (tenant: TenantRow, accountId: string) =>
+    (await customerClient(services, app, tenant, accountId)).client;
 
   const append = (tenantId: string, inputs: Omit<AuditInput, "tenantId">[]) =>
     services.db.transaction((tx) =>
@@ -99,7 +84,7 @@ describe.each(ENGINES)("proof bundle privacy on %s", (engine) => {
 
   /** Two accounts, A's invoice, then what the outside attack saw in A's proof: B's and strangers' entries. */
   async function tenantWithNeighbours(slug: string) {
-    const tenant = await createTenant(services.db, { slug, displayName: "Voisins" });
+    const tenant = await makeTenant(services.db, { slug, displayName: "Voisins" });
     const invoice = await publishFor(services, tenant, "PA-2026-001", "PA-1");
     await publishFor(services, tenant, "PB-2026-001", "PB-1");
     const a = await accountOf(tenant, "PA-1");
@@ -185,7 +170,7 @@ describe.each(ENGINES)("proof bundle privacy on %s", (engine) => {
 
   it("shows A only A's entries in clear, every other link as a hash, and still verifies offline; tampering fails", async () => {
     const { tenant, invoice, a, b } = await tenantWithNeighbours("voisins");
-    const client = await customerClient(tenant, a.id);
+    const client = await portalClient(tenant, a.id);
     expect((await client.get(`/factures/${invoice.id}/pdf`)).statusCode).toBe(200);
     await sealAuditChains(
       { db: services.db, sealKey: services.sealKey(), logger: silent },
@@ -307,7 +292,7 @@ describe.each(ENGINES)("proof bundle privacy on %s", (engine) => {
     expect((await check()).chains[0]!.problem).toBeUndefined();
 
     // The download is the chain's first new entry: it opens version 2 with the cut-over, then is sealed.
-    const client = await customerClient(tenant, a.id);
+    const client = await portalClient(tenant, a.id);
     expect((await client.get(`/factures/${invoice.id}/pdf`)).statusCode).toBe(200);
     const cut = await services.db.query<{ seq: number; hashVersion: number }>(
       `select seq, hash_version as "hashVersion" from audit_entries where tenant_id = $1 and action = 'audit.chain_version'`,

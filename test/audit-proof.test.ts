@@ -6,18 +6,16 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { innerHash } from "../src/domain/audit/audit-chain.js";
 import { buildProofBundle, type ProofFile } from "../src/domain/audit/build-proof-bundle.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { sealKeyFromPem } from "../src/domain/audit/seal-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { customerClient, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -46,29 +44,18 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
     return { code: run.status, output: `${run.stdout}${run.stderr}` };
   }
 
-  async function customerClient(t: TenantRow, customerNumber: string) {
+  async function portalClient(t: TenantRow, customerNumber: string) {
     const [row] = await services.db.query<{ id: string }>(
       "select a.id from accounts a join customers c on c.account_id = a.id where c.tenant_id = $1 and c.customer_number = $2",
       [t.id, customerNumber],
     );
-    await setAccountPassword(services.db, t.id, row!.id, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: t.id,
-      accountId: row!.id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
-    const client = new WebClient(app, `${t.slug}.localhost:3000`);
-    client.cookies.set("efacture-session", cookie);
-    return client;
+    return (await customerClient(services, app, t, row!.id)).client;
   }
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "preuve", displayName: "Preuve Location" });
-    other = await createTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
+    tenant = await makeTenant(services.db, { slug: "preuve", displayName: "Preuve Location" });
+    other = await makeTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
     app = await buildWebApp(services);
     work = mkdtempSync(path.join(tmpdir(), "efacture-proof-"));
     keyFile = path.join(work, "platform.pem");
@@ -82,7 +69,7 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
 
   it("gives the customer a ZIP that an independent script verifies, with the original bytes, and fails on any tampering", async () => {
     const invoice = await publishFor(services, tenant, "P-2026-001", "PC-1");
-    const client = await customerClient(tenant, "PC-1");
+    const client = await portalClient(tenant, "PC-1");
     expect((await client.get(`/factures/${invoice.id}/pdf`)).statusCode).toBe(200);
     await sealAuditChains(
       { db: services.db, sealKey: services.sealKey(), logger: silent },
@@ -215,7 +202,7 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
 
   it("marks today's events as not sealed yet until the next seal", async () => {
     const invoice = await publishFor(services, tenant, "P-2026-002", "PC-2");
-    const client = await customerClient(tenant, "PC-2");
+    const client = await portalClient(tenant, "PC-2");
     const res = await client.get(`/factures/${invoice.id}/preuve`);
     expect(res.statusCode).toBe(200);
     expect(verifyBundle(res.rawPayload).output).toMatch(/FAIL: audit\/segment-1.jsonl is not sealed yet/);
@@ -226,7 +213,7 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
     const mine = await publishFor(services, tenant, "P-2026-003", "PC-3");
     const theirs = await publishFor(services, tenant, "P-2026-004", "PC-4");
     const elsewhere = await publishFor(services, other, "P-2026-005", "PC-5");
-    const client = await customerClient(tenant, "PC-3");
+    const client = await portalClient(tenant, "PC-3");
     expect((await client.get(`/factures/${mine.id}/preuve`)).statusCode).toBe(200);
     for (const url of [
       "/factures/not-an-id/preuve",
@@ -247,7 +234,7 @@ describe.each(ENGINES)("proof bundle on %s", (engine) => {
 
   it("refuses to bundle an altered original, raises the alert, and publishes the platform key", async () => {
     const invoice = await publishFor(services, tenant, "P-2026-006", "PC-6");
-    const client = await customerClient(tenant, "PC-6");
+    const client = await portalClient(tenant, "PC-6");
     const store = createFsBlobStore(path.join(services.testEnv.dataDir, "blobs"));
     const flipped = Buffer.from(invoice.bytes);
     flipped[100]! ^= 0x01;

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { recapitulativeCsvLines } from "../src/domain/audit/export-audit.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { withdrawInvoice } from "../src/domain/invoices/withdraw-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildFacturX } from "../src/einvoice/index.js";
-import { facturx, issuer } from "./support/audit-fixtures.js";
+import { facturx, issuer, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 // Outside tester, item 11: in the issuer's « liste récapitulative » a withdrawn invoice looked like one
@@ -20,20 +15,10 @@ describe.each(ENGINES)("the liste récapitulative's status and withdrawal reason
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "recap", displayName: "Recap Location" });
-    await upsertCustomer(services.db, {
-      queue: services.queue,
-      tenantId: tenant.id,
-      customerNumber: "RC-1",
-      name: "Client RC-1",
-      email: null,
-      contracts: [],
-      actor: issuer,
-    });
+    tenant = await makeTenant(services.db, { slug: "recap", displayName: "Recap Location" });
+    await makeCustomer(services, tenant, "RC-1", { email: null });
     for (const number of ["F-ON", "F-GONE", "F-WITHDRAWN", "F-FORMULA"]) {
-      const bytes = Buffer.from(await buildFacturX(facturx(number, "RC-1")));
-      const { invoice } = await publishInvoice(publishDeps(services), { tenant, bytes, actor: issuer });
-      ids.set(number, invoice.id);
+      ids.set(number, (await publishFacturX(services, tenant, facturx(number, "RC-1"))).id);
     }
     await services.db.query("update invoices set removed_at = now() where id = $1", [ids.get("F-GONE")]);
     await withdrawInvoice(

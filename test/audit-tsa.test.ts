@@ -15,10 +15,10 @@ import { buildProofBundle } from "../src/domain/audit/build-proof-bundle.js";
 import { parseTimeStampResponse } from "../src/domain/audit/rfc3161.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../src/domain/audit/verify-audit.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import { createHttpTimestampAuthority } from "../src/timestamp/tsa-client.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const run = promisify(execFile);
@@ -171,7 +171,7 @@ describe.each(ENGINES)("RFC 3161 timestamps of the seals on %s", (engine) => {
   });
 
   async function tenantWithEntries(): Promise<TenantRow> {
-    const tenant = await createTenant(services.db, { slug: `tsa-${++count}`, displayName: "TSA" });
+    const tenant = await makeTenant(services.db, { slug: `tsa-${++count}`, displayName: "TSA" });
     await services.db.transaction((tx) =>
       appendAudit(tx, { tenantId: tenant.id, actorType: "system", action: "test" }),
     );
@@ -248,7 +248,7 @@ describe.each(ENGINES)("RFC 3161 timestamps of the seals on %s", (engine) => {
   });
 
   it("puts the token in the proof bundle, where the independent script verifies it with the TSA's CA", async () => {
-    const tenant = await createTenant(services.db, { slug: `tsa-${++count}`, displayName: "TSA" });
+    const tenant = await makeTenant(services.db, { slug: `tsa-${++count}`, displayName: "TSA" });
     const invoice = await publishFor(services, tenant, "T-1", "TC-1");
     await seal(tenant.id, new Date());
     const bundle = await buildProofBundle(

@@ -9,9 +9,9 @@ import { entryHash, GENESIS_HASH } from "../src/domain/audit/audit-chain.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { recordOf, verifyAudit } from "../src/domain/audit/verify-audit.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const silent = pino({ level: "silent" });
@@ -36,7 +36,7 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     sealAuditChains({ db: services.db, sealKey: services.sealKey(), logger: silent }, { now, tenantId });
 
   async function chainOf(entries: number): Promise<TenantRow> {
-    const tenant = await createTenant(services.db, { slug: `chain-${++tenantCount}`, displayName: "Chaîne" });
+    const tenant = await makeTenant(services.db, { slug: `chain-${++tenantCount}`, displayName: "Chaîne" });
     await services.db.transaction((tx) =>
       appendAudits(
         tx,
@@ -65,7 +65,7 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
     );
 
   it("finds every chain intact after real use (publication, customer creation, mails), and seals each chain head", async () => {
-    const tenant = await createTenant(services.db, { slug: "intact", displayName: "Intact" });
+    const tenant = await makeTenant(services.db, { slug: "intact", displayName: "Intact" });
     await publishFor(services, tenant, "F-1", "C-1");
     await publishFor(services, tenant, "F-2", "C-2");
     // The events of that use are in the tenant's chain: customers created, invoices published, activation mails queued.
@@ -395,7 +395,7 @@ describe.each(ENGINES)("audit verifier on %s", (engine) => {
   });
 
   it("finds a stored original with a flipped byte, a truncated one and a missing one", async () => {
-    const tenant = await createTenant(services.db, { slug: "blobs", displayName: "Blobs" });
+    const tenant = await makeTenant(services.db, { slug: "blobs", displayName: "Blobs" });
     const a = await publishFor(services, tenant, "B-1", "BC-1");
     const b = await publishFor(services, tenant, "B-2", "BC-2");
     const c = await publishFor(services, tenant, "B-3", "BC-3");

@@ -6,8 +6,8 @@ import type { TenantRow } from "../src/db/tenants.repository.js";
 import { canonicalJson } from "../src/domain/audit/audit-chain.js";
 import { sealAuditChains } from "../src/domain/audit/seal-audit-chains.js";
 import { verifyAudit } from "../src/domain/audit/verify-audit.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { makeTenant } from "./support/factories.js";
 import { rewriteChainAsVersion1, sealAsVersion1 } from "./support/legacy-chain.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
@@ -43,7 +43,7 @@ describe.each(ENGINES)("audit hash versions on %s", (engine) => {
 
   /** A chain that was version 1 (sealed then), switched to version 2 by new entries, sealed again. */
   async function mixedChain(): Promise<TenantRow> {
-    const tenant = await createTenant(services.db, { slug: `versions-${++count}`, displayName: "Versions" });
+    const tenant = await makeTenant(services.db, { slug: `versions-${++count}`, displayName: "Versions" });
     await publishFor(services, tenant, `V-${count}-1`, `VC-${count}`);
     await rewriteChainAsVersion1(services.db, tenant.id);
     await sealAsVersion1(services.db, services.sealKey(), tenant.id, new Date(Date.now() - 86_400_000));
@@ -87,7 +87,7 @@ describe.each(ENGINES)("audit hash versions on %s", (engine) => {
   }, 120_000);
 
   it("switches a chain still in version 1 at the nightly seal, so the seal covers the cut-over", async () => {
-    const tenant = await createTenant(services.db, { slug: `versions-${++count}`, displayName: "Versions" });
+    const tenant = await makeTenant(services.db, { slug: `versions-${++count}`, displayName: "Versions" });
     await publishFor(services, tenant, `V-${count}-1`, `VC-${count}`);
     await rewriteChainAsVersion1(services.db, tenant.id);
     await sealAsVersion1(services.db, services.sealKey(), tenant.id, new Date(Date.now() - 86_400_000));
@@ -193,7 +193,7 @@ describe.each(ENGINES)("audit hash versions on %s", (engine) => {
   }, 120_000);
 
   it("stores an IP only when it is one: a forged header value is stored as null", async () => {
-    const tenant = await createTenant(services.db, { slug: `ip-${++count}`, displayName: "IP" });
+    const tenant = await makeTenant(services.db, { slug: `ip-${++count}`, displayName: "IP" });
     const cases: [string, string | null][] = [
       ["<script>alert(1)</script>", null],
       ["1".repeat(5_000), null],

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFacturX } from "../src/einvoice/index.js";
-import { facturx } from "./support/audit-fixtures.js";
 import { runEfacture } from "./support/cli.js";
 import { CORPUS, corpusPresent } from "./support/corpus.js";
+import { facturx } from "./support/factories.js";
 import { ENGINES, makeTestEnv, type TestEnv } from "./support/services.js";
 
 // Issue #13 item 7: the warnings stored at publication (here profile BASIC WL) were in no CLI output.

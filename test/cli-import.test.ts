@@ -7,28 +7,16 @@ import { openDatabase } from "../src/db/open-database.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { BIN, runEfacture, startEfacture } from "./support/cli.js";
 import { CORPUS, corpusPresent } from "./support/corpus.js";
+import { invoiceInput } from "./support/factories.js";
 import { ENGINES, makeTestEnv, type TestEnv } from "./support/services.js";
 
+/** A 300.00 € + VAT invoice due on 20 November for customer `buyerId`. */
 function invoice(invoiceNumber: string, buyerId: string): FacturXInput {
-  return {
-    invoiceNumber,
-    typeCode: "380",
-    issueDate: "2026-11-05",
+  return invoiceInput(invoiceNumber, buyerId, {
     dueDate: "2026-11-20",
-    currency: "EUR",
-    seller: {
-      name: "Acme Location",
-      siren: "443061841",
-      vatId: "FR44443061841",
-      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: "Client",
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
+    seller: { vatId: "FR44443061841" },
     lines: [{ description: "Loyer", quantity: "1", unitPrice: "300.00", vatRatePercent: "20" }],
-  };
+  });
 }
 
 /** Rows from the test database, opened after the command lines have exited (PGlite has one owner). */
@@ -234,8 +222,8 @@ describe.each(ENGINES)("efacture customers import and invoices import (%s)", (en
   );
 
   describe.skipIf(!corpusPresent)("invoices import", () => {
-    it("publishes a folder with its manifest, reports the rejected file and exits 1", async () => {
-      const run = await runEfacture(
+    const importFolder = () =>
+      runEfacture(
         [
           "invoices",
           "import",
@@ -247,6 +235,9 @@ describe.each(ENGINES)("efacture customers import and invoices import (%s)", (en
         ],
         env,
       );
+
+    it("publishes a folder with its manifest, reports the rejected file and exits 1", async () => {
+      const run = await importFolder();
       expect(run.code).toBe(1);
       const out = run.stdout.trim().split("\n");
       expect(out).toEqual([
@@ -281,18 +272,7 @@ describe.each(ENGINES)("efacture customers import and invoices import (%s)", (en
 
     it("finds every file already present when run again", async () => {
       const before = await counts(testEnv);
-      const run = await runEfacture(
-        [
-          "invoices",
-          "import",
-          "--tenant",
-          "acme",
-          "--manifest",
-          path.join(folder(), "manifest.csv"),
-          folder(),
-        ],
-        env,
-      );
+      const run = await importFolder();
       expect(run.code).toBe(1);
       expect(run.stdout).toContain("Invoices of acme: 0 published, 5 already present, 1 rejected");
       expect(await counts(testEnv)).toEqual(before);

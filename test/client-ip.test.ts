@@ -8,9 +8,9 @@ import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { hashPassword } from "../src/domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { ipNetwork } from "../src/domain/shared/ip-network.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { API_RATE_LIMIT_PER_MINUTE } from "../src/http/routes/api/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { completePortalDetails } from "./support/portal-details.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
@@ -99,7 +99,7 @@ describe.each(ENGINES)("client addresses in production on %s (SECURITY.md H2)", 
     // The same server behind a front end at 127.0.0.1 (TRUSTED_PROXIES=127.0.0.1).
     const behindProxy = loadConfig({ ...services.testEnv.env, TRUSTED_PROXIES: "127.0.0.1" });
     proxied = await buildWebApp({ ...services, config: behindProxy });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme" })).id;
+    tenantId = (await makeTenant(services.db, { slug: "acme", displayName: "Acme" })).id;
     await completePortalDetails(services.db, tenantId);
     await upsertCustomer(services.db, {
       queue: services.queue,

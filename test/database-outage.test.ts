@@ -4,8 +4,8 @@ import net from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 /** A TCP forwarder to PostgreSQL that can refuse (a restart) or go silent (a partition: nothing answers). */
@@ -56,7 +56,7 @@ describe.skipIf(!ENGINES.includes("postgres"))("HTTP while PostgreSQL is away", 
     const via = new URL(target);
     via.port = String(proxy.port);
     services = await openTestServices("postgres", { overrides: { DATABASE_URL: via.toString() } });
-    const tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme" });
+    const tenant = await makeTenant(services.db, { slug: "acme", displayName: "Acme" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     app = await buildWebApp(services);
   });

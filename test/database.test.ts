@@ -11,7 +11,7 @@ describe.each(ENGINES)("migrations on %s", (engine) => {
   let db: Database;
 
   beforeAll(async () => {
-    testEnv = makeTestEnv(engine);
+    testEnv = makeTestEnv(engine, {}, { fresh: true });
     opened = await openDatabase(testEnv.config, { schema: testEnv.schema });
     db = opened.db;
   });

@@ -1,14 +1,11 @@
 import type { FastifyInstance } from "fastify";
-import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
+import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
-import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
-import { ENGINES, openTestServices, waitFor } from "./support/services.js";
+import { activateByMail, invoiceInput, makeTenant, publishFacturX } from "./support/factories.js";
+import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -20,38 +17,13 @@ import { WebClient } from "./support/web-client.js";
 const HOST = "acme.localhost:3000";
 const PASSWORD = "un vieux cheval gris dort au pré";
 
-function invoice(number: string, buyerId: string): FacturXInput {
-  return {
-    invoiceNumber: number,
-    typeCode: "380",
-    issueDate: "2026-11-05",
-    currency: "EUR",
-    seller: {
-      name: "Acme Location",
-      siren: "443061841",
-      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: "Client",
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
-    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
-  };
-}
-
 describe.each(ENGINES)("the issuer's directory changing an address on %s", (engine) => {
   let sink: SmtpSink;
   let services: Awaited<ReturnType<typeof openTestServices>>;
   let app: FastifyInstance;
+  let tenant: TenantRow;
   let tenantId: string;
   let apiKey: string;
-
-  const kindOf = (m: ParsedMail) => m.headers.get("x-efacture-mail-kind");
-  const mailsTo = (address: string, kind?: string) =>
-    sink.received.filter((m) => JSON.stringify(m.to).includes(address) && (!kind || kindOf(m) === kind));
-  const waitMail = (address: string, kind: string) =>
-    waitFor(async () => mailsTo(address, kind)[0], 20_000, `${kind} to ${address}`);
 
   const put = (number: string, body: Record<string, unknown>) =>
     app.inject({
@@ -61,19 +33,7 @@ describe.each(ENGINES)("the issuer's directory changing an address on %s", (engi
       payload: JSON.stringify(body),
     });
   async function publish(invoiceNumber: string, customerNumber: string) {
-    await publishInvoice(
-      {
-        db: services.db,
-        blobs: services.blobs,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
-      },
-      {
-        tenant: { id: tenantId, slug: "acme", displayName: "Acme Location", retentionMonths: 24 } as never,
-        bytes: await buildFacturX(invoice(invoiceNumber, customerNumber)),
-        actor: { type: "issuer", id: "t" },
-      },
-    );
+    await publishFacturX(services, tenant, invoiceInput(invoiceNumber, customerNumber));
   }
   const accountOf = async (customerNumber: string) =>
     (
@@ -91,24 +51,16 @@ describe.each(ENGINES)("the issuer's directory changing an address on %s", (engi
     const res = await client.post("/connexion", { identifier, password: PASSWORD });
     return { client, res };
   }
-  async function activate(email: string) {
-    const client = new WebClient(app, HOST);
-    await client.get("/mot-de-passe-oublie");
-    await client.post("/mot-de-passe-oublie", { email });
-    const mail = await waitMail(email, "password-reset");
-    const path = new URL(/https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")![0])
-      .pathname;
-    await client.get(path);
-    expect((await client.post(path, { password: PASSWORD, confirmation: PASSWORD })).statusCode).toBe(303);
-  }
+  /** The customer activates the account through « Mot de passe oublié », as the guide says. */
+  const activate = (email: string) => activateByMail(app, HOST, sink, email, PASSWORD);
 
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    tenant = await makeTenant(services.db);
+    tenantId = tenant.id;
     apiKey = (await createApiKey({ db: services.db, tenantId, label: "directory" })).key;
     await startWorker(services);
     app = await buildWebApp(services);
@@ -124,7 +76,7 @@ describe.each(ENGINES)("the issuer's directory changing an address on %s", (engi
       201,
     );
     for (const n of ["D-100-1", "D-100-2"]) await publish(n, "D100");
-    await waitMail("denise.old@example.com", "activation");
+    await sink.waitMail("denise.old@example.com", "activation");
     await activate("denise.old@example.com");
     const before = await accountOf("D100");
     expect(before.status).toBe("active");
@@ -144,10 +96,10 @@ describe.each(ENGINES)("the issuer's directory changing an address on %s", (engi
     expect(loggedIn.statusCode).toBe(303);
     expect(listed((await again.get("/factures")).body).sort()).toEqual(["D-100-1", "D-100-2"]);
 
-    const old = await waitMail("denise.old@example.com", "email-changed");
+    const old = await sink.waitMail("denise.old@example.com", "email-changed");
     expect(old.text).toContain("a mis à jour son fichier clients");
     expect(old.text).not.toContain("denise.new@example.com");
-    const fresh = await waitMail("denise.new@example.com", "email-changed-new");
+    const fresh = await sink.waitMail("denise.new@example.com", "email-changed-new");
     expect(fresh.text).toContain(before.identifier);
     const [audit] = await services.db.query<{ details: Record<string, unknown> }>(
       `select details from audit_entries where tenant_id = $1 and action = 'customer.email_changed'

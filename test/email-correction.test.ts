@@ -1,16 +1,18 @@
 import type { FastifyInstance } from "fastify";
-import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
+import type { TenantRow } from "../src/db/tenants.repository.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
-import { ENGINES, openTestServices, waitFor } from "./support/services.js";
+import {
+  activateByMail,
+  invoiceInput,
+  makeCustomer,
+  makeTenant,
+  publishFacturX,
+} from "./support/factories.js";
+import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
-import { enrolStaff, staffLogin } from "./support/staff.js";
+import { ADVISOR_PAUL, loggedInStaff } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
 // Issue 13, item 1: an advisor's e-mail correction changes the ADDRESS of the customer's account; moving a
@@ -19,74 +21,20 @@ import { WebClient } from "./support/web-client.js";
 const HOST = "acme.localhost:3000";
 const PASSWORD = "un vieux cheval gris dort au pré";
 
-function invoice(number: string, buyerId: string): FacturXInput {
-  return {
-    invoiceNumber: number,
-    typeCode: "380",
-    issueDate: "2026-11-05",
-    currency: "EUR",
-    seller: {
-      name: "Acme Location",
-      siren: "443061841",
-      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: "Client",
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
-    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
-  };
-}
-
 describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account on %s", (engine) => {
   let sink: SmtpSink;
   let services: Awaited<ReturnType<typeof openTestServices>>;
   let app: FastifyInstance;
+  let tenant: TenantRow;
   let tenantId: string;
   let advisor: WebClient;
   let advisorId: string;
 
-  const kindOf = (m: ParsedMail) => m.headers.get("x-efacture-mail-kind");
-  const mailsTo = (address: string, kind?: string) =>
-    sink.received.filter((m) => JSON.stringify(m.to).includes(address) && (!kind || kindOf(m) === kind));
-  const waitMail = (address: string, kind: string, count = 1) =>
-    waitFor(
-      async () => {
-        const found = mailsTo(address, kind);
-        return found.length >= count ? found[count - 1] : undefined;
-      },
-      20_000,
-      `${kind} #${count} to ${address}`,
-    );
-
   async function customer(number: string, name: string, email: string | null) {
-    return (
-      await upsertCustomer(services.db, {
-        queue: services.queue,
-        tenantId,
-        customerNumber: number,
-        name,
-        email,
-        contracts: [],
-        actor: { type: "issuer", id: "t" },
-      })
-    ).customer;
+    return (await makeCustomer(services, tenant, number, { name, email, contracts: [] })).customer;
   }
   async function publish(invoiceNumber: string, customerNumber: string) {
-    await publishInvoice(
-      {
-        db: services.db,
-        blobs: services.blobs,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
-      },
-      {
-        tenant: { id: tenantId, slug: "acme", displayName: "Acme Location", retentionMonths: 24 } as never,
-        bytes: await buildFacturX(invoice(invoiceNumber, customerNumber)),
-        actor: { type: "issuer", id: "t" },
-      },
-    );
+    await publishFacturX(services, tenant, invoiceInput(invoiceNumber, customerNumber));
   }
   const accountOf = async (customerId: string) =>
     (
@@ -131,17 +79,7 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
   }
 
   /** The customer activates the account through « Mot de passe oublié », as the guide says. */
-  async function activate(email: string) {
-    const client = new WebClient(app, HOST);
-    await client.get("/mot-de-passe-oublie");
-    await client.post("/mot-de-passe-oublie", { email });
-    const mail = await waitMail(email, "password-reset");
-    const link = /https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? "")![0];
-    const path = new URL(link).pathname;
-    await client.get(path);
-    const res = await client.post(path, { password: PASSWORD, confirmation: PASSWORD });
-    expect(res.statusCode).toBe(303);
-  }
+  const activate = (email: string) => activateByMail(app, HOST, sink, email, PASSWORD);
 
   const correct = (customerId: string, email: string, extra: Record<string, string> = {}) =>
     advisor.post(`/conseiller/clients/${customerId}/email`, {
@@ -154,21 +92,15 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    tenant = await makeTenant(services.db);
+    tenantId = tenant.id;
     await startWorker(services);
     app = await buildWebApp(services);
-    const enrolled = await enrolStaff(services, app, {
-      tenantId,
-      host: HOST,
-      email: "paul@acme.test",
-      role: "advisor",
-      name: "Paul Martin",
-    });
-    advisorId = enrolled.staffId;
-    advisor = (await staffLogin(app, HOST, "paul@acme.test", enrolled.codes[0]!)).client;
+    const paul = await loggedInStaff(services, app, { tenantId, host: HOST, ...ADVISOR_PAUL });
+    advisorId = paul.staffId;
+    advisor = paul.client;
   }, 120_000);
   afterAll(async () => {
     await app?.close();
@@ -179,7 +111,7 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
   it("changes the address of an active account in place: same identifier, password, invoices and history; sessions revoked; both addresses told", async () => {
     const c = await customer("C101015", "Claire Martin", "claire.old@example.com");
     for (const n of ["F-1015-1", "F-1015-2", "F-1015-3"]) await publish(n, "C101015");
-    await waitMail("claire.old@example.com", "activation");
+    await sink.waitMail("claire.old@example.com", "activation");
     await activate("claire.old@example.com");
     const before = await accountOf(c.id);
     expect(before.status).toBe("active");
@@ -219,15 +151,15 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
     expect(list.body).not.toContain("Aucune facture pour l’instant");
     expect(new Set(listed(list.body))).toEqual(new Set(["F-1015-1", "F-1015-2", "F-1015-3"]));
 
-    const oldNotice = await waitMail("claire.old@example.com", "email-changed");
+    const oldNotice = await sink.waitMail("claire.old@example.com", "email-changed");
     expect(oldNotice.text).toContain("C101015");
     expect(oldNotice.text).not.toContain("claire.new@example.com");
-    const newNotice = await waitMail("claire.new@example.com", "email-changed-new");
+    const newNotice = await sink.waitMail("claire.new@example.com", "email-changed-new");
     expect(newNotice.text).toContain(before.identifier);
     expect(newNotice.text).toContain("C101015");
     expect(newNotice.text).not.toContain("claire.old@example.com");
     // No activation mail for an account that is already active.
-    expect(mailsTo("claire.new@example.com", "activation")).toHaveLength(0);
+    expect(sink.mailsTo("claire.new@example.com", "activation")).toHaveLength(0);
 
     const audit = await lastCorrection(c.id);
     expect(audit?.actor_id).toBe(advisorId);
@@ -250,18 +182,18 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
   it("changes a pending account in place too: the next invoice's activation mail goes to the new address", async () => {
     const c = await customer("CL-PEND", "Paul Attente", "pend.old@example.com");
     await publish("F-PEND-1", "CL-PEND");
-    await waitMail("pend.old@example.com", "activation");
+    await sink.waitMail("pend.old@example.com", "activation");
     const before = await accountOf(c.id);
     const form = await advisor.get(`/conseiller/clients/${c.id}/email`);
     expect(form.body).toContain("Compte pas encore activé (identifiant");
     expect(form.body).toContain("le client garde son identifiant et ses factures");
     expect((await correct(c.id, "pend.new@example.com")).statusCode).toBe(303);
     expect(await accountOf(c.id)).toEqual({ ...before, email: "pend.new@example.com" });
-    await waitMail("pend.old@example.com", "email-changed");
+    await sink.waitMail("pend.old@example.com", "email-changed");
     await publish("F-PEND-2", "CL-PEND");
-    const activation = await waitMail("pend.new@example.com", "activation");
+    const activation = await sink.waitMail("pend.new@example.com", "activation");
     expect(activation.text).toContain(before.identifier);
-    expect(mailsTo("pend.new@example.com", "email-changed-new")).toHaveLength(0);
+    expect(sink.mailsTo("pend.new@example.com", "email-changed-new")).toHaveLength(0);
   });
 
   it("joins another existing account only once the advisor saw which one and what moves, and confirmed", async () => {
@@ -282,7 +214,7 @@ describe.each(ENGINES)("advisor's e-mail correction keeps the customer's account
     expect(confirmed.statusCode).toBe(303);
     expect((await accountOf(b.id)).id).toBe(to.id);
     expect((await invoicesOf(b.id)).map((i) => i.account_id)).toEqual([to.id]);
-    await waitMail("b.join@example.com", "email-changed");
+    await sink.waitMail("b.join@example.com", "email-changed");
     expect((await lastCorrection(b.id))?.details).toMatchObject({ mode: "joined", toAccountId: to.id });
   });
 

@@ -1,13 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { insertToken } from "../src/db/tokens.repository.js";
 import { hashSecret, newSecret } from "../src/domain/accounts/secrets.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { customerClient, makeTenant } from "./support/factories.js";
 import { openTestServices } from "./support/services.js";
 import { enrolStaff, nextCode, staffLogin } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
@@ -44,28 +42,18 @@ describe("error pages, favicon and the identifier after a reset", () => {
 
   async function loggedIn() {
     const { id, identifier } = await account();
-    await setAccountPassword(services.db, tenant.id, id, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId: id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
-    const client = new WebClient(app, "acme.localhost:3000");
-    client.cookies.set("efacture-session", cookie);
+    const { client } = await customerClient(services, app, tenant, id);
     return { client, identifier };
   }
 
   beforeAll(async () => {
     services = await openTestServices("pglite");
-    tenant = await createTenant(services.db, {
+    tenant = await makeTenant(services.db, {
       slug: "acme",
       displayName: "élan Location",
       primaryColor: "#0b5d6b",
     });
-    await createTenant(services.db, { slug: "pale", displayName: "Pâle Bail", primaryColor: "#f4e9a0" });
+    await makeTenant(services.db, { slug: "pale", displayName: "Pâle Bail", primaryColor: "#f4e9a0" });
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { recapitulativeCsvLines } from "../src/domain/audit/export-audit.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildFacturX } from "../src/einvoice/index.js";
-import { facturx, issuer } from "./support/audit-fixtures.js";
+import { facturx, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 // Issue #13 item 6: the issuer's « liste récapitulative » added credit notes to the invoices.
@@ -17,26 +12,16 @@ describe.each(ENGINES)("the liste récapitulative's signed amounts on %s", (engi
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "recap", displayName: "Recap Location" });
-    await upsertCustomer(services.db, {
-      queue: services.queue,
-      tenantId: tenant.id,
-      customerNumber: "RC-1",
-      name: "Client RC-1",
-      email: null,
-      contracts: [],
-      actor: issuer,
-    });
+    tenant = await makeTenant(services.db, { slug: "recap", displayName: "Recap Location" });
+    await makeCustomer(services, tenant, "RC-1", { email: null });
     for (const input of [
       facturx("F-1", "RC-1"),
       facturx("AV-1", "RC-1", {
         typeCode: "381",
         lines: [{ description: "Remboursement", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
       }),
-    ]) {
-      const bytes = Buffer.from(await buildFacturX(input));
-      await publishInvoice(publishDeps(services), { tenant, bytes, actor: issuer });
-    }
+    ])
+      await publishFacturX(services, tenant, input);
   });
   afterAll(() => services?.dispose());
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 
@@ -11,7 +12,7 @@ describe.each(ENGINES)("web app on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    await createTenant(services.db, {
+    await makeTenant(services.db, {
       slug: "acme",
       displayName: "Acme Location & Crédit",
       primaryColor: "#7a1f5c",
@@ -79,7 +80,7 @@ describe.each(ENGINES)("web app on %s", (engine) => {
       "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
       "base64",
     );
-    await createTenant(services.db, {
+    await makeTenant(services.db, {
       slug: "logo",
       displayName: "Logo Bail",
       logo: { bytes: png, blobs: services.blobs },
@@ -114,7 +115,7 @@ describe.skipIf(!ENGINES.includes("postgres"))("when PostgreSQL goes away", () =
     const via = new URL(target);
     via.port = String(proxy.port);
     const services = await openTestServices("postgres", { overrides: { DATABASE_URL: via.toString() } });
-    await createTenant(services.db, { slug: "acme", displayName: "Acme" });
+    await makeTenant(services.db, { slug: "acme", displayName: "Acme" });
     const app = await buildWebApp(services);
     try {
       proxy.cut();

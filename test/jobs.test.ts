@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import { queueMail } from "../src/domain/mail/queue-mail.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import type { JobDefinition } from "../src/jobs/queue.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
@@ -25,10 +24,9 @@ describe.each(ENGINES)("mail jobs on %s", (engine) => {
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Leasing" })).id;
+    tenantId = (await makeTenant(services.db, { slug: "acme", displayName: "Acme Leasing" })).id;
     await startWorker(services, { mailConcurrency: 2 });
   });
   afterAll(async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServices, type Services } from "../src/app.js";
 import { queueMail } from "../src/domain/mail/queue-mail.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { startEfacture } from "./support/cli.js";
+import { makeTenant } from "./support/factories.js";
 import { makeTestEnv, type TestEnv, waitFor } from "./support/services.js";
 import { type SlowSmtpSink, startSlowSmtpSink } from "./support/slow-smtp-sink.js";
 
@@ -38,7 +38,7 @@ drill("worker killed with SIGKILL in the middle of sending mails", () => {
   });
 
   it("delivers every mail at most once: sent, or uncertain and never resent; none left queued", async () => {
-    const tenant = await createTenant(services.db, { slug: "drill", displayName: "Drill" });
+    const tenant = await makeTenant(services.db, { slug: "drill", displayName: "Drill" });
     const ids = await services.db.transaction(async (tx) => {
       const queued: string[] = [];
       for (let i = 1; i <= 8; i++)

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import { queueMail } from "../src/domain/mail/queue-mail.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { sendMailJob } from "../src/jobs/send-mail.job.js";
 import { mayHaveBeenHandedOver } from "../src/mail/smtp-outcome.js";
 import { createSmtpTransport, type MailTransport } from "../src/mail/transport.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SlowSmtpSink, startSlowSmtpSink } from "./support/slow-smtp-sink.js";
 
@@ -91,7 +91,7 @@ describe.each(ENGINES)("mails sent at most once on %s", (engine) => {
       "connectionString" in services.opened.queueConnection
         ? services.opened.queueConnection.schema
         : "pgboss";
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Leasing" })).id;
+    tenantId = (await makeTenant(services.db, { slug: "acme", displayName: "Acme Leasing" })).id;
     await startWorker(services, { mailConcurrency: 2 });
   });
   afterAll(async () => {

@@ -6,14 +6,12 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
+import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { buildProofBundle } from "../src/domain/audit/build-proof-bundle.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import {
   HOSTILE_INVOICE,
   objectStreamBomb,
@@ -26,8 +24,8 @@ import {
 import { buildFacturX } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
+import { customerClient, makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
-import { WebClient } from "./support/web-client.js";
 
 // Counts the parses done in this thread (a parser worker has its own copy of the module, not counted).
 const parsedHere = vi.hoisted(() => ({ count: 0 }));
@@ -59,15 +57,10 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "hostile", displayName: "Hostile" });
-    neighbour = await createTenant(services.db, { slug: "voisin", displayName: "Voisin" });
+    tenant = await makeTenant(services.db, { slug: "hostile", displayName: "Hostile" });
+    neighbour = await makeTenant(services.db, { slug: "voisin", displayName: "Voisin" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
+    deps = publishDeps(services);
     app = await buildWebApp(services);
     await upsertCustomer(services.db, {
       queue: services.queue,
@@ -89,18 +82,12 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
   });
 
   async function publishThroughApi(bytes: Uint8Array) {
-    const form = new FormData();
-    form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), "f.pdf");
-    const response = new Response(form);
+    const body = await multipart({ file: { bytes, filename: "f.pdf" } });
     return app.inject({
       method: "POST",
       url: "/api/v1/invoices",
-      headers: {
-        host: HOST,
-        authorization: `Bearer ${key}`,
-        "content-type": response.headers.get("content-type")!,
-      },
-      payload: Buffer.from(await response.arrayBuffer()),
+      headers: { host: HOST, authorization: `Bearer ${key}`, "content-type": body.contentType },
+      payload: body.payload,
     });
   }
 
@@ -184,17 +171,7 @@ describe.each(ENGINES)("parser budgets on %s", (engine) => {
         "select id from accounts where tenant_id = $1 and email = $2",
         [neighbour.id, email],
       );
-      await setAccountPassword(services.db, neighbour.id, row!.id, "not-a-real-hash");
-      const cookie = await startSession(services.db, {
-        tenantId: neighbour.id,
-        accountId: row!.id,
-        kind: "customer",
-        ip: null,
-        userAgent: null,
-        now: new Date(),
-      });
-      const client = new WebClient(app, "voisin.localhost:3000");
-      client.cookies.set("efacture-session", cookie);
+      const { client } = await customerClient(services, app, neighbour, row!.id);
       return { number, client };
     }
 

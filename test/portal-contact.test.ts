@@ -2,12 +2,12 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../src/cli/io.js";
 import { runWithServices } from "../src/cli/main.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { activationMail } from "../src/mail/templates/activation.js";
 import { emailChangedMail } from "../src/mail/templates/email-changed.js";
 import { emailChangedNewMail } from "../src/mail/templates/email-changed-new.js";
 import { passwordChangedMail } from "../src/mail/templates/password-changed.js";
+import { makeTenant } from "./support/factories.js";
 import { COMPLETE_CONTACT, COMPLETE_LEGAL, completePortalDetails } from "./support/portal-details.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, staffLogin } from "./support/staff.js";
@@ -35,8 +35,8 @@ describe.each(ENGINES)("issuer contact block and legal readiness on %s", (engine
   beforeAll(async () => {
     services = await openTestServices(engine);
     app = await buildWebApp(services);
-    acmeId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
-    const rivage = await createTenant(services.db, { slug: "rivage", displayName: "Rivage Crédit" });
+    acmeId = (await makeTenant(services.db)).id;
+    const rivage = await makeTenant(services.db, { slug: "rivage", displayName: "Rivage Crédit" });
     await completePortalDetails(services.db, rivage.id);
     await services.db.query(
       `update tenants set settings = jsonb_set(settings, '{faqMarkdown}', to_jsonb($2::text)) where id = $1`,
@@ -305,8 +305,8 @@ describe("in production", () => {
       },
     });
     app = await buildWebApp(services);
-    await createTenant(services.db, { slug: "nu", displayName: "Bail Nu" });
-    const ok = await createTenant(services.db, { slug: "ouvert", displayName: "Bail Ouvert" });
+    await makeTenant(services.db, { slug: "nu", displayName: "Bail Nu" });
+    const ok = await makeTenant(services.db, { slug: "ouvert", displayName: "Bail Ouvert" });
     await completePortalDetails(services.db, ok.id);
   }, 120_000);
   afterAll(async () => {

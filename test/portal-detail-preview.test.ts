@@ -1,14 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
+import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { plainPdf } from "./retention-fixtures.js";
+import { invoiceInput, loggedInAccount, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
@@ -17,21 +15,16 @@ import { WebClient } from "./support/web-client.js";
 const actor = { type: "issuer" as const, id: "test" };
 const NNBSP = "\u202f";
 
+/** An invoice from Acme Location SAS (with its VAT id) to `buyer`, as the detail page shows it. */
 function facturx(number: string, buyer: FacturXInput["buyer"]): FacturXInput {
-  return {
-    invoiceNumber: number,
-    typeCode: "380",
-    issueDate: "2026-11-05",
-    currency: "EUR",
+  return invoiceInput(number, undefined, {
     seller: {
       name: "Acme Location SAS",
-      siren: "443061841",
       vatId: "FR44443061841",
       address: { line1: "1 rue de la Paix", postcode: "75002", city: "Paris", countryCode: "FR" },
     },
     buyer,
-    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
-  };
+  });
 }
 
 const address = { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" };
@@ -56,37 +49,12 @@ describe.each(ENGINES)(
 
     async function account(t: TenantRow) {
       const number = `C-${++seq}`;
-      const email = `client${seq}@example.com`;
-      await upsertCustomer(services.db, {
-        queue: services.queue,
-        tenantId: t.id,
-        customerNumber: number,
-        name: `Client ${number}`,
-        email,
+      const { client } = await loggedInAccount(services, app, t, {
+        numbers: [number],
+        email: `client${seq}@example.com`,
         contracts: [],
-        actor,
       });
-      const [row] = await services.db.query<{ id: string }>(
-        "select id from accounts where tenant_id = $1 and email = $2",
-        [t.id, email],
-      );
-      await setAccountPassword(services.db, t.id, row!.id, "not-a-real-hash");
-      const cookie = await startSession(services.db, {
-        tenantId: t.id,
-        accountId: row!.id,
-        kind: "customer",
-        ip: null,
-        userAgent: null,
-        now: new Date(),
-      });
-      const client = new WebClient(app, `${t.slug}.localhost:3000`);
-      client.cookies.set("efacture-session", cookie);
       return { number, client };
-    }
-
-    async function publishFacturX(t: TenantRow, input: FacturXInput) {
-      const bytes = Buffer.from(await buildFacturX(input));
-      return (await publishInvoice(deps, { tenant: t, bytes, actor })).invoice;
     }
 
     async function publishPlain(t: TenantRow, customerNumber: string, invoiceNumber: string) {
@@ -108,14 +76,9 @@ describe.each(ENGINES)(
 
     beforeAll(async () => {
       services = await openTestServices(engine);
-      deps = {
-        db: services.db,
-        blobs: services.blobs,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
-      };
-      tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
-      other = await createTenant(services.db, { slug: "other", displayName: "Other Bail" });
+      deps = publishDeps(services);
+      tenant = await makeTenant(services.db);
+      other = await makeTenant(services.db, { slug: "other", displayName: "Other Bail" });
       app = await buildWebApp(services);
     }, 120_000);
     afterAll(async () => {
@@ -140,10 +103,12 @@ describe.each(ENGINES)(
       it("names a buyer without SIREN or VAT number « Nom », a company « Raison sociale »", async () => {
         const me = await account(tenant);
         const person = await publishFacturX(
+          services,
           tenant,
           facturx("F-PERSON-1", { name: "Camille Durand", id: me.number, address }),
         );
         const company = await publishFacturX(
+          services,
           tenant,
           facturx("F-COMPANY-1", {
             name: "Transports Martin SARL",
@@ -164,6 +129,7 @@ describe.each(ENGINES)(
       it("never labels the buyer's number « Identifiant » (the login word); repeats it only when it differs", async () => {
         const me = await account(tenant);
         const same = await publishFacturX(
+          services,
           tenant,
           facturx("F-ID-SAME", { name: "Camille Durand", id: me.number, address }),
         );
@@ -195,6 +161,7 @@ describe.each(ENGINES)(
       it("folds the SHA-256, the commands and the status codes under « Vérifier l’authenticité »; the history keeps date and status", async () => {
         const me = await account(tenant);
         const inv = await publishFacturX(
+          services,
           tenant,
           facturx("F-VERIFY-1", { name: "Camille Durand", id: me.number, address }),
         );
@@ -221,6 +188,7 @@ describe.each(ENGINES)(
       it("opens the fold by itself for an invoice that has left the portal", async () => {
         const me = await account(tenant);
         const inv = await publishFacturX(
+          services,
           tenant,
           facturx("F-VERIFY-GONE", { name: "Camille Durand", id: me.number, address }),
         );

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { publishFor } from "./support/audit-fixtures.js";
+import { logIn, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
 const HOST = "croise.localhost:3000";
@@ -21,7 +19,7 @@ describe.each(ENGINES)("first download recorded only from the portal's own pages
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "croise", displayName: "Croisé Location" });
+    tenant = await makeTenant(services.db, { slug: "croise", displayName: "Croisé Location" });
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {
@@ -36,15 +34,7 @@ describe.each(ENGINES)("first download recorded only from the portal's own pages
       "select a.id from accounts a join customers c on c.account_id = a.id where c.tenant_id = $1 and c.customer_number = $2",
       [tenant.id, `XC-${seq}`],
     );
-    await setAccountPassword(services.db, tenant.id, row!.id, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId: row!.id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
+    const cookie = await logIn(services.db, tenant, row!.id);
     return { id: invoice.id, cookie };
   }
 

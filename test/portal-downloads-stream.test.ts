@@ -8,20 +8,15 @@ import { Readable, Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/app.js";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { invoiceFileName } from "../src/domain/invoices/invoice-file-name.js";
-import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { BlobIntegrityError, checkBlob, openVerifiedBlob } from "../src/domain/invoices/verified-blob.js";
 import { zipIndexHeader, zipIndexLine } from "../src/domain/invoices/zip-index.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildFacturX } from "../src/einvoice/index.js";
 import { contentDisposition } from "../src/http/routes/downloads.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createZipStream } from "../src/http/zip-stream.js";
 import type { BlobStore } from "../src/storage/blob-store.js";
+import { invoiceInput, loggedInAccount, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -226,62 +221,31 @@ describe.each(ENGINES)("downloads over a real socket on %s", (engine) => {
   let seq = 0;
 
   async function login() {
-    const email = `sock${++seq}@example.com`;
-    const number = `S-${seq}`;
-    await upsertCustomer(services.db, {
-      queue: services.queue,
-      tenantId: tenant.id,
-      customerNumber: number,
-      name: "Client",
-      email,
-      actor: { type: "issuer", id: "t" },
+    const number = `S-${++seq}`;
+    const { accountId, session } = await loggedInAccount(services, app, tenant, {
+      numbers: [number],
+      email: `sock${seq}@example.com`,
+      name: () => "Client",
+      passwordHash: "x",
     });
-    const [row] = await services.db.query<{ id: string }>(
-      "select id from accounts where tenant_id = $1 and email = $2",
-      [tenant.id, email],
-    );
-    await setAccountPassword(services.db, tenant.id, row!.id, "x");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId: row!.id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
-    return { number, accountId: row!.id, cookie: `efacture-session=${cookie}` };
+    return { number, accountId, cookie: `efacture-session=${session}` };
   }
 
   async function publish(number: string, customerNumber: string, issueDate = "2026-03-04") {
-    const bytes = Buffer.from(
-      await buildFacturX({
-        invoiceNumber: number,
-        typeCode: "380",
-        issueDate,
-        currency: "EUR",
-        seller: {
-          name: "Sock SA",
-          siren: "443061841",
-          address: { line1: "1 rue", postcode: "75001", city: "Paris", countryCode: "FR" },
-        },
-        buyer: {
-          name: "Client",
-          id: customerNumber,
-          address: { line1: "2 rue", postcode: "69001", city: "Lyon", countryCode: "FR" },
-        },
-        lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
-      }),
-    );
-    const { invoice } = await publishInvoice(
-      {
-        db: services.db,
-        blobs: memory.store,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
+    const input = invoiceInput(number, customerNumber, {
+      issueDate,
+      seller: {
+        name: "Sock SA",
+        address: { line1: "1 rue", postcode: "75001", city: "Paris", countryCode: "FR" },
       },
-      { tenant, bytes, actor: { type: "issuer", id: "t" } },
+      buyer: { address: { line1: "2 rue", postcode: "69001", city: "Lyon", countryCode: "FR" } },
+    });
+    const { id, bytes } = await publishFacturX(
+      { ...services, blobs: { ...services.blobs, ...memory.store } },
+      tenant,
+      input,
     );
-    return { id: invoice.id, bytes };
+    return { id, bytes };
   }
 
   const HOST = "sock.localhost:3000";
@@ -318,7 +282,7 @@ describe.each(ENGINES)("downloads over a real socket on %s", (engine) => {
       }),
     );
     services = await openTestServices(engine, { logger });
-    tenant = await createTenant(services.db, { slug: "sock", displayName: "Sock" });
+    tenant = await makeTenant(services.db, { slug: "sock", displayName: "Sock" });
     app = await buildWebApp(
       { ...services, blobs: { ...services.blobs, ...memory.store } },
       {

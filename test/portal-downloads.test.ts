@@ -7,50 +7,19 @@ import { Writable } from "node:stream";
 import fc from "fast-check";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../src/app.js";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
+import { createLogger, publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { corpusFiles, corpusPresent } from "./support/corpus.js";
+import { facturx, loggedInAccount, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
 const actor = { type: "issuer" as const, id: "test" };
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-function facturx(number: string, buyerId: string, options: Partial<FacturXInput> = {}): FacturXInput {
-  return {
-    invoiceNumber: number,
-    typeCode: "380",
-    issueDate: "2026-11-05",
-    dueDate: "2026-12-05",
-    currency: "EUR",
-    contractNumber: undefined,
-    paymentReference: `PAY-${number}`,
-    seller: {
-      name: "Acme Location SAS",
-      siren: "443061841",
-      vatId: "FR44443061841",
-      address: { line1: "1 rue de la Paix", postcode: "75002", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: `Client ${buyerId}`,
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
-    lines: [
-      { description: "Loyer", quantity: "1", unitPrice: "1234.50", vatRatePercent: "20" },
-      { description: "Assurance", quantity: "1", unitPrice: "10.00", vatRatePercent: "0" },
-    ],
-    ...options,
-  };
-}
 
 /** Reads a ZIP through the system's `unzip`: integrity test, listing and entries. */
 function unzip(bytes: Buffer) {
@@ -93,33 +62,11 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
 
   /** An active account with its customer numbers and a live session, as a browser holding its cookie. */
   async function account(tenant: TenantRow, numbers = [`C-${++seq}`], contracts: string[] = []) {
-    const email = `client${++seq}@example.com`;
-    for (const number of numbers)
-      await upsertCustomer(services.db, {
-        queue: services.queue,
-        tenantId: tenant.id,
-        customerNumber: number,
-        name: `Client ${number}`,
-        email,
-        contracts,
-        actor,
-      });
-    const [row] = await services.db.query<{ id: string }>(
-      "select id from accounts where tenant_id = $1 and email = $2",
-      [tenant.id, email],
-    );
-    await setAccountPassword(services.db, tenant.id, row!.id, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId: row!.id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
+    return loggedInAccount(services, app, tenant, {
+      numbers,
+      email: `client${++seq}@example.com`,
+      contracts,
     });
-    const client = new WebClient(app, `${tenant.slug}.localhost:3000`);
-    client.cookies.set("efacture-session", cookie);
-    return { accountId: row!.id, numbers, client };
   }
 
   async function publish(tenant: TenantRow, input: FacturXInput) {
@@ -150,14 +97,9 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
       }),
     );
     services = await openTestServices(engine, { logger });
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
-    tenantA = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
-    tenantB = await createTenant(services.db, { slug: "other", displayName: "Other Bail" });
+    deps = publishDeps(services);
+    tenantA = await makeTenant(services.db);
+    tenantB = await makeTenant(services.db, { slug: "other", displayName: "Other Bail" });
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {
@@ -391,7 +333,7 @@ describe.each(ENGINES)("invoice detail and downloads on %s", (engine) => {
       it.each(corpusFiles("facturx-valid").map((f) => [f.name, f] as const))(
         "%s comes back byte for byte",
         async (name, file) => {
-          const tenant = await createTenant(services.db, {
+          const tenant = await makeTenant(services.db, {
             slug: `corpus-${engine.slice(0, 2)}-${++seq}`,
             displayName: "Corpus",
           });

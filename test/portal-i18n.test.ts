@@ -1,43 +1,34 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
+import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { hashPassword } from "../src/domain/accounts/password-hashing.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { localeFromAcceptLanguage } from "../src/i18n/index.js";
+import { invoiceInput, loggedInAccount, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
 const actor = { type: "issuer" as const, id: "test" };
 
+/** A monthly instalment from Rivage Crédit SA to customer `buyerId`. */
 function facturx(
   number: string,
   buyerId: string,
   issueDate = "2026-11-05",
   unitPrice = "1028.80",
 ): FacturXInput {
-  return {
-    invoiceNumber: number,
-    typeCode: "380",
+  return invoiceInput(number, buyerId, {
     issueDate,
-    currency: "EUR",
     seller: {
       name: "Rivage Crédit SA",
       siren: "552120222",
       address: { line1: "3 quai des Chartrons", postcode: "33000", city: "Bordeaux", countryCode: "FR" },
     },
-    buyer: {
-      name: `Client ${buyerId}`,
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
+    buyer: { name: `Client ${buyerId}` },
     lines: [{ description: "Mensualité", quantity: "1", unitPrice, vatRatePercent: "20" }],
-  };
+  });
 }
 
 describe("Accept-Language", () => {
@@ -68,32 +59,7 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
   let seq = 0;
 
   async function account(t: TenantRow, numbers = [`C-${++seq}`]) {
-    const email = `client${++seq}@example.com`;
-    for (const number of numbers)
-      await upsertCustomer(services.db, {
-        queue: services.queue,
-        tenantId: t.id,
-        customerNumber: number,
-        name: `Client ${number}`,
-        email,
-        actor,
-      });
-    const [row] = await services.db.query<{ id: string }>(
-      "select id from accounts where tenant_id = $1 and email = $2",
-      [t.id, email],
-    );
-    await setAccountPassword(services.db, t.id, row!.id, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: t.id,
-      accountId: row!.id,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
-    const client = new WebClient(app, `${t.slug}.localhost:3000`);
-    client.cookies.set("efacture-session", cookie);
-    return { accountId: row!.id, numbers, client };
+    return loggedInAccount(services, app, t, { numbers, email: `client${++seq}@example.com` });
   }
 
   async function publish(t: TenantRow, input: FacturXInput) {
@@ -111,15 +77,10 @@ describe.each(ENGINES)("the portal in French and English on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
-    tenant = await createTenant(services.db, { slug: "rivage", displayName: "Rivage Crédit" });
-    bare = await createTenant(services.db, { slug: "nu", displayName: "Bail Nu" });
-    other = await createTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
+    deps = publishDeps(services);
+    tenant = await makeTenant(services.db, { slug: "rivage", displayName: "Rivage Crédit" });
+    bare = await makeTenant(services.db, { slug: "nu", displayName: "Bail Nu" });
+    other = await makeTenant(services.db, { slug: "autre", displayName: "Autre Bail" });
     await services.db.query("update tenants set settings = $2::jsonb where id = $1", [
       tenant.id,
       JSON.stringify({

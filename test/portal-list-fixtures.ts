@@ -2,16 +2,16 @@ import type { FastifyInstance } from "fastify";
 import { startSession } from "../src/domain/accounts/sessions.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { type Engine, openTestServices } from "./support/services.js";
 import { WebClient } from "./support/web-client.js";
 
 // Shared set-up of the invoice-list tests: a database, the web app, tenants, customers, published invoices.
 
 const actor = { type: "issuer" as const, id: "test" };
-type TenantRow = Awaited<ReturnType<typeof createTenant>>;
+type TenantRow = Awaited<ReturnType<typeof makeTenant>>;
 
 export interface InvoiceSpec {
   number: string;
@@ -42,7 +42,7 @@ export async function openPortalFixture(engine: Engine) {
   async function tenant(
     slug = `t${++tenantSeq}${engine.slice(0, 2)}`,
   ): Promise<TenantRow & { host: string }> {
-    const row = await createTenant(services.db, { slug, displayName: `Bailleur ${slug.toUpperCase()}` });
+    const row = await makeTenant(services.db, { slug, displayName: `Bailleur ${slug.toUpperCase()}` });
     return Object.assign(row, { host: `${slug}.localhost:3000` });
   }
 

@@ -4,10 +4,10 @@ import { setAccountPassword } from "../src/db/accounts.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice, publishInvoices } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { corpusFiles, corpusPresent, independentFacts } from "./support/corpus.js";
+import { invoiceInput, makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
 type TestServices = Awaited<ReturnType<typeof openTestServices>>;
@@ -30,28 +30,16 @@ const FLAWED_OUTCOMES: Record<string, { refused: string } | { warnings: string[]
   "factur-x-invalid-xml-encoding-attribute.pdf": { warnings: ["xml_declaration_invalid"] },
 };
 
+/** FA-2026-0001 for customer C-1 (contract K-1, due 20 November, 300.00 € + VAT), as an ERP would send it. */
 function sample(overrides: Partial<FacturXInput> = {}): FacturXInput {
-  return {
-    invoiceNumber: "FA-2026-0001",
-    typeCode: "380",
-    issueDate: "2026-11-05",
+  return invoiceInput("FA-2026-0001", "C-1", {
     dueDate: "2026-11-20",
-    currency: "EUR",
-    seller: {
-      name: "Acme Location",
-      siren: "443061841",
-      vatId: "FR44443061841",
-      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: "Client Un",
-      id: "C-1",
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
+    seller: { vatId: "FR44443061841" },
+    buyer: { name: "Client Un" },
     contractNumber: "K-1",
     lines: [{ description: "Loyer", quantity: "1", unitPrice: "300.00", vatRatePercent: "20" }],
     ...overrides,
-  };
+  });
 }
 
 async function count(services: TestServices, table: string, tenantId: string): Promise<number> {
@@ -70,7 +58,7 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
   async function tenantWithCustomer(
     customer: { number?: string; email?: string | null; contracts?: string[] } = {},
   ) {
-    const tenant = await createTenant(services.db, {
+    const tenant = await makeTenant(services.db, {
       slug: `t${engine.slice(0, 2)}${++seq}`,
       displayName: `Tenant ${seq}`,
     });
@@ -423,10 +411,8 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
     const key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     const app = await buildWebApp(services);
     try {
-      const form = new FormData();
       const bytes = await buildFacturX(sample({ invoiceNumber: "DELAY-1" }));
-      form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), "invoice.pdf");
-      const body = new Response(form);
+      const body = await multipart({ file: { bytes, filename: "invoice.pdf" } });
       const before = Date.now();
       const res = await app.inject({
         method: "POST",
@@ -434,9 +420,9 @@ describe.each(ENGINES)("publishing invoices on %s", (engine) => {
         headers: {
           host: `${tenant.slug}.localhost:3000`,
           authorization: `Bearer ${key}`,
-          "content-type": body.headers.get("content-type")!,
+          "content-type": body.contentType,
         },
-        payload: Buffer.from(await body.arrayBuffer()),
+        payload: body.payload,
       });
       expect(res.statusCode).toBe(201);
       const [row] = await services.db.query<{ due: Date | null }>(

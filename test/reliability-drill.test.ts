@@ -13,6 +13,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { runEfacture, startEfacture } from "./support/cli.js";
+import { multipart } from "./support/factories.js";
 import { freePort } from "./support/free-port.js";
 import {
   drillRequired,
@@ -111,16 +112,6 @@ function request(
   });
 }
 
-async function multipart(bytes: Uint8Array, filename: string) {
-  const form = new FormData();
-  form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), filename);
-  const response = new Response(form);
-  return {
-    body: Buffer.from(await response.arrayBuffer()),
-    contentType: response.headers.get("content-type")!,
-  };
-}
-
 const alive = (p: { child: { exitCode: number | null; signalCode: string | null } }) =>
   p.child.exitCode === null && p.child.signalCode === null;
 
@@ -197,7 +188,9 @@ describe.skipIf(!binaries)("reliability drill: PostgreSQL restarted under a publ
         let published = 0;
         let next = 0;
         const publishOne = async (file: (typeof files)[number]) => {
-          const { body, contentType } = await multipart(file.bytes, file.name);
+          const { payload: body, contentType } = await multipart({
+            file: { bytes: file.bytes, filename: file.name },
+          });
           while (Date.now() < deadline) {
             // A dead process does not come back by itself: no use waiting for the deadline.
             if (!alive(web) || !alive(worker))

@@ -6,8 +6,7 @@ import {
   requestPasswordReset,
 } from "../src/domain/accounts/password-reset.js";
 import { queueMail } from "../src/domain/mail/queue-mail.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 import { type SlowSmtpSink, startSlowSmtpSink } from "./support/slow-smtp-sink.js";
 
@@ -64,13 +63,13 @@ describe.each(ENGINES)("reset requests cannot flood the mail queue on %s", (engi
   });
 
   it("queues neither a job nor a mail for an address without an account", async () => {
-    const tenant = await createTenant(services.db, { slug: "nobody", displayName: "Nobody" });
+    const tenant = await makeTenant(services.db, { slug: "nobody", displayName: "Nobody" });
     for (let i = 0; i < 20; i++) await ask(services, tenant.id, `ghost${i}@example.com`);
     expect(await resetWork(services, tenant.id)).toBe(0);
   });
 
   it("queues one mail for requests in a row for one address", async () => {
-    const tenant = await createTenant(services.db, { slug: "twice", displayName: "Twice" });
+    const tenant = await makeTenant(services.db, { slug: "twice", displayName: "Twice" });
     await addAccounts(services, tenant.id, "tw", 1);
     await Promise.all([
       ask(services, tenant.id, "tw1@example.com"),
@@ -83,7 +82,7 @@ describe.each(ENGINES)("reset requests cannot flood the mail queue on %s", (engi
   it("caps the reset mails per tenant and for the platform, per minute", async () => {
     const tenants: string[] = [];
     for (const slug of ["cap-a", "cap-b", "cap-c", "cap-d", "cap-e"]) {
-      const tenant = await createTenant(services.db, { slug, displayName: slug });
+      const tenant = await makeTenant(services.db, { slug, displayName: slug });
       await addAccounts(services, tenant.id, slug, 40);
       tenants.push(tenant.id);
     }
@@ -108,8 +107,7 @@ describe.each(ENGINES)("one tenant's burst does not delay another tenant's reset
     // 100 ms per message, two at a time: 300 mails take 15 s first come, first served.
     sink.plan(() => ({ delayMs: 100, answer: "accept" }));
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
     await startWorker(services, { mailConcurrency: 2 });
   });
@@ -138,8 +136,8 @@ describe.each(ENGINES)("one tenant's burst does not delay another tenant's reset
   }
 
   it("a flood of reset requests for real accounts on tenant A", async () => {
-    const a = await createTenant(services.db, { slug: "flood-a", displayName: "Flood A" });
-    const b = await createTenant(services.db, { slug: "flood-b", displayName: "Flood B" });
+    const a = await makeTenant(services.db, { slug: "flood-a", displayName: "Flood A" });
+    const b = await makeTenant(services.db, { slug: "flood-b", displayName: "Flood B" });
     await addAccounts(services, a.id, "fa", 300);
     await addAccounts(services, b.id, "fb", 1);
     for (let i = 1; i <= 300; i++) await ask(services, a.id, `fa${i}@example.com`);
@@ -148,8 +146,8 @@ describe.each(ENGINES)("one tenant's burst does not delay another tenant's reset
   }, 180_000);
 
   it("a burst of 300 mails queued for tenant A (an import)", async () => {
-    const a = await createTenant(services.db, { slug: "burst-a", displayName: "Burst A" });
-    const b = await createTenant(services.db, { slug: "burst-b", displayName: "Burst B" });
+    const a = await makeTenant(services.db, { slug: "burst-a", displayName: "Burst A" });
+    const b = await makeTenant(services.db, { slug: "burst-b", displayName: "Burst B" });
     await addAccounts(services, b.id, "bb", 1);
     await services.db.transaction(async (tx) => {
       for (let i = 1; i <= 300; i++)

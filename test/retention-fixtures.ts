@@ -2,13 +2,13 @@ import { PDFDocument } from "pdf-lib";
 import type { Services } from "../src/app.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { makeTenant } from "./support/factories.js";
 
 // Shared set-up of the retention tests: tenants, customers with accounts in a chosen state, invoices
 // published at a chosen instant through the real publication path.
 
 const actor = { type: "issuer" as const, id: "test" };
-type TenantRow = Awaited<ReturnType<typeof createTenant>>;
+type TenantRow = Awaited<ReturnType<typeof makeTenant>>;
 
 /** A small PDF without Factur-X data whose bytes depend on `text` only (same text, same bytes). */
 export async function plainPdf(text: string): Promise<Uint8Array> {
@@ -21,7 +21,7 @@ export function retentionFixture(services: Pick<Services, "db" | "blobs" | "queu
   let seq = 0;
 
   async function tenant(slug: string, retentionMonths = 24): Promise<TenantRow> {
-    return createTenant(services.db, {
+    return makeTenant(services.db, {
       slug,
       displayName: `Bailleur ${slug.toUpperCase()}`,
       retentionMonths,

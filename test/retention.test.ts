@@ -5,7 +5,6 @@ import { REMOVED_STATUS } from "../src/domain/retention/retention-rules.js";
 import { type RetentionReport, runRetention } from "../src/domain/retention/run-retention.js";
 import { addMonths } from "../src/domain/shared/dates.js";
 import { RETENTION_CRON, RETENTION_TIMEZONE, retentionRunHandler } from "../src/jobs/retention.job.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
 import type { BlobStore } from "../src/storage/blob-store.js";
 import { plainPdf, retentionFixture } from "./retention-fixtures.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
@@ -23,8 +22,7 @@ describe.each(ENGINES)("retention on %s", (engine) => {
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
     fx = retentionFixture(services);
     await startWorker(services, { mailConcurrency: 2 });

@@ -5,9 +5,9 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { tenantFaqHtml } from "../src/http/tenant-help.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, nextCode, staffLogin } from "./support/staff.js";
 
@@ -38,8 +38,8 @@ describe.each(ENGINES)("HTTP hardening on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
-    await createTenant(services.db, { slug: "other", displayName: "Other Crédit" });
+    tenant = await makeTenant(services.db);
+    await makeTenant(services.db, { slug: "other", displayName: "Other Crédit" });
     apiKey = (await createApiKey({ db: services.db, tenantId: tenant.id, label: "ERP" })).key;
     const sink = new Writable({
       write(chunk, _encoding, done) {

@@ -1,20 +1,18 @@
 import type { FastifyInstance } from "fastify";
 import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishDeps } from "../src/app.js";
 import type { CliIo } from "../src/cli/io.js";
 import { runWithServices } from "../src/cli/main.js";
-import { setAccountPassword } from "../src/db/accounts.repository.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
-import { startSession } from "../src/domain/accounts/sessions.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { type PublishDeps, publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import { runRetention } from "../src/domain/retention/run-retention.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { customerClient, makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
-import { WebClient } from "./support/web-client.js";
 
 const actor = { type: "issuer" as const, id: "test" };
 const ACME_SIREN = "443061841";
@@ -69,7 +67,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
   }
 
   async function tenantWith(numbers: { number: string; contracts?: string[] }[]) {
-    const tenant = await createTenant(services.db, {
+    const tenant = await makeTenant(services.db, {
       slug: `sw${engine.slice(0, 2)}${++seq}`,
       displayName: `ACME ${seq}`,
     });
@@ -91,28 +89,12 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
 
   /** A browser holding an active session of the customer's account. */
   async function portalOf(tenant: TenantRow, accountId: string) {
-    await setAccountPassword(services.db, tenant.id, accountId, "not-a-real-hash");
-    const cookie = await startSession(services.db, {
-      tenantId: tenant.id,
-      accountId,
-      kind: "customer",
-      ip: null,
-      userAgent: null,
-      now: new Date(),
-    });
-    const client = new WebClient(app, `${tenant.slug}.localhost:3000`);
-    client.cookies.set("efacture-session", cookie);
-    return client;
+    return (await customerClient(services, app, tenant, accountId)).client;
   }
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    deps = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      maxPdfBytes: services.config.maxPdfBytes,
-    };
+    deps = publishDeps(services);
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {
@@ -267,19 +249,15 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
       const api = (method: "GET" | "POST", url: string, payload?: object) =>
         app.inject({ method, url, headers: { host, authorization: `Bearer ${key}` }, payload });
       const publishTo = async (customerNumber: string, bytes: Uint8Array) => {
-        const form = new FormData();
-        form.append("file", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), "f.pdf");
-        form.append("metadata", JSON.stringify({ customerNumber }));
-        const response = new Response(form);
+        const body = await multipart({
+          file: { bytes, filename: "f.pdf" },
+          metadata: JSON.stringify({ customerNumber }),
+        });
         return app.inject({
           method: "POST",
           url: "/api/v1/invoices",
-          headers: {
-            host,
-            authorization: `Bearer ${key}`,
-            "content-type": response.headers.get("content-type")!,
-          },
-          payload: Buffer.from(await response.arrayBuffer()),
+          headers: { host, authorization: `Bearer ${key}`, "content-type": body.contentType },
+          payload: body.payload,
         });
       };
       const bytes = Buffer.from(await buildFacturX(invoice({ invoiceNumber: "FA-MISTAKE" })));

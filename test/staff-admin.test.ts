@@ -4,8 +4,8 @@ import { maskUrl } from "../src/app.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { checkLogoFile, contrastWithWhite } from "../src/domain/staff/logo-file.js";
 import { parisDayStart, parisMonthStart } from "../src/domain/staff/paris-time.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, staffLogin } from "./support/staff.js";
 import type { WebClient } from "./support/web-client.js";
@@ -22,23 +22,6 @@ const BAD_SVGS = {
   style: `<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://evil.test/a.css);</style></svg>`,
   malformed: `<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>`,
 };
-
-function multipart(fields: Record<string, string>, file?: { name: string; type: string; bytes: Buffer }) {
-  const boundary = "----efacture-test-boundary";
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields))
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  if (file)
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="logo"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
-      ),
-      file.bytes,
-      Buffer.from("\r\n"),
-    );
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 describe("logo and colour checks", () => {
   it("accepts a drawn SVG and a PNG, and refuses every SVG that could run or fetch something", () => {
@@ -82,7 +65,7 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
   beforeAll(async () => {
     services = await openTestServices(engine);
     app = await buildWebApp(services);
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
+    tenantId = (await makeTenant(services.db)).id;
     const a = await enrolStaff(services, app, {
       tenantId,
       host: HOST,
@@ -203,7 +186,11 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
     file?: { name: string; type: string; bytes: Buffer },
   ) {
     await admin.get("/conseiller/admin/portail");
-    const body = multipart({ _csrf: admin.csrf(), ...fields }, file);
+    const body = await multipart({
+      _csrf: admin.csrf(),
+      ...fields,
+      ...(file ? { logo: { bytes: file.bytes, filename: file.name, type: file.type } } : {}),
+    });
     return app.inject({
       method: "POST",
       url: "/conseiller/admin/portail/apparence",
@@ -243,13 +230,14 @@ describe.each(ENGINES)("admin pages and journal on %s", (engine) => {
       primary_color: "#1f4e79",
     });
     expect((await audits("tenant.branding_changed")).length).toBe(1);
+    const withoutCsrf = await multipart({ displayName: "X", primaryColor: "#000000" });
     const noCsrf = await app.inject({
       method: "POST",
       url: "/conseiller/admin/portail/apparence",
-      payload: multipart({ displayName: "X", primaryColor: "#000000" }).payload,
+      payload: withoutCsrf.payload,
       headers: {
         host: HOST,
-        "content-type": multipart({}).contentType,
+        "content-type": withoutCsrf.contentType,
         cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
       },
     });

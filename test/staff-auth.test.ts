@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { completeStaffLogIn } from "../src/domain/staff/staff-log-in.js";
 import { decryptTotpSecret, totpCode } from "../src/domain/staff/totp.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, nextCode, STAFF_PASSWORD, staffLogin } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
@@ -38,8 +38,8 @@ describe.each(ENGINES)("staff accounts and login on %s", (engine) => {
   beforeAll(async () => {
     services = await openTestServices(engine);
     app = await buildWebApp(services);
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
-    otherTenantId = (await createTenant(services.db, { slug: "other", displayName: "Other" })).id;
+    tenantId = (await makeTenant(services.db)).id;
+    otherTenantId = (await makeTenant(services.db, { slug: "other", displayName: "Other" })).id;
     advisor = await enrolStaff(services, app, {
       tenantId,
       host: HOST,

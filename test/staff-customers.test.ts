@@ -1,89 +1,31 @@
 import type { FastifyInstance } from "fastify";
-import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
-import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
-import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
+import type { TenantRow } from "../src/db/tenants.repository.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { createSmtpTransport } from "../src/mail/transport.js";
-import { ENGINES, openTestServices, waitFor } from "./support/services.js";
+import { invoiceInput, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
+import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
-import { enrolStaff, staffLogin } from "./support/staff.js";
+import { ADVISOR_PAUL, loggedInStaff } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
 const HOST = "acme.localhost:3000";
-
-function invoice(number: string, buyerId: string): FacturXInput {
-  return {
-    invoiceNumber: number,
-    typeCode: "380",
-    issueDate: "2026-11-05",
-    currency: "EUR",
-    seller: {
-      name: "Acme Location",
-      siren: "443061841",
-      address: { line1: "1 rue A", postcode: "75001", city: "Paris", countryCode: "FR" },
-    },
-    buyer: {
-      name: "Client",
-      id: buyerId,
-      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
-    },
-    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
-  };
-}
 
 describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %s", (engine) => {
   let sink: SmtpSink;
   let services: Awaited<ReturnType<typeof openTestServices>>;
   let app: FastifyInstance;
+  let tenant: TenantRow;
   let tenantId: string;
   let advisor: WebClient;
   let advisorId: string;
-  let otherTenant: Awaited<ReturnType<typeof createTenant>>;
-
-  const kindOf = (m: ParsedMail) => m.headers.get("x-efacture-mail-kind");
-  const mailsTo = (address: string, kind?: string) =>
-    sink.received.filter((m) => JSON.stringify(m.to).includes(address) && (!kind || kindOf(m) === kind));
-  const waitMail = (address: string, kind: string, count = 1) =>
-    waitFor(
-      async () => {
-        const found = mailsTo(address, kind);
-        return found.length >= count ? found[count - 1] : undefined;
-      },
-      20_000,
-      `${kind} #${count} to ${address}`,
-    );
+  let otherTenant: Awaited<ReturnType<typeof makeTenant>>;
 
   async function customer(number: string, name: string, email: string | null, contracts: string[] = []) {
-    return (
-      await upsertCustomer(services.db, {
-        queue: services.queue,
-        tenantId,
-        customerNumber: number,
-        name,
-        email,
-        contracts,
-        actor: { type: "issuer", id: "t" },
-      })
-    ).customer;
+    return (await makeCustomer(services, tenant, number, { name, email, contracts })).customer;
   }
   async function publish(invoiceNumber: string, customerNumber: string) {
-    await publishInvoice(
-      {
-        db: services.db,
-        blobs: services.blobs,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
-      },
-      {
-        tenant: { id: tenantId, slug: "acme", displayName: "Acme Location", retentionMonths: 24 } as never,
-        bytes: await buildFacturX(invoice(invoiceNumber, customerNumber)),
-        actor: { type: "issuer", id: "t" },
-      },
-    );
+    await publishFacturX(services, tenant, invoiceInput(invoiceNumber, customerNumber));
   }
   const audits = (action: string) =>
     services.db.query<{ actor_id: string; target_id: string; details: Record<string, unknown> }>(
@@ -94,22 +36,16 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
   beforeAll(async () => {
     sink = await startSmtpSink();
     services = await openTestServices(engine, {
-      overrides: { SMTP_URL: sink.url },
-      transport: createSmtpTransport(sink.url),
+      smtp: sink,
     });
-    tenantId = (await createTenant(services.db, { slug: "acme", displayName: "Acme Location" })).id;
-    otherTenant = await createTenant(services.db, { slug: "other", displayName: "Other" });
+    tenant = await makeTenant(services.db);
+    tenantId = tenant.id;
+    otherTenant = await makeTenant(services.db, { slug: "other", displayName: "Other" });
     await startWorker(services);
     app = await buildWebApp(services);
-    const enrolled = await enrolStaff(services, app, {
-      tenantId,
-      host: HOST,
-      email: "paul@acme.test",
-      role: "advisor",
-      name: "Paul Martin",
-    });
-    advisorId = enrolled.staffId;
-    advisor = (await staffLogin(app, HOST, "paul@acme.test", enrolled.codes[0]!)).client;
+    const paul = await loggedInStaff(services, app, { tenantId, host: HOST, ...ADVISOR_PAUL });
+    advisorId = paul.staffId;
+    advisor = paul.client;
   }, 120_000);
   afterAll(async () => {
     await app?.close();
@@ -142,28 +78,8 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
     expect(after!.first).toBeNull();
 
     // Another tenant's invoice, an unknown id, a malformed id: 404; a customer-less visitor: no bundle.
-    await upsertCustomer(services.db, {
-      queue: services.queue,
-      tenantId: otherTenant.id,
-      customerNumber: "CL-OTHER",
-      name: "Autre",
-      email: "autre@example.com",
-      contracts: [],
-      actor: { type: "issuer", id: "t" },
-    });
-    await publishInvoice(
-      {
-        db: services.db,
-        blobs: services.blobs,
-        queue: services.queue,
-        maxPdfBytes: services.config.maxPdfBytes,
-      },
-      {
-        tenant: otherTenant,
-        bytes: await buildFacturX(invoice("F-OTHER-1", "CL-OTHER")),
-        actor: { type: "issuer", id: "t" },
-      },
-    );
+    await makeCustomer(services, otherTenant, "CL-OTHER", { name: "Autre", email: "autre@example.com" });
+    await publishFacturX(services, otherTenant, invoiceInput("F-OTHER-1", "CL-OTHER"));
     const [foreign] = await services.db.query<{ id: string }>(
       "select id from invoices where tenant_id = $1 and invoice_number = 'F-OTHER-1'",
       [otherTenant.id],
@@ -226,12 +142,12 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
   it("corrects the e-mail end to end: old address notified, old link dead, next invoice activates the new address", async () => {
     const c = await customer("CL-400", "Jean Dupont", "jean.old@example.com");
     await publish("F-400", "CL-400");
-    await waitMail("jean.old@example.com", "activation");
+    await sink.waitMail("jean.old@example.com", "activation");
     // The customer asked for a reset link at the old address and opened it.
     const portal = new WebClient(app, HOST);
     await portal.get("/mot-de-passe-oublie");
     await portal.post("/mot-de-passe-oublie", { email: "jean.old@example.com" });
-    const resetMail = await waitMail("jean.old@example.com", "password-reset");
+    const resetMail = await sink.waitMail("jean.old@example.com", "password-reset");
     const link = /https?:\/\/[^\s]+\/reinitialiser\/[A-Za-z0-9_-]{43}/.exec(resetMail.text ?? "")![0];
     const path = new URL(link).pathname;
     expect((await portal.get(path)).statusCode).toBe(200);
@@ -259,7 +175,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
     const ok = await post("jean.new@example.com", "jean.new@example.com");
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toContain("message=email-corrected");
-    const notice = await waitMail("jean.old@example.com", "email-changed");
+    const notice = await sink.waitMail("jean.old@example.com", "email-changed");
     expect(notice.text).toContain("CL-400");
     expect(notice.text).not.toContain("jean.new@example.com");
     expect((await portal.get(path)).statusCode).toBe(410);
@@ -273,7 +189,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
     expect(String(corrected.at(-1)!.details.by)).toContain("Paul Martin");
 
     await publish("F-401", "CL-400");
-    const activation = await waitMail("jean.new@example.com", "activation");
+    const activation = await sink.waitMail("jean.new@example.com", "activation");
     expect(activation.text).toContain("jean.new@example.com");
     const after = await advisor.get(`/conseiller/clients/${c.id}`);
     expect(after.body.replace(/<wbr\/?>/g, "")).toContain("jean.new@example.com");
@@ -317,7 +233,7 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
     for (let i = 1; i <= 3; i++) {
       const res = await advisor.post(`/conseiller/clients/${c.id}/activation`, {});
       expect(res.headers.location).toContain("message=activation-sent");
-      await waitMail("marc@example.com", "activation", i);
+      await sink.waitMail("marc@example.com", "activation", i);
     }
     const fourth = await advisor.post(`/conseiller/clients/${c.id}/activation`, {});
     expect(fourth.headers.location).toContain("message=activation-throttled");

@@ -7,8 +7,8 @@ import {
   sealEnrolmentSecret,
   totpCode,
 } from "../src/domain/staff/totp.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { STAFF_PASSWORD } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
@@ -27,7 +27,7 @@ describe.each(ENGINES)("staff enrolment secret per browser on %s", (engine) => {
 
   beforeAll(async () => {
     services = await openTestServices(engine);
-    tenantId = (await createTenant(services.db, { slug: "enrol", displayName: "Enrol Location" })).id;
+    tenantId = (await makeTenant(services.db, { slug: "enrol", displayName: "Enrol Location" })).id;
     app = await buildWebApp(services);
   }, 120_000);
   afterAll(async () => {

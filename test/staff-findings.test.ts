@@ -6,11 +6,10 @@ import { publishDeps } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { facturx, issuer } from "./support/audit-fixtures.js";
 import { CORPUS, corpusPresent } from "./support/corpus.js";
+import { facturx, issuer, makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, staffLogin } from "./support/staff.js";
 import type { WebClient } from "./support/web-client.js";
@@ -29,7 +28,7 @@ describe.skipIf(!corpusPresent).each(ENGINES)("findings in the back office on %s
   beforeAll(async () => {
     services = await openTestServices(engine);
     app = await buildWebApp(services);
-    tenant = await createTenant(services.db, { slug: "acme", displayName: "Acme Location" });
+    tenant = await makeTenant(services.db);
     for (const [number, contracts] of [
       ["MJB-1", ["MSPE2017"]],
       ["C-1", []],

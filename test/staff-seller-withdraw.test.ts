@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findTenantBySlug } from "../src/db/tenants.repository.js";
 import { upsertCustomer } from "../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../src/einvoice/index.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, staffLogin } from "./support/staff.js";
 import type { WebClient } from "./support/web-client.js";
@@ -23,7 +23,7 @@ describe.each(ENGINES)("back office: seller identities and invoice withdrawal on
   beforeAll(async () => {
     services = await openTestServices(engine);
     app = await buildWebApp(services);
-    tenantId = (await createTenant(services.db, { slug: "acmesw", displayName: "ACME Leasing" })).id;
+    tenantId = (await makeTenant(services.db, { slug: "acmesw", displayName: "ACME Leasing" })).id;
     const a = await enrolStaff(services, app, {
       tenantId,
       host: HOST,

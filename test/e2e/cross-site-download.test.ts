@@ -6,13 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
-import { facturx } from "../support/audit-fixtures.js";
 import { chromiumPath } from "../support/browser.js";
 import { type E2eServer, logIn, startE2eServer } from "../support/e2e-server.js";
+import { facturx, makeCustomer, makeTenant } from "../support/factories.js";
 
 const PASSWORD = "la facture verte arrive au port";
 
@@ -32,11 +30,8 @@ describe.skipIf(!chromiumPath)("a cross-site navigation to a download in Chromiu
   beforeAll(async () => {
     e2e = await startE2eServer({ shots: "cross-site-download" });
     const { db, blobs, queue, config } = e2e.services;
-    tenant = await createTenant(db, { slug: "leasing", displayName: "Horizon Leasing" });
-    await upsertCustomer(db, {
-      queue,
-      tenantId: tenant.id,
-      customerNumber: "FL-100",
+    tenant = await makeTenant(db, { slug: "leasing", displayName: "Horizon Leasing" });
+    await makeCustomer({ db, queue }, tenant, "FL-100", {
       name: "Transports Martin SARL",
       email: "compta@transports-martin.fr",
       contracts: [],

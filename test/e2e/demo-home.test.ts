@@ -14,7 +14,12 @@ describe.skipIf(!chromiumPath)("demo portal in Chromium", () => {
   let port: number;
 
   beforeAll(async () => {
-    e2e = await startE2eServer({ shots: "demo-home", env: { EFACTURE_DEMO: "1" }, worker: true });
+    e2e = await startE2eServer({
+      shots: "demo-home",
+      env: { EFACTURE_DEMO: "1" },
+      worker: true,
+      fresh: true,
+    });
     port = e2e.port;
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);

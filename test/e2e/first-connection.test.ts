@@ -14,7 +14,12 @@ describe.skipIf(!chromiumPath)("first connection, as the guide tells it, in Chro
   let port: number;
 
   beforeAll(async () => {
-    e2e = await startE2eServer({ shots: "first-connection", env: { EFACTURE_DEMO: "1" }, worker: true });
+    e2e = await startE2eServer({
+      shots: "first-connection",
+      env: { EFACTURE_DEMO: "1" },
+      worker: true,
+      fresh: true,
+    });
     port = e2e.port;
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);

@@ -6,14 +6,13 @@ import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { insertToken } from "../../src/db/tokens.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
 import { hashSecret, newSecret } from "../../src/domain/accounts/secrets.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { inviteStaff } from "../../src/domain/staff/staff-accounts.js";
 import { totpCode } from "../../src/domain/staff/totp.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
 import { chromiumPath } from "../support/browser.js";
 import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { makeCustomer, makeTenant } from "../support/factories.js";
 
 // Issue #13 item 4: at 360 px the identifier split over three lines, e-mails and customer numbers went
 // letter by letter and tables overflowed the page, while axe saw nothing. This walks every customer and
@@ -103,17 +102,14 @@ describe.skipIf(!chromiumPath)(
     beforeAll(async () => {
       e2e = await startE2eServer({ shots: "narrow", worker: false });
       const { db, blobs, queue, config } = e2e.services;
-      tenant = await createTenant(db, {
+      tenant = await makeTenant(db, {
         slug: "horizon",
         displayName: "Horizon Location Longue Durée",
         primaryColor: "#0b5d6b",
       });
       const actor = { type: "issuer" as const, id: "e2e" };
       for (const number of ["CL-0042-7781", "CL-0042-7782", "CL-0042-7783"])
-        await upsertCustomer(db, {
-          queue,
-          tenantId: tenant.id,
-          customerNumber: number,
+        await makeCustomer({ db, queue }, tenant, number, {
           name: "Transports Martin et Fils Logistique SARL",
           email: "comptabilite.fournisseurs@transports-martin.fr",
           contracts: [`LLD-${number}-2026`],

@@ -2,10 +2,10 @@
 import type { FastifyInstance } from "fastify";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildWebApp } from "../../src/http/web-app.js";
 import { chromiumPath } from "../support/browser.js";
 import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { makeTenant } from "../support/factories.js";
 import { completePortalDetails } from "../support/portal-details.js";
 import { openTestServices } from "../support/services.js";
 import { enrolStaff, staffLogin } from "../support/staff.js";
@@ -22,7 +22,7 @@ describe.skipIf(!chromiumPath)("issuer contact and legal pages in Chromium", () 
   beforeAll(async () => {
     e2e = await startE2eServer({ shots: "portal-contact" });
     const { db } = e2e.services;
-    const rivage = await createTenant(db, {
+    const rivage = await makeTenant(db, {
       slug: "rivage",
       displayName: "Rivage Crédit",
       primaryColor: "#7a2e0e",
@@ -32,7 +32,7 @@ describe.skipIf(!chromiumPath)("issuer contact and legal pages in Chromium", () 
       `update tenants set settings = jsonb_set(settings, '{faqMarkdown}', to_jsonb($2::text)) where id = $1`,
       [rivage.id, FAQ],
     );
-    await createTenant(db, { slug: "nu", displayName: "Bail Nu" });
+    await makeTenant(db, { slug: "nu", displayName: "Bail Nu" });
   }, 120_000);
   afterAll(async () => {
     await e2e?.close();
@@ -97,7 +97,7 @@ describe.skipIf(!chromiumPath)("closed portal and back-office forms in Chromium"
       },
     });
     prodApp = await buildWebApp(prod);
-    const tenantId = (await createTenant(prod.db, { slug: "nu", displayName: "Bail Nu" })).id;
+    const tenantId = (await makeTenant(prod.db, { slug: "nu", displayName: "Bail Nu" })).id;
     const a = await enrolStaff(prod, prodApp, {
       tenantId,
       host: "nu.e-facture.test",

@@ -2,20 +2,18 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
 import { plainPdf } from "../retention-fixtures.js";
 import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
-import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { makeCustomer, makeTenant } from "../support/factories.js";
 
 const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
 const PASSWORD = "la facture verte arrive au port";
@@ -34,28 +32,21 @@ describe.skipIf(!chromiumPath)("invoice detail and download in Chromium", () => 
 
   const url = (p: string) => `http://leasing.localhost:${port}${p}`;
 
-  async function axe(page: Page) {
-    const result = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-      .analyze();
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  }
+  /** The WCAG 2.x A/AA rules of axe: nothing may be reported. */
+  const axe = (page: Page) => axeViolations(page, { wcag: true });
 
   beforeAll(async () => {
     e2e = await startE2eServer({ shots: "portal-detail", env: {}, worker: false });
     port = e2e.port;
     const { db, blobs, queue, config } = e2e.services;
-    tenant = await createTenant(db, {
+    tenant = await makeTenant(db, {
       slug: "leasing",
       displayName: "Horizon Leasing",
       primaryColor: "#0b5d6b",
     });
     const actor = { type: "issuer" as const, id: "e2e" };
     for (const number of ["FL-100", "FL-200"])
-      await upsertCustomer(db, {
-        queue,
-        tenantId: tenant.id,
-        customerNumber: number,
+      await makeCustomer({ db, queue }, tenant, number, {
         name: "Transports Martin SARL",
         email: "compta@transports-martin.fr",
         contracts: [`LLD-${number}`],

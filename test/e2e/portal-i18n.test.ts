@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../../src/einvoice/index.js";
 import { chromiumPath } from "../support/browser.js";
 import { axeViolations, type E2eServer, logIn, startE2eServer } from "../support/e2e-server.js";
+import { makeCustomer, makeTenant } from "../support/factories.js";
 
 const PASSWORD = "deux langues valent mieux qu’une";
 const LABELS = {
@@ -35,7 +34,7 @@ describe.skipIf(!chromiumPath)("the customer portal in French and English, in Ch
   beforeAll(async () => {
     e2e = await startE2eServer({ shots: "portal-i18n", worker: true });
     const { db, blobs, queue, config } = e2e.services;
-    tenant = await createTenant(db, {
+    tenant = await makeTenant(db, {
       slug: "bilingue",
       displayName: "Rivage Crédit",
       primaryColor: "#7a2e0e",
@@ -54,10 +53,7 @@ describe.skipIf(!chromiumPath)("the customer portal in French and English, in Ch
       ["RC-2", "tresorerie@rivage-client.example"],
       ["RC-9", "sans-facture@rivage-client.example"],
     ] as const)
-      await upsertCustomer(db, {
-        queue,
-        tenantId: tenant.id,
-        customerNumber: number,
+      await makeCustomer({ db, queue }, tenant, number, {
         name: "Client Rivage",
         email,
         actor,

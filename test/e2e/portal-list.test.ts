@@ -1,19 +1,17 @@
 /// <reference lib="dom" />
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAccountPassword } from "../../src/db/accounts.repository.js";
 import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../../src/einvoice/index.js";
 import { chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
-import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
+import { makeCustomer, makeTenant } from "../support/factories.js";
 
 const SHOTS = path.join(ROOT, "test-results", "screenshots", "portal-list");
 const PASSWORD = "la flotte entière est à jour";
@@ -27,34 +25,25 @@ describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
   const url = (p: string) => `http://flotte.localhost:${port}${p}`;
 
   /** Every axe rule (WCAG 2.1 A/AA and best practices): nothing may be reported. */
-  async function axe(page: Page) {
-    const result = await new AxeBuilder({ page }).analyze();
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  }
+  const axe = (page: Page) => axeViolations(page);
 
   beforeAll(async () => {
     e2e = await startE2eServer({ shots: "portal-list", env: {}, worker: false });
     port = e2e.port;
     const { db, blobs, queue, config } = e2e.services;
-    tenant = await createTenant(db, {
+    tenant = await makeTenant(db, {
       slug: "flotte",
       displayName: "Horizon Leasing",
       primaryColor: "#0b5d6b",
     });
     const actor = { type: "issuer" as const, id: "e2e" };
     for (const number of ["FL-100", "FL-200", "FL-300"])
-      await upsertCustomer(db, {
-        queue,
-        tenantId: tenant.id,
-        customerNumber: number,
+      await makeCustomer({ db, queue }, tenant, number, {
         name: "Transports Martin SARL",
         email: "compta@transports-martin.fr",
         actor,
       });
-    await upsertCustomer(db, {
-      queue,
-      tenantId: tenant.id,
-      customerNumber: "NEW-1",
+    await makeCustomer({ db, queue }, tenant, "NEW-1", {
       name: "Nouveau client",
       email: "nouveau@example.com",
       actor,

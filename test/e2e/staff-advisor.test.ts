@@ -5,15 +5,14 @@ import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { upsertCustomer } from "../../src/domain/customers/upsert-customer.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { inviteStaff } from "../../src/domain/staff/staff-accounts.js";
 import { totpCode } from "../../src/domain/staff/totp.js";
-import { createTenant } from "../../src/domain/tenants/create-tenant.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
 import { type RunningServer, startServer } from "../../src/main.js";
 import { chromiumPath, launchBrowser } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
+import { makeCustomer, makeTenant } from "../support/factories.js";
 import { freePort } from "../support/free-port.js";
 import { makeTestEnv, type TestEnv, waitFor } from "../support/services.js";
 
@@ -48,12 +47,9 @@ describe.skipIf(!chromiumPath)("advisor answers « je n’ai pas reçu le mail �
       { io: silentIo, pollingIntervalSeconds: 0.5 },
     );
     const { db, blobs, queue, config } = server.services;
-    const tenant = await createTenant(db, { slug: "acme", displayName: "Acme Location" });
+    const tenant = await makeTenant(db, { slug: "acme", displayName: "Acme Location" });
     tenantId = tenant.id;
-    await upsertCustomer(db, {
-      queue,
-      tenantId,
-      customerNumber: "CL-4242",
+    await makeCustomer({ db, queue }, tenantId, "CL-4242", {
       name: "Hélène Garnier",
       email: "helene.garnier@exemple.fr",
       contracts: ["CT-4242"],

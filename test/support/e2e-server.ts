@@ -34,13 +34,15 @@ export async function startE2eServer(options: {
   shots: string;
   env?: Record<string, string>;
   worker?: boolean;
+  /** An empty database the server migrates itself (a first start), instead of the migrated template. */
+  fresh?: boolean;
 }): Promise<E2eServer> {
   const port = await freePort();
-  const testEnv: TestEnv = makeTestEnv("pglite", {
-    PORT: String(port),
-    PUBLIC_BASE_URL: `http://localhost:${port}`,
-    ...options.env,
-  });
+  const testEnv: TestEnv = makeTestEnv(
+    "pglite",
+    { PORT: String(port), PUBLIC_BASE_URL: `http://localhost:${port}`, ...options.env },
+    { fresh: options.fresh },
+  );
   const server = await startServer(
     loadConfig(testEnv.env),
     { web: true, worker: options.worker ?? false },

@@ -5,7 +5,9 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { openServices, type Services } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
-import type { MailTransport } from "../../src/mail/transport.js";
+import { createSmtpTransport, type MailTransport } from "../../src/mail/transport.js";
+import { copyTemplateInto } from "./db-template.js";
+import type { SmtpSink } from "./smtp-sink.js";
 
 export type Engine = "pglite" | "postgres";
 
@@ -21,9 +23,25 @@ export interface TestEnv {
   cleanup(): Promise<void>;
 }
 
-/** A fresh DATA_DIR (and PostgreSQL schema) for one test file. */
-export function makeTestEnv(engine: Engine, overrides: Record<string, string> = {}): TestEnv {
+export interface TestEnvOptions {
+  /**
+   * An empty database (no migration applied) instead of a copy of the migrated template, for the tests
+   * about migrating, a first start or the demo seed. PostgreSQL schemas always start empty.
+   */
+  fresh?: boolean;
+}
+
+/**
+ * A new DATA_DIR (and PostgreSQL schema) for one test file. On PGlite its `db/` is a copy of the migrated
+ * template (test/support/db-template.ts) unless `fresh`; secrets, outbox and blobs are always its own.
+ */
+export function makeTestEnv(
+  engine: Engine,
+  overrides: Record<string, string> = {},
+  options: TestEnvOptions = {},
+): TestEnv {
   const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-test-"));
+  if (engine === "pglite" && !options.fresh) copyTemplateInto(dataDir);
   const schema = engine === "postgres" ? `t_${process.pid}_${randomBytes(4).toString("hex")}` : undefined;
   const env: Record<string, string> = {
     NODE_ENV: "test",
@@ -55,16 +73,24 @@ export function makeTestEnv(engine: Engine, overrides: Record<string, string> = 
   };
 }
 
-/** Services on a fresh database; `close` also removes the data. */
+/** Services on a new database (see makeTestEnv); `dispose` also removes the data. */
 export async function openTestServices(
   engine: Engine,
-  options: { overrides?: Record<string, string>; transport?: MailTransport; logger?: Logger } = {},
+  options: TestEnvOptions & {
+    overrides?: Record<string, string>;
+    transport?: MailTransport;
+    logger?: Logger;
+    /** Mails go to this SMTP sink (SMTP_URL and the transport). */
+    smtp?: Pick<SmtpSink, "url">;
+  } = {},
 ): Promise<Services & { testEnv: TestEnv; dispose(): Promise<void> }> {
-  const testEnv = makeTestEnv(engine, options.overrides);
+  const smtpUrl = options.smtp?.url;
+  const overrides = smtpUrl ? { SMTP_URL: smtpUrl, ...options.overrides } : options.overrides;
+  const testEnv = makeTestEnv(engine, overrides, { fresh: options.fresh });
   const services = await openServices(testEnv.config, {
     schema: testEnv.schema,
     pollingIntervalSeconds: 0.5,
-    transport: options.transport,
+    transport: options.transport ?? (smtpUrl ? createSmtpTransport(smtpUrl) : undefined),
     logger: options.logger,
   });
   return Object.assign(services, {

@@ -1,5 +1,6 @@
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { waitFor } from "./services.js";
 
 export interface SmtpSink {
   url: string;
@@ -8,8 +9,14 @@ export interface SmtpSink {
   /** Refuse the next `count` messages with a temporary error (451). */
   refuseNext(count: number): void;
   refusals: number;
+  /** The mails received for `address` (of this `x-efacture-mail-kind`, when given). */
+  mailsTo(address: string, kind?: string): ParsedMail[];
+  /** Waits for the `count`-th such mail (20 s at most). */
+  waitMail(address: string, kind?: string, count?: number): Promise<ParsedMail>;
   close(): Promise<void>;
 }
+
+const kindOf = (mail: ParsedMail) => mail.headers.get("x-efacture-mail-kind");
 
 /** A real SMTP server on 127.0.0.1 that keeps what it receives (and can refuse on demand). */
 export async function startSmtpSink(): Promise<SmtpSink> {
@@ -22,6 +29,17 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     refuseNext(count) {
       toRefuse = count;
     },
+    mailsTo: (address, kind) =>
+      sink.received.filter((m) => JSON.stringify(m.to).includes(address) && (!kind || kindOf(m) === kind)),
+    waitMail: (address, kind, count = 1) =>
+      waitFor(
+        async () => {
+          const found = sink.mailsTo(address, kind);
+          return found.length >= count ? found[count - 1] : undefined;
+        },
+        20_000,
+        `${kind ?? "mail"} #${count} to ${address}`,
+      ),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = new SMTPServer({

@@ -7,6 +7,9 @@ import { WebClient } from "./web-client.js";
 
 export const STAFF_PASSWORD = "la mouette grise survole le port";
 
+/** The advisor most tests log in as. */
+export const ADVISOR_PAUL = { email: "paul@acme.test", role: "advisor" as const, name: "Paul Martin" };
+
 /** Invites a staff member and completes the enrolment through the pages; returns the TOTP secret and recovery codes. */
 export async function enrolStaff(
   services: Services,
@@ -57,3 +60,14 @@ export async function staffLogin(
 
 export const nextCode = (secret: string, stepsAhead = 1) =>
   totpCode(secret, new Date(Date.now() + stepsAhead * 30_000));
+
+/** Enrols an advisor (or admin) and logs them in: their staff id and a client holding the session. */
+export async function loggedInStaff(
+  services: Services,
+  app: FastifyInstance,
+  options: { tenantId: string; host: string; email: string; role: "advisor" | "admin"; name?: string },
+) {
+  const enrolled = await enrolStaff(services, app, options);
+  const { client } = await staffLogin(app, options.host, options.email, enrolled.codes[0]!);
+  return { staffId: enrolled.staffId, client, enrolled };
+}
