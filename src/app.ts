@@ -52,7 +52,7 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
       base: { service: "efacture" },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: {
-        // Reset links carry their token in the path: it never reaches a log line (SECURITY.md R10, G2).
+        // Reset links carry their token in the path: it never reaches a log line (docs/security.md R10, G2).
         req: (req: {
           method?: string;
           url?: string;
@@ -68,7 +68,7 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
           ip: canonicalIp(req.ip) ?? canonicalIp(req.socket?.remoteAddress),
         }),
       },
-      // Secrets never reach the log (SECURITY.md G2).
+      // Secrets never reach the log (docs/security.md G2).
       redact: {
         paths: [
           "req.headers.cookie",

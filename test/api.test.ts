@@ -38,7 +38,7 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
     other = await makeTenant(services.db, { slug: "other", displayName: "Other Crédit" });
     acmeKey = (await createApiKey({ db: services.db, tenantId: acme.id, label: "ERP" })).key;
     otherKey = (await createApiKey({ db: services.db, tenantId: other.id })).key;
-    // A logger that keeps every line, to check that keys never reach the log (SECURITY.md G2).
+    // A logger that keeps every line, to check that keys never reach the log (docs/security.md G2).
     const sink = new Writable({
       write(chunk, _encoding, done) {
         logLines.push(String(chunk));
@@ -138,7 +138,7 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
     });
   });
 
-  describe("authentication (SECURITY.md A5)", () => {
+  describe("authentication (docs/security.md A5)", () => {
     const expectUnauthorized = (res: Awaited<ReturnType<typeof api>>) => {
       expect(res.statusCode).toBe(401);
       expect(res.headers["www-authenticate"]).toMatch(/^Bearer realm="efacture"/);

@@ -67,7 +67,7 @@ describe("ipNetwork", () => {
   });
 });
 
-describe.each(ENGINES)("client addresses in production on %s (SECURITY.md H2)", (engine) => {
+describe.each(ENGINES)("client addresses in production on %s (docs/security.md H2)", (engine) => {
   let services: Awaited<ReturnType<typeof openTestServices>>;
   let app: FastifyInstance;
   let proxied: FastifyInstance;

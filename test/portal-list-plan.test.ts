@@ -21,7 +21,7 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 /**
- * PERFORMANCE.md: a page of the list is one range scan of invoices_account_list_idx, whatever the number of
+ * docs/performance.md: a page of the list is one range scan of invoices_account_list_idx, whatever the number of
  * customer numbers behind the account. Checked on the planner of each engine, with statistics of a
  * realistic shape (a fleet account of 300 customer numbers among 3,300 customers).
  */

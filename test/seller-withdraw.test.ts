@@ -149,7 +149,7 @@ describe.each(ENGINES)("seller identities, withdrawal and contract detach on %s"
           .created,
       ).toBe(true);
 
-      // A plain PDF states no seller: accepted (PRODUCT.md keeps plain PDFs publishable), with a warning.
+      // A plain PDF states no seller: accepted (docs/product.md keeps plain PDFs publishable), with a warning.
       const plain = await publishInvoice(deps, {
         tenant,
         bytes: await plainPdf(),

@@ -9,7 +9,7 @@ import { ENGINES, openTestServices } from "./support/services.js";
 import { enrolStaff, nextCode, STAFF_PASSWORD, staffLogin } from "./support/staff.js";
 import { WebClient } from "./support/web-client.js";
 
-// Counts the argon2 verifications, to see how many attempts of a burst reach the hash (SECURITY.md H3).
+// Counts the argon2 verifications, to see how many attempts of a burst reach the hash (docs/security.md H3).
 const verifications = vi.hoisted(() => ({ count: 0 }));
 vi.mock("../src/domain/accounts/password-hashing.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("../src/domain/accounts/password-hashing.js")>();

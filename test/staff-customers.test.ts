@@ -1,8 +1,11 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../src/app.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { buildWebApp } from "../src/http/web-app.js";
+import { createFsBlobStore } from "../src/storage/fs-blob-store.js";
 import { invoiceInput, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
@@ -92,6 +95,31 @@ describe.each(ENGINES)("advisor: search, record, e-mail correction, actions on %
     const anonymous = await new WebClient(app, HOST).get(`/conseiller/factures/${inv!.id}/preuve`);
     expect(anonymous.statusCode).not.toBe(200);
     expect(String(anonymous.headers["content-type"])).not.toContain("zip");
+  });
+
+  it("refuses the advisor a proof of an altered original: a page in words, the operator alerted, nothing audited as taken", async () => {
+    await customer("CL-ALTER", "Altère SA", "altere@example.com");
+    await publish("F-ALTER-1", "CL-ALTER");
+    const [inv] = await services.db.query<{ id: string; sha256: string }>(
+      "select id, sha256 from invoices where tenant_id = $1 and invoice_number = 'F-ALTER-1'",
+      [tenantId],
+    );
+    const file = createFsBlobStore(path.join(services.testEnv.dataDir, "blobs")).pathOf(inv!.sha256);
+    const original = readFileSync(file);
+    const flipped = Buffer.from(original);
+    flipped[flipped.length - 10] = flipped[flipped.length - 10]! ^ 0xff;
+    writeFileSync(file, flipped);
+    try {
+      const res = await advisor.get(`/conseiller/factures/${inv!.id}/preuve`);
+      expect(res.statusCode).toBe(500);
+      expect(res.headers["content-type"]).toContain("text/html");
+      expect(res.body).toContain("Preuve indisponible");
+      const failed = await audits("integrity.failed");
+      expect(failed.filter((a) => a.target_id === inv!.id).map((a) => a.details.during)).toEqual(["proof"]);
+      expect((await audits("invoice.proof_taken_by_staff")).some((a) => a.target_id === inv!.id)).toBe(false);
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 
   it("finds a customer by exact number and opens the record directly; the view is audited", async () => {

@@ -1,6 +1,6 @@
 import type { Sql } from "./database.js";
 
-// Reads of the issuer API. Every function takes the tenant id: a row of another tenant is never found (SECURITY.md A1).
+// Reads of the issuer API. Every function takes the tenant id: a row of another tenant is never found (docs/security.md A1).
 
 /** An invoice as the issuer API shows it. Money as decimal strings, the issue date as YYYY-MM-DD. */
 export interface ApiInvoiceRow {

@@ -1,7 +1,7 @@
 import type { Sql } from "./database.js";
 
 // Reads of one invoice for the back office's pages and use cases. Every function takes the tenant id:
-// an invoice of another tenant is never found (SECURITY.md A1).
+// an invoice of another tenant is never found (docs/security.md A1).
 
 /** What the withdrawal confirmation page shows of the invoice (withdrawal fields null while it is online). */
 export interface InvoiceToWithdraw {

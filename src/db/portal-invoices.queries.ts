@@ -2,9 +2,9 @@ import { CREDIT_NOTE_TYPE_CODES } from "../einvoice/document-types.js";
 import type { Sql } from "./database.js";
 
 // The customer portal's reads of an account's invoices. Every query takes the tenant and the account
-// (SECURITY.md A1, A2) and reads through invoices_account_list_idx (tenant_id, account_id, issue_date
+// (docs/security.md A1, A2) and reads through invoices_account_list_idx (tenant_id, account_id, issue_date
 // desc, id desc): the account id is kept on the invoice row, so the cost never depends on how many
-// customer numbers the account holds (PERFORMANCE.md).
+// customer numbers the account holds (docs/performance.md).
 
 /** An invoice as the portal lists and exports it. Money as decimal strings, dates as `YYYY-MM-DD`. */
 export interface PortalInvoiceRow {

@@ -151,7 +151,7 @@ export const invoices = pgTable(
     customerId: uuid("customer_id")
       .notNull()
       .references(() => customers.id),
-    // Kept on the row so that an account's list is one index range scan (see PERFORMANCE.md).
+    // Kept on the row so that an account's list is one index range scan (see docs/performance.md).
     accountId: uuid("account_id").references(() => accounts.id),
     contractId: uuid("contract_id").references(() => contracts.id),
     contractNumber: text("contract_number"),

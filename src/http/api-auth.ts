@@ -46,7 +46,7 @@ export function apiKeyAuth(db: Database) {
       const refusal =
         request.apiKeyRefusal ??
         new Unauthorized("send the API key as: Authorization: Bearer <key>", "missing");
-      // SECURITY.md G1: refused access is logged with the tenant and IP; of the key, only its prefix.
+      // docs/security.md G1: refused access is logged with the tenant and IP; of the key, only its prefix.
       const presented = /^Bearer[ ]+(\S+)/i.exec(request.headers.authorization ?? "")?.[1];
       request.log.warn(
         {

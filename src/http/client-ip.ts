@@ -3,7 +3,7 @@ import type { Config } from "../config.js";
 import { canonicalIp } from "../domain/shared/ip-network.js";
 
 /**
- * Fastify's `trustProxy` from TRUSTED_PROXIES (SECURITY.md H2): false when unset, so X-Forwarded-For
+ * Fastify's `trustProxy` from TRUSTED_PROXIES (docs/security.md H2): false when unset, so X-Forwarded-For
  * from anyone is ignored and the socket's peer is the client.
  */
 export function trustProxyOption(

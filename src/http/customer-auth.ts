@@ -29,7 +29,7 @@ export interface CustomerAuthOptions {
 }
 
 /**
- * Cookies, CSRF and customer sessions (SECURITY.md S1-S5). In production the cookies are `__Host-`
+ * Cookies, CSRF and customer sessions (docs/security.md S1-S5). In production the cookies are `__Host-`
  * prefixed: Secure, Path=/, no Domain, so a sibling subdomain can neither read nor plant them.
  */
 export async function registerCustomerAuth(app: FastifyInstance, options: CustomerAuthOptions) {

@@ -34,7 +34,7 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 /**
- * Staff sessions (SECURITY.md A3, S1-S5): a cookie of their own (`__Host-efacture_staff` in production),
+ * Staff sessions (docs/security.md A3, S1-S5): a cookie of their own (`__Host-efacture_staff` in production),
  * never the customer's; 15 minutes idle, 12 hours at most; bound to the tenant of the host. Forms reuse
  * the portal's CSRF token and Origin check.
  */

@@ -14,7 +14,7 @@ efacture api-key revoke --tenant <slug> <prefix>`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 
-/** `api-key create|list|revoke`: the issuer API keys of one tenant (SECURITY.md A5). */
+/** `api-key create|list|revoke`: the issuer API keys of one tenant (docs/security.md A5). */
 export async function apiKeyCommand(args: string[], io: CliIo, services: Services): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({

@@ -104,7 +104,7 @@ function customerNumbersOf(sql: Sql, tenantId: string, accountId: string, except
 }
 
 /**
- * An advisor corrects a customer's registered address (SECURITY.md A4). The cases, decided before the
+ * An advisor corrects a customer's registered address (docs/security.md A4). The cases, decided before the
  * POST (checkEmailCorrection) and shown to the advisor in words:
  *
  * (a) In place — the new address has no account in the tenant, and the customer's account holds only this

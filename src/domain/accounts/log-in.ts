@@ -23,7 +23,7 @@ import { IDENTIFIER_PATTERN, normalizeIdentifier } from "./identifier.js";
 import { verifyPassword } from "./password-hashing.js";
 import { revokeCookieSession, startSession } from "./sessions.js";
 
-// SECURITY.md L3, H3. Every attempt is counted BEFORE its hash is verified (claimAttempt), so a concurrent
+// docs/security.md L3, H3. Every attempt is counted BEFORE its hash is verified (claimAttempt), so a concurrent
 // burst gets no more verifications than a sequential run.
 // Per identifier and client network: 5 free attempts, then one attempt per delay, doubling from 30 s up
 // to 15 min. Per client network: 50 free failures in 15 minutes, then the same growing delays.

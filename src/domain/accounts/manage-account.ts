@@ -31,7 +31,7 @@ export type ChangePasswordResult =
   | { ok: false; problem: "throttled"; retryAfterSeconds: number };
 
 /**
- * SECURITY.md P4: the current password is required; other sessions are closed and a notice is mailed.
+ * docs/security.md P4: the current password is required; other sessions are closed and a notice is mailed.
  * The new password is judged first, so a refusal of it says nothing about the current one; the current
  * one is then checked under the login throttle of the account's identifier (counted before verifying).
  */

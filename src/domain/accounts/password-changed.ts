@@ -2,7 +2,7 @@ import type { Sql } from "../../db/database.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { JobSender } from "../shared/jobs.js";
 
-/** SECURITY.md R11, P4: a new password (changed, reset or first set) is told to the account's address. */
+/** docs/security.md R11, P4: a new password (changed, reset or first set) is told to the account's address. */
 export function queuePasswordChangedNotice(
   tx: Sql,
   queue: JobSender,

@@ -1,6 +1,6 @@
 import { hash, type Options, verify } from "@node-rs/argon2";
 
-/** argon2id (algorithm 2), m=19 MiB, t=2, p=1: the OWASP minimum (SECURITY.md P3). @node-rs/argon2 hashes on libuv threads, off the event loop. */
+/** argon2id (algorithm 2), m=19 MiB, t=2, p=1: the OWASP minimum (docs/security.md P3). @node-rs/argon2 hashes on libuv threads, off the event loop. */
 export const ARGON2_OPTIONS: Options = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
 // NIST 800-63B: apply Unicode normalisation so the same password typed on two keyboards matches.
@@ -14,7 +14,7 @@ let dummy: Promise<string> | undefined;
 
 /**
  * Verifies a password; with no stored hash (unknown or never-activated account) it verifies against a
- * dummy hash of the same cost, so the answer takes the same time either way (SECURITY.md L2).
+ * dummy hash of the same cost, so the answer takes the same time either way (docs/security.md L2).
  */
 export async function verifyPassword(
   storedHash: string | null | undefined,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "./password-hashing.js";
 import { characters, checkNewPassword, commonPasswords, MIN_PASSWORD_LENGTH } from "./password-policy.js";
 
-describe("password policy (SECURITY.md P1, P2)", () => {
+describe("password policy (docs/security.md P1, P2)", () => {
   it("accepts any password of 15 characters or more that is not common, whatever its characters", () => {
     fc.assert(
       fc.property(

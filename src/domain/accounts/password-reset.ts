@@ -21,7 +21,7 @@ import { hashPassword } from "./password-hashing.js";
 import { checkNewPassword, type PasswordProblem } from "./password-policy.js";
 import { hashSecret, SECRET_PATTERN } from "./secrets.js";
 
-/** SECURITY.md R12: a few requests per address per hour, more per IP; beyond that nothing is mailed (same answer). */
+/** docs/security.md R12: a few requests per address per hour, more per IP; beyond that nothing is mailed (same answer). */
 export const RESET_PER_ADDRESS_PER_HOUR = 3;
 export const RESET_PER_IP_PER_15_MIN = 20;
 /**

@@ -38,7 +38,7 @@ export async function startSession(
     accountId: input.accountId,
     createdAt: input.now,
     expiresAt: new Date(input.now.getTime() + (input.absoluteSeconds ?? CUSTOMER_ABSOLUTE_SECONDS) * 1000),
-    // Shown on the account page: only an address, whatever a caller passes (SECURITY.md H2).
+    // Shown on the account page: only an address, whatever a caller passes (docs/security.md H2).
     ip: canonicalIp(input.ip) ?? null,
     userAgent: input.userAgent?.slice(0, 300) ?? null,
   });

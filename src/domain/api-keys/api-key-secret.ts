@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 /** `efk_<prefix>_<secret>`: the prefix names the key in lists and logs, the secret is 256 random bits. */
 const KEY_PATTERN = /^efk_([0-9a-f]{8})_([0-9a-f]{64})$/;
 
-/** A fresh key, its prefix and the only thing we store of it: its SHA-256 (SECURITY.md A5). */
+/** A fresh key, its prefix and the only thing we store of it: its SHA-256 (docs/security.md A5). */
 export function generateApiKey(random: (size: number) => Buffer = randomBytes): {
   key: string;
   prefix: string;

@@ -17,7 +17,7 @@ export class Unauthorized extends DomainError {
 
 /**
  * Checks bearer keys against one tenant: a key of another tenant is as unknown as a made-up one
- * (SECURITY.md A5). Records `last_used_at` at most once a minute per key.
+ * (docs/security.md A5). Records `last_used_at` at most once a minute per key.
  */
 export function createApiKeyAuthenticator(db: Database, now: () => Date = () => new Date()) {
   const lastTouched = new Map<string, number>();

@@ -60,7 +60,7 @@ const BLOB_CONCURRENCY = 4;
 export { recordOf };
 
 /**
- * Checks the audit trail and the stored originals (SECURITY.md G3, F3): each chain recomputed (seq
+ * Checks the audit trail and the stored originals (docs/security.md G3, F3): each chain recomputed (seq
  * contiguous, prev_hash links, each entry's hash under its version — see checkVersion), each seal's Ed25519 signature by a
  * trusted platform key and the sealed head present with that hash (so cutting the end of a chain is
  * found up to its last seal), and every live invoice's blob present with its size and SHA-256.

@@ -44,7 +44,7 @@ const subjectOf = (taker: Taker, invoice: InvoiceDetailRow, during: IntegritySub
 });
 
 /**
- * The PDF, checked against its SHA-256 before a byte is sent and again on its way out (SECURITY.md F2,
+ * The PDF, checked against its SHA-256 before a byte is sent and again on its way out (docs/security.md F2,
  * F3). `preview` (the detail page's frame) records nothing: seeing an invoice is not taking it. Otherwise
  * a first download is recorded; the row read before already says whether this one can be one
  * (first_downloaded_at is never cleared), so re-downloads skip the transaction. Throws BlobIntegrityError.

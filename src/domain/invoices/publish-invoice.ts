@@ -328,7 +328,7 @@ function isCalendarDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
-/** The customer each file goes to (PRODUCT.md order), or why none: one query per kind of lookup. */
+/** The customer each file goes to (docs/product.md order), or why none: one query per kind of lookup. */
 async function resolveCustomers(
   sql: Sql,
   tenantId: string,

@@ -16,7 +16,7 @@ export interface ExpectedBlob {
 export type IntegrityProblem = "missing" | "size_mismatch" | "hash_mismatch";
 
 /**
- * The stored bytes are not the bytes the issuer published (CGI art. 289 V, SECURITY.md F3). A fault of the
+ * The stored bytes are not the bytes the issuer published (CGI art. 289 V, docs/security.md F3). A fault of the
  * platform, not a rule the customer broke: deliberately not a DomainError, so it can only surface as a 500.
  */
 export class BlobIntegrityError extends Error {

@@ -23,7 +23,7 @@ export type ZipSelection =
 
 /**
  * The invoices of a ZIP, in list order. Ids the account may not see and removed invoices are left out
- * silently: the answer is the same whether such an invoice exists or not (SECURITY.md A2).
+ * silently: the answer is the same whether such an invoice exists or not (docs/security.md A2).
  */
 export async function selectZipInvoices(
   db: Database,

@@ -16,7 +16,7 @@ import { tenantOrigin } from "../tenants/tenant-url.js";
 
 export type { MailToSendRow };
 
-/** SECURITY.md R5: a reset link is valid 60 minutes. */
+/** docs/security.md R5: a reset link is valid 60 minutes. */
 export const RESET_TOKEN_MINUTES = 60;
 
 export interface OutgoingMail {

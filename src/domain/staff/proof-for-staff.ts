@@ -7,7 +7,7 @@ import type { StaffActor } from "./staff-accounts.js";
 /**
  * An advisor takes the proof bundle of one of the tenant's invoices (to answer a customer or an auditor).
  * The original is checked first (readVerifiedBlob: a damaged file is reported to the operator and throws
- * BlobIntegrityError, and no proof is delivered); the look-up is audited (SECURITY.md A3) but is not the customer's
+ * BlobIntegrityError, and no proof is delivered); the look-up is audited (docs/security.md A3) but is not the customer's
  * download: lifecycle 204 stays the customer's. Undefined when the tenant has no such live invoice.
  * The bundle is the customer's view (their account's entries in clear, the rest as hashes): the
  * advisor's own look-up, recorded just before, appears in it as a hash only.

@@ -23,7 +23,7 @@ export interface SearchResult {
 /**
  * The back-office search box: exact customer number (the main path), contract number, invoice number,
  * e-mail (exact or prefix, when the text has an @) and name prefix (accents and case ignored). Every
- * search is an index scan (see docs/readme-parts/backoffice.md) and is audited (SECURITY.md A3).
+ * search is an index scan (see docs/readme-parts/backoffice.md) and is audited (docs/security.md A3).
  */
 export async function searchCustomers(
   db: Database,

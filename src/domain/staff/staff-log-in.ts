@@ -57,7 +57,7 @@ export async function checkStaffPassword(
   const now = input.now ?? new Date();
   const email = normalizeEmail(input.email.slice(0, 320));
   const network = ipNetwork(input.ip);
-  // Counted before the hash is verified (SECURITY.md H3): a concurrent burst gets 5 verifications, not 110.
+  // Counted before the hash is verified (docs/security.md H3): a concurrent burst gets 5 verifications, not 110.
   // Per address and network, not per address alone: a stranger who knows an advisor's address cannot
   // keep them out, and the code step stays the account's own lock.
   const idKey = `staff:email:${email}|${network}`;

@@ -118,7 +118,7 @@ export async function loadDeclaredSellers(sql: Sql, tenantId: string): Promise<D
  * Issue #13 item 8: once a tenant has declared a seller identity, a file whose seller (BT-30 SIREN, or the
  * SIREN inside a French BT-31 VAT id, or the BT-31 VAT id itself) is none of them is refused. A file that
  * states no SIREN nor VAT id (a plain PDF with metadata, a Factur-X without BT-30/BT-31) cannot be checked:
- * it is accepted ("unchecked", a warning), as PRODUCT.md keeps plain PDFs publishable.
+ * it is accepted ("unchecked", a warning), as docs/product.md keeps plain PDFs publishable.
  */
 export function checkSeller(
   declared: DeclaredSellers,

@@ -14,7 +14,7 @@ import { AccountPage } from "../views/account.view.js";
 
 const ACCOUNT_MESSAGE_KEYS = new Set(["password-changed", "preferences", "language"]);
 
-/** The logged-in customer's account page (SECURITY.md P4, S4); the invoice list is in invoices.tsx. */
+/** The logged-in customer's account page (docs/security.md P4, S4); the invoice list is in invoices.tsx. */
 export async function accountRoutes(
   app: TenantScope,
   services: Services,

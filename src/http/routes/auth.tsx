@@ -121,7 +121,7 @@ async function tenantHome(
   );
 }
 
-/** Login, logout, "Mot de passe ou identifiant oublié" and the reset page (SECURITY.md L1-L3, R1-R13), inside the tenant scope. */
+/** Login, logout, "Mot de passe ou identifiant oublié" and the reset page (docs/security.md L1-L3, R1-R13), inside the tenant scope. */
 export async function authRoutes(
   app: TenantScope,
   services: Services,

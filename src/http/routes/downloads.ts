@@ -89,7 +89,7 @@ export function takerOf(request: TenantRequest, accountId: string): Taker {
 export const PREVIEW_CSP = "sandbox; default-src 'none'; frame-ancestors 'self'";
 
 /**
- * `GET /factures/{id}/pdf` and `/xml`: the stored bytes, checked against their SHA-256 (SECURITY.md F2, F3);
+ * `GET /factures/{id}/pdf` and `/xml`: the stored bytes, checked against their SHA-256 (docs/security.md F2, F3);
  * `GET /factures/{id}/apercu`: the same PDF shown in place (the detail page's preview), which records nothing;
  * `POST /factures/zip`: the chosen invoices (or all those matching the list's filters) in one streamed ZIP.
  * The reading, checking and recording are the domain's (src/domain/invoices/invoice-downloads.ts, zip-download.ts).

@@ -7,7 +7,7 @@ import { InvoiceDetailPage } from "../views/invoice-detail.view.js";
 import { withdrawnProblem } from "./download-problem.js";
 
 /**
- * `GET /factures/{id}`: one invoice of the account; any other id is a 404, never a 403 (SECURITY.md A2).
+ * `GET /factures/{id}`: one invoice of the account; any other id is a 404, never a 403 (docs/security.md A2).
  * Invoice ids are UUIDs; anything else is answered like an unknown invoice (404), before any query.
  */
 export async function invoiceDetailRoutes(app: TenantScope, services: Services, auth: CustomerAuth) {

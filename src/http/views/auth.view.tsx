@@ -59,7 +59,7 @@ export function ForgotPage(props: {
   );
 }
 
-/** The one answer to every forgot request, whatever the address (SECURITY.md R1). */
+/** The one answer to every forgot request, whatever the address (docs/security.md R1). */
 export function ForgotSentPage(props: { ui: Ui; branding: Branding }) {
   const t = props.ui.t.auth;
   return (

@@ -3,7 +3,7 @@ import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
 /**
- * Sent to the new address when an advisor moves an activated account to it (SECURITY.md A4): the customer
+ * Sent to the new address when an advisor moves an activated account to it (docs/security.md A4): the customer
  * learns that nothing but the address changed, so they log in as before instead of calling the hotline.
  * Never names the old address.
  */

@@ -2,7 +2,7 @@ import type { EmailChangedParams } from "../../domain/mail/mail-request.js";
 import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
-/** Sent to the old address when an advisor corrects a customer's e-mail (SECURITY.md A4). Never names the new address. */
+/** Sent to the old address when an advisor corrects a customer's e-mail (docs/security.md A4). Never names the new address. */
 export function emailChangedMail(context: MailContext, params: EmailChangedParams): RenderedMail {
   if (context.language === "en") {
     return renderMail(

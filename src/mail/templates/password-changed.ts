@@ -2,7 +2,7 @@ import type { PasswordChangedParams } from "../../domain/mail/mail-request.js";
 import { contactSentence } from "./contact-url.js";
 import { type MailContext, parisDateTime, type RenderedMail, renderMail } from "./layout.js";
 
-/** Notice after any password change (reset, first connection, account page): SECURITY.md R11. */
+/** Notice after any password change (reset, first connection, account page): docs/security.md R11. */
 export function passwordChangedMail(context: MailContext, params: PasswordChangedParams): RenderedMail {
   if (context.language === "en") {
     return renderMail(

@@ -128,7 +128,7 @@ async function submitEmailCorrection(
   }
 }
 
-/** Search, customer record and the advisor's actions on a customer (SECURITY.md A3, A4). */
+/** Search, customer record and the advisor's actions on a customer (docs/security.md A3, A4). */
 export async function staffCustomerRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   // onRequest: no body is parsed or validated for a request without a session.
   const page = { onRequest: [auth.requireStaff] };

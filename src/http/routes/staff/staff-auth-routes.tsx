@@ -53,7 +53,7 @@ const enrolBody = {
   },
 } as const;
 
-/** Staff login (password then TOTP), logout and enrolment (SECURITY.md A3, L1-L3, S1-S5). */
+/** Staff login (password then TOTP), logout and enrolment (docs/security.md A3, L1-L3, S1-S5). */
 export async function staffAuthRoutes(app: TenantScope, services: Services, auth: StaffAuth) {
   const noStore = { "cache-control": "no-store" };
   const form = { preHandler: [auth.checkOrigin, app.csrfProtection] };
