@@ -416,3 +416,11 @@ export async function moveCustomerInvoicesToAccount(
     accountId,
   ]);
 }
+
+/** Marks every invoice of the tenant not yet announced as announced at its publication (no digest for history). */
+export async function markAllInvoicesAnnounced(sql: Sql, tenantId: string): Promise<void> {
+  await sql.query(
+    "update invoices set notice_queued_at = published_at where tenant_id = $1 and notice_queued_at is null",
+    [tenantId],
+  );
+}

@@ -77,3 +77,15 @@ export async function setTenantSetting(
     [tenantId, key, JSON.stringify(value)],
   );
 }
+
+/** Merges these entries into the tenant's settings (the demo's readiness marks). */
+export async function mergeTenantSettings(
+  sql: Sql,
+  tenantId: string,
+  entries: Record<string, unknown>,
+): Promise<void> {
+  await sql.query("update tenants set settings = settings || $2::jsonb where id = $1", [
+    tenantId,
+    JSON.stringify(entries),
+  ]);
+}

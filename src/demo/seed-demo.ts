@@ -1,7 +1,8 @@
 import { publishDeps, type Services } from "../app.js";
 import type { CliIo } from "../cli/io.js";
 import { setAccountPassword } from "../db/accounts.repository.js";
-import { findTenantBySlug } from "../db/tenants.repository.js";
+import { markAllInvoicesAnnounced } from "../db/invoices.repository.js";
+import { findTenantBySlug, mergeTenantSettings } from "../db/tenants.repository.js";
 import { hashPassword } from "../domain/accounts/password-hashing.js";
 import { upsertCustomer } from "../domain/customers/upsert-customer.js";
 import { publishInvoice } from "../domain/invoices/publish-invoice.js";
@@ -287,10 +288,7 @@ export async function seedDemo(
     }
   }
   // The demo's history is not news: no digest of two years of invoices for the fleet manager.
-  await db.query(
-    "update invoices set notice_queued_at = published_at where tenant_id = $1 and notice_queued_at is null",
-    [tenant.id],
-  );
+  await markAllInvoicesAnnounced(db, tenant.id);
   // 26 months of history with a shorter retention: the oldest invoices' dates have passed. The daily run
   // would remove them at 03:00; run it now so the demo never shows an invoice past its date.
   await runRetention(services, { now, tenantId: tenant.id });
@@ -304,10 +302,7 @@ export async function seedDemo(
   await updateLegal(db, { ...settingsInput, legal: DEMO_LEGAL });
   await updateContact(db, { ...settingsInput, contact: DEMO_CONTACT });
   await updateFaq(db, { ...settingsInput, markdown: DEMO_FAQ });
-  await db.query(`update tenants set settings = settings || $2::jsonb where id = $1`, [
-    tenant.id,
-    JSON.stringify({ demoReady: true, demoIdentifier: fleet!.identifier }),
-  ]);
+  await mergeTenantSettings(db, tenant.id, { demoReady: true, demoIdentifier: fleet!.identifier });
   options.io?.out(
     `Demo tenant created: ${customers.length} customers, ${published} invoices (${Date.now() - started} ms).`,
   );

@@ -185,11 +185,16 @@ export function ResetInvalidPage(props: { ui: Ui; branding: Branding }) {
   );
 }
 
-/** A password field (current or confirmation): its label, then the input, 1,024 characters at most. */
+/**
+ * A password field: its label, then the input (its name is its id), 1,024 characters at most for customers; the
+ * staff forms pass 4,096 (their body schemas' limit) and may name a hint with `describedBy`.
+ */
 export function PasswordField(props: {
-  id: "current" | "password" | "confirmation";
+  id: string;
   label: string;
   autocomplete: "current-password" | "new-password";
+  maxLength?: number;
+  describedBy?: string;
 }) {
   return (
     <div class="field">
@@ -201,8 +206,9 @@ export function PasswordField(props: {
         id={props.id}
         name={props.id}
         autocomplete={props.autocomplete}
-        maxlength="1024"
+        maxlength={String(props.maxLength ?? 1024)}
         required
+        aria-describedby={props.describedBy}
       />
     </div>
   );

@@ -1,27 +1,18 @@
 import { MIN_PASSWORD_LENGTH } from "../../../domain/accounts/password-policy.js";
+import { PasswordField } from "../auth.view.js";
 import type { Branding } from "../layout.js";
 import { Message, StaffLayout } from "./staff-layout.js";
 
 type Msg = { kind: "error" | "success"; text: string } | undefined;
 
-/** A password input of the staff forms: its name is its id; 4096 characters at most, as the body schemas. */
-function PasswordField(props: { id: string; label: string; autocomplete: string; describedBy?: string }) {
-  return (
-    <div class="field">
-      <label for={props.id} safe>
-        {props.label}
-      </label>
-      <input
-        type="password"
-        id={props.id}
-        name={props.id}
-        autocomplete={props.autocomplete}
-        maxlength="4096"
-        required
-        aria-describedby={props.describedBy}
-      />
-    </div>
-  );
+/** A password input of the staff forms: 4096 characters at most, as the body schemas. */
+function StaffPasswordField(props: {
+  id: string;
+  label: string;
+  autocomplete: "current-password" | "new-password";
+  describedBy?: string;
+}) {
+  return <PasswordField {...props} maxLength={4096} />;
 }
 
 /** Step 1 of the staff login: e-mail and password. */
@@ -49,7 +40,7 @@ export function StaffLoginPage(props: { branding: Branding; csrf: string; email?
               value={props.email ?? ""}
             />
           </div>
-          <PasswordField id="password" label="Mot de passe" autocomplete="current-password" />
+          <StaffPasswordField id="password" label="Mot de passe" autocomplete="current-password" />
           <button type="submit" class="button">
             Continuer
           </button>
@@ -121,13 +112,17 @@ export function StaffEnrolPage(props: {
           <p class="hint" id="password-rule">
             {`Au moins ${MIN_PASSWORD_LENGTH} caractères, sans autre règle : une phrase de plusieurs mots est idéale. Les mots de passe trop courants sont refusés.`}
           </p>
-          <PasswordField
+          <StaffPasswordField
             id="password"
             label="Mot de passe"
             autocomplete="new-password"
             describedBy="password-rule"
           />
-          <PasswordField id="confirmation" label="Confirmez le mot de passe" autocomplete="new-password" />
+          <StaffPasswordField
+            id="confirmation"
+            label="Confirmez le mot de passe"
+            autocomplete="new-password"
+          />
           <h2>2. Ajoutez le compte à votre application d’authentification</h2>
           <p>
             Scannez ce QR code avec votre application (par exemple FreeOTP, Aegis, Google Authenticator ou
