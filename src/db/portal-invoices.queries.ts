@@ -46,15 +46,24 @@ export type PortalInvoiceListRow = Pick<
   | "removedAt"
 >;
 
-/** What narrows and orders the list; the same shape as `InvoiceFilters` of `src/http/invoice-filters.ts`. */
+/**
+ * What narrows and orders an account's invoice list (list page, CSV export, bulk ZIP); the web layer reads it
+ * from the URL (`src/http/invoice-filters.ts`).
+ */
 export interface AccountInvoiceFilters {
+  /** Issue date range, `YYYY-MM-DD`, both inclusive. */
   from?: string;
   to?: string;
+  /** Exact contract number (case-insensitive). */
   contract?: string;
+  /** One customer number of the account. */
   customer?: string;
   type?: "380" | "381";
+  /** Never downloaded and still on the portal. */
   notDownloaded?: boolean;
+  /** Still on the portal and leaving it within this many days. */
   leavingWithinDays?: number;
+  /** Part of an invoice number or of a contract number, case-insensitive. */
   q?: string;
   sort: "date_desc" | "date_asc" | "amount_desc" | "amount_asc";
 }

@@ -1,3 +1,4 @@
+import type { AccountInvoiceFilters } from "../db/portal-invoices.queries.js";
 import { DomainError } from "../domain/shared/errors.js";
 import { parseUuid } from "./ids.js";
 
@@ -5,25 +6,9 @@ import { parseUuid } from "./ids.js";
  * What narrows and orders an account's invoice list (list page, CSV export, bulk ZIP). The URL holds it
  * under French parameter names (`filtersToQuery`), so a filtered list is bookmarkable and the back button works.
  */
-export interface InvoiceFilters {
-  /** Issue date range, `YYYY-MM-DD`, both inclusive. */
-  from?: string;
-  to?: string;
-  /** Exact contract number (case-insensitive). */
-  contract?: string;
-  /** One customer number of the account. */
-  customer?: string;
-  type?: "380" | "381";
-  /** Never downloaded and still on the portal. */
-  notDownloaded?: boolean;
-  /** Still on the portal and leaving it within this many days. */
-  leavingWithinDays?: number;
-  /** Part of an invoice number or of a contract number, case-insensitive. */
-  q?: string;
-  sort: InvoiceSort;
-}
+export type InvoiceFilters = AccountInvoiceFilters;
 
-export type InvoiceSort = "date_desc" | "date_asc" | "amount_desc" | "amount_asc";
+export type InvoiceSort = AccountInvoiceFilters["sort"];
 
 /** The banner and the "quittent le portail" filter look this far ahead. */
 export const LEAVING_SOON_DAYS = 60;
