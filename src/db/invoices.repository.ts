@@ -36,6 +36,14 @@ export type NewInvoice = Omit<
   | "blobDeletedAt"
   | "withdrawnAt"
   | "withdrawalReason"
+  // Not written by the publication yet: the route and the validation (#15) come in their own steps.
+  | "processingRule"
+  | "processingRuleSource"
+  | "validationStatus"
+  | "validationRulesVersion"
+  | "validationProfile"
+  | "validationFindings"
+  | "validatedAt"
 >;
 
 export type InvoiceKey = { sellerKey: string; invoiceNumber: string };

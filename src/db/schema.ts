@@ -34,10 +34,16 @@ export const tenants = pgTable(
     logoContentType: text("logo_content_type"),
     retentionMonths: smallint("retention_months").notNull().default(24),
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    // The route of an invoice whose file carries no BAR note and whose publication gave none (docs/compliance.md).
+    defaultProcessingRule: text("default_processing_rule").notNull().default("B2C"),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("tenants_slug_key").on(t.slug),
+    check(
+      "tenants_default_processing_rule",
+      sql`${t.defaultProcessingRule} in ('B2B', 'B2BInt', 'B2C', 'OutOfScope', 'ArchiveOnly')`,
+    ),
     check("tenants_slug_format", sql`${t.slug} ~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$'`),
     check("tenants_retention_range", sql`${t.retentionMonths} between 1 and 120`),
     check("tenants_color_format", sql`${t.primaryColor} ~ '^#[0-9a-fA-F]{6}$'`),
@@ -196,8 +202,35 @@ export const invoices = pgTable(
     // row stays as a tombstone for the audit. Its number is free again (see the unique index below).
     withdrawnAt: timestamp("withdrawn_at", { withTimezone: true }),
     withdrawalReason: text("withdrawal_reason"),
+    // The reform route (Flow API enum): from the file's BAR note, else the publication's metadata, else the
+    // tenant's default; processing_rule_source says which.
+    processingRule: text("processing_rule"),
+    processingRuleSource: text("processing_rule_source"),
+    // The official FNFE-MPE rules, run just after publication (docs/compliance.md): null status = published
+    // before the check existed and never validated.
+    validationStatus: text("validation_status"),
+    validationRulesVersion: text("validation_rules_version"),
+    validationProfile: text("validation_profile"),
+    validationFindings: jsonb("validation_findings").$type<unknown[]>().notNull().default([]),
+    validatedAt: timestamp("validated_at", { withTimezone: true }),
   },
   (t) => [
+    check(
+      "invoices_processing_rule",
+      sql`${t.processingRule} is null or ${t.processingRule} in ('B2B', 'B2BInt', 'B2C', 'OutOfScope', 'ArchiveOnly')`,
+    ),
+    check(
+      "invoices_processing_rule_source",
+      sql`${t.processingRuleSource} is null or ${t.processingRuleSource} in ('invoice', 'metadata', 'tenant')`,
+    ),
+    check(
+      "invoices_validation_status",
+      sql`${t.validationStatus} is null or ${t.validationStatus} in ('pending', 'passed', 'warnings', 'failed')`,
+    ),
+    // The validation job's backlog and the issuer's "failed" filter.
+    index("invoices_validation_idx")
+      .on(t.tenantId, t.validationStatus)
+      .where(sql`${t.validationStatus} in ('pending', 'failed')`),
     // A withdrawn invoice no longer holds its number: reassignment is withdraw + publish to the right customer.
     uniqueIndex("invoices_tenant_seller_number_key")
       .on(t.tenantId, t.sellerKey, t.invoiceNumber)
