@@ -9,6 +9,7 @@ import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import type { SealKey } from "./domain/audit/seal-key.js";
 import type { PublishDeps } from "./domain/invoices/publish-invoice.js";
 import { canonicalIp } from "./domain/shared/ip-network.js";
+import type { InvoiceValidator } from "./einvoice/validation/types.js";
 import {
   auditSealHandler,
   auditSealJob,
@@ -22,6 +23,8 @@ import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.jo
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { retentionRunJob, startRetentionJob } from "./jobs/retention.job.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
+import { validateInvoiceHandler, validateInvoiceJob } from "./jobs/validate-invoice.job.js";
+import { startValidationBacklogJob, validationBacklogJob } from "./jobs/validation-backlog.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
 import type { BlobInventory, BlobStore } from "./storage/blob-store.js";
 import { createFsBlobStore } from "./storage/fs-blob-store.js";
@@ -42,6 +45,8 @@ export interface Services {
   readonly cookieSecret: string;
   /** The audit sealing key (SEAL_PRIVATE_KEY_FILE, or generated in DATA_DIR/secrets outside production), read when first needed. */
   readonly sealKey: () => SealKey;
+  /** Checks published invoices against the official French rules (the validate-invoice job; docs/compliance-publication.md). */
+  readonly validator: InvoiceValidator;
   close(): Promise<void>;
 }
 
@@ -106,6 +111,8 @@ export async function openServices(
     transport?: MailTransport;
     /** Fire pg-boss schedules (daily jobs) from this process: the worker role. */
     schedule?: boolean;
+    /** Replaces the validator (tests give a deterministic one). */
+    validator?: InvoiceValidator;
   } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config);
@@ -128,6 +135,8 @@ export async function openServices(
         auditSealJob as JobDefinition<unknown>,
         auditVerifyJob as JobDefinition<unknown>,
         blobSweepJob as JobDefinition<unknown>,
+        validateInvoiceJob as JobDefinition<unknown>,
+        validationBacklogJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
@@ -141,6 +150,7 @@ export async function openServices(
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
     const cookieSecret = config.sessionSecret ?? localSecret(config.dataDir, "session.key");
     const finalQueue = queue;
+    const validator = options.validator ?? createInvoiceValidator(config);
     let sealKey: SealKey | undefined;
     let closing: Promise<void> | undefined;
     return {
@@ -155,9 +165,11 @@ export async function openServices(
       jobs: { sendMail },
       cookieSecret,
       sealKey: () => (sealKey ??= loadSealKey(config)),
+      validator,
       close() {
         closing ??= (async () => {
           await finalQueue.stop().catch((error) => logger.error({ err: error }, "job queue stop failed"));
+          await validator.close().catch((error) => logger.error({ err: error }, "validator close failed"));
           await transport.close();
           await opened.close();
         })();
@@ -187,7 +199,23 @@ export async function startWorker(
   await queue.work(auditSealJob, auditSealHandler(services));
   await queue.work(auditVerifyJob, auditVerifyHandler(services));
   await scheduleAuditJobs(queue);
+  await queue.work(validateInvoiceJob, validateInvoiceHandler(services), { concurrency: 2 });
+  await startValidationBacklogJob(services);
   logger.info("worker started");
+}
+
+/**
+ * The compliance validator of the process. TODO(#15): the FNFE-MPE worker pool (src/einvoice/validation/) plugs in
+ * here at merge. Until then every check fails as "not available": the validate-invoice job retries with
+ * backoff and the invoices stay `pending` (never reported as passed).
+ */
+export function createInvoiceValidator(_config: Config): InvoiceValidator {
+  return {
+    async validate() {
+      throw new Error("the compliance validator is not installed in this build");
+    },
+    async close() {},
+  };
 }
 
 /** A random secret generated once and kept in DATA_DIR/secrets (mode 0600), for development machines. */

@@ -27,6 +27,11 @@ export interface ApiInvoiceRow {
   findings: unknown;
   withdrawnAt: Date | null;
   withdrawalReason: string | null;
+  processingRule: string | null;
+  validationStatus: string | null;
+  validationRulesVersion: string | null;
+  /** The compliance check's findings (jsonb array of src/einvoice/validation/types.ts ValidationFinding). */
+  validationFindings: unknown;
   /** `published_at` at full (microsecond) precision, for keyset pagination. */
   publishedAtKey: string;
 }
@@ -38,6 +43,8 @@ const INVOICE_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code 
   i.published_at as "publishedAt", i.available_until as "availableUntil",
   i.first_downloaded_at as "firstDownloadedAt", i.removed_at as "removedAt", i.findings,
   i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason",
+  i.processing_rule as "processingRule", i.validation_status as "validationStatus",
+  i.validation_rules_version as "validationRulesVersion", i.validation_findings as "validationFindings",
   to_char(i.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "publishedAtKey"`;
 
 export async function findApiInvoice(

@@ -36,10 +36,7 @@ export type NewInvoice = Omit<
   | "blobDeletedAt"
   | "withdrawnAt"
   | "withdrawalReason"
-  // Not written by the publication yet: the route and the validation (#15) come in their own steps.
-  | "processingRule"
-  | "processingRuleSource"
-  | "validationStatus"
+  // Written by the validation job (src/domain/validation/validate-invoice.ts), after publication.
   | "validationRulesVersion"
   | "validationProfile"
   | "validationFindings"
@@ -67,7 +64,7 @@ export async function findInvoicesByNumbers(
 const INSERT_COLUMNS = `tenant_id, customer_id, account_id, contract_id, contract_number, invoice_number, seller_key, type_code,
   issue_date, due_date, currency, grand_total, due_payable, tax_basis_total, tax_total, seller_name, seller_siren, seller_vat_id,
   buyer_name, buyer_id, buyer_siren, buyer_vat_id, payment_reference, profile, facts, findings, sha256, size_bytes, xml_sha256,
-  published_at, available_until, notice_queued_at`;
+  published_at, available_until, processing_rule, processing_rule_source, validation_status, notice_queued_at`;
 
 /**
  * Inserts the invoices whose (tenant, seller, number) is free, in one statement; returns those inserted
@@ -124,6 +121,9 @@ export async function insertInvoices(
       invoice.xmlSha256,
       invoice.publishedAt,
       invoice.availableUntil,
+      invoice.processingRule,
+      invoice.processingRuleSource,
+      invoice.validationStatus,
       invoice.noticeQueuedAt ?? null,
     ];
     const base = params.length;

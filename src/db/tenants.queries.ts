@@ -9,7 +9,8 @@ export type TenantRow = typeof tenants.$inferSelect;
 
 /** The columns of a TenantRow (the repository's writes return the same shape). */
 export const TENANT_COLUMNS = `id, slug, display_name as "displayName", primary_color as "primaryColor", logo_sha256 as "logoSha256",
-  logo_content_type as "logoContentType", retention_months as "retentionMonths", settings, created_at as "createdAt"`;
+  logo_content_type as "logoContentType", retention_months as "retentionMonths", settings,
+  default_processing_rule as "defaultProcessingRule", created_at as "createdAt"`;
 
 export async function findTenantBySlug(sql: Sql, slug: string): Promise<TenantRow | undefined> {
   const [row] = await sql.query<TenantRow>(`select ${TENANT_COLUMNS} from tenants where slug = $1`, [slug]);

@@ -210,6 +210,16 @@ function extractFacts(
     textOf(child(settlement, "InvoiceReferencedDocument", "IssuerAssignedID")),
   );
   assign(facts, "profileId", profileId);
+  assign(
+    facts,
+    "businessProcess",
+    textOf(child(root, "ExchangedDocumentContext", "BusinessProcessSpecifiedDocumentContextParameter", "ID")),
+  );
+  // The French route note (BR-FR-20): the first IncludedNote whose SubjectCode is BAR.
+  const routeNote = children(doc, "IncludedNote").find(
+    (note) => textOf(child(note, "SubjectCode")) === "BAR",
+  );
+  assign(facts, "routeNote", textOf(child(routeNote, "Content")));
 
   children(settlement, "ApplicableTradeTax").forEach((tax, i) => {
     const field = `vatBreakdown[${i}]`;

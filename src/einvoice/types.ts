@@ -76,6 +76,13 @@ export interface InvoiceFacts {
   buyer: PartyFacts;
   /** Guideline URN (BT-24) */
   profileId?: string;
+  /**
+   * The route the file states: the content of its note with subject code BAR (BR-FR-20: `B2B`, `B2BINT`,
+   * `B2C`, `OUTOFSCOPE`, `ARCHIVEONLY`), trimmed, as written (src/domain/invoices/processing-rule.ts reads it).
+   */
+  routeNote?: string;
+  /** BT-23, the business process (« cadre de facturation », e.g. `S1`, `B1`, `M1`). */
+  businessProcess?: string;
   profile: ProfileName;
 }
 

@@ -17,14 +17,22 @@ import { Progress } from "../progress.js";
 import { invoiceWithdrawCommand, invoiceWithdrawUsage } from "./invoice-withdraw.js";
 
 export const invoicesUsage = `efacture invoices import --tenant <slug> [--manifest <file.csv>] [--report <out.csv>] [--dry-run] [--concurrency N] <files or folders…>
-    folders are walked for *.pdf; manifest columns file,customerNumber,contractNumber,invoiceNumber,issueDate,grandTotal,currency
+    folders are walked for *.pdf; manifest columns file,customerNumber,contractNumber,invoiceNumber,issueDate,grandTotal,currency,processingRule
     --report writes one line per file: file,status,invoiceNumber,code,message,findings (the warnings of a published file)
 ${invoiceWithdrawUsage}`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 const MANIFEST_COLUMNS = {
   required: ["file"],
-  optional: ["customerNumber", "contractNumber", "invoiceNumber", "issueDate", "grandTotal", "currency"],
+  optional: [
+    "customerNumber",
+    "contractNumber",
+    "invoiceNumber",
+    "issueDate",
+    "grandTotal",
+    "currency",
+    "processingRule",
+  ],
 } as const;
 
 interface FileToPublish {

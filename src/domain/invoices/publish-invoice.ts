@@ -33,8 +33,15 @@ import { holdBlobsForPublication } from "../retention/hold-blobs.js";
 import { addMonths, sameAmount } from "../shared/dates.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
-import { newInvoiceNoticeJob } from "../shared/jobs.js";
+import { newInvoiceNoticeJob, validateInvoiceJob } from "../shared/jobs.js";
 import { checkSeller, type DeclaredSellers, loadDeclaredSellers } from "../tenants/seller-identities.js";
+import {
+  decideProcessingRule,
+  isProcessingRule,
+  PROCESSING_RULES,
+  type ProcessingRule,
+  type RouteDecision,
+} from "./processing-rule.js";
 
 /** What the issuer may say about a file beside (or instead of) its Factur-X data. */
 export interface InvoiceMetadata {
@@ -44,6 +51,8 @@ export interface InvoiceMetadata {
   issueDate?: string;
   grandTotal?: string;
   currency?: string;
+  /** The route when the file has no BAR note: a value of the Flow API enum (B2B, B2BInt, B2C, OutOfScope, ArchiveOnly). */
+  processingRule?: string;
 }
 
 export interface PublishDeps {
@@ -130,7 +139,7 @@ export async function publishInvoices(
   for (const [index, item] of input.items.entries()) {
     try {
       prepared.push(
-        await prepareInvoice(deps, input.tenant.id, sellers, index, item.bytes, item.metadata ?? {}),
+        await prepareInvoice(deps, input.tenant, sellers, index, item.bytes, item.metadata ?? {}),
       );
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -207,6 +216,7 @@ interface Prepared {
   sellerKey: string;
   findings: Finding[];
   warnings: PublishResult["warnings"];
+  route: RouteDecision;
   sha256?: string;
   xmlSha256?: string;
 }
@@ -221,7 +231,7 @@ function keyOf(p: { sellerKey: string; invoiceNumber: string }): string {
 
 async function prepareInvoice(
   deps: PublishDeps,
-  tenantId: string,
+  tenant: TenantRow,
   sellers: DeclaredSellers,
   index: number,
   bytes: Uint8Array,
@@ -233,7 +243,8 @@ async function prepareInvoice(
       sizeBytes: bytes.byteLength,
     });
   }
-  const document = precheckInvoicePdf(bytes) ?? (await readInWorker(deps, tenantId, bytes));
+  const metadataRule = checkMetadataRule(metadata.processingRule);
+  const document = precheckInvoicePdf(bytes) ?? (await readInWorker(deps, tenant.id, bytes));
   if (hasErrors(document.findings)) {
     const first = document.findings.find((f) => f.severity === "error")!;
     // Findings of severity error come only from the reader (findings.ts `error()` takes a FindingCode).
@@ -272,10 +283,18 @@ async function prepareInvoice(
     throw new DomainError("invalid_metadata", "currency must be an ISO 4217 code such as EUR", {
       field: "currency",
     });
-  // Stored with the invoice (the API, the back office): the reader's findings and, when the seller could not
-  // be checked against the declared identities, a warning saying so.
+  const route = decideProcessingRule({
+    routeNote: facts.routeNote,
+    metadataRule,
+    // A default outside the enum cannot be stored (check constraint); B2C is the documented fallback.
+    tenantDefault: isProcessingRule(tenant.defaultProcessingRule) ? tenant.defaultProcessingRule : "B2C",
+    buyerSiren: facts.buyer?.siren,
+  });
+  // Stored with the invoice (the API, the back office): the reader's findings, the route's, and, when the
+  // seller could not be checked against the declared identities, a warning saying so.
   const findings: Finding[] = [
     ...document.findings,
+    ...route.findings,
     ...(seller === "unchecked"
       ? [
           {
@@ -301,10 +320,22 @@ async function prepareInvoice(
     contractNumber: (metadata.contractNumber ?? facts.contractNumber)?.trim() || null,
     sellerKey: facts.seller?.siren ?? facts.seller?.vatId ?? facts.seller?.id ?? "",
     findings,
+    route,
     warnings: findings
       .filter((f) => f.severity === "warning")
       .map(({ code, message }) => ({ code, message })),
   };
+}
+
+/** The metadata's route, refused before the file is read when it is not a value of the Flow API enum. */
+function checkMetadataRule(value: string | undefined): ProcessingRule | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (isProcessingRule(value.trim())) return value.trim() as ProcessingRule;
+  throw new DomainError(
+    "invalid_metadata",
+    `processingRule "${value}" is not one of ${PROCESSING_RULES.join(", ")} (the Flow API's spelling)`,
+    { field: "processingRule" },
+  );
 }
 
 /** Reads the file off the event loop, within the pool's time and memory budgets. */
@@ -511,6 +542,10 @@ async function recordIn(
       at: published,
     })),
   );
+  // Checked against the official rules just after, off this transaction (docs/compliance-publication.md):
+  // the job is queued in it, so an invoice is never recorded without its check, nor a check without it.
+  for (const row of inserted)
+    await deps.queue.send(validateInvoiceJob, { tenantId: tenant.id, invoiceId: row.id }, tx);
   const publishedFor = inserted.map((row) => ({ row, ...targets.get(keyOf(row))! }));
   const mailsQueued = await notifyAccounts(
     tx,
@@ -591,6 +626,8 @@ function invoiceRow(
       profileId: facts.profileId ?? null,
       seller: facts.seller ?? null,
       buyer: facts.buyer ?? null,
+      businessProcess: facts.businessProcess ?? null,
+      routeNote: facts.routeNote ?? null,
     },
     findings: p.findings,
     sha256: p.sha256!,
@@ -598,6 +635,9 @@ function invoiceRow(
     xmlSha256: document.xml ? createHash("sha256").update(document.xml).digest("hex") : null,
     publishedAt: published,
     availableUntil: addMonths(published, tenant.retentionMonths),
+    processingRule: p.route.processingRule,
+    processingRuleSource: p.route.source,
+    validationStatus: "pending",
   };
 }
 

@@ -108,8 +108,8 @@ export interface IntegrityAlert {
   invoiceId: string;
   accountId?: string;
   ip?: string;
-  /** Where it was caught: single download, XML extraction, ZIP or proof bundle. */
-  during: "pdf" | "xml" | "zip" | "proof";
+  /** Where it was caught: single download, XML extraction, ZIP, proof bundle or the compliance check. */
+  during: "pdf" | "xml" | "zip" | "proof" | "validation";
   error: BlobIntegrityError;
 }
 

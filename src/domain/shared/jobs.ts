@@ -87,3 +87,34 @@ export const newInvoiceNoticeJob: JobDefinition<NewInvoiceNoticeData> = {
     return { tenantId, accountId };
   },
 };
+
+export interface ValidateInvoiceData {
+  tenantId: string;
+  invoiceId: string;
+}
+
+/**
+ * Checks one published invoice against the official French rules (src/jobs/validate-invoice.job.ts). The
+ * validator may be busy or down: retried 10 times with backoff (30 s doubling, with jitter: about 12 to 17 hours
+ * in all); the invoice stays `pending` meanwhile, its publication is never undone, and the backlog step queues it
+ * again later (src/domain/validation/queue-validation-backlog.ts).
+ */
+export const validateInvoiceJob: JobDefinition<ValidateInvoiceData> = {
+  name: "validate-invoice",
+  retryLimit: 10,
+  retryDelaySeconds: 30,
+  retryBackoff: true,
+  expireInSeconds: 300,
+  parse(data) {
+    const { tenantId, invoiceId } = (data ?? {}) as Record<string, unknown>;
+    if (
+      typeof tenantId !== "string" ||
+      !UUID.test(tenantId) ||
+      typeof invoiceId !== "string" ||
+      !UUID.test(invoiceId)
+    ) {
+      throw new PermanentJobFailure("validate-invoice: bad data");
+    }
+    return { tenantId, invoiceId };
+  },
+};

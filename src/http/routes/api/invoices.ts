@@ -4,7 +4,7 @@ import { publishInvoice } from "../../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { parseUuid } from "../../ids.js";
 import type { TenantScope } from "../../tenant-scope.js";
-import { decodeCursor, encodeCursor, presentInvoice } from "./present.js";
+import { apiLocale, decodeCursor, encodeCursor, presentInvoice } from "./present.js";
 import { readInvoiceUpload } from "./read-upload.js";
 import { issuerOf } from "./request-context.js";
 import { getInvoiceSchema, listInvoicesSchema, publishInvoiceSchema } from "./schemas.js";
@@ -22,7 +22,7 @@ export async function invoiceApiRoutes(app: TenantScope, services: Services) {
     });
     const row = await findApiInvoice(services.db, tenant.id, invoice.id);
     reply.code(created ? 201 : 200).header("location", `/api/v1/invoices/${invoice.id}`);
-    return presentInvoice(row!);
+    return presentInvoice(row!, apiLocale(request));
   });
 
   app.get<{ Params: { id: string } }>("/invoices/:id", { schema: getInvoiceSchema }, async (request) => {
@@ -30,7 +30,7 @@ export async function invoiceApiRoutes(app: TenantScope, services: Services) {
     const id = parseUuid(request.params.id);
     const row = id ? await findApiInvoice(services.db, tenant.id, id) : undefined;
     if (!row) throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
-    return presentInvoice(row);
+    return presentInvoice(row, apiLocale(request));
   });
 
   app.get<{ Querystring: { customerNumber?: string; since?: string; cursor?: string; limit: number } }>(
@@ -48,7 +48,7 @@ export async function invoiceApiRoutes(app: TenantScope, services: Services) {
       const items = rows.slice(0, limit);
       const last = items.at(-1);
       return {
-        items: items.map(presentInvoice),
+        items: items.map((item) => presentInvoice(item, apiLocale(request))),
         nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
       };
     },

@@ -1,7 +1,10 @@
+import type { FastifyRequest } from "fastify";
 import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.queries.js";
 import { DomainError } from "../../../domain/shared/errors.js";
+import { type Locale, localeFromAcceptLanguage } from "../../../i18n/format.js";
 import { parseUuid } from "../../ids.js";
 import { presentFindings } from "../../stored-findings.js";
+import { presentValidation } from "../../stored-validation.js";
 
 /**
  * The invoice's status as the issuer sees it: the DGFiP lifecycle code where one fits (203 made
@@ -20,7 +23,13 @@ export function invoiceStatus(
   return { code: "203", label: "Mise à disposition" };
 }
 
-export function presentInvoice(row: ApiInvoiceRow) {
+/** The language of the API's explanations: French unless the request's Accept-Language prefers English. */
+export function apiLocale(request: FastifyRequest): Locale {
+  const header = request.headers["accept-language"];
+  return localeFromAcceptLanguage(typeof header === "string" ? header : undefined);
+}
+
+export function presentInvoice(row: ApiInvoiceRow, locale: Locale) {
   return {
     id: row.id,
     invoiceNumber: row.invoiceNumber,
@@ -45,6 +54,8 @@ export function presentInvoice(row: ApiInvoiceRow) {
     withdrawalReason: row.withdrawalReason ?? null,
     status: invoiceStatus(row),
     findings: presentFindings(row.findings),
+    processingRule: row.processingRule,
+    validation: presentValidation(row, locale),
   };
 }
 

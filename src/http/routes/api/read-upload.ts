@@ -9,6 +9,7 @@ const METADATA_KEYS = [
   "issueDate",
   "grandTotal",
   "currency",
+  "processingRule",
 ] as const satisfies readonly (keyof InvoiceMetadata)[];
 
 const MAX_METADATA_BYTES = 16 * 1024;

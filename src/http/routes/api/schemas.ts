@@ -123,6 +123,45 @@ export function refusals<const S extends keyof typeof refused>(...statuses: S[])
 }
 
 /** What the Factur-X reader noted on a published invoice (warnings: the file was published anyway). */
+/** One finding of the official French rules (FNFE-MPE), as the compliance check reports it. */
+const ruleFindingSchema = {
+  type: "object",
+  required: ["rule", "flag", "message", "location", "explanation"],
+  properties: {
+    rule: { type: "string", description: "the official rule id", examples: ["BR-FR-11"] },
+    flag: { type: "string", enum: ["fatal", "warning"] },
+    message: { type: "string", description: "the rule's own message, as the artefact words it" },
+    location: { type: "string", description: "XPath of the element the rule fired on (empty when none)" },
+    explanation: {
+      type: ["string", "null"],
+      description:
+        "a short explanation in plain words, in the request's language (Accept-Language: French unless English is preferred); null for rules without one",
+    },
+  },
+} as const;
+
+const validationSchema = {
+  type: "object",
+  required: ["status", "rulesVersion", "findings", "transmissionHold"],
+  description:
+    "The check against the official French rules (FNFE-MPE), run just after publication: pending until it has run; passed, warnings (warnings only) or failed (at least one fatal finding). not_checked: published before the check existed and not yet reached by the nightly backlog. The invoice is published whatever the verdict; findings are shown to the issuer only.",
+  properties: {
+    status: { type: "string", enum: ["pending", "passed", "warnings", "failed", "not_checked"] },
+    rulesVersion: {
+      type: ["string", "null"],
+      description: "the artefacts that judged it, e.g. FNFE-MPE 1.4.0",
+    },
+    findings: { type: "array", items: ruleFindingSchema },
+    transmissionHold: {
+      type: ["object", "null"],
+      required: ["reason"],
+      description:
+        "Set when the invoice must not be sent to the issuer's plateforme agréée: a B2B invoice that failed the rules (validation_failed) or is not checked yet (validation_pending). null otherwise, and always for B2C, B2BInt, OutOfScope and ArchiveOnly.",
+      properties: { reason: { type: "string", enum: ["validation_failed", "validation_pending"] } },
+    },
+  },
+} as const;
+
 const findingSchema = {
   type: "object",
   required: ["code", "severity", "message"],
@@ -166,6 +205,8 @@ export const invoiceSchema = {
     "removedAt",
     "status",
     "findings",
+    "processingRule",
+    "validation",
   ],
   properties: {
     id: { type: "string", format: "uuid" },
@@ -219,8 +260,15 @@ export const invoiceSchema = {
       type: "array",
       items: findingSchema,
       description:
-        "What the Factur-X reader noted when the invoice was published: warnings only, since an error refuses the file (e.g. profile_not_accepted_for_issuing for MINIMUM or BASIC WL, totals_inconsistent). Empty when nothing was noted.",
+        "What the Factur-X reader noted when the invoice was published: warnings only, since an error refuses the file (e.g. profile_not_accepted_for_issuing for MINIMUM or BASIC WL, totals_inconsistent; route_conflict, route_note_unknown, buyer_siren_missing about the route). Empty when nothing was noted.",
     },
+    processingRule: {
+      type: ["string", "null"],
+      enum: ["B2B", "B2BInt", "B2C", "OutOfScope", "ArchiveOnly", null],
+      description:
+        "The reform route (AFNOR XP Z12-013 Flow API enum): the file's BAR note when it has one, else the metadata's processingRule, else the portal's default (B2C unless the issuer's admin changed it). null for invoices published before routes existed.",
+    },
+    validation: validationSchema,
   },
   examples: [
     {
@@ -253,6 +301,23 @@ export const invoiceSchema = {
           field: "profile",
         },
       ],
+      processingRule: "B2B",
+      validation: {
+        status: "failed",
+        rulesVersion: "FNFE-MPE 1.4.0",
+        findings: [
+          {
+            rule: "BR-FR-11",
+            flag: "fatal",
+            message: "The buyer's SIREN (BT-47) is mandatory for a B2B invoice.",
+            location:
+              "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty",
+            explanation:
+              "Une facture B2B doit indiquer le SIREN de l’acheteur (BT-47) : sans lui, la plateforme agréée la rejette.",
+          },
+        ],
+        transmissionHold: { reason: "validation_failed" },
+      },
     },
   ],
 } as const;
@@ -355,7 +420,7 @@ export const publishInvoiceBody = {
     metadata: {
       type: "string",
       description:
-        'JSON object, all keys optional: {"customerNumber", "contractNumber", "invoiceNumber", "issueDate" (YYYY-MM-DD), "grandTotal" (decimal string), "currency"}. Required for a PDF without Factur-X data; for a Factur-X file it must agree with the XML.',
+        'JSON object, all keys optional: {"customerNumber", "contractNumber", "invoiceNumber", "issueDate" (YYYY-MM-DD), "grandTotal" (decimal string), "currency", "processingRule" (B2B, B2BInt, B2C, OutOfScope or ArchiveOnly: the route when the file has no BAR note; any other value is refused with 422 invalid_metadata)}. Required for a PDF without Factur-X data; for a Factur-X file it must agree with the XML (a processingRule that disagrees with the BAR note of the file is not refused: the file wins and a route_conflict finding says so).',
       examples: ['{"customerNumber":"C-1001"}'],
     },
   },

@@ -5,7 +5,7 @@ import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices
 import { DomainError } from "../../../domain/shared/errors.js";
 import { parseUuid } from "../../ids.js";
 import type { TenantScope } from "../../tenant-scope.js";
-import { presentInvoice } from "./present.js";
+import { apiLocale, presentInvoice } from "./present.js";
 import { issuerOf } from "./request-context.js";
 import { bearer, invoiceIdParams, pathParam, refusals } from "./schemas.js";
 
@@ -76,7 +76,7 @@ export async function withdrawApiRoutes(app: TenantScope, services: Services) {
           actor: { ...issuerOf(request), ip: request.ip },
         },
       );
-      return presentInvoice((await findApiInvoice(services.db, tenant.id, invoice.id))!);
+      return presentInvoice((await findApiInvoice(services.db, tenant.id, invoice.id))!, apiLocale(request));
     },
   );
 

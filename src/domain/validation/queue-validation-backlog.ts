@@ -1,0 +1,19 @@
+import type { Database } from "../../db/database.js";
+import { claimValidationBacklog } from "../../db/invoice-validation.repository.js";
+import { type JobSender, validateInvoiceJob } from "../shared/jobs.js";
+
+/**
+ * The invoices published before the compliance check existed (status null) are checked too: at most `limit`
+ * per call are marked `pending` and their jobs queued, in one transaction. Returns how many; the caller
+ * calls again while a call takes a full batch (src/jobs/validation-backlog.job.ts).
+ */
+export async function queueValidationBacklog(
+  deps: { db: Database; queue: JobSender },
+  input: { limit: number },
+): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    const claimed = await claimValidationBacklog(tx, input.limit);
+    for (const item of claimed) await deps.queue.send(validateInvoiceJob, item, tx);
+    return claimed.length;
+  });
+}
