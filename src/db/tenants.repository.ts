@@ -65,6 +65,20 @@ export async function setTenantRetentionMonths(
   return before?.m;
 }
 
+/** Sets the route of invoices that state none (migration 0010); returns the route before. */
+export async function setTenantDefaultProcessingRule(
+  sql: Sql,
+  tenantId: string,
+  rule: string,
+): Promise<string | undefined> {
+  const [before] = await sql.query<{ rule: string }>(
+    "select default_processing_rule as rule from tenants where id = $1 for update",
+    [tenantId],
+  );
+  await sql.query("update tenants set default_processing_rule = $2 where id = $1", [tenantId, rule]);
+  return before?.rule;
+}
+
 /** Replaces one entry of the tenant's settings (FAQ, legal details, contact block) with this JSON value. */
 export async function setTenantSetting(
   sql: Sql,

@@ -12,6 +12,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   reserved_slug: 422,
   invalid_display_name: 422,
   invalid_retention: 422,
+  invalid_processing_rule: 422,
   invalid_color: 422,
   insufficient_contrast: 422,
   invalid_logo: 422,

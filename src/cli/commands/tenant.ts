@@ -4,7 +4,11 @@ import { parseArgs } from "node:util";
 import type { Services } from "../../app.js";
 import { findTenantBySlug, listTenants, type TenantRow } from "../../db/tenants.repository.js";
 import type { StaffActor } from "../../domain/staff/staff-accounts.js";
-import { updateContact, updateLegal } from "../../domain/staff/tenant-settings.js";
+import {
+  updateContact,
+  updateDefaultProcessingRule,
+  updateLegal,
+} from "../../domain/staff/tenant-settings.js";
 import { createTenant } from "../../domain/tenants/create-tenant.js";
 import {
   CONTACT_FIELDS,
@@ -22,6 +26,7 @@ efacture tenant list
 ${tenantSellerUsage}
 efacture tenant legal <slug> [--company-name X] [--address X] [--siren X] [--contact-email X] [--dpo-email X] [--publisher-name X] [--host-name X] [--host-address X] [--host-phone X]
 efacture tenant contact <slug> [--phone X] [--hours X] [--address X] [--email X] [--form-url X]
+efacture tenant route <slug> <B2B|B2BInt|B2C|OutOfScope|ArchiveOnly>   (the route of invoices that state none; B2C out of the box)
 efacture tenant status <slug>`;
 
 const CLI_ACTOR: StaffActor = { type: "platform", id: "cli", name: "command line" };
@@ -137,6 +142,18 @@ export async function tenantCommand(args: string[], io: CliIo, services: Service
   if (sub === "status") {
     if (rest.length !== 1) throw new UsageError("tenant status takes exactly one <slug>");
     printStatus(io, await tenantBySlug(services, rest[0]));
+    return 0;
+  }
+  if (sub === "route") {
+    if (rest.length !== 2) throw new UsageError("tenant route takes <slug> <route>");
+    const tenant = await tenantBySlug(services, rest[0]);
+    await updateDefaultProcessingRule(services.db, {
+      tenantId: tenant.id,
+      actor: CLI_ACTOR,
+      ip: null,
+      rule: rest[1]!,
+    });
+    io.out(`Invoices of "${tenant.slug}" that state no route are now routed ${rest[1]!.trim()}.`);
     return 0;
   }
   if (sub === "legal" || sub === "contact") {

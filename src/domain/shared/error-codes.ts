@@ -11,6 +11,7 @@ export const DOMAIN_ERROR_CODES = [
   "reserved_slug",
   "invalid_display_name",
   "invalid_retention",
+  "invalid_processing_rule",
   "invalid_color",
   "insufficient_contrast",
   "invalid_logo",

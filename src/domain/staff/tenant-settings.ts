@@ -1,11 +1,13 @@
 import type { Database, Tx } from "../../db/database.js";
 import {
+  setTenantDefaultProcessingRule,
   setTenantRetentionMonths,
   setTenantSetting,
   updateTenantBranding,
 } from "../../db/tenants.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { EMAIL_PATTERN } from "../accounts/identifier.js";
+import { isProcessingRule, PROCESSING_RULES } from "../invoices/processing-rule.js";
 import { DomainError } from "../shared/errors.js";
 import {
   CONTACT_FIELDS,
@@ -83,6 +85,26 @@ export async function updateRetention(db: Database, input: Common & { months: st
   await db.transaction(async (tx) => {
     const before = await setTenantRetentionMonths(tx, input.tenantId, months);
     await audit(tx, input, "tenant.retention_changed", { from: before, to: months });
+  });
+}
+
+/**
+ * The route of invoices whose file has no BAR note and whose publication gave no processingRule
+ * (docs/compliance-publication.md); applies to invoices published from now on.
+ */
+export async function updateDefaultProcessingRule(
+  db: Database,
+  input: Common & { rule: string },
+): Promise<void> {
+  const rule = input.rule.trim();
+  if (!isProcessingRule(rule))
+    throw new DomainError(
+      "invalid_processing_rule",
+      `La route doit être l’une de ${PROCESSING_RULES.join(", ")} (orthographe de l’API Flow).`,
+    );
+  await db.transaction(async (tx) => {
+    const before = await setTenantDefaultProcessingRule(tx, input.tenantId, rule);
+    await audit(tx, input, "tenant.default_route_changed", { from: before, to: rule });
   });
 }
 
