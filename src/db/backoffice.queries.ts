@@ -233,6 +233,9 @@ export interface RecordInvoiceRow {
   findings: unknown;
   withdrawnAt: Date | null;
   withdrawalReason: string | null;
+  /** The route and the compliance check's status (docs/compliance-publication.md). */
+  processingRule: string | null;
+  validationStatus: string | null;
 }
 
 export async function listCustomerInvoicesPage(
@@ -241,21 +244,23 @@ export async function listCustomerInvoicesPage(
   customerId: string,
   page: number,
   pageSize: number,
-): Promise<{ rows: RecordInvoiceRow[]; total: number }> {
+): Promise<{ rows: RecordInvoiceRow[]; total: number; failed: number }> {
   const rows = await sql.query<RecordInvoiceRow>(
     `select id, invoice_number as "invoiceNumber", type_code as "typeCode", issue_date as "issueDate", grand_total as "grandTotal",
             currency, published_at as "publishedAt", available_until as "availableUntil", first_downloaded_at as "firstDownloadedAt",
             removed_at as "removedAt", findings, withdrawn_at as "withdrawnAt",
-            withdrawal_reason as "withdrawalReason"
+            withdrawal_reason as "withdrawalReason", processing_rule as "processingRule",
+            validation_status as "validationStatus"
        from invoices where tenant_id = $1 and customer_id = $2
       order by issue_date desc, id desc limit $3 offset $4`,
     [tenantId, customerId, pageSize, (page - 1) * pageSize],
   );
-  const [count] = await sql.query<{ n: number }>(
-    `select count(*)::int as n from invoices where tenant_id = $1 and customer_id = $2`,
+  const [count] = await sql.query<{ n: number; failed: number }>(
+    `select count(*)::int as n, count(*) filter (where validation_status = 'failed' and removed_at is null)::int as failed
+       from invoices where tenant_id = $1 and customer_id = $2`,
     [tenantId, customerId],
   );
-  return { rows, total: count?.n ?? 0 };
+  return { rows, total: count?.n ?? 0, failed: count?.failed ?? 0 };
 }
 
 /** An entry of the tenant's chain as the journal shows it (the entry's own fields: audit-seals.repository.ts). */

@@ -33,6 +33,8 @@ export interface CustomerRecord {
   mails: MailLogRow[];
   invoices: RecordInvoiceRow[];
   invoiceTotal: number;
+  /** Live invoices of the customer that failed the official rules (all pages). */
+  invoicesFailed: number;
   page: number;
 }
 
@@ -96,6 +98,7 @@ export async function viewCustomerRecord(
     mails,
     invoices: invoices.rows,
     invoiceTotal: invoices.total,
+    invoicesFailed: invoices.failed,
     page,
   };
 }

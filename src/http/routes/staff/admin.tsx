@@ -22,6 +22,7 @@ import {
   type LegalDetails,
   updateBranding,
   updateContact,
+  updateDefaultProcessingRule,
   updateFaq,
   updateLegal,
   updateRetention,
@@ -263,6 +264,7 @@ export async function staffAdminRoutes(app: TenantScope, services: Services, aut
           displayName: tenant.displayName,
           primaryColor: tenant.primaryColor,
           retentionMonths: tenant.retentionMonths,
+          defaultProcessingRule: tenant.defaultProcessingRule,
           faqMarkdown: faq,
           legal: extra.legal ?? s.legal ?? {},
           contact: extra.contact ?? s.contact ?? {},
@@ -310,6 +312,15 @@ export async function staffAdminRoutes(app: TenantScope, services: Services, aut
       reply,
       (by) => updateRetention(services.db, { ...by, months }),
       "retention-saved",
+    );
+  });
+  app.post("/conseiller/admin/portail/route", form, async (request, reply) => {
+    const rule = text(body(request).processingRule, 20);
+    return saveSettings(
+      request,
+      reply,
+      (by) => updateDefaultProcessingRule(services.db, { ...by, rule }),
+      "route-saved",
     );
   });
   app.post("/conseiller/admin/portail/faq", form, async (request, reply) => {

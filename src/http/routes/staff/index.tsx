@@ -6,6 +6,7 @@ import { createStaffAuth } from "../../staff-auth.js";
 import { tenantScope } from "../../tenant-scope.js";
 import { ErrorPage } from "../../views/errors.view.js";
 import { staffAdminRoutes } from "./admin.js";
+import { staffComplianceRoutes } from "./compliance.js";
 import { staffCustomerRoutes } from "./customers.js";
 import { staffJournalRoutes } from "./journal.js";
 import { staffProofRoutes } from "./proof.js";
@@ -35,6 +36,7 @@ export async function staffRoutes(app: FastifyInstance, services: Services, cust
       await staffJournalRoutes(scope, services, auth);
       await staffProofRoutes(scope, services, auth);
       await staffAdminRoutes(scope, services, auth);
+      await staffComplianceRoutes(scope, services, auth);
     },
   });
 }

@@ -22,6 +22,7 @@ function AdminNav(props: { current: string }) {
     ["/conseiller/admin/equipe", "Équipe"],
     ["/conseiller/admin/cles", "Clés d’API"],
     ["/conseiller/admin/portail", "Portail"],
+    ["/conseiller/admin/conformite", "Conformité"],
   ];
   return (
     <nav aria-label="Administration" class="staff-actions">
@@ -38,7 +39,7 @@ function AdminNav(props: { current: string }) {
 type AdminPageProps = { branding: Branding; staff: StaffHeader; message?: Msg };
 
 /** The shell of the admin pages: the staff layout, the page's heading, the admin tabs and the notice. */
-function AdminLayout(
+export function AdminLayout(
   props: AdminPageProps & {
     title: string;
     heading: string;
@@ -94,6 +95,44 @@ export function AdminHomePage(
         {stat(s.mailsFailed30d, "mails en échec")}
       </div>
     </AdminLayout>
+  );
+}
+
+const ROUTE_OPTIONS: [string, string][] = [
+  ["B2C", "B2C — particuliers (réglage d’origine)"],
+  ["B2B", "B2B — entreprises en France, via la plateforme agréée"],
+  ["B2BInt", "B2B international"],
+  ["OutOfScope", "Hors champ de la facturation électronique"],
+  ["ArchiveOnly", "Archivage seul"],
+];
+
+/** The route of invoices that state none (docs/compliance-publication.md): the file's BAR note and the metadata come first. */
+function DefaultRouteSection(props: { csrf: string; rule: string }) {
+  return (
+    <section class="card" aria-labelledby="h-route">
+      <h2 id="h-route">Route par défaut des factures</h2>
+      <p>
+        Elle s’applique aux factures dont le fichier ne porte pas de note BAR et dont la publication ne
+        précise pas de route (champ processingRule). Une facture B2B qui ne respecte pas les règles
+        officielles n’est pas transmise à la plateforme agréée.
+      </p>
+      <form method="post" action="/conseiller/admin/portail/route" class="staff-route-form">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <div class="field">
+          <label for="processingRule">Route</label>
+          <select id="processingRule" name="processingRule">
+            {ROUTE_OPTIONS.map(([value, label]) => (
+              <option value={value} selected={value === props.rule} safe>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" class="button">
+          Enregistrer la route
+        </button>
+      </form>
+    </section>
   );
 }
 
@@ -317,6 +356,7 @@ export function PortalSettingsPage(
       displayName: string;
       primaryColor: string;
       retentionMonths: number;
+      defaultProcessingRule: string;
       faqMarkdown: string;
       legal: Partial<LegalDetails>;
       contact: Partial<ContactDetails>;
@@ -397,6 +437,7 @@ export function PortalSettingsPage(
           </button>
         </form>
       </section>
+      <DefaultRouteSection csrf={props.staff.csrf} rule={t.defaultProcessingRule} />
       <section class="card" aria-labelledby="h-faq">
         <h2 id="h-faq">FAQ de la page d’accueil</h2>
         <form method="post" action="/conseiller/admin/portail/faq">

@@ -5,6 +5,7 @@ import type { AccountState, CustomerRecord } from "../../../domain/staff/custome
 import { isCreditNote } from "../../../einvoice/document-types.js";
 import { EmailAddress } from "../email-address.js";
 import type { Branding } from "../layout.js";
+import { ComplianceBadge } from "./compliance.view.js";
 import { InvoiceFindings } from "./invoice-findings.view.js";
 import { MAIL_KIND_LABELS, MAIL_STATUS_LABELS } from "./messages.fr.js";
 import { frDate, frDateTime, Message, type StaffHeader, StaffLayout } from "./staff-layout.js";
@@ -297,6 +298,15 @@ export function CustomerRecordPage(props: {
       </section>
       <section aria-labelledby="h-invoices">
         <h2 id="h-invoices" safe>{`Factures (${props.record.invoiceTotal})`}</h2>
+        {props.record.invoicesFailed > 0 ? (
+          <p class="staff-failed-notice" safe>
+            {props.record.invoicesFailed === 1
+              ? "1 facture de ce client ne respecte pas les règles officielles de la facturation électronique : ouvrez-la pour voir pourquoi."
+              : `${props.record.invoicesFailed} factures de ce client ne respectent pas les règles officielles de la facturation électronique : ouvrez-les pour voir pourquoi.`}
+          </p>
+        ) : (
+          ""
+        )}
         {props.record.invoices.length === 0 ? (
           <p>Aucune facture publiée pour ce client.</p>
         ) : (
@@ -322,6 +332,8 @@ export function CustomerRecordPage(props: {
                         {i.invoiceNumber}
                       </span>
                       <InvoiceFindings findings={i.findings} invoiceNumber={i.invoiceNumber} />
+                      <br />
+                      <ComplianceBadge invoice={i} />
                     </td>
                     <td safe>{frDate(i.issueDate)}</td>
                     <td safe>{`${i.grandTotal.replace(".", ",")} ${i.currency}`}</td>

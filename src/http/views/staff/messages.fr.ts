@@ -42,6 +42,10 @@ export const STAFF_MESSAGES: Record<string, StaffMessage> = {
   "key-revoked": { kind: "success", text: "La clé d’API est révoquée : elle est refusée dès maintenant." },
   "branding-saved": { kind: "success", text: "L’apparence du portail est enregistrée." },
   "retention-saved": { kind: "success", text: "La durée de conservation est enregistrée." },
+  "route-saved": {
+    kind: "success",
+    text: "La route par défaut est enregistrée : elle s’applique aux factures publiées à partir de maintenant.",
+  },
   "faq-saved": { kind: "success", text: "La FAQ est enregistrée." },
   "legal-saved": { kind: "success", text: "Les mentions légales sont enregistrées." },
   // Issue #13 items 8 and 9: seller identities and withdrawal.
@@ -150,6 +154,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "audit.exported": "Export du journal",
   "tenant.branding_changed": "Apparence du portail modifiée",
   "tenant.retention_changed": "Durée de conservation modifiée",
+  "tenant.default_route_changed": "Route par défaut des factures modifiée",
+  "invoice.compliance_viewed": "Consultation du contrôle de conformité d’une facture",
   "tenant.faq_changed": "FAQ modifiée",
   "tenant.legal_changed": "Mentions légales modifiées",
   "api_key.created": "Clé d’API créée",
