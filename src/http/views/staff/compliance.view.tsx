@@ -133,7 +133,7 @@ export function InvoiceCompliancePage(props: {
               )}
             </dd>
             <dt>Transmission</dt>
-            <dd class={hold?.reason === "validation_failed" ? "staff-bad" : ""} safe>
+            <dd class={hold?.reason === "validation_failed" ? "staff-bad" : ""}>
               {hold
                 ? HOLD_LABELS[hold.reason]
                 : i.processingRule === "B2B"
