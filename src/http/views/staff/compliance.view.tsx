@@ -161,36 +161,25 @@ export function InvoiceCompliancePage(props: {
               : "Aucun constat."}
           </p>
         ) : (
-          <section class="staff-scroll" aria-label="Tableau des constats" tabindex="0">
-            <table class="staff-table">
-              <thead>
-                <tr>
-                  <th scope="col">Règle</th>
-                  <th scope="col">Gravité</th>
-                  <th scope="col">Explication</th>
-                  <th scope="col">Message officiel</th>
-                  <th scope="col">Emplacement</th>
-                </tr>
-              </thead>
-              <tbody>
-                {findings.map((f) => (
-                  <tr>
-                    <td>
-                      <code safe>{f.rule}</code>
-                    </td>
-                    <td class={f.flag === "fatal" ? "staff-bad" : "staff-warn"}>
-                      {f.flag === "fatal" ? "Bloquante" : "Avertissement"}
-                    </td>
-                    <td safe>{f.explanation?.fr ?? "—"}</td>
-                    <td class="staff-wrap" safe>
-                      {f.message}
-                    </td>
-                    <td class="staff-wrap">{f.location ? <code safe>{f.location}</code> : "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
+          <ol class="staff-finding-list">
+            {findings.map((f) => (
+              <li class={`card staff-finding ${f.flag === "fatal" ? "is-fatal" : "is-warning"}`}>
+                <h3>
+                  <code safe>{f.rule}</code>{" "}
+                  <span class={f.flag === "fatal" ? "staff-bad" : "staff-warn"}>
+                    {f.flag === "fatal" ? "Bloquante" : "Avertissement"}
+                  </span>
+                </h3>
+                {f.explanation ? <p safe>{f.explanation.fr}</p> : ""}
+                <dl class="facts">
+                  <dt>Message officiel</dt>
+                  <dd safe>{f.message}</dd>
+                  <dt>Emplacement</dt>
+                  <dd>{f.location ? <code safe>{f.location}</code> : "Non précisé"}</dd>
+                </dl>
+              </li>
+            ))}
+          </ol>
         )}
       </section>
     </StaffLayout>
@@ -226,7 +215,7 @@ export function ComplianceMonthPage(props: {
       branding={props.branding}
       staff={props.staff}
     >
-      <nav class="staff-actions" aria-label="Mois">
+      <nav class="staff-actions staff-month-nav" aria-label="Mois">
         <a href={`/conseiller/admin/conformite?mois=${props.previous}`}>← Mois précédent</a>
         <strong safe>{props.monthLabel}</strong>
         {props.next ? <a href={`/conseiller/admin/conformite?mois=${props.next}`}>Mois suivant →</a> : ""}
