@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { publishDeps } from "../src/app.js";
+import { invoicesCommand } from "../src/cli/commands/invoices.js";
+import { tenantCommand } from "../src/cli/commands/tenant.js";
 import { findTenantBySlug, type TenantRow } from "../src/db/tenants.queries.js";
 import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
@@ -334,6 +339,48 @@ describe.each(ENGINES)("route and compliance check at publication on %s", (engin
     await runJob(jobs[0]!.data);
     expect((await get(id)).json().validation.status).toBe("passed");
     expect(await queueValidationBacklog(services, { limit: 10 })).toBe(0);
+  });
+
+  it("reads processingRule from the CLI manifest, rejects a value outside the enum, and sets the default by CLI", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "route-manifest-"));
+    try {
+      writeFileSync(path.join(dir, "a.pdf"), await invoice());
+      writeFileSync(path.join(dir, "b.pdf"), await invoice());
+      writeFileSync(
+        path.join(dir, "manifest.csv"),
+        "file,customerNumber,processingRule\r\na.pdf,C-1,OutOfScope\r\nb.pdf,C-1,b2c\r\n",
+      );
+      const lines: string[] = [];
+      const io = {
+        out: (t: string) => lines.push(t),
+        err: (t: string) => lines.push(t),
+        cwd: dir,
+        isTTY: false,
+      };
+      const code = await invoicesCommand(
+        ["import", "--tenant", "route", "--manifest", "manifest.csv", "--report", "report.csv"],
+        io,
+        services,
+      );
+      expect(code).toBe(1); // b.pdf is rejected
+      const report = readFileSync(path.join(dir, "report.csv"), "utf8");
+      expect(report).toMatch(/b\.pdf,rejected,,invalid_metadata,"?processingRule ""?b2c/);
+      const number = /a\.pdf,published,([^,]+),/.exec(report)![1]!;
+      const [row] = await services.db.query<{ rule: string; source: string }>(
+        "select processing_rule as rule, processing_rule_source as source from invoices where tenant_id = $1 and invoice_number = $2",
+        [tenant.id, number],
+      );
+      expect(row).toEqual({ rule: "OutOfScope", source: "metadata" });
+
+      expect(await tenantCommand(["route", "route", "B2BInt"], io, services)).toBe(0);
+      expect((await findTenantBySlug(services.db, "route"))!.defaultProcessingRule).toBe("B2BInt");
+      await expect(tenantCommand(["route", "route", "nope"], io, services)).rejects.toMatchObject({
+        code: "invalid_processing_rule",
+      });
+      expect(await tenantCommand(["route", "route", "B2C"], io, services)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("never checks nor shows another tenant's invoice", async () => {
