@@ -170,6 +170,9 @@ describe.each(ENGINES)("route and compliance check at publication on %s", (engin
     });
     const jobs = await takeJobs(body.id);
     expect(jobs.map((j) => j.data)).toEqual([{ tenantId: tenant.id, invoiceId: body.id }]);
+    // Queued in one statement for the batch, with the queue's retry policy (backoff when the validator is down).
+    const stored = await services.queue.boss.getJobById(validateInvoiceJob.name, jobs[0]!.id);
+    expect(stored).toMatchObject({ retryLimit: validateInvoiceJob.retryLimit, retryBackoff: true });
   });
 
   it("routes by the metadata when the file states none, and refuses a value outside the Flow API enum", async () => {

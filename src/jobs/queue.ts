@@ -155,6 +155,13 @@ export async function openJobQueue(options: {
       if (!id) throw new Error(`job ${definition.name} was not created`);
       return id;
     },
+    async sendMany(definition, items, tx) {
+      if (items.length === 0) return;
+      await boss.insert(
+        items.map((data) => ({ name: definition.name, data: data as object })),
+        tx ? { db: executorOver(tx) } : {},
+      );
+    },
     async work(definition, handler, { concurrency = 1 } = {}) {
       for (let i = 0; i < concurrency; i++) {
         await boss.work(

@@ -543,9 +543,13 @@ async function recordIn(
     })),
   );
   // Checked against the official rules just after, off this transaction (docs/compliance-publication.md):
-  // the job is queued in it, so an invoice is never recorded without its check, nor a check without it.
-  for (const row of inserted)
-    await deps.queue.send(validateInvoiceJob, { tenantId: tenant.id, invoiceId: row.id }, tx);
+  // the jobs are queued in it (one statement for the batch), so an invoice is never recorded without its
+  // check, nor a check without its invoice.
+  await deps.queue.sendMany(
+    validateInvoiceJob,
+    inserted.map((row) => ({ tenantId: tenant.id, invoiceId: row.id })),
+    tx,
+  );
   const publishedFor = inserted.map((row) => ({ row, ...targets.get(keyOf(row))! }));
   const mailsQueued = await notifyAccounts(
     tx,

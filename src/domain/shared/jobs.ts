@@ -39,6 +39,8 @@ export interface JobSender {
     tx?: Sql,
     options?: { startAfterSeconds?: number; priority?: number },
   ): Promise<string>;
+  /** Enqueues several jobs of one kind in one statement (inside `tx` when given): a publication batch's checks. */
+  sendMany<Data>(definition: JobDefinition<Data>, items: Data[], tx?: Sql): Promise<void>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -13,7 +13,7 @@ export async function queueValidationBacklog(
 ): Promise<number> {
   return deps.db.transaction(async (tx) => {
     const claimed = await claimValidationBacklog(tx, input.limit);
-    for (const item of claimed) await deps.queue.send(validateInvoiceJob, item, tx);
+    await deps.queue.sendMany(validateInvoiceJob, claimed, tx);
     return claimed.length;
   });
 }
