@@ -18,6 +18,7 @@ import {
 } from "./jobs/audit-seal.job.js";
 import { blobSweepJob, startBlobSweepJob } from "./jobs/blob-sweep.job.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
+import { paTransmitJob, startPaJobs } from "./jobs/pa-transmit.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { retentionRunJob, startRetentionJob } from "./jobs/retention.job.js";
@@ -128,6 +129,7 @@ export async function openServices(
         auditSealJob as JobDefinition<unknown>,
         auditVerifyJob as JobDefinition<unknown>,
         blobSweepJob as JobDefinition<unknown>,
+        paTransmitJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
@@ -187,6 +189,7 @@ export async function startWorker(
   await queue.work(auditSealJob, auditSealHandler(services));
   await queue.work(auditVerifyJob, auditVerifyHandler(services));
   await scheduleAuditJobs(queue);
+  await startPaJobs(services);
   logger.info("worker started");
 }
 

@@ -606,6 +606,9 @@ export const paTransmissions = pgTable(
     attempts: integer("attempts").notNull().default(0),
     // Set (and committed) before each POST /v1/flows: a later attempt searches by trackingId before posting again.
     attemptStartedAt: timestamp("attempt_started_at", { withTimezone: true }),
+    // One sender at a time per invoice: a worker holds the lease while its POST may be in flight; a crashed
+    // worker's lease runs out and the next attempt searches by trackingId first.
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
     lastError: text("last_error"),
     ackChecks: integer("ack_checks").notNull().default(0),
     createdAt: createdAt(),

@@ -59,6 +59,7 @@ CREATE TABLE "pa_transmissions" (
 	"reasons" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"attempt_started_at" timestamp with time zone,
+	"lease_until" timestamp with time zone,
 	"last_error" text,
 	"ack_checks" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
