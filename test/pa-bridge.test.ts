@@ -4,9 +4,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWithServices } from "../src/cli/main.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
+import { createApiKey } from "../src/domain/api-keys/create-api-key.js";
 import { checkPaConnection } from "../src/domain/pa/connect-pa.js";
 import type { FlowApi } from "../src/domain/pa/flow-api.js";
 import { queueTransmission, type TransmitDeps, transmitInvoice } from "../src/domain/pa/transmit-invoice.js";
+import { buildWebApp } from "../src/http/web-app.js";
 import { createFlowClient } from "../src/pa/flow-client.js";
 import { facturx, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
 import { type LocalPa, startLocalPa } from "./support/local-pa.js";
@@ -303,6 +305,38 @@ describe.each(ENGINES)("PA bridge: connection and transmission (%s)", (engine) =
     expect(pa.tokensIssued("client-a")).toBe(before + 2);
     expect(pa.invalidRequests).toEqual([]);
   });
+  it("shows the transmission in GET /api/v1/invoices/{id}, to the invoice's tenant only", async () => {
+    const app = await buildWebApp(services);
+    try {
+      const keyOfA = (await createApiKey({ db: services.db, tenantId: a.id })).key;
+      const keyOfB = (await createApiKey({ db: services.db, tenantId: b.id })).key;
+      const get = (id: string, key: string, slug: string) =>
+        app.inject({
+          url: `/api/v1/invoices/${id}`,
+          headers: { host: `${slug}.localhost:3000`, authorization: `Bearer ${key}` },
+        });
+      const sent = await invoice(a);
+      await queued(sent);
+      await transmitInvoice(deps(client), sent);
+      const response = await get(sent, keyOfA, a.slug);
+      expect(response.statusCode).toBe(200);
+      const flow = pa.flows("client-a").find((f) => f.trackingId === sent)!;
+      expect(response.json().transmission).toEqual({
+        status: "submitted",
+        holdReason: null,
+        flowId: flow.flowId,
+        submittedAt: new Date(flow.submittedAt).toISOString(),
+        ackStatus: "Pending",
+        reasons: [],
+      });
+      const b2c = await invoice(a, { processingRule: "B2C" });
+      expect((await get(b2c, keyOfA, a.slug)).json().transmission).toBeNull();
+      expect((await get(sent, keyOfB, b.slug)).statusCode).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
   it("sends a passed B2B invoice through the worker's job (last: the worker then serves every queued job): flowInfo, original bytes, trackingId = invoice id", async () => {
     const { startPaJobs } = await import("../src/jobs/pa-transmit.job.js");
     await startPaJobs(services, client);

@@ -2,6 +2,7 @@ import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.queries.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { parseUuid } from "../../ids.js";
 import { presentFindings } from "../../stored-findings.js";
+import { presentTransmission } from "./transmission.js";
 
 /**
  * The invoice's status as the issuer sees it: the DGFiP lifecycle code where one fits (203 made
@@ -45,6 +46,7 @@ export function presentInvoice(row: ApiInvoiceRow) {
     withdrawalReason: row.withdrawalReason ?? null,
     status: invoiceStatus(row),
     findings: presentFindings(row.findings),
+    transmission: presentTransmission(row.transmission),
   };
 }
 
