@@ -11,12 +11,15 @@ export interface PaConnectionRow {
   sealedSecret: string;
   pollSeconds: number;
   webhookUid: string | null;
+  pollUpdatedAfter: Date | null;
+  polledAt: Date | null;
   updatedAt: Date;
 }
 
 const CONNECTION_COLUMNS = `tenant_id as "tenantId", flow_url as "flowUrl", auth_kind as "authKind",
   token_url as "tokenUrl", client_id as "clientId", sealed_secret as "sealedSecret",
-  poll_seconds as "pollSeconds", webhook_uid as "webhookUid", updated_at as "updatedAt"`;
+  poll_seconds as "pollSeconds", webhook_uid as "webhookUid", poll_updated_after as "pollUpdatedAfter",
+  polled_at as "polledAt", updated_at as "updatedAt"`;
 
 /** The tenant's PA connection, if it has one. */
 export async function findPaConnection(sql: Sql, tenantId: string): Promise<PaConnectionRow | undefined> {
@@ -231,4 +234,120 @@ export async function listTransmissionsAwaitingConnection(
      order by created_at`,
     [tenantId],
   );
+}
+
+// ---- Status intake: lifecycle flows read from the PA ----
+
+/** Tenants whose PA is due for a poll at `now` (never polled, or polled poll_seconds ago or more). */
+export async function listConnectionsDueForPoll(sql: Sql, now: Date): Promise<{ tenantId: string }[]> {
+  return sql.query(
+    `select tenant_id as "tenantId" from pa_connections
+     where polled_at is null or polled_at + poll_seconds * interval '1 second' <= $1
+     order by polled_at nulls first`,
+    [now],
+  );
+}
+
+/** Records a poll: when, and the latest `updatedAt` read so far (never moves back). */
+export async function recordPaPoll(
+  sql: Sql,
+  tenantId: string,
+  now: Date,
+  updatedAfter: Date | null,
+): Promise<void> {
+  await sql.query(
+    `update pa_connections set polled_at = $2,
+       poll_updated_after = greatest(poll_updated_after, $3::timestamptz)
+     where tenant_id = $1`,
+    [tenantId, now, updatedAfter],
+  );
+}
+
+/** True when this lifecycle flow of the tenant was already read (by poll or webhook). */
+export async function inboundMessageExists(sql: Sql, tenantId: string, flowId: string): Promise<boolean> {
+  const rows = await sql.query(`select 1 from pa_inbound_messages where tenant_id = $1 and flow_id = $2`, [
+    tenantId,
+    flowId,
+  ]);
+  return rows.length > 0;
+}
+
+/** Keeps a lifecycle flow read from the PA; false when it was already kept (read twice at once). */
+export async function insertInboundMessage(
+  sql: Sql,
+  input: {
+    tenantId: string;
+    flowId: string;
+    receivedVia: "poll" | "webhook";
+    outcome: "recorded" | "unmatched" | "invalid";
+    detail: string | null;
+    invoiceId: string | null;
+    document: string | null;
+  },
+): Promise<boolean> {
+  const rows = await sql.query(
+    `insert into pa_inbound_messages (tenant_id, flow_id, received_via, outcome, detail, invoice_id, document)
+     values ($1, $2, $3, $4, $5, $6, $7) on conflict (tenant_id, flow_id) do nothing returning id`,
+    [
+      input.tenantId,
+      input.flowId,
+      input.receivedVia,
+      input.outcome,
+      input.detail,
+      input.invoiceId,
+      input.document,
+    ],
+  );
+  return rows.length === 1;
+}
+
+/** The tenant's invoice a CDAR refers to: its number, issue date and seller SIREN (a live one first). */
+export async function findInvoiceByReference(
+  sql: Sql,
+  tenantId: string,
+  reference: { invoiceNumber: string; issueDate: string; sellerSiren: string },
+): Promise<{ id: string } | undefined> {
+  const [row] = await sql.query<{ id: string }>(
+    `select id from invoices
+     where tenant_id = $1 and invoice_number = $2 and issue_date = $3 and seller_siren = $4
+     order by withdrawn_at nulls first limit 1`,
+    [tenantId, reference.invoiceNumber, reference.issueDate, reference.sellerSiren],
+  );
+  return row;
+}
+
+/** Records a lifecycle status once per (invoice, flow, code); false when it was already recorded. */
+export async function insertLifecycleStatus(
+  sql: Sql,
+  input: {
+    tenantId: string;
+    invoiceId: string;
+    code: number;
+    label: string;
+    at: Date;
+    source: "portal" | "pa";
+    role: string | null;
+    reasonCode: string | null;
+    reasonText: string | null;
+    flowId: string;
+  },
+): Promise<boolean> {
+  const rows = await sql.query(
+    `insert into pa_lifecycle_statuses (tenant_id, invoice_id, code, label, at, source, role, reason_code, reason_text, flow_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     on conflict (invoice_id, flow_id, code) do nothing returning id`,
+    [
+      input.tenantId,
+      input.invoiceId,
+      input.code,
+      input.label,
+      input.at,
+      input.source,
+      input.role,
+      input.reasonCode,
+      input.reasonText,
+      input.flowId,
+    ],
+  );
+  return rows.length === 1;
 }

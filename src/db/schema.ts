@@ -571,6 +571,8 @@ export const paConnections = pgTable(
     sealedWebhookSecret: text("sealed_webhook_secret"),
     // The status intake's bookmark: the latest `updatedAt` of a lifecycle flow already read.
     pollUpdatedAfter: timestamp("poll_updated_after", { withTimezone: true }),
+    // When the intake last asked the PA (the next poll is due poll_seconds later).
+    polledAt: timestamp("polled_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

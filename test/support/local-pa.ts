@@ -507,9 +507,9 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
 }
 
 /**
- * A lifecycle message (CDAR, UN/CEFACT CrossDomainAcknowledgementAndResponse D22B) about one invoice, as a
- * PA emits it: status `code` (200–213) for the invoice `invoiceNumber` of `issueDate` issued by `sellerSiren`.
- * Shaped after XP Z12-012 annex B; not checked here against the XSD (the intake does that).
+ * A lifecycle message (CDAR "CDV", UN/CEFACT CrossDomainAcknowledgementAndResponse D22B, XP Z12-012) about one
+ * invoice, as a PA emits it: status `code` (200–213) for the invoice `invoiceNumber` of `issueDate` issued by
+ * `sellerSiren`, in the element order of the XSD (rules/fnfe-cdar/xsd/).
  */
 export function cdarStatus(input: {
   invoiceNumber: string;
@@ -521,18 +521,18 @@ export function cdarStatus(input: {
   reasonText?: string;
   at?: Date;
 }): string {
-  const at = (input.at ?? new Date()).toISOString().replace(/[-:]/g, "").slice(0, 15);
+  const at = (input.at ?? new Date()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const reason =
     input.reasonCode || input.reasonText
-      ? `<ram:SpecifiedDocumentStatus><ram:ReasonCode>${esc(input.reasonCode ?? "")}</ram:ReasonCode><ram:Reason>${esc(input.reasonText ?? "")}</ram:Reason></ram:SpecifiedDocumentStatus>`
+      ? `<ram:SpecifiedDocumentStatus>${input.reasonCode ? `<ram:ReasonCode>${esc(input.reasonCode)}</ram:ReasonCode>` : ""}${input.reasonText ? `<ram:Reason>${esc(input.reasonText)}</ram:Reason>` : ""}</ram:SpecifiedDocumentStatus>`
       : "";
   return `<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossDomainAcknowledgementAndResponse xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100" xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100">
-  <rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn.cpro.gouv.fr:1p0:CDV:invoice</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
-  <rsm:ExchangedDocument><ram:ID>${randomUUID()}</ram:ID><ram:TypeCode>305</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">${at}</udt:DateTimeString></ram:IssueDateTime><ram:SenderTradeParty><ram:RoleCode>${esc(input.role ?? "WK")}</ram:RoleCode></ram:SenderTradeParty></rsm:ExchangedDocument>
+  <rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>REGULATED</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn.cpro.gouv.fr:1p0:CDV:invoice</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
+  <rsm:ExchangedDocument><ram:ID>${randomUUID()}</ram:ID><ram:TypeCode>305</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">${at}</udt:DateTimeString></ram:IssueDateTime><ram:SenderTradeParty><ram:RoleCode>${esc(input.role ?? "WK")}</ram:RoleCode></ram:SenderTradeParty><ram:RecipientTradeParty><ram:RoleCode>SE</ram:RoleCode></ram:RecipientTradeParty></rsm:ExchangedDocument>
   <rsm:AcknowledgementDocument><ram:MultipleReferencesIndicator><udt:Indicator>false</udt:Indicator></ram:MultipleReferencesIndicator><ram:TypeCode>305</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">${at}</udt:DateTimeString></ram:IssueDateTime>
-    <ram:ReferenceReferencedDocument><ram:IssuerAssignedID>${esc(input.invoiceNumber)}</ram:IssuerAssignedID><ram:StatusCode>${input.code}</ram:StatusCode><ram:FormattedIssueDateTime><qdt:DateTimeString format="102">${input.issueDate.replace(/-/g, "")}</qdt:DateTimeString></ram:FormattedIssueDateTime><ram:IssuerTradeParty><ram:GlobalID schemeID="0002">${esc(input.sellerSiren)}</ram:GlobalID></ram:IssuerTradeParty>${reason}</ram:ReferenceReferencedDocument>
+    <ram:ReferenceReferencedDocument><ram:IssuerAssignedID>${esc(input.invoiceNumber)}</ram:IssuerAssignedID><ram:TypeCode>380</ram:TypeCode><ram:FormattedIssueDateTime><qdt:DateTimeString format="102">${input.issueDate.replace(/-/g, "")}</qdt:DateTimeString></ram:FormattedIssueDateTime><ram:ProcessConditionCode>${input.code}</ram:ProcessConditionCode><ram:IssuerTradeParty><ram:GlobalID schemeID="0002">${esc(input.sellerSiren)}</ram:GlobalID></ram:IssuerTradeParty>${reason}</ram:ReferenceReferencedDocument>
   </rsm:AcknowledgementDocument>
 </rsm:CrossDomainAcknowledgementAndResponse>
 `;

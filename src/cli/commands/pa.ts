@@ -3,12 +3,15 @@ import path from "node:path";
 import type { Services } from "../../app.js";
 import { checkPaConnection, connectPa } from "../../domain/pa/connect-pa.js";
 import type { PaHealth } from "../../domain/pa/flow-api.js";
+import { pollPaStatuses } from "../../domain/pa/ingest-statuses.js";
+import { checkCdarSchema } from "../../pa/cdar-schema.js";
 import { createFlowClient } from "../../pa/flow-client.js";
 import { describeFsError, findTenantArgument, parseCommandArgs } from "../command-helpers.js";
 import { type CliIo, UsageError } from "../io.js";
 
 export const paUsage = `efacture pa connect --tenant <slug> --flow-url <url> [--token-url <url> --client-id <id> --client-secret-file <path> | --token-file <path>] [--poll-seconds N]
-efacture pa status --tenant <slug>`;
+efacture pa status --tenant <slug>
+efacture pa poll --tenant <slug>`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 
@@ -21,6 +24,7 @@ export async function paCommand(args: string[], io: CliIo, services: Services): 
   const [sub, ...rest] = args;
   if (sub === "connect") return connect(rest, io, services);
   if (sub === "status") return status(rest, io, services);
+  if (sub === "poll") return poll(rest, io, services);
   throw new UsageError(`usage:\n${paUsage}`);
 }
 
@@ -94,6 +98,20 @@ async function status(args: string[], io: CliIo, services: Services): Promise<nu
   const healthy = report.health.service === "ok" && report.health.access === "ok";
   io.out(healthy ? "Transmissions can be sent." : "Transmissions wait (they are retried) until this works.");
   return healthy ? 0 : 1;
+}
+
+async function poll(args: string[], io: CliIo, services: Services): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { tenant: { type: "string" } });
+  if (positionals.length > 0 || !values.tenant) throw new UsageError(`usage:\n${paUsage}`);
+  const tenant = await findTenantArgument(services, values.tenant);
+  const report = await pollPaStatuses(
+    { db: services.db, flowApi: createFlowClient(), platformSecret: services.cookieSecret, checkCdarSchema },
+    tenant.id,
+  );
+  io.out(
+    `${report.read} new lifecycle message(s) read for ${tenant.slug}: ${report.recorded} recorded, ${report.unmatched} matching no invoice, ${report.invalid} invalid (kept).`,
+  );
+  return 0;
 }
 
 /** What works, in words. */

@@ -9,6 +9,7 @@ CREATE TABLE "pa_connections" (
 	"webhook_uid" uuid,
 	"sealed_webhook_secret" text,
 	"poll_updated_after" timestamp with time zone,
+	"polled_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "pa_connections_auth_kind" CHECK ("pa_connections"."auth_kind" in ('oauth2', 'token')),

@@ -26,3 +26,16 @@ export const paTransmitJob: JobDefinition<PaTransmitData> = {
     return { invoiceId };
   },
 };
+
+/** Polls the PAs whose poll is due for lifecycle statuses (src/jobs/pa-transmit.job.ts → pollDuePaStatuses). */
+export const paPollJob: JobDefinition<Record<string, never>> = {
+  name: "pa-poll",
+  // The next minute's run is the retry: statuses wait at the PA, nothing is lost.
+  retryLimit: 0,
+  retryDelaySeconds: 60,
+  retryBackoff: false,
+  expireInSeconds: 600,
+  parse() {
+    return {};
+  },
+};
