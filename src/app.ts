@@ -19,6 +19,7 @@ import {
 } from "./jobs/audit-seal.job.js";
 import { blobSweepJob, startBlobSweepJob } from "./jobs/blob-sweep.job.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
+import { paPollJob, paTransmitJob, startPaJobs } from "./jobs/pa-transmit.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { retentionRunJob, startRetentionJob } from "./jobs/retention.job.js";
@@ -137,6 +138,8 @@ export async function openServices(
         blobSweepJob as JobDefinition<unknown>,
         validateInvoiceJob as JobDefinition<unknown>,
         validationBacklogJob as JobDefinition<unknown>,
+        paTransmitJob as JobDefinition<unknown>,
+        paPollJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
@@ -201,6 +204,7 @@ export async function startWorker(
   await scheduleAuditJobs(queue);
   await queue.work(validateInvoiceJob, validateInvoiceHandler(services), { concurrency: 2 });
   await startValidationBacklogJob(services);
+  await startPaJobs(services);
   logger.info("worker started");
 }
 

@@ -191,6 +191,8 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
           field: "profile",
         },
       ],
+      // Not routed to a PA (#16): the B2C route by default.
+      transmission: null,
     });
     const published = new Date(invoice.publishedAt);
     const until = new Date(invoice.availableUntil);

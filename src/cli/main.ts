@@ -21,11 +21,12 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./commands/demo.js")).demoCommand,
   audit: async () => (await import("./commands/audit.js")).auditCommand,
   blobs: async () => (await import("./commands/blobs.js")).blobsCommand,
+  pa: async () => (await import("./commands/pa.js")).paCommand,
 };
 
 /** The help text, from each command's own usage lines (loaded only when it is shown). */
 async function usage(): Promise<string> {
-  const [tenant, apiKey, staff, customers, invoices, retention, audit, blobs] = await Promise.all([
+  const [tenant, apiKey, staff, customers, invoices, retention, audit, blobs, pa] = await Promise.all([
     import("./commands/tenant.js").then((m) => m.tenantUsage),
     import("./commands/api-key.js").then((m) => m.apiKeyUsage),
     import("./commands/staff.js").then((m) => m.staffUsage),
@@ -34,6 +35,7 @@ async function usage(): Promise<string> {
     import("./commands/retention.js").then((m) => m.retentionUsage),
     import("./commands/audit.js").then((m) => m.auditUsage),
     import("./commands/blobs.js").then((m) => m.blobsUsage),
+    import("./commands/pa.js").then((m) => m.paUsage),
   ]);
   return `E-FACTURE command line
 
@@ -49,6 +51,7 @@ async function usage(): Promise<string> {
   ${retention.replaceAll("\n", "\n  ")}
   ${audit.replaceAll("\n", "\n  ")}
   ${blobs.replaceAll("\n", "\n  ")}
+  ${pa.replaceAll("\n", "\n  ")}
   efacture demo                  create the demo tenant and its data (idempotent)
 
 Configuration comes from the environment (see README: DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, SMTP_URL, ...).`;

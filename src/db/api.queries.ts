@@ -34,6 +34,18 @@ export interface ApiInvoiceRow {
   validationFindings: unknown;
   /** `published_at` at full (microsecond) precision, for keyset pagination. */
   publishedAtKey: string;
+  /** Its transmission to the PA (#16, pa_transmissions), null when the invoice is not routed to the PA. */
+  transmission: ApiTransmission | null;
+}
+
+/** pa_transmissions as JSON (timestamps as ISO strings). */
+export interface ApiTransmission {
+  status: "held" | "queued" | "submitted" | "acknowledged" | "rejected";
+  holdReason: string | null;
+  flowId: string | null;
+  submittedAt: string | null;
+  ackStatus: "Pending" | "Ok" | "Error" | null;
+  reasons: unknown[];
 }
 
 const INVOICE_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as "typeCode", i.issue_date as "issueDate",
@@ -45,7 +57,10 @@ const INVOICE_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code 
   i.withdrawn_at as "withdrawnAt", i.withdrawal_reason as "withdrawalReason",
   i.processing_rule as "processingRule", i.validation_status as "validationStatus",
   i.validation_rules_version as "validationRulesVersion", i.validation_findings as "validationFindings",
-  to_char(i.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "publishedAtKey"`;
+  to_char(i.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "publishedAtKey",
+  case when t.id is null then null else jsonb_build_object('status', t.status, 'holdReason', t.hold_reason,
+    'flowId', t.flow_id, 'submittedAt', t.submitted_at, 'ackStatus', t.ack_status, 'reasons', t.reasons) end
+    as transmission`;
 
 export async function findApiInvoice(
   sql: Sql,
@@ -55,6 +70,7 @@ export async function findApiInvoice(
   const [row] = await sql.query<ApiInvoiceRow>(
     `select ${INVOICE_COLUMNS}
        from invoices i join customers c on c.id = i.customer_id and c.tenant_id = i.tenant_id
+       left join pa_transmissions t on t.invoice_id = i.id and t.tenant_id = i.tenant_id
       where i.tenant_id = $1 and i.id = $2`,
     [tenantId, invoiceId],
   );
@@ -93,6 +109,7 @@ export async function listApiInvoicesPage(
   return sql.query<ApiInvoiceRow>(
     `select ${INVOICE_COLUMNS}
        from invoices i join customers c on c.id = i.customer_id and c.tenant_id = i.tenant_id
+       left join pa_transmissions t on t.invoice_id = i.id and t.tenant_id = i.tenant_id
       where ${where.join(" and ")}
       order by i.published_at, i.id
       limit $${params.length}`,

@@ -549,3 +549,139 @@ export const throttles = pgTable(
     index("throttles_key_window_idx").on(t.key, t.windowStartedAt),
   ],
 );
+
+// ---- Reform bridge (#16): the tenant's plateforme agréée (AFNOR XP Z12-013 Flow API), docs/pa-bridge.md ----
+
+/** How a tenant reaches its plateforme agréée. The client secret (or bearer token) is sealed like TOTP secrets. */
+export const paConnections = pgTable(
+  "pa_connections",
+  {
+    tenantId: uuid("tenant_id")
+      .primaryKey()
+      .references(() => tenants.id),
+    // The Flow Service base URL, to which the API's /v1/... paths are appended.
+    flowUrl: text("flow_url").notNull(),
+    authKind: text("auth_kind").notNull(),
+    tokenUrl: text("token_url"),
+    clientId: text("client_id"),
+    // AES-256-GCM under a key derived from the platform secret, bound to the tenant id (src/domain/shared/sealed-secret.ts).
+    sealedSecret: text("sealed_secret").notNull(),
+    pollSeconds: integer("poll_seconds").notNull().default(300),
+    webhookUid: uuid("webhook_uid"),
+    sealedWebhookSecret: text("sealed_webhook_secret"),
+    // The status intake's bookmark: the latest `updatedAt` of a lifecycle flow already read.
+    pollUpdatedAfter: timestamp("poll_updated_after", { withTimezone: true }),
+    // When the intake last asked the PA (the next poll is due poll_seconds later).
+    polledAt: timestamp("polled_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("pa_connections_auth_kind", sql`${t.authKind} in ('oauth2', 'token')`),
+    check(
+      "pa_connections_oauth2_complete",
+      sql`${t.authKind} <> 'oauth2' or (${t.tokenUrl} is not null and ${t.clientId} is not null)`,
+    ),
+    check("pa_connections_poll_range", sql`${t.pollSeconds} between 10 and 86400`),
+  ],
+);
+
+/** One invoice's way to the PA: held, queued, submitted (flow id), acknowledged or rejected by the PA. */
+export const paTransmissions = pgTable(
+  "pa_transmissions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    invoiceId: uuid("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    status: text("status").notNull(),
+    // Why a held transmission waits: validation_failed, validation_pending, no_connection.
+    holdReason: text("hold_reason"),
+    flowId: text("flow_id"),
+    submittedAt: timestamp("submitted_at", { withTimezone: true }),
+    ackStatus: text("ack_status"),
+    // The PA's acknowledgement details ({ level, item, reasonCode, reasonMessage }) or our refusal's reason.
+    reasons: jsonb("reasons").$type<unknown[]>().notNull().default([]),
+    attempts: integer("attempts").notNull().default(0),
+    // Set (and committed) before each POST /v1/flows: a later attempt searches by trackingId before posting again.
+    attemptStartedAt: timestamp("attempt_started_at", { withTimezone: true }),
+    // One sender at a time per invoice: a worker holds the lease while its POST may be in flight; a crashed
+    // worker's lease runs out and the next attempt searches by trackingId first.
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    lastError: text("last_error"),
+    ackChecks: integer("ack_checks").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("pa_transmissions_invoice_key").on(t.invoiceId),
+    index("pa_transmissions_tenant_status_idx").on(t.tenantId, t.status),
+    check(
+      "pa_transmissions_status",
+      sql`${t.status} in ('held', 'queued', 'submitted', 'acknowledged', 'rejected')`,
+    ),
+    check(
+      "pa_transmissions_ack_status",
+      sql`${t.ackStatus} is null or ${t.ackStatus} in ('Pending', 'Ok', 'Error')`,
+    ),
+  ],
+);
+
+/** Lifecycle statuses of an invoice (CDAR 200–213), each recorded once per (invoice, flow, code). */
+export const paLifecycleStatuses = pgTable(
+  "pa_lifecycle_statuses",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    invoiceId: uuid("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    code: smallint("code").notNull(),
+    label: text("label").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    source: text("source").notNull(),
+    role: text("role"),
+    reasonCode: text("reason_code"),
+    reasonText: text("reason_text"),
+    // '' for the portal's own statuses, which come from no flow.
+    flowId: text("flow_id").notNull().default(""),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("pa_lifecycle_statuses_once_key").on(t.invoiceId, t.flowId, t.code),
+    index("pa_lifecycle_statuses_invoice_idx").on(t.invoiceId, t.at),
+    check("pa_lifecycle_statuses_code_range", sql`${t.code} between 200 and 299`),
+    check("pa_lifecycle_statuses_source", sql`${t.source} in ('portal', 'pa')`),
+  ],
+);
+
+/** Every lifecycle flow read from the PA, kept whatever came of it (recorded, unmatched, invalid): never dropped. */
+export const paInboundMessages = pgTable(
+  "pa_inbound_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    flowId: text("flow_id").notNull(),
+    receivedVia: text("received_via").notNull(),
+    outcome: text("outcome").notNull(),
+    detail: text("detail"),
+    invoiceId: uuid("invoice_id").references(() => invoices.id),
+    document: text("document"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("pa_inbound_messages_flow_key").on(t.tenantId, t.flowId),
+    index("pa_inbound_messages_problem_idx")
+      .on(t.tenantId, t.receivedAt)
+      .where(sql`${t.outcome} <> 'recorded'`),
+    check("pa_inbound_messages_via", sql`${t.receivedVia} in ('poll', 'webhook')`),
+    check("pa_inbound_messages_outcome", sql`${t.outcome} in ('recorded', 'unmatched', 'invalid')`),
+  ],
+);

@@ -67,6 +67,9 @@ export const DOMAIN_ERROR_CODES = [
   "staff_disabled",
   "cannot_disable_self",
   "totp_unreadable",
+  // Reform bridge (#16): the tenant's PA connection (efacture pa connect|status).
+  "invalid_pa_connection",
+  "pa_not_connected",
   // Server side: a sealing key file that cannot be read.
   "seal_key_unavailable",
   // CLI only: a file to publish or an export directory.

@@ -5,6 +5,7 @@ import { type Locale, localeFromAcceptLanguage } from "../../../i18n/format.js";
 import { parseUuid } from "../../ids.js";
 import { presentFindings } from "../../stored-findings.js";
 import { presentValidation } from "../../stored-validation.js";
+import { presentTransmission } from "./transmission.js";
 
 /**
  * The invoice's status as the issuer sees it: the DGFiP lifecycle code where one fits (203 made
@@ -56,6 +57,7 @@ export function presentInvoice(row: ApiInvoiceRow, locale: Locale) {
     findings: presentFindings(row.findings),
     processingRule: row.processingRule,
     validation: presentValidation(row, locale),
+    transmission: presentTransmission(row.transmission),
   };
 }
 

@@ -2,6 +2,7 @@
 // @fastify/swagger turns them into the OpenAPI description at /api/openapi.json.
 
 import { API_ERROR_CODES } from "./api-errors.js";
+import { transmissionSchema } from "./transmission.js";
 
 const nullableString = { type: ["string", "null"] } as const;
 const decimal = { type: "string", pattern: "^-?\\d+(\\.\\d+)?$", examples: ["1234.56"] } as const;
@@ -255,6 +256,10 @@ export const invoiceSchema = {
         code: { type: "string", enum: ["203", "204", "removed", "withdrawn"] },
         label: { type: "string" },
       },
+    },
+    transmission: {
+      ...transmissionSchema,
+      description: `GET /api/v1/invoices/{id} only. ${transmissionSchema.description}`,
     },
     findings: {
       type: "array",

@@ -1,0 +1,41 @@
+import { type JobDefinition, PermanentJobFailure } from "../shared/jobs.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface PaTransmitData {
+  invoiceId: string;
+}
+
+/**
+ * Sends one invoice to its tenant's PA, or checks the acknowledgement of the flow already sent
+ * (src/jobs/pa-transmit.job.ts → transmitInvoice). At least once: retried with backoff for about a day
+ * (30 s, 1 min, 2 min … capped by pg-boss at its own maximum), then the row stays `queued` with its last error
+ * until `efacture pa connect` queues it again; exactly once in effect through the search by trackingId.
+ */
+export const paTransmitJob: JobDefinition<PaTransmitData> = {
+  name: "pa-transmit",
+  retryLimit: 12,
+  retryDelaySeconds: 30,
+  retryBackoff: true,
+  // A POST carries up to 100 MB: leave room for slow uploads before pg-boss declares the worker dead.
+  expireInSeconds: 900,
+  parse(data) {
+    const invoiceId = (data as { invoiceId?: unknown })?.invoiceId;
+    if (typeof invoiceId !== "string" || !UUID.test(invoiceId))
+      throw new PermanentJobFailure("pa-transmit: bad invoiceId");
+    return { invoiceId };
+  },
+};
+
+/** Polls the PAs whose poll is due for lifecycle statuses (src/jobs/pa-transmit.job.ts → pollDuePaStatuses). */
+export const paPollJob: JobDefinition<Record<string, never>> = {
+  name: "pa-poll",
+  // The next minute's run is the retry: statuses wait at the PA, nothing is lost.
+  retryLimit: 0,
+  retryDelaySeconds: 60,
+  retryBackoff: false,
+  expireInSeconds: 600,
+  parse() {
+    return {};
+  },
+};

@@ -1,0 +1,61 @@
+import type { Services } from "../app.js";
+import type { FlowApi } from "../domain/pa/flow-api.js";
+import { pollDuePaStatuses } from "../domain/pa/ingest-statuses.js";
+import { type PaTransmitData, paPollJob, paTransmitJob } from "../domain/pa/pa-jobs.js";
+import { transmitInvoice } from "../domain/pa/transmit-invoice.js";
+import { checkCdarSchema } from "../pa/cdar-schema.js";
+import { createFlowClient } from "../pa/flow-client.js";
+import type { JobHandler } from "./queue.js";
+
+export { paPollJob, paTransmitJob };
+
+/** Every minute; each tenant is polled every `poll_seconds` of its connection (efacture pa connect). */
+export const PA_POLL_CRON = "* * * * *";
+
+/** Sends one invoice to its tenant's PA, or checks its acknowledgement (src/domain/pa/transmit-invoice.ts). */
+export function paTransmitHandler(
+  services: Pick<Services, "db" | "blobs" | "queue" | "logger" | "cookieSecret" | "config">,
+  flowApi: FlowApi,
+): JobHandler<PaTransmitData> {
+  return async ({ invoiceId }) => {
+    await transmitInvoice(
+      {
+        db: services.db,
+        blobs: services.blobs,
+        queue: services.queue,
+        flowApi,
+        platformSecret: services.cookieSecret,
+        logger: services.logger,
+        ...(services.config.operatorEmail ? { operatorEmail: services.config.operatorEmail } : {}),
+      },
+      invoiceId,
+    );
+  };
+}
+
+/** Starts the PA transmission workers (the worker role), with one Flow API client (one token cache) for them. */
+export async function startPaJobs(
+  services: Pick<Services, "db" | "blobs" | "queue" | "logger" | "cookieSecret" | "config">,
+  flowApi: FlowApi = createFlowClient(),
+): Promise<void> {
+  await services.queue.work(paTransmitJob, paTransmitHandler(services, flowApi), { concurrency: 2 });
+  await services.queue.work(paPollJob, paPollHandler(services, flowApi));
+  await services.queue.boss.schedule(paPollJob.name, PA_POLL_CRON, {}, { tz: "UTC" });
+}
+
+/** Reads the lifecycle statuses of every PA whose poll is due (src/domain/pa/ingest-statuses.ts). */
+export function paPollHandler(
+  services: Pick<Services, "db" | "logger" | "cookieSecret">,
+  flowApi: FlowApi,
+): JobHandler<Record<string, never>> {
+  return async () => {
+    const report = await pollDuePaStatuses({
+      db: services.db,
+      flowApi,
+      platformSecret: services.cookieSecret,
+      checkCdarSchema,
+      logger: services.logger,
+    });
+    if (report.read > 0) services.logger.info(report, "PA statuses read");
+  };
+}
