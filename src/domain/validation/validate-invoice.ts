@@ -8,6 +8,7 @@ import type {
 } from "../../einvoice/validation/types.js";
 import type { BlobStore } from "../../storage/blob-store.js";
 import { readVerifiedBlob } from "../invoices/verified-blob.js";
+import { queueTransmission } from "../pa/transmit-invoice.js";
 import type { JobSender } from "../shared/jobs.js";
 
 export interface ValidateInvoiceDeps {
@@ -15,7 +16,7 @@ export interface ValidateInvoiceDeps {
   blobs: BlobStore;
   validator: InvoiceValidator;
   logger: { error(object: Record<string, unknown>, message: string): void };
-  queue?: JobSender;
+  queue: JobSender;
   operatorEmail?: string;
   now?: () => Date;
 }
@@ -50,14 +51,19 @@ export async function validatePublishedInvoice(
     owner: input.tenantId,
   });
   const { status, findings } = withRouteRules(report, invoice);
-  await recordValidation(deps.db, {
-    tenantId: input.tenantId,
-    invoiceId: invoice.id,
-    status,
-    rulesVersion: report.rulesVersion,
-    profile: report.profile,
-    findings,
-    at: (deps.now ?? (() => new Date()))(),
+  // The verdict and the transmission it allows (or holds) commit together: a B2B invoice that passed is queued
+  // for the PA exactly when its verdict is stored, never before and never lost between the two.
+  await deps.db.transaction(async (tx) => {
+    const recorded = await recordValidation(tx, {
+      tenantId: input.tenantId,
+      invoiceId: invoice.id,
+      status,
+      rulesVersion: report.rulesVersion,
+      profile: report.profile,
+      findings,
+      at: (deps.now ?? (() => new Date()))(),
+    });
+    if (recorded) await queueTransmission(tx, deps.queue, invoice.id);
   });
   return { done: true, status };
 }
