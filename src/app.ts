@@ -8,6 +8,7 @@ import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import type { SealKey } from "./domain/audit/seal-key.js";
 import type { PublishDeps } from "./domain/invoices/publish-invoice.js";
+import { createValidatorPool, type InvoiceValidator } from "./einvoice/validation/index.js";
 import { canonicalIp } from "./domain/shared/ip-network.js";
 import {
   auditSealHandler,
@@ -42,6 +43,8 @@ export interface Services {
   readonly cookieSecret: string;
   /** The audit sealing key (SEAL_PRIVATE_KEY_FILE, or generated in DATA_DIR/secrets outside production), read when first needed. */
   readonly sealKey: () => SealKey;
+  /** The official French rules (docs/compliance.md), in worker threads started by the first validation. */
+  readonly validator: InvoiceValidator;
   close(): Promise<void>;
 }
 
@@ -143,6 +146,7 @@ export async function openServices(
     const finalQueue = queue;
     let sealKey: SealKey | undefined;
     let closing: Promise<void> | undefined;
+    const validator = createValidatorPool();
     return {
       config,
       logger,
@@ -155,8 +159,10 @@ export async function openServices(
       jobs: { sendMail },
       cookieSecret,
       sealKey: () => (sealKey ??= loadSealKey(config)),
+      validator,
       close() {
         closing ??= (async () => {
+          await validator.close();
           await finalQueue.stop().catch((error) => logger.error({ err: error }, "job queue stop failed"));
           await transport.close();
           await opened.close();
