@@ -27,6 +27,8 @@ export interface ValidateOptions {
   rulesDir?: URL;
   /** Which BR-FR-Flux2 variant judges (rule-sets.ts); default `fatal`, in force since 1 Sept 2026. */
   brFr?: BrFrVariant;
+  /** Told around the one-time loading of a profile's stylesheets: the pool's time budget pauses then. */
+  loading?: { before(): void; after(): void };
 }
 
 const PDF = [0x25, 0x50, 0x44, 0x46, 0x2d];
@@ -77,6 +79,18 @@ export async function validateInvoiceFile(
 
   const { key, profile } = ruleSetFor(facts, isPdf);
   const rules = ruleSet(key, options.brFr);
+  if (!options.engine.ready(rules.stylesheets)) {
+    options.loading?.before();
+    try {
+      options.engine.load(rules.stylesheets);
+    } catch (e) {
+      return report(profile, [
+        finding("RULES-ERROR", `The rules could not be loaded: ${(e as Error).message}`, ""),
+      ]);
+    } finally {
+      options.loading?.after();
+    }
+  }
   const findings = await checkXsd(xml, rules.xsd, rulesDir);
   const text = decodeXmlText(xml, DEFAULT_MAX_XML_BYTES).text ?? "";
   for (const stylesheet of rules.stylesheets) {

@@ -104,12 +104,20 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
   type Outcome<T> = { ok: T } | { killed: "time" | "memory" | "crash"; message: string };
   async function run<T>(input: unknown, name: string): Promise<Outcome<T>> {
     // The budget starts when a worker takes the file, not while it waits or a fresh thread loads.
+    // The one-time loading of a profile's stylesheets ("pause" … "resume") is not the file's cost either.
     const abort = new AbortController();
     const { port1, port2 } = new MessageChannel();
     let timer: NodeJS.Timeout | undefined;
-    port1.once("message", () => {
-      timer = setTimeout(() => abort.abort(), taskTimeoutMs);
-      port1.close();
+    let remainingMs = taskTimeoutMs;
+    let since = 0;
+    port1.on("message", (message: string) => {
+      if (message === "pause") {
+        clearTimeout(timer);
+        remainingMs -= Date.now() - since;
+      } else {
+        since = Date.now();
+        timer = setTimeout(() => abort.abort(), Math.max(0, remainingMs));
+      }
     });
     try {
       return {

@@ -14,13 +14,21 @@ export type WorkerOutcome = { report: ValidationReport } | { notAnInvoice: strin
 export async function validateInWorker(
   task: WorkerTask<{ bytes: Uint8Array; brFr?: BrFrVariant }>,
 ): Promise<WorkerOutcome> {
-  task.started.postMessage("started");
-  task.started.close();
+  const port = task.started;
+  port.postMessage("started");
   try {
-    return { report: await validateInvoiceFile(task.input.bytes, { engine, brFr: task.input.brFr }) };
+    return {
+      report: await validateInvoiceFile(task.input.bytes, {
+        engine,
+        brFr: task.input.brFr,
+        loading: { before: () => port.postMessage("pause"), after: () => port.postMessage("resume") },
+      }),
+    };
   } catch (e) {
     if (e instanceof NotAnInvoiceError) return { notAnInvoice: e.message };
     throw e;
+  } finally {
+    port.close();
   }
 }
 
