@@ -2,6 +2,7 @@
 // hash-checked) on first use and kept: SaxonJS prepares a SEF the first time it runs it (~0.6 s for the
 // EN 16931 file) and reuses that work on the same object afterwards. One engine per worker thread.
 import SaxonJS from "saxon-js";
+import { buildCiiXml } from "../build-cii-xml.js";
 import type { StylesheetPath } from "./rule-sets.js";
 import { loadSef, readSefManifest, rulesDirUrl, type SefManifest } from "./sef-store.js";
 
@@ -14,9 +15,33 @@ export interface RuleEngine {
   run(stylesheet: StylesheetPath, xml: string): string;
 }
 
-/** The smallest CII document: running it once makes SaxonJS prepare a stylesheet before a real file. */
-const WARM_UP =
-  '<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>';
+/**
+ * An ordinary invoice, run once through each stylesheet when it loads: SaxonJS prepares a template the
+ * first time it fires (the first real file took ~1 s instead of ~0.3 s), and that belongs to the loading,
+ * which the pool's time budget does not count.
+ */
+const WARM_UP = buildCiiXml({
+  invoiceNumber: "WARM-UP",
+  typeCode: "380",
+  issueDate: "2026-01-01",
+  dueDate: "2026-01-31",
+  currency: "EUR",
+  processingRule: "B2B",
+  seller: {
+    name: "S",
+    siren: "443061841",
+    address: { line1: "1", postcode: "75002", city: "P", countryCode: "FR" },
+  },
+  buyer: {
+    name: "B",
+    siren: "552081317",
+    address: { line1: "2", postcode: "69001", city: "L", countryCode: "FR" },
+  },
+  lines: [
+    { description: "A", quantity: "2", unitPrice: "10.00", vatRatePercent: "20" },
+    { description: "B", quantity: "1", unitPrice: "5.00", vatRatePercent: "0" },
+  ],
+}).replace(/^<\?xml[^>]*\?>\n?/, "");
 
 export function createRuleEngine(rulesDir: URL = rulesDirUrl): RuleEngine {
   let manifest: SefManifest | undefined;
