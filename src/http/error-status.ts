@@ -55,6 +55,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_contract_number: 422,
   // Parser budgets (issue 12, finding 2): a full parser queue (try again, Retry-After).
   parser_busy: 503,
+  not_an_invoice: 422,
   // The invoice's file is gone (end of retention): the portal answers a removed invoice's pages 410 too.
   invoice_removed: 410,
   // E-mail correction (the advisor's form answers 422 itself for all four).
