@@ -8,8 +8,8 @@ import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import type { SealKey } from "./domain/audit/seal-key.js";
 import type { PublishDeps } from "./domain/invoices/publish-invoice.js";
-import { createValidatorPool, type InvoiceValidator } from "./einvoice/validation/index.js";
 import { canonicalIp } from "./domain/shared/ip-network.js";
+import { createValidatorPool, type InvoiceValidator } from "./einvoice/validation/index.js";
 import {
   auditSealHandler,
   auditSealJob,
