@@ -94,6 +94,7 @@ async function collect(io: CliIo, positionals: string[]): Promise<string[]> {
       a.name.localeCompare(b.name),
     )) {
       const full = path.join(dir, entry.name);
+      if (entry.name.startsWith(".")) continue; // macOS ._x.pdf and hidden folders, as invoices import skips them
       if (entry.isDirectory()) await walk(full);
       else if (/\.(pdf|xml)$/i.test(entry.name)) files.push(full);
     }

@@ -69,6 +69,18 @@ export const EXPLANATIONS: Record<string, Explanation> = {
     fr: "Pour chaque taux de TVA normal, la base de la ventilation doit égaler la somme des lignes à ce taux (moins remises, plus frais). Recalculez la ventilation.",
     en: "For each standard VAT rate, the breakdown's basis must equal the sum of the lines at that rate (minus allowances, plus charges). Recompute the breakdown.",
   },
+  "BR-S-02": {
+    fr: "Une ligne au taux normal de TVA exige le numéro de TVA intracommunautaire du vendeur (BT-31) : ajoutez-le.",
+    en: "A line at the standard VAT rate requires the seller's VAT identifier (BT-31): add it.",
+  },
+  "BR-Z-01": {
+    fr: "Une ligne au taux zéro (catégorie Z) exige une ventilation de TVA de catégorie Z : ajoutez-la.",
+    en: "A zero-rated line (category Z) requires a VAT breakdown of category Z: add it.",
+  },
+  "BR-Z-08": {
+    fr: "La base de la ventilation au taux zéro (catégorie Z) doit égaler la somme des lignes au taux zéro : recalculez-la.",
+    en: "The zero-rated (category Z) breakdown's basis must equal the sum of the zero-rated lines: recompute it.",
+  },
   "BR-IC-11": {
     fr: "Livraison intracommunautaire (catégorie K) : la date de livraison ou la période de facturation est obligatoire.",
     en: "Intra-community supply (category K): the delivery date or the invoicing period is mandatory.",
