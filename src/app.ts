@@ -9,7 +9,7 @@ import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
 import type { SealKey } from "./domain/audit/seal-key.js";
 import type { PublishDeps } from "./domain/invoices/publish-invoice.js";
 import { canonicalIp } from "./domain/shared/ip-network.js";
-import { createValidatorPool, type InvoiceValidator } from "./einvoice/validation/index.js";
+import type { InvoiceValidator } from "./einvoice/validation/types.js";
 import {
   auditSealHandler,
   auditSealJob,
@@ -146,7 +146,7 @@ export async function openServices(
     const finalQueue = queue;
     let sealKey: SealKey | undefined;
     let closing: Promise<void> | undefined;
-    const validator = createValidatorPool();
+    const validator = lazyValidator();
     return {
       config,
       logger,
@@ -175,6 +175,24 @@ export async function openServices(
     await opened.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The validator pool, imported and created on the first validation: a command line or a process that never
+ * validates loads neither piscina nor the rule engine (the CLI loads what a command uses, see src/cli/main.ts).
+ */
+function lazyValidator(): InvoiceValidator {
+  let pool: Promise<InvoiceValidator> | undefined;
+  const open = () =>
+    (pool ??= import("./einvoice/validation/validator-pool.js").then((m) => m.createValidatorPool()));
+  return {
+    validate: async (bytes, options) => (await open()).validate(bytes, options),
+    async close() {
+      const opened = pool;
+      pool = undefined;
+      await (await opened)?.close();
+    },
+  };
 }
 
 /** Registers the job handlers: this process now sends mails (and later runs retention, seals, ...). */

@@ -1,4 +1,6 @@
 // The compliance check against the official French rules (FNFE-MPE): docs/compliance.md.
+
+export { NotAnInvoiceError } from "./errors.js";
 export { explanationOf } from "./explanations.js";
 export { RULES_VERSION } from "./rule-sets.js";
 export type {
@@ -8,7 +10,6 @@ export type {
   ValidationStatus,
   ValidationVerdict,
 } from "./types.js";
-export { NotAnInvoiceError } from "./validate-invoice.js";
 export {
   createValidatorPool,
   DEFAULT_VALIDATOR_POOL,

@@ -5,6 +5,7 @@ import { decodeXmlText } from "../decode-xml-text.js";
 import { parseCii } from "../parse-cii.js";
 import { readInvoicePdf } from "../read-invoice-pdf.js";
 import { DEFAULT_MAX_XML_BYTES, type Finding, type InvoiceFacts } from "../types.js";
+import { NotAnInvoiceError } from "./errors.js";
 import { explanationOf } from "./explanations.js";
 import type { RuleEngine } from "./rule-engine.js";
 import { type BrFrVariant, RULES_VERSION, type RuleSetKey, ruleSet } from "./rule-sets.js";
@@ -13,14 +14,7 @@ import { findingsFromSvrl } from "./svrl.js";
 import type { ValidationFinding, ValidationReport, ValidationVerdict } from "./types.js";
 import { checkXsd } from "./xsd-check.js";
 
-/** The file holds no invoice the rules could judge (a PDF without Factur-X XML, UBL, junk…). */
-export class NotAnInvoiceError extends Error {
-  readonly code = "not_an_invoice";
-  constructor(message: string) {
-    super(message);
-    this.name = "NotAnInvoiceError";
-  }
-}
+export { NotAnInvoiceError } from "./errors.js";
 
 export interface ValidateOptions {
   engine: RuleEngine;

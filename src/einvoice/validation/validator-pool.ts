@@ -6,10 +6,10 @@ import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { ParserBusyError } from "../parser-pool.js";
+import { NotAnInvoiceError } from "./errors.js";
 import type { BrFrVariant } from "./rule-sets.js";
 import { RULES_VERSION } from "./rule-sets.js";
 import type { InvoiceValidator, ValidationReport } from "./types.js";
-import { NotAnInvoiceError } from "./validate-invoice.js";
 import type { WorkerOutcome } from "./validator-worker-task.js";
 
 export interface ValidatorPoolOptions {
@@ -36,8 +36,8 @@ export const DEFAULT_VALIDATOR_POOL = {
 
 export interface ValidatorPool extends InvoiceValidator {
   readonly threads: number;
-  /** Test seam: occupies a worker for `ms` under the same budgets. */
-  spin(ms: number, options?: { owner?: string }): Promise<"done" | "killed">;
+  /** Test seam: occupies a worker for `ms`, under the pool's time budget or `timeoutMs`. */
+  spin(ms: number, options?: { owner?: string; timeoutMs?: number }): Promise<"done" | "killed">;
   /** Test seam: the worker thread exits mid-task. */
   crash(options?: { owner?: string }): Promise<"crashed">;
 }
@@ -102,13 +102,13 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
   }
 
   type Outcome<T> = { ok: T } | { killed: "time" | "memory" | "crash"; message: string };
-  async function run<T>(input: unknown, name: string): Promise<Outcome<T>> {
+  async function run<T>(input: unknown, name: string, budgetMs = taskTimeoutMs): Promise<Outcome<T>> {
     // The budget starts when a worker takes the file, not while it waits or a fresh thread loads.
     // The one-time loading of a profile's stylesheets ("pause" … "resume") is not the file's cost either.
     const abort = new AbortController();
     const { port1, port2 } = new MessageChannel();
     let timer: NodeJS.Timeout | undefined;
-    let remainingMs = taskTimeoutMs;
+    let remainingMs = budgetMs;
     let since = 0;
     port1.on("message", (message: string) => {
       if (message === "pause") {
@@ -171,7 +171,9 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
       return outcome.ok.report;
     },
     async spin(ms, spinOptions) {
-      const outcome = await turn(spinOptions?.owner ?? "", () => run<number>(ms, "spinForTests"));
+      const outcome = await turn(spinOptions?.owner ?? "", () =>
+        run<number>(ms, "spinForTests", spinOptions?.timeoutMs),
+      );
       return "ok" in outcome ? "done" : "killed";
     },
     async crash(crashOptions) {

@@ -1,6 +1,6 @@
 import type { Services } from "../../../app.js";
 import { DomainError } from "../../../domain/shared/errors.js";
-import { NotAnInvoiceError } from "../../../einvoice/validation/index.js";
+import { NotAnInvoiceError } from "../../../einvoice/validation/errors.js";
 import { localeFromAcceptLanguage } from "../../../i18n/format.js";
 import type { TenantScope } from "../../tenant-scope.js";
 import { readInvoiceUpload } from "./read-upload.js";
