@@ -46,7 +46,10 @@ export interface Services {
   readonly cookieSecret: string;
   /** The audit sealing key (SEAL_PRIVATE_KEY_FILE, or generated in DATA_DIR/secrets outside production), read when first needed. */
   readonly sealKey: () => SealKey;
-  /** Checks published invoices against the official French rules (the validate-invoice job; docs/compliance-publication.md). */
+  /**
+   * The official French rules (docs/compliance.md), in worker threads started by the first validation: the
+   * validate-invoice job, POST /api/v1/validations and `efacture invoices validate` use it.
+   */
   readonly validator: InvoiceValidator;
   close(): Promise<void>;
 }
@@ -153,9 +156,9 @@ export async function openServices(
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
     const cookieSecret = config.sessionSecret ?? localSecret(config.dataDir, "session.key");
     const finalQueue = queue;
-    const validator = options.validator ?? createInvoiceValidator(config);
     let sealKey: SealKey | undefined;
     let closing: Promise<void> | undefined;
+    const validator = options.validator ?? lazyValidator();
     return {
       config,
       logger,
@@ -186,6 +189,24 @@ export async function openServices(
   }
 }
 
+/**
+ * The validator pool, imported and created on the first validation: a command line or a process that never
+ * validates loads neither piscina nor the rule engine (the CLI loads what a command uses, see src/cli/main.ts).
+ */
+function lazyValidator(): InvoiceValidator {
+  let pool: Promise<InvoiceValidator> | undefined;
+  const open = () =>
+    (pool ??= import("./einvoice/validation/validator-pool.js").then((m) => m.createValidatorPool()));
+  return {
+    validate: async (bytes, options) => (await open()).validate(bytes, options),
+    async close() {
+      const opened = pool;
+      pool = undefined;
+      await (await opened)?.close();
+    },
+  };
+}
+
 /** Registers the job handlers: this process now sends mails (and later runs retention, seals, ...). */
 export async function startWorker(
   services: Services,
@@ -206,20 +227,6 @@ export async function startWorker(
   await startValidationBacklogJob(services);
   await startPaJobs(services);
   logger.info("worker started");
-}
-
-/**
- * The compliance validator of the process. TODO(#15): the FNFE-MPE worker pool (src/einvoice/validation/) plugs in
- * here at merge. Until then every check fails as "not available": the validate-invoice job retries with
- * backoff and the invoices stay `pending` (never reported as passed).
- */
-export function createInvoiceValidator(_config: Config): InvoiceValidator {
-  return {
-    async validate() {
-      throw new Error("the compliance validator is not installed in this build");
-    },
-    async close() {},
-  };
 }
 
 /** A random secret generated once and kept in DATA_DIR/secrets (mode 0600), for development machines. */

@@ -233,7 +233,7 @@ export interface RecordInvoiceRow {
   findings: unknown;
   withdrawnAt: Date | null;
   withdrawalReason: string | null;
-  /** The route and the compliance check's status (docs/compliance-publication.md). */
+  /** The route and the compliance check's status (docs/compliance.md). */
   processingRule: string | null;
   validationStatus: string | null;
 }

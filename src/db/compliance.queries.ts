@@ -1,6 +1,6 @@
 import type { Sql } from "./database.js";
 
-// Reads of the back office's compliance pages (docs/compliance-publication.md). Every function takes the
+// Reads of the back office's compliance pages (docs/compliance.md). Every function takes the
 // tenant id: another tenant's invoice or findings are never found (docs/security.md A1).
 
 /** One invoice with its route and the verdict of the official rules, for the back office's invoice page. */

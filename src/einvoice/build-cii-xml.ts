@@ -28,8 +28,49 @@ export interface FacturXParty {
   siren?: string;
   /** BT-31 / BT-48 */
   vatId?: string;
+  /**
+   * BT-34 / BT-49, the electronic address (mandatory in France: BR-FR-12, BR-FR-13). Default: the SIREN
+   * with scheme 0225 (the French directory's addressing scheme) when the party has one.
+   */
+  electronicAddress?: { id: string; scheme: string };
   address: FacturXAddress;
 }
+
+/** BT-23, the French « cadre de facturation » (BR-FR-08): B goods, S services, M mixed; 1 = ordinary invoice. */
+export type BillingFramework =
+  | "B1"
+  | "S1"
+  | "M1"
+  | "B2"
+  | "S2"
+  | "M2"
+  | "S3"
+  | "B4"
+  | "S4"
+  | "M4"
+  | "S5"
+  | "S6"
+  | "B7"
+  | "S7"
+  | "B8"
+  | "S8"
+  | "M8"
+  | "B9"
+  | "S9"
+  | "M9";
+
+/** The route the invoice declares in a note of subject BAR (BR-FR-20): who must receive it and how. */
+export type ProcessingRule = "B2B" | "B2BINT" | "B2C" | "OUTOFSCOPE" | "ARCHIVEONLY";
+
+/**
+ * The mentions French law requires on every B2B invoice (Code de commerce L441-9), which the French rules
+ * check as notes (BR-FR-05): PMT recovery fee, PMD late-payment penalties, AAB early-payment discount.
+ */
+export const DEFAULT_LEGAL_NOTES = {
+  PMT: "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 €.",
+  PMD: "Pénalités de retard : trois fois le taux d'intérêt légal.",
+  AAB: "Pas d'escompte pour paiement anticipé.",
+} as const;
 
 /** One invoice line; amounts are decimal strings, the unit price is net of VAT. */
 export interface FacturXLine {
@@ -53,6 +94,12 @@ export interface FacturXInput {
   contractNumber?: string;
   paymentReference?: string;
   note?: string;
+  /** BT-23 (default S1: the portal's issuers invoice services, e.g. rents). */
+  billingFramework?: BillingFramework;
+  /** Written as a BAR note when given (the issuer's route for this invoice). */
+  processingRule?: ProcessingRule;
+  /** The PMT / PMD / AAB notes (default DEFAULT_LEGAL_NOTES). */
+  legalNotes?: { PMT: string; PMD: string; AAB: string };
   lines: FacturXLine[];
 }
 
@@ -157,6 +204,8 @@ function el(name: string, content: string | undefined, attrs = ""): string {
 }
 
 function party(tag: "SellerTradeParty" | "BuyerTradeParty", p: FacturXParty): string {
+  const electronic =
+    p.electronicAddress ?? (p.siren === undefined ? undefined : { id: p.siren, scheme: "0225" });
   return [
     `<ram:${tag}>`,
     el("ID", p.id),
@@ -170,6 +219,9 @@ function party(tag: "SellerTradeParty" | "BuyerTradeParty", p: FacturXParty): st
     el("CityName", p.address.city),
     el("CountryID", p.address.countryCode),
     "</ram:PostalTradeAddress>",
+    electronic === undefined
+      ? ""
+      : `<ram:URIUniversalCommunication>${el("URIID", electronic.id, ` schemeID="${escapeXml(electronic.scheme)}"`)}</ram:URIUniversalCommunication>`,
     p.vatId === undefined
       ? ""
       : `<ram:SpecifiedTaxRegistration>${el("ID", p.vatId, ' schemeID="VA"')}</ram:SpecifiedTaxRegistration>`,
@@ -224,12 +276,19 @@ export function buildCiiXml(input: FacturXInput): string {
       ' xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100"' +
       ' xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"' +
       ' xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">',
-    `<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter>${el("ID", EN16931_GUIDELINE)}</ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>`,
+    `<rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter>${el("ID", input.billingFramework ?? "S1")}</ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter>${el("ID", EN16931_GUIDELINE)}</ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>`,
     "<rsm:ExchangedDocument>",
     el("ID", input.invoiceNumber),
     el("TypeCode", input.typeCode),
     `<ram:IssueDateTime><udt:DateTimeString format="102">${issue}</udt:DateTimeString></ram:IssueDateTime>`,
     input.note === undefined ? "" : `<ram:IncludedNote>${el("Content", input.note)}</ram:IncludedNote>`,
+    ...Object.entries(input.legalNotes ?? DEFAULT_LEGAL_NOTES).map(
+      ([subject, text]) =>
+        `<ram:IncludedNote>${el("Content", text)}${el("SubjectCode", subject)}</ram:IncludedNote>`,
+    ),
+    input.processingRule === undefined
+      ? ""
+      : `<ram:IncludedNote>${el("Content", input.processingRule)}${el("SubjectCode", "BAR")}</ram:IncludedNote>`,
     "</rsm:ExchangedDocument>",
     "<rsm:SupplyChainTradeTransaction>",
     ...lines,

@@ -2,7 +2,7 @@ import { transmissionHold } from "../domain/validation/transmission-hold.js";
 import type { ValidationFinding } from "../einvoice/validation/types.js";
 import type { Locale } from "../i18n/format.js";
 
-/** What the API and the back office show for an invoice's compliance check (docs/compliance-publication.md). */
+/** What the API and the back office show for an invoice's compliance check (docs/compliance.md). */
 export type ShownValidationStatus = "pending" | "passed" | "warnings" | "failed" | "not_checked";
 
 /** The stored status; null (published before the check existed, not yet reached by the backlog) is `not_checked`. */

@@ -14,12 +14,14 @@ import { describeFsError, displayPath, findTenantArgument, parseCommandArgs } fr
 import { CsvError, mapHeader, readCsv } from "../csv.js";
 import { type CliIo, UsageError } from "../io.js";
 import { Progress } from "../progress.js";
+import { invoiceValidateCommand, invoiceValidateUsage } from "./invoice-validate.js";
 import { invoiceWithdrawCommand, invoiceWithdrawUsage } from "./invoice-withdraw.js";
 
 export const invoicesUsage = `efacture invoices import --tenant <slug> [--manifest <file.csv>] [--report <out.csv>] [--dry-run] [--concurrency N] <files or folders…>
     folders are walked for *.pdf; manifest columns file,customerNumber,contractNumber,invoiceNumber,issueDate,grandTotal,currency,processingRule
     --report writes one line per file: file,status,invoiceNumber,code,message,findings (the warnings of a published file)
-${invoiceWithdrawUsage}`;
+${invoiceWithdrawUsage}
+${invoiceValidateUsage}`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 const MANIFEST_COLUMNS = {
@@ -45,6 +47,7 @@ interface FileToPublish {
 export async function invoicesCommand(args: string[], io: CliIo, services: Services): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === "withdraw") return invoiceWithdrawCommand(rest, io, services);
+  if (sub === "validate") return invoiceValidateCommand(rest, io, services);
   if (sub !== "import") throw new UsageError(`usage:\n${invoicesUsage}`);
   const { values, positionals } = parseCommandArgs(rest, {
     tenant: { type: "string" },

@@ -2,7 +2,7 @@ import type { Finding } from "../../einvoice/types.js";
 
 /**
  * The reform route of an invoice (AFNOR XP Z12-013 Flow API, `processingRule`): who it goes to and
- * whether it travels through the issuer's plateforme agréée. See docs/compliance-publication.md.
+ * whether it travels through the issuer's plateforme agréée. See docs/compliance.md.
  */
 export const PROCESSING_RULES = ["B2B", "B2BInt", "B2C", "OutOfScope", "ArchiveOnly"] as const;
 export type ProcessingRule = (typeof PROCESSING_RULES)[number];

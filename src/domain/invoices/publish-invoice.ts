@@ -542,7 +542,7 @@ async function recordIn(
       at: published,
     })),
   );
-  // Checked against the official rules just after, off this transaction (docs/compliance-publication.md):
+  // Checked against the official rules just after, off this transaction (docs/compliance.md):
   // the jobs are queued in it (one statement for the batch), so an invoice is never recorded without its
   // check, nor a check without its invoice.
   await deps.queue.sendMany(

@@ -5,7 +5,6 @@ import {
   findInvoiceToTransmit,
   findPaConnection,
   findTransmission,
-  type HoldReason,
   holdTransmission,
   type InvoiceToTransmitRow,
   recordTransmissionAck,
@@ -19,6 +18,7 @@ import {
 import type { BlobStore } from "../../storage/blob-store.js";
 import { readVerifiedBlob } from "../invoices/verified-blob.js";
 import type { JobSender } from "../shared/jobs.js";
+import { transmissionHold } from "../validation/transmission-hold.js";
 import {
   type FlowAckDetail,
   type FlowAckStatus,
@@ -39,12 +39,6 @@ import { paEndpointOf } from "./pa-secrets.js";
 /** What queueTransmission decided. */
 export type TransmissionDecision = "not_routed" | "queued" | "held" | "unchanged";
 
-function holdReasonOf(validationStatus: string | null): HoldReason | undefined {
-  if (validationStatus === "passed" || validationStatus === "warnings") return undefined;
-  // A B2B flow the PA would reject must not leave (docs/pa-bridge.md): failed rules hold it; no verdict yet waits.
-  return validationStatus === "failed" ? "validation_failed" : "validation_pending";
-}
-
 /**
  * Decides, in the caller's transaction, whether the invoice goes to the PA: only the `B2B` route, only once
  * its validation passed (or passed with warnings), only with a PA connection; otherwise it is held with the
@@ -59,7 +53,8 @@ export async function queueTransmission(
   const invoice = await findInvoiceToTransmit(tx, invoiceId);
   if (!invoice || invoice.withdrawnAt || invoice.processingRule !== "B2B") return "not_routed";
   const holdReason =
-    holdReasonOf(invoice.validationStatus) ??
+    // A B2B flow the PA would reject must not leave: failed rules hold it, no verdict yet waits (one rule for all).
+    transmissionHold(invoice)?.reason ??
     ((await findPaConnection(tx, invoice.tenantId)) ? undefined : ("no_connection" as const));
   const changed = await setPendingTransmission(tx, {
     tenantId: invoice.tenantId,

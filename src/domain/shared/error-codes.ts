@@ -53,6 +53,8 @@ export const DOMAIN_ERROR_CODES = [
   "invalid_contract_number",
   // A full parser queue (issue 12, finding 2): try again. Also the code of ParserBusyError.
   "parser_busy",
+  // The compliance check (#15): the file holds no invoice the official rules can judge.
+  "not_an_invoice",
   // Proof bundle of an invoice whose file is gone (end of retention).
   "invoice_removed",
   // E-mail correction by an advisor (correctEmail).

@@ -4,7 +4,7 @@ import type { Database } from "../../db/database.js";
 import type { StaffActor } from "./staff-accounts.js";
 
 /**
- * An invoice's route and compliance findings for the back office (docs/compliance-publication.md); each view
+ * An invoice's route and compliance findings for the back office (docs/compliance.md); each view
  * is audited like the customer record (docs/security.md A3). Undefined when the tenant has no such invoice.
  */
 export async function viewInvoiceCompliance(

@@ -90,7 +90,7 @@ export async function updateRetention(db: Database, input: Common & { months: st
 
 /**
  * The route of invoices whose file has no BAR note and whose publication gave no processingRule
- * (docs/compliance-publication.md); applies to invoices published from now on.
+ * (docs/compliance.md); applies to invoices published from now on.
  */
 export async function updateDefaultProcessingRule(
   db: Database,

@@ -1,5 +1,5 @@
 /**
- * Whether an invoice may leave for the issuer's plateforme agréée (docs/compliance-publication.md). A B2B
+ * Whether an invoice may leave for the issuer's plateforme agréée (docs/compliance.md). A B2B
  * invoice the official rules reject would be refused by the platform (status 213 « Rejetée »): it is held, and
  * the issuer is told why, instead of leaving silently. One not checked yet is held until it is. Other routes
  * (B2C, B2BInt, OutOfScope, ArchiveOnly) are never held: their findings are shown to the issuer only.

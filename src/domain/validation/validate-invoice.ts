@@ -29,7 +29,7 @@ export type ValidateInvoiceOutcome =
 /**
  * Checks one published invoice against the official rules and stores the verdict once. The bytes are the
  * stored original, verified against its SHA-256 first. A validator that is busy or down throws: the job retries,
- * the invoice stays `pending` and stays published (docs/compliance-publication.md).
+ * the invoice stays `pending` and stays published (docs/compliance.md).
  */
 export async function validatePublishedInvoice(
   deps: ValidateInvoiceDeps,

@@ -90,6 +90,7 @@ export const API_ERROR_CODES = {
     "invalid_contract_number",
     "seller_not_declared",
     "withdrawal_reason_required",
+    "not_an_invoice",
     // The Factur-X reader's findings of severity error (src/einvoice/findings.ts) refuse the file under their own code.
     ...(Object.keys(FINDING_CODES) as (keyof typeof FINDING_CODES)[]),
   ],

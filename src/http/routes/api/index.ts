@@ -11,6 +11,7 @@ import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
+import { validateInvoiceBody, validationApiRoutes } from "./validations.js";
 import { withdrawApiRoutes } from "./withdraw.js";
 
 // The docs page's top bar: the product's name as an image (Swagger UI puts the logo in an <img>).
@@ -96,6 +97,9 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
       if (url === "/api/v1/invoices" && schema && "consumes" in schema) {
         return { schema: { ...schema, body: publishInvoiceBody }, url };
       }
+      if (url === "/api/v1/validations" && schema && "consumes" in schema) {
+        return { schema: { ...schema, body: validateInvoiceBody }, url };
+      }
       return { schema, url };
     },
   });
@@ -165,6 +169,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
           await customerApiRoutes(scope, services);
           await invoiceApiRoutes(scope, services);
           await withdrawApiRoutes(scope, services);
+          await validationApiRoutes(scope, services);
         },
       });
     },

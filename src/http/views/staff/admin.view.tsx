@@ -106,7 +106,7 @@ const ROUTE_OPTIONS: [string, string][] = [
   ["ArchiveOnly", "Archivage seul"],
 ];
 
-/** The route of invoices that state none (docs/compliance-publication.md): the file's BAR note and the metadata come first. */
+/** The route of invoices that state none (docs/compliance.md): the file's BAR note and the metadata come first. */
 function DefaultRouteSection(props: { csrf: string; rule: string }) {
   return (
     <section class="card" aria-labelledby="h-route">

@@ -13,7 +13,7 @@ import { AdminLayout } from "./admin.view.js";
 import { InvoiceFindings } from "./invoice-findings.view.js";
 import { frDate, frDateTime, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
-// The back office's view of the compliance check (docs/compliance-publication.md): French only, like the rest
+// The back office's view of the compliance check (docs/compliance.md): French only, like the rest
 // of the back office (docs/architecture.md, Languages); the explanations shown are the French ones.
 
 export const VALIDATION_STATUS_LABELS: Record<ReturnType<typeof shownValidationStatus>, string> = {

@@ -1,0 +1,78 @@
+// One pool for the file (threads cost ~1 s to load a profile's stylesheets): it validates off the event
+// loop, survives a task past its time budget and a thread that dies, and takes owners in turns.
+import { afterAll, describe, expect, it } from "vitest";
+import { buildCiiXml } from "../build-cii-xml.js";
+import { RULES_VERSION } from "./rule-sets.js";
+import { NotAnInvoiceError } from "./validate-invoice.js";
+import { createValidatorPool } from "./validator-pool.js";
+
+const invoice = new TextEncoder().encode(
+  buildCiiXml({
+    invoiceNumber: "P-1",
+    typeCode: "380",
+    issueDate: "2026-11-05",
+    dueDate: "2026-12-05",
+    currency: "EUR",
+    seller: {
+      name: "Acme Location SAS",
+      siren: "443061841",
+      vatId: "FR44443061841",
+      address: { line1: "1 rue de la Paix", postcode: "75002", city: "Paris", countryCode: "FR" },
+    },
+    buyer: {
+      name: "Boulangerie Martin",
+      siren: "552081317",
+      address: { line1: "2 rue B", postcode: "69001", city: "Lyon", countryCode: "FR" },
+    },
+    lines: [{ description: "Loyer", quantity: "1", unitPrice: "100.00", vatRatePercent: "20" }],
+  }),
+);
+
+describe("validator pool", () => {
+  // The default budget (30 s) for the files, so a loaded machine does not fail them; the hostile task gets 1 s.
+  const pool = createValidatorPool({ threads: 1 });
+  afterAll(() => pool.close());
+
+  it("validates in a worker thread while the event loop keeps ticking", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    try {
+      const report = await pool.validate(invoice, { owner: "tenant-a" });
+      expect(report).toEqual({
+        profile: "EN16931",
+        rulesVersion: RULES_VERSION,
+        status: "passed",
+        findings: [],
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    // Loading and running the rules takes over a second: an event loop running them would not tick.
+    expect(ticks).toBeGreaterThan(10);
+  });
+
+  it("refuses a file that is not an invoice with NotAnInvoiceError, across the thread", async () => {
+    await expect(pool.validate(new TextEncoder().encode("hello"), { owner: "tenant-a" })).rejects.toThrow(
+      NotAnInvoiceError,
+    );
+  });
+
+  it("kills a task past its time budget, then a dead thread, and validates the next file", async () => {
+    expect(await pool.spin(60_000, { timeoutMs: 1_000 })).toBe("killed");
+    expect(await pool.crash()).toBe("crashed");
+    const report = await pool.validate(invoice, { owner: "tenant-b" });
+    expect(report.status).toBe("passed");
+  });
+
+  it("answers busy rather than queueing without bound", async () => {
+    const small = createValidatorPool({ threads: 1, maxQueue: 1, taskTimeoutMs: 2_000 });
+    try {
+      const running = small.spin(300);
+      const queued = small.spin(10);
+      await expect(small.spin(10)).rejects.toMatchObject({ code: "parser_busy" });
+      await Promise.all([running, queued]);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -1,0 +1,190 @@
+// The official rules cost ~60 ms to several hundred ms of CPU per invoice, and ~1 s to load a profile's
+// stylesheets: they run in worker threads, never on the event loop. Modelled on ../parser-pool.ts: one
+// FIFO per owner taken in turns (one API key's batch does not starve the others), a time budget per file
+// and a heap budget per worker (a worker past either is terminated and replaced), a bounded queue.
+import { availableParallelism } from "node:os";
+import { MessageChannel } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { ParserBusyError } from "../parser-pool.js";
+import { NotAnInvoiceError } from "./errors.js";
+import type { BrFrVariant } from "./rule-sets.js";
+import { RULES_VERSION } from "./rule-sets.js";
+import type { InvoiceValidator, ValidationReport } from "./types.js";
+import type { WorkerOutcome } from "./validator-worker-task.js";
+
+export interface ValidatorPoolOptions {
+  /** Worker threads (default: the cores, at least one: validation is pure CPU and runs behind publication). */
+  threads?: number;
+  /** Files waiting beyond which new ones are refused with ParserBusyError (default 64 per thread). */
+  maxQueue?: number;
+  /** Files one owner may have waiting (default 16 per thread). */
+  maxQueuePerOwner?: number;
+  /** Longest one file may take once a worker has it (default 30 s: the first file also loads the stylesheets). */
+  taskTimeoutMs?: number;
+  /** Heap of a worker (default 1024 MB: the EXTENDED stylesheet alone is ~14 MB of JSON, ~300 MB prepared). */
+  maxHeapMb?: number;
+  /** BR-FR-Flux2 variant (rule-sets.ts); default `fatal`. */
+  brFr?: BrFrVariant;
+}
+
+export const DEFAULT_VALIDATOR_POOL = {
+  taskTimeoutMs: 30_000,
+  maxHeapMb: 1024,
+  queuePerThread: 64,
+  ownerQueuePerThread: 16,
+} as const;
+
+export interface ValidatorPool extends InvoiceValidator {
+  readonly threads: number;
+  /** Test seam: occupies a worker for `ms`, under the pool's time budget or `timeoutMs`. */
+  spin(ms: number, options?: { owner?: string; timeoutMs?: number }): Promise<"done" | "killed">;
+  /** Test seam: the worker thread exits mid-task. */
+  crash(options?: { owner?: string }): Promise<"crashed">;
+}
+
+/**
+ * A validator whose threads start on the first file (none for a process that never validates) and stop
+ * after a minute idle. A file whose worker is killed by a budget gets a report of its own (RULES-ERROR,
+ * fatal), never "passed".
+ */
+export function createValidatorPool(options: ValidatorPoolOptions = {}): ValidatorPool {
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const taskTimeoutMs = options.taskTimeoutMs ?? DEFAULT_VALIDATOR_POOL.taskTimeoutMs;
+  const maxHeapMb = options.maxHeapMb ?? DEFAULT_VALIDATOR_POOL.maxHeapMb;
+  const maxQueue = options.maxQueue ?? threads * DEFAULT_VALIDATOR_POOL.queuePerThread;
+  const maxQueuePerOwner = options.maxQueuePerOwner ?? threads * DEFAULT_VALIDATOR_POOL.ownerQueuePerThread;
+  let piscina: Piscina | undefined;
+  const pool = () =>
+    (piscina ??= new Piscina({
+      filename: new URL("./validator-worker.mjs", import.meta.url).href,
+      minThreads: 0,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      concurrentTasksPerWorker: 1,
+      resourceLimits: {
+        maxOldGenerationSizeMb: maxHeapMb,
+        maxYoungGenerationSizeMb: 64,
+        stackSizeMb: 8,
+      },
+    }));
+
+  // Fair dispatch, as in ../parser-pool.ts: files wait here, one FIFO per owner, and reach piscina only
+  // when a thread is free.
+  const waiting = new Map<string, (() => void)[]>();
+  let waitingCount = 0;
+  let running = 0;
+  const dispatch = () => {
+    while (running < threads && waitingCount > 0) {
+      const [owner, queue] = waiting.entries().next().value as [string, (() => void)[]];
+      const start = queue.shift()!;
+      waitingCount--;
+      waiting.delete(owner);
+      if (queue.length > 0) waiting.set(owner, queue);
+      running++;
+      start();
+    }
+  };
+  async function turn<T>(owner: string, task: () => Promise<T>): Promise<T> {
+    const queue = waiting.get(owner);
+    if (waitingCount >= maxQueue || (queue?.length ?? 0) >= maxQueuePerOwner) throw new ParserBusyError();
+    await new Promise<void>((resolve) => {
+      if (queue) queue.push(resolve);
+      else waiting.set(owner, [resolve]);
+      waitingCount++;
+      dispatch();
+    });
+    try {
+      return await task();
+    } finally {
+      running--;
+      dispatch();
+    }
+  }
+
+  type Outcome<T> = { ok: T } | { killed: "time" | "memory" | "crash"; message: string };
+  async function run<T>(input: unknown, name: string, budgetMs = taskTimeoutMs): Promise<Outcome<T>> {
+    // The budget starts when a worker takes the file, not while it waits or a fresh thread loads.
+    // The one-time loading of a profile's stylesheets ("pause" … "resume") is not the file's cost either.
+    const abort = new AbortController();
+    const { port1, port2 } = new MessageChannel();
+    let timer: NodeJS.Timeout | undefined;
+    let remainingMs = budgetMs;
+    let since = 0;
+    port1.on("message", (message: string) => {
+      if (message === "pause") {
+        clearTimeout(timer);
+        remainingMs -= Date.now() - since;
+      } else {
+        since = Date.now();
+        timer = setTimeout(() => abort.abort(), Math.max(0, remainingMs));
+      }
+    });
+    try {
+      return {
+        ok: (await pool().run(
+          { input, started: port2 },
+          { name, signal: abort.signal, transferList: [port2] },
+        )) as T,
+      };
+    } catch (e) {
+      const message = (e as Error).message ?? "";
+      if (abort.signal.aborted) return { killed: "time", message };
+      if ((e as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY" || /out of memory/i.test(message))
+        return { killed: "memory", message };
+      // The thread died (exit, native crash): piscina replaces it; the file is reported, not retried.
+      if (/worker|exit|terminat/i.test(message)) return { killed: "crash", message };
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      port1.close();
+    }
+  }
+
+  const killedReport = (why: "time" | "memory" | "crash", message: string): ValidationReport => ({
+    profile: null,
+    rulesVersion: RULES_VERSION,
+    status: "failed",
+    findings: [
+      {
+        rule: "RULES-ERROR",
+        flag: "fatal",
+        message:
+          why === "time"
+            ? `Validation stopped: more than ${taskTimeoutMs / 1000} s of computation.`
+            : why === "memory"
+              ? `Validation stopped: more than ${maxHeapMb} MB of memory.`
+              : `Validation stopped: the rule engine's thread ended (${message}).`,
+        location: "",
+        explanation: null,
+      },
+    ],
+  });
+
+  return {
+    threads,
+    async validate(bytes, validateOptions) {
+      const outcome = await turn(validateOptions.owner, () =>
+        run<WorkerOutcome>({ bytes, brFr: options.brFr }, "default"),
+      );
+      if (!("ok" in outcome)) return killedReport(outcome.killed, outcome.message);
+      if ("notAnInvoice" in outcome.ok) throw new NotAnInvoiceError(outcome.ok.notAnInvoice);
+      return outcome.ok.report;
+    },
+    async spin(ms, spinOptions) {
+      const outcome = await turn(spinOptions?.owner ?? "", () =>
+        run<number>(ms, "spinForTests", spinOptions?.timeoutMs),
+      );
+      return "ok" in outcome ? "done" : "killed";
+    },
+    async crash(crashOptions) {
+      const outcome = await turn(crashOptions?.owner ?? "", () => run<never>(null, "crashForTests"));
+      if ("ok" in outcome) throw new Error("crashForTests returned");
+      return "crashed";
+    },
+    close: async () => {
+      const started = piscina;
+      piscina = undefined;
+      await started?.destroy();
+    },
+  };
+}
