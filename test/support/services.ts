@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { openServices, type Services } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
+import type { InvoiceValidator } from "../../src/einvoice/validation/types.js";
 import { createSmtpTransport, type MailTransport } from "../../src/mail/transport.js";
 import { copyTemplateInto } from "./db-template.js";
 import type { SmtpSink } from "./smtp-sink.js";
@@ -82,6 +83,8 @@ export async function openTestServices(
     logger?: Logger;
     /** Mails go to this SMTP sink (SMTP_URL and the transport). */
     smtp?: Pick<SmtpSink, "url">;
+    /** The rules' validator (default: the services' own pool, started by the first validation). */
+    validator?: InvoiceValidator;
   } = {},
 ): Promise<Services & { testEnv: TestEnv; dispose(): Promise<void> }> {
   const smtpUrl = options.smtp?.url;
@@ -92,6 +95,7 @@ export async function openTestServices(
     pollingIntervalSeconds: 0.5,
     transport: options.transport ?? (smtpUrl ? createSmtpTransport(smtpUrl) : undefined),
     logger: options.logger,
+    ...(options.validator ? { validator: options.validator } : {}),
   });
   return Object.assign(services, {
     testEnv,

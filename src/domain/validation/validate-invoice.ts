@@ -1,5 +1,7 @@
 import type { Database } from "../../db/database.js";
 import { findInvoiceToValidate, recordValidation } from "../../db/invoice-validation.repository.js";
+import { NotAnInvoiceError } from "../../einvoice/validation/errors.js";
+import { RULES_VERSION } from "../../einvoice/validation/rule-sets.js";
 import type {
   InvoiceValidator,
   ValidationFinding,
@@ -47,9 +49,12 @@ export async function validatePublishedInvoice(
   );
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  const report = await deps.validator.validate(new Uint8Array(Buffer.concat(chunks)), {
-    owner: input.tenantId,
-  });
+  const report = await reportOf(
+    deps.validator,
+    new Uint8Array(Buffer.concat(chunks)),
+    input.tenantId,
+    invoice,
+  );
   const { status, findings } = withRouteRules(report, invoice);
   // The verdict and the transmission it allows (or holds) commit together: a B2B invoice that passed is queued
   // for the PA exactly when its verdict is stored, never before and never lost between the two.
@@ -66,6 +71,49 @@ export async function validatePublishedInvoice(
     if (recorded) await queueTransmission(tx, deps.queue, invoice.id);
   });
   return { done: true, status };
+}
+
+/** The rules' rule id when the published file holds no structured invoice (a plain PDF published with metadata). */
+export const NO_STRUCTURED_DATA = "NO-STRUCTURED-DATA";
+
+/**
+ * A file with no structured invoice in it (a PDF published with its facts given as metadata) is not retried
+ * forever: the rules cannot run, and it says so. For a B2B route that is fatal (the platform only takes an
+ * e-invoice: Factur-X, CII or UBL); for the others, the portal's original stays a PDF and it is a warning.
+ */
+async function reportOf(
+  validator: InvoiceValidator,
+  bytes: Uint8Array,
+  owner: string,
+  invoice: { processingRule: string | null },
+): Promise<ValidationReport> {
+  try {
+    return await validator.validate(bytes, { owner });
+  } catch (error) {
+    if (!(error instanceof NotAnInvoiceError)) throw error;
+    const b2b = invoice.processingRule === "B2B";
+    return {
+      profile: null,
+      rulesVersion: RULES_VERSION,
+      status: b2b ? "failed" : "warnings",
+      findings: [
+        {
+          rule: NO_STRUCTURED_DATA,
+          flag: b2b ? "fatal" : "warning",
+          message: error.message,
+          location: "",
+          explanation: {
+            fr: b2b
+              ? "Ce fichier ne contient pas de facture structurée (Factur-X ou CII) : une facture B2B doit être une facture électronique, la plateforme agréée refuserait un simple PDF."
+              : "Ce fichier ne contient pas de facture structurée (Factur-X ou CII) : les règles officielles ne peuvent pas s’appliquer. Il reste publié tel quel.",
+            en: b2b
+              ? "This file holds no structured invoice (Factur-X or CII): a B2B invoice must be an e-invoice, and the certified platform would refuse a plain PDF."
+              : "This file holds no structured invoice (Factur-X or CII): the official rules cannot run on it. It stays published as it is.",
+          },
+        },
+      ],
+    };
+  }
 }
 
 /**

@@ -24,7 +24,7 @@ export interface ValidationFinding {
 export interface ValidationReport {
   /** The profile the file declares (`EN16931`, `EXTENDED`, `BASICWL`, ...), null when none could be read. */
   profile: string | null;
-  /** The artefacts that judged it, e.g. `FNFE-MPE 1.4.0`. */
+  /** The artefacts that judged it, e.g. `FNFE-MPE 1.4.0.01`. */
   rulesVersion: string;
   status: ValidationVerdict;
   findings: ValidationFinding[];
