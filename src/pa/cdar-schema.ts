@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { validateXML, type XMLFileInfo } from "xmllint-wasm";
 
-// The XSD check of lifecycle messages (CDAR D22B, rules/fnfe-cdar/xsd/, Apache-2.0) through libxml2 compiled to
+// The XSD check of lifecycle messages (CDAR D22B, rules/fnfe-1.4.0/CDAR/1xsd-CDAR_D22B_uncoupled/, Apache-2.0) through libxml2 compiled to
 // WebAssembly (xmllint-wasm: no install script, no native binary). The FNFE CDAR schematron is not run here yet.
 
-const XSD_DIR = path.resolve(import.meta.dirname, "../../rules/fnfe-cdar/xsd");
+const XSD_DIR = path.resolve(import.meta.dirname, "../../rules/fnfe-1.4.0/CDAR/1xsd-CDAR_D22B_uncoupled");
 const ROOT_XSD = "CrossDomainAcknowledgementAndResponse_100pD22B.xsd";
 
 let files: XMLFileInfo[] | undefined;

@@ -509,7 +509,7 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
 /**
  * A lifecycle message (CDAR "CDV", UN/CEFACT CrossDomainAcknowledgementAndResponse D22B, XP Z12-012) about one
  * invoice, as a PA emits it: status `code` (200–213) for the invoice `invoiceNumber` of `issueDate` issued by
- * `sellerSiren`, in the element order of the XSD (rules/fnfe-cdar/xsd/).
+ * `sellerSiren`, in the element order of the XSD (rules/fnfe-1.4.0/CDAR/1xsd-CDAR_D22B_uncoupled/).
  */
 export function cdarStatus(input: {
   invoiceNumber: string;
