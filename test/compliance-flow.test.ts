@@ -111,6 +111,23 @@ describe.each(ENGINES)("compliance check to PA transmission, with the official r
     expect(pa.flows("client-c").some((f) => f.trackingId === id)).toBe(false);
   });
 
+  it("keeps the French B2B rules as warnings for a B2C invoice to an individual (no SIREN, no electronic address)", async () => {
+    n++;
+    await makeCustomer(services, tenant, `I${n}`);
+    const { id } = await publishFacturX(
+      services,
+      tenant,
+      facturx(`CONF-${n}`, `I${n}`, { processingRule: "B2C" }),
+    );
+    const result = await check(id);
+    expect(result.processing_rule).toBe("B2C");
+    expect(result.validation_status).toBe("warnings");
+    expect(result.validation_findings).toContainEqual(
+      expect.objectContaining({ rule: "BR-FR-12", flag: "warning" }),
+    );
+    expect(result.transmission).toBeUndefined();
+  });
+
   it("gives a plain PDF published with metadata a verdict instead of retrying forever: a warning for B2C, fatal for B2B", async () => {
     const verdicts: Record<string, unknown> = {};
     for (const route of ["B2C", "B2B"]) {

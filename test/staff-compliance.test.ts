@@ -26,9 +26,9 @@ const report = (findings: ValidationReport["findings"]): ValidationReport => ({
   findings,
 });
 const SELLER_SIREN_MISSING = {
-  rule: "BR-FR-10",
+  rule: "BR-CO-26",
   flag: "fatal" as const,
-  message: "[BR-FR-10] The seller <SIREN> is mandatory",
+  message: "[BR-CO-26] The seller <SIREN> is mandatory",
   location: "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement",
   explanation: { fr: "Le SIREN du vendeur (BT-30) manque.", en: "The seller's SIREN (BT-30) is missing." },
 };
@@ -112,9 +112,9 @@ describe.each(ENGINES)("the compliance check in the back office on %s", (engine)
   it("shows an invoice's findings in words: rule, explanation, official message, location; and the B2B hold", async () => {
     const page = await advisor.get(`/conseiller/factures/${ids.failed}`);
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain("<code>BR-FR-10</code>");
+    expect(page.body).toContain("<code>BR-CO-26</code>");
     expect(page.body).toContain("Le SIREN du vendeur (BT-30) manque.");
-    expect(page.body).toContain("[BR-FR-10] The seller &lt;SIREN> is mandatory");
+    expect(page.body).toContain("[BR-CO-26] The seller &lt;SIREN> is mandatory");
     expect(page.body).toContain(SELLER_SIREN_MISSING.location);
     expect(page.body).toContain("Non conforme");
     expect(page.body).toContain("Bloquée : ne sera pas transmise à la plateforme agréée");
@@ -151,7 +151,7 @@ describe.each(ENGINES)("the compliance check in the back office on %s", (engine)
     expect(page.statusCode).toBe(200);
     const row = (rule: string) =>
       new RegExp(`<code>${rule}</code></td><td>(\\d+)</td><td>(\\d+)</td>`).exec(page.body)?.slice(1);
-    expect(row("BR-FR-10")).toEqual(["1", "0"]);
+    expect(row("BR-CO-26")).toEqual(["1", "0"]);
     expect(row("BR-FR-CO-15")).toEqual(["0", "2"]);
     expect(page.body).not.toContain("BR-ZETA-ONLY");
     expect(page.body).not.toContain("Z-FAIL");
@@ -163,7 +163,7 @@ describe.each(ENGINES)("the compliance check in the back office on %s", (engine)
     expect(csv.body).toBe(
       [
         "\uFEFFMois;Règle;Factures non conformes;Factures avec avertissement",
-        `${month};BR-FR-10;1;0`,
+        `${month};BR-CO-26;1;0`,
         `${month};BR-FR-CO-15;0;2`,
         `${month};TOTAL (factures);1;1`,
         "",

@@ -117,20 +117,25 @@ async function reportOf(
 }
 
 /**
- * BR-FR-11 (buyer SIREN mandatory for B2B) fires in the official rules only when the file itself says B2B; a
- * route given by the metadata or the tenant's default is ours to check, with the same rule id, as fatal: the
- * platform would reject the invoice all the same.
+ * The verdict for the invoice's route:
+ * - BR-FR-11 (buyer SIREN mandatory for B2B) fires in the official rules only when the file itself says B2B; a
+ *   route given by the metadata or the tenant's default is ours to check, with the same rule id, as fatal: the
+ *   platform would reject the invoice all the same.
+ * - The French rules BR-FR-Flux2 judge the invoices that travel between plateformes agréées as e-invoices:
+ *   the B2B route. A B2C, international, out-of-scope or archive-only invoice never travels so (it is
+ *   e-reported, or not at all): its BR-FR findings are kept but as warnings — « would block it as a B2B
+ *   invoice » — so an issuer's individuals (who have no SIREN nor electronic address, BR-FR-12) are not all
+ *   « failed ». The EN 16931 rules, the schema and a rule-engine error stay fatal on every route.
  */
 export function withRouteRules(
   report: ValidationReport,
   invoice: { processingRule: string | null; buyerSiren: string | null },
 ): { status: ValidationVerdict; findings: ValidationFinding[] } {
-  const findings = [...report.findings];
-  if (
-    invoice.processingRule === "B2B" &&
-    !invoice.buyerSiren &&
-    !findings.some((f) => f.rule === "BR-FR-11")
-  ) {
+  const b2b = invoice.processingRule === "B2B";
+  const findings = report.findings.map((f) =>
+    !b2b && f.flag === "fatal" && f.rule.startsWith("BR-FR-") ? { ...f, flag: "warning" as const } : f,
+  );
+  if (b2b && !invoice.buyerSiren && !findings.some((f) => f.rule === "BR-FR-11")) {
     findings.push({
       rule: "BR-FR-11",
       flag: "fatal",
@@ -149,6 +154,5 @@ export function withRouteRules(
     : findings.length > 0
       ? "warnings"
       : "passed";
-  // The validator's own verdict is kept when it is stricter (a rule-engine error it reports as failed).
-  return { status: report.status === "failed" ? "failed" : status, findings };
+  return { status, findings };
 }
