@@ -191,6 +191,9 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
           field: "profile",
         },
       ],
+      // No BAR note, no metadata route: the portal's default; checked just after publication (#15, #16).
+      processingRule: "B2C",
+      validation: { status: "pending", rulesVersion: null, findings: [], transmissionHold: null },
     });
     const published = new Date(invoice.publishedAt);
     const until = new Date(invoice.availableUntil);
