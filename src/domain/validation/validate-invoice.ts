@@ -85,7 +85,7 @@ export function withRouteRules(
       location:
         "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty",
       explanation: {
-        fr: "Une facture B2B doit indiquer le SIREN de l’acheteur (BT-47, identifiant légal au schéma 0002) : sans lui, la plateforme agréée la rejette.",
+        fr: "Une facture B2B doit indiquer le SIREN de l’acheteur (BT-47, identifiant légal au schéma 0002) : sans lui, la plateforme agréée la rejette.",
         en: "A B2B invoice must give the buyer’s SIREN (BT-47, legal registration with scheme 0002): without it, the certified platform rejects it.",
       },
     });
