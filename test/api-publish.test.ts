@@ -191,7 +191,10 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
           field: "profile",
         },
       ],
-      // Not routed to a PA (#16): the B2C route by default.
+      // No BAR note, no metadata route: the portal's default; checked just after publication (#15, #16).
+      processingRule: "B2C",
+      validation: { status: "pending", rulesVersion: null, findings: [], transmissionHold: null },
+      // Not routed to a PA: B2C.
       transmission: null,
     });
     const published = new Date(invoice.publishedAt);

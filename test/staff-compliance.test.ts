@@ -117,7 +117,7 @@ describe.each(ENGINES)("the compliance check in the back office on %s", (engine)
     expect(page.body).toContain("[BR-CO-26] The seller &lt;SIREN> is mandatory");
     expect(page.body).toContain(SELLER_SIREN_MISSING.location);
     expect(page.body).toContain("Non conforme");
-    expect(page.body).toContain("Bloquée : ne sera pas transmise à la plateforme agréée");
+    expect(page.body).toContain("Bloquée\u00a0: ne sera pas transmise à la plateforme agréée");
     expect(page.body).toContain("FNFE-MPE 1.4.0");
     const journal = await services.db.query<{ n: number }>(
       "select count(*)::int as n from audit_entries where action = 'invoice.compliance_viewed' and target_id = $1",
@@ -127,7 +127,7 @@ describe.each(ENGINES)("the compliance check in the back office on %s", (engine)
 
     const b2c = await advisor.get(`/conseiller/factures/${ids.warned}`);
     expect(b2c.body).toContain("Conforme, avec avertissements");
-    expect(b2c.body).toContain("Pas de transmission : la facture publiée sur le portail est l’original");
+    expect(b2c.body).toContain("Pas de transmission\u00a0: la facture publiée sur le portail est l’original");
   });
 
   it("never shows another tenant's invoice (404), nor a malformed id", async () => {

@@ -104,8 +104,8 @@ async function reportOf(
           location: "",
           explanation: {
             fr: b2b
-              ? "Ce fichier ne contient pas de facture structurée (Factur-X ou CII) : une facture B2B doit être une facture électronique, la plateforme agréée refuserait un simple PDF."
-              : "Ce fichier ne contient pas de facture structurée (Factur-X ou CII) : les règles officielles ne peuvent pas s’appliquer. Il reste publié tel quel.",
+              ? "Ce fichier ne contient pas de facture structurée (Factur-X ou CII) : une facture B2B doit être une facture électronique, la plateforme agréée refuserait un simple PDF."
+              : "Ce fichier ne contient pas de facture structurée (Factur-X ou CII) : les règles officielles ne peuvent pas s’appliquer. Il reste publié tel quel.",
             en: b2b
               ? "This file holds no structured invoice (Factur-X or CII): a B2B invoice must be an e-invoice, and the certified platform would refuse a plain PDF."
               : "This file holds no structured invoice (Factur-X or CII): the official rules cannot run on it. It stays published as it is.",
@@ -144,7 +144,7 @@ export function withRouteRules(
       location:
         "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty",
       explanation: {
-        fr: "Une facture B2B doit indiquer le SIREN de l’acheteur (BT-47, identifiant légal au schéma 0002) : sans lui, la plateforme agréée la rejette.",
+        fr: "Une facture B2B doit indiquer le SIREN de l’acheteur (BT-47, identifiant légal au schéma 0002) : sans lui, la plateforme agréée la rejette.",
         en: "A B2B invoice must give the buyer’s SIREN (BT-47, legal registration with scheme 0002): without it, the certified platform rejects it.",
       },
     });

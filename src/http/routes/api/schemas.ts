@@ -318,7 +318,7 @@ export const invoiceSchema = {
             location:
               "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty",
             explanation:
-              "Une facture B2B doit indiquer le SIREN de l’acheteur (BT-47) : sans lui, la plateforme agréée la rejette.",
+              "Une facture B2B doit indiquer le SIREN de l’acheteur (BT-47) : sans lui, la plateforme agréée la rejette.",
           },
         ],
         transmissionHold: { reason: "validation_failed" },

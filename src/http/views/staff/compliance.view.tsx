@@ -39,7 +39,7 @@ const ROUTE_SOURCE_LABELS: Record<string, string> = {
 };
 
 const HOLD_LABELS = {
-  validation_failed: "Bloquée : ne sera pas transmise à la plateforme agréée tant qu’elle n’est pas corrigée",
+  validation_failed: "Bloquée : ne sera pas transmise à la plateforme agréée tant qu’elle n’est pas corrigée",
   validation_pending: "En attente du contrôle avant toute transmission à la plateforme agréée",
 } as const;
 
@@ -67,7 +67,7 @@ export function ComplianceBadge(props: {
     <a
       class={`staff-compliance ${statusClass(status)}`}
       href={`/conseiller/factures/${props.invoice.id}`}
-      aria-label={`Conformité de la facture ${props.invoice.invoiceNumber} : ${VALIDATION_STATUS_LABELS[status]}${held ? ", bloquée" : ""}`}
+      aria-label={`Conformité de la facture ${props.invoice.invoiceNumber} : ${VALIDATION_STATUS_LABELS[status]}${held ? ", bloquée" : ""}`}
       safe
     >
       {`${VALIDATION_STATUS_LABELS[status]}${held ? " · bloquée" : ""}`}
@@ -109,7 +109,7 @@ export function InvoiceCompliancePage(props: {
                   <span safe>{ROUTE_LABELS[i.processingRule] ?? i.processingRule}</span>{" "}
                   <code safe>{i.processingRule}</code>
                   <br />
-                  <small safe>{`selon : ${ROUTE_SOURCE_LABELS[i.processingRuleSource ?? ""] ?? "—"}`}</small>
+                  <small safe>{`selon : ${ROUTE_SOURCE_LABELS[i.processingRuleSource ?? ""] ?? "—"}`}</small>
                 </>
               ) : (
                 "Non déterminée (facture publiée avant la réforme)"
@@ -138,7 +138,7 @@ export function InvoiceCompliancePage(props: {
                 ? HOLD_LABELS[hold.reason]
                 : i.processingRule === "B2B"
                   ? "Peut être transmise à la plateforme agréée"
-                  : "Pas de transmission : la facture publiée sur le portail est l’original"}
+                  : "Pas de transmission : la facture publiée sur le portail est l’original"}
             </dd>
           </dl>
         </section>

@@ -301,8 +301,8 @@ export function CustomerRecordPage(props: {
         {props.record.invoicesFailed > 0 ? (
           <p class="staff-failed-notice" safe>
             {props.record.invoicesFailed === 1
-              ? "1 facture de ce client ne respecte pas les règles officielles de la facturation électronique : ouvrez-la pour voir pourquoi."
-              : `${props.record.invoicesFailed} factures de ce client ne respectent pas les règles officielles de la facturation électronique : ouvrez-les pour voir pourquoi.`}
+              ? "1 facture de ce client ne respecte pas les règles officielles de la facturation électronique : ouvrez-la pour voir pourquoi."
+              : `${props.record.invoicesFailed} factures de ce client ne respectent pas les règles officielles de la facturation électronique : ouvrez-les pour voir pourquoi.`}
           </p>
         ) : (
           ""

@@ -44,7 +44,7 @@ export const STAFF_MESSAGES: Record<string, StaffMessage> = {
   "retention-saved": { kind: "success", text: "La durée de conservation est enregistrée." },
   "route-saved": {
     kind: "success",
-    text: "La route par défaut est enregistrée : elle s’applique aux factures publiées à partir de maintenant.",
+    text: "La route par défaut est enregistrée : elle s’applique aux factures publiées à partir de maintenant.",
   },
   "faq-saved": { kind: "success", text: "La FAQ est enregistrée." },
   "legal-saved": { kind: "success", text: "Les mentions légales sont enregistrées." },
