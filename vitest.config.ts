@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
@@ -28,8 +28,18 @@ class LongestFirst extends BaseSequencer {
   }
 }
 
-// Files that replace modules (vi.mock) or spy on them need a module graph of their own.
-const MOCKING = ["test/accounts.test.ts", "test/parser-budgets.test.ts", "test/staff-auth.test.ts"];
+/**
+ * Integration files that replace modules (vi.mock), spy on them or stub globals need a module graph of their own:
+ * found by reading the files, so a new file that mocks is isolated without anyone remembering to list it.
+ */
+const MOCKING = readdirSync(new URL("./test/", import.meta.url))
+  .filter((name) => name.endsWith(".test.ts"))
+  .filter((name) =>
+    /\bvi\.(mock|doMock|spyOn|stubEnv|stubGlobal|useFakeTimers)\(/.test(
+      readFileSync(new URL(`./test/${name}`, import.meta.url), "utf8"),
+    ),
+  )
+  .map((name) => `test/${name}`);
 
 // TSX is compiled by Vite's oxc transformer, which reads `jsx`/`jsxImportSource` from tsconfig.json.
 // Projects: `vitest run --project unit` (or `npm run test:unit`) runs only the pure tests, in seconds.
