@@ -20,7 +20,7 @@ const durations: Record<string, number> = JSON.parse(
  */
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const order = ["browser", "integration-mocks", "integration", "unit"];
+    const order = ["browser", "integration-mocks", "integration", "unit-mocks", "unit"];
     const rank = (file: TestSpecification) => order.indexOf(file.project.name);
     const seconds = (file: TestSpecification) =>
       durations[relative(this.ctx.config.root, file.moduleId)] ?? Number.POSITIVE_INFINITY;
@@ -29,20 +29,24 @@ class LongestFirst extends BaseSequencer {
 }
 
 /**
- * Integration files that replace modules (vi.mock), spy on them or stub globals need a module graph of their own:
- * found by reading the files, so a new file that mocks is isolated without anyone remembering to list it.
+ * Test files that replace modules (vi.mock), spy on them or stub globals need a module graph of their own (an
+ * isolated project): found by reading the files, so a new file that mocks is isolated without a list to keep.
  */
-const MOCKING = readdirSync(new URL("./test/", import.meta.url))
-  .filter((name) => name.endsWith(".test.ts"))
-  .filter((name) =>
-    /\bvi\.(mock|doMock|spyOn|stubEnv|stubGlobal|useFakeTimers)\(/.test(
-      readFileSync(new URL(`./test/${name}`, import.meta.url), "utf8"),
-    ),
-  )
-  .map((name) => `test/${name}`);
+function mockingFiles(dir: string): string[] {
+  return readdirSync(new URL(`./${dir}/`, import.meta.url), { recursive: true, encoding: "utf8" })
+    .filter((name) => /\.test\.tsx?$/.test(name))
+    .map((name) => `${dir}/${name}`)
+    .filter((file) =>
+      /\bvi\.(mock|doMock|spyOn|stubEnv|stubGlobal|useFakeTimers)\(/.test(
+        readFileSync(new URL(`./${file}`, import.meta.url), "utf8"),
+      ),
+    );
+}
+const MOCKING_UNIT = mockingFiles("src");
+const MOCKING = mockingFiles("test").filter((file) => !file.startsWith("test/e2e/"));
 
 // TSX is compiled by Vite's oxc transformer, which reads `jsx`/`jsxImportSource` from tsconfig.json.
-// Projects: `vitest run --project unit` (or `npm run test:unit`) runs only the pure tests, in seconds.
+// Projects: `vitest run --project 'unit*'` (or `npm run test:unit`) runs only the pure tests, in seconds.
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -57,9 +61,18 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // Pure functions, parsers, templates: no database, no services, no server (and no mocks: not isolated).
-        test: { name: "unit", include: ["src/**/*.test.ts", "src/**/*.test.tsx"], isolate: false },
+        // Pure functions, parsers, templates: no database, no services, no server. Not isolated (see integration).
+        test: {
+          name: "unit",
+          include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+          exclude: MOCKING_UNIT,
+          isolate: false,
+        },
       },
+      // The pure tests that mock, isolated (`--project 'unit*'`, npm run test:unit, runs both).
+      ...(MOCKING_UNIT.length > 0
+        ? [{ extends: true as const, test: { name: "unit-mocks", include: MOCKING_UNIT } }]
+        : []),
       {
         extends: true,
         // Services on a database (PGlite, and PostgreSQL too when TEST_DATABASE_URL is set), HTTP, the CLI.
