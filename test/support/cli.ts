@@ -17,8 +17,9 @@ export interface CliRun {
  * get and an io that collects what it prints. The command, its configuration, its services (opened and closed)
  * and the control socket of a running server are the real ones; what a process adds is tsx's start and the
  * imports, ~2 s of CPU per call, which the CLI tests paid hundreds of times. bin/efacture.js (one catch, the exit
- * code), a process that ends once its command is done, signals and the caller's folder are tested through
- * `runEfactureProcess` in a few tests (cli.test.ts, staff-cli.test.ts, cli-import.test.ts, retention-cli.test.ts).
+ * code), a process that ends once its command is done and the caller's folder are tested with real processes
+ * (`runEfactureProcess` in cli.test.ts, staff-cli.test.ts and cli-import.test.ts), servers and signals too
+ * (`startEfacture`, and the SIGKILLed run of retention-cli.test.ts).
  *
  * Unlike a process, a run here shares the test file's memory: never call it while this process itself holds the
  * embedded database open (the lock in src/db/embedded-lock.ts is per process). Log lines (LOG_LEVEL) go to this
