@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/open-database.js";
 import { buildFacturX, type FacturXInput } from "../src/einvoice/index.js";
-import { BIN, runEfacture, startEfacture } from "./support/cli.js";
+import { runEfacture, runEfactureProcess, startEfacture } from "./support/cli.js";
 import { CORPUS, corpusPresent } from "./support/corpus.js";
 import { invoiceInput } from "./support/factories.js";
 import { ENGINES, makeTestEnv, type TestEnv } from "./support/services.js";
@@ -44,27 +43,6 @@ function blobCount(dataDir: string): number {
   for (const a of readdirSync(root).filter((d) => d !== "tmp"))
     for (const b of readdirSync(path.join(root, a))) n += readdirSync(path.join(root, a, b)).length;
   return n;
-}
-
-/** `efacture <args>` started from another folder than the server's, as a user in their own directory. */
-function runFrom(
-  cwd: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 /** A folder as an issuer sends it: Factur-X files in sub-folders, a plain PDF with its manifest line, a stray text file. */
@@ -204,14 +182,22 @@ describe.each(ENGINES)("efacture customers import and invoices import (%s)", (en
         );
         mkdirSync(path.join(work, "remote"));
         writeFileSync(path.join(work, "remote", "R-1.pdf"), await buildFacturX(invoice("REM-1", "R-1")));
-        expect((await runFrom(work, ["tenant", "create", "remote", "--name", "Remote"], env)).code).toBe(0);
-        const customers = await runFrom(
-          work,
+        expect(
+          (await runEfacture(["tenant", "create", "remote", "--name", "Remote"], env, 60_000, work)).code,
+        ).toBe(0);
+        // One real process started in `work`: its own folder is what it sends to the server.
+        const customers = await runEfactureProcess(
           ["customers", "import", "--tenant", "remote", "remote.csv"],
           env,
+          { cwd: work },
         );
         expect(customers.stdout).toContain("Customers of remote: 1 created");
-        const invoices = await runFrom(work, ["invoices", "import", "--tenant", "remote", "remote"], env);
+        const invoices = await runEfacture(
+          ["invoices", "import", "--tenant", "remote", "remote"],
+          env,
+          60_000,
+          work,
+        );
         expect(invoices.stdout).toContain("Invoices of remote: 1 published, 0 already present, 0 rejected");
         expect(invoices.code).toBe(0);
       } finally {

@@ -3,13 +3,14 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runEfacture, startEfacture } from "./support/cli.js";
+import { runEfacture, runEfactureProcess, startEfacture } from "./support/cli.js";
 import { ENGINES, makeTestEnv } from "./support/services.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 
 describe("efacture command line", () => {
   it("stops on a wrong configuration with one line naming the variable, exit 1", async () => {
-    const { code, stdout, stderr } = await runEfacture(["tenant", "list"], { PORT: "eighty" });
+    // A real process: bin/efacture.js, its exit code and what reaches the terminal.
+    const { code, stdout, stderr } = await runEfactureProcess(["tenant", "list"], { PORT: "eighty" });
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toEqual([
@@ -50,7 +51,9 @@ describe.each(ENGINES)("efacture while the server runs (%s)", (engine) => {
     try {
       const [, url] = await server.ready;
       const port = new URL(url!).port;
-      const created = await runEfacture(
+      // A second process, as an operator's shell would start it: on PGlite through the server's control socket,
+      // on PostgreSQL with services of its own, which it must close for the process to end.
+      const created = await runEfactureProcess(
         ["tenant", "create", "acme", "--name", "Acme Crédit", "--retention-months", "36"],
         env,
       );

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runEfacture, startEfacture } from "./support/cli.js";
+import { runEfacture, runEfactureProcess, startEfacture } from "./support/cli.js";
 
 describe("efacture staff create", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-staff-cli-"));
@@ -10,7 +10,8 @@ describe("efacture staff create", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("prints a one-time enrolment link alone on stdout, and clear errors for bad input", async () => {
-    expect((await runEfacture(["tenant", "create", "acme", "--name", "Acme"], env)).code).toBe(0);
+    // A real process on the embedded database: it opens PGlite, closes it and ends (the others run in-process).
+    expect((await runEfactureProcess(["tenant", "create", "acme", "--name", "Acme"], env)).code).toBe(0);
     const run = await runEfacture(
       [
         "staff",

@@ -306,6 +306,8 @@ describe.skipIf(!chromiumPath)(
 
       expect(visited.length).toBe(38);
       expect(problems).toEqual([]);
-    }, 120_000);
+      // 38 pages, each with axe and two screenshots: 115 s on a loaded 2-core CI run, and past 120 s once when
+      // other work shared the machine. A budget, not a timed assertion.
+    }, 300_000);
   },
 );
