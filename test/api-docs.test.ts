@@ -54,6 +54,7 @@ describe.skipIf(!chromiumPath)("issuer API documentation in Chromium", () => {
       "/api/v1/invoices",
       "/api/v1/invoices/{id}",
       "/api/v1/invoices/{id}/withdraw",
+      "/api/v1/validations",
     ]);
     expect(await page.locator(".servers select, .servers").first().textContent()).toContain(
       `http://acme.localhost:${port}`,

@@ -498,6 +498,7 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
         "/api/v1/invoices",
         "/api/v1/invoices/{id}",
         "/api/v1/invoices/{id}/withdraw",
+        "/api/v1/validations",
       ]);
       expect(Object.keys(spec.paths["/api/v1/customers/{customerNumber}"]).sort()).toEqual(["get", "put"]);
       expect(Object.keys(spec.paths["/api/v1/invoices"]).sort()).toEqual(["get", "post"]);
