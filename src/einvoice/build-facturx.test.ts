@@ -49,6 +49,8 @@ const invoice: FacturXInput = {
 const expectedFacts: InvoiceFacts = {
   invoiceNumber: "DL-2026-000123",
   typeCode: "380",
+  // BT-23, the builder's default cadre de facturation (services, BR-FR-08).
+  businessProcess: "S1",
   issueDate: "2026-10-05",
   currency: "EUR",
   lineTotal: "464.41",

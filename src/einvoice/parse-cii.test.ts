@@ -42,6 +42,7 @@ describe("parseCii", () => {
     expect(facts).toEqual({
       invoiceNumber: "F-2026-0042",
       typeCode: "380",
+      businessProcess: "S1",
       issueDate: "2026-03-31",
       currency: "EUR",
       lineTotal: "101.01",

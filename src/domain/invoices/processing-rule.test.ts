@@ -49,7 +49,8 @@ describe("parseCii reads the route the file states", () => {
   it("reads nothing when the file has no BAR note (a plain note is not a route)", () => {
     const { facts } = parseCii(buildCiiXml(input));
     expect(facts?.routeNote).toBeUndefined();
-    expect(facts?.businessProcess).toBeUndefined();
+    // BT-23 is not a route: the builder writes its default cadre de facturation (BR-FR-08) all the same.
+    expect(facts?.businessProcess).toBe("S1");
   });
 });
 
