@@ -53,10 +53,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     // The default is cores - 1 (ONE worker on a 2-core machine): the integration tests mostly wait (timers,
-    // PostgreSQL, child processes, SMTP), so two files at a time use the machine. Measured for .ci/run on this
-    // 2-core machine: 1 worker 18 min, 2 workers 14 min, 3 workers 12.6 min but with Chromium files competing
-    // for the cores and load-sensitive tests (TOTP steps, 110 concurrent logins) closer to their edges.
-    maxWorkers: 2,
+    // PostgreSQL, SMTP, Chromium), so more files at a time use the machine. Measured for .ci/run on this 2-core
+    // machine (clean clone): 2 workers 10 min 13 s with the CPU busy 63 % of the time (user+sys 12.9 min over
+    // 2 cores); 3 workers fill the idle part. The load-sensitive tests (TOTP steps, 110 concurrent logins, the
+    // 38-page narrow-screens sweep) have margins measured at load 15-20, far above what 3 workers make.
+    maxWorkers: 3,
     sequence: { sequencer: LongestFirst },
     projects: [
       {
