@@ -65,11 +65,12 @@ import { site } from "../../http/site.js";
 import { queue } from "../../jobs/queue.js";
 import { transport } from "../../mail/transport.js";
 import { main } from "../../cli/main.js";
-export const all = [pg, PgBoss, readFileSync, readFile, eq, tenants, openPglite, site, queue, transport, main];
+import { createFlowClient } from "../../pa/flow-client.js";
+export const all = [pg, PgBoss, readFileSync, readFile, eq, tenants, openPglite, site, queue, transport, main, createFlowClient];
 `,
     );
     const found = lint("src/domain/sample/use-case.ts");
-    expect(found.filter((d) => d.startsWith("lint/style/noRestrictedImports"))).toHaveLength(11);
+    expect(found.filter((d) => d.startsWith("lint/style/noRestrictedImports"))).toHaveLength(12);
   });
 
   it("lets src/domain import the database types, repositories, queries and its own folders", () => {

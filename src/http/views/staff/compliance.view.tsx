@@ -235,7 +235,7 @@ export function ComplianceMonthPage(props: {
         <p>Aucune règle n’a relevé de constat ce mois-ci.</p>
       ) : (
         <section class="staff-scroll" aria-label="Constats par règle" tabindex="0">
-          <table class="staff-table">
+          <table class="staff-table staff-stack">
             <thead>
               <tr>
                 <th scope="col">Règle</th>
@@ -246,11 +246,15 @@ export function ComplianceMonthPage(props: {
             <tbody>
               {props.rules.map((r) => (
                 <tr>
-                  <td>
+                  <td data-label="Règle">
                     <code safe>{r.rule}</code>
                   </td>
-                  <td safe>{String(r.failedInvoices)}</td>
-                  <td safe>{String(r.warnedInvoices)}</td>
+                  <td data-label="Non conformes" safe>
+                    {String(r.failedInvoices)}
+                  </td>
+                  <td data-label="Avertissements" safe>
+                    {String(r.warnedInvoices)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -262,7 +266,7 @@ export function ComplianceMonthPage(props: {
         <p>Aucune facture non conforme ce mois-ci.</p>
       ) : (
         <section class="staff-scroll" aria-label="Factures non conformes" tabindex="0">
-          <table class="staff-table">
+          <table class="staff-table staff-stack">
             <thead>
               <tr>
                 <th scope="col">Facture</th>
@@ -275,21 +279,25 @@ export function ComplianceMonthPage(props: {
             <tbody>
               {props.failed.map((f) => (
                 <tr>
-                  <td>
+                  <td data-label="Facture">
                     <a href={`/conseiller/factures/${f.id}`} class="ident" safe>
                       {f.invoiceNumber}
                     </a>
                   </td>
-                  <td>
+                  <td data-label="Client">
                     <a href={`/conseiller/clients/${f.customerId}`} class="ident" safe>
                       {f.customerNumber}
                     </a>
                   </td>
-                  <td class={f.processingRule === "B2B" ? "staff-bad" : ""} safe>
+                  <td data-label="Route" class={f.processingRule === "B2B" ? "staff-bad" : ""} safe>
                     {f.processingRule === "B2B" ? "B2B · bloquée" : (f.processingRule ?? "—")}
                   </td>
-                  <td safe>{f.rules.join(", ")}</td>
-                  <td safe>{frDate(f.publishedAt)}</td>
+                  <td data-label="Règles" safe>
+                    {f.rules.join(", ")}
+                  </td>
+                  <td data-label="Publiée le" safe>
+                    {frDate(f.publishedAt)}
+                  </td>
                 </tr>
               ))}
             </tbody>
