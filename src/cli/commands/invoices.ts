@@ -7,7 +7,7 @@ import {
   type InvoiceSource,
   importInvoices,
 } from "../../domain/invoices/import-invoices.js";
-import type { InvoiceMetadata } from "../../domain/invoices/publish-invoice.js";
+import { INVOICE_METADATA_KEYS, type InvoiceMetadata } from "../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { defuseFormula } from "../../domain/shared/spreadsheet-text.js";
 import { describeFsError, displayPath, findTenantArgument, parseCommandArgs } from "../command-helpers.js";
@@ -24,18 +24,7 @@ ${invoiceWithdrawUsage}
 ${invoiceValidateUsage}`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
-const MANIFEST_COLUMNS = {
-  required: ["file"],
-  optional: [
-    "customerNumber",
-    "contractNumber",
-    "invoiceNumber",
-    "issueDate",
-    "grandTotal",
-    "currency",
-    "processingRule",
-  ],
-} as const;
+const MANIFEST_COLUMNS = { required: ["file"], optional: INVOICE_METADATA_KEYS } as const;
 
 interface FileToPublish {
   file: string;

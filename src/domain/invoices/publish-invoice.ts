@@ -44,6 +44,17 @@ import {
 } from "./processing-rule.js";
 
 /** What the issuer may say about a file beside (or instead of) its Factur-X data. */
+/** The publication's metadata fields, in the order the API and the CSV manifest list them. */
+export const INVOICE_METADATA_KEYS = [
+  "customerNumber",
+  "contractNumber",
+  "invoiceNumber",
+  "issueDate",
+  "grandTotal",
+  "currency",
+  "processingRule",
+] as const satisfies readonly (keyof InvoiceMetadata)[];
+
 export interface InvoiceMetadata {
   customerNumber?: string;
   contractNumber?: string;

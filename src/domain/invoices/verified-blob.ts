@@ -109,7 +109,7 @@ export interface IntegrityAlert {
   accountId?: string;
   ip?: string;
   /** Where it was caught: single download, XML extraction, ZIP, proof bundle or the compliance check. */
-  during: "pdf" | "xml" | "zip" | "proof" | "validation";
+  during: "pdf" | "xml" | "zip" | "proof" | "validation" | "transmission";
   error: BlobIntegrityError;
 }
 
@@ -242,4 +242,16 @@ export async function readVerifiedBlob(
       report(error).catch((e) => deps.logger.error({ err: e }, "integrity alert failed"));
   });
   return stream;
+}
+
+/** The whole stored file in memory, through readVerifiedBlob (for the rules' check and the PA transmission). */
+export async function readVerifiedBytes(
+  deps: IntegrityDeps,
+  expected: ExpectedBlob,
+  subject: IntegritySubject,
+): Promise<Uint8Array> {
+  const stream = await readVerifiedBlob(deps, expected, subject);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks));
 }

@@ -16,7 +16,7 @@ import {
   type TransmissionRow,
 } from "../../db/pa.repository.js";
 import type { BlobStore } from "../../storage/blob-store.js";
-import { readVerifiedBlob } from "../invoices/verified-blob.js";
+import { readVerifiedBytes } from "../invoices/verified-blob.js";
 import type { JobSender } from "../shared/jobs.js";
 import { transmissionHold } from "../validation/transmission-hold.js";
 import {
@@ -185,15 +185,12 @@ async function findFlowByTrackingId(
   return undefined;
 }
 
-async function readOriginal(deps: TransmitDeps, invoice: InvoiceToTransmitRow): Promise<Uint8Array> {
-  const stream = await readVerifiedBlob(
+function readOriginal(deps: TransmitDeps, invoice: InvoiceToTransmitRow): Promise<Uint8Array> {
+  return readVerifiedBytes(
     deps,
     { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes },
-    { tenantId: invoice.tenantId, invoiceId: invoice.id, during: "pdf" },
+    { tenantId: invoice.tenantId, invoiceId: invoice.id, during: "transmission" },
   );
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }
 
 function statusOfAck(ack: FlowAckStatus): "submitted" | "acknowledged" | "rejected" {

@@ -9,7 +9,7 @@ import type {
   ValidationVerdict,
 } from "../../einvoice/validation/types.js";
 import type { BlobStore } from "../../storage/blob-store.js";
-import { readVerifiedBlob } from "../invoices/verified-blob.js";
+import { readVerifiedBytes } from "../invoices/verified-blob.js";
 import { queueTransmission } from "../pa/transmit-invoice.js";
 import type { JobSender } from "../shared/jobs.js";
 
@@ -42,19 +42,12 @@ export async function validatePublishedInvoice(
   if (invoice.validationStatus !== null && invoice.validationStatus !== "pending")
     return { done: false, reason: "already_validated" };
   if (invoice.removedAt) return { done: false, reason: "removed" };
-  const stream = await readVerifiedBlob(
+  const bytes = await readVerifiedBytes(
     deps,
     { sha256: invoice.sha256, sizeBytes: invoice.sizeBytes },
     { tenantId: input.tenantId, invoiceId: invoice.id, during: "validation" },
   );
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  const report = await reportOf(
-    deps.validator,
-    new Uint8Array(Buffer.concat(chunks)),
-    input.tenantId,
-    invoice,
-  );
+  const report = await reportOf(deps.validator, bytes, input.tenantId, invoice);
   const { status, findings } = withRouteRules(report, invoice);
   // The verdict and the transmission it allows (or holds) commit together: a B2B invoice that passed is queued
   // for the PA exactly when its verdict is stored, never before and never lost between the two.

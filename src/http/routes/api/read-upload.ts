@@ -1,16 +1,8 @@
 import type { FastifyRequest } from "fastify";
-import type { InvoiceMetadata } from "../../../domain/invoices/publish-invoice.js";
+import { INVOICE_METADATA_KEYS, type InvoiceMetadata } from "../../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 
-const METADATA_KEYS = [
-  "customerNumber",
-  "contractNumber",
-  "invoiceNumber",
-  "issueDate",
-  "grandTotal",
-  "currency",
-  "processingRule",
-] as const satisfies readonly (keyof InvoiceMetadata)[];
+const METADATA_KEYS = INVOICE_METADATA_KEYS;
 
 const MAX_METADATA_BYTES = 16 * 1024;
 const MAX_IDENTIFIER_LENGTH = 200;
