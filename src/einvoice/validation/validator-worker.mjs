@@ -8,3 +8,5 @@ const task = await import("./validator-worker-task.ts");
 export default task.validateInWorker;
 export const spinForTests = task.spinForTests;
 export const crashForTests = task.crashForTests;
+export const waitForTests = task.waitForTests;
+export const threadForTests = task.threadForTests;
