@@ -72,6 +72,8 @@ describe("validator pool", () => {
     async () => {
       const thread = await pool.thread();
       expect(thread).toMatchObject({ nice: 19 });
+      // SCHED_IDLE (5) where util-linux's chrt is installed (validator-worker.mjs), else the normal policy.
+      expect(thread!.policy).toBe(existsSync("/usr/bin/chrt") || existsSync("/bin/chrt") ? 5 : 0);
       expect(existsSync(`/proc/self/task/${thread!.threadId}`)).toBe(true);
       const own = readFileSync("/proc/thread-self/stat", "utf8");
       expect(Number(own.slice(own.lastIndexOf(")") + 2).split(" ")[16])).toBeLessThan(19);

@@ -53,7 +53,7 @@ export interface ValidatorPool extends InvoiceValidator {
   /** Test seam: the worker thread exits mid-task. */
   crash(options?: { owner?: string }): Promise<"crashed">;
   /** Test seam: the kernel's id and nice value of the thread that takes the task (Linux), else null. */
-  thread(): Promise<{ threadId: number; nice: number } | null>;
+  thread(): Promise<{ threadId: number; nice: number; policy: number } | null>;
 }
 
 /** CPU time (user + system) a thread of this process has used, in ms (Linux /proc); null when unknown. */
@@ -231,7 +231,7 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
     },
     async thread() {
       const outcome = await turn("", () =>
-        run<{ threadId: number; nice: number } | null>(null, "threadForTests"),
+        run<{ threadId: number; nice: number; policy: number } | null>(null, "threadForTests"),
       );
       if (!("ok" in outcome)) throw new Error(`threadForTests: ${outcome.message}`);
       return outcome.ok;

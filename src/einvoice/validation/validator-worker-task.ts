@@ -96,13 +96,16 @@ export function crashForTests(task: WorkerTask<null>): never {
 }
 
 /** Test seam: this thread's id and nice value as the kernel has them (/proc/thread-self/stat), or null. */
-export function threadForTests(task: WorkerTask<null>): { threadId: number; nice: number } | null {
+export function threadForTests(
+  task: WorkerTask<null>,
+): { threadId: number; nice: number; policy: number } | null {
   begin(task.started);
   task.started.close();
   try {
     const stat = readFileSync("/proc/thread-self/stat", "utf8");
-    // Fields after "(comm) ": state is field 3, nice field 19 (proc(5)).
-    return { threadId, nice: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]) };
+    // Fields after "(comm) ": state is field 3, nice field 19, policy field 41 (proc(5); 5 is SCHED_IDLE).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { threadId, nice: Number(fields[16]), policy: Number(fields[38]) };
   } catch {
     return null;
   }
