@@ -1,9 +1,16 @@
 // Publishing throughput through the CLI import path (`efacture invoices import`, called in-process), on
 // PGlite and, when DATABASE_URL is set, on PostgreSQL; beside it the raw limit of this machine for the
 // same work (read + SHA-256 + write with fsync and rename + INSERT in batches of 500), measured in the same run.
+// With BENCH_VALIDATE=1, each engine publishes the same folder twice into a fresh database (issue #15): first
+// with nothing consuming the validate-invoice jobs publication queues, then with the worker's validation job
+// (as startWorker registers it: concurrency 2, the validator pool's threads at nice 19) running in the same
+// process meanwhile; the second table gives the ratio of the two throughputs (target ≥ 0.9) and how long the
+// validation took to catch up once publication was done.
 // Usage: npm run bench:publish
 //   BENCH_N (10000 invoices), BENCH_CONCURRENCY (the CLI's default), BENCH_BATCH (the CLI's default),
-//   BENCH_ENGINES (pglite,postgres), DATABASE_URL (PostgreSQL), DATABASE_SCHEMA (bench_publish: created, then dropped)
+//   BENCH_ENGINES (pglite,postgres), BENCH_VALIDATE (1: both runs per engine), BENCH_CATCHUP_SECONDS (with
+//   BENCH_VALIDATE: stop watching the validation catch up after that long; default: until it has),
+//   DATABASE_URL (PostgreSQL), DATABASE_SCHEMA (bench_publish: created, then dropped)
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -18,6 +25,7 @@ import { invoicesCommand } from "../src/cli/commands/invoices.js";
 import type { CliIo } from "../src/cli/io.js";
 import { loadConfig } from "../src/config.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { validateInvoiceHandler, validateInvoiceJob } from "../src/jobs/validate-invoice.job.js";
 import { ensureBenchData } from "./publish-data.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -30,14 +38,25 @@ const schemaName =
   process.env.DATABASE_SCHEMA && process.env.DATABASE_SCHEMA !== "public"
     ? process.env.DATABASE_SCHEMA
     : "bench_publish";
+const validateToo = process.env.BENCH_VALIDATE === "1";
+/** With BENCH_VALIDATE: how long to watch the validation catch up after publication (0: until it has). */
+const catchUpLimitSeconds = Number(process.env.BENCH_CATCHUP_SECONDS ?? 0);
+/** The validate-invoice job's concurrency in src/app.ts startWorker. */
+const VALIDATE_CONCURRENCY = 2;
 const RAW_BATCH = 500;
 const RESULT = "RESULT ";
+const VALIDATION = "VALIDATION ";
+const VALIDATION_HEADER = `| engine | invoices/s, nothing validating | invoices/s, worker validating meanwhile | ratio (target ≥ 0.9) | validated while publishing | catch-up after publication | verdicts | CPU per invoice, publication alone → with validation |
+|---|---|---|---|---|---|---|---|`;
 const HEADER = `| engine | invoices/s (CLI import) | raw ceiling/s (same run) | ratio | RSS before → peak while publishing | re-run, all already present/s | customers/s (CLI import) | CPU per invoice (all processes) |
 |---|---|---|---|---|---|---|---|`;
 
-function printTable(rows: string[]): void {
+function printTable(rows: string[], validationRows: string[]): void {
   console.log(`\n${HEADER}`);
   for (const row of rows) console.log(row);
+  if (validationRows.length === 0) return;
+  console.log(`\n${VALIDATION_HEADER}`);
+  for (const row of validationRows) console.log(row);
 }
 
 const data = await ensureBenchData(path.join(root, ".bench-cache"), n);
@@ -45,6 +64,7 @@ const data = await ensureBenchData(path.join(root, ".bench-cache"), n);
 // One process per engine, so each peak RSS is its own (PGlite's WebAssembly memory never shrinks).
 if (engines.length > 1 && !process.env.BENCH_CHILD) {
   const rows: string[] = [];
+  const validationRows: string[] = [];
   for (const engine of engines) {
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
       env: { ...process.env, BENCH_ENGINES: engine, BENCH_CHILD: "1" },
@@ -58,13 +78,14 @@ if (engines.length > 1 && !process.env.BENCH_CHILD) {
       buffer = lines.pop()!;
       for (const line of lines) {
         if (line.startsWith(RESULT)) rows.push(line.slice(RESULT.length));
+        else if (line.startsWith(VALIDATION)) validationRows.push(line.slice(VALIDATION.length));
         else console.log(line);
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     if (code !== 0) process.exit(code ?? 1);
   }
-  printTable(rows);
+  printTable(rows, validationRows);
   process.exit(0);
 }
 const files = Array.from({ length: n }, (_, i) =>
@@ -185,8 +206,25 @@ function insertSql(count: number): string {
 const RAW_TABLE = `create table if not exists bench_raw (id uuid primary key, invoice_number text not null unique,
   sha256 text not null, size_bytes bigint not null, published_at timestamptz not null, facts jsonb not null)`;
 
-const results: string[] = [];
-for (const engine of engines) {
+type Verdicts = Record<string, number>;
+interface Run {
+  rate: number;
+  cpuPerInvoiceMs: number;
+  /** The table's row (the run without validation: re-run and raw ceiling measured there). */
+  row?: string;
+  validation?: { duringPublication: number; catchUpSeconds: number; verdicts: Verdicts };
+}
+
+async function verdicts(s: Services): Promise<Verdicts> {
+  const rows = await s.db.query<{ status: string | null; n: number }>(
+    "select validation_status as status, count(*)::int as n from invoices group by 1",
+  );
+  return Object.fromEntries(rows.map((r) => [r.status ?? "null", r.n]));
+}
+const checked = (v: Verdicts) => (v.passed ?? 0) + (v.warnings ?? 0) + (v.failed ?? 0);
+
+/** One engine, a fresh database: customers, then the folder; `validating` runs the validation job meanwhile. */
+async function run(engine: "pglite" | "postgres", validating: boolean): Promise<Run> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-bench-publish-"));
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -204,6 +242,7 @@ for (const engine of engines) {
     await client.query(`drop schema if exists ${schemaName}_boss cascade`);
     await client.end();
   };
+  const label = `${engine}${validating ? " (worker validating meanwhile)" : ""}`;
   if (engine === "postgres") await dropSchema();
   let services: Services | undefined;
   try {
@@ -211,12 +250,16 @@ for (const engine of engines) {
     const s = services;
     await createTenant(s.db, { slug: "bench", displayName: "Bench Location" });
     const lines: string[] = [];
-    console.log(`${engine}: importing ${data.customers} customers…`);
+    console.log(`${label}: importing ${data.customers} customers…`);
     const customers = await measured(() =>
       customersCommand(["import", "--tenant", "bench", data.customersCsv], quietIo(lines), s),
     );
     console.log(`  ${lines.at(-1)}`);
-    console.log(`${engine}: publishing ${n} invoices…`);
+    if (validating)
+      await s.queue.work(validateInvoiceJob, validateInvoiceHandler(s), {
+        concurrency: VALIDATE_CONCURRENCY,
+      });
+    console.log(`${label}: publishing ${n} invoices…`);
     const extra = [
       ...(process.env.BENCH_CONCURRENCY ? ["--concurrency", process.env.BENCH_CONCURRENCY] : []),
       ...(process.env.BENCH_BATCH ? ["--batch-size", process.env.BENCH_BATCH] : []),
@@ -228,15 +271,49 @@ for (const engine of engines) {
     const [row] = await s.db.query<{ n: number }>("select count(*)::int as n from invoices");
     if (publish.value !== 0 || row!.n !== n)
       throw new Error(`publication incomplete: exit ${publish.value}, ${row!.n} invoices`);
+    const rate = n / publish.seconds;
+    const cpuMs = (publish.cpuSeconds * 1000) / n;
+    const postgresMs = (publish.postgresCpuSeconds * 1000) / n;
+    console.log(
+      `  ${Math.round(rate)} invoices/s; CPU per invoice: ${cpuMs.toFixed(2)} ms in this process (validator threads included), ${postgresMs.toFixed(2)} ms in PostgreSQL processes${engine === "pglite" ? " (none: PGlite runs in this process)" : ""}; load average ${loadavg()[0]!.toFixed(1)}`,
+    );
 
-    console.log(`${engine}: the same folder again (every invoice already present)…`);
+    if (validating) {
+      const during = checked(await verdicts(s));
+      console.log(`${label}: ${during} of ${n} validated while publishing; waiting for the rest…`);
+      const started = performance.now();
+      let last = during;
+      let lastChange = started;
+      for (;;) {
+        const done = checked(await verdicts(s));
+        if (done >= n) break;
+        if (done !== last) [last, lastChange] = [done, performance.now()];
+        if (catchUpLimitSeconds > 0 && performance.now() - started > catchUpLimitSeconds * 1000) break;
+        // A validation takes well under a second: five minutes without one means the job is stuck.
+        if (performance.now() - lastChange > 300_000) throw new Error(`validation stuck at ${done} of ${n}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const catchUpSeconds = (performance.now() - started) / 1000;
+      const final = await verdicts(s);
+      const after = checked(final) - during;
+      console.log(
+        `  ${checked(final) >= n ? "caught up" : `stopped waiting (BENCH_CATCHUP_SECONDS) with ${checked(final)} of ${n} validated`} ${catchUpSeconds.toFixed(1)} s after publication (${(after / catchUpSeconds).toFixed(1)} invoices/s); verdicts ${JSON.stringify(final)}; load average ${loadavg()[0]!.toFixed(1)}`,
+      );
+      return {
+        rate,
+        cpuPerInvoiceMs: cpuMs + postgresMs,
+        validation: { duringPublication: during, catchUpSeconds, verdicts: final },
+      };
+    }
+
+    console.log(`${label}: the same folder again (every invoice already present)…`);
     const again = await measured(() =>
       invoicesCommand(["import", "--tenant", "bench", ...extra, data.folder], quietIo(lines), s),
     );
     console.log(`  ${lines.at(-1)}`);
     if (again.value !== 0) throw new Error(`re-run failed: exit ${again.value}`);
 
-    console.log(`${engine}: raw ceiling (read + SHA-256 + write, fsync, rename + INSERT × ${RAW_BATCH})…`);
+    console.log(`${label}: raw ceiling (read + SHA-256 + write, fsync, rename + INSERT × ${RAW_BATCH})…`);
     const rawDir = path.join(dataDir, "raw");
     mkdirSync(rawDir);
     let rawSeconds: number;
@@ -257,16 +334,12 @@ for (const engine of engines) {
         await s.db.query(insertSql(rows.length), rows.flat());
       });
     }
-    const cpuMs = (publish.cpuSeconds * 1000) / n;
-    const postgresMs = (publish.postgresCpuSeconds * 1000) / n;
-    console.log(
-      `  CPU per invoice: ${cpuMs.toFixed(2)} ms in this process, ${postgresMs.toFixed(2)} ms in PostgreSQL processes${engine === "pglite" ? " (none: PGlite runs in this process)" : ""}; load average ${loadavg()[0]!.toFixed(1)}`,
-    );
-    const rate = n / publish.seconds;
     const raw = n / rawSeconds;
-    results.push(
-      `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(rate)} | ${Math.round(raw)} | ${(rate / raw).toFixed(2)} | ${publish.startRssMb} → ${publish.peakRssMb} MB | ${Math.round(n / again.seconds)} | ${Math.round(data.customers / customers.seconds)} | ${(cpuMs + postgresMs).toFixed(2)} ms |`,
-    );
+    return {
+      rate,
+      cpuPerInvoiceMs: cpuMs + postgresMs,
+      row: `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(rate)} | ${Math.round(raw)} | ${(rate / raw).toFixed(2)} | ${publish.startRssMb} → ${publish.peakRssMb} MB | ${Math.round(n / again.seconds)} | ${Math.round(data.customers / customers.seconds)} | ${(cpuMs + postgresMs).toFixed(2)} ms |`,
+    };
   } finally {
     await services?.close();
     if (engine === "postgres") await dropSchema();
@@ -274,5 +347,23 @@ for (const engine of engines) {
   }
 }
 
-if (process.env.BENCH_CHILD) for (const row of results) console.log(`${RESULT}${row}`);
-else printTable(results);
+const results: string[] = [];
+const validationResults: string[] = [];
+for (const engine of engines) {
+  const alone = await run(engine, false);
+  results.push(alone.row!);
+  if (!validateToo) continue;
+  const validating = await run(engine, true);
+  const v = validating.validation!;
+  const verdictText = Object.entries(v.verdicts)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(", ");
+  validationResults.push(
+    `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(alone.rate)} | ${Math.round(validating.rate)} | ${(validating.rate / alone.rate).toFixed(2)} ${validating.rate / alone.rate >= 0.9 ? "met" : "NOT met"} | ${v.duringPublication} of ${n} | ${checked(v.verdicts) >= n ? `all in ${v.catchUpSeconds.toFixed(0)} s` : `${checked(v.verdicts) - v.duringPublication} more in ${v.catchUpSeconds.toFixed(0)} s (${((checked(v.verdicts) - v.duringPublication) / v.catchUpSeconds).toFixed(1)}/s)`} | ${verdictText} | ${alone.cpuPerInvoiceMs.toFixed(2)} → ${validating.cpuPerInvoiceMs.toFixed(2)} ms |`,
+  );
+}
+
+if (process.env.BENCH_CHILD) {
+  for (const row of results) console.log(`${RESULT}${row}`);
+  for (const row of validationResults) console.log(`${VALIDATION}${row}`);
+} else printTable(results, validationResults);

@@ -2,6 +2,7 @@
 // stylesheets: they run in worker threads, never on the event loop. Modelled on ../parser-pool.ts: one
 // FIFO per owner taken in turns (one API key's batch does not starve the others), a time budget per file
 // and a heap budget per worker (a worker past either is terminated and replaced), a bounded queue.
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
@@ -19,7 +20,12 @@ export interface ValidatorPoolOptions {
   maxQueue?: number;
   /** Files one owner may have waiting (default 16 per thread). */
   maxQueuePerOwner?: number;
-  /** Longest one file may take once a worker has it (default 30 s: the first file also loads the stylesheets). */
+  /**
+   * Longest one file may compute once a worker has it (default 30 s: the first file also loads the
+   * stylesheets). Counted in the thread's CPU time where the kernel tells it (Linux), else in wall time: the
+   * threads run at the lowest priority (validator-worker-task.ts), so a busy machine may keep one waiting for
+   * the CPU far longer than it computes, and a file must not fail the rules for that.
+   */
   taskTimeoutMs?: number;
   /** Heap of a worker (default 1024 MB: the EXTENDED stylesheet alone is ~14 MB of JSON, ~300 MB prepared). */
   maxHeapMb?: number;
@@ -36,10 +42,31 @@ export const DEFAULT_VALIDATOR_POOL = {
 
 export interface ValidatorPool extends InvoiceValidator {
   readonly threads: number;
-  /** Test seam: occupies a worker for `ms`, under the pool's time budget or `timeoutMs`. */
-  spin(ms: number, options?: { owner?: string; timeoutMs?: number }): Promise<"done" | "killed">;
+  /**
+   * Test seam: occupies a worker for `ms`, under the pool's time budget or `timeoutMs`: computing, or with
+   * `idle`, waiting without computing (a thread kept off the CPU).
+   */
+  spin(
+    ms: number,
+    options?: { owner?: string; timeoutMs?: number; idle?: boolean },
+  ): Promise<"done" | "killed">;
   /** Test seam: the worker thread exits mid-task. */
   crash(options?: { owner?: string }): Promise<"crashed">;
+  /** Test seam: the kernel's id and nice value of the thread that takes the task (Linux), else null. */
+  thread(): Promise<{ threadId: number; nice: number; policy: number } | null>;
+}
+
+/** CPU time (user + system) a thread of this process has used, in ms (Linux /proc); null when unknown. */
+export function threadCpuMs(threadId: number): number | null {
+  if (!threadId) return null;
+  try {
+    const stat = readFileSync(`/proc/self/task/${threadId}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime (fields 14 and 15 of proc(5)) in clock ticks: USER_HZ, 100 on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -105,18 +132,39 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
   async function run<T>(input: unknown, name: string, budgetMs = taskTimeoutMs): Promise<Outcome<T>> {
     // The budget starts when a worker takes the file, not while it waits or a fresh thread loads.
     // The one-time loading of a profile's stylesheets ("pause" … "resume") is not the file's cost either.
+    // It counts the thread's CPU time when known ("started <thread id>"): a low-priority thread that waits
+    // for a core is not computing. The timer fires after the remaining budget in wall time (CPU time never
+    // runs faster), then again after what the thread has not used yet.
     const abort = new AbortController();
     const { port1, port2 } = new MessageChannel();
     let timer: NodeJS.Timeout | undefined;
     let remainingMs = budgetMs;
-    let since = 0;
+    let threadId = 0;
+    let sinceWall = 0;
+    let sinceCpu: number | null = null;
+    const used = () => {
+      const cpu = sinceCpu === null ? null : threadCpuMs(threadId);
+      return cpu === null || sinceCpu === null ? Date.now() - sinceWall : cpu - sinceCpu;
+    };
+    const arm = (ms: number) => {
+      timer = setTimeout(
+        () => {
+          const left = remainingMs - used();
+          if (left <= 0) abort.abort();
+          else arm(Math.max(left, 50)); // CPU time moves in 10 ms ticks: no tighter polling than that
+        },
+        Math.max(0, ms),
+      );
+    };
     port1.on("message", (message: string) => {
       if (message === "pause") {
         clearTimeout(timer);
-        remainingMs -= Date.now() - since;
+        remainingMs -= used();
       } else {
-        since = Date.now();
-        timer = setTimeout(() => abort.abort(), Math.max(0, remainingMs));
+        if (message.startsWith("started ")) threadId = Number(message.slice(8)) || 0;
+        sinceWall = Date.now();
+        sinceCpu = threadCpuMs(threadId);
+        arm(remainingMs);
       }
     });
     try {
@@ -172,7 +220,7 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
     },
     async spin(ms, spinOptions) {
       const outcome = await turn(spinOptions?.owner ?? "", () =>
-        run<number>(ms, "spinForTests", spinOptions?.timeoutMs),
+        run<number>(ms, spinOptions?.idle ? "waitForTests" : "spinForTests", spinOptions?.timeoutMs),
       );
       return "ok" in outcome ? "done" : "killed";
     },
@@ -180,6 +228,13 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
       const outcome = await turn(crashOptions?.owner ?? "", () => run<never>(null, "crashForTests"));
       if ("ok" in outcome) throw new Error("crashForTests returned");
       return "crashed";
+    },
+    async thread() {
+      const outcome = await turn("", () =>
+        run<{ threadId: number; nice: number; policy: number } | null>(null, "threadForTests"),
+      );
+      if (!("ok" in outcome)) throw new Error(`threadForTests: ${outcome.message}`);
+      return outcome.ok;
     },
     close: async () => {
       const started = piscina;
