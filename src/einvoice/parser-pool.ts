@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
+import { createFairTurns } from "./fair-turns.js";
 import { error } from "./findings.js";
 import { pdfTooComplexMessage } from "./parse-budget.js";
 import type { InvoiceDocument } from "./types.js";
@@ -71,44 +72,13 @@ export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
     },
   });
 
-  // Fair dispatch: files wait here, one FIFO per owner, and go to piscina only when a thread is free, taking
-  // owners in turns. Piscina's own queue stays empty, so a burst from one owner never sits in front of the
-  // others' files: another owner's file waits at most for the files already being read.
-  const maxQueue = options.maxQueue ?? threads * DEFAULT_PARSER_POOL.queuePerThread;
-  const maxQueuePerOwner = options.maxQueuePerOwner ?? threads * DEFAULT_PARSER_POOL.ownerQueuePerThread;
-  const waiting = new Map<string, (() => void)[]>();
-  let waitingCount = 0;
-  let running = 0;
-
-  function dispatch() {
-    while (running < threads && waitingCount > 0) {
-      // Map iteration order is insertion order: take the oldest owner, then move it to the back.
-      const [owner, queue] = waiting.entries().next().value as [string, (() => void)[]];
-      const start = queue.shift()!;
-      waitingCount--;
-      waiting.delete(owner);
-      if (queue.length > 0) waiting.set(owner, queue);
-      running++;
-      start();
-    }
-  }
-
-  async function turn<T>(owner: string, task: () => Promise<T>): Promise<T> {
-    const queue = waiting.get(owner);
-    if (waitingCount >= maxQueue || (queue?.length ?? 0) >= maxQueuePerOwner) throw new ParserBusyError();
-    await new Promise<void>((resolve) => {
-      if (queue) queue.push(resolve);
-      else waiting.set(owner, [resolve]);
-      waitingCount++;
-      dispatch();
-    });
-    try {
-      return await task();
-    } finally {
-      running--;
-      dispatch();
-    }
-  }
+  // Fair dispatch (../fair-turns.ts): files reach piscina only when a thread is free, owners taking turns.
+  const turn = createFairTurns({
+    threads,
+    maxQueue: options.maxQueue ?? threads * DEFAULT_PARSER_POOL.queuePerThread,
+    maxQueuePerOwner: options.maxQueuePerOwner ?? threads * DEFAULT_PARSER_POOL.ownerQueuePerThread,
+    busy: () => new ParserBusyError(),
+  });
 
   async function run<T>(input: unknown, name: string): Promise<T | Killed> {
     if (piscina.queueSize >= piscina.options.maxQueue) throw new ParserBusyError();

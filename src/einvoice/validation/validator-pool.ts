@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
+import { createFairTurns } from "../fair-turns.js";
 import { ParserBusyError } from "../parser-pool.js";
 import { NotAnInvoiceError } from "./errors.js";
 import type { BrFrVariant } from "./rule-sets.js";
@@ -95,38 +96,8 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
       },
     }));
 
-  // Fair dispatch, as in ../parser-pool.ts: files wait here, one FIFO per owner, and reach piscina only
-  // when a thread is free.
-  const waiting = new Map<string, (() => void)[]>();
-  let waitingCount = 0;
-  let running = 0;
-  const dispatch = () => {
-    while (running < threads && waitingCount > 0) {
-      const [owner, queue] = waiting.entries().next().value as [string, (() => void)[]];
-      const start = queue.shift()!;
-      waitingCount--;
-      waiting.delete(owner);
-      if (queue.length > 0) waiting.set(owner, queue);
-      running++;
-      start();
-    }
-  };
-  async function turn<T>(owner: string, task: () => Promise<T>): Promise<T> {
-    const queue = waiting.get(owner);
-    if (waitingCount >= maxQueue || (queue?.length ?? 0) >= maxQueuePerOwner) throw new ParserBusyError();
-    await new Promise<void>((resolve) => {
-      if (queue) queue.push(resolve);
-      else waiting.set(owner, [resolve]);
-      waitingCount++;
-      dispatch();
-    });
-    try {
-      return await task();
-    } finally {
-      running--;
-      dispatch();
-    }
-  }
+  // Fair dispatch (../fair-turns.ts): files reach piscina only when a thread is free, owners taking turns.
+  const turn = createFairTurns({ threads, maxQueue, maxQueuePerOwner, busy: () => new ParserBusyError() });
 
   type Outcome<T> = { ok: T } | { killed: "time" | "memory" | "crash"; message: string };
   async function run<T>(input: unknown, name: string, budgetMs = taskTimeoutMs): Promise<Outcome<T>> {
