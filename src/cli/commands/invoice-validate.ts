@@ -29,6 +29,7 @@ export async function invoiceValidateCommand(args: string[], io: CliIo, services
 
   const outcomes: Outcome[] = new Array(files.length);
   let next = 0;
+  let printed = 0;
   const worker = async () => {
     for (let i = next++; i < files.length; i = next++) {
       const file = files[i]!;
@@ -39,7 +40,8 @@ export async function invoiceValidateCommand(args: string[], io: CliIo, services
         if (!(error instanceof NotAnInvoiceError)) throw error;
         outcomes[i] = { file, refused: error.message };
       }
-      io.out(line(io, outcomes[i]!));
+      // Lines come out in the files' order whatever finishes first: the same batch gives the same output.
+      for (; printed < files.length && outcomes[printed]; printed++) io.out(line(io, outcomes[printed]!));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
