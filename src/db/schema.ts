@@ -36,6 +36,8 @@ export const tenants = pgTable(
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     // The route of an invoice whose file carries no BAR note and whose publication gave none (docs/compliance.md).
     defaultProcessingRule: text("default_processing_rule").notNull().default("B2C"),
+    // E-reporting opt-in: B2C and B2BInt invoices are transmitted to the PA too (B2B ones always are).
+    paEreporting: boolean("pa_ereporting").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -683,5 +685,53 @@ export const paInboundMessages = pgTable(
       .where(sql`${t.outcome} <> 'recorded'`),
     check("pa_inbound_messages_via", sql`${t.receivedVia} in ('poll', 'webhook')`),
     check("pa_inbound_messages_outcome", sql`${t.outcome} in ('recorded', 'unmatched', 'invalid')`),
+  ],
+);
+
+/**
+ * A collection recorded by the issuer (POST /api/v1/invoices/{id}/payments) and its way to the PA as a
+ * CDAR 212 « Encaissée » built by us: queued, submitted (flow id), acknowledged or rejected.
+ */
+export const invoicePayments = pgTable(
+  "invoice_payments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    invoiceId: uuid("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    amount: numeric("amount", { precision: 14, scale: 2 }).notNull(),
+    currency: text("currency").notNull().default("EUR"),
+    paidOn: date("paid_on").notNull(),
+    // [{ rate: "20.00", amount: "100.00" }]: the amount collected per VAT rate.
+    vatBreakdown: jsonb("vat_breakdown").$type<{ rate: string; amount: string }[]>().notNull().default([]),
+    // The caller's Idempotency-Key, when given: the same key records one payment.
+    idempotencyKey: text("idempotency_key"),
+    status: text("status").notNull().default("queued"),
+    flowId: text("flow_id"),
+    submittedAt: timestamp("submitted_at", { withTimezone: true }),
+    ackStatus: text("ack_status"),
+    reasons: jsonb("reasons").$type<unknown[]>().notNull().default([]),
+    attempts: integer("attempts").notNull().default(0),
+    attemptStartedAt: timestamp("attempt_started_at", { withTimezone: true }),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("invoice_payments_invoice_idx").on(t.invoiceId, t.paidOn),
+    uniqueIndex("invoice_payments_idempotency_key")
+      .on(t.tenantId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    index("invoice_payments_tenant_status_idx").on(t.tenantId, t.status),
+    check("invoice_payments_amount_positive", sql`${t.amount} > 0`),
+    check("invoice_payments_status", sql`${t.status} in ('queued', 'submitted', 'acknowledged', 'rejected')`),
+    check(
+      "invoice_payments_ack_status",
+      sql`${t.ackStatus} is null or ${t.ackStatus} in ('Pending', 'Ok', 'Error')`,
+    ),
   ],
 );

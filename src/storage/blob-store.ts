@@ -10,7 +10,18 @@ export interface BlobStore {
   read(sha256: string): Promise<Uint8Array | undefined>;
   /** Deletes the bytes for good (directory synced); nothing happens when they are already absent. */
   delete(sha256: string): Promise<void>;
+  /**
+   * How the front server (nginx) can serve these bytes itself once the portal has authorised and recorded a
+   * download (docs/deploy): the store's relative path for `X-Accel-Redirect` (filesystem) or a short-lived
+   * URL (object store). Absent or undefined: the portal streams the bytes with its hash check.
+   */
+  offload?(sha256: string): Promise<BlobOffload | undefined>;
 }
+
+/** Where nginx finds a blob: a path under the store's internal location, or a presigned URL. */
+export type BlobOffload =
+  | { kind: "accel"; relativePath: string }
+  | { kind: "url"; url: string; expiresAt: Date };
 
 /** A stored blob as the store's listing sees it. */
 export interface StoredBlob {
