@@ -43,6 +43,12 @@ export interface Config {
    * Unset: nobody; the socket's peer is the client.
    */
   readonly trustedProxies: number | readonly string[] | undefined;
+  /**
+   * Who sends the bytes of a single PDF download (docs/deploy/nginx.conf): `off` (default) the portal streams
+   * them with its SHA-256 check; `nginx` the portal authorises and records the download, then answers
+   * `X-Accel-Redirect` and nginx sends the file (filesystem store) or proxies the object store's presigned URL.
+   */
+  readonly downloadOffload: "off" | "nginx";
 }
 
 /** A configuration mistake: names the variable and what is expected, in one line. */
@@ -223,5 +229,6 @@ export function loadConfig(env: Env = process.env): Config {
     tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
     databaseOutageLimitSeconds: integer(env, "DATABASE_OUTAGE_LIMIT_SECONDS", 300, 5, 86_400),
     trustedProxies: trustedProxies(env),
+    downloadOffload: oneOf(env, "DOWNLOAD_OFFLOAD", ["off", "nginx"] as const, "off"),
   });
 }

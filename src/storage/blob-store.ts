@@ -20,7 +20,12 @@ export interface BlobStore {
 
 /** Where nginx finds a blob: a path under the store's internal location, or a presigned URL. */
 export type BlobOffload =
-  | { kind: "accel"; relativePath: string }
+  | {
+      kind: "accel";
+      relativePath: string;
+      /** The stored file's size, when the store knows it cheaply (a wrong size is served by the portal, checked). */
+      sizeBytes?: number;
+    }
   | { kind: "url"; url: string; expiresAt: Date };
 
 /** A stored blob as the store's listing sees it. */

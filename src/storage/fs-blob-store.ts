@@ -80,6 +80,16 @@ export function createFsBlobStore(
       if (!(await stat(file).catch(() => undefined))) return undefined;
       return createReadStream(file);
     },
+    async offload(sha256) {
+      // The path under the store's root that nginx's internal location serves (docs/deploy/nginx.conf).
+      const info = await stat(pathOf(sha256)).catch(() => undefined);
+      if (!info?.isFile()) return undefined;
+      return {
+        kind: "accel",
+        relativePath: `${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`,
+        sizeBytes: info.size,
+      };
+    },
     async read(sha256) {
       return readFile(pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") return undefined;

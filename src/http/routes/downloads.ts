@@ -7,6 +7,7 @@ import {
   readInvoiceXml,
   type Taker,
 } from "../../domain/invoices/invoice-downloads.js";
+import { recordDownload } from "../../domain/invoices/record-download.js";
 import { BlobIntegrityError, type IntegrityDeps } from "../../domain/invoices/verified-blob.js";
 import {
   prepareZip,
@@ -14,6 +15,7 @@ import {
   takeZipLease,
   type ZipChoice,
 } from "../../domain/invoices/zip-download.js";
+import type { BlobOffload } from "../../storage/blob-store.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { isSameOriginDownload } from "../download-origin.js";
 import { parseUuid } from "../ids.js";
@@ -35,6 +37,27 @@ export interface DownloadRouteOptions {
 }
 
 const NO_STORE = "no-store";
+
+/**
+ * The internal locations of docs/deploy/nginx.conf (DOWNLOAD_OFFLOAD=nginx): nginx serves a stored file
+ * from `ACCEL_BLOBS/<ab>/<cd>/<sha256>` (filesystem store, sendfile) or proxies the object store's presigned
+ * URL's path and query under `ACCEL_OBJECTS` (object store). Both are `internal`: a client never reaches them.
+ */
+export const ACCEL_BLOBS = "/_efacture/blobs/";
+export const ACCEL_OBJECTS = "/_efacture/objects/";
+
+/** The `X-Accel-Redirect` value for an offload target (a path under one of the internal locations). */
+export function accelRedirect(target: BlobOffload): string {
+  if (target.kind === "accel") {
+    if (!/^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(target.relativePath))
+      throw new Error("offload: unexpected blob path");
+    return ACCEL_BLOBS + target.relativePath;
+  }
+  const url = new URL(target.url);
+  // nginx proxies the path and the signed query to the object store configured in the location (never a
+  // host the portal names): the host in the URL is the configured endpoint's, the signature covers it.
+  return ACCEL_OBJECTS + url.pathname.replace(/^\//, "") + url.search;
+}
 
 /** RFC 6266 `attachment` (or `inline`) with an ASCII fallback and the RFC 5987 UTF-8 form of a server-made name. */
 export function contentDisposition(
@@ -104,6 +127,7 @@ export async function downloadRoutes(
   const leaseSeconds = options.zipLeaseSeconds ?? 120;
   const recordBatch = options.zipRecordBatch ?? 200;
   const deps = (request: TenantRequest) => integrityDeps(services, request);
+  const offload = services.config.downloadOffload === "nginx";
 
   const integrityPage = (request: TenantRequest, reply: FastifyReply) =>
     downloadProblem(
@@ -172,6 +196,16 @@ export async function downloadRoutes(
     if (!found) return reply.callNotFound();
     const { taker, invoice } = found;
     if (invoice.removedAt) return gonePage(request, reply, invoice);
+    // nginx sends the request back marked `failed` when it could not send the file (docs/deploy/nginx.conf):
+    // then the portal streams it, checked. nginx clears the header on every other request.
+    const offloadFailed = request.headers["x-efacture-offload"] === "failed";
+    if (
+      mode === "download" &&
+      offload &&
+      !offloadFailed &&
+      (await sendOffloaded(request, reply, taker, invoice))
+    )
+      return reply;
     let opened: Awaited<ReturnType<typeof openInvoicePdf>>;
     try {
       opened = await openInvoicePdf(deps(request), taker, invoice, mode);
@@ -192,6 +226,42 @@ export async function downloadRoutes(
     logDownload(request, [invoice.id], "pdf", opened.first);
     fileHeaders(reply, "application/pdf", contentDisposition(fileName), invoice.sizeBytes);
     return reply.send(opened.stream);
+  }
+
+  /**
+   * DOWNLOAD_OFFLOAD=nginx: authorised (the route's preHandler and `invoiceOf`), the first download recorded,
+   * then nginx sends the bytes (X-Accel-Redirect) with this answer's headers. The bytes were verified at
+   * write and are by the scheduled verifier (README « Déploiement à plusieurs machines »), not on the way
+   * out. False when the store cannot offload this blob, or its size is not the published one: the caller
+   * then streams it with the hash check, which reports what is wrong.
+   */
+  async function sendOffloaded(
+    request: TenantRequest,
+    reply: FastifyReply,
+    taker: Taker,
+    invoice: InvoiceDetailRow,
+  ): Promise<boolean> {
+    const target = await services.blobs.offload?.(invoice.sha256);
+    if (!target) return false;
+    if (target.kind === "accel" && target.sizeBytes !== undefined && target.sizeBytes !== invoice.sizeBytes)
+      return false;
+    if (target.kind === "url" && target.expiresAt.getTime() <= Date.now()) return false;
+    const redirect = accelRedirect(target);
+    const first =
+      invoice.firstDownloadedAt || !taker.sameOrigin
+        ? []
+        : await recordDownload(services.db, {
+            tenantId: taker.tenantId,
+            accountId: taker.accountId,
+            invoiceIds: [invoice.id],
+            via: "pdf",
+            ip: taker.ip,
+          });
+    logDownload(request, [invoice.id], "pdf (offloaded)", first);
+    const fileName = downloadFileName(invoice, request.tenant.displayName, "pdf");
+    fileHeaders(reply, "application/pdf", contentDisposition(fileName)).header("x-accel-redirect", redirect);
+    reply.send("");
+    return true;
   }
 
   app.get<{ Params: { id: string } }>("/factures/:id/xml", download, async (request, reply) => {
