@@ -86,6 +86,8 @@ export async function startServer(
     runCommand?: (argv: string[], io: CliIo, services: Services) => Promise<number>;
     schema?: string;
     pollingIntervalSeconds?: number;
+    /** Seed the demo (EFACTURE_DEMO) from this process: false in all but one of `web --processes N`. */
+    seedDemo?: boolean;
   },
 ): Promise<RunningServer> {
   const { io } = options;
@@ -108,7 +110,7 @@ export async function startServer(
     }
     let demoLine: string | undefined;
     const staffLines: string[] = [];
-    if (config.demo && roles.web) {
+    if (config.demo && roles.web && options.seedDemo !== false) {
       const demo = await seedDemo(services, { io });
       demoLine = demo.created
         ? `Demo identifier: ${demo.identifier}   password: ${demo.password}`

@@ -40,7 +40,7 @@ async function usage(): Promise<string> {
   return `E-FACTURE command line
 
   efacture start                 web and worker in one process (what npm start runs)
-  efacture web                   the web server only
+  efacture web [--processes N]   the web server only; N processes sharing the port (PostgreSQL only)
   efacture worker                the job worker only (mails, ...)
   efacture migrate               apply database migrations
   ${tenant.replaceAll("\n", "\n  ")}
@@ -75,6 +75,31 @@ export async function runWithServices(argv: string[], io: CliIo, services: Servi
   } catch (error) {
     return reportError(error, io);
   }
+}
+
+/**
+ * `--processes N` of `efacture web` (1 when absent). `start` stays one process (the embedded mode's), and N
+ * web processes need PostgreSQL: the embedded database opens in one process only.
+ */
+function serverProcesses(name: string, args: string[], config: ReturnType<typeof loadConfig>): number {
+  if (args.length === 0) return 1;
+  const [flag, value, ...rest] = args;
+  if (name !== "web" || flag !== "--processes" || rest.length > 0)
+    throw new UsageError(
+      name === "web"
+        ? "usage: efacture web [--processes N]"
+        : `efacture ${name} takes no option (only "efacture web" runs several processes)`,
+    );
+  if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
+    throw new UsageError(
+      `--processes: expected a number of processes between 1 and 64, got "${value ?? ""}"`,
+    );
+  const processes = Number(value);
+  if (processes > 1 && !config.databaseUrl)
+    throw new UsageError(
+      "--processes above 1 needs PostgreSQL (DATABASE_URL): the embedded database opens in one process only",
+    );
+  return processes;
 }
 
 function reportError(error: unknown, io: CliIo): number {
@@ -114,14 +139,42 @@ export async function runCli(
   } catch (error) {
     return reportError(error, io);
   }
+  let exitWhenDone = false;
+  const code = await runConfigured(name, argv, io, config, () => {
+    exitWhenDone = true;
+  }).catch((error: unknown) => {
+    if (!exitWhenDone) throw error;
+    io.err(`efacture: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  });
+  if (exitWhenDone) {
+    // Not process.disconnect(): a cluster's process that disconnects exits with 0, hiding a failure.
+    setTimeout(() => process.exit(code), 200);
+  }
+  return code;
+}
 
+async function runConfigured(
+  name: string,
+  argv: string[],
+  io: CliIo,
+  config: ReturnType<typeof loadConfig>,
+  inCluster: () => void,
+): Promise<number> {
   try {
     if (name === "start" || name === "web" || name === "worker") {
+      const processes = serverProcesses(name, argv.slice(1), config);
+      const { clusterSlot, runWebCluster } = await import("./cluster.js");
+      const slot = clusterSlot();
+      if (processes > 1 && slot === undefined) return await runWebCluster({ processes, io });
+      // A web process of a cluster ends when its server does: its channel to the primary would keep it alive.
+      if (slot !== undefined) inCluster();
       const { runUntilSignal, startServer } = await import("../main.js");
       const server = await startServer(
         config,
         { web: name !== "worker", worker: name !== "web" },
-        { io, runCommand: runWithServices },
+        // Of N web processes, the first slot alone seeds the demo (they would race on it otherwise).
+        { io, runCommand: runWithServices, seedDemo: slot === undefined || slot === 0 },
       );
       const code = await runUntilSignal(server, io);
       // Giving up must end the process even if a socket to the lost database lingers: a supervisor
