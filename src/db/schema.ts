@@ -552,6 +552,20 @@ export const throttles = pgTable(
   ],
 );
 
+/**
+ * The API's request counts per key (API key or client network) and fixed window, shared by every web process
+ * (src/http/rate-limit-store.ts): N processes allow the limit once, not N times. Old windows are pruned.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    count: integer("count").notNull(),
+    windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("rate_limits_window_idx").on(t.windowStartedAt)],
+);
+
 // ---- Reform bridge (#16): the tenant's plateforme agréée (AFNOR XP Z12-013 Flow API), docs/pa-bridge.md ----
 
 /** How a tenant reaches its plateforme agréée. The client secret (or bearer token) is sealed like TOTP secrets. */

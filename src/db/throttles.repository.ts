@@ -156,3 +156,54 @@ export async function sumThrottleAcrossTenants(sql: Sql, key: string, windowStar
   );
   return row?.total ?? 0;
 }
+
+/**
+ * Counts one request on a rate-limit key in its fixed window of `windowMs` (a window that has ended restarts
+ * at 1), on the database's clock so that every web process, on any machine, sees the same windows. Returns
+ * the count and the milliseconds left in the window.
+ */
+export async function countRateLimit(
+  sql: Sql,
+  key: string,
+  windowMs: number,
+): Promise<{ count: number; ttlMs: number }> {
+  const ended =
+    "rate_limits.window_started_at <= clock_timestamp() - make_interval(secs => $2::float8 / 1000)";
+  const [row] = await sql.query<{ count: number; ttlMs: number }>(
+    `insert into rate_limits (key, count, window_started_at) values ($1, 1, clock_timestamp())
+     on conflict (key) do update
+       set count = case when ${ended} then 1 else rate_limits.count + 1 end,
+           window_started_at = case when ${ended} then clock_timestamp() else rate_limits.window_started_at end
+     returning count,
+       greatest(0, ceil(extract(epoch from (window_started_at + make_interval(secs => $2::float8 / 1000)
+         - clock_timestamp())) * 1000))::int as "ttlMs"`,
+    [key, windowMs],
+  );
+  return row!;
+}
+
+/** The count and time left of a key's window without counting (0 when it has none or it ended). */
+export async function readRateLimit(
+  sql: Sql,
+  key: string,
+  windowMs: number,
+): Promise<{ count: number; ttlMs: number }> {
+  const [row] = await sql.query<{ count: number; ttlMs: number }>(
+    `select count, greatest(0, ceil(extract(epoch from (window_started_at + make_interval(secs => $2::float8 / 1000)
+         - clock_timestamp())) * 1000))::int as "ttlMs"
+       from rate_limits
+      where key = $1 and window_started_at > clock_timestamp() - make_interval(secs => $2::float8 / 1000)`,
+    [key, windowMs],
+  );
+  return row ?? { count: 0, ttlMs: 0 };
+}
+
+/** Forgets the rate-limit windows that started more than `olderThanMs` ago (they no longer count). */
+export async function pruneRateLimits(sql: Sql, olderThanMs: number): Promise<number> {
+  const rows = await sql.query<{ key: string }>(
+    `delete from rate_limits where window_started_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000)
+     returning key`,
+    [olderThanMs],
+  );
+  return rows.length;
+}

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../../../app.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { apiKeyAuth, apiRateLimitKey, requireTenantSite } from "../../api-auth.js";
+import { postgresRateLimitStore } from "../../rate-limit-store.js";
 import { tenantScope } from "../../tenant-scope.js";
 import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
@@ -24,7 +25,7 @@ const DOCS_FAVICON_SVG = Buffer.from(
 const DOCS_CSS =
   ".swagger-ui .topbar { background-color: #1f3a5f; } .swagger-ui .topbar .download-url-wrapper { display: none; }";
 
-/** Requests per minute and per API key (per IP for requests without a valid key), per web process. */
+/** Requests per minute and per API key (per IP for requests without a valid key), for all web processes together. */
 export const API_RATE_LIMIT_PER_MINUTE = 600;
 
 /**
@@ -108,6 +109,9 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     max: API_RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
     keyGenerator: apiRateLimitKey,
+    store: postgresRateLimitStore(services.db, {
+      onPruneError: (err) => app.log.warn({ err }, "rate limits prune failed"),
+    }),
     errorResponseBuilder: (_request, context) =>
       new DomainError(
         "rate_limited",
