@@ -103,19 +103,23 @@ export interface RunningNginx {
  * Runs nginx as this user with `siteConf` (the rendered docs/deploy/nginx.conf) inside a minimal main
  * configuration of its own (pid, logs and temporary files in a temp dir), in the foreground, until `stop`.
  */
-export async function startNginx(siteConf: string, listenPorts: number[]): Promise<RunningNginx> {
+export async function startNginx(
+  siteConf: string,
+  listenPorts: number[],
+  options: { accessLog?: boolean; workers?: number } = {},
+): Promise<RunningNginx> {
   const dir = mkdtempSync(path.join(tmpdir(), "efacture-nginx-"));
   mkdirSync(path.join(dir, "logs"));
   writeFileSync(path.join(dir, "site.conf"), siteConf);
   writeFileSync(
     path.join(dir, "nginx.conf"),
     // As root (CI containers), the workers would become `nobody`: keep them the test user, like the files.
-    `${process.getuid?.() === 0 ? "user root root;\n" : ""}worker_processes 1;
+    `${process.getuid?.() === 0 ? "user root root;\n" : ""}worker_processes ${options.workers ?? 1};
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log info;
 events { worker_connections 512; }
 http {
-  access_log ${dir}/logs/access.log;
+  access_log ${options.accessLog === false ? "off" : `${dir}/logs/access.log`};
   default_type application/octet-stream;
   client_body_temp_path ${dir}/client_body;
   proxy_temp_path ${dir}/proxy;

@@ -1,0 +1,310 @@
+// Issue 17's two scale-out goals, each as a ratio measured in one run on this machine (wrk, keep-alive):
+//
+// 1. download: the portal's authenticated PDF download with DOWNLOAD_OFFLOAD=nginx, through nginx running
+//    docs/deploy/nginx.conf (TLS), against that nginx serving the same file statically (same TLS, same
+//    certificate): goal ≥ 0.8×, 64 connections. Rounds alternate (static, offload, static, …) so that the
+//    load of other people's work on this machine hits both.
+// 2. list: the list page's first page, pages/s at p99 < 50 ms, with `efacture web --processes 2` against one
+//    process. wrk is closed-loop: each server is driven at 1, 2, 4, … connections and the best rate whose p99
+//    stays under 50 ms is kept (the rate an offered load could have at that p99). Levels alternate between
+//    the two servers, both running all along: goal ≥ 1.6×.
+//
+// Usage: DATABASE_URL=postgres://… npm run bench:download -- [--only download,list] [--invoices 500]
+//   BENCH_SECONDS (8 per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64). Needs wrk and nginx
+//   (`apt-get install -y wrk nginx`). The schema bench_download is dropped first and at the end.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { openServices } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import { publishInvoices } from "../src/domain/invoices/publish-invoice.js";
+import { createTenant } from "../src/domain/tenants/create-tenant.js";
+import { buildFacturX } from "../src/einvoice/index.js";
+import { BIN, ROOT } from "../test/support/cli.js";
+import { facturx, logIn, makeCustomer } from "../test/support/factories.js";
+import { freePort } from "../test/support/free-port.js";
+import { httpsRequest, renderNginxConf, selfSignedCertificate, startNginx } from "../test/support/nginx.js";
+import { padded, scanImage } from "./publish-data.js";
+
+const argv = process.argv.slice(2);
+const option = (name: string) => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const only = option("--only")?.split(",") ?? ["download", "list"];
+const invoiceCount = Number(option("--invoices") ?? 500);
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  console.error("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/test");
+  process.exit(2);
+}
+const schema = "bench_download";
+const HOST = "bench.e-facture.example";
+const log = (text: string) => console.log(text);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** One wrk run; latencies in ms. Non-2xx answers and socket errors count as errors. */
+function wrk(url: string, conns: number, headers: Record<string, string>, secs = seconds): WrkResult {
+  const args = ["-t", String(Math.min(2, conns)), "-c", String(conns), "-d", `${secs}s`, "--latency"];
+  for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}: ${v}`);
+  if (process.env.BENCH_WRK_SCRIPT) args.push("-s", process.env.BENCH_WRK_SCRIPT);
+  const out = execFileSync("wrk", [...args, url], { encoding: "utf8" });
+  if (process.env.BENCH_WRK_SCRIPT) log(out);
+  const ms = (label: string) => {
+    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
+    if (!m) return Number.NaN;
+    const n = Number(m[1]);
+    return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50: ms("50"),
+    p99: ms("99"),
+    errors: non2xx + socketErrors,
+  };
+}
+
+/** `efacture web [--processes N]` as a child process, resolved once every process listens. */
+async function startWeb(env: Record<string, string>, processes: number) {
+  const port = await freePort();
+  const args = processes > 1 ? ["web", "--processes", String(processes)] : ["web"];
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web did not start:\n${output}`)), 240_000);
+    const onData = (d: Buffer) => {
+      output += d;
+      if ((output.match(/listening on/g)?.length ?? 0) >= processes) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`web exited with ${code}:\n${output}`)));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** One request first: the bench measures answers that are the whole file or page, never errors. */
+async function preflight(url: string, headers: Record<string, string>, expectBytes?: number) {
+  const u = new URL(url);
+  const answer =
+    u.protocol === "https:"
+      ? await httpsRequest(Number(u.port), headers.Host ?? u.hostname, u.pathname, { headers })
+      : await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+          http
+            .get({ host: u.hostname, port: u.port, path: u.pathname, headers }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on("data", (c: Buffer) => chunks.push(c));
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+            })
+            .on("error", reject);
+        });
+  if (answer.status !== 200 || (expectBytes !== undefined && answer.body.byteLength !== expectBytes))
+    throw new Error(
+      `${url}: ${answer.status}, ${answer.body.byteLength} bytes: ${answer.body.toString().slice(0, 300)}`,
+    );
+}
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-bench-download-"));
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`drop schema if exists ${schema} cascade`);
+  await admin.query(`drop schema if exists ${schema}_boss cascade`);
+  const env: Record<string, string> = {
+    NODE_ENV: "development",
+    EFACTURE_DEMO: "0",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl!,
+    DATABASE_SCHEMA: schema,
+    PUBLIC_BASE_URL: "https://e-facture.example",
+    TRUSTED_PROXIES: "127.0.0.1",
+    DOWNLOAD_OFFLOAD: "nginx",
+    SESSION_SECRET: "bench-download-session-secret-0123456789abcdef",
+  };
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    // The data: one tenant, one account with `invoiceCount` invoices (the list), one ~100 KB PDF (the download).
+    const services = await openServices(loadConfig(env), { schema });
+    const tenant = await createTenant(services.db, { slug: "bench", displayName: "Bench Location" });
+    const customer = "C-BENCH";
+    await makeCustomer(services, tenant, customer, { email: "bench@example.com" });
+    const [account] = await services.db.query<{ id: string }>(
+      "select id from accounts where tenant_id = $1 and email = $2",
+      [tenant.id, "bench@example.com"],
+    );
+    const scan = scanImage();
+    const items = [];
+    for (let i = 0; i < invoiceCount; i++)
+      items.push({
+        bytes:
+          i === 0
+            ? await padded(await buildFacturX(facturx(`B-${i}`, customer)), scan)
+            : await buildFacturX(facturx(`B-${i}`, customer)),
+      });
+    const outcomes = await publishInvoices(
+      {
+        db: services.db,
+        blobs: services.blobs,
+        queue: services.queue,
+        maxPdfBytes: services.config.maxPdfBytes,
+      },
+      { tenant, actor: { type: "issuer", id: "bench" }, items },
+    );
+    const first = outcomes[0]!;
+    if (!first.ok) throw first.error;
+    if (!("invoice" in first)) throw new Error("not published");
+    const invoice = first.invoice;
+    const session = await logIn(services.db, tenant, account!.id);
+    await services.close();
+    // Capitalised: wrk adds its own Host header unless given one spelt `Host` (two would be a 400).
+    const cookie = { Cookie: `efacture-session=${session}`, Host: HOST };
+    log(`data: ${invoiceCount} invoices, the downloaded PDF is ${(invoice.sizeBytes / 1024).toFixed(0)} KB`);
+    log(`machine: load average ${load()} at start`);
+
+    if (only.includes("download")) {
+      const web = await startWeb(env, 1);
+      stops.push(web.stop);
+      // Today's download for reference: the portal streaming and hashing the file itself (no nginx).
+      const streaming = await startWeb({ ...env, DOWNLOAD_OFFLOAD: "off" }, 1);
+      stops.push(streaming.stop);
+      const certDir = mkdtempSync(path.join(tmpdir(), "efacture-bench-cert-"));
+      stops.push(async () => rmSync(certDir, { recursive: true, force: true }));
+      const cert = selfSignedCertificate(certDir);
+      const [httpPort, httpsPort, staticPort] = [await freePort(), await freePort(), await freePort()];
+      const blobsDir = path.join(dataDir, "blobs");
+      const site = renderNginxConf({
+        webServers: [`127.0.0.1:${web.port}`, `127.0.0.1:${web.port}`],
+        objectStore: "127.0.0.1:9",
+        httpPort,
+        httpsPort,
+        blobsDir,
+        ...cert,
+      });
+      // The ceiling: the same nginx, TLS and certificate serving the same file as a static file.
+      const ceiling = `
+server {
+    listen 127.0.0.1:${staticPort} ssl;
+    ssl_certificate ${cert.certFile};
+    ssl_certificate_key ${cert.keyFile};
+    ssl_session_cache shared:efacture_static_tls:10m;
+    access_log off;
+    location /static/ { alias ${blobsDir}/; sendfile on; tcp_nopush on; default_type application/pdf; }
+}
+`;
+      const nginx = await startNginx(`${site}\n${ceiling}`, [httpsPort, staticPort], {
+        accessLog: false,
+        workers: 2,
+      });
+      stops.push(nginx.stop);
+      const blobPath = `${invoice.sha256.slice(0, 2)}/${invoice.sha256.slice(2, 4)}/${invoice.sha256}`;
+      const staticUrl = `https://127.0.0.1:${staticPort}/static/${blobPath}`;
+      const offloadUrl = `https://127.0.0.1:${httpsPort}/factures/${invoice.id}/pdf`;
+      const streamUrl = `http://127.0.0.1:${streaming.port}/factures/${invoice.id}/pdf`;
+      await preflight(streamUrl, cookie, invoice.sizeBytes);
+      await preflight(staticUrl, {}, invoice.sizeBytes);
+      await preflight(offloadUrl, cookie, invoice.sizeBytes);
+      // Warm-up.
+      wrk(staticUrl, 8, {}, 2);
+      wrk(offloadUrl, 8, cookie, 2);
+      const statics: WrkResult[] = [];
+      const offloads: WrkResult[] = [];
+      const streams: WrkResult[] = [];
+      const line = (r: WrkResult) =>
+        `${r.rps.toFixed(0)} req/s (p99 ${r.p99.toFixed(1)} ms, errors ${r.errors})`;
+      for (let round = 1; round <= rounds; round++) {
+        const s = wrk(staticUrl, connections, {});
+        const o = wrk(offloadUrl, connections, cookie);
+        const t = wrk(streamUrl, connections, cookie);
+        statics.push(s);
+        offloads.push(o);
+        streams.push(t);
+        log(
+          `download round ${round}: nginx static ${line(s)}; portal offloaded via nginx ${line(o)}; ` +
+            `portal streaming (no nginx) ${line(t)}; offloaded/static ${(o.rps / s.rps).toFixed(2)}; load ${load()}`,
+        );
+      }
+      const sum = (xs: WrkResult[]) => xs.reduce((a, r) => a + r.rps, 0);
+      log(
+        `download: offloaded / static = ${(sum(offloads) / sum(statics)).toFixed(2)} over ${rounds} rounds (goal ≥ 0.8), ` +
+          `offloaded / streaming = ${(sum(offloads) / sum(streams)).toFixed(2)}, ${connections} connections`,
+      );
+      await streaming.stop();
+      await nginx.stop();
+      await web.stop();
+    }
+
+    if (only.includes("list")) {
+      const one = await startWeb(env, 1);
+      stops.push(one.stop);
+      const two = await startWeb(env, 2);
+      stops.push(two.stop);
+      const url = (port: number) => `http://127.0.0.1:${port}/factures`;
+      await preflight(url(one.port), cookie);
+      await preflight(url(two.port), cookie);
+      wrk(url(one.port), 4, cookie, 2);
+      wrk(url(two.port), 4, cookie, 2);
+      const best = { one: 0, two: 0 };
+      for (const conns of [1, 2, 4, 8, 16, 32]) {
+        const a = wrk(url(one.port), conns, cookie);
+        const b = wrk(url(two.port), conns, cookie);
+        for (const [name, r] of [
+          ["one", a],
+          ["two", b],
+        ] as const)
+          if (r.errors === 0 && r.p99 < 50) best[name] = Math.max(best[name], r.rps);
+        log(
+          `list ${conns} connections: 1 process ${a.rps.toFixed(0)} pages/s (p99 ${a.p99.toFixed(1)} ms, errors ${a.errors}); ` +
+            `2 processes ${b.rps.toFixed(0)} pages/s (p99 ${b.p99.toFixed(1)} ms, errors ${b.errors}); load ${load()}`,
+        );
+      }
+      log(
+        `list: best pages/s at p99 < 50 ms: 1 process ${best.one.toFixed(0)}, 2 processes ${best.two.toFixed(0)}: ` +
+          `ratio ${(best.two / best.one).toFixed(2)} (goal ≥ 1.6)`,
+      );
+    }
+    log(`machine: load average ${load()} at end`);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.query(`drop schema if exists ${schema}_boss cascade`);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
