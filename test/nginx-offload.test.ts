@@ -131,11 +131,21 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
     session = invoice.session;
     const cookie = `efacture-session=${invoice.session}`;
 
-    // The portal's own answer (what nginx acts upon): no bytes, the internal path, the headers.
-    const direct = await app.inject({
+    // Without the nginx of docs/deploy in front (it marks requests `available`), the portal streams the file.
+    const unproxied = await app.inject({
       method: "GET",
       url: `/factures/${invoice.id}/pdf`,
       headers: { host: HOST, cookie },
+    });
+    expect(unproxied.statusCode).toBe(200);
+    expect(unproxied.rawPayload.equals(invoice.bytes)).toBe(true);
+    expect(unproxied.headers["x-accel-redirect"]).toBeUndefined();
+
+    // The portal's own answer to nginx (what nginx acts upon): no bytes, the internal path, the headers.
+    const direct = await app.inject({
+      method: "GET",
+      url: `/factures/${invoice.id}/pdf`,
+      headers: { host: HOST, cookie, "x-efacture-offload": "available" },
     });
     expect(direct.statusCode).toBe(200);
     expect(direct.rawPayload.byteLength).toBe(0);
@@ -282,7 +292,7 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
     expect(logLines.filter((l) => l.includes('"via":"pdf"') && l.includes(invoice.id)).length).toBe(
       streamedBefore + 1,
     );
-    // A client cannot ask for that itself: nginx clears the header (the portal would otherwise stream).
+    // A client cannot ask for that itself: nginx sets the header on every request it forwards.
     const offloadedBefore = logLines.filter((l) => l.includes("offloaded") && l.includes(invoice.id)).length;
     signature = "good";
     const forced = await front.get(`/factures/${invoice.id}/pdf`, { cookie, "x-efacture-offload": "failed" });

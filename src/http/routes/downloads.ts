@@ -196,13 +196,14 @@ export async function downloadRoutes(
     if (!found) return reply.callNotFound();
     const { taker, invoice } = found;
     if (invoice.removedAt) return gonePage(request, reply, invoice);
-    // nginx sends the request back marked `failed` when it could not send the file (docs/deploy/nginx.conf):
-    // then the portal streams it, checked. nginx clears the header on every other request.
-    const offloadFailed = request.headers["x-efacture-offload"] === "failed";
+    // docs/deploy/nginx.conf marks every request `available` (it can send files), and the request it hands
+    // back when it could not send one `failed`: offload only the first kind, so that a portal reached without
+    // that nginx (a setting left on, a health check, a test) streams the file rather than an empty answer.
+    const offloadable = request.headers["x-efacture-offload"] === "available";
     if (
       mode === "download" &&
       offload &&
-      !offloadFailed &&
+      offloadable &&
       (await sendOffloaded(request, reply, taker, invoice))
     )
       return reply;
