@@ -294,7 +294,7 @@ server {
       }
       log(
         `list: best pages/s at p99 < 50 ms: 1 process ${best.one.toFixed(0)}, 2 processes ${best.two.toFixed(0)}: ` +
-          `ratio ${(best.two / best.one).toFixed(2)} (goal ≥ 1.6)`,
+          `ratio ${best.one > 0 ? (best.two / best.one).toFixed(2) : "n/a (no level under 50 ms)"} (goal ≥ 1.6)`,
       );
     }
     log(`machine: load average ${load()} at end`);

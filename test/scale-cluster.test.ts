@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { runEfacture, startEfacture } from "./support/cli.js";
@@ -6,17 +6,22 @@ import { freePort } from "./support/free-port.js";
 import { makeTestEnv, type TestEnv } from "./support/services.js";
 
 // `efacture web --processes N` as a user runs it: real processes (node:cluster), on PostgreSQL.
+/** The web processes whose parent is `pid`, from /proc (tsx also starts an esbuild service: left out). */
 const children = (pid: number): number[] => {
-  try {
-    // The web processes only (tsx also starts an esbuild service).
-    return execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(pid)], { encoding: "utf8" })
-      .split("\n")
-      .filter((l) => l.includes("efacture.js web"))
-      .map((l) => Number.parseInt(l.trim(), 10))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== pid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("efacture.js\0web"))
+        found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
   }
+  return found.sort((a, b) => a - b);
 };
 
 async function until<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
