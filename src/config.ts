@@ -46,6 +46,8 @@ export interface Config {
   readonly trustedProxies: number | readonly string[] | undefined;
   /** Where the originals are kept: BLOB_STORE (unset: DATA_DIR/blobs) with S3_* and AWS_* for an object store. */
   readonly blobStore: BlobStoreSetting;
+  /** S3_* and AWS_* as given, for `efacture blobs migrate --to s3://…` (parsed with parseBlobStore). */
+  readonly blobStoreEnv: Readonly<Record<string, string | undefined>>;
 }
 
 // --- Blob store (BLOB_STORE, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE, AWS_*) -------------------------
@@ -69,6 +71,15 @@ export type BlobStoreSetting =
       /** `s3://bucket/prefix`: what the database records as the active store. */
       readonly identity: string;
     };
+
+const BLOB_STORE_VARIABLES = [
+  "S3_ENDPOINT",
+  "S3_REGION",
+  "S3_FORCE_PATH_STYLE",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+] as const;
 
 const BLOB_STORE_EXPECTED = "file:///absolute/path or s3://bucket/prefix";
 
@@ -343,6 +354,7 @@ export function loadConfig(env: Env = process.env): Config {
     tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
     databaseOutageLimitSeconds: integer(env, "DATABASE_OUTAGE_LIMIT_SECONDS", 300, 5, 86_400),
     trustedProxies: trustedProxies(env),
+    blobStoreEnv: Object.freeze(Object.fromEntries(BLOB_STORE_VARIABLES.map((name) => [name, env[name]]))),
     blobStore: parseBlobStore(text(env, "BLOB_STORE"), env, path.resolve(text(env, "DATA_DIR") ?? "./data")),
   });
 }
