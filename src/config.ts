@@ -125,8 +125,11 @@ export function parseBlobStore(
       "s3://bucket/prefix with a bucket name of 3 to 63 lower-case letters, digits, dots or hyphens",
       value,
     );
+  // Checked on the text as typed: the URL parser resolves "a/../b" to "b" silently.
+  const dotSegment = /(^|\/)\.\.?(\/|$)/.test(value.replace(/^s3:\/\/[^/]*/i, ""));
   const prefix = decodeURIComponent(parsed.pathname).replace(/^\/+|\/+$/g, "");
   if (
+    dotSegment ||
     parsed.port ||
     parsed.search ||
     parsed.hash ||
