@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobStoreUnavailable, BlobWriteConflict } from "../src/storage/blob-store.js";
@@ -114,6 +114,24 @@ describe("S3 blob store (against s3rver)", () => {
     await expect(nowhere.check()).rejects.toThrow(/cannot be reached .*check S3_ENDPOINT/);
     await store().check();
   });
+
+  it("turns a store dying mid-transfer into BlobStoreUnavailable", async () => {
+    const blobs = store();
+    const bytes = randomBytes(48 * 1024 * 1024);
+    const { sha256 } = await blobs.put(bytes);
+    const stream = (await blobs.open(sha256))!;
+    const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    await iterator.next();
+    await s3.stop();
+    try {
+      const error = await (async () => {
+        for (;;) if ((await iterator.next()).done) return undefined;
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BlobStoreUnavailable);
+    } finally {
+      await s3.start();
+    }
+  }, 60_000);
 
   it("fails fast with BlobStoreUnavailable while the store is down, and works again once it is back", async () => {
     const blobs = store();

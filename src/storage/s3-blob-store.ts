@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -102,7 +102,18 @@ export function createS3BlobStore(settings: S3BlobStoreSettings, hooks: S3BlobSt
   async function get(key: string): Promise<Readable | undefined> {
     try {
       const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return out.Body as Readable;
+      const body = out.Body as Readable;
+      // A store that dies mid-transfer is an outage too (503, retried), not an unexplained socket error.
+      return Readable.from(
+        (async function* () {
+          try {
+            yield* body;
+          } catch (error) {
+            throw unavailable("GET", error);
+          }
+        })(),
+        { objectMode: false },
+      );
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw unavailable("GET", error);
