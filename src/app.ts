@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.js";
+import { readActiveBlobStore } from "./db/blob-store-state.repository.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type OpenedDatabase, openDatabase } from "./db/open-database.js";
@@ -28,7 +29,7 @@ import { validateInvoiceHandler, validateInvoiceJob } from "./jobs/validate-invo
 import { startValidationBacklogJob, validationBacklogJob } from "./jobs/validation-backlog.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
 import type { BlobInventory, BlobStore } from "./storage/blob-store.js";
-import { createFsBlobStore } from "./storage/fs-blob-store.js";
+import { openBlobStore } from "./storage/open-blob-store.js";
 import { loadSealKey } from "./storage/seal-key-file.js";
 
 /** Everything the entry points (web, worker, CLI) need, built once from the configuration. */
@@ -38,7 +39,8 @@ export interface Services {
   readonly db: Database;
   readonly opened: OpenedDatabase;
   readonly queue: JobQueue;
-  readonly blobs: BlobStore & BlobInventory;
+  /** The originals' store; `check` is what /readyz asks (bucket or folder usable). */
+  readonly blobs: BlobStore & BlobInventory & { check(): Promise<void> };
   readonly transport: MailTransport;
   readonly outboxDir: string | undefined;
   readonly jobs: { sendMail: JobDefinition<{ mailId: string }> };
@@ -123,9 +125,11 @@ export async function openServices(
   const opened = await openDatabase(config, { schema: options.schema });
   const { db } = opened;
   let queue: JobQueue | undefined;
+  const blobs = openBlobStore(config.blobStore);
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, "database migrated");
+    await checkBlobStore(db, blobs);
     const sendMail = sendMailDefinition(config);
     queue = await openJobQueue({
       opened,
@@ -153,7 +157,6 @@ export async function openServices(
     const transport =
       options.transport ??
       (config.smtpUrl ? createSmtpTransport(config.smtpUrl) : createOutboxTransport(outboxDir!));
-    const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
     const cookieSecret = config.sessionSecret ?? localSecret(config.dataDir, "session.key");
     const finalQueue = queue;
     let sealKey: SealKey | undefined;
@@ -177,6 +180,7 @@ export async function openServices(
           await finalQueue.stop().catch((error) => logger.error({ err: error }, "job queue stop failed"));
           await validator.close().catch((error) => logger.error({ err: error }, "validator close failed"));
           await transport.close();
+          blobs.close();
           await opened.close();
         })();
         return closing;
@@ -184,9 +188,25 @@ export async function openServices(
     };
   } catch (error) {
     await queue?.stop().catch(() => {});
+    blobs.close();
     await opened.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Start-up check of the blob store: usable (the bucket exists, the credentials may use it; the folder is
+ * writable), and not another store than the one `efacture blobs migrate --switch` recorded in the database:
+ * after a migration, a process still configured for the old store refuses to start, so nobody keeps writing
+ * there. (Nothing is recorded before the first switch: a copied database or a moved DATA_DIR start as before.)
+ */
+async function checkBlobStore(db: Database, blobs: ReturnType<typeof openBlobStore>): Promise<void> {
+  await blobs.check();
+  const recorded = await readActiveBlobStore(db);
+  if (recorded && recorded.active !== blobs.identity)
+    throw new Error(
+      `BLOB_STORE is ${blobs.identity} but efacture blobs migrate moved the originals to ${recorded.active} on ${recorded.switchedAt.toISOString()}: set BLOB_STORE to ${recorded.active}`,
+    );
 }
 
 /**

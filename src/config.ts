@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** The whole configuration, read once from the environment and frozen. */
 export interface Config {
@@ -49,6 +50,139 @@ export interface Config {
    * `X-Accel-Redirect` and nginx sends the file (filesystem store) or proxies the object store's presigned URL.
    */
   readonly downloadOffload: "off" | "nginx";
+  /** Where the originals are kept: BLOB_STORE (unset: DATA_DIR/blobs) with S3_* and AWS_* for an object store. */
+  readonly blobStore: BlobStoreSetting;
+  /** S3_* and AWS_* as given, for `efacture blobs migrate --to s3://…` (parsed with parseBlobStore). */
+  readonly blobStoreEnv: Readonly<Record<string, string | undefined>>;
+}
+
+// --- Blob store (BLOB_STORE, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE, AWS_*) -------------------------
+
+/** A folder of this machine (or a shared mount), or a bucket and prefix of an S3-compatible store. */
+export type BlobStoreSetting =
+  | { readonly kind: "file"; readonly root: string; readonly identity: string }
+  | {
+      readonly kind: "s3";
+      readonly bucket: string;
+      /** Without leading or trailing slash; "" for the bucket's root. */
+      readonly prefix: string;
+      /** Unset: AWS itself. */
+      readonly endpoint: string | undefined;
+      readonly region: string;
+      readonly forcePathStyle: boolean;
+      /** Unset: the AWS SDK's default chain (profile, instance or pod role). */
+      readonly credentials:
+        | { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }
+        | undefined;
+      /** `s3://bucket/prefix`: what the database records as the active store. */
+      readonly identity: string;
+    };
+
+const BLOB_STORE_VARIABLES = [
+  "S3_ENDPOINT",
+  "S3_REGION",
+  "S3_FORCE_PATH_STYLE",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+] as const;
+
+const BLOB_STORE_EXPECTED = "file:///absolute/path or s3://bucket/prefix";
+
+/**
+ * Parses a BLOB_STORE value (the variable, or `efacture blobs migrate --to`); `variable` names it in errors.
+ * Unset: DATA_DIR/blobs. An s3:// store takes S3_REGION (required), S3_ENDPOINT (unset: AWS),
+ * S3_FORCE_PATH_STYLE (default 1, what Ceph RGW, Garage, MinIO and s3rver expect) and the AWS_* credentials.
+ */
+export function parseBlobStore(
+  raw: string | undefined,
+  env: Env,
+  dataDir: string,
+  variable = "BLOB_STORE",
+): BlobStoreSetting {
+  const value = raw?.trim();
+  if (!value) {
+    const root = path.join(dataDir, "blobs");
+    return { kind: "file", root, identity: `file://${root}` };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(variable, BLOB_STORE_EXPECTED, redact(value));
+  }
+  if (parsed.protocol === "file:") {
+    if (parsed.host !== "" || parsed.search || parsed.hash)
+      throw new ConfigError(variable, "file:///absolute/path (three slashes, no host)", value);
+    const root = path.resolve(fileURLToPath(parsed));
+    return { kind: "file", root, identity: `file://${root}` };
+  }
+  if (parsed.protocol !== "s3:") throw new ConfigError(variable, BLOB_STORE_EXPECTED, redact(value));
+  if (parsed.username || parsed.password)
+    throw new ConfigError(
+      variable,
+      "s3://bucket/prefix without credentials (use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+      redact(value),
+    );
+  const bucket = parsed.hostname;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes(".."))
+    throw new ConfigError(
+      variable,
+      "s3://bucket/prefix with a bucket name of 3 to 63 lower-case letters, digits, dots or hyphens",
+      value,
+    );
+  // Checked on the text as typed: the URL parser resolves "a/../b" to "b" silently.
+  const dotSegment = /(^|\/)\.\.?(\/|$)/.test(value.replace(/^s3:\/\/[^/]*/i, ""));
+  const prefix = decodeURIComponent(parsed.pathname).replace(/^\/+|\/+$/g, "");
+  if (
+    dotSegment ||
+    parsed.port ||
+    parsed.search ||
+    parsed.hash ||
+    !/^[A-Za-z0-9._\-/]{0,200}$/.test(prefix) ||
+    prefix.split("/").some((p) => p === "." || p === ".." || (prefix && p === ""))
+  )
+    throw new ConfigError(
+      variable,
+      "s3://bucket/prefix with a prefix of letters, digits, . _ - and single slashes",
+      value,
+    );
+  const region = text(env, "S3_REGION");
+  if (!region || !/^[A-Za-z0-9-]{1,64}$/.test(region))
+    throw new ConfigError(
+      "S3_REGION",
+      `the object store's region (e.g. eu-west-3, garage, us-east-1) with ${variable}=s3://…`,
+      region,
+    );
+  const endpoint = url(env, "S3_ENDPOINT", ["http:", "https:"]);
+  if (endpoint && (endpoint.username || endpoint.search || endpoint.hash))
+    throw new ConfigError(
+      "S3_ENDPOINT",
+      "the store's base URL such as https://s3.example.net (no credentials)",
+      redact(endpoint.toString()),
+    );
+  const accessKeyId = text(env, "AWS_ACCESS_KEY_ID");
+  const secretAccessKey = text(env, "AWS_SECRET_ACCESS_KEY");
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
+    throw new ConfigError(
+      accessKeyId === undefined ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+      "set together with its pair (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or neither for the SDK's default chain",
+      undefined,
+    );
+  const sessionToken = text(env, "AWS_SESSION_TOKEN");
+  return {
+    kind: "s3",
+    bucket,
+    prefix,
+    endpoint: endpoint?.toString().replace(/\/$/, ""),
+    region,
+    forcePathStyle: oneOf(env, "S3_FORCE_PATH_STYLE", ["0", "1"] as const, "1") === "1",
+    credentials:
+      accessKeyId && secretAccessKey
+        ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
+        : undefined,
+    identity: `s3://${bucket}/${prefix}`,
+  };
 }
 
 /** A configuration mistake: names the variable and what is expected, in one line. */
@@ -230,5 +364,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseOutageLimitSeconds: integer(env, "DATABASE_OUTAGE_LIMIT_SECONDS", 300, 5, 86_400),
     trustedProxies: trustedProxies(env),
     downloadOffload: oneOf(env, "DOWNLOAD_OFFLOAD", ["off", "nginx"] as const, "off"),
+    blobStoreEnv: Object.freeze(Object.fromEntries(BLOB_STORE_VARIABLES.map((name) => [name, env[name]]))),
+    blobStore: parseBlobStore(text(env, "BLOB_STORE"), env, path.resolve(text(env, "DATA_DIR") ?? "./data")),
   });
 }

@@ -749,3 +749,19 @@ export const invoicePayments = pgTable(
     ),
   ],
 );
+
+/**
+ * Which blob store holds the originals (one row, written by `efacture blobs migrate --switch`): every process
+ * compares its BLOB_STORE with it at start and refuses to run on another store, so nobody writes to the old one.
+ * No row: never migrated, any BLOB_STORE is accepted.
+ */
+export const blobStoreState = pgTable(
+  "blob_store_state",
+  {
+    id: smallint("id").primaryKey().default(1),
+    // "file:///abs/path" or "s3://bucket/prefix" (the endpoint is not part of it: hosts may name it differently).
+    active: text("active").notNull(),
+    switchedAt: timestamp("switched_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check("blob_store_state_one_row", sql`${t.id} = 1`)],
+);

@@ -86,6 +86,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // BlobIntegrityError with a 500 page; the error handler answers DatabaseUnavailable 503 (Retry-After).
   integrity_failed: 500,
   database_unavailable: 503,
+  blob_store_unavailable: 503,
+  blob_write_conflict: 500,
   // The Factur-X reader's findings of severity error (src/einvoice/findings.ts) refuse the file.
   ...(Object.fromEntries(Object.keys(FINDING_CODES).map((code) => [code, 422])) as Record<FindingCode, 422>),
 };

@@ -17,6 +17,7 @@ import { DomainError } from "../domain/shared/errors.js";
 import { resolveHost, tenantOrigin } from "../domain/tenants/tenant-url.js";
 import { messagesFor, uiFor } from "../i18n/index.js";
 import { requestLocale, requestUi } from "../i18n/request-locale.js";
+import { isBlobStoreDown } from "../storage/blob-store.js";
 import { installValidatedClientIp, trustProxyOption } from "./client-ip.js";
 import { registerCustomerAuth } from "./customer-auth.js";
 import { STATUS_BY_CODE } from "./error-status.js";
@@ -252,8 +253,12 @@ export async function buildWebApp(
           "the request holds text that cannot be stored (a NUL character, U+0000): remove it and send again",
         )
       : thrown;
-    if (isDatabaseDown(error)) {
-      request.log.error({ err: error }, "database unavailable");
+    // The database, or the originals' store (S3 down): nothing was written, the same request works once it is back.
+    if (isDatabaseDown(error) || isBlobStoreDown(error)) {
+      request.log.error(
+        { err: error },
+        isBlobStoreDown(error) ? "blob store unavailable" : "database unavailable",
+      );
       // A restart or failover lasts seconds: come back soon (integrators retry the same file, idempotently).
       reply.code(503).header("retry-after", "5");
       if (api) return apiErrorBody(request, "service_unavailable", "try again shortly");

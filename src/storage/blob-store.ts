@@ -15,7 +15,50 @@ export interface BlobStore {
    * download (docs/deploy): the store's relative path for `X-Accel-Redirect` (filesystem) or a short-lived
    * URL (object store). Absent or undefined: the portal streams the bytes with its hash check.
    */
-  offload?(sha256: string): Promise<BlobOffload | undefined>;
+  offload?(sha256: string, options?: OffloadOptions): Promise<BlobOffload | undefined>;
+}
+
+/**
+ * What the front server should answer with the offloaded bytes. A presigned URL carries them in its signature
+ * (`response-content-type`, `response-content-disposition`), since the object store answers the client itself.
+ */
+export interface OffloadOptions {
+  contentType?: string;
+  contentDisposition?: string;
+}
+
+/**
+ * The store cannot be used now (down, unreachable, credentials refused): the request fails with 503 and
+ * nothing is written; the same request works again once the store is back.
+ */
+export class BlobStoreUnavailable extends Error {
+  readonly code = "blob_store_unavailable";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "BlobStoreUnavailable";
+  }
+}
+
+/** True when an error (or its cause) means the blob store cannot be reached now. */
+export function isBlobStoreDown(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof BlobStoreUnavailable) return true;
+  return false;
+}
+
+/**
+ * Write-once refused: the key of these bytes already holds other bytes (tampering, or a store that
+ * corrupted them). Nothing is overwritten; the operator looks (the nightly verifier reports the same file).
+ */
+export class BlobWriteConflict extends Error {
+  readonly code = "blob_write_conflict";
+  constructor(
+    readonly sha256: string,
+    detail: string,
+  ) {
+    super(`refused to overwrite the stored blob ${sha256}: ${detail}`);
+    this.name = "BlobWriteConflict";
+  }
 }
 
 /** Where nginx finds a blob: a path under the store's internal location, or a presigned URL. */

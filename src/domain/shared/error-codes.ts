@@ -82,6 +82,10 @@ export const DOMAIN_ERROR_CODES = [
   // BlobIntegrityError (src/domain/invoices/verified-blob.ts), DatabaseUnavailable (src/db/database.ts).
   "integrity_failed",
   "database_unavailable",
+  // BlobStoreUnavailable and BlobWriteConflict (src/storage/blob-store.ts): the originals' store is down
+  // (answered like a database outage), or a key holds other bytes (never overwritten).
+  "blob_store_unavailable",
+  "blob_write_conflict",
 ] as const;
 
 /**

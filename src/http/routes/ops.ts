@@ -3,6 +3,14 @@ import type { Services } from "../../app.js";
 import { pingWithin } from "../../db/database.js";
 import { pendingMigrations } from "../../db/migrate.js";
 
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Liveness and readiness, on every host, outside tenant resolution. */
 export async function opsRoutes(app: FastifyInstance, services: Services) {
   app.get("/healthz", async (_request, reply) => {
@@ -17,9 +25,15 @@ export async function opsRoutes(app: FastifyInstance, services: Services) {
       const pending = await pendingMigrations(services.db);
       if (pending.length > 0)
         return reply.code(503).send({ status: "unavailable", reason: "migrations pending", pending });
-      return { status: "ready", database: services.db.engine };
     } catch {
       return reply.code(503).send({ status: "unavailable", reason: "database unreachable" });
     }
+    // The originals' store too (a HEAD of the bucket): without it nothing can be published or downloaded.
+    const blobs = await within(services.blobs.check(), 2_000).then(
+      () => true,
+      () => false,
+    );
+    if (!blobs) return reply.code(503).send({ status: "unavailable", reason: "blob store unreachable" });
+    return { status: "ready", database: services.db.engine };
   });
 }
