@@ -160,7 +160,7 @@ describe.skipIf(!chromiumPath)("the reform bridge's pages in Chromium", () => {
             .then(() => page.locator(".det-timeline > li").count()),
         ).toBe(5);
         await context.close();
-      }, 120_000);
+      }, 180_000);
 
   for (const [width, height] of WIDTHS)
     it(`shows the admin the PA pages at ${width} px, axe clean`, async () => {
@@ -182,5 +182,5 @@ describe.skipIf(!chromiumPath)("the reform bridge's pages in Chromium", () => {
         expect(overflow, `${name} at ${width}`).toBeLessThanOrEqual(0);
       }
       await context.close();
-    }, 150_000);
+    }, 180_000);
 });

@@ -286,7 +286,7 @@ export function TransmissionsPage(props: {
           administrateur la connecte.
         </p>
       )}
-      <div class="staff-stats">
+      <div class="staff-stats staff-pa-stats">
         {["held", "queued", "submitted", "acknowledged", "rejected"].map((s) => (
           <div class="staff-stat">
             <strong safe>{String(props.counts.byStatus[s] ?? 0)}</strong>
@@ -379,7 +379,14 @@ export function TransmissionsPage(props: {
                   </td>
                   <td data-label="Transmission">
                     <TransmissionState t={r} />
-                    {r.submittedAt ? <small safe>{`Déposée le ${frDateTime(r.submittedAt)}`}</small> : ""}
+                    {r.submittedAt ? (
+                      <>
+                        <br />
+                        <small safe>{`Déposée le ${frDateTime(r.submittedAt)}`}</small>
+                      </>
+                    ) : (
+                      ""
+                    )}
                   </td>
                   <td data-label="Dernier statut">
                     {r.lastStatus ? (
@@ -548,11 +555,13 @@ export function PaAdminPage(props: {
                 <dt>Secret</dt>
                 <dd>Enregistré chiffré ; il n’est jamais réaffiché.</dd>
                 <dt>Relève des statuts</dt>
-                <dd safe>{`Toutes les ${c.pollSeconds} secondes · dernière le ${frDateTime(c.polledAt)}`}</dd>
+                <dd
+                  safe
+                >{`Toutes les ${c.pollSeconds} secondes · ${c.polledAt ? `dernière le ${frDateTime(c.polledAt)}` : "pas encore relevée"}`}</dd>
                 <dt>Modifiée le</dt>
                 <dd safe>{frDateTime(c.updatedAt)}</dd>
               </dl>
-              <form method="post" action="/conseiller/admin/plateforme/test">
+              <form method="post" action="/conseiller/admin/plateforme/test" class="staff-pa-test">
                 <input type="hidden" name="_csrf" value={props.staff.csrf} />
                 <button type="submit" class="button secondary">
                   Tester la connexion
