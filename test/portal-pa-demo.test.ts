@@ -129,6 +129,20 @@ describe.each(ENGINES)("demo seed with B2B invoices and their lifecycle (%s)", (
     expect(audits!.n).toBe(20);
   });
 
+  it("adds no status, message or transmission when an interrupted seed runs again", async () => {
+    const count = async () =>
+      (
+        await services.db.query<{ s: number; m: number; t: number }>(
+          `select (select count(*) from pa_lifecycle_statuses)::int as s, (select count(*) from pa_inbound_messages)::int as m,
+                  (select count(*) from pa_transmissions)::int as t`,
+        )
+      )[0];
+    const before = await count();
+    await services.db.query("update tenants set settings = settings - 'demoReady' where slug = 'demo'");
+    await seedDemo(services, { now: NOW });
+    expect(await count()).toEqual(before);
+  }, 180_000);
+
   it("shows the fleet manager a duplicata with the timeline (seeding took a few seconds)", async () => {
     const [account] = await services.db.query<{ id: string }>(
       "select a.id from accounts a join customers c on c.account_id = a.id where c.customer_number = 'C100201'",

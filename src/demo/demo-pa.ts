@@ -110,7 +110,8 @@ export function createDemoPa(now: () => Date) {
     flowApi,
     /** Makes a lifecycle flow (direction In, CustomerInvoiceLC) available; returns its flow id. */
     emit(cdar: DemoCdar): string {
-      const flowId = `demo-lc-${randomUUID()}`;
+      // One id per (invoice, status): a re-run of an interrupted seed finds the flows already read ("seen").
+      const flowId = `demo-lc-${cdar.invoiceNumber}-${cdar.code}`;
       const at = cdar.at.toISOString();
       flows.set(flowId, {
         bytes: new TextEncoder().encode(buildDemoCdar(cdar)),
