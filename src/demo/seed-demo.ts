@@ -10,6 +10,7 @@ import { runRetention } from "../domain/retention/run-retention.js";
 import { updateContact, updateFaq, updateLegal } from "../domain/staff/tenant-settings.js";
 import { createTenant } from "../domain/tenants/create-tenant.js";
 import { buildFacturX, type FacturXInput } from "../einvoice/index.js";
+import { seedDemoPa } from "./seed-demo-pa.js";
 
 export const DEMO_SLUG = "demo";
 /** Printed at start so a new user can log in at once; every other demo account goes through activation. */
@@ -287,6 +288,18 @@ export async function seedDemo(
       published++;
     }
   }
+  // A few B2B invoices of the fleet (issue #16): transmitted to the issuer's plateforme agréée, with the
+  // lifecycle its PA reports (src/demo/seed-demo-pa.ts). The invoices above stay as they were.
+  const fleetCustomer = customers[0]!;
+  const b2bStarted = Date.now();
+  const b2b = await seedDemoPa(services, {
+    tenant,
+    seller: SELLER,
+    customer: { ...fleetCustomer, contract: fleetCustomer.contracts[0]! },
+    now,
+  });
+  const b2bMs = Date.now() - b2bStarted;
+  published += b2b.invoices;
   // The demo's history is not news: no digest of two years of invoices for the fleet manager.
   await markAllInvoicesAnnounced(db, tenant.id);
   // 26 months of history with a shorter retention: the oldest invoices' dates have passed. The daily run
@@ -304,7 +317,7 @@ export async function seedDemo(
   await updateFaq(db, { ...settingsInput, markdown: DEMO_FAQ });
   await mergeTenantSettings(db, tenant.id, { demoReady: true, demoIdentifier: fleet!.identifier });
   options.io?.out(
-    `Demo tenant created: ${customers.length} customers, ${published} invoices (${Date.now() - started} ms).`,
+    `Demo tenant created: ${customers.length} customers, ${published} invoices, ${b2b.invoices} of them B2B with ${b2b.statuses} lifecycle statuses from the PA (${Date.now() - started} ms, B2B part ${b2bMs} ms).`,
   );
   return { created: true, identifier: fleet!.identifier, password: DEMO_PASSWORD };
 }

@@ -1,5 +1,6 @@
 import type { Services } from "../../app.js";
 import { findInvoiceForAccount, listInvoiceEvents } from "../../db/downloads.queries.js";
+import { findInvoicePaView } from "../../db/pa-views.queries.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { parseUuid } from "../ids.js";
 import type { TenantScope } from "../tenant-scope.js";
@@ -21,7 +22,10 @@ export async function invoiceDetailRoutes(app: TenantScope, services: Services, 
       const invoice = await findInvoiceForAccount(services.db, tenant.id, customer.accountId, id);
       if (!invoice) return reply.callNotFound();
       if (invoice.withdrawnAt) return withdrawnProblem(request, reply, invoice.withdrawnAt);
-      const events = await listInvoiceEvents(services.db, tenant.id, invoice.id);
+      const [events, pa] = await Promise.all([
+        listInvoiceEvents(services.db, tenant.id, invoice.id),
+        findInvoicePaView(services.db, tenant.id, invoice.id),
+      ]);
       reply.header("cache-control", "no-store");
       return reply.html(
         <InvoiceDetailPage
@@ -30,6 +34,7 @@ export async function invoiceDetailRoutes(app: TenantScope, services: Services, 
           user={{ identifier: customer.identifier, csrf: reply.generateCsrf() }}
           invoice={invoice}
           events={events}
+          pa={pa}
         />,
       );
     },

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { Services } from "../../app.js";
+import { listDuplicataIds } from "../../db/pa-views.queries.js";
 import {
   type InvoiceCursor,
   iterateAccountInvoices,
@@ -149,6 +150,11 @@ async function loadListPage(
   };
   return {
     invoices: window.rows,
+    duplicata: await listDuplicataIds(
+      services.db,
+      list.tenantId,
+      window.rows.map((row) => row.id),
+    ),
     matching,
     downloadable,
     dates,

@@ -1,5 +1,7 @@
 import { escapeHtml } from "@kitajs/html";
 import type { InvoiceDetailRow, InvoiceEventRow } from "../../db/downloads.queries.js";
+import { type InvoicePaView, isDuplicata, type LifecycleStatusView } from "../../db/pa-views.queries.js";
+import { LIFECYCLE_LABELS } from "../../domain/pa/cdar.js";
 import { isCreditNote } from "../../einvoice/document-types.js";
 import { formatsFor, type Ui } from "../../i18n/index.js";
 import { ColumnHeads } from "./column-heads.js";
@@ -161,11 +163,106 @@ export interface InvoiceDetailProps {
   user: SignedIn;
   invoice: InvoiceDetailRow;
   events: InvoiceEventRow[];
+  /** The invoice's route, transmission and PA statuses (issue #16); absent = shown as an original. */
+  pa?: InvoicePaView;
+}
+
+/** A PA status in the page's language: the reform's label (LIFECYCLE_LABELS), else « Statut NNN ». */
+export function paStatusLabel(ui: Ui, code: number): string {
+  return LIFECYCLE_LABELS[code]?.[ui.locale] ?? ui.t.detail.statusOther(code);
+}
+
+/** A reason code of the reform (XP Z12-012) in plain words, the code itself when we have no words for it. */
+export function paReasonWords(
+  ui: Ui,
+  status: Pick<LifecycleStatusView, "reasonCode" | "reasonText">,
+): string | null {
+  const T = ui.t.detail;
+  const words = status.reasonCode ? (T.paReasons[status.reasonCode] ?? status.reasonCode) : null;
+  const text = status.reasonText?.trim() || null;
+  const capital = words ? `${words.charAt(0).toUpperCase()}${words.slice(1)}` : null;
+  const quoted = text ? (ui.locale === "fr" ? `«\u00a0${text}\u00a0»` : `“${text}”`) : null;
+  if (capital && quoted) return `${capital} — ${quoted}`;
+  return capital ?? text;
+}
+
+/**
+ * The statuses the plateformes agréées reported (CDAR, source `pa`), as a timeline in plain words: the label,
+ * its date, what it means, who reported it and why (dispute, refusal, rejection).
+ */
+function PaTimeline(props: { ui: Ui; statuses: LifecycleStatusView[] }) {
+  const T = props.ui.t.detail;
+  const f = props.ui.f;
+  return (
+    <section class="card det-card det-pa" aria-labelledby="det-pa-title">
+      <h2 id="det-pa-title" safe>
+        {T.paTitle}
+      </h2>
+      <p class="det-pa-lead" safe>
+        {T.paLead}
+      </p>
+      {props.statuses.length === 0 ? (
+        <p class="det-pa-none" safe>
+          {T.paNone}
+        </p>
+      ) : (
+        <ol class="det-timeline">
+          {props.statuses.map((status) => {
+            const reason = paReasonWords(props.ui, status);
+            const role = status.role ? (T.paRoles[status.role] ?? T.paRoleOther(status.role)) : null;
+            const tone = [207, 208, 210, 213].includes(status.code)
+              ? " is-alert"
+              : [205, 209, 211, 212].includes(status.code)
+                ? " is-done"
+                : "";
+            return (
+              <li class={`det-step${tone}`} data-code={String(status.code)}>
+                <p class="det-step-head">
+                  <strong class="det-step-label" safe>
+                    {paStatusLabel(props.ui, status.code)}
+                  </strong>{" "}
+                  <time class="det-step-date" datetime={status.at.toISOString()} safe>
+                    {f.longDateTime(status.at)}
+                  </time>
+                </p>
+                {T.paMeaning[status.code] ? (
+                  <p class="det-step-text" safe>
+                    {T.paMeaning[status.code]}
+                  </p>
+                ) : (
+                  ""
+                )}
+                {reason ? (
+                  <p class="det-step-reason">
+                    <span safe>{`${T.paReason}${props.ui.locale === "fr" ? "\u00a0: " : ": "}`}</span>
+                    <span safe>{reason}</span>
+                  </p>
+                ) : (
+                  ""
+                )}
+                {role ? (
+                  <p class="det-step-role" safe>
+                    {T.paBy(role)}
+                  </p>
+                ) : (
+                  ""
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
+  );
 }
 
 /** One invoice: downloads, a preview, facts of its Factur-X, lifecycle history, and (folded) how to check it. */
-export function InvoiceDetailPage({ ui, branding, user, invoice, events }: InvoiceDetailProps) {
+export function InvoiceDetailPage({ ui, branding, user, invoice, events, pa }: InvoiceDetailProps) {
   const T = ui.t.detail;
+  // A B2B original went to the buyer's plateforme agréée: the portal's copy is a duplicata, its own 203/204
+  // are no regulated statuses, and the fiscal-value sentence is not said (issue #16 item 5).
+  const duplicata = pa !== undefined && isDuplicata(pa);
+  const sentAt = pa?.transmission?.submittedAt ?? null;
   const f = ui.f;
   const { seller, buyer, vatBreakdown, buyerReference } = factsOf(invoice);
   const sellerRows = partyRows(
@@ -197,14 +294,26 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
   const currency = invoice.currency;
   const money = (value: string | null) => (value === null ? null : f.money(value, currency));
   const until = `${T.availableUntil(f.longDate(invoice.availableUntil))}.`;
-  const history: { at: Date; label: string; code: number | null }[] = events.map((event) => ({
-    at: event.at,
-    label: T.statuses[event.code] ?? T.statusOther(event.code),
-    code: event.code,
-  }));
+  const history: { at: Date; label: string; code: number | null }[] = events.map((event) =>
+    duplicata && T.portalEvents[event.code]
+      ? { at: event.at, label: T.portalEvents[event.code]!, code: null }
+      : { at: event.at, label: T.statuses[event.code] ?? T.statusOther(event.code), code: event.code },
+  );
   // Lifecycle 900 is recorded by the retention run; older tombstones may lack it.
   if (removed && !events.some((event) => event.code === 900))
     history.push({ at: invoice.removedAt!, label: T.removedEvent, code: null });
+  const paStatuses = duplicata ? (pa?.paStatuses ?? []) : [];
+  // The codes table: the regulated codes are the PA's for a duplicata, the portal's for an original.
+  const codes = duplicata
+    ? [
+        ...paStatuses.map((s) => ({
+          at: s.at,
+          label: paStatusLabel(ui, s.code),
+          code: s.code as number | null,
+        })),
+        ...history,
+      ].sort((a, b) => a.at.getTime() - b.at.getTime())
+    : history;
   const vatRows = vatBreakdown.map((line) => ({
     category: line.categoryCode ? (T.vatCategories[line.categoryCode] ?? line.categoryCode) : "—",
     rate:
@@ -233,6 +342,15 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
             <span safe>{T.issuedOn(f.longDay(invoice.issueDate))}</span>
           </p>
           <p class="det-status">
+            {duplicata ? (
+              <>
+                <span class="det-badge det-badge-duplicata" safe>
+                  {T.duplicata}
+                </span>{" "}
+              </>
+            ) : (
+              ""
+            )}
             {removed ? (
               <span class="det-badge det-badge-removed" safe>
                 {T.removedOn(f.longDate(invoice.removedAt!))}
@@ -265,6 +383,17 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
         </div>
       </div>
 
+      {duplicata ? (
+        <section class="det-duplicata" aria-labelledby="det-duplicata-text">
+          <p id="det-duplicata-text">
+            <strong safe>{sentAt ? T.duplicataSent(f.longDate(sentAt)) : T.duplicataPending}</strong>
+          </p>
+          <p safe>{T.duplicataExplain}</p>
+        </section>
+      ) : (
+        ""
+      )}
+
       {removed ? (
         <section class="det-removed" aria-label={T.downloads}>
           <p>
@@ -279,7 +408,9 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
               {T.downloadPdf}
             </a>
             <span class="det-hint" safe>
-              {T.pdfHint(f.size(invoice.sizeBytes))}
+              {duplicata
+                ? T.pdfHintDuplicata(f.size(invoice.sizeBytes))
+                : T.pdfHint(f.size(invoice.sizeBytes))}
             </span>
           </div>
           {invoice.xmlSha256 ? (
@@ -303,7 +434,7 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
             </span>
           </div>
           <p class="det-keep">
-            <span safe>{T.keepIt}</span> <strong safe>{until}</strong>
+            <span safe>{duplicata ? T.keepItDuplicata : T.keepIt}</span> <strong safe>{until}</strong>
           </p>
         </section>
       )}
@@ -403,6 +534,8 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
         </section>
       </div>
 
+      {duplicata ? <PaTimeline ui={ui} statuses={paStatuses} /> : ""}
+
       <section class="card det-card" aria-labelledby="det-history">
         <h2 id="det-history" safe>
           {T.history}
@@ -469,7 +602,7 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events }: Invoi
             </caption>
             <ColumnHeads columns={[T.historyCode, T.historyStatus, T.historyDate]} />
             <tbody>
-              {history.map((step) => (
+              {codes.map((step) => (
                 <tr>
                   <td safe>{step.code === null ? "—" : String(step.code)}</td>
                   <th scope="row" safe>

@@ -86,6 +86,8 @@ export interface InvoiceListProps {
   pastTheEnd?: boolean;
   /** Most PDFs one ZIP may hold (the download routes' limit). */
   zipMaxFiles?: number;
+  /** Ids of the invoices shown whose portal copy is a duplicata (B2B route, issue #16). */
+  duplicata?: ReadonlySet<string>;
 }
 
 const href = (params: URLSearchParams) => (params.size ? `/factures?${params}` : "/factures");
@@ -215,7 +217,13 @@ export function InvoicesPage(props: InvoiceListProps) {
                   ""
                 )}
               </div>
-              <InvoiceTable ui={ui} invoices={props.invoices} filters={filters} several={several} />
+              <InvoiceTable
+                ui={ui}
+                invoices={props.invoices}
+                filters={filters}
+                several={several}
+                duplicata={props.duplicata}
+              />
             </form>
             <script src="/assets/invoice-selection.js" defer />
           </>
@@ -475,6 +483,7 @@ function InvoiceTable(props: {
   invoices: PortalInvoiceListRow[];
   filters: InvoiceFilters;
   several: boolean;
+  duplicata?: ReadonlySet<string>;
 }) {
   const { filters } = props;
   const T = props.ui.t.list;
@@ -549,7 +558,12 @@ function InvoiceTable(props: {
         </thead>
         <tbody>
           {props.invoices.map((i) => (
-            <InvoiceRow ui={props.ui} invoice={i} several={props.several} />
+            <InvoiceRow
+              ui={props.ui}
+              invoice={i}
+              several={props.several}
+              duplicata={props.duplicata?.has(i.id) ?? false}
+            />
           ))}
         </tbody>
       </table>
@@ -562,7 +576,7 @@ function SortMark(props: { active: boolean; desc: boolean }) {
   return <span class={`inv-sort-mark ${props.desc ? "inv-sort-desc" : "inv-sort-asc"}`} aria-hidden="true" />;
 }
 
-function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boolean }) {
+function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boolean; duplicata: boolean }) {
   const i = props.invoice;
   const T = props.ui.t.list;
   const f = props.ui.f;
@@ -594,6 +608,17 @@ function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boo
         <span class={isCreditNote(i.typeCode) ? "inv-type inv-type-credit" : "inv-type"} safe>
           {isCreditNote(i.typeCode) ? T.creditNote : T.invoice}
         </span>
+        {props.duplicata ? (
+          <>
+            {" "}
+            <span class="inv-duplicata" safe>
+              {T.duplicata}
+            </span>
+            <span class="inv-sr" safe>{` (${T.duplicataTitle})`}</span>
+          </>
+        ) : (
+          ""
+        )}
       </td>
       <td class="inv-c-date">
         <time datetime={i.issueDate} safe>

@@ -1,5 +1,6 @@
 import type { Services } from "../../../app.js";
 import { listFailedInvoicesOfMonth, readComplianceMonth } from "../../../db/compliance.queries.js";
+import { findInvoicePaView } from "../../../db/pa-views.queries.js";
 import { viewInvoiceCompliance } from "../../../domain/staff/invoice-compliance.js";
 import { parisDayStart } from "../../../domain/staff/paris-time.js";
 import { parseUuid } from "../../ids.js";
@@ -57,7 +58,8 @@ export async function staffComplianceRoutes(app: TenantScope, services: Services
         })
       : undefined;
     if (!invoice) return reply.callNotFound();
-    const props = { branding: request.portal.branding, staff: staffHeader(request, reply), invoice };
+    const pa = await findInvoicePaView(services.db, request.tenant.id, invoice.id);
+    const props = { branding: request.portal.branding, staff: staffHeader(request, reply), invoice, pa };
     return reply.html(<InvoiceCompliancePage {...props} />);
   });
 

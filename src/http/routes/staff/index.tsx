@@ -9,6 +9,7 @@ import { staffAdminRoutes } from "./admin.js";
 import { staffComplianceRoutes } from "./compliance.js";
 import { staffCustomerRoutes } from "./customers.js";
 import { staffJournalRoutes } from "./journal.js";
+import { staffPaRoutes } from "./pa.js";
 import { staffProofRoutes } from "./proof.js";
 import { staffAuthRoutes } from "./staff-auth-routes.js";
 
@@ -37,6 +38,7 @@ export async function staffRoutes(app: FastifyInstance, services: Services, cust
       await staffProofRoutes(scope, services, auth);
       await staffAdminRoutes(scope, services, auth);
       await staffComplianceRoutes(scope, services, auth);
+      await staffPaRoutes(scope, services, auth);
     },
   });
 }

@@ -23,6 +23,7 @@ function AdminNav(props: { current: string }) {
     ["/conseiller/admin/cles", "Clés d’API"],
     ["/conseiller/admin/portail", "Portail"],
     ["/conseiller/admin/conformite", "Conformité"],
+    ["/conseiller/admin/plateforme", "Plateforme agréée"],
   ];
   return (
     <nav aria-label="Administration" class="staff-actions">

@@ -4,6 +4,7 @@ import type {
   FailedInvoiceRow,
   StaffInvoiceComplianceRow,
 } from "../../../db/compliance.queries.js";
+import type { InvoicePaView } from "../../../db/pa-views.queries.js";
 import { csvField } from "../../../domain/shared/spreadsheet-text.js";
 import { transmissionHold } from "../../../domain/validation/transmission-hold.js";
 import { isCreditNote } from "../../../einvoice/document-types.js";
@@ -11,6 +12,7 @@ import { shownValidationStatus, storedValidationFindings } from "../../stored-va
 import type { Branding } from "../layout.js";
 import { AdminLayout } from "./admin.view.js";
 import { InvoiceFindings } from "./invoice-findings.view.js";
+import { InvoicePaSection } from "./pa.view.js";
 import { frDate, frDateTime, type StaffHeader, StaffLayout } from "./staff-layout.js";
 
 // The back office's view of the compliance check (docs/compliance.md): French only, like the rest
@@ -80,6 +82,8 @@ export function InvoiceCompliancePage(props: {
   branding: Branding;
   staff: StaffHeader;
   invoice: StaffInvoiceComplianceRow;
+  /** Its transmission to the PA and the lifecycle the PA reported (issue #16). */
+  pa?: InvoicePaView;
 }) {
   const i = props.invoice;
   const status = shownValidationStatus(i.validationStatus);
@@ -152,6 +156,7 @@ export function InvoiceCompliancePage(props: {
           </p>
         </section>
       </div>
+      {props.pa ? <InvoicePaSection pa={props.pa} /> : ""}
       <section aria-labelledby="h-findings">
         <h2 id="h-findings" safe>{`Constats des règles officielles (${findings.length})`}</h2>
         {findings.length === 0 ? (

@@ -317,6 +317,7 @@ export function CustomerRecordPage(props: {
                   <th scope="col">Numéro</th>
                   <th scope="col">Date</th>
                   <th scope="col">Montant TTC</th>
+                  <th scope="col">Route</th>
                   <th scope="col">Publiée le</th>
                   <th scope="col">Téléchargement</th>
                   <th scope="col">Disponible jusqu’au</th>
@@ -337,6 +338,9 @@ export function CustomerRecordPage(props: {
                     </td>
                     <td safe>{frDate(i.issueDate)}</td>
                     <td safe>{`${i.grandTotal.replace(".", ",")} ${i.currency}`}</td>
+                    <td>
+                      <code safe>{i.processingRule ?? "—"}</code>
+                    </td>
                     <td safe>{frDateTime(i.publishedAt)}</td>
                     <td>
                       {i.withdrawnAt

@@ -13,7 +13,7 @@ export function StaffLayout(props: {
   title: string;
   branding: Branding;
   staff?: StaffHeader;
-  current?: "search" | "journal" | "admin";
+  current?: "search" | "journal" | "pa" | "admin";
   children?: Children;
 }) {
   const { branding, staff } = props;
@@ -51,6 +51,7 @@ export function StaffLayout(props: {
                 <nav class="account-nav" aria-label="Espace conseiller">
                   {link("/conseiller", "search", "Recherche")}
                   {link("/conseiller/journal", "journal", "Journal")}
+                  {link("/conseiller/plateforme", "pa", "Plateforme agréée")}
                   {staff.role === "admin" ? link("/conseiller/admin", "admin", "Administration") : ""}
                   <span class="staff-who">
                     <span safe>{staff.name}</span>{" "}
