@@ -1,13 +1,19 @@
 import type { Services } from "../app.js";
 import type { FlowApi } from "../domain/pa/flow-api.js";
-import { pollDuePaStatuses } from "../domain/pa/ingest-statuses.js";
-import { type PaTransmitData, paPollJob, paTransmitJob } from "../domain/pa/pa-jobs.js";
+import { ingestNotifiedFlow, pollDuePaStatuses } from "../domain/pa/ingest-statuses.js";
+import {
+  type PaTransmitData,
+  type PaWebhookFlowData,
+  paPollJob,
+  paTransmitJob,
+  paWebhookFlowJob,
+} from "../domain/pa/pa-jobs.js";
 import { transmitInvoice } from "../domain/pa/transmit-invoice.js";
-import { checkCdarSchema } from "../pa/cdar-schema.js";
+import { checkCdar } from "../pa/cdar-rules.js";
 import { createFlowClient } from "../pa/flow-client.js";
 import type { JobHandler } from "./queue.js";
 
-export { paPollJob, paTransmitJob };
+export { paPollJob, paTransmitJob, paWebhookFlowJob };
 
 /** Every minute; each tenant is polled every `poll_seconds` of its connection (efacture pa connect). */
 export const PA_POLL_CRON = "* * * * *";
@@ -40,6 +46,7 @@ export async function startPaJobs(
 ): Promise<void> {
   await services.queue.work(paTransmitJob, paTransmitHandler(services, flowApi), { concurrency: 2 });
   await services.queue.work(paPollJob, paPollHandler(services, flowApi));
+  await services.queue.work(paWebhookFlowJob, paWebhookFlowHandler(services, flowApi), { concurrency: 2 });
   await services.queue.boss.schedule(paPollJob.name, PA_POLL_CRON, {}, { tz: "UTC" });
 }
 
@@ -53,9 +60,23 @@ export function paPollHandler(
       db: services.db,
       flowApi,
       platformSecret: services.cookieSecret,
-      checkCdarSchema,
+      checkCdar,
       logger: services.logger,
     });
     if (report.read > 0) services.logger.info(report, "PA statuses read");
+  };
+}
+
+/** Reads the flow a webhook callback named (src/domain/pa/ingest-statuses.ts ingestNotifiedFlow). */
+export function paWebhookFlowHandler(
+  services: Pick<Services, "db" | "cookieSecret">,
+  flowApi: FlowApi,
+): JobHandler<PaWebhookFlowData> {
+  return async ({ tenantId, flowId }) => {
+    await ingestNotifiedFlow(
+      { db: services.db, flowApi, platformSecret: services.cookieSecret, checkCdar },
+      tenantId,
+      flowId,
+    );
   };
 }

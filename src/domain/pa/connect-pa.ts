@@ -3,6 +3,7 @@ import type { Database } from "../../db/database.js";
 import {
   findPaConnection,
   listTransmissionsAwaitingConnection,
+  setTenantEreporting,
   upsertPaConnection,
 } from "../../db/pa.repository.js";
 import { DomainError } from "../shared/errors.js";
@@ -23,6 +24,8 @@ export interface ConnectPaInput {
   /** … or a bearer token. */
   token?: string;
   pollSeconds?: number;
+  /** E-reporting opt-in (tenants.pa_ereporting): B2C and B2BInt invoices are transmitted too. Unchanged when absent. */
+  ereporting?: boolean;
   actor: { type: "platform" | "staff"; id: string | null; ip?: string | null };
 }
 
@@ -80,6 +83,8 @@ export async function connectPa(
   };
   return deps.db.transaction(async (tx) => {
     const { replaced } = await upsertPaConnection(tx, row);
+    const ereportingChanged =
+      input.ereporting !== undefined && (await setTenantEreporting(tx, input.tenantId, input.ereporting));
     let queued = 0;
     for (const waiting of await listTransmissionsAwaitingConnection(tx, input.tenantId)) {
       // A queued one may have spent its retries on the old connection: one more job is harmless (idempotent).
@@ -103,6 +108,7 @@ export async function connectPa(
         clientId: row.clientId,
         pollSeconds,
         queued,
+        ...(ereportingChanged ? { ereporting: input.ereporting } : {}),
       },
     });
     return { replaced, queued };

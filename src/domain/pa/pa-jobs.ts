@@ -39,3 +39,32 @@ export const paPollJob: JobDefinition<Record<string, never>> = {
     return {};
   },
 };
+
+export interface PaWebhookFlowData {
+  tenantId: string;
+  flowId: string;
+}
+
+/**
+ * Reads one flow a webhook callback named (src/jobs/pa-transmit.job.ts → ingestNotifiedFlow): downloaded from
+ * the tenant's PA and recorded by the same intake as polling. Retried while the PA is down; the poll catches
+ * whatever is still missing after that.
+ */
+export const paWebhookFlowJob: JobDefinition<PaWebhookFlowData> = {
+  name: "pa-webhook-flow",
+  retryLimit: 8,
+  retryDelaySeconds: 15,
+  retryBackoff: true,
+  expireInSeconds: 300,
+  parse(data) {
+    const { tenantId, flowId } = (data ?? {}) as { tenantId?: unknown; flowId?: unknown };
+    if (
+      typeof tenantId !== "string" ||
+      !UUID.test(tenantId) ||
+      typeof flowId !== "string" ||
+      flowId.length > 128
+    )
+      throw new PermanentJobFailure("pa-webhook-flow: bad data");
+    return { tenantId, flowId };
+  },
+};

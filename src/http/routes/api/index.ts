@@ -10,6 +10,7 @@ import { tenantScope } from "../../tenant-scope.js";
 import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
+import { paWebhookRoutes } from "./pa-webhook.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
 import { validateInvoiceBody, validationApiRoutes } from "./validations.js";
 import { withdrawApiRoutes } from "./withdraw.js";
@@ -146,6 +147,9 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     // Swagger UI sets a few inline styles: allow inline styles (never scripts) on its own pages only.
     transformStaticCSP: (header) => header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
   });
+
+  // The PA's webhook callbacks (#16): on the tenant's host, authenticated by their uid and signature, not an API key.
+  await paWebhookRoutes(app, services);
 
   await app.register(
     async (v1) => {
