@@ -6,10 +6,11 @@ import {
   setTenantEreporting,
   upsertPaConnection,
 } from "../../db/pa.repository.js";
+import { listQueuedPayments } from "../../db/pa-payments.repository.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
 import type { FlowApi, PaHealth } from "./flow-api.js";
-import { paTransmitJob } from "./pa-jobs.js";
+import { paPaymentJob, paTransmitJob } from "./pa-jobs.js";
 import { paEndpointOf, sealPaSecret } from "./pa-secrets.js";
 import { queueTransmission } from "./transmit-invoice.js";
 
@@ -93,6 +94,9 @@ export async function connectPa(
       else await queueTransmission(tx, deps.queue, waiting.invoiceId);
       queued++;
     }
+    // Payments whose 212 waited for a connection (or spent their retries): one more try each.
+    for (const payment of await listQueuedPayments(tx, input.tenantId))
+      await deps.queue.send(paPaymentJob, { paymentId: payment.id }, tx);
     await appendAudit(tx, {
       tenantId: input.tenantId,
       actorType: input.actor.type,

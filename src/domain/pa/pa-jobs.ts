@@ -68,3 +68,27 @@ export const paWebhookFlowJob: JobDefinition<PaWebhookFlowData> = {
     return { tenantId, flowId };
   },
 };
+
+export interface PaPaymentData {
+  paymentId: string;
+}
+
+/**
+ * Sends one payment's CDAR 212 to the tenant's PA, or checks its acknowledgement
+ * (src/jobs/pa-transmit.job.ts → transmitPayment). At least once with backoff; exactly once in effect by the
+ * search by trackingId (= payment id) after an uncertain failure. Waits (retried) while the invoice itself has
+ * not reached the PA.
+ */
+export const paPaymentJob: JobDefinition<PaPaymentData> = {
+  name: "pa-payment",
+  retryLimit: 12,
+  retryDelaySeconds: 30,
+  retryBackoff: true,
+  expireInSeconds: 300,
+  parse(data) {
+    const paymentId = (data as { paymentId?: unknown })?.paymentId;
+    if (typeof paymentId !== "string" || !UUID.test(paymentId))
+      throw new PermanentJobFailure("pa-payment: bad paymentId");
+    return { paymentId };
+  },
+};

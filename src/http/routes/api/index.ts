@@ -11,6 +11,7 @@ import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
 import { paWebhookRoutes } from "./pa-webhook.js";
+import { paymentApiRoutes } from "./payments.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
 import { validateInvoiceBody, validationApiRoutes } from "./validations.js";
 import { withdrawApiRoutes } from "./withdraw.js";
@@ -174,6 +175,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
           await invoiceApiRoutes(scope, services);
           await withdrawApiRoutes(scope, services);
           await validationApiRoutes(scope, services);
+          await paymentApiRoutes(scope, services);
         },
       });
     },
