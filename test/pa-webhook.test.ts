@@ -172,7 +172,7 @@ describe.each(ENGINES)("PA bridge: webhook intake (%s)", (engine) => {
     expect(delivered.filter((c) => c.status === 202)).toHaveLength(11);
     expect(delivered.filter((c) => c.status === "lost")).toHaveLength(3);
     // The webhook's job downloads each named flow and records it.
-    await waitFor(async () => ((await statusCodes(id)).length === 11 ? true : undefined), 20_000);
+    await waitFor(async () => ((await statusCodes(id)).length === 11 ? true : undefined), 60_000);
     expect(await statusCodes(id)).toEqual(codes.filter((c) => c !== 202 && c !== 207 && c !== 212));
     const [via] = await services.db.query<{ n: number }>(
       `select count(*)::int as n from pa_inbound_messages where tenant_id = $1 and received_via = 'webhook'`,
@@ -255,7 +255,7 @@ describe.each(ENGINES)("PA bridge: webhook intake (%s)", (engine) => {
     expect(await inboundCount(a.id)).toBe(inboundBefore);
     expect(uidA).toMatch(/^[0-9a-f-]{36}$/);
     // B's own webhook delivered it to B: matched to no invoice of B (WH-1 is A's), kept as unmatched.
-    await waitFor(async () => ((await inboundCount(b.id)) === 1 ? true : undefined), 20_000);
+    await waitFor(async () => ((await inboundCount(b.id)) === 1 ? true : undefined), 60_000);
     const [kept] = await services.db.query<{ outcome: string }>(
       `select outcome from pa_inbound_messages where tenant_id = $1`,
       [b.id],
