@@ -1,6 +1,6 @@
 // The reform bridge under load (issue #16, docs/pa-bridge.md "Benchmark"), on PostgreSQL, through the local PA
 // of the tests (test/support/local-pa.ts: a Flow Service 1.3.0 over HTTP validating every request against the
-// official OpenAPI file):
+// official OpenAPI file), run in a process of its own (bench/pa-server.ts):
 // 1. publication throughput of B2B invoices for a tenant WITH a PA connection (its pa-transmit workers sending
 //    meanwhile, in the same process, as the worker role runs them) vs a tenant WITHOUT one (its invoices held),
 //    in alternate rounds of BENCH_ROUND invoices so that the load of the machine hits both alike; the ratio
@@ -15,7 +15,10 @@
 // set as the check would (passed) and queueTransmission called in the same transaction, for both tenants.
 // Usage: npm run bench:pa   (BENCH_N 10000, BENCH_ROUND 500, BENCH_STATUSES 300,
 //   TEST_DATABASE_URL or DATABASE_URL: PostgreSQL, default postgres://postgres@127.0.0.1:5432/test)
+import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { PDFDocument } from "pdf-lib";
 
 process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -31,7 +34,7 @@ const { startPaJobs } = await import("../src/jobs/pa-transmit.job.js");
 const { checkCdar } = await import("../src/pa/cdar-rules.js");
 const { createFlowClient } = await import("../src/pa/flow-client.js");
 const { makeCustomer, makeTenant } = await import("../test/support/factories.js");
-const { cdarStatus, startLocalPa } = await import("../test/support/local-pa.js");
+const { cdarStatus } = await import("../test/support/local-pa.js");
 const { openTestServices } = await import("../test/support/services.js");
 
 const N = Number(process.env.BENCH_N ?? 10_000);
@@ -40,8 +43,20 @@ const STATUSES = Number(process.env.BENCH_STATUSES ?? 300);
 const BATCH = 100;
 const SELLER = "443061841";
 
-const pa = await startLocalPa();
-pa.addClient("bench", "bench-secret");
+// The PA in a process of its own (bench/pa-server.ts): its CPU is not the portal's.
+const server = spawn(
+  process.execPath,
+  [...process.execArgv, fileURLToPath(new URL("./pa-server.ts", import.meta.url))],
+  {
+    stdio: ["pipe", "pipe", "inherit"],
+  },
+);
+const answers = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
+const ask = async (command: unknown) => {
+  server.stdin!.write(`${JSON.stringify(command)}\n`);
+  return JSON.parse((await answers.next()).value as string);
+};
+const pa = JSON.parse((await answers.next()).value as string) as { flowUrl: string; tokenUrl: string };
 const services = await openTestServices("postgres", { overrides: { LOG_LEVEL: "warn" } });
 const withPa = await makeTenant(services.db, { slug: "bench-pa", displayName: "Bench PA" });
 const without = await makeTenant(services.db, { slug: "bench-nopa", displayName: "Bench sans PA" });
@@ -132,21 +147,20 @@ const [span] = await services.db.query<{ first: Date; last: Date }>(
   [withPa.id],
 );
 const transmitSeconds = (caughtUp - publicationStarted) / 1000;
-if (pa.invalidRequests.length > 0)
-  throw new Error(`requests refused by the OpenAPI file: ${pa.invalidRequests.length}`);
+const { invalid } = await ask({ invalid: true });
+if (invalid > 0) throw new Error(`requests refused by the OpenAPI file: ${invalid}`);
 
 // Statuses: one lifecycle flow per invoice, read by one poll (download, XSD + FNFE rules, match, record).
 const statusCodes = [200, 202, 203, 204, 205, 207, 210, 211];
 for (let i = 0; i < STATUSES; i++)
-  await pa.emitLifecycle(
-    "bench",
-    cdarStatus({
+  await ask({
+    emit: cdarStatus({
       invoiceNumber: `B-${String(i).padStart(6, "0")}`,
       issueDate: "2026-11-05",
       sellerSiren: SELLER,
       code: statusCodes[i % statusCodes.length]!,
     }),
-  );
+  });
 const pollStarted = performance.now();
 const report = await pollPaStatuses(
   { db: services.db, flowApi: createFlowClient(), platformSecret: services.cookieSecret, checkCdar },
@@ -187,5 +201,5 @@ console.log(`
 | GET /api/v1/invoices page of 100: query alone → with its lifecycle query (median) | ${median(pageOnly).toFixed(1)} ms → ${median(pageAndLifecycle).toFixed(1)} ms (×${(median(pageAndLifecycle) / median(pageOnly)).toFixed(2)}) |
 `);
 await services.dispose();
-await pa.close();
+server.kill();
 process.exit(0);
