@@ -68,7 +68,9 @@ describe.each(ENGINES)("PA bridge: e-reporting opt-in (%s)", (engine) => {
     await pa?.close();
   });
 
-  it("sends B2C and B2BInt invoices only when the tenant opted in (`pa connect --ereporting on|off`)", async () => {
+  it("sends B2C and B2BInt invoices only when the tenant opted in (`pa connect --ereporting on|off`)", {
+    timeout: 120_000,
+  }, async () => {
     expect((await connect()).code).toBe(0);
     expect(await decide(await invoice("B2C"))).toBe("not_routed");
     expect((await connect("--ereporting", "maybe")).code).not.toBe(0);
