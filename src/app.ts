@@ -20,7 +20,13 @@ import {
 } from "./jobs/audit-seal.job.js";
 import { blobSweepJob, startBlobSweepJob } from "./jobs/blob-sweep.job.js";
 import { newInvoiceNoticeHandler, newInvoiceNoticeJob } from "./jobs/new-invoice-notice.job.js";
-import { paPollJob, paTransmitJob, startPaJobs } from "./jobs/pa-transmit.job.js";
+import {
+  paPaymentJob,
+  paPollJob,
+  paTransmitJob,
+  paWebhookFlowJob,
+  startPaJobs,
+} from "./jobs/pa-transmit.job.js";
 import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.job.js";
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { retentionRunJob, startRetentionJob } from "./jobs/retention.job.js";
@@ -147,6 +153,8 @@ export async function openServices(
         validationBacklogJob as JobDefinition<unknown>,
         paTransmitJob as JobDefinition<unknown>,
         paPollJob as JobDefinition<unknown>,
+        paWebhookFlowJob as JobDefinition<unknown>,
+        paPaymentJob as JobDefinition<unknown>,
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,

@@ -53,6 +53,8 @@ describe.skipIf(!chromiumPath)("issuer API documentation in Chromium", () => {
       "/api/v1/invoices",
       "/api/v1/invoices",
       "/api/v1/invoices/{id}",
+      "/api/v1/invoices/{id}/payments",
+      "/api/v1/invoices/{id}/payments",
       "/api/v1/invoices/{id}/withdraw",
       "/api/v1/validations",
     ]);

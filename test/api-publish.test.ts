@@ -196,6 +196,10 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
       validation: { status: "pending", rulesVersion: null, findings: [], transmissionHold: null },
       // Not routed to a PA: B2C.
       transmission: null,
+      // B2C: the portal makes the original available (203), no PA status (#16).
+      lifecycle: [
+        { code: "203", label: "Mise à disposition", at: invoice.publishedAt, source: "portal" },
+      ],
     });
     const published = new Date(invoice.publishedAt);
     const until = new Date(invoice.availableUntil);

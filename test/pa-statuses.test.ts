@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { connectPa } from "../src/domain/pa/connect-pa.js";
 import { type IntakeDeps, ingestLifecycleFlow, pollPaStatuses } from "../src/domain/pa/ingest-statuses.js";
-import { checkCdarSchema } from "../src/pa/cdar-schema.js";
+import { checkCdar } from "../src/pa/cdar-rules.js";
 import { createFlowClient } from "../src/pa/flow-client.js";
 import { facturx, makeCustomer, makeTenant, publishFacturX } from "./support/factories.js";
 import { cdarStatus, type LocalPa, startLocalPa } from "./support/local-pa.js";
@@ -69,7 +69,7 @@ describe.each(ENGINES)("PA bridge: lifecycle statuses (%s)", (engine) => {
       db: services.db,
       flowApi: createFlowClient({ requestTimeoutMs: 2_000 }),
       platformSecret: services.cookieSecret,
-      checkCdarSchema,
+      checkCdar,
     };
   });
   afterAll(async () => {
@@ -77,7 +77,9 @@ describe.each(ENGINES)("PA bridge: lifecycle statuses (%s)", (engine) => {
     await pa?.close();
   });
 
-  it("records every status 200-213 once, whether it is polled once, twice, or also pushed by webhook", async () => {
+  it("records every status 200-213 once, whether it is polled once, twice, or also pushed by webhook", {
+    timeout: 120_000,
+  }, async () => {
     await makeCustomer(services, a, "LC1");
     const { id } = await publishFacturX(services, a, facturx("LC-1", "LC1"));
     const codes = [200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213];
@@ -91,8 +93,7 @@ describe.each(ENGINES)("PA bridge: lifecycle statuses (%s)", (engine) => {
             issueDate: ISSUED,
             sellerSiren: SELLER,
             code,
-            role: code >= 204 && code <= 211 ? "BY" : "WK",
-            ...(code === 210 ? { reasonCode: "REF_CT", reasonText: "Contrat inconnu" } : {}),
+            ...(code === 210 ? { reasonCode: "CONTRAT_TERM", reasonText: "Contrat terminé" } : {}),
           }),
         ),
       );
@@ -114,8 +115,8 @@ describe.each(ENGINES)("PA bridge: lifecycle statuses (%s)", (engine) => {
       code: 210,
       label: "Refusée",
       role: "BY",
-      reason_code: "REF_CT",
-      reason_text: "Contrat inconnu",
+      reason_code: "CONTRAT_TERM",
+      reason_text: "Contrat terminé",
     });
     expect(recorded.find((s) => s.code === 212)?.label).toBe("Encaissée");
     const [audit] = await services.db.query<{ count: number }>(
@@ -143,7 +144,31 @@ describe.each(ENGINES)("PA bridge: lifecycle statuses (%s)", (engine) => {
     );
     const invalid = await pa.emitLifecycle("client-a", misordered);
     const garbage = await pa.emitLifecycle("client-a", "not xml at all");
-    expect(await pollPaStatuses(deps, a.id)).toEqual({ read: 3, recorded: 0, unmatched: 1, invalid: 2 });
+    // Valid against the XSD, refused by the FNFE rules: a refusal (210) without its reason code (BR-FR-CDV-15),
+    // and a 212 without the amount collected per VAT rate (BR-FR-CDV-14).
+    const noReason = cdarStatus({
+      invoiceNumber: "LC-1",
+      issueDate: ISSUED,
+      sellerSiren: SELLER,
+      code: 210,
+    }).replace(/<ram:ReasonCode>[^<]*<\/ram:ReasonCode>/, "");
+    const noAmounts = cdarStatus({
+      invoiceNumber: "LC-1",
+      issueDate: ISSUED,
+      sellerSiren: SELLER,
+      code: 212,
+    }).replace(/<ram:SpecifiedDocumentCharacteristic>.*?<\/ram:SpecifiedDocumentCharacteristic>/, "");
+    const ruleless = await pa.emitLifecycle("client-a", noReason);
+    const unpaid = await pa.emitLifecycle("client-a", noAmounts);
+    expect(await pollPaStatuses(deps, a.id)).toEqual({ read: 5, recorded: 0, unmatched: 1, invalid: 4 });
+    expect(await inbound(a.id, ruleless.flowId)).toMatchObject({
+      outcome: "invalid",
+      detail: expect.stringMatching(/^FNFE CDAR rules \[[^\]]*BR-FR-CDV-15/),
+    });
+    expect(await inbound(a.id, unpaid.flowId)).toMatchObject({
+      outcome: "invalid",
+      detail: expect.stringMatching(/^FNFE CDAR rules \[[^\]]*BR-FR-CDV-14/),
+    });
     expect(await inbound(a.id, stray.flowId)).toMatchObject({
       outcome: "unmatched",
       detail: expect.stringContaining("NOPE-9"),

@@ -5,7 +5,7 @@ import { DEMO_PASSWORD, seedDemo } from "../src/demo/seed-demo.js";
 import { DEMO_PA_URL } from "../src/demo/seed-demo-pa.js";
 import { readCdar } from "../src/domain/pa/cdar.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { checkCdarSchema } from "../src/pa/cdar-schema.js";
+import { checkCdar } from "../src/pa/cdar-rules.js";
 import { customerClient } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
@@ -20,13 +20,14 @@ describe("the demo's CDAR messages", () => {
       invoiceNumber: "FE-202611-B2B02",
       issueDate: "2026-11-12",
       sellerSiren: "443061841",
+      buyerSiren: "812345676",
       code: 207,
       role: "BY",
       reasonCode: "MONTANTTOTAL_ERR",
       reasonText: "Avenant <non> appliqué & co",
       at: new Date("2026-11-15T10:00:00Z"),
     });
-    expect(await checkCdarSchema(xml)).toEqual([]);
+    expect(await checkCdar(xml)).toMatchObject({ xsd: [], rules: [] });
     const reading = readCdar(xml);
     expect(reading).toMatchObject({
       ok: true,
@@ -106,7 +107,7 @@ describe.each(ENGINES)("demo seed with B2B invoices and their lifecycle (%s)", (
     const statuses = await services.db.query<{ number: string; codes: number[] }>(
       `select i.invoice_number as number, array_agg(s.code order by s.at) as codes
          from pa_lifecycle_statuses s join invoices i on i.id = s.invoice_id
-        where s.source = 'pa' group by i.invoice_number, i.issue_date order by i.issue_date`,
+        group by i.invoice_number, i.issue_date order by i.issue_date`,
     );
     expect(statuses.map((s) => s.codes.map(Number))).toEqual([
       [200, 202, 203, 204, 205, 212],
@@ -122,11 +123,18 @@ describe.each(ENGINES)("demo seed with B2B invoices and their lifecycle (%s)", (
     const inbound = await services.db.query<{ outcome: string; n: number }>(
       "select outcome, count(*)::int as n from pa_inbound_messages group by outcome",
     );
-    expect(inbound).toEqual([{ outcome: "recorded", n: 20 }]);
+    // 19 statuses came from the PA; the 212 is the issuer's collection, recorded and sent as a CDAR by us.
+    expect(inbound).toEqual([{ outcome: "recorded", n: 19 }]);
+    const [collected] = await services.db.query<{ source: string; role: string; status: string; ack: string }>(
+      `select s.source, s.role, p.status, p.ack_status as ack
+         from pa_lifecycle_statuses s join invoice_payments p on p.invoice_id = s.invoice_id
+        where s.code = 212`,
+    );
+    expect(collected).toEqual({ source: "portal", role: "SE", status: "acknowledged", ack: "Ok" });
     const [audits] = await services.db.query<{ n: number }>(
       "select count(*)::int as n from audit_entries where action = 'pa.status_recorded'",
     );
-    expect(audits!.n).toBe(20);
+    expect(audits!.n).toBe(19);
   });
 
   it("adds no status, message or transmission when an interrupted seed runs again", async () => {

@@ -21,7 +21,10 @@ export interface TransmissionView {
   updatedAt: Date;
 }
 
-/** One lifecycle status reported by the PA (CDAR) or recorded by the portal, as stored. */
+/**
+ * One regulated lifecycle status as stored: reported by the PA (CDAR, source `pa`) or, for 212 « Encaissée »,
+ * recorded by the issuer through the payments API and sent by us (source `portal`, role SE).
+ */
 export interface LifecycleStatusView {
   code: number;
   label: string;
@@ -69,7 +72,7 @@ export async function findInvoicePaView(
     sql.query<LifecycleStatusView>(
       `select code, label, at, source, role, reason_code as "reasonCode", reason_text as "reasonText"
          from pa_lifecycle_statuses
-        where tenant_id = $1 and invoice_id = $2 and source = 'pa'
+        where tenant_id = $1 and invoice_id = $2
         order by at, code, id`,
       [tenantId, invoiceId],
     ),
@@ -196,7 +199,7 @@ export async function listTransmissions(
         `select invoice_id as "invoiceId", code, label, at, source, role, reason_code as "reasonCode",
                 reason_text as "reasonText"
            from pa_lifecycle_statuses
-          where tenant_id = $1 and invoice_id = any($2::uuid[]) and source = 'pa'
+          where tenant_id = $1 and invoice_id = any($2::uuid[])
           order by at, code, id`,
         [tenantId, shown.map((row) => row.invoiceId)],
       )
@@ -309,7 +312,7 @@ export async function readPaMonths(sql: Sql, tenantId: string, since: Date): Pro
               count(distinct invoice_id) filter (where code = 212)::int as collected,
               count(distinct invoice_id) filter (where code = 213)::int as "lifecycleRejected"
          from pa_lifecycle_statuses
-        where tenant_id = $1 and source = 'pa' and at >= $2
+        where tenant_id = $1 and at >= $2
         group by 1)
      select coalesce(sent.month, statuses.month) as month,
             coalesce(transmitted, 0) as transmitted, coalesce(acknowledged, 0) as acknowledged,

@@ -11,6 +11,7 @@ export interface PaConnectionRow {
   sealedSecret: string;
   pollSeconds: number;
   webhookUid: string | null;
+  sealedWebhookSecret: string | null;
   pollUpdatedAfter: Date | null;
   polledAt: Date | null;
   updatedAt: Date;
@@ -18,7 +19,8 @@ export interface PaConnectionRow {
 
 const CONNECTION_COLUMNS = `tenant_id as "tenantId", flow_url as "flowUrl", auth_kind as "authKind",
   token_url as "tokenUrl", client_id as "clientId", sealed_secret as "sealedSecret",
-  poll_seconds as "pollSeconds", webhook_uid as "webhookUid", poll_updated_after as "pollUpdatedAfter",
+  poll_seconds as "pollSeconds", webhook_uid as "webhookUid",
+  sealed_webhook_secret as "sealedWebhookSecret", poll_updated_after as "pollUpdatedAfter",
   polled_at as "polledAt", updated_at as "updatedAt"`;
 
 /** The tenant's PA connection, if it has one. */
@@ -50,6 +52,42 @@ export async function upsertPaConnection(
   return { replaced: result?.replaced === true };
 }
 
+/** The tenant's connection whose current webhook uid is `uid` (a callback on the tenant's own host). */
+export async function findPaConnectionByWebhook(
+  sql: Sql,
+  tenantId: string,
+  uid: string,
+): Promise<PaConnectionRow | undefined> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uid)) return undefined;
+  const [row] = await sql.query<PaConnectionRow>(
+    `select ${CONNECTION_COLUMNS} from pa_connections where tenant_id = $1 and webhook_uid = $2`,
+    [tenantId, uid],
+  );
+  return row;
+}
+
+/** The tenant's current webhook: its uid (in the callback URL) and the PA's signing key, sealed (or none). */
+export async function recordPaWebhook(
+  sql: Sql,
+  tenantId: string,
+  uid: string,
+  sealedSigningKey: string | null,
+): Promise<void> {
+  await sql.query(
+    `update pa_connections set webhook_uid = $2, sealed_webhook_secret = $3, updated_at = now() where tenant_id = $1`,
+    [tenantId, uid, sealedSigningKey],
+  );
+}
+
+/** The tenant's e-reporting opt-in (B2C and B2BInt invoices transmitted too); true when it changed. */
+export async function setTenantEreporting(sql: Sql, tenantId: string, on: boolean): Promise<boolean> {
+  const rows = await sql.query(
+    `update tenants set pa_ereporting = $2 where id = $1 and pa_ereporting <> $2 returning id`,
+    [tenantId, on],
+  );
+  return rows.length === 1;
+}
+
 export type TransmissionStatus = "held" | "queued" | "submitted" | "acknowledged" | "rejected";
 export type HoldReason = "validation_failed" | "validation_pending" | "no_connection";
 
@@ -65,6 +103,8 @@ export interface InvoiceToTransmitRow {
   sha256: string;
   sizeBytes: number;
   withdrawnAt: Date | null;
+  /** The tenant's e-reporting opt-in (tenants.pa_ereporting): B2C and B2BInt invoices go to the PA too. */
+  paEreporting: boolean;
 }
 
 /** The invoice as its transmission needs it. */
@@ -73,10 +113,11 @@ export async function findInvoiceToTransmit(
   invoiceId: string,
 ): Promise<InvoiceToTransmitRow | undefined> {
   const [row] = await sql.query<InvoiceToTransmitRow>(
-    `select id, tenant_id as "tenantId", invoice_number as "invoiceNumber", processing_rule as "processingRule",
-       validation_status as "validationStatus", profile, validation_profile as "validationProfile",
-       sha256, size_bytes as "sizeBytes", withdrawn_at as "withdrawnAt"
-     from invoices where id = $1`,
+    `select i.id, i.tenant_id as "tenantId", i.invoice_number as "invoiceNumber",
+       i.processing_rule as "processingRule", i.validation_status as "validationStatus", i.profile,
+       i.validation_profile as "validationProfile", i.sha256, i.size_bytes as "sizeBytes",
+       i.withdrawn_at as "withdrawnAt", t.pa_ereporting as "paEreporting"
+     from invoices i join tenants t on t.id = i.tenant_id where i.id = $1`,
     [invoiceId],
   );
   return row;

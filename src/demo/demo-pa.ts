@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { buildCdar } from "../domain/pa/cdar-build.js";
 import type {
   FlowApi,
   FlowInfo,
@@ -19,36 +20,36 @@ export interface DemoCdar {
   /** YYYY-MM-DD */
   issueDate: string;
   sellerSiren: string;
+  buyerSiren: string;
   code: number;
   /** The sender's role: WK platform, BY buyer, SE seller. */
   role: string;
   reasonCode?: string;
   reasonText?: string;
+  /** For 212: the amount collected per VAT rate. */
+  amounts?: { amount: string; percent: string }[];
   at: Date;
 }
 
-const xmlText = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const stamp = (at: Date) => at.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-
 /**
- * A CDAR D22B lifecycle message (CrossDomainAcknowledgementAndResponse, XP Z12-012) about one invoice,
- * valid against the FNFE CDAR XSD (rules/fnfe-1.4.0/CDAR/1xsd-CDAR_D22B_uncoupled/).
+ * A CDAR D22B lifecycle message about one invoice, as a PA emits it, through the builder our own 212 uses
+ * (src/domain/pa/cdar-build.ts): valid against the FNFE CDAR XSD and rules BR-FR-CDV, which the intake checks.
+ * The processing phase's statuses are issued by the buyer (its SIREN and directory address); a 212 carries the
+ * amount collected per VAT rate.
  */
 export function buildDemoCdar(input: DemoCdar): string {
-  const at = stamp(input.at);
-  const reason =
-    input.reasonCode || input.reasonText
-      ? `<ram:SpecifiedDocumentStatus>${input.reasonCode ? `<ram:ReasonCode>${xmlText(input.reasonCode)}</ram:ReasonCode>` : ""}${input.reasonText ? `<ram:Reason>${xmlText(input.reasonText)}</ram:Reason>` : ""}</ram:SpecifiedDocumentStatus>`
-      : "";
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<rsm:CrossDomainAcknowledgementAndResponse xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100" xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100">
-  <rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>REGULATED</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn.cpro.gouv.fr:1p0:CDV:invoice</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
-  <rsm:ExchangedDocument><ram:ID>${randomUUID()}</ram:ID><ram:TypeCode>305</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">${at}</udt:DateTimeString></ram:IssueDateTime><ram:SenderTradeParty><ram:RoleCode>${xmlText(input.role)}</ram:RoleCode></ram:SenderTradeParty><ram:RecipientTradeParty><ram:RoleCode>SE</ram:RoleCode></ram:RecipientTradeParty></rsm:ExchangedDocument>
-  <rsm:AcknowledgementDocument><ram:MultipleReferencesIndicator><udt:Indicator>false</udt:Indicator></ram:MultipleReferencesIndicator><ram:TypeCode>305</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">${at}</udt:DateTimeString></ram:IssueDateTime>
-    <ram:ReferenceReferencedDocument><ram:IssuerAssignedID>${xmlText(input.invoiceNumber)}</ram:IssuerAssignedID><ram:TypeCode>380</ram:TypeCode><ram:FormattedIssueDateTime><qdt:DateTimeString format="102">${input.issueDate.replace(/-/g, "")}</qdt:DateTimeString></ram:FormattedIssueDateTime><ram:ProcessConditionCode>${input.code}</ram:ProcessConditionCode><ram:IssuerTradeParty><ram:GlobalID schemeID="0002">${xmlText(input.sellerSiren)}</ram:GlobalID></ram:IssuerTradeParty>${reason}</ram:ReferenceReferencedDocument>
-  </rsm:AcknowledgementDocument>
-</rsm:CrossDomainAcknowledgementAndResponse>
-`;
+  const transmission = [200, 201, 202, 203, 213].includes(input.code);
+  const siren = input.role === "SE" ? input.sellerSiren : input.buyerSiren;
+  return buildCdar({
+    code: input.code,
+    invoice: { number: input.invoiceNumber, issueDate: input.issueDate, sellerSiren: input.sellerSiren },
+    sender: transmission ? { role: "WK" } : { role: input.role, siren, address: siren },
+    recipient: { role: "SE", address: input.sellerSiren },
+    ...(input.reasonCode ? { reasonCode: input.reasonCode } : {}),
+    ...(input.reasonText ? { reasonText: input.reasonText } : {}),
+    ...(input.amounts ? { amounts: input.amounts.map((a) => ({ typeCode: "MEN" as const, ...a })) } : {}),
+    at: input.at,
+  });
 }
 
 /**
@@ -102,6 +103,14 @@ export function createDemoPa(now: () => Date) {
       if (!flow) throw new Error(`the demo PA has no flow ${flowId}`);
       return flow.bytes;
     },
+    // The demo's connection is saved without a webhook: its statuses are read by one poll.
+    async createWebhook() {
+      throw new Error("the demo PA takes no webhook");
+    },
+    async listWebhooks() {
+      return [];
+    },
+    async deleteWebhook() {},
     async checkHealth(): Promise<PaHealth> {
       return { token: "not_used", service: "ok", access: "ok", problems: [] };
     },

@@ -3,10 +3,12 @@ import type { TenantRow } from "../db/tenants.repository.js";
 import { publishInvoice } from "../domain/invoices/publish-invoice.js";
 import { connectPa } from "../domain/pa/connect-pa.js";
 import { pollPaStatuses } from "../domain/pa/ingest-statuses.js";
+import { recordPayment } from "../domain/pa/record-payment.js";
 import { transmitInvoice } from "../domain/pa/transmit-invoice.js";
+import { transmitPayment } from "../domain/pa/transmit-payment.js";
 import { validatePublishedInvoice } from "../domain/validation/validate-invoice.js";
 import { buildFacturX, type FacturXInput, type FacturXParty } from "../einvoice/index.js";
-import { checkCdarSchema } from "../pa/cdar-schema.js";
+import { checkCdar } from "../pa/cdar-rules.js";
 import { createDemoPa, type DemoCdar } from "./demo-pa.js";
 
 // The demo's B2B invoices (issue #16): a business customer of Démo Location receives a few invoices routed B2B
@@ -202,15 +204,47 @@ export async function seedDemoPa(
     clock = new Date(clock.getTime() + 10_000);
     await transmitInvoice(transmit, invoiceId); // the acknowledgement (Ok)
     for (const status of scenario.statuses) {
+      const at = new Date(publishedAt.getTime() + 2 * HOUR + status.afterDays * DAY + status.code * 60_000);
+      if (status.code === 212) {
+        // The issuer's collection: recorded as POST /api/v1/invoices/{id}/payments does, and its CDAR 212
+        // built, checked by the FNFE rules and sent to the PA by the payment job's own code.
+        clock = at;
+        const total = ((Number(customer.contract.monthly) + 39.9) * 1.2).toFixed(2);
+        const { payment } = await recordPayment(
+          { db: services.db, queue: services.queue, now: () => clock },
+          {
+            tenantId: tenant.id,
+            invoiceId,
+            amount: total,
+            date: at.toISOString().slice(0, 10),
+            vatBreakdown: [{ rate: "20.00", amount: total }],
+            idempotencyKey: `demo-${invoiceNumber}`,
+            actor: { type: "platform", id: "demo" },
+          },
+        );
+        const pay = {
+          db: services.db,
+          queue: services.queue,
+          flowApi: demoPa.flowApi,
+          platformSecret: services.cookieSecret,
+          checkCdar,
+          now: () => clock,
+        };
+        await transmitPayment(pay, payment.id); // POST /v1/flows (the CDAR 212)
+        clock = new Date(clock.getTime() + 10_000);
+        await transmitPayment(pay, payment.id); // the acknowledgement (Ok)
+        continue;
+      }
       const cdar: DemoCdar = {
         invoiceNumber,
         issueDate,
         sellerSiren: String(seller.siren),
+        buyerSiren: DEMO_BUYER_SIREN,
         code: status.code,
         role: status.role,
         ...(status.reasonCode ? { reasonCode: status.reasonCode } : {}),
         ...(status.reasonText ? { reasonText: status.reasonText } : {}),
-        at: new Date(publishedAt.getTime() + 2 * HOUR + status.afterDays * DAY + status.code * 60_000),
+        at,
       };
       demoPa.emit(cdar);
     }
@@ -222,7 +256,7 @@ export async function seedDemoPa(
       db: services.db,
       flowApi: demoPa.flowApi,
       platformSecret: services.cookieSecret,
-      checkCdarSchema,
+      checkCdar,
       now: () => now,
     },
     tenant.id,

@@ -59,6 +59,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // Reform bridge (#16): a PA connection refused as typed, or none yet (CLI and back office).
   invalid_pa_connection: 422,
   pa_not_connected: 409,
+  invalid_payment: 400,
+  payment_not_allowed: 409,
+  idempotency_key_reused: 409,
   not_an_invoice: 422,
   // The invoice's file is gone (end of retention): the portal answers a removed invoice's pages 410 too.
   invoice_removed: 410,

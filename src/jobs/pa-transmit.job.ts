@@ -1,13 +1,22 @@
 import type { Services } from "../app.js";
 import type { FlowApi } from "../domain/pa/flow-api.js";
-import { pollDuePaStatuses } from "../domain/pa/ingest-statuses.js";
-import { type PaTransmitData, paPollJob, paTransmitJob } from "../domain/pa/pa-jobs.js";
+import { ingestNotifiedFlow, pollDuePaStatuses } from "../domain/pa/ingest-statuses.js";
+import {
+  type PaPaymentData,
+  type PaTransmitData,
+  type PaWebhookFlowData,
+  paPaymentJob,
+  paPollJob,
+  paTransmitJob,
+  paWebhookFlowJob,
+} from "../domain/pa/pa-jobs.js";
 import { transmitInvoice } from "../domain/pa/transmit-invoice.js";
-import { checkCdarSchema } from "../pa/cdar-schema.js";
+import { transmitPayment } from "../domain/pa/transmit-payment.js";
+import { checkCdar } from "../pa/cdar-rules.js";
 import { createFlowClient } from "../pa/flow-client.js";
 import type { JobHandler } from "./queue.js";
 
-export { paPollJob, paTransmitJob };
+export { paPaymentJob, paPollJob, paTransmitJob, paWebhookFlowJob };
 
 /** Every minute; each tenant is polled every `poll_seconds` of its connection (efacture pa connect). */
 export const PA_POLL_CRON = "* * * * *";
@@ -40,6 +49,8 @@ export async function startPaJobs(
 ): Promise<void> {
   await services.queue.work(paTransmitJob, paTransmitHandler(services, flowApi), { concurrency: 2 });
   await services.queue.work(paPollJob, paPollHandler(services, flowApi));
+  await services.queue.work(paWebhookFlowJob, paWebhookFlowHandler(services, flowApi), { concurrency: 2 });
+  await services.queue.work(paPaymentJob, paPaymentHandler(services, flowApi), { concurrency: 2 });
   await services.queue.boss.schedule(paPollJob.name, PA_POLL_CRON, {}, { tz: "UTC" });
 }
 
@@ -53,9 +64,36 @@ export function paPollHandler(
       db: services.db,
       flowApi,
       platformSecret: services.cookieSecret,
-      checkCdarSchema,
+      checkCdar,
       logger: services.logger,
     });
     if (report.read > 0) services.logger.info(report, "PA statuses read");
+  };
+}
+
+/** Reads the flow a webhook callback named (src/domain/pa/ingest-statuses.ts ingestNotifiedFlow). */
+export function paWebhookFlowHandler(
+  services: Pick<Services, "db" | "cookieSecret">,
+  flowApi: FlowApi,
+): JobHandler<PaWebhookFlowData> {
+  return async ({ tenantId, flowId }) => {
+    await ingestNotifiedFlow(
+      { db: services.db, flowApi, platformSecret: services.cookieSecret, checkCdar },
+      tenantId,
+      flowId,
+    );
+  };
+}
+
+/** Sends one payment's CDAR 212, or checks its acknowledgement (src/domain/pa/transmit-payment.ts). */
+export function paPaymentHandler(
+  services: Pick<Services, "db" | "queue" | "cookieSecret">,
+  flowApi: FlowApi,
+): JobHandler<PaPaymentData> {
+  return async ({ paymentId }) => {
+    await transmitPayment(
+      { db: services.db, queue: services.queue, flowApi, platformSecret: services.cookieSecret, checkCdar },
+      paymentId,
+    );
   };
 }

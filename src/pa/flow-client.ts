@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  type CreatedWebhook,
   type FlowApi,
   FlowApiError,
   type FlowInfo,
@@ -197,6 +198,68 @@ export function createFlowClient(options: FlowClientOptions = {}): FlowApi {
         false,
       );
       return new Uint8Array(await response.arrayBuffer());
+    },
+
+    async createWebhook(endpoint, params): Promise<CreatedWebhook> {
+      const response = await call(
+        endpoint,
+        "/v1/webhooks",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify(params),
+        },
+        true,
+      );
+      const body = (await response.json().catch(() => undefined)) as
+        | { webhookId?: unknown; signingKey?: unknown }
+        | undefined;
+      if (typeof body?.webhookId !== "string" || body.webhookId === "")
+        throw new FlowApiError("protocol", "POST /v1/webhooks answered without webhookId", {
+          status: response.status,
+          mayHaveReachedPa: true,
+        });
+      return {
+        webhookId: body.webhookId,
+        ...(typeof body.signingKey === "string" && body.signingKey !== ""
+          ? { signingKey: body.signingKey }
+          : {}),
+      };
+    },
+
+    async listWebhooks(endpoint) {
+      const response = await call(
+        endpoint,
+        "/v1/webhooks",
+        { method: "GET", headers: { accept: "application/json" } },
+        false,
+      );
+      const body = (await response.json().catch(() => undefined)) as
+        | { webhooks?: unknown }
+        | unknown[]
+        | undefined;
+      // The standard's WebhookListResponse; a bare array is read too.
+      const list = Array.isArray(body)
+        ? body
+        : Array.isArray((body as { webhooks?: unknown })?.webhooks)
+          ? (body as { webhooks: unknown[] }).webhooks
+          : [];
+      return list.flatMap((item) => {
+        const hook = (item ?? {}) as { webhookId?: unknown; callbackUrl?: unknown };
+        return typeof hook.webhookId === "string" && typeof hook.callbackUrl === "string"
+          ? [{ webhookId: hook.webhookId, callbackUrl: hook.callbackUrl }]
+          : [];
+      });
+    },
+
+    async deleteWebhook(endpoint, webhookId) {
+      const response = await call(
+        endpoint,
+        `/v1/webhooks/${encodeURIComponent(webhookId)}`,
+        { method: "DELETE" },
+        true,
+      );
+      await response.body?.cancel();
     },
 
     async checkHealth(endpoint): Promise<PaHealth> {

@@ -7,6 +7,8 @@ import multipartPlugin from "@fastify/multipart";
 import ajvFormats from "ajv-formats";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import OpenAPIBackend from "openapi-backend";
+import { buildCdar } from "../../src/domain/pa/cdar-build.js";
+import { signCallback } from "../../src/domain/pa/pa-webhooks.js";
 
 // A plateforme agréée for the tests and the demo: the AFNOR XP Z12-013 Flow Service 1.3.0 (flows, search with
 // cursors, download, webhooks, healthcheck) plus an OAuth2 client-credentials token endpoint. Every request
@@ -88,6 +90,17 @@ export interface LocalPa {
   webhooks(clientId: string): { webhookId: string; callbackUrl: string }[];
   /** Lifetime of issued tokens (seconds). */
   tokenLifetimeSeconds: number;
+  /** The next `count` callbacks are lost (not delivered), as webhooks sometimes are. */
+  loseNextCallbacks(count: number): void;
+  /** Callbacks delivered (status answered by the receiver), and lost on demand. */
+  readonly callbacks: { callbackUrl: string; flowId: string; status: number | "lost" | "failed" }[];
+  /** The signing key the PA gave a webhook (base64), to forge or check signatures in tests. */
+  signingKey(webhookId: string): string | undefined;
+  /** How callbacks reach the receiver (default: fetch); tests may route them into an in-process server. */
+  deliver: (
+    url: string,
+    init: { method: "POST"; headers: Record<string, string>; body: string },
+  ) => Promise<number>;
   close(): Promise<void>;
 }
 
@@ -127,7 +140,17 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
   const issued = new Map<string, number>();
   const stored: StoredFlow[] = [];
   const faults: FlowFault[] = [];
-  const hooks = new Map<string, { webhookId: string; callbackUrl: string; createdAt: string }[]>();
+  const hooks = new Map<
+    string,
+    { webhookId: string; callbackUrl: string; createdAt: string; signingKey: string }[]
+  >();
+  const callbacks: LocalPa["callbacks"] = [];
+  let toLose = 0;
+  let deliver: LocalPa["deliver"] = async (url, init) => {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
+    await response.body?.cancel();
+    return response.status;
+  };
   const requests: LocalPaRequest[] = [];
   const invalidRequests: LocalPa["invalidRequests"] = [];
   const hanging = new Set<() => void>();
@@ -219,14 +242,26 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
     };
   }
 
+  /** Posts the flow's metadata to the client's webhooks, signed as XP Z12-013 says (Afnor-Signature). */
   async function notify(clientId: string, flow: StoredFlow): Promise<void> {
     for (const hook of hooks.get(clientId) ?? []) {
-      await fetch(hook.callbackUrl, {
+      if (toLose > 0) {
+        toLose--;
+        callbacks.push({ callbackUrl: hook.callbackUrl, flowId: flow.flowId, status: "lost" });
+        continue;
+      }
+      const body = JSON.stringify(metadata(flow));
+      const timestamp = Math.floor(Date.now() / 1000);
+      const status = await deliver(hook.callbackUrl, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(metadata(flow)),
-        signal: AbortSignal.timeout(5_000),
-      }).catch(() => {});
+        headers: {
+          "content-type": "application/json",
+          "afnor-signature": signCallback(hook.signingKey, body, timestamp),
+          "afnor-signature-timestamp": String(timestamp),
+        },
+        body,
+      }).catch(() => "failed" as const);
+      callbacks.push({ callbackUrl: hook.callbackUrl, flowId: flow.flowId, status });
     }
   }
 
@@ -315,7 +350,8 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
       flowSyntax: info.flowSyntax!,
       ...(info.flowProfile ? { flowProfile: info.flowProfile } : {}),
       sha256,
-      flowType: "CustomerInvoice",
+      // A CDAR sent by the seller (our 212 « Encaissée ») is a lifecycle flow; anything else an invoice.
+      flowType: info.flowSyntax === "CDAR" ? "CustomerInvoiceLC" : "CustomerInvoice",
       flowDirection: "Out",
       submittedAt: now,
       updatedAt: now,
@@ -412,7 +448,12 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
   app.get(`${servicePath}/v1/webhooks`, async (request, reply) => {
     const ok = checked(request, reply, undefined);
     if (!ok) return reply;
-    return { webhooks: hooks.get(ok.clientId) ?? [] };
+    const list = (hooks.get(ok.clientId) ?? []).map(({ webhookId, callbackUrl, createdAt }) => ({
+      webhookId,
+      callbackUrl,
+      createdAt,
+    }));
+    return { count: list.length, webhooks: list };
   });
 
   app.post(`${servicePath}/v1/webhooks`, async (request, reply) => {
@@ -423,9 +464,12 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
       webhookId: randomUUID(),
       callbackUrl: body.callbackUrl,
       createdAt: new Date().toISOString(),
+      signingKey: randomBytes(32).toString("base64"),
     };
     hooks.set(ok.clientId, [...(hooks.get(ok.clientId) ?? []), hook]);
-    return reply.code(201).send({ webhookId: hook.webhookId, createdAt: hook.createdAt });
+    return reply
+      .code(201)
+      .send({ webhookId: hook.webhookId, signingKey: hook.signingKey, createdAt: hook.createdAt });
   });
 
   app.delete(`${servicePath}/v1/webhooks/:webhookUid`, async (request, reply) => {
@@ -497,6 +541,18 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
     requests,
     invalidRequests,
     tokensIssued: (clientId) => issued.get(clientId) ?? 0,
+    loseNextCallbacks: (count) => {
+      toLose += count;
+    },
+    callbacks,
+    signingKey: (webhookId) =>
+      [...hooks.values()].flat().find((hook) => hook.webhookId === webhookId)?.signingKey,
+    get deliver() {
+      return deliver;
+    },
+    set deliver(value) {
+      deliver = value;
+    },
     webhooks: (clientId) =>
       (hooks.get(clientId) ?? []).map(({ webhookId, callbackUrl }) => ({ webhookId, callbackUrl })),
     async close() {
@@ -506,10 +562,24 @@ export async function startLocalPa(options: { servicePath?: string } = {}): Prom
   };
 }
 
+/** A reason each status that needs one (206, 207, 208, 210, 213) accepts (BR-FR-CDV-CL-09). */
+const DEFAULT_REASONS: Record<number, string> = {
+  206: "QTE_ERR",
+  207: "MONTANTTOTAL_ERR",
+  208: "JUSTIF_ABS",
+  210: "NON_CONFORME",
+  213: "REJ_SEMAN",
+};
+
+/** The buyer of the factories' invoices. */
+const BUYER_SIREN = "552081317";
+
 /**
- * A lifecycle message (CDAR "CDV", UN/CEFACT CrossDomainAcknowledgementAndResponse D22B, XP Z12-012) about one
- * invoice, as a PA emits it: status `code` (200–213) for the invoice `invoiceNumber` of `issueDate` issued by
- * `sellerSiren`, in the element order of the XSD (rules/fnfe-1.4.0/CDAR/1xsd-CDAR_D22B_uncoupled/).
+ * A lifecycle message (CDAR "CDV", D22B, XP Z12-012) about one invoice, as a PA emits it: status `code`
+ * (200–213) for the invoice `invoiceNumber` of `issueDate` issued by `sellerSiren`, valid against the XSD and the
+ * FNFE rules BR-FR-CDV (src/domain/pa/cdar-build.ts): the transmission phase (200–203, 213) from the platform
+ * (WK), the processing phase from `role` (BY by default, SE for 212) with its SIREN; a reason where the rules
+ * need one; for 212 the amount collected per VAT rate.
  */
 export function cdarStatus(input: {
   invoiceNumber: string;
@@ -520,20 +590,27 @@ export function cdarStatus(input: {
   reasonCode?: string;
   reasonText?: string;
   at?: Date;
+  amounts?: { amount: string; percent: string }[];
 }): string {
-  const at = (input.at ?? new Date()).toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-  const reason =
-    input.reasonCode || input.reasonText
-      ? `<ram:SpecifiedDocumentStatus>${input.reasonCode ? `<ram:ReasonCode>${esc(input.reasonCode)}</ram:ReasonCode>` : ""}${input.reasonText ? `<ram:Reason>${esc(input.reasonText)}</ram:Reason>` : ""}</ram:SpecifiedDocumentStatus>`
-      : "";
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<rsm:CrossDomainAcknowledgementAndResponse xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100" xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100">
-  <rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>REGULATED</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn.cpro.gouv.fr:1p0:CDV:invoice</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
-  <rsm:ExchangedDocument><ram:ID>${randomUUID()}</ram:ID><ram:TypeCode>305</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">${at}</udt:DateTimeString></ram:IssueDateTime><ram:SenderTradeParty><ram:RoleCode>${esc(input.role ?? "WK")}</ram:RoleCode></ram:SenderTradeParty><ram:RecipientTradeParty><ram:RoleCode>SE</ram:RoleCode></ram:RecipientTradeParty></rsm:ExchangedDocument>
-  <rsm:AcknowledgementDocument><ram:MultipleReferencesIndicator><udt:Indicator>false</udt:Indicator></ram:MultipleReferencesIndicator><ram:TypeCode>305</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="204">${at}</udt:DateTimeString></ram:IssueDateTime>
-    <ram:ReferenceReferencedDocument><ram:IssuerAssignedID>${esc(input.invoiceNumber)}</ram:IssuerAssignedID><ram:TypeCode>380</ram:TypeCode><ram:FormattedIssueDateTime><qdt:DateTimeString format="102">${input.issueDate.replace(/-/g, "")}</qdt:DateTimeString></ram:FormattedIssueDateTime><ram:ProcessConditionCode>${input.code}</ram:ProcessConditionCode><ram:IssuerTradeParty><ram:GlobalID schemeID="0002">${esc(input.sellerSiren)}</ram:GlobalID></ram:IssuerTradeParty>${reason}</ram:ReferenceReferencedDocument>
-  </rsm:AcknowledgementDocument>
-</rsm:CrossDomainAcknowledgementAndResponse>
-`;
+  const transmission = [200, 201, 202, 203, 213].includes(input.code);
+  const role = transmission ? "WK" : (input.role ?? (input.code === 212 ? "SE" : "BY"));
+  const siren = role === "SE" ? input.sellerSiren : BUYER_SIREN;
+  const reasonCode = input.reasonCode ?? DEFAULT_REASONS[input.code];
+  return buildCdar({
+    code: input.code,
+    invoice: { number: input.invoiceNumber, issueDate: input.issueDate, sellerSiren: input.sellerSiren },
+    sender: transmission ? { role: "WK" } : { role, siren, address: siren },
+    recipient: { role: "SE", address: input.sellerSiren },
+    ...(reasonCode ? { reasonCode } : {}),
+    ...(input.reasonText ? { reasonText: input.reasonText } : {}),
+    ...(input.code === 212
+      ? {
+          amounts: (input.amounts ?? [{ amount: "120.00", percent: "20.00" }]).map((a) => ({
+            typeCode: "MEN" as const,
+            ...a,
+          })),
+        }
+      : {}),
+    at: input.at ?? new Date(),
+  });
 }

@@ -1,17 +1,20 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Services } from "../../app.js";
+import { findPaConnection } from "../../db/pa.repository.js";
 import { checkPaConnection, connectPa } from "../../domain/pa/connect-pa.js";
 import type { PaHealth } from "../../domain/pa/flow-api.js";
 import { pollPaStatuses } from "../../domain/pa/ingest-statuses.js";
-import { checkCdarSchema } from "../../pa/cdar-schema.js";
+import { subscribePaWebhook } from "../../domain/pa/pa-webhooks.js";
+import { checkCdar } from "../../pa/cdar-rules.js";
 import { createFlowClient } from "../../pa/flow-client.js";
 import { describeFsError, findTenantArgument, parseCommandArgs } from "../command-helpers.js";
 import { type CliIo, UsageError } from "../io.js";
 
-export const paUsage = `efacture pa connect --tenant <slug> --flow-url <url> [--token-url <url> --client-id <id> --client-secret-file <path> | --token-file <path>] [--poll-seconds N]
+export const paUsage = `efacture pa connect --tenant <slug> --flow-url <url> [--token-url <url> --client-id <id> --client-secret-file <path> | --token-file <path>] [--poll-seconds N] [--ereporting on|off]
 efacture pa status --tenant <slug>
-efacture pa poll --tenant <slug>`;
+efacture pa poll --tenant <slug>
+efacture pa webhook --tenant <slug>`;
 
 const ACTOR = { type: "platform", id: "cli" } as const;
 
@@ -25,6 +28,7 @@ export async function paCommand(args: string[], io: CliIo, services: Services): 
   if (sub === "connect") return connect(rest, io, services);
   if (sub === "status") return status(rest, io, services);
   if (sub === "poll") return poll(rest, io, services);
+  if (sub === "webhook") return webhook(rest, io, services);
   throw new UsageError(`usage:\n${paUsage}`);
 }
 
@@ -45,9 +49,13 @@ async function connect(args: string[], io: CliIo, services: Services): Promise<n
     "client-secret-file": { type: "string" },
     "token-file": { type: "string" },
     "poll-seconds": { type: "string" },
+    ereporting: { type: "string" },
   });
   if (positionals.length > 0 || !values.tenant || !values["flow-url"])
     throw new UsageError(`usage:\n${paUsage}`);
+  const ereporting = values.ereporting;
+  if (ereporting !== undefined && ereporting !== "on" && ereporting !== "off")
+    throw new UsageError("--ereporting takes on or off");
   const pollSeconds = values["poll-seconds"] === undefined ? undefined : Number(values["poll-seconds"]);
   const tenant = await findTenantArgument(services, values.tenant);
   const secretFile = values["client-secret-file"];
@@ -62,6 +70,7 @@ async function connect(args: string[], io: CliIo, services: Services): Promise<n
       ...(secretFile !== undefined ? { clientSecret: readSecretFile(io, secretFile, "client secret") } : {}),
       ...(tokenFile !== undefined ? { token: readSecretFile(io, tokenFile, "token") } : {}),
       ...(pollSeconds !== undefined ? { pollSeconds } : {}),
+      ...(ereporting !== undefined ? { ereporting: ereporting === "on" } : {}),
       actor: ACTOR,
     },
   );
@@ -71,8 +80,54 @@ async function connect(args: string[], io: CliIo, services: Services): Promise<n
     }; secret stored encrypted, not shown again).`,
   );
   if (queued > 0) io.out(`${queued} invoice(s) waiting for a PA connection queued for transmission.`);
+  if (ereporting !== undefined)
+    io.out(
+      ereporting === "on"
+        ? "E-reporting on: B2C and B2BInt invoices are transmitted to the PA too."
+        : "E-reporting off: only B2B invoices are transmitted to the PA.",
+    );
+  await subscribe(io, services, tenant);
   io.out(`Check it with: efacture pa status --tenant ${tenant.slug}`);
   return 0;
+}
+
+/** Subscribes the tenant's webhook; a PA that refuses it leaves the connection working (polling reads the statuses). */
+async function subscribe(
+  io: CliIo,
+  services: Services,
+  tenant: { id: string; slug: string },
+): Promise<boolean> {
+  try {
+    const result = await subscribePaWebhook(
+      {
+        db: services.db,
+        flowApi: createFlowClient({ requestTimeoutMs: 10_000 }),
+        platformSecret: services.cookieSecret,
+        publicBaseUrl: services.config.publicBaseUrl,
+      },
+      tenant.id,
+      tenant.slug,
+      ACTOR,
+    );
+    io.out(
+      `Webhook subscribed: ${result.callbackUrl} (${result.signed ? "callbacks signed by the PA, key stored encrypted" : "the PA gave no signing key: the random URL alone authenticates callbacks"}${result.removed > 0 ? `; ${result.removed} older subscription(s) removed` : ""}).`,
+    );
+    return true;
+  } catch (error) {
+    io.err(
+      `Webhook NOT subscribed (${(error as Error).message}): statuses are still read by polling; try again with efacture pa webhook --tenant ${tenant.slug}`,
+    );
+    return false;
+  }
+}
+
+async function webhook(args: string[], io: CliIo, services: Services): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { tenant: { type: "string" } });
+  if (positionals.length > 0 || !values.tenant) throw new UsageError(`usage:\n${paUsage}`);
+  const tenant = await findTenantArgument(services, values.tenant);
+  if (!(await findPaConnection(services.db, tenant.id)))
+    throw new UsageError(`${tenant.slug} has no PA connection: efacture pa connect first`);
+  return (await subscribe(io, services, tenant)) ? 0 : 1;
 }
 
 async function status(args: string[], io: CliIo, services: Services): Promise<number> {
@@ -105,7 +160,7 @@ async function poll(args: string[], io: CliIo, services: Services): Promise<numb
   if (positionals.length > 0 || !values.tenant) throw new UsageError(`usage:\n${paUsage}`);
   const tenant = await findTenantArgument(services, values.tenant);
   const report = await pollPaStatuses(
-    { db: services.db, flowApi: createFlowClient(), platformSecret: services.cookieSecret, checkCdarSchema },
+    { db: services.db, flowApi: createFlowClient(), platformSecret: services.cookieSecret, checkCdar },
     tenant.id,
   );
   io.out(

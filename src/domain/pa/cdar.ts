@@ -1,7 +1,8 @@
 import { child, children, parseXmlTree, textOf, type XmlElement } from "../../einvoice/xml-tree.js";
 
 // Reading a lifecycle message (CDAR "CDV", UN/CEFACT CrossDomainAcknowledgementAndResponse D22B, XP Z12-012):
-// which invoice it is about and which status it carries. Checked against the XSD before (src/pa/cdar-schema.ts).
+// which invoice it is about and which status it carries. Checked against the XSD and the FNFE rules before
+// (src/pa/cdar-rules.ts); written by src/domain/pa/cdar-build.ts.
 
 /** The lifecycle statuses of the reform (XP Z12-012; docs/pa-bridge.md), French label first. */
 export const LIFECYCLE_LABELS: Record<number, { fr: string; en: string }> = {
@@ -20,6 +21,27 @@ export const LIFECYCLE_LABELS: Record<number, { fr: string; en: string }> = {
   212: { fr: "Encaissée", en: "Collected" },
   213: { fr: "Rejetée", en: "Rejected" },
 };
+
+/** What the checks of a CDAR document found (src/pa/cdar-rules.ts): XSD first, then the FNFE rules BR-FR-CDV. */
+export interface CdarCheck {
+  /** XSD errors ("line N: message"); the rules are not run when there is one. */
+  xsd: string[];
+  /** Failed fatal asserts of BR-FR-CDV, with their official ids. */
+  rules: { rule: string; message: string; location: string }[];
+  /** Warnings of the rules (they do not refuse the message). */
+  warnings: { rule: string; message: string }[];
+}
+
+/** Why a checked CDAR is refused (kept in pa_inbound_messages.detail), or null when it passes. */
+export function cdarRefusal(check: CdarCheck): string | null {
+  if (check.xsd.length > 0) return `CDAR XSD: ${check.xsd.join("; ")}`.slice(0, 2000);
+  if (check.rules.length === 0) return null;
+  const ids = [...new Set(check.rules.map((r) => r.rule))];
+  return `FNFE CDAR rules [${ids.join(", ")}]: ${check.rules.map((r) => r.message).join("; ")}`.slice(
+    0,
+    4000,
+  );
+}
 
 /** One status about one invoice, as a CDAR gives it. */
 export interface CdarStatus {

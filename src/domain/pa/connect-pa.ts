@@ -3,12 +3,14 @@ import type { Database } from "../../db/database.js";
 import {
   findPaConnection,
   listTransmissionsAwaitingConnection,
+  setTenantEreporting,
   upsertPaConnection,
 } from "../../db/pa.repository.js";
+import { listQueuedPayments } from "../../db/pa-payments.repository.js";
 import { DomainError } from "../shared/errors.js";
 import type { JobSender } from "../shared/jobs.js";
 import type { FlowApi, PaHealth } from "./flow-api.js";
-import { paTransmitJob } from "./pa-jobs.js";
+import { paPaymentJob, paTransmitJob } from "./pa-jobs.js";
 import { paEndpointOf, sealPaSecret } from "./pa-secrets.js";
 import { queueTransmission } from "./transmit-invoice.js";
 
@@ -23,6 +25,8 @@ export interface ConnectPaInput {
   /** … or a bearer token. */
   token?: string;
   pollSeconds?: number;
+  /** E-reporting opt-in (tenants.pa_ereporting): B2C and B2BInt invoices are transmitted too. Unchanged when absent. */
+  ereporting?: boolean;
   actor: { type: "platform" | "staff"; id: string | null; ip?: string | null };
 }
 
@@ -80,6 +84,8 @@ export async function connectPa(
   };
   return deps.db.transaction(async (tx) => {
     const { replaced } = await upsertPaConnection(tx, row);
+    const ereportingChanged =
+      input.ereporting !== undefined && (await setTenantEreporting(tx, input.tenantId, input.ereporting));
     let queued = 0;
     for (const waiting of await listTransmissionsAwaitingConnection(tx, input.tenantId)) {
       // A queued one may have spent its retries on the old connection: one more job is harmless (idempotent).
@@ -88,6 +94,9 @@ export async function connectPa(
       else await queueTransmission(tx, deps.queue, waiting.invoiceId);
       queued++;
     }
+    // Payments whose 212 waited for a connection (or spent their retries): one more try each.
+    for (const payment of await listQueuedPayments(tx, input.tenantId))
+      await deps.queue.send(paPaymentJob, { paymentId: payment.id }, tx);
     await appendAudit(tx, {
       tenantId: input.tenantId,
       actorType: input.actor.type,
@@ -103,6 +112,7 @@ export async function connectPa(
         clientId: row.clientId,
         pollSeconds,
         queued,
+        ...(ereportingChanged ? { ereporting: input.ereporting } : {}),
       },
     });
     return { replaced, queued };

@@ -105,6 +105,25 @@ export interface FlowApi {
   ): Promise<Uint8Array>;
   /** Token, GET /v1/healthcheck, then an authenticated read: what works, in words. */
   checkHealth(endpoint: PaEndpoint): Promise<PaHealth>;
+  /** POST /v1/webhooks: subscribes `callbackUrl`; the PA gives the webhook's id and (per the standard) a signing key. */
+  createWebhook(endpoint: PaEndpoint, params: WebhookParams): Promise<CreatedWebhook>;
+  /** GET /v1/webhooks: the webhooks of the token's owner. */
+  listWebhooks(endpoint: PaEndpoint): Promise<{ webhookId: string; callbackUrl: string }[]>;
+  /** DELETE /v1/webhooks/{webhookUid}. */
+  deleteWebhook(endpoint: PaEndpoint, webhookId: string): Promise<void>;
+}
+
+/** POST /v1/webhooks (WebhookParams). */
+export interface WebhookParams {
+  callbackUrl: string;
+  flowTypes?: string[];
+  flowDirection?: "In" | "Out";
+}
+
+/** The answer to POST /v1/webhooks (WebhookIdParam): `signingKey` is base64 (256 or 512 bits). */
+export interface CreatedWebhook {
+  webhookId: string;
+  signingKey?: string;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   listConnectionsDueForPoll,
   recordPaPoll,
 } from "../../db/pa.repository.js";
-import { type CdarStatus, LIFECYCLE_LABELS, readCdar } from "./cdar.js";
+import { type CdarCheck, type CdarStatus, cdarRefusal, LIFECYCLE_LABELS, readCdar } from "./cdar.js";
 import { type FlowApi, FlowApiError, type PaEndpoint } from "./flow-api.js";
 import { paEndpointOf } from "./pa-secrets.js";
 
@@ -22,8 +22,8 @@ export interface IntakeDeps {
   db: Database;
   flowApi: FlowApi;
   platformSecret: string;
-  /** The XSD errors of a CDAR document (src/pa/cdar-schema.ts), empty when valid. */
-  checkCdarSchema(xml: string): Promise<string[]>;
+  /** The XSD and FNFE rules (BR-FR-CDV) check of a CDAR document (src/pa/cdar-rules.ts). */
+  checkCdar(xml: string): Promise<CdarCheck>;
   now?: () => Date;
 }
 
@@ -58,16 +58,10 @@ export async function ingestLifecycleFlow(
     if (!(error instanceof FlowApiError) || error.kind !== "refused") throw error;
     return keep(deps, { tenantId, flowId, via, outcome: "invalid", detail: error.message, document: null });
   }
-  const schemaErrors = await deps.checkCdarSchema(xml);
-  if (schemaErrors.length > 0)
-    return keep(deps, {
-      tenantId,
-      flowId,
-      via,
-      outcome: "invalid",
-      detail: `CDAR XSD: ${schemaErrors.join("; ")}`.slice(0, 2000),
-      document: xml,
-    });
+  // XSD, then the FNFE CDAR rules: a message failing either is kept as invalid with the rule ids, not read.
+  const refusal = cdarRefusal(await deps.checkCdar(xml));
+  if (refusal)
+    return keep(deps, { tenantId, flowId, via, outcome: "invalid", detail: refusal, document: xml });
   const reading = readCdar(xml);
   if (!reading.ok)
     return keep(deps, { tenantId, flowId, via, outcome: "invalid", detail: reading.problem, document: xml });
@@ -118,6 +112,32 @@ export async function ingestLifecycleFlow(
     await appendAudits(tx, audits);
     return unmatched.length > 0 ? "unmatched" : "recorded";
   });
+}
+
+/**
+ * A flow a webhook callback named (the `pa-webhook-flow` job): its metadata is asked of the tenant's own PA
+ * first, and only an incoming lifecycle flow is read, by the same intake as polling. The callback's payload is
+ * not used beyond the flow id.
+ */
+export async function ingestNotifiedFlow(
+  deps: IntakeDeps,
+  tenantId: string,
+  flowId: string,
+): Promise<IntakeOutcome | "ignored"> {
+  const connection = await findPaConnection(deps.db, tenantId);
+  if (!connection) return "ignored";
+  if (await inboundMessageExists(deps.db, tenantId, flowId)) return "seen";
+  const endpoint = paEndpointOf(deps.platformSecret, connection);
+  let flow: Awaited<ReturnType<FlowApi["getFlow"]>>;
+  try {
+    flow = await deps.flowApi.getFlow(endpoint, flowId);
+  } catch (error) {
+    // No such flow at this tenant's PA (a forged or mistaken callback): nothing to read, nothing recorded.
+    if (error instanceof FlowApiError && error.kind === "refused") return "ignored";
+    throw error;
+  }
+  if (flow.flowDirection !== "In" || flow.flowType !== "CustomerInvoiceLC") return "ignored";
+  return ingestLifecycleFlow(deps, endpoint, tenantId, flowId, "webhook");
 }
 
 async function keep(

@@ -39,3 +39,56 @@ export const paPollJob: JobDefinition<Record<string, never>> = {
     return {};
   },
 };
+
+export interface PaWebhookFlowData {
+  tenantId: string;
+  flowId: string;
+}
+
+/**
+ * Reads one flow a webhook callback named (src/jobs/pa-transmit.job.ts → ingestNotifiedFlow): downloaded from
+ * the tenant's PA and recorded by the same intake as polling. Retried while the PA is down; the poll catches
+ * whatever is still missing after that.
+ */
+export const paWebhookFlowJob: JobDefinition<PaWebhookFlowData> = {
+  name: "pa-webhook-flow",
+  retryLimit: 8,
+  retryDelaySeconds: 15,
+  retryBackoff: true,
+  expireInSeconds: 300,
+  parse(data) {
+    const { tenantId, flowId } = (data ?? {}) as { tenantId?: unknown; flowId?: unknown };
+    if (
+      typeof tenantId !== "string" ||
+      !UUID.test(tenantId) ||
+      typeof flowId !== "string" ||
+      flowId.length > 128
+    )
+      throw new PermanentJobFailure("pa-webhook-flow: bad data");
+    return { tenantId, flowId };
+  },
+};
+
+export interface PaPaymentData {
+  paymentId: string;
+}
+
+/**
+ * Sends one payment's CDAR 212 to the tenant's PA, or checks its acknowledgement
+ * (src/jobs/pa-transmit.job.ts → transmitPayment). At least once with backoff; exactly once in effect by the
+ * search by trackingId (= payment id) after an uncertain failure. Waits (retried) while the invoice itself has
+ * not reached the PA.
+ */
+export const paPaymentJob: JobDefinition<PaPaymentData> = {
+  name: "pa-payment",
+  retryLimit: 12,
+  retryDelaySeconds: 30,
+  retryBackoff: true,
+  expireInSeconds: 300,
+  parse(data) {
+    const paymentId = (data as { paymentId?: unknown })?.paymentId;
+    if (typeof paymentId !== "string" || !UUID.test(paymentId))
+      throw new PermanentJobFailure("pa-payment: bad paymentId");
+    return { paymentId };
+  },
+};

@@ -25,6 +25,7 @@ import {
   type FlowApi,
   FlowApiError,
   type FlowMetadata,
+  type FlowProcessingRule,
   type FlowProfile,
   type PaEndpoint,
 } from "./flow-api.js";
@@ -51,7 +52,7 @@ export async function queueTransmission(
   invoiceId: string,
 ): Promise<TransmissionDecision> {
   const invoice = await findInvoiceToTransmit(tx, invoiceId);
-  if (!invoice || invoice.withdrawnAt || invoice.processingRule !== "B2B") return "not_routed";
+  if (!invoice || invoice.withdrawnAt || !isTransmitted(invoice)) return "not_routed";
   const holdReason =
     // A B2B flow the PA would reject must not leave: failed rules hold it, no verdict yet waits (one rule for all).
     transmissionHold(invoice)?.reason ??
@@ -65,6 +66,17 @@ export async function queueTransmission(
   if (!changed) return "unchanged";
   if (changed.status === "queued") await queue.send(paTransmitJob, { invoiceId }, tx);
   return changed.status === "queued" ? "queued" : "held";
+}
+
+/** Routes sent to the PA whatever the tenant says (B2B), and those sent when it opted in to e-reporting. */
+const E_REPORTING_RULES = new Set(["B2C", "B2BInt"]);
+
+/** Whether the invoice's route sends it to the PA: B2B always; B2C and B2BInt when the tenant opted in. */
+export function isTransmitted(
+  invoice: Pick<InvoiceToTransmitRow, "processingRule" | "paEreporting">,
+): boolean {
+  if (invoice.processingRule === "B2B") return true;
+  return invoice.paEreporting && E_REPORTING_RULES.has(invoice.processingRule ?? "");
 }
 
 export interface TransmitDeps {
@@ -146,7 +158,8 @@ async function sendQueued(
       {
         trackingId: invoice.id,
         name: `${invoice.invoiceNumber.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 200)}.${isPdf ? "pdf" : "xml"}`,
-        processingRule: "B2B",
+        processingRule:
+          invoice.processingRule === "B2B" ? "B2B" : (invoice.processingRule as FlowProcessingRule),
         flowSyntax: isPdf ? "Factur-X" : "CII",
         ...(profile ? { flowProfile: profile } : {}),
         sha256: invoice.sha256,

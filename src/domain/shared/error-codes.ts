@@ -72,6 +72,10 @@ export const DOMAIN_ERROR_CODES = [
   // Reform bridge (#16): the tenant's PA connection (efacture pa connect|status).
   "invalid_pa_connection",
   "pa_not_connected",
+  // Payments (POST /api/v1/invoices/{id}/payments, CDAR 212).
+  "invalid_payment",
+  "payment_not_allowed",
+  "idempotency_key_reused",
   // Server side: a sealing key file that cannot be read.
   "seal_key_unavailable",
   // CLI only: a file to publish or an export directory.

@@ -72,10 +72,10 @@ type ApiOwnCode =
  * `test/api-openapi.test.ts` checks against the codes the domain throws and STATUS_BY_CODE.
  */
 export const API_ERROR_CODES = {
-  400: ["invalid_request", "invalid_cursor", "invalid_json", "bad_request"],
+  400: ["invalid_request", "invalid_cursor", "invalid_json", "bad_request", "invalid_payment"],
   401: ["unauthorized"],
   404: ["not_found", "customer_not_found", "invoice_not_found", "contract_not_found"],
-  409: ["invoice_number_conflict", "contract_taken"],
+  409: ["invoice_number_conflict", "contract_taken", "payment_not_allowed", "idempotency_key_reused"],
   413: ["file_too_large", "body_too_large"],
   415: ["unsupported_media_type"],
   422: [

@@ -11,6 +11,8 @@ import { tenantScope } from "../../tenant-scope.js";
 import { apiErrorBody } from "./api-errors.js";
 import { customerApiRoutes } from "./customers.js";
 import { invoiceApiRoutes } from "./invoices.js";
+import { paWebhookRoutes } from "./pa-webhook.js";
+import { paymentApiRoutes } from "./payments.js";
 import { customerSchema, errorSchema, invoiceSchema, publishInvoiceBody } from "./schemas.js";
 import { validateInvoiceBody, validationApiRoutes } from "./validations.js";
 import { withdrawApiRoutes } from "./withdraw.js";
@@ -151,6 +153,9 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     transformStaticCSP: (header) => header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
   });
 
+  // The PA's webhook callbacks (#16): on the tenant's host, authenticated by their uid and signature, not an API key.
+  await paWebhookRoutes(app, services);
+
   await app.register(
     async (v1) => {
       await v1.register(fastifyMultipart, {
@@ -174,6 +179,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
           await invoiceApiRoutes(scope, services);
           await withdrawApiRoutes(scope, services);
           await validationApiRoutes(scope, services);
+          await paymentApiRoutes(scope, services);
         },
       });
     },

@@ -1,9 +1,11 @@
 import { publishDeps, type Services } from "../../../app.js";
 import { findApiInvoice, listApiInvoicesPage } from "../../../db/api.queries.js";
+import { listLifecycleStatuses } from "../../../db/pa-api.queries.js";
 import { publishInvoice } from "../../../domain/invoices/publish-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { parseUuid } from "../../ids.js";
 import type { TenantScope } from "../../tenant-scope.js";
+import { statusesByInvoice } from "./lifecycle.js";
 import { apiLocale, decodeCursor, encodeCursor, presentInvoice } from "./present.js";
 import { readInvoiceUpload } from "./read-upload.js";
 import { issuerOf } from "./request-context.js";
@@ -21,8 +23,9 @@ export async function invoiceApiRoutes(app: TenantScope, services: Services) {
       actor: issuerOf(request),
     });
     const row = await findApiInvoice(services.db, tenant.id, invoice.id);
+    const statuses = await listLifecycleStatuses(services.db, tenant.id, [invoice.id]);
     reply.code(created ? 201 : 200).header("location", `/api/v1/invoices/${invoice.id}`);
-    return presentInvoice(row!, apiLocale(request));
+    return presentInvoice(row!, apiLocale(request), statuses);
   });
 
   app.get<{ Params: { id: string } }>("/invoices/:id", { schema: getInvoiceSchema }, async (request) => {
@@ -30,7 +33,8 @@ export async function invoiceApiRoutes(app: TenantScope, services: Services) {
     const id = parseUuid(request.params.id);
     const row = id ? await findApiInvoice(services.db, tenant.id, id) : undefined;
     if (!row) throw new DomainError("invoice_not_found", "no invoice with this id in this portal");
-    return presentInvoice(row, apiLocale(request));
+    const statuses = await listLifecycleStatuses(services.db, tenant.id, [row.id]);
+    return presentInvoice(row, apiLocale(request), statuses);
   });
 
   app.get<{ Querystring: { customerNumber?: string; since?: string; cursor?: string; limit: number } }>(
@@ -47,8 +51,16 @@ export async function invoiceApiRoutes(app: TenantScope, services: Services) {
       });
       const items = rows.slice(0, limit);
       const last = items.at(-1);
+      // The page's lifecycle statuses in one query (docs/pa-bridge.md: measured by npm run bench:pa).
+      const statuses = statusesByInvoice(
+        await listLifecycleStatuses(
+          services.db,
+          tenant.id,
+          items.map((item) => item.id),
+        ),
+      );
       return {
-        items: items.map((item) => presentInvoice(item, apiLocale(request))),
+        items: items.map((item) => presentInvoice(item, apiLocale(request), statuses.get(item.id) ?? [])),
         nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
       };
     },

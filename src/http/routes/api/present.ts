@@ -1,27 +1,40 @@
 import type { FastifyRequest } from "fastify";
 import type { ApiCustomerRow, ApiInvoiceRow } from "../../../db/api.queries.js";
+import type { ApiLifecycleRow } from "../../../db/pa-api.queries.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { type Locale, localeFromAcceptLanguage } from "../../../i18n/format.js";
 import { parseUuid } from "../../ids.js";
 import { presentFindings } from "../../stored-findings.js";
 import { presentValidation } from "../../stored-validation.js";
+import { isPaRouted, presentLifecycle } from "./lifecycle.js";
 import { presentTransmission } from "./transmission.js";
 
 /**
- * The invoice's status as the issuer sees it: the DGFiP lifecycle code where one fits (203 made
+ * The invoice's status on the portal as the issuer sees it: the DGFiP lifecycle code where one fits (203 made
  * available, 204 taken up = first download by the customer), or `removed` once the retention ended
- * and only the tombstone is left. Codes are strings so that `removed` fits the same field.
+ * and only the tombstone is left. Codes are strings so that `removed` fits the same field. A B2B / B2BInt
+ * invoice's original goes through the PA (its regulated statuses are in `lifecycle`): the portal holds a
+ * duplicata, and its events are `published` / `downloaded`, never 203/204 (docs/pa-bridge.md).
  */
 export function invoiceStatus(
-  row: Pick<ApiInvoiceRow, "firstDownloadedAt" | "removedAt"> & { withdrawnAt?: Date | null },
+  row: Pick<ApiInvoiceRow, "firstDownloadedAt" | "removedAt"> & {
+    withdrawnAt?: Date | null;
+    processingRule?: string | null;
+  },
 ): {
-  code: "203" | "204" | "removed" | "withdrawn";
+  code: "203" | "204" | "published" | "downloaded" | "removed" | "withdrawn";
   label: string;
 } {
   if (row.withdrawnAt) return { code: "withdrawn", label: "Retirée par l’émetteur" };
   if (row.removedAt) return { code: "removed", label: "Retirée du portail" };
-  if (row.firstDownloadedAt) return { code: "204", label: "Prise en charge" };
-  return { code: "203", label: "Mise à disposition" };
+  const duplicata = isPaRouted(row.processingRule ?? null);
+  if (row.firstDownloadedAt)
+    return duplicata
+      ? { code: "downloaded", label: "Duplicata téléchargé sur le portail" }
+      : { code: "204", label: "Prise en charge" };
+  return duplicata
+    ? { code: "published", label: "Duplicata publié sur le portail" }
+    : { code: "203", label: "Mise à disposition" };
 }
 
 /** The language of the API's explanations: French unless the request's Accept-Language prefers English. */
@@ -30,7 +43,8 @@ export function apiLocale(request: FastifyRequest): Locale {
   return localeFromAcceptLanguage(typeof header === "string" ? header : undefined);
 }
 
-export function presentInvoice(row: ApiInvoiceRow, locale: Locale) {
+/** `statuses`: the invoice's recorded lifecycle statuses (listLifecycleStatuses). */
+export function presentInvoice(row: ApiInvoiceRow, locale: Locale, statuses: ApiLifecycleRow[] = []) {
   return {
     id: row.id,
     invoiceNumber: row.invoiceNumber,
@@ -58,6 +72,7 @@ export function presentInvoice(row: ApiInvoiceRow, locale: Locale) {
     processingRule: row.processingRule,
     validation: presentValidation(row, locale),
     transmission: presentTransmission(row.transmission),
+    lifecycle: presentLifecycle(row, statuses, locale),
   };
 }
 

@@ -2,6 +2,7 @@
 // @fastify/swagger turns them into the OpenAPI description at /api/openapi.json.
 
 import { API_ERROR_CODES } from "./api-errors.js";
+import { lifecycleSchema } from "./lifecycle.js";
 import { transmissionSchema } from "./transmission.js";
 
 const nullableString = { type: ["string", "null"] } as const;
@@ -208,6 +209,7 @@ export const invoiceSchema = {
     "findings",
     "processingRule",
     "validation",
+    "lifecycle",
   ],
   properties: {
     id: { type: "string", format: "uuid" },
@@ -251,12 +253,13 @@ export const invoiceSchema = {
       type: "object",
       required: ["code", "label"],
       description:
-        'Lifecycle status: "203" Mise à disposition (published), "204" Prise en charge (first download by the customer), "removed" once the retention period is over (tombstone), "withdrawn" once the issuer withdrew it (tombstone).',
+        'Status on the portal: "203" Mise à disposition (published), "204" Prise en charge (first download by the customer), "removed" once the retention period is over (tombstone), "withdrawn" once the issuer withdrew it (tombstone). For a B2B or B2BInt invoice, whose original goes through the plateforme agréée, the portal holds a duplicata and says "published" / "downloaded" instead of 203/204 (the regulated statuses are in `lifecycle`, source "pa").',
       properties: {
-        code: { type: "string", enum: ["203", "204", "removed", "withdrawn"] },
+        code: { type: "string", enum: ["203", "204", "published", "downloaded", "removed", "withdrawn"] },
         label: { type: "string" },
       },
     },
+    lifecycle: lifecycleSchema,
     transmission: {
       ...transmissionSchema,
       description: `GET /api/v1/invoices/{id} only. ${transmissionSchema.description}`,
@@ -296,7 +299,15 @@ export const invoiceSchema = {
       availableUntil: "2028-12-07T09:41:12.345Z",
       firstDownloadedAt: null,
       removedAt: null,
-      status: { code: "203", label: "Mise à disposition" },
+      status: { code: "published", label: "Duplicata publié sur le portail" },
+      lifecycle: [
+        {
+          code: "published",
+          label: "Duplicata publié sur le portail",
+          at: "2026-12-07T09:41:12.345Z",
+          source: "portal",
+        },
+      ],
       findings: [
         {
           code: "profile_not_accepted_for_issuing",

@@ -1,5 +1,6 @@
 import type { Services } from "../../../app.js";
 import { findApiInvoice } from "../../../db/api.queries.js";
+import { listLifecycleStatuses } from "../../../db/pa-api.queries.js";
 import { detachContract } from "../../../domain/customers/detach-contract.js";
 import { MAX_WITHDRAWAL_REASON, withdrawInvoice } from "../../../domain/invoices/withdraw-invoice.js";
 import { DomainError } from "../../../domain/shared/errors.js";
@@ -76,7 +77,12 @@ export async function withdrawApiRoutes(app: TenantScope, services: Services) {
           actor: { ...issuerOf(request), ip: request.ip },
         },
       );
-      return presentInvoice((await findApiInvoice(services.db, tenant.id, invoice.id))!, apiLocale(request));
+      const statuses = await listLifecycleStatuses(services.db, tenant.id, [invoice.id]);
+      return presentInvoice(
+        (await findApiInvoice(services.db, tenant.id, invoice.id))!,
+        apiLocale(request),
+        statuses,
+      );
     },
   );
 
