@@ -52,6 +52,24 @@ describe("validator pool", () => {
     expect(ticks).toBeGreaterThan(10);
   });
 
+  it("judges with the BR-FR variant a call asks for (the pool's default: FATAL)", async () => {
+    // The seller's SIREN (BT-30) one digit short: BR-FR-10, fatal in the FATAL variant only.
+    const shortSiren = new TextEncoder().encode(
+      new TextDecoder().decode(invoice).replace(">443061841</ram:ID>", ">44306184</ram:ID>"),
+    );
+    const flags = (report: { findings: { rule: string; flag: string }[] }) =>
+      report.findings.filter((f) => f.rule === "BR-FR-10").map((f) => f.flag);
+    const fatal = await pool.validate(shortSiren, { owner: "tenant-a" });
+    expect(fatal.status).toBe("failed");
+    expect(flags(fatal)).toContain("fatal");
+    const warning = await pool.validate(shortSiren, { owner: "tenant-a", brFr: "warning" });
+    expect(flags(warning).length).toBeGreaterThan(0);
+    expect(flags(warning).every((flag) => flag === "warning")).toBe(true);
+    expect(warning.status).toBe("warnings");
+    // The next call without a choice is judged by the default again.
+    expect(flags(await pool.validate(shortSiren, { owner: "tenant-a" }))).toContain("fatal");
+  });
+
   it("refuses a file that is not an invoice with NotAnInvoiceError, across the thread", async () => {
     await expect(pool.validate(new TextEncoder().encode("hello"), { owner: "tenant-a" })).rejects.toThrow(
       NotAnInvoiceError,

@@ -30,7 +30,7 @@ export interface ValidatorPoolOptions {
   taskTimeoutMs?: number;
   /** Heap of a worker (default 1024 MB: the EXTENDED stylesheet alone is ~14 MB of JSON, ~300 MB prepared). */
   maxHeapMb?: number;
-  /** BR-FR-Flux2 variant (rule-sets.ts); default `fatal`. */
+  /** BR-FR-Flux2 variant (rule-sets.ts) when a call does not choose one; default `fatal`. */
   brFr?: BrFrVariant;
 }
 
@@ -183,7 +183,7 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
     threads,
     async validate(bytes, validateOptions) {
       const outcome = await turn(validateOptions.owner, () =>
-        run<WorkerOutcome>({ bytes, brFr: options.brFr }, "default"),
+        run<WorkerOutcome>({ bytes, brFr: validateOptions.brFr ?? options.brFr }, "default"),
       );
       if (!("ok" in outcome)) return killedReport(outcome.killed, outcome.message);
       if ("notAnInvoice" in outcome.ok) throw new NotAnInvoiceError(outcome.ok.notAnInvoice);
