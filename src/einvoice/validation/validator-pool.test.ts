@@ -98,6 +98,18 @@ describe("validator pool", () => {
     },
   );
 
+  it.runIf(process.platform === "linux")(
+    "runs its threads at the normal priority only when asked (bench:validate's comparison)",
+    async () => {
+      const normal = createValidatorPool({ threads: 1, priority: "normal" });
+      try {
+        expect(await normal.thread()).toMatchObject({ nice: 0, policy: 0 });
+      } finally {
+        await normal.close();
+      }
+    },
+  );
+
   // A low-priority thread may wait for a core much longer than it computes: that wait is not the file's cost.
   it.runIf(process.platform === "linux")(
     "counts the time budget in the thread's CPU time, not the time it waits",

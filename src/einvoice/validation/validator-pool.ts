@@ -32,6 +32,12 @@ export interface ValidatorPoolOptions {
   maxHeapMb?: number;
   /** BR-FR-Flux2 variant (rule-sets.ts) when a call does not choose one; default `fatal`. */
   brFr?: BrFrVariant;
+  /**
+   * `idle` (default): the threads run at nice 19 and SCHED_IDLE, behind everything else (validator-worker.mjs).
+   * `normal`: as any thread — for bench:validate only, which compares the pool with an in-process validation
+   * at normal priority and must not measure the other users of a shared machine instead.
+   */
+  priority?: "idle" | "normal";
 }
 
 export const DEFAULT_VALIDATOR_POOL = {
@@ -89,6 +95,7 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
       maxThreads: threads,
       idleTimeout: 60_000,
       concurrentTasksPerWorker: 1,
+      workerData: { priority: options.priority ?? "idle" },
       resourceLimits: {
         maxOldGenerationSizeMb: maxHeapMb,
         maxYoungGenerationSizeMb: 64,

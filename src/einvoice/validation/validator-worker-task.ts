@@ -2,6 +2,7 @@
 // so far (each loaded on the first file that needs it, then kept for the thread's life).
 import { readFileSync, readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
+import { workerData } from "node:worker_threads";
 import type { WorkerTask } from "../parser-worker-task.js";
 import { createRuleEngine } from "./rule-engine.js";
 import type { BrFrVariant } from "./rule-sets.js";
@@ -20,7 +21,7 @@ export const VALIDATOR_NICE = 19;
  * priority class; macOS: the whole process) it would slow the process that publishes: not done there.
  */
 function yieldToOtherThreads(): void {
-  if (process.platform !== "linux") return;
+  if (process.platform !== "linux" || workerData?.priority === "normal") return;
   try {
     setPriority(VALIDATOR_NICE);
   } catch {
