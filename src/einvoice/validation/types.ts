@@ -1,4 +1,4 @@
-import type { BrFrVariant } from "./rule-sets.js";
+import type { BrFrVariant, RuleSetKey } from "./rule-sets.js";
 
 /**
  * The result of checking one invoice file against the official French rules (FNFE-MPE validation artefacts):
@@ -46,5 +46,10 @@ export interface InvoiceValidator {
       brFr?: BrFrVariant;
     },
   ): Promise<ValidationReport>;
+  /**
+   * Starts every thread now and keeps it for the process's life, each with `ruleSets`' stylesheets loaded
+   * (validator-pool.ts `warm`); resolves once each thread has loaded them. Absent: validators that need no start.
+   */
+  warm?(ruleSets?: readonly RuleSetKey[]): Promise<{ threads: number; failed: string[] }>;
   close(): Promise<void>;
 }

@@ -130,4 +130,55 @@ describe("validator pool", () => {
       await small.close();
     }
   });
+
+  // A worker runs for days (docs/compliance.md "Publication while validating"): once warm, its threads stay,
+  // loaded, past the idle timeout that ends a lazy pool's threads, so a publication burst pays no start.
+  it("keeps a warm pool's threads alive and loaded past the idle timeout that ends a lazy pool's", async () => {
+    const idle = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+    const lazy = createValidatorPool({ threads: 1, idleTimeoutMs: 100 });
+    try {
+      const first = await lazy.thread();
+      expect(first!.warm).toBe(false);
+      await idle();
+      expect((await lazy.thread())!.threadId).not.toBe(first!.threadId);
+    } finally {
+      await lazy.close();
+    }
+
+    // Normal priority: at SCHED_IDLE the loading (~3.4 s of CPU per thread) waits for idle cores, which a
+    // machine running the whole suite may not have for a while; the priority has its own tests above.
+    const warm = createValidatorPool({ threads: 2, idleTimeoutMs: 100, priority: "normal" });
+    try {
+      expect(await warm.warm()).toEqual({ threads: 2, failed: [] });
+      const before = await Promise.all([warm.thread(), warm.thread()]);
+      expect(before.every((t) => t!.warm)).toBe(true);
+      expect(new Set(before.map((t) => t!.threadId)).size).toBe(2);
+      await idle();
+      const after = await Promise.all([warm.thread(), warm.thread()]);
+      expect(new Set(after.map((t) => t!.threadId))).toEqual(new Set(before.map((t) => t!.threadId)));
+      expect(after.every((t) => t!.warm)).toBe(true);
+      // The loading happened before: a file costs only its rules, and is judged as by a lazy pool.
+      expect((await warm.validate(invoice, { owner: "tenant-a" })).status).toBe("passed");
+      // A thread that dies is replaced by a thread that loads the stylesheets too.
+      expect(await warm.crash()).toBe("crashed");
+      const replaced = await Promise.all([warm.thread(), warm.thread()]);
+      expect(replaced.every((t) => t!.warm)).toBe(true);
+    } finally {
+      await warm.close();
+    }
+  }, 120_000);
+
+  it("warms a lazy pool already running without losing the file it is checking", async () => {
+    const pool = createValidatorPool({ threads: 1, priority: "normal" });
+    try {
+      const checking = pool.validate(invoice, { owner: "tenant-a" });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const warming = pool.warm();
+      expect((await checking).status).toBe("passed");
+      expect(await warming).toEqual({ threads: 1, failed: [] });
+      expect((await pool.thread())!.warm).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
 });
