@@ -42,7 +42,7 @@ export interface ValidatorPoolOptions {
   idleTimeoutMs?: number;
 }
 
-/** What `warm()` preloads when not told: the profile nearly every Factur-X file declares, both BR-FR variants. */
+/** What `warm()` preloads when not told: the profile nearly every Factur-X file declares (EN 16931). */
 export const DEFAULT_WARM_RULE_SETS: readonly RuleSetKey[] = ["EN16931"];
 
 export const DEFAULT_VALIDATOR_POOL = {
@@ -220,14 +220,8 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
    */
   function warm(ruleSets: readonly RuleSetKey[] = DEFAULT_WARM_RULE_SETS) {
     if (warming) return warming.done;
-    const stylesheets = [
-      ...new Set(
-        ruleSets.flatMap((key) => [
-          ...ruleSet(key, "fatal").stylesheets,
-          ...ruleSet(key, "warning").stylesheets,
-        ]),
-      ),
-    ];
+    // The pool's default BR-FR variant only: the other is asked per call, rarely, and loads on its first file.
+    const stylesheets = [...new Set(ruleSets.flatMap((key) => ruleSet(key, options.brFr).stylesheets))];
     const channel = new BroadcastChannel(warmChannelName);
     channel.unref();
     const seen = new Set<number>();
