@@ -4,13 +4,13 @@ import { describe, expect, it, vi } from "vitest";
 import type { Services } from "../src/app.js";
 import { startValidateInvoiceJob, validateInvoiceJob } from "../src/jobs/validate-invoice.job.js";
 
-function fakeServices(databaseUrl: string | undefined) {
+function fakeServices(databaseUrl: string | undefined, nodeEnv = "production") {
   const warm = vi.fn(async () => ({ threads: 2, failed: [] as string[] }));
   const work = vi.fn(async () => {});
   const services = {
     queue: { work },
     validator: { validate: vi.fn(), close: vi.fn(), warm },
-    config: { databaseUrl, operatorEmail: null },
+    config: { databaseUrl, nodeEnv, operatorEmail: null },
     logger: { info: vi.fn(), error: vi.fn() },
     db: {},
     blobs: {},
@@ -30,6 +30,12 @@ describe("startValidateInvoiceJob", () => {
     const { services, warm, work } = fakeServices(undefined);
     await startValidateInvoiceJob(services);
     expect(work).toHaveBeenCalledTimes(1);
+    expect(warm).not.toHaveBeenCalled();
+  });
+
+  it("keeps them lazy in the test suite's short-lived workers", async () => {
+    const { services, warm } = fakeServices("postgres://localhost/efacture", "test");
+    await startValidateInvoiceJob(services);
     expect(warm).not.toHaveBeenCalled();
   });
 

@@ -18,6 +18,15 @@ export function validateInvoiceHandler(
 }
 
 /**
+ * Whether a worker keeps its validator threads warm: with PostgreSQL (a deployment), outside the test suite
+ * (NODE_ENV=test: dozens of short-lived workers, each of which would spend ~3.3 s of CPU per thread loading
+ * rules few of them use; the pool's own tests cover warm threads).
+ */
+export function warmsValidator(config: Pick<Services["config"], "databaseUrl" | "nodeEnv">): boolean {
+  return Boolean(config.databaseUrl) && config.nodeEnv !== "test";
+}
+
+/**
  * Registers the validation job in a worker. With PostgreSQL (a deployment: the worker role runs for days) the
  * validator's threads start now, load the stylesheets at the idle priority and stay (validator-pool.ts
  * `warm`), so a publication burst never pays their start; it resolves without waiting for them. The embedded
@@ -31,7 +40,7 @@ export async function startValidateInvoiceJob(
   await services.queue.work(validateInvoiceJob, validateInvoiceHandler(services), {
     concurrency: VALIDATE_INVOICE_CONCURRENCY,
   });
-  if (services.config.databaseUrl && services.validator.warm) {
+  if (warmsValidator(services.config) && services.validator.warm) {
     const started = performance.now();
     services.validator.warm().then(
       ({ threads, failed }) =>
