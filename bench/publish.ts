@@ -10,6 +10,7 @@
 //   BENCH_N (10000 invoices), BENCH_CONCURRENCY (the CLI's default), BENCH_BATCH (the CLI's default),
 //   BENCH_ENGINES (pglite,postgres), BENCH_VALIDATE (1: both runs per engine), BENCH_CATCHUP_SECONDS (with
 //   BENCH_VALIDATE: stop watching the validation catch up after that long; default: until it has),
+//   BENCH_WARM (0: the validator's threads start with the first job, inside the publication, as before),
 //   DATABASE_URL (PostgreSQL), DATABASE_SCHEMA (bench_publish: created, then dropped)
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -218,7 +219,7 @@ interface Run {
     duringPublication: number;
     catchUpSeconds: number;
     verdicts: Verdicts;
-    warmUp: { cpuSeconds: number; seconds: number; rssMb: number };
+    warmUp?: { cpuSeconds: number; seconds: number; rssMb: number };
   };
 }
 
@@ -263,7 +264,7 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
     );
     console.log(`  ${lines.at(-1)}`);
     let warmUp: { cpuSeconds: number; seconds: number; rssMb: number } | undefined;
-    if (validating) {
+    if (validating && process.env.BENCH_WARM !== "0") {
       // As a deployed worker (startValidateInvoiceJob with PostgreSQL): the validator's threads start and load
       // their stylesheets when the worker starts, before any publication; the bench waits until they have,
       // on both engines, so the publication measures a running worker and not its start.
@@ -278,10 +279,11 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
       console.log(
         `  ${started.value.threads} threads warm in ${started.seconds.toFixed(1)} s: ${started.cpuSeconds.toFixed(1)} s of CPU, RSS ${started.startRssMb} → ${started.peakRssMb} MB (${Math.round(warmUp.rssMb / started.value.threads)} MB per thread)`,
       );
+    }
+    if (validating)
       await s.queue.work(validateInvoiceJob, validateInvoiceHandler(s), {
         concurrency: VALIDATE_INVOICE_CONCURRENCY,
       });
-    }
     console.log(`${label}: publishing ${n} invoices…`);
     const extra = [
       ...(process.env.BENCH_CONCURRENCY ? ["--concurrency", process.env.BENCH_CONCURRENCY] : []),
@@ -325,7 +327,7 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
       return {
         rate,
         cpuPerInvoiceMs: cpuMs + postgresMs,
-        validation: { duringPublication: during, catchUpSeconds, verdicts: final, warmUp: warmUp! },
+        validation: { duringPublication: during, catchUpSeconds, verdicts: final, warmUp },
       };
     }
 
@@ -382,7 +384,7 @@ for (const engine of engines) {
     .map(([status, count]) => `${count} ${status}`)
     .join(", ");
   validationResults.push(
-    `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(alone.rate)} | ${Math.round(validating.rate)} | ${(validating.rate / alone.rate).toFixed(2)} ${validating.rate / alone.rate >= 0.9 ? "met" : "NOT met"} | ${v.duringPublication} of ${n} | ${checked(v.verdicts) >= n ? `all in ${v.catchUpSeconds.toFixed(0)} s` : `${checked(v.verdicts) - v.duringPublication} more in ${v.catchUpSeconds.toFixed(0)} s (${((checked(v.verdicts) - v.duringPublication) / v.catchUpSeconds).toFixed(1)}/s)`} | ${verdictText} | ${alone.cpuPerInvoiceMs.toFixed(2)} → ${validating.cpuPerInvoiceMs.toFixed(2)} ms | ${v.warmUp.seconds.toFixed(1)} s, ${v.warmUp.cpuSeconds.toFixed(1)} s CPU, +${v.warmUp.rssMb} MB RSS |`,
+    `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(alone.rate)} | ${Math.round(validating.rate)} | ${(validating.rate / alone.rate).toFixed(2)} ${validating.rate / alone.rate >= 0.9 ? "met" : "NOT met"} | ${v.duringPublication} of ${n} | ${checked(v.verdicts) >= n ? `all in ${v.catchUpSeconds.toFixed(0)} s` : `${checked(v.verdicts) - v.duringPublication} more in ${v.catchUpSeconds.toFixed(0)} s (${((checked(v.verdicts) - v.duringPublication) / v.catchUpSeconds).toFixed(1)}/s)`} | ${verdictText} | ${alone.cpuPerInvoiceMs.toFixed(2)} → ${validating.cpuPerInvoiceMs.toFixed(2)} ms | ${v.warmUp ? `${v.warmUp.seconds.toFixed(1)} s, ${v.warmUp.cpuSeconds.toFixed(1)} s CPU, +${v.warmUp.rssMb} MB RSS` : "none (BENCH_WARM=0: threads start inside the publication)"} |`,
   );
 }
 
