@@ -86,8 +86,8 @@ export function threadCpuMs(threadId: number): number | null {
  * A validator whose threads start on the first file (none for a process that never validates) and stop
  * after a minute idle — until `warm()`: then every thread starts at once, loads the stylesheets asked for
  * (at the threads' idle priority) and stays for the process's life, and so does each thread that replaces
- * one (a worker role runs for days: a publication burst must not pay ~1.5 s of CPU per thread start). A file whose worker is killed by a budget gets a report of its own (RULES-ERROR,
- * fatal), never "passed".
+ * one (a worker role runs for days: a publication burst must not pay ~3.3 s of CPU per thread start).
+ * A file whose worker is killed by a budget gets a report of its own (RULES-ERROR, fatal), never "passed".
  */
 export function createValidatorPool(options: ValidatorPoolOptions = {}): ValidatorPool {
   const threads = Math.max(1, options.threads ?? availableParallelism());
