@@ -3,13 +3,14 @@
 // same work (read + SHA-256 + write with fsync and rename + INSERT in batches of 500), measured in the same run.
 // With BENCH_VALIDATE=1, each engine publishes the same folder twice into a fresh database (issue #15): first
 // with nothing consuming the validate-invoice jobs publication queues, then with the worker's validation job
-// (as startWorker registers it: concurrency 2, the validator pool's threads at nice 19) running in the same
-// process meanwhile; the second table gives the ratio of the two throughputs (target ≥ 0.9) and how long the
+// (as startWorker registers it: concurrency 2, the validator pool's threads at SCHED_IDLE, started and
+// loaded — warm — before the publication, as a deployed worker's are) running in the same process meanwhile; the second table gives the ratio of the two throughputs (target ≥ 0.9) and how long the
 // validation took to catch up once publication was done.
 // Usage: npm run bench:publish
 //   BENCH_N (10000 invoices), BENCH_CONCURRENCY (the CLI's default), BENCH_BATCH (the CLI's default),
 //   BENCH_ENGINES (pglite,postgres), BENCH_VALIDATE (1: both runs per engine), BENCH_CATCHUP_SECONDS (with
 //   BENCH_VALIDATE: stop watching the validation catch up after that long; default: until it has),
+//   BENCH_WARM (0: the validator's threads start with the first job, inside the publication, as before),
 //   DATABASE_URL (PostgreSQL), DATABASE_SCHEMA (bench_publish: created, then dropped)
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -25,7 +26,11 @@ import { invoicesCommand } from "../src/cli/commands/invoices.js";
 import type { CliIo } from "../src/cli/io.js";
 import { loadConfig } from "../src/config.js";
 import { createTenant } from "../src/domain/tenants/create-tenant.js";
-import { validateInvoiceHandler, validateInvoiceJob } from "../src/jobs/validate-invoice.job.js";
+import {
+  VALIDATE_INVOICE_CONCURRENCY,
+  validateInvoiceHandler,
+  validateInvoiceJob,
+} from "../src/jobs/validate-invoice.job.js";
 import { ensureBenchData } from "./publish-data.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -41,13 +46,11 @@ const schemaName =
 const validateToo = process.env.BENCH_VALIDATE === "1";
 /** With BENCH_VALIDATE: how long to watch the validation catch up after publication (0: until it has). */
 const catchUpLimitSeconds = Number(process.env.BENCH_CATCHUP_SECONDS ?? 0);
-/** The validate-invoice job's concurrency in src/app.ts startWorker. */
-const VALIDATE_CONCURRENCY = 2;
 const RAW_BATCH = 500;
 const RESULT = "RESULT ";
 const VALIDATION = "VALIDATION ";
-const VALIDATION_HEADER = `| engine | invoices/s, nothing validating | invoices/s, worker validating meanwhile | ratio (target ≥ 0.9) | validated while publishing | catch-up after publication | verdicts | CPU per invoice, publication alone → with validation |
-|---|---|---|---|---|---|---|---|`;
+const VALIDATION_HEADER = `| engine | invoices/s, nothing validating | invoices/s, worker validating meanwhile | ratio (target ≥ 0.9) | validated while publishing | catch-up after publication | verdicts | CPU per invoice, publication alone → with validation | validator start before publication (warm) |
+|---|---|---|---|---|---|---|---|---|`;
 const HEADER = `| engine | invoices/s (CLI import) | raw ceiling/s (same run) | ratio | RSS before → peak while publishing | re-run, all already present/s | customers/s (CLI import) | CPU per invoice (all processes) |
 |---|---|---|---|---|---|---|---|`;
 
@@ -212,7 +215,12 @@ interface Run {
   cpuPerInvoiceMs: number;
   /** The table's row (the run without validation: re-run and raw ceiling measured there). */
   row?: string;
-  validation?: { duringPublication: number; catchUpSeconds: number; verdicts: Verdicts };
+  validation?: {
+    duringPublication: number;
+    catchUpSeconds: number;
+    verdicts: Verdicts;
+    warmUp?: { cpuSeconds: number; seconds: number; rssMb: number };
+  };
 }
 
 async function verdicts(s: Services): Promise<Verdicts> {
@@ -255,9 +263,26 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
       customersCommand(["import", "--tenant", "bench", data.customersCsv], quietIo(lines), s),
     );
     console.log(`  ${lines.at(-1)}`);
+    let warmUp: { cpuSeconds: number; seconds: number; rssMb: number } | undefined;
+    if (validating && process.env.BENCH_WARM !== "0") {
+      // As a deployed worker (startValidateInvoiceJob with PostgreSQL): the validator's threads start and load
+      // their stylesheets when the worker starts, before any publication; the bench waits until they have,
+      // on both engines, so the publication measures a running worker and not its start.
+      console.log(`${label}: starting the validator's threads (warm)…`);
+      const started = await measured(() => s.validator.warm!());
+      if (started.value.failed.length > 0) throw new Error(`warm-up failed: ${started.value.failed}`);
+      warmUp = {
+        cpuSeconds: started.cpuSeconds,
+        seconds: started.seconds,
+        rssMb: started.peakRssMb - started.startRssMb,
+      };
+      console.log(
+        `  ${started.value.threads} threads warm in ${started.seconds.toFixed(1)} s: ${started.cpuSeconds.toFixed(1)} s of CPU, RSS ${started.startRssMb} → ${started.peakRssMb} MB (${Math.round(warmUp.rssMb / started.value.threads)} MB per thread)`,
+      );
+    }
     if (validating)
       await s.queue.work(validateInvoiceJob, validateInvoiceHandler(s), {
-        concurrency: VALIDATE_CONCURRENCY,
+        concurrency: VALIDATE_INVOICE_CONCURRENCY,
       });
     console.log(`${label}: publishing ${n} invoices…`);
     const extra = [
@@ -302,7 +327,7 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
       return {
         rate,
         cpuPerInvoiceMs: cpuMs + postgresMs,
-        validation: { duringPublication: during, catchUpSeconds, verdicts: final },
+        validation: { duringPublication: during, catchUpSeconds, verdicts: final, warmUp },
       };
     }
 
@@ -359,7 +384,7 @@ for (const engine of engines) {
     .map(([status, count]) => `${count} ${status}`)
     .join(", ");
   validationResults.push(
-    `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(alone.rate)} | ${Math.round(validating.rate)} | ${(validating.rate / alone.rate).toFixed(2)} ${validating.rate / alone.rate >= 0.9 ? "met" : "NOT met"} | ${v.duringPublication} of ${n} | ${checked(v.verdicts) >= n ? `all in ${v.catchUpSeconds.toFixed(0)} s` : `${checked(v.verdicts) - v.duringPublication} more in ${v.catchUpSeconds.toFixed(0)} s (${((checked(v.verdicts) - v.duringPublication) / v.catchUpSeconds).toFixed(1)}/s)`} | ${verdictText} | ${alone.cpuPerInvoiceMs.toFixed(2)} → ${validating.cpuPerInvoiceMs.toFixed(2)} ms |`,
+    `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(alone.rate)} | ${Math.round(validating.rate)} | ${(validating.rate / alone.rate).toFixed(2)} ${validating.rate / alone.rate >= 0.9 ? "met" : "NOT met"} | ${v.duringPublication} of ${n} | ${checked(v.verdicts) >= n ? `all in ${v.catchUpSeconds.toFixed(0)} s` : `${checked(v.verdicts) - v.duringPublication} more in ${v.catchUpSeconds.toFixed(0)} s (${((checked(v.verdicts) - v.duringPublication) / v.catchUpSeconds).toFixed(1)}/s)`} | ${verdictText} | ${alone.cpuPerInvoiceMs.toFixed(2)} → ${validating.cpuPerInvoiceMs.toFixed(2)} ms | ${v.warmUp ? `${v.warmUp.seconds.toFixed(1)} s, ${v.warmUp.cpuSeconds.toFixed(1)} s CPU, +${v.warmUp.rssMb} MB RSS` : "none (BENCH_WARM=0: threads start inside the publication)"} |`,
   );
 }
 

@@ -31,7 +31,7 @@ import { passwordResetHandler, passwordResetJob } from "./jobs/password-reset.jo
 import { type JobDefinition, type JobQueue, openJobQueue } from "./jobs/queue.js";
 import { retentionRunJob, startRetentionJob } from "./jobs/retention.job.js";
 import { sendMailDefinition, sendMailHandler } from "./jobs/send-mail.job.js";
-import { validateInvoiceHandler, validateInvoiceJob } from "./jobs/validate-invoice.job.js";
+import { startValidateInvoiceJob, validateInvoiceJob } from "./jobs/validate-invoice.job.js";
 import { startValidationBacklogJob, validationBacklogJob } from "./jobs/validation-backlog.job.js";
 import { createOutboxTransport, createSmtpTransport, type MailTransport } from "./mail/transport.js";
 import type { BlobInventory, BlobStore } from "./storage/blob-store.js";
@@ -227,6 +227,7 @@ function lazyValidator(): InvoiceValidator {
     (pool ??= import("./einvoice/validation/validator-pool.js").then((m) => m.createValidatorPool()));
   return {
     validate: async (bytes, options) => (await open()).validate(bytes, options),
+    warm: async (ruleSets) => (await open()).warm!(ruleSets),
     async close() {
       const opened = pool;
       pool = undefined;
@@ -251,7 +252,7 @@ export async function startWorker(
   await queue.work(auditSealJob, auditSealHandler(services));
   await queue.work(auditVerifyJob, auditVerifyHandler(services));
   await scheduleAuditJobs(queue);
-  await queue.work(validateInvoiceJob, validateInvoiceHandler(services), { concurrency: 2 });
+  await startValidateInvoiceJob(services);
   await startValidationBacklogJob(services);
   await startPaJobs(services);
   logger.info("worker started");

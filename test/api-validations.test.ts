@@ -26,11 +26,11 @@ describe("POST /api/v1/validations", () => {
     await services?.dispose();
   });
 
-  const post = async (bytes: Uint8Array, headers: Record<string, string> = {}) => {
+  const post = async (bytes: Uint8Array, headers: Record<string, string> = {}, query = "") => {
     const { payload, contentType } = await multipart({ file: { bytes, filename: "invoice.pdf" } });
     return app.inject({
       method: "POST",
-      url: "/api/v1/validations",
+      url: `/api/v1/validations${query}`,
       headers: { host: HOST, authorization: `Bearer ${key}`, "content-type": contentType, ...headers },
       payload,
     });
@@ -58,6 +58,20 @@ describe("POST /api/v1/validations", () => {
     expect(list.json().items).toEqual([]);
   });
 
+  it("judges with the WARNING variant of BR-FR-Flux2 when asked (?brFr=warning), and refuses another value", async () => {
+    const pdf = await buildFacturX(facturx("V-2", "C-2"));
+    const brFr12 = (body: { findings: { rule: string; flag: string }[] }) =>
+      body.findings.filter((f) => f.rule === "BR-FR-12").map((f) => f.flag);
+    const fatal = await post(pdf, {}, "?brFr=fatal");
+    expect(brFr12(fatal.json())).toEqual(["fatal"]);
+    const warning = await post(pdf, {}, "?brFr=warning");
+    expect(warning.statusCode, warning.body).toBe(200);
+    expect(brFr12(warning.json())).toEqual(["warning"]);
+    expect(warning.json().status).toBe("warnings");
+    const bad = await post(pdf, {}, "?brFr=lenient");
+    expect(bad.statusCode).toBe(400);
+  });
+
   it("refuses a file that is not an invoice with 422 not_an_invoice", async () => {
     const res = await post(new TextEncoder().encode("just some text"));
     expect(res.statusCode).toBe(422);
@@ -81,5 +95,12 @@ describe("POST /api/v1/validations", () => {
     expect(operation.operationId).toBe("validateInvoice");
     expect(Object.keys(operation.requestBody.content)).toEqual(["multipart/form-data"]);
     expect(Object.keys(operation.responses)).toContain("422");
+    expect(operation.parameters).toContainEqual(
+      expect.objectContaining({
+        in: "query",
+        name: "brFr",
+        schema: expect.objectContaining({ enum: ["fatal", "warning"] }),
+      }),
+    );
   });
 });

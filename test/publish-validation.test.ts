@@ -337,6 +337,28 @@ describe.each(ENGINES)("route and compliance check at publication on %s", (engin
     expect(await queueValidationBacklog(services, { limit: 10 })).toBe(0);
   });
 
+  it("queues again an invoice still pending whose check gave up (its job failed its last retry), never one whose job lives", async () => {
+    const id = (await publish(await invoice({ bar: "B2B" }))).json().id;
+    // Its job waits: the backlog leaves it alone.
+    expect(await queueValidationBacklog(services, { limit: 10 })).toBe(0);
+    const [job] = await takeJobs(id);
+    // Taken (active): still alone.
+    expect(await queueValidationBacklog(services, { limit: 10 })).toBe(0);
+    // The validator was down through every retry: pg-boss marks the job failed, the invoice stays pending.
+    await services.db.query(
+      `update "${services.queue.schema}".job set state = 'failed', completed_on = now() where id = $1`,
+      [job!.id],
+    );
+    expect((await get(id)).json().validation.status).toBe("pending");
+    expect(await queueValidationBacklog(services, { limit: 10 })).toBe(1);
+    expect((await get(id)).json().validation.status).toBe("pending");
+    const jobs = await takeJobs(id);
+    expect(jobs).toHaveLength(1);
+    await runJob(jobs[0]!.data);
+    expect((await get(id)).json().validation.status).toBe("passed");
+    expect(await queueValidationBacklog(services, { limit: 10 })).toBe(0);
+  });
+
   it("reads processingRule from the CLI manifest, rejects a value outside the enum, and sets the default by CLI", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "route-manifest-"));
     try {

@@ -70,14 +70,27 @@ export async function recordValidation(
 export async function claimValidationBacklog(
   sql: Sql,
   limit: number,
+  /**
+   * pg-boss's schema: with it, an invoice still `pending` whose check has no job left waiting or running (its
+   * job failed its last retry, or was lost) is claimed too, so none stays pending for ever.
+   */
+  queue?: { schema: string; jobName: string },
 ): Promise<{ tenantId: string; invoiceId: string }[]> {
+  if (queue && !/^[a-z_][a-z0-9_]*$/.test(queue.schema)) throw new Error(`bad queue schema ${queue.schema}`);
+  // The job that publication queues commits with the invoice's `pending` (same transaction): a pending invoice
+  // without a live job is one whose check gave up, never one whose job is about to appear.
+  const orphaned = queue
+    ? `or (validation_status = 'pending' and id::text not in (
+          select data->>'invoiceId' from "${queue.schema}".job
+           where name = $2 and state in ('created', 'retry', 'active') and data->>'invoiceId' is not null))`
+    : "";
   return sql.query<{ tenantId: string; invoiceId: string }>(
     `update invoices set validation_status = 'pending'
       where id in (
         select id from invoices
-         where validation_status is null and removed_at is null and withdrawn_at is null
+         where (validation_status is null ${orphaned}) and removed_at is null and withdrawn_at is null
          order by published_at, id limit $1 for update skip locked)
       returning tenant_id as "tenantId", id as "invoiceId"`,
-    [limit],
+    queue ? [limit, queue.jobName] : [limit],
   );
 }

@@ -32,6 +32,8 @@ export interface JobQueue extends JobSender {
   stop(timeoutMs?: number): Promise<void>;
   /** pg-boss itself, for tests and operations. */
   readonly boss: PgBoss;
+  /** The schema of pg-boss's tables, in the application's database (the validation backlog reads its jobs). */
+  readonly schema: string;
 }
 
 function executorOver(sql: Sql): PgBoss.Db {
@@ -122,12 +124,8 @@ export async function openJobQueue(options: {
     quietUntil = Date.now() + 10_000;
     logger.warn({ err }, "job queue: database unreachable, retrying");
   });
-  retryCompletions(
-    boss,
-    "connectionString" in opened.queueConnection ? opened.queueConnection.schema : "pgboss",
-    (options.outageLimitSeconds ?? 300) * 1000,
-    logger,
-  );
+  const schema = "connectionString" in opened.queueConnection ? opened.queueConnection.schema : "pgboss";
+  retryCompletions(boss, schema, (options.outageLimitSeconds ?? 300) * 1000, logger);
   await boss.start();
   for (const definition of options.definitions) {
     const queueOptions = {
@@ -146,6 +144,7 @@ export async function openJobQueue(options: {
 
   return {
     boss,
+    schema,
     async send(definition, data, tx, options = {}) {
       const id = await boss.send(definition.name, data as object, {
         ...(tx ? { db: executorOver(tx) } : {}),

@@ -30,8 +30,10 @@ const report = (status: ValidationReport["status"], rules: string[]): Validation
 });
 
 /** Answers by the file's content: "passed", "failed", "warnings", or refuses anything else. */
+const variants: (string | undefined)[] = [];
 const validator: InvoiceValidator = {
-  async validate(bytes) {
+  async validate(bytes, options) {
+    variants.push(options.brFr);
     const text = new TextDecoder().decode(bytes);
     if (text === "passed") return report("passed", []);
     if (text === "failed") return report("failed", ["BR-FR-10", "BR-FR-12"]);
@@ -79,5 +81,16 @@ describe("efacture invoices validate", () => {
       "junk.pdf,,not_an_invoice,,,The file is neither a PDF nor an XML invoice.,",
       "",
     ]);
+  });
+
+  it("passes the BR-FR variant asked with --br-fr (fatal by default) and refuses another", async () => {
+    writeFileSync(path.join(work, "v.pdf"), "passed");
+    variants.length = 0;
+    expect(await invoiceValidateCommand(["v.pdf"], io(), services)).toBe(0);
+    expect(await invoiceValidateCommand(["--br-fr", "warning", "v.pdf"], io(), services)).toBe(0);
+    expect(variants).toEqual(["fatal", "warning"]);
+    await expect(invoiceValidateCommand(["--br-fr", "lenient", "v.pdf"], io(), services)).rejects.toThrow(
+      /--br-fr must be fatal or warning/,
+    );
   });
 });

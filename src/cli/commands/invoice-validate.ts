@@ -6,10 +6,12 @@ import { NotAnInvoiceError, type ValidationReport } from "../../einvoice/validat
 import { describeFsError, displayPath, parseCommandArgs } from "../command-helpers.js";
 import { type CliIo, UsageError } from "../io.js";
 
-export const invoiceValidateUsage = `efacture invoices validate [--report <out.csv>] [--concurrency N] <files or folders…>
+export const invoiceValidateUsage = `efacture invoices validate [--report <out.csv>] [--concurrency N] [--br-fr fatal|warning] <files or folders…>
     checks Factur-X PDFs and CII XML against the official French rules (docs/compliance.md), nothing stored;
     folders are walked for *.pdf and *.xml; exit 1 if a file failed or is not an invoice
-    --report writes one line per finding: file,profile,status,rule,flag,message,location`;
+    --report writes one line per finding: file,profile,status,rule,flag,message,location
+    --br-fr warning judges with the WARNING variant of the French rules BR-FR-Flux2 (most of them warnings);
+      default fatal, the variant in force since 1 September 2026`;
 
 type Outcome = { file: string; report: ValidationReport } | { file: string; refused: string };
 
@@ -18,12 +20,15 @@ export async function invoiceValidateCommand(args: string[], io: CliIo, services
   const { values, positionals } = parseCommandArgs(args, {
     report: { type: "string" },
     concurrency: { type: "string" },
+    "br-fr": { type: "string" },
   });
   if (positionals.length === 0)
     throw new UsageError(`invoices validate needs files or folders\n${invoiceValidateUsage}`);
   const concurrency = Number(values.concurrency ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
     throw new UsageError("--concurrency must be a whole number between 1 and 64");
+  const brFr = values["br-fr"] ?? "fatal";
+  if (brFr !== "fatal" && brFr !== "warning") throw new UsageError("--br-fr must be fatal or warning");
   const files = await collect(io, positionals);
   if (files.length === 0) throw new UsageError(`no *.pdf or *.xml file found in ${positionals.join(" ")}`);
 
@@ -34,7 +39,7 @@ export async function invoiceValidateCommand(args: string[], io: CliIo, services
     for (let i = next++; i < files.length; i = next++) {
       const file = files[i]!;
       try {
-        const report = await services.validator.validate(await readFile(file), { owner: "cli" });
+        const report = await services.validator.validate(await readFile(file), { owner: "cli", brFr });
         outcomes[i] = { file, report };
       } catch (error) {
         if (!(error instanceof NotAnInvoiceError)) throw error;

@@ -1,9 +1,10 @@
 // Runs a compiled schematron stylesheet with SaxonJS. Each stylesheet is loaded (read, gunzipped, parsed,
 // hash-checked) on first use and kept: SaxonJS prepares a SEF the first time it runs it (~0.6 s for the
 // EN 16931 file) and reuses that work on the same object afterwards. One engine per worker thread.
-import SaxonJS from "saxon-js";
+
 import { buildCiiXml } from "../build-cii-xml.js";
 import type { StylesheetPath } from "./rule-sets.js";
+import { SaxonJS } from "./saxon.js";
 import { loadSef, readSefManifest, rulesDirUrl, type SefManifest } from "./sef-store.js";
 
 export interface RuleEngine {

@@ -1,3 +1,5 @@
+import type { BrFrVariant, RuleSetKey } from "./rule-sets.js";
+
 /**
  * The result of checking one invoice file against the official French rules (FNFE-MPE validation artefacts):
  * the profile's XSD, the profile's schematron (EN 16931 / Factur-X) and the French rules BR-FR-Flux2, each in
@@ -32,6 +34,22 @@ export interface ValidationReport {
 
 /** A pool that validates off the event loop; `owner` (tenant id, API key) keeps one sender from starving others. */
 export interface InvoiceValidator {
-  validate(bytes: Uint8Array, options: { owner: string; fileName?: string }): Promise<ValidationReport>;
+  validate(
+    bytes: Uint8Array,
+    options: {
+      owner: string;
+      fileName?: string;
+      /**
+       * Which BR-FR-Flux2 variant judges (rule-sets.ts): `fatal` (in force since 1 Sept 2026) or `warning` (the
+       * transition variant, 145 of its 171 asserts downgraded to warnings); default: the validator's own.
+       */
+      brFr?: BrFrVariant;
+    },
+  ): Promise<ValidationReport>;
+  /**
+   * Starts every thread now and keeps it for the process's life, each with `ruleSets`' stylesheets loaded
+   * (validator-pool.ts `warm`); resolves once each thread has loaded them. Absent: validators that need no start.
+   */
+  warm?(ruleSets?: readonly RuleSetKey[]): Promise<{ threads: number; failed: string[] }>;
   close(): Promise<void>;
 }

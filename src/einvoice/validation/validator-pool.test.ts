@@ -52,6 +52,24 @@ describe("validator pool", () => {
     expect(ticks).toBeGreaterThan(10);
   });
 
+  it("judges with the BR-FR variant a call asks for (the pool's default: FATAL)", async () => {
+    // The seller's SIREN (BT-30) one digit short: BR-FR-10, fatal in the FATAL variant only.
+    const shortSiren = new TextEncoder().encode(
+      new TextDecoder().decode(invoice).replace(">443061841</ram:ID>", ">44306184</ram:ID>"),
+    );
+    const flags = (report: { findings: { rule: string; flag: string }[] }) =>
+      report.findings.filter((f) => f.rule === "BR-FR-10").map((f) => f.flag);
+    const fatal = await pool.validate(shortSiren, { owner: "tenant-a" });
+    expect(fatal.status).toBe("failed");
+    expect(flags(fatal)).toContain("fatal");
+    const warning = await pool.validate(shortSiren, { owner: "tenant-a", brFr: "warning" });
+    expect(flags(warning).length).toBeGreaterThan(0);
+    expect(flags(warning).every((flag) => flag === "warning")).toBe(true);
+    expect(warning.status).toBe("warnings");
+    // The next call without a choice is judged by the default again.
+    expect(flags(await pool.validate(shortSiren, { owner: "tenant-a" }))).toContain("fatal");
+  });
+
   it("refuses a file that is not an invoice with NotAnInvoiceError, across the thread", async () => {
     await expect(pool.validate(new TextEncoder().encode("hello"), { owner: "tenant-a" })).rejects.toThrow(
       NotAnInvoiceError,
@@ -80,6 +98,18 @@ describe("validator pool", () => {
     },
   );
 
+  it.runIf(process.platform === "linux")(
+    "runs its threads at the normal priority only when asked (bench:validate's comparison)",
+    async () => {
+      const normal = createValidatorPool({ threads: 1, priority: "normal" });
+      try {
+        expect(await normal.thread()).toMatchObject({ nice: 0, policy: 0 });
+      } finally {
+        await normal.close();
+      }
+    },
+  );
+
   // A low-priority thread may wait for a core much longer than it computes: that wait is not the file's cost.
   it.runIf(process.platform === "linux")(
     "counts the time budget in the thread's CPU time, not the time it waits",
@@ -100,4 +130,55 @@ describe("validator pool", () => {
       await small.close();
     }
   });
+
+  // A worker runs for days (docs/compliance.md "Publication while validating"): once warm, its threads stay,
+  // loaded, past the idle timeout that ends a lazy pool's threads, so a publication burst pays no start.
+  it("keeps a warm pool's threads alive and loaded past the idle timeout that ends a lazy pool's", async () => {
+    const idle = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+    const lazy = createValidatorPool({ threads: 1, idleTimeoutMs: 100 });
+    try {
+      const first = await lazy.thread();
+      expect(first!.warm).toBe(false);
+      await idle();
+      expect((await lazy.thread())!.threadId).not.toBe(first!.threadId);
+    } finally {
+      await lazy.close();
+    }
+
+    // Normal priority: at SCHED_IDLE the loading (~3.4 s of CPU per thread) waits for idle cores, which a
+    // machine running the whole suite may not have for a while; the priority has its own tests above.
+    const warm = createValidatorPool({ threads: 2, idleTimeoutMs: 100, priority: "normal" });
+    try {
+      expect(await warm.warm()).toEqual({ threads: 2, failed: [] });
+      const before = await Promise.all([warm.thread(), warm.thread()]);
+      expect(before.every((t) => t!.warm)).toBe(true);
+      expect(new Set(before.map((t) => t!.threadId)).size).toBe(2);
+      await idle();
+      const after = await Promise.all([warm.thread(), warm.thread()]);
+      expect(new Set(after.map((t) => t!.threadId))).toEqual(new Set(before.map((t) => t!.threadId)));
+      expect(after.every((t) => t!.warm)).toBe(true);
+      // The loading happened before: a file costs only its rules, and is judged as by a lazy pool.
+      expect((await warm.validate(invoice, { owner: "tenant-a" })).status).toBe("passed");
+      // A thread that dies is replaced by a thread that loads the stylesheets too.
+      expect(await warm.crash()).toBe("crashed");
+      const replaced = await Promise.all([warm.thread(), warm.thread()]);
+      expect(replaced.every((t) => t!.warm)).toBe(true);
+    } finally {
+      await warm.close();
+    }
+  }, 120_000);
+
+  it("warms a lazy pool already running without losing the file it is checking", async () => {
+    const pool = createValidatorPool({ threads: 1, priority: "normal" });
+    try {
+      const checking = pool.validate(invoice, { owner: "tenant-a" });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const warming = pool.warm();
+      expect((await checking).status).toBe("passed");
+      expect(await warming).toEqual({ threads: 1, failed: [] });
+      expect((await pool.thread())!.warm).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
 });

@@ -4,13 +4,13 @@
 // and a heap budget per worker (a worker past either is terminated and replaced), a bounded queue.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { MessageChannel } from "node:worker_threads";
+import { BroadcastChannel, MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { createFairTurns } from "../fair-turns.js";
 import { ParserBusyError } from "../parser-pool.js";
 import { NotAnInvoiceError } from "./errors.js";
-import type { BrFrVariant } from "./rule-sets.js";
-import { RULES_VERSION } from "./rule-sets.js";
+import type { BrFrVariant, RuleSetKey } from "./rule-sets.js";
+import { RULES_VERSION, ruleSet } from "./rule-sets.js";
 import type { InvoiceValidator, ValidationReport } from "./types.js";
 import type { WorkerOutcome } from "./validator-worker-task.js";
 
@@ -30,9 +30,20 @@ export interface ValidatorPoolOptions {
   taskTimeoutMs?: number;
   /** Heap of a worker (default 1024 MB: the EXTENDED stylesheet alone is ~14 MB of JSON, ~300 MB prepared). */
   maxHeapMb?: number;
-  /** BR-FR-Flux2 variant (rule-sets.ts); default `fatal`. */
+  /** BR-FR-Flux2 variant (rule-sets.ts) when a call does not choose one; default `fatal`. */
   brFr?: BrFrVariant;
+  /**
+   * `idle` (default): the threads run at nice 19 and SCHED_IDLE, behind everything else (validator-worker.mjs).
+   * `normal`: as any thread — for bench:validate only, which compares the pool with an in-process validation
+   * at normal priority and must not measure the other users of a shared machine instead.
+   */
+  priority?: "idle" | "normal";
+  /** A lazy pool's thread ends after this long without a file (default 60 s); a warm pool keeps its threads. */
+  idleTimeoutMs?: number;
 }
+
+/** What `warm()` preloads when not told: the profile nearly every Factur-X file declares (EN 16931). */
+export const DEFAULT_WARM_RULE_SETS: readonly RuleSetKey[] = ["EN16931"];
 
 export const DEFAULT_VALIDATOR_POOL = {
   taskTimeoutMs: 30_000,
@@ -43,6 +54,7 @@ export const DEFAULT_VALIDATOR_POOL = {
 
 export interface ValidatorPool extends InvoiceValidator {
   readonly threads: number;
+  warm(ruleSets?: readonly RuleSetKey[]): Promise<{ threads: number; failed: string[] }>;
   /**
    * Test seam: occupies a worker for `ms`, under the pool's time budget or `timeoutMs`: computing, or with
    * `idle`, waiting without computing (a thread kept off the CPU).
@@ -54,7 +66,7 @@ export interface ValidatorPool extends InvoiceValidator {
   /** Test seam: the worker thread exits mid-task. */
   crash(options?: { owner?: string }): Promise<"crashed">;
   /** Test seam: the kernel's id and nice value of the thread that takes the task (Linux), else null. */
-  thread(): Promise<{ threadId: number; nice: number; policy: number } | null>;
+  thread(): Promise<{ threadId: number; nice: number; policy: number; warm: boolean } | null>;
 }
 
 /** CPU time (user + system) a thread of this process has used, in ms (Linux /proc); null when unknown. */
@@ -72,8 +84,10 @@ export function threadCpuMs(threadId: number): number | null {
 
 /**
  * A validator whose threads start on the first file (none for a process that never validates) and stop
- * after a minute idle. A file whose worker is killed by a budget gets a report of its own (RULES-ERROR,
- * fatal), never "passed".
+ * after a minute idle — until `warm()`: then every thread starts at once, loads the stylesheets asked for
+ * (at the threads' idle priority) and stays for the process's life, and so does each thread that replaces
+ * one (a worker role runs for days: a publication burst must not pay ~3.3 s of CPU per thread start).
+ * A file whose worker is killed by a budget gets a report of its own (RULES-ERROR, fatal), never "passed".
  */
 export function createValidatorPool(options: ValidatorPoolOptions = {}): ValidatorPool {
   const threads = Math.max(1, options.threads ?? availableParallelism());
@@ -82,13 +96,23 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
   const maxQueue = options.maxQueue ?? threads * DEFAULT_VALIDATOR_POOL.queuePerThread;
   const maxQueuePerOwner = options.maxQueuePerOwner ?? threads * DEFAULT_VALIDATOR_POOL.ownerQueuePerThread;
   let piscina: Piscina | undefined;
+  // Warm threads announce on this channel that their stylesheets are loaded (validator-worker-task.ts).
+  const warmChannelName = `efacture-validator-warm-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  let warming:
+    | { stylesheets: string[]; done: Promise<{ threads: number; failed: string[] }>; stop: () => void }
+    | undefined;
   const pool = () =>
     (piscina ??= new Piscina({
       filename: new URL("./validator-worker.mjs", import.meta.url).href,
-      minThreads: 0,
+      // Warm: every thread at once, never ended for idleness (piscina ends idle threads above minThreads only).
+      minThreads: warming ? threads : 0,
       maxThreads: threads,
-      idleTimeout: 60_000,
+      idleTimeout: options.idleTimeoutMs ?? 60_000,
       concurrentTasksPerWorker: 1,
+      workerData: {
+        priority: options.priority ?? "idle",
+        ...(warming ? { warm: { stylesheets: warming.stylesheets, channel: warmChannelName } } : {}),
+      },
       resourceLimits: {
         maxOldGenerationSizeMb: maxHeapMb,
         maxYoungGenerationSizeMb: 64,
@@ -98,6 +122,9 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
 
   // Fair dispatch (../fair-turns.ts): files reach piscina only when a thread is free, owners taking turns.
   const turn = createFairTurns({ threads, maxQueue, maxQueuePerOwner, busy: () => new ParserBusyError() });
+
+  /** Files running in each piscina: warm() replaces a lazy one, which ends when its files are done. */
+  const inFlight = new Map<Piscina, number>();
 
   type Outcome<T> = { ok: T } | { killed: "time" | "memory" | "crash"; message: string };
   async function run<T>(input: unknown, name: string, budgetMs = taskTimeoutMs): Promise<Outcome<T>> {
@@ -138,9 +165,11 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
         arm(remainingMs);
       }
     });
+    const running = pool();
+    inFlight.set(running, (inFlight.get(running) ?? 0) + 1);
     try {
       return {
-        ok: (await pool().run(
+        ok: (await running.run(
           { input, started: port2 },
           { name, signal: abort.signal, transferList: [port2] },
         )) as T,
@@ -156,6 +185,12 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
     } finally {
       clearTimeout(timer);
       port1.close();
+      const left = (inFlight.get(running) ?? 1) - 1;
+      if (left > 0) inFlight.set(running, left);
+      else {
+        inFlight.delete(running);
+        if (running !== piscina) void running.destroy(); // a lazy pool replaced by warm(): its last file is done
+      }
     }
   }
 
@@ -179,11 +214,45 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
     ],
   });
 
+  /**
+   * Makes the pool warm (see createValidatorPool). A lazy pool already running is replaced once its files are
+   * done: piscina cannot raise minThreads of a running pool. Calling it again returns the first call's wait.
+   */
+  function warm(ruleSets: readonly RuleSetKey[] = DEFAULT_WARM_RULE_SETS) {
+    if (warming) return warming.done;
+    // The pool's default BR-FR variant only: the other is asked per call, rarely, and loads on its first file.
+    const stylesheets = [...new Set(ruleSets.flatMap((key) => ruleSet(key, options.brFr).stylesheets))];
+    const channel = new BroadcastChannel(warmChannelName);
+    channel.unref();
+    const seen = new Set<number>();
+    const failed: string[] = [];
+    let stop = () => {};
+    const done = new Promise<{ threads: number; failed: string[] }>((resolve) => {
+      stop = () => {
+        channel.close();
+        resolve({ threads: seen.size, failed });
+      };
+      channel.onmessage = (event) => {
+        const message = (event as unknown as { data: { threadId: number; error?: string } }).data;
+        seen.add(message.threadId);
+        if (message.error) failed.push(message.error);
+        if (seen.size >= threads) stop();
+      };
+    });
+    const lazy = piscina;
+    warming = { stylesheets, done, stop };
+    piscina = undefined;
+    if (lazy && !inFlight.has(lazy)) void lazy.destroy();
+    pool();
+    return done;
+  }
+
   return {
     threads,
+    warm,
     async validate(bytes, validateOptions) {
       const outcome = await turn(validateOptions.owner, () =>
-        run<WorkerOutcome>({ bytes, brFr: options.brFr }, "default"),
+        run<WorkerOutcome>({ bytes, brFr: validateOptions.brFr ?? options.brFr }, "default"),
       );
       if (!("ok" in outcome)) return killedReport(outcome.killed, outcome.message);
       if ("notAnInvoice" in outcome.ok) throw new NotAnInvoiceError(outcome.ok.notAnInvoice);
@@ -202,7 +271,7 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
     },
     async thread() {
       const outcome = await turn("", () =>
-        run<{ threadId: number; nice: number; policy: number } | null>(null, "threadForTests"),
+        run<{ threadId: number; nice: number; policy: number; warm: boolean } | null>(null, "threadForTests"),
       );
       if (!("ok" in outcome)) throw new Error(`threadForTests: ${outcome.message}`);
       return outcome.ok;
@@ -210,6 +279,8 @@ export function createValidatorPool(options: ValidatorPoolOptions = {}): Validat
     close: async () => {
       const started = piscina;
       piscina = undefined;
+      warming?.stop();
+      await Promise.all([...inFlight.keys()].filter((p) => p !== started).map((p) => p.destroy()));
       await started?.destroy();
     },
   };

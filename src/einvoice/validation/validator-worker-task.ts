@@ -2,6 +2,7 @@
 // so far (each loaded on the first file that needs it, then kept for the thread's life).
 import { readFileSync, readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
+import { BroadcastChannel, threadId as nodeThreadId, workerData } from "node:worker_threads";
 import type { WorkerTask } from "../parser-worker-task.js";
 import { createRuleEngine } from "./rule-engine.js";
 import type { BrFrVariant } from "./rule-sets.js";
@@ -20,7 +21,7 @@ export const VALIDATOR_NICE = 19;
  * priority class; macOS: the whole process) it would slow the process that publishes: not done there.
  */
 function yieldToOtherThreads(): void {
-  if (process.platform !== "linux") return;
+  if (process.platform !== "linux" || workerData?.priority === "normal") return;
   try {
     setPriority(VALIDATOR_NICE);
   } catch {
@@ -45,6 +46,24 @@ function begin(port: WorkerTask<unknown>["started"]): void {
 }
 
 const engine = createRuleEngine();
+
+/**
+ * A warm pool's thread (validator-pool.ts `warm`) loads its stylesheets now, at the idle priority set above,
+ * before piscina gives it a file, then says so on the pool's channel. A stylesheet that fails to load is
+ * reported and left to the first file that needs it (which reports RULES-ERROR as before).
+ */
+const warm = workerData?.warm as { stylesheets: string[]; channel: string } | undefined;
+if (warm) {
+  let error: string | undefined;
+  try {
+    engine.load(warm.stylesheets);
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  const channel = new BroadcastChannel(warm.channel);
+  channel.postMessage({ threadId: nodeThreadId, ...(error ? { error } : {}) });
+  channel.close();
+}
 
 /** A refusal crosses the thread boundary as data: piscina would keep only an Error's message. */
 export type WorkerOutcome = { report: ValidationReport } | { notAnInvoice: string };
@@ -98,14 +117,19 @@ export function crashForTests(task: WorkerTask<null>): never {
 /** Test seam: this thread's id and nice value as the kernel has them (/proc/thread-self/stat), or null. */
 export function threadForTests(
   task: WorkerTask<null>,
-): { threadId: number; nice: number; policy: number } | null {
+): { threadId: number; nice: number; policy: number; warm: boolean } | null {
   begin(task.started);
   task.started.close();
   try {
     const stat = readFileSync("/proc/thread-self/stat", "utf8");
     // Fields after "(comm) ": state is field 3, nice field 19, policy field 41 (proc(5); 5 is SCHED_IDLE).
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { threadId, nice: Number(fields[16]), policy: Number(fields[38]) };
+    return {
+      threadId,
+      nice: Number(fields[16]),
+      policy: Number(fields[38]),
+      warm: warm ? engine.ready(warm.stylesheets) : false,
+    };
   } catch {
     return null;
   }

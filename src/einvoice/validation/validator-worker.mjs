@@ -6,8 +6,12 @@
 import { execFileSync } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
+import { workerData } from "node:worker_threads";
 
-if (process.platform === "linux") {
+// `priority: "normal"` (validator-pool.ts): bench:validate only, to compare the pool with an in-process
+// validation at the same priority on a machine others load.
+const lowest = workerData?.priority !== "normal";
+if (lowest && process.platform === "linux") {
   try {
     setPriority(19); // this thread only: setpriority(PRIO_PROCESS, 0) is per thread on Linux
   } catch {

@@ -13,7 +13,8 @@ export async function validationApiRoutes(app: TenantScope, services: Services) 
     const header = request.headers["accept-language"];
     const locale = localeFromAcceptLanguage(typeof header === "string" ? header : undefined);
     try {
-      const report = await services.validator.validate(bytes, { owner: request.tenant.id });
+      const { brFr } = request.query as { brFr?: "fatal" | "warning" };
+      const report = await services.validator.validate(bytes, { owner: request.tenant.id, brFr });
       return {
         ...report,
         findings: report.findings.map((f) => ({ ...f, explanation: f.explanation?.[locale] ?? null })),
@@ -65,6 +66,19 @@ export const validateInvoiceSchema = {
     "Runs the profile's XSD, its EN 16931 / Factur-X schematron and the French rules BR-FR-Flux2 (FNFE-MPE artefacts, version in `rulesVersion`) on the file sent in the multipart part `file`. Nothing is stored. `status`: failed when a finding is fatal (the PA would reject the invoice), warnings, or passed. 422 not_an_invoice: a PDF without Factur-X XML, UBL, or anything else the rules cannot judge.",
   security: bearer,
   consumes: ["multipart/form-data"],
+  querystring: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      brFr: {
+        type: "string",
+        enum: ["fatal", "warning"],
+        default: "fatal",
+        description:
+          "which variant of the French rules BR-FR-Flux2 judges: fatal (in force since 1 September 2026) or warning (the transition variant: most BR-FR rules reported as warnings)",
+      },
+    },
+  },
   response: {
     200: {
       description: "The report",
