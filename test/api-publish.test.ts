@@ -197,9 +197,7 @@ describe.each(ENGINES)("publishing invoices through the issuer API on %s", (engi
       // Not routed to a PA: B2C.
       transmission: null,
       // B2C: the portal makes the original available (203), no PA status (#16).
-      lifecycle: [
-        { code: "203", label: "Mise à disposition", at: invoice.publishedAt, source: "portal" },
-      ],
+      lifecycle: [{ code: "203", label: "Mise à disposition", at: invoice.publishedAt, source: "portal" }],
     });
     const published = new Date(invoice.publishedAt);
     const until = new Date(invoice.availableUntil);

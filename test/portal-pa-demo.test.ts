@@ -125,7 +125,12 @@ describe.each(ENGINES)("demo seed with B2B invoices and their lifecycle (%s)", (
     );
     // 19 statuses came from the PA; the 212 is the issuer's collection, recorded and sent as a CDAR by us.
     expect(inbound).toEqual([{ outcome: "recorded", n: 19 }]);
-    const [collected] = await services.db.query<{ source: string; role: string; status: string; ack: string }>(
+    const [collected] = await services.db.query<{
+      source: string;
+      role: string;
+      status: string;
+      ack: string;
+    }>(
       `select s.source, s.role, p.status, p.ack_status as ack
          from pa_lifecycle_statuses s join invoice_payments p on p.invoice_id = s.invoice_id
         where s.code = 212`,
