@@ -189,6 +189,15 @@ describe.each(ENGINES)("the plateforme agréée in the back office (%s)", (engin
       details: { clientId: "acme-client" },
     });
     expect(JSON.stringify(audit)).not.toContain("acme-secret-value");
+    // As `efacture pa connect`: the tenant's webhook is subscribed at the PA, by this staff member.
+    const hooks = pa.webhooks("acme-client");
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]!.callbackUrl).toMatch(/\/api\/pa\/webhooks\/[0-9a-f-]{36}$/);
+    const [hook] = await services.db.query<{ actor_type: string }>(
+      "select actor_type from audit_entries where tenant_id = $1 and action = 'pa.webhook_subscribed'",
+      [tenant.id],
+    );
+    expect(hook).toEqual({ actor_type: "staff" });
   });
 
   it("tests the connection and says what works, then what does not when the PA is down", async () => {

@@ -13,6 +13,7 @@ import {
 } from "../../../db/pa-views.queries.js";
 import { checkPaConnection, connectPa } from "../../../domain/pa/connect-pa.js";
 import type { PaHealth } from "../../../domain/pa/flow-api.js";
+import { subscribePaWebhook } from "../../../domain/pa/pa-webhooks.js";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { createFlowClient } from "../../../pa/flow-client.js";
 import type { StaffAuth } from "../../staff-auth.js";
@@ -168,10 +169,17 @@ export async function staffPaRoutes(app: TenantScope, services: Services, auth: 
           ? {
               message: {
                 kind: "success",
-                text: "Connexion enregistrée. Le secret est chiffré et ne sera plus affiché.",
+                text: "Connexion enregistrée. Le secret est chiffré et ne sera plus affiché. Les statuts arriveront par le webhook abonné auprès de la plateforme et par la relève périodique.",
               },
             }
-          : {},
+          : request.query.message === "connected-no-webhook"
+            ? {
+                message: {
+                  kind: "error",
+                  text: "Connexion enregistrée, mais la plateforme a refusé l’abonnement au webhook ou n’a pas répondu : les statuts seront relevés périodiquement. Réessayez plus tard en enregistrant de nouveau la connexion.",
+                },
+              }
+            : {},
       ),
   );
 
@@ -220,6 +228,23 @@ export async function staffPaRoutes(app: TenantScope, services: Services, auth: 
         form: typed,
         message: { kind: "error", text: connectionError(error) },
       });
+    }
+    // As `efacture pa connect`: subscribe the tenant's webhook; a PA that refuses leaves polling at work.
+    try {
+      await subscribePaWebhook(
+        {
+          db: services.db,
+          flowApi: createFlowClient({ requestTimeoutMs: 10_000 }),
+          platformSecret: services.cookieSecret,
+          publicBaseUrl: services.config.publicBaseUrl,
+        },
+        request.tenant.id,
+        request.tenant.slug,
+        { type: "staff", id: actor.id },
+      );
+    } catch (error) {
+      request.log.warn({ err: error }, "PA webhook not subscribed after a connection from the back office");
+      return reply.redirect("/conseiller/admin/plateforme?message=connected-no-webhook", 303);
     }
     return reply.redirect("/conseiller/admin/plateforme?message=connected", 303);
   });
