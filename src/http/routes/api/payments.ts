@@ -112,7 +112,7 @@ export const recordPaymentSchema = {
     required: ["amount", "date", "vatBreakdown"],
     additionalProperties: false,
     properties: {
-      amount: { type: ["string", "number"], description: 'e.g. "1200.00"' },
+      amount: { anyOf: [{ type: "string" }, { type: "number" }], description: 'e.g. "1200.00"' },
       date: { type: "string", description: "YYYY-MM-DD, the day of the collection (not in the future)" },
       vatBreakdown: {
         type: "array",
@@ -122,8 +122,14 @@ export const recordPaymentSchema = {
           required: ["rate", "amount"],
           additionalProperties: false,
           properties: {
-            rate: { type: ["string", "number"], description: 'VAT rate in percent, e.g. "20.00"' },
-            amount: { type: ["string", "number"], description: "amount collected at this rate" },
+            rate: {
+              anyOf: [{ type: "string" }, { type: "number" }],
+              description: 'VAT rate in percent, e.g. "20.00"',
+            },
+            amount: {
+              anyOf: [{ type: "string" }, { type: "number" }],
+              description: "amount collected at this rate",
+            },
           },
         },
       },
