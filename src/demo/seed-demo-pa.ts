@@ -125,129 +125,138 @@ export async function seedDemoPa(
   );
 
   let invoices = 0;
-  for (const [index, scenario] of SCENARIOS.entries()) {
-    const issued = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - scenario.monthsAgo, 12));
-    // The lifecycle of this month's invoice must be over by now: it is issued early enough.
-    const lastDay = Math.max(...scenario.statuses.map((s) => s.afterDays));
-    if (issued.getTime() + (lastDay + 1) * DAY > now.getTime())
-      issued.setTime(now.getTime() - (lastDay + 2) * DAY);
-    const issueDate = issued.toISOString().slice(0, 10);
-    const invoiceNumber = `FE-${issueDate.slice(0, 7).replace("-", "")}-B2B${String(index + 1).padStart(2, "0")}`;
-    const facturx: FacturXInput = {
-      invoiceNumber,
-      typeCode: "380",
-      issueDate,
-      dueDate: new Date(issued.getTime() + 30 * DAY).toISOString().slice(0, 10),
-      currency: "EUR",
-      seller,
-      buyer: {
-        name: customer.name,
-        id: customer.customerNumber,
-        siren: DEMO_BUYER_SIREN,
-        vatId: `FR${String((12 + 3 * (Number(DEMO_BUYER_SIREN) % 97)) % 97).padStart(2, "0")}${DEMO_BUYER_SIREN}`,
-        address: {
-          line1: customer.street,
-          postcode: customer.city[0],
-          city: customer.city[1],
-          countryCode: "FR",
+  // The user waits for the seed: its checks run in a thread of their own at normal priority, not in the shared
+  // pool, whose threads run only when a core is idle (on a busy machine, or under the tests' parallel workers,
+  // that made a start wait for minutes).
+  const { createValidatorPool } = await import("../einvoice/validation/validator-pool.js");
+  const validator = createValidatorPool({ threads: 1, priority: "normal" });
+  try {
+    for (const [index, scenario] of SCENARIOS.entries()) {
+      const issued = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - scenario.monthsAgo, 12));
+      // The lifecycle of this month's invoice must be over by now: it is issued early enough.
+      const lastDay = Math.max(...scenario.statuses.map((s) => s.afterDays));
+      if (issued.getTime() + (lastDay + 1) * DAY > now.getTime())
+        issued.setTime(now.getTime() - (lastDay + 2) * DAY);
+      const issueDate = issued.toISOString().slice(0, 10);
+      const invoiceNumber = `FE-${issueDate.slice(0, 7).replace("-", "")}-B2B${String(index + 1).padStart(2, "0")}`;
+      const facturx: FacturXInput = {
+        invoiceNumber,
+        typeCode: "380",
+        issueDate,
+        dueDate: new Date(issued.getTime() + 30 * DAY).toISOString().slice(0, 10),
+        currency: "EUR",
+        seller,
+        buyer: {
+          name: customer.name,
+          id: customer.customerNumber,
+          siren: DEMO_BUYER_SIREN,
+          vatId: `FR${String((12 + 3 * (Number(DEMO_BUYER_SIREN) % 97)) % 97).padStart(2, "0")}${DEMO_BUYER_SIREN}`,
+          address: {
+            line1: customer.street,
+            postcode: customer.city[0],
+            city: customer.city[1],
+            countryCode: "FR",
+          },
         },
-      },
-      contractNumber: customer.contract.number,
-      paymentReference: `${customer.customerNumber}-${issueDate.slice(0, 7)}-PRO`,
-      processingRule: "B2B",
-      lines: [
+        contractNumber: customer.contract.number,
+        paymentReference: `${customer.customerNumber}-${issueDate.slice(0, 7)}-PRO`,
+        processingRule: "B2B",
+        lines: [
+          {
+            description: `Loyer professionnel – ${customer.contract.car} (contrat ${customer.contract.number})`,
+            quantity: "1",
+            unitPrice: customer.contract.monthly,
+            vatRatePercent: "20",
+          },
+          {
+            description: "Entretien et assistance flotte",
+            quantity: "1",
+            unitPrice: "39.90",
+            vatRatePercent: "20",
+          },
+        ],
+      };
+      const bytes = await buildFacturX(facturx, { brandColor: "#0b5d6b", title: "Démo Location" });
+      const publishedAt = new Date(`${issueDate}T08:00:00Z`);
+      const { invoice } = await publishInvoice(
+        { ...publishDeps(services), db: services.db, now: () => publishedAt },
+        { tenant, bytes, actor },
+      );
+      const invoiceId = invoice.id;
+      invoices++;
+      // The official rules' verdict queues the transmission (B2B, passed): the same path as the worker's job.
+      clock = new Date(publishedAt.getTime() + HOUR);
+      await validatePublishedInvoice(
         {
-          description: `Loyer professionnel – ${customer.contract.car} (contrat ${customer.contract.number})`,
-          quantity: "1",
-          unitPrice: customer.contract.monthly,
-          vatRatePercent: "20",
+          db: services.db,
+          blobs: services.blobs,
+          validator,
+          logger,
+          queue: services.queue,
+          now: () => clock,
         },
-        {
-          description: "Entretien et assistance flotte",
-          quantity: "1",
-          unitPrice: "39.90",
-          vatRatePercent: "20",
-        },
-      ],
-    };
-    const bytes = await buildFacturX(facturx, { brandColor: "#0b5d6b", title: "Démo Location" });
-    const publishedAt = new Date(`${issueDate}T08:00:00Z`);
-    const { invoice } = await publishInvoice(
-      { ...publishDeps(services), db: services.db, now: () => publishedAt },
-      { tenant, bytes, actor },
-    );
-    const invoiceId = invoice.id;
-    invoices++;
-    // The official rules' verdict queues the transmission (B2B, passed): the same path as the worker's job.
-    clock = new Date(publishedAt.getTime() + HOUR);
-    await validatePublishedInvoice(
-      {
+        { tenantId: tenant.id, invoiceId },
+      );
+      const transmit = {
         db: services.db,
         blobs: services.blobs,
-        validator: services.validator,
-        logger,
         queue: services.queue,
+        flowApi: demoPa.flowApi,
+        platformSecret: services.cookieSecret,
+        logger,
         now: () => clock,
-      },
-      { tenantId: tenant.id, invoiceId },
-    );
-    const transmit = {
-      db: services.db,
-      blobs: services.blobs,
-      queue: services.queue,
-      flowApi: demoPa.flowApi,
-      platformSecret: services.cookieSecret,
-      logger,
-      now: () => clock,
-    };
-    await transmitInvoice(transmit, invoiceId); // POST /v1/flows
-    clock = new Date(clock.getTime() + 10_000);
-    await transmitInvoice(transmit, invoiceId); // the acknowledgement (Ok)
-    for (const status of scenario.statuses) {
-      const at = new Date(publishedAt.getTime() + 2 * HOUR + status.afterDays * DAY + status.code * 60_000);
-      if (status.code === 212) {
-        // The issuer's collection: recorded as POST /api/v1/invoices/{id}/payments does, and its CDAR 212
-        // built, checked by the FNFE rules and sent to the PA by the payment job's own code.
-        clock = at;
-        const total = ((Number(customer.contract.monthly) + 39.9) * 1.2).toFixed(2);
-        const { payment } = await recordPayment(
-          { db: services.db, queue: services.queue, now: () => clock },
-          {
-            tenantId: tenant.id,
-            invoiceId,
-            amount: total,
-            date: at.toISOString().slice(0, 10),
-            vatBreakdown: [{ rate: "20.00", amount: total }],
-            idempotencyKey: `demo-${invoiceNumber}`,
-            actor: { type: "platform", id: "demo" },
-          },
-        );
-        const pay = {
-          db: services.db,
-          queue: services.queue,
-          flowApi: demoPa.flowApi,
-          platformSecret: services.cookieSecret,
-          checkCdar,
-          now: () => clock,
-        };
-        await transmitPayment(pay, payment.id); // POST /v1/flows (the CDAR 212)
-        clock = new Date(clock.getTime() + 10_000);
-        await transmitPayment(pay, payment.id); // the acknowledgement (Ok)
-        continue;
-      }
-      const cdar: DemoCdar = {
-        invoiceNumber,
-        issueDate,
-        sellerSiren: String(seller.siren),
-        buyerSiren: DEMO_BUYER_SIREN,
-        code: status.code,
-        role: status.role,
-        ...(status.reasonCode ? { reasonCode: status.reasonCode } : {}),
-        ...(status.reasonText ? { reasonText: status.reasonText } : {}),
-        at,
       };
-      demoPa.emit(cdar);
+      await transmitInvoice(transmit, invoiceId); // POST /v1/flows
+      clock = new Date(clock.getTime() + 10_000);
+      await transmitInvoice(transmit, invoiceId); // the acknowledgement (Ok)
+      for (const status of scenario.statuses) {
+        const at = new Date(publishedAt.getTime() + 2 * HOUR + status.afterDays * DAY + status.code * 60_000);
+        if (status.code === 212) {
+          // The issuer's collection: recorded as POST /api/v1/invoices/{id}/payments does, and its CDAR 212
+          // built, checked by the FNFE rules and sent to the PA by the payment job's own code.
+          clock = at;
+          const total = ((Number(customer.contract.monthly) + 39.9) * 1.2).toFixed(2);
+          const { payment } = await recordPayment(
+            { db: services.db, queue: services.queue, now: () => clock },
+            {
+              tenantId: tenant.id,
+              invoiceId,
+              amount: total,
+              date: at.toISOString().slice(0, 10),
+              vatBreakdown: [{ rate: "20.00", amount: total }],
+              idempotencyKey: `demo-${invoiceNumber}`,
+              actor: { type: "platform", id: "demo" },
+            },
+          );
+          const pay = {
+            db: services.db,
+            queue: services.queue,
+            flowApi: demoPa.flowApi,
+            platformSecret: services.cookieSecret,
+            checkCdar,
+            now: () => clock,
+          };
+          await transmitPayment(pay, payment.id); // POST /v1/flows (the CDAR 212)
+          clock = new Date(clock.getTime() + 10_000);
+          await transmitPayment(pay, payment.id); // the acknowledgement (Ok)
+          continue;
+        }
+        const cdar: DemoCdar = {
+          invoiceNumber,
+          issueDate,
+          sellerSiren: String(seller.siren),
+          buyerSiren: DEMO_BUYER_SIREN,
+          code: status.code,
+          role: status.role,
+          ...(status.reasonCode ? { reasonCode: status.reasonCode } : {}),
+          ...(status.reasonText ? { reasonText: status.reasonText } : {}),
+          at,
+        };
+        demoPa.emit(cdar);
+      }
     }
+  } finally {
+    await validator.close();
   }
   // One poll reads every lifecycle flow of the demo PA: search, download, XSD check, match, record once.
   clock = now;
