@@ -336,4 +336,22 @@ describe.each(ENGINES)("the plateforme agréée in the back office (%s)", (engin
     const zeta = await advisor.get(`/conseiller/factures/${ids.zeta}`);
     expect(zeta.statusCode).toBe(404);
   });
+
+  it("escapes what an admin typed when it shows the connection (a client id is free text)", async () => {
+    const res = await admin.post("/conseiller/admin/plateforme/connexion", {
+      flowUrl: pa.flowUrl,
+      authKind: "oauth2",
+      tokenUrl: pa.tokenUrl,
+      clientId: 'acme<img src=x onerror="alert(1)">',
+      clientSecret: "acme-secret-value",
+      pollSeconds: "120",
+    });
+    expect(res.statusCode).toBe(303);
+    const page = await admin.get("/conseiller/admin/plateforme");
+    expect(page.body).toContain("<dd>OAuth2, client acme&lt;img src=x onerror=&#34;alert(1)&#34;></dd>");
+    // Anywhere else it appears, it is inside a quoted attribute value (the form's field), never markup.
+    expect(page.body.replaceAll('value="acme<img src=x onerror=&#34;alert(1)&#34;>"', "")).not.toContain(
+      "<img",
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { escapeHtml } from "@kitajs/html";
 import type {
   InboundProblemRow,
   InvoicePaView,
@@ -116,7 +117,7 @@ export function InvoicePaSection(props: { pa: InvoicePaView }) {
       <h2 id="h-pa">Plateforme agréée</h2>
       <dl class="facts">
         <dt>Route</dt>
-        <dd safe>{processingRule ? (ROUTE_LABELS[processingRule] ?? processingRule) : "Non déterminée"}</dd>
+        <dd>{processingRule ? (ROUTE_LABELS[processingRule] ?? processingRule) : "Non déterminée"}</dd>
         <dt>Transmission</dt>
         <dd>
           {transmission ? (
@@ -537,8 +538,10 @@ export function PaAdminPage(props: {
                   </code>
                 </dd>
                 <dt>Authentification</dt>
-                <dd safe>
-                  {c.authKind === "oauth2" ? `OAuth2, client ${c.clientId ?? ""}` : "Jeton permanent"}
+                <dd>
+                  {c.authKind === "oauth2"
+                    ? `OAuth2, client ${escapeHtml(c.clientId ?? "")}`
+                    : "Jeton permanent"}
                 </dd>
                 {c.tokenUrl ? (
                   <>
@@ -577,13 +580,13 @@ export function PaAdminPage(props: {
                 {healthy ? "Résultat du test\u00a0: tout fonctionne" : "Résultat du test\u00a0: un problème"}
               </h3>
               <ul>
-                <li class={HEALTH_WORDS.token[props.health.token][0]} safe>
+                <li class={HEALTH_WORDS.token[props.health.token][0]}>
                   {HEALTH_WORDS.token[props.health.token][1]}
                 </li>
-                <li class={HEALTH_WORDS.service[props.health.service][0]} safe>
+                <li class={HEALTH_WORDS.service[props.health.service][0]}>
                   {HEALTH_WORDS.service[props.health.service][1]}
                 </li>
-                <li class={HEALTH_WORDS.access[props.health.access][0]} safe>
+                <li class={HEALTH_WORDS.access[props.health.access][0]}>
                   {HEALTH_WORDS.access[props.health.access][1]}
                 </li>
               </ul>
@@ -734,7 +737,7 @@ export function PaAdminPage(props: {
             {props.problems.rows.map((m) => (
               <li class={`card staff-finding ${m.outcome === "invalid" ? "is-fatal" : ""}`}>
                 <h3>
-                  <span class={m.outcome === "invalid" ? "staff-bad" : "staff-warn"} safe>
+                  <span class={m.outcome === "invalid" ? "staff-bad" : "staff-warn"}>
                     {m.outcome === "invalid" ? "Invalide" : "Non rapproché"}
                   </span>{" "}
                   <code safe>{m.flowId}</code>
