@@ -497,9 +497,11 @@ describe.each(ENGINES)("issuer API on %s", (engine) => {
         "/api/v1/customers/{customerNumber}",
         "/api/v1/invoices",
         "/api/v1/invoices/{id}",
+        "/api/v1/invoices/{id}/payments",
         "/api/v1/invoices/{id}/withdraw",
         "/api/v1/validations",
       ]);
+      expect(Object.keys(spec.paths["/api/v1/invoices/{id}/payments"]).sort()).toEqual(["get", "post"]);
       expect(Object.keys(spec.paths["/api/v1/customers/{customerNumber}"]).sort()).toEqual(["get", "put"]);
       expect(Object.keys(spec.paths["/api/v1/invoices"]).sort()).toEqual(["get", "post"]);
       expect(spec.paths["/api/v1/invoices"].post.requestBody.content["multipart/form-data"]).toBeDefined();

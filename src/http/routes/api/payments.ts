@@ -7,7 +7,7 @@ import type { TenantScope } from "../../tenant-scope.js";
 import { issuerOf } from "./request-context.js";
 import { bearer, invoiceIdParams, refusals } from "./schemas.js";
 
-// Payment status 212 « Encaissée » (issue #16 item 6, docs/pa-bridge.md "Payments").
+// Payment status 212 « Encaissée » (issue #16 item 6, docs/pa-bridge.md "Payments").
 
 const reasonSchema = {
   type: "object",
@@ -92,9 +92,9 @@ export function presentPayment(row: PaymentRow) {
 export const recordPaymentSchema = {
   tags: ["invoices"],
   operationId: "recordPayment",
-  summary: "Record a collection: payment status 212 « Encaissée », sent to the plateforme agréée",
+  summary: "Record a collection: payment status 212 « Encaissée », sent to the plateforme agréée",
   description:
-    "For a B2B invoice (its route is B2B): records the amount collected on `date`, split per VAT rate (`vatBreakdown`, whose amounts add up to `amount`; required by the rule BR-FR-CDV-14), adds 212 « Encaissée » to the invoice's `lifecycle` (source portal, role SE) and sends a CDAR 212 built by the portal (checked against the FNFE CDAR XSD and rules) to your plateforme agréée as a flow, once the invoice itself has reached it. Amounts are decimal strings (or JSON numbers) with at most 2 decimals. Send an `Idempotency-Key` header to retry safely: the same key and request answer 200 with the payment already recorded; the same key with another request answers 409 idempotency_key_reused. 201 with the payment. 400 invalid_payment says which field is wrong; 409 payment_not_allowed for an invoice that is not B2B or was withdrawn.",
+    "For a B2B invoice (its route is B2B): records the amount collected on `date`, split per VAT rate (`vatBreakdown`, whose amounts add up to `amount`; required by the rule BR-FR-CDV-14), adds 212 « Encaissée » to the invoice's `lifecycle` (source portal, role SE) and sends a CDAR 212 built by the portal (checked against the FNFE CDAR XSD and rules) to your plateforme agréée as a flow, once the invoice itself has reached it. Amounts are decimal strings (or JSON numbers) with at most 2 decimals. Send an `Idempotency-Key` header to retry safely: the same key and request answer 200 with the payment already recorded; the same key with another request answers 409 idempotency_key_reused. 201 with the payment. 400 invalid_payment says which field is wrong; 409 payment_not_allowed for an invoice that is not B2B or was withdrawn.",
   security: bearer,
   params: invoiceIdParams,
   headers: {
