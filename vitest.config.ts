@@ -13,20 +13,47 @@ const durations: Record<string, number> = JSON.parse(
 );
 
 /**
- * Project by project (a worker keeps its loaded modules only while the next file belongs to the same project),
- * browser files first (the longest), then the isolated integration files, the integration files and the unit
- * files last, which fill the tail; within a project the longest first, and files not in the table before
- * the others (a new file may be long). Tried and dropped: one browser file between two integration files (so
- * Chromium does not run three at a time): every project switch re-imports the application, and the run was
- * no faster (import time 48 s → 92 s).
+ * The browser files (test/e2e) are spread among the other integration files, longest first on both sides, so that
+ * at any point of the queue each side has used the same share of its total: about one Chromium file runs beside
+ * two files that mostly wait (timers, PostgreSQL, SMTP). Three browser files at once only fight for the two cores
+ * (axe and full-page screenshots are CPU): in the CI run of 7 December 2026, with the browser files first, each
+ * took 2–3× its time alone and one test passed its 30 s (portal-contact, 8 s alone). The browser files belong to the
+ * `integration` project, so that a worker going from one kind to the other keeps its loaded modules (an earlier
+ * try with a separate `browser` project re-imported the application at every switch: import 48 s → 92 s). The
+ * isolated files (`integration-mocks`) go in the same stream; unit files fill the tail. Files not in the table
+ * count as long (a new file may be).
  */
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const order = ["browser", "integration-mocks", "integration", "unit-mocks", "unit"];
-    const rank = (file: TestSpecification) => order.indexOf(file.project.name);
     const seconds = (file: TestSpecification) =>
       durations[relative(this.ctx.config.root, file.moduleId)] ?? Number.POSITIVE_INFINITY;
-    return [...files].sort((a, b) => rank(a) - rank(b) || seconds(b) - seconds(a));
+    const isBrowser = (file: TestSpecification) =>
+      relative(this.ctx.config.root, file.moduleId).startsWith("test/e2e/");
+    const longestFirst = (keep: (file: TestSpecification) => boolean) =>
+      files.filter(keep).sort((a, b) => seconds(b) - seconds(a));
+    const isIntegration = (file: TestSpecification) => file.project.name.startsWith("integration");
+    const browser = longestFirst((f) => isIntegration(f) && isBrowser(f));
+    const others = longestFirst((f) => isIntegration(f) && !isBrowser(f));
+    // A file not in the table weighs as much as the longest known file.
+    const weight = (file: TestSpecification) => {
+      const s = seconds(file);
+      return Number.isFinite(s) ? s : Math.max(60, ...Object.values(durations));
+    };
+    const total = (list: TestSpecification[]) => list.reduce((sum, f) => sum + weight(f), 0) || 1;
+    const browserTotal = total(browser);
+    const othersTotal = total(others);
+    const mixed: TestSpecification[] = [];
+    let browserDone = 0;
+    let othersDone = 0;
+    while (browser.length > 0 || others.length > 0) {
+      const takeBrowser =
+        others.length === 0 || (browser.length > 0 && browserDone / browserTotal <= othersDone / othersTotal);
+      const next = (takeBrowser ? browser : others).shift()!;
+      if (takeBrowser) browserDone += weight(next);
+      else othersDone += weight(next);
+      mixed.push(next);
+    }
+    return [...mixed, ...longestFirst((f) => !isIntegration(f))];
   }
 }
 
@@ -86,7 +113,9 @@ export default defineConfig({
         // password list); each file still opens its own services, database and server.
         test: {
           name: "integration",
-          include: ["test/*.test.ts"],
+          // With the browser files (test/e2e: Chromium driven by Playwright against a real server; skipped
+          // without Chromium unless E2E=required): same trade-off, and see LongestFirst for why one project.
+          include: ["test/*.test.ts", "test/e2e/**/*.test.ts"],
           exclude: MOCKING,
           isolate: false,
           globalSetup: ["test/support/global-setup.ts"],
@@ -97,17 +126,6 @@ export default defineConfig({
         // The integration files that mock a module: isolated, so a mock neither leaks out nor misses a module
         // another file loaded first (`--project 'integration*'` runs both integration projects).
         test: { name: "integration-mocks", include: MOCKING, globalSetup: ["test/support/global-setup.ts"] },
-      },
-      {
-        extends: true,
-        // Chromium driven by Playwright against a real server (skipped without Chromium unless E2E=required).
-        // Not isolated either (same trade-off as integration): each file starts its own server and browser.
-        test: {
-          name: "browser",
-          isolate: false,
-          include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/support/global-setup.ts"],
-        },
       },
     ],
   },

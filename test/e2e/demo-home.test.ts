@@ -3,13 +3,13 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath } from "../support/browser.js";
+import { BROWSER_TEST_TIMEOUT, chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
 import { type E2eServer, startE2eServer } from "../support/e2e-server.js";
 
 const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
 
-describe.skipIf(!chromiumPath)("demo portal in Chromium", () => {
+describe.skipIf(!chromiumPath)("demo portal in Chromium", { timeout: BROWSER_TEST_TIMEOUT }, () => {
   let e2e: E2eServer;
   let port: number;
 

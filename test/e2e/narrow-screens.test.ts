@@ -10,7 +10,7 @@ import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { inviteStaff } from "../../src/domain/staff/staff-accounts.js";
 import { totpCode } from "../../src/domain/staff/totp.js";
 import { buildFacturX } from "../../src/einvoice/index.js";
-import { chromiumPath } from "../support/browser.js";
+import { BROWSER_TEST_TIMEOUT, chromiumPath } from "../support/browser.js";
 import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
 import { makeCustomer, makeTenant } from "../support/factories.js";
 
@@ -56,6 +56,7 @@ function measure(page: Page): Promise<Layout> {
 
 describe.skipIf(!chromiumPath)(
   "every page at 360 px: no horizontal overflow, identifiers on one line",
+  { timeout: BROWSER_TEST_TIMEOUT },
   () => {
     let e2e: E2eServer;
     let tenant: TenantRow;

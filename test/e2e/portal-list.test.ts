@@ -8,7 +8,7 @@ import type { TenantRow } from "../../src/db/tenants.repository.js";
 import { hashPassword } from "../../src/domain/accounts/password-hashing.js";
 import { publishInvoice } from "../../src/domain/invoices/publish-invoice.js";
 import { buildFacturX, type FacturXInput } from "../../src/einvoice/index.js";
-import { chromiumPath } from "../support/browser.js";
+import { BROWSER_TEST_TIMEOUT, chromiumPath } from "../support/browser.js";
 import { ROOT } from "../support/cli.js";
 import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
 import { makeCustomer, makeTenant } from "../support/factories.js";
@@ -16,7 +16,7 @@ import { makeCustomer, makeTenant } from "../support/factories.js";
 const SHOTS = path.join(ROOT, "test-results", "screenshots", "portal-list");
 const PASSWORD = "la flotte entière est à jour";
 
-describe.skipIf(!chromiumPath)("the invoice list in Chromium", () => {
+describe.skipIf(!chromiumPath)("the invoice list in Chromium", { timeout: BROWSER_TEST_TIMEOUT }, () => {
   let e2e: E2eServer;
   let port: number;
   let tenant: TenantRow;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validatePublishedInvoice } from "../../src/domain/validation/validate-invoice.js";
 import type { ValidationReport } from "../../src/einvoice/validation/types.js";
-import { chromiumPath } from "../support/browser.js";
+import { BROWSER_TEST_TIMEOUT, chromiumPath } from "../support/browser.js";
 import { axeViolations, type E2eServer, startE2eServer } from "../support/e2e-server.js";
 import { facturx, makeCustomer, makeTenant, publishFacturX } from "../support/factories.js";
 import { loggedInStaff } from "../support/staff.js";
@@ -36,62 +36,68 @@ const FAILED: ValidationReport = {
   ],
 };
 
-describe.skipIf(!chromiumPath)("the compliance pages of the back office in Chromium", () => {
-  let e2e: E2eServer;
-  let cookies: { name: string; value: string; url: string }[];
-  let invoiceId: string;
-  let customerId: string;
-  const host = () => `acme.localhost:${e2e.port}`;
+describe.skipIf(!chromiumPath)(
+  "the compliance pages of the back office in Chromium",
+  { timeout: BROWSER_TEST_TIMEOUT },
+  () => {
+    let e2e: E2eServer;
+    let cookies: { name: string; value: string; url: string }[];
+    let invoiceId: string;
+    let customerId: string;
+    const host = () => `acme.localhost:${e2e.port}`;
 
-  beforeAll(async () => {
-    e2e = await startE2eServer({ shots: "staff-compliance" });
-    const { services } = e2e;
-    const tenant = await makeTenant(services.db);
-    customerId = (
-      await makeCustomer(services, tenant, "CL-4242", { name: "Garage Dupont SARL", email: null })
-    ).customer.id;
-    const published = await publishFacturX(services, tenant, facturx("F-2026-0042", "CL-4242"));
-    invoiceId = published.id;
-    await services.db.query("update invoices set processing_rule = 'B2B' where id = $1", [invoiceId]);
-    await validatePublishedInvoice(
-      { ...services, validator: { validate: async () => FAILED, close: async () => {} } },
-      { tenantId: tenant.id, invoiceId },
-    );
-    const { client } = await loggedInStaff(services, e2e.server.app!, {
-      tenantId: tenant.id,
-      host: host(),
-      email: "anne@acme.test",
-      role: "admin",
-      name: "Anne Admin",
+    beforeAll(async () => {
+      e2e = await startE2eServer({ shots: "staff-compliance" });
+      const { services } = e2e;
+      const tenant = await makeTenant(services.db);
+      customerId = (
+        await makeCustomer(services, tenant, "CL-4242", { name: "Garage Dupont SARL", email: null })
+      ).customer.id;
+      const published = await publishFacturX(services, tenant, facturx("F-2026-0042", "CL-4242"));
+      invoiceId = published.id;
+      await services.db.query("update invoices set processing_rule = 'B2B' where id = $1", [invoiceId]);
+      await validatePublishedInvoice(
+        { ...services, validator: { validate: async () => FAILED, close: async () => {} } },
+        { tenantId: tenant.id, invoiceId },
+      );
+      const { client } = await loggedInStaff(services, e2e.server.app!, {
+        tenantId: tenant.id,
+        host: host(),
+        email: "anne@acme.test",
+        role: "admin",
+        name: "Anne Admin",
+      });
+      cookies = [...client.cookies].map(([name, value]) => ({ name, value, url: `http://${host()}` }));
+    }, 120_000);
+    afterAll(async () => {
+      await e2e?.close();
     });
-    cookies = [...client.cookies].map(([name, value]) => ({ name, value, url: `http://${host()}` }));
-  }, 120_000);
-  afterAll(async () => {
-    await e2e?.close();
-  });
 
-  for (const [width, height] of [
-    [1280, 900],
-    [360, 740],
-  ] as const) {
-    it(`shows the invoice's findings, the customer record and the month's counts at ${width} px, axe clean`, async () => {
-      const context = await e2e.newContext({ viewport: { width, height } });
-      await context.addCookies(cookies);
-      const page = await context.newPage();
-      for (const [name, path] of [
-        ["invoice", `/conseiller/factures/${invoiceId}`],
-        ["customer", `/conseiller/clients/${customerId}`],
-        ["month", "/conseiller/admin/conformite"],
-      ] as const) {
-        const response = await page.goto(`http://${host()}${path}`);
-        expect(response?.status(), path).toBe(200);
-        await e2e.screenshot(page, `${name}-${width}`);
-        expect(await axeViolations(page), `${name} at ${width}`).toEqual([]);
-        // Nothing overflows the viewport sideways but the tables' own scroll areas.
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow, `${name} at ${width}`).toBeLessThanOrEqual(0);
-      }
-      await context.close();
-    });
-  }
-});
+    for (const [width, height] of [
+      [1280, 900],
+      [360, 740],
+    ] as const) {
+      it(`shows the invoice's findings, the customer record and the month's counts at ${width} px, axe clean`, async () => {
+        const context = await e2e.newContext({ viewport: { width, height } });
+        await context.addCookies(cookies);
+        const page = await context.newPage();
+        for (const [name, path] of [
+          ["invoice", `/conseiller/factures/${invoiceId}`],
+          ["customer", `/conseiller/clients/${customerId}`],
+          ["month", "/conseiller/admin/conformite"],
+        ] as const) {
+          const response = await page.goto(`http://${host()}${path}`);
+          expect(response?.status(), path).toBe(200);
+          await e2e.screenshot(page, `${name}-${width}`);
+          expect(await axeViolations(page), `${name} at ${width}`).toEqual([]);
+          // Nothing overflows the viewport sideways but the tables' own scroll areas.
+          const overflow = await page.evaluate(
+            () => document.documentElement.scrollWidth - window.innerWidth,
+          );
+          expect(overflow, `${name} at ${width}`).toBeLessThanOrEqual(0);
+        }
+        await context.close();
+      });
+    }
+  },
+);
