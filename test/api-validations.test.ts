@@ -20,7 +20,10 @@ describe("POST /api/v1/validations", () => {
     const tenant = await makeTenant(services.db, { slug: "val", displayName: "Val Location" });
     key = (await createApiKey({ db: services.db, tenantId: tenant.id })).key;
     app = await buildWebApp(services);
-  });
+    // The pool's threads load the stylesheets here, not in the first test: ~3.3 s of CPU per thread, which a
+    // loaded CI machine stretched past the first test's 30 s.
+    await services.validator.warm?.();
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
     await services?.dispose();
