@@ -189,6 +189,8 @@ const uptime = () =>
 console.log(
   `bench:pa — ${N} B2B invoices per tenant, rounds of ${ROUND}, PostgreSQL, local PA over HTTP (${uptime()})`,
 );
+// Warm-up, not timed: one batch each (held, never sent), so that round 1 does not pay for the first calls.
+for (const tenant of [withPa, without]) await publishRound(tenant, N + 2 * CEILING, BATCH, "pending");
 const rates = { with: [] as number[], without: [] as number[] };
 const publicationStarted = performance.now();
 for (let from = 0, round = 0; from < N; from += ROUND, round++) {
