@@ -258,6 +258,21 @@ describe.each(ENGINES)("PA bridge: connection and transmission (%s)", (engine) =
     });
   });
 
+  it("records an acknowledgement once when two checks of the same flow overlap", async () => {
+    const id = await invoice(b);
+    await queued(id);
+    pa.failNextSubmissions("ack-error");
+    expect(await transmitInvoice(deps(client), id)).toBe("submitted");
+    // Two workers read the transmission as submitted, both ask the PA, both record.
+    await Promise.all([transmitInvoice(deps(client), id), transmitInvoice(deps(client), id)]);
+    const [audits] = await services.db.query<{ n: number }>(
+      `select count(*)::int as n from audit_entries where action = 'pa.rejected' and target_id = $1`,
+      [id],
+    );
+    expect(audits!.n).toBe(1);
+    expect((await transmission(id))?.status).toBe("rejected");
+  });
+
   it("never uses another tenant's credentials: each invoice reaches the PA under its own tenant's client", async () => {
     const ofA = await invoice(a);
     await queued(ofA);

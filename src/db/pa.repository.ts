@@ -229,7 +229,10 @@ export async function recordTransmissionSubmitted(
   return rows.length === 1;
 }
 
-/** The PA's acknowledgement of a submitted flow (Ok, Error with its reasons, or still Pending). */
+/**
+ * The PA's acknowledgement of a submitted flow (Ok, Error with its reasons, or still Pending); false when another
+ * check of the same flow recorded it first.
+ */
 export async function recordTransmissionAck(
   sql: Sql,
   id: string,
@@ -238,13 +241,15 @@ export async function recordTransmissionAck(
     ackStatus: "Pending" | "Ok" | "Error";
     reasons: unknown[];
   },
-): Promise<void> {
-  await sql.query(
+): Promise<boolean> {
+  const rows = await sql.query(
     `update pa_transmissions set status = $2, ack_status = $3, reasons = $4::jsonb, ack_checks = ack_checks + 1,
        updated_at = now()
-     where id = $1 and status = 'submitted'`,
+     where id = $1 and status = 'submitted'
+     returning id`,
     [id, input.status, input.ackStatus, JSON.stringify(input.reasons)],
   );
+  return rows.length > 0;
 }
 
 /** The PA refused the request itself (a 4xx other than authentication): nothing was stored there. */

@@ -279,13 +279,14 @@ async function checkAcknowledgement(
   if (!endpoint || !transmission.flowId) return transmission.status;
   const flow = await deps.flowApi.getFlow(endpoint, transmission.flowId);
   const status = statusOfAck(flow.acknowledgement.status);
-  await deps.db.transaction(async (tx) => {
-    await recordTransmissionAck(tx, transmission.id, {
+  const recorded = await deps.db.transaction(async (tx) => {
+    const changed = await recordTransmissionAck(tx, transmission.id, {
       status,
       ackStatus: flow.acknowledgement.status,
       reasons: flow.acknowledgement.details ?? [],
     });
-    if (status !== "submitted")
+    // Another check of the same flow (an overlapping job) recorded it first: its audit entry is the one.
+    if (changed && status !== "submitted")
       await appendAudit(tx, {
         tenantId: transmission.tenantId,
         actorType: "system",
@@ -295,8 +296,9 @@ async function checkAcknowledgement(
         targetId: transmission.invoiceId,
         details: { flowId: transmission.flowId, reasons: flow.acknowledgement.details ?? [] },
       });
+    return changed;
   });
-  if (status === "submitted" && transmission.ackChecks + 1 < MAX_ACK_CHECKS)
+  if (recorded && status === "submitted" && transmission.ackChecks + 1 < MAX_ACK_CHECKS)
     await deps.queue.send(paTransmitJob, { invoiceId: transmission.invoiceId }, undefined, {
       startAfterSeconds: Math.min((deps.ackDelaySeconds ?? 10) * 2 ** (transmission.ackChecks + 1), 3600),
     });
