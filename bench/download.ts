@@ -167,7 +167,7 @@ async function preflight(url: string, headers: Record<string, string>, expectByt
   const u = new URL(url);
   const answer =
     u.protocol === "https:"
-      ? await httpsRequest(Number(u.port), headers.Host ?? u.hostname, u.pathname, { headers })
+      ? await httpsRequest(Number(u.port), headers.Host ?? u.hostname, u.pathname + u.search, { headers })
       : await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
           http
             .get({ host: u.hostname, port: u.port, path: u.pathname, headers }, (res) => {
