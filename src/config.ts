@@ -47,9 +47,17 @@ export interface Config {
   /**
    * Who sends the bytes of a single PDF download (docs/deploy/nginx.conf): `off` (default) the portal streams
    * them with its SHA-256 check; `nginx` the portal authorises and records the download, then answers
-   * `X-Accel-Redirect` and nginx sends the file (filesystem store) or proxies the object store's presigned URL.
+   * `X-Accel-Redirect` and nginx sends the file (filesystem store) or proxies the object store's presigned URL;
+   * `nginx-signed` the portal authorises and records the download, then redirects (303) to a link valid 30 s
+   * that nginx checks itself (`secure_link`, keyed by DOWNLOAD_LINK_SECRET_FILE) and serves from the
+   * filesystem store with sendfile (an object store: as `nginx`).
    */
-  readonly downloadOffload: "off" | "nginx";
+  readonly downloadOffload: "off" | "nginx" | "nginx-signed";
+  /**
+   * DOWNLOAD_LINK_SECRET_FILE (required with DOWNLOAD_OFFLOAD=nginx-signed): the file nginx includes too,
+   * `set $efacture_link_secret "<at least 32 letters or digits>";`. Only its path is kept here.
+   */
+  readonly downloadLinkSecretFile: string | undefined;
   /** Where the originals are kept: BLOB_STORE (unset: DATA_DIR/blobs) with S3_* and AWS_* for an object store. */
   readonly blobStore: BlobStoreSetting;
   /** S3_* and AWS_* as given, for `efacture blobs migrate --to s3://…` (parsed with parseBlobStore). */
@@ -328,6 +336,16 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const downloadOffload = oneOf(env, "DOWNLOAD_OFFLOAD", ["off", "nginx", "nginx-signed"] as const, "off");
+  const linkSecretFile = text(env, "DOWNLOAD_LINK_SECRET_FILE");
+  const downloadLinkSecretFile = linkSecretFile && path.resolve(linkSecretFile);
+  if (downloadOffload === "nginx-signed" && !downloadLinkSecretFile)
+    throw new ConfigError(
+      "DOWNLOAD_LINK_SECRET_FILE",
+      "the file of the download links' secret (docs/deploy/nginx.conf) when DOWNLOAD_OFFLOAD=nginx-signed",
+      undefined,
+    );
+
   const demoRaw = oneOf(env, "EFACTURE_DEMO", ["0", "1"] as const, production ? "0" : "1");
 
   return Object.freeze({
@@ -363,7 +381,8 @@ export function loadConfig(env: Env = process.env): Config {
     tsaUrl: url(env, "TSA_URL", ["http:", "https:"]),
     databaseOutageLimitSeconds: integer(env, "DATABASE_OUTAGE_LIMIT_SECONDS", 300, 5, 86_400),
     trustedProxies: trustedProxies(env),
-    downloadOffload: oneOf(env, "DOWNLOAD_OFFLOAD", ["off", "nginx"] as const, "off"),
+    downloadOffload,
+    downloadLinkSecretFile,
     blobStoreEnv: Object.freeze(Object.fromEntries(BLOB_STORE_VARIABLES.map((name) => [name, env[name]]))),
     blobStore: parseBlobStore(text(env, "BLOB_STORE"), env, path.resolve(text(env, "DATA_DIR") ?? "./data")),
   });

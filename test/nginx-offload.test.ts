@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -7,8 +8,10 @@ import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, publishDeps, type Services } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
+import { readLinkSecret, SIGNED_LINK_SECONDS, signedDownloadLink } from "../src/http/download-link.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { facturx, facturxPdf, loggedInAccount, makeTenant } from "./support/factories.js";
 import { freePort } from "./support/free-port.js";
@@ -40,7 +43,7 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
   let seq = 0;
 
   /** nginx from the documented file, with the two web servers and object store given. */
-  async function nginx(webServers: [string, string], objectStore = "127.0.0.1:9") {
+  async function nginx(webServers: [string, string], objectStore = "127.0.0.1:9", linkSecretFile?: string) {
     const [httpPort, httpsPort] = [await freePort(), await freePort()];
     const conf = renderNginxConf({
       webServers,
@@ -49,6 +52,7 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
       httpsPort,
       blobsDir: path.join(services.testEnv.dataDir, "blobs"),
       ...cert,
+      linkSecretFile,
     });
     const running = await startNginx(conf, [httpPort, httpsPort]);
     nginxes.push(running);
@@ -330,5 +334,185 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
     });
     expect(post.status).toBe(502);
     expect(received).toEqual(["POST"]); // received once: never sent twice
+  });
+  it("DOWNLOAD_OFFLOAD=nginx-signed: the portal authorises and records, then nginx checks the 30 s link and sends the same bytes; a tampered, expired, other-file or other-session link is refused", async () => {
+    const secret = randomBytes(32).toString("hex");
+    const secretFile = path.join(certDir, "download-link-secret.conf");
+    writeFileSync(secretFile, `# the test's\nset $efacture_link_secret "${secret}";\n`, { mode: 0o600 });
+    const signedServices: Services = {
+      ...services,
+      config: { ...services.config, downloadOffload: "nginx-signed", downloadLinkSecretFile: secretFile },
+    };
+    const signed = await listen(signedServices);
+    const front = await nginx(
+      [`127.0.0.1:${signed.port}`, `127.0.0.1:${signed.port}`],
+      "127.0.0.1:9",
+      secretFile,
+    );
+    const invoice = await publish();
+    const other = await publish();
+    const cookie = `efacture-session=${invoice.session}`;
+    const pdfBytes = invoice.bytes.subarray(0, 64);
+    const refused = async (p: string, headers: Record<string, string> = { cookie }) => {
+      const answer = await front.get(p, headers);
+      expect(answer.body.includes(pdfBytes), p).toBe(false);
+      return answer.status;
+    };
+
+    // Reached without the nginx of docs/deploy (no `X-Efacture-Offload: available`): streamed, as with `off`.
+    const unproxied = await signed.app.inject({
+      method: "GET",
+      url: `/factures/${invoice.id}/pdf`,
+      headers: { host: HOST, cookie },
+    });
+    expect(unproxied.statusCode).toBe(200);
+    expect(unproxied.rawPayload.equals(invoice.bytes)).toBe(true);
+
+    // The authorising hop: a 303 to the signed link, nothing cached, and the first download recorded.
+    const hop = await front.get(`/factures/${invoice.id}/pdf`, { cookie, "sec-fetch-site": "same-origin" });
+    expect(hop.status).toBe(303);
+    expect(hop.body.byteLength).toBe(0);
+    expect(hop.headers["cache-control"]).toBe("no-store");
+    const location = String(hop.headers.location);
+    expect(location).toMatch(
+      new RegExp(
+        `^/_efacture/dl/${invoice.sha256}/[A-Za-z0-9][A-Za-z0-9._-]*\\.pdf\\?name=[A-Za-z0-9._~%-]+&expires=\\d+&md5=[A-Za-z0-9_-]{22}$`,
+      ),
+    );
+    const expires = Number(new URL(location, "https://x").searchParams.get("expires"));
+    expect(expires - Date.now() / 1000).toBeGreaterThan(SIGNED_LINK_SECONDS - 5);
+    expect(expires - Date.now() / 1000).toBeLessThanOrEqual(SIGNED_LINK_SECONDS + 1);
+    expect(await firstDownloaded(invoice.id)).not.toBeNull();
+
+    // The link: the exact bytes, with the headers the portal sends (docs/security.md F2) and no Referer leak.
+    const file = await front.get(location, { cookie });
+    expect(file.status).toBe(200);
+    expect(file.body.equals(invoice.bytes)).toBe(true);
+    expect(file.headers["content-type"]).toBe("application/pdf");
+    expect(file.headers["content-disposition"]).toBe(unproxied.headers["content-disposition"]);
+    expect(String(file.headers["content-disposition"])).toMatch(
+      /^attachment; filename="[^"]+\.pdf"; filename\*=UTF-8''/,
+    );
+    expect(file.headers["cache-control"]).toBe("no-store");
+    expect(file.headers["x-content-type-options"]).toBe("nosniff");
+    expect(file.headers["referrer-policy"]).toBe("no-referrer");
+    expect(file.headers["content-length"]).toBe(String(invoice.bytes.byteLength));
+    expect(file.headers.etag).toBeUndefined();
+
+    // Downloaded again (a fresh hop, the same link twice): still one first download, one 204.
+    const again = await front.get(`/factures/${invoice.id}/pdf`, { cookie, "sec-fetch-site": "same-origin" });
+    expect(again.status).toBe(303);
+    expect((await front.get(String(again.headers.location), { cookie })).body.equals(invoice.bytes)).toBe(
+      true,
+    );
+    expect((await front.get(location, { cookie })).status).toBe(200);
+    const events = await services.db.query<{ n: number }>(
+      "select count(*)::int as n from invoice_events where invoice_id = $1 and code = 204",
+      [invoice.id],
+    );
+    expect(events[0]?.n).toBe(1);
+
+    // Refused: every part of the link is signed, and it is bound to the session it was made for.
+    const url = new URL(location, "https://x");
+    const md5 = url.searchParams.get("md5")!;
+    const withParam = (name: string, value: string) => {
+      const u = new URL(url);
+      u.searchParams.set(name, value);
+      return u.pathname + u.search;
+    };
+    const flipped = `${md5.slice(0, -2)}${md5.at(-2) === "A" ? "B" : "A"}${md5.at(-1)}`;
+    expect(await refused(withParam("md5", flipped))).toBe(403);
+    expect(await refused(withParam("expires", String(expires + 3600)))).toBe(403);
+    expect(await refused(withParam("name", "autre.pdf"))).toBe(403);
+    expect(await refused(url.pathname)).toBe(403);
+    expect(await refused(url.pathname.replace(/\/[^/]+\.pdf$/, "/autre.pdf") + url.search)).toBe(403);
+    // Another file under the same signature (a customer swapping in a sha they learnt): refused.
+    expect(await refused(url.pathname.replace(invoice.sha256, other.sha256) + url.search)).toBe(403);
+    // The right link, but another customer's session, or none.
+    expect(await refused(location, { cookie: `efacture-session=${other.session}` })).toBe(403);
+    expect(await refused(location, {})).toBe(403);
+    // A link made with another secret.
+    const forged = signedDownloadLink("0".repeat(64), {
+      sha256: other.sha256,
+      asciiName: "x.pdf",
+      encodedName: "x.pdf",
+      session: invoice.session,
+    })!;
+    expect(await refused(forged)).toBe(403);
+    // Expired (signed right, 31 s ago): 410; the same made now is served, so the 410 is the expiry's.
+    const link = (at: number) =>
+      signedDownloadLink(
+        secret,
+        {
+          sha256: invoice.sha256,
+          asciiName: url.pathname.split("/").at(-1)!,
+          encodedName: url.searchParams.get("name")!,
+          session: invoice.session,
+        },
+        at,
+      )!;
+    expect(await refused(link(Date.now() - (SIGNED_LINK_SECONDS + 1) * 1000))).toBe(410);
+    expect((await front.get(link(Date.now()), { cookie })).body.equals(invoice.bytes)).toBe(true);
+    // Another customer's hop for this invoice gives no link at all (404, as before).
+    const foreign = await front.get(`/factures/${invoice.id}/pdf`, {
+      cookie: `efacture-session=${other.session}`,
+    });
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.location).toBeUndefined();
+
+    // The secret is never logged; nor is a link.
+    expect(logLines.some((l) => l.includes(secret))).toBe(false);
+    expect(logLines.some((l) => l.includes(md5))).toBe(false);
+    expect(front.running.errorLog()).not.toContain(secret);
+
+    // An object store keeps today's offload (X-Accel to the presigned URL), whatever the mode.
+    const objectApp = await buildWebApp({
+      ...signedServices,
+      blobs: {
+        ...services.blobs,
+        offload: async (sha256: string) => ({
+          kind: "url" as const,
+          url: `http://127.0.0.1:9/bucket/originals/${sha256}?X-Amz-Signature=s`,
+          expiresAt: new Date(Date.now() + 60_000),
+        }),
+      },
+    });
+    closers.push(() => objectApp.close());
+    const objectAnswer = await objectApp.inject({
+      method: "GET",
+      url: `/factures/${other.id}/pdf`,
+      headers: { host: HOST, cookie: `efacture-session=${other.session}`, "x-efacture-offload": "available" },
+    });
+    expect(objectAnswer.statusCode).toBe(200);
+    expect(objectAnswer.headers["x-accel-redirect"]).toBe(
+      `/_efacture/objects/bucket/originals/${other.sha256}?X-Amz-Signature=s`,
+    );
+  });
+});
+
+describe("DOWNLOAD_OFFLOAD=nginx-signed settings", () => {
+  it("needs DOWNLOAD_LINK_SECRET_FILE, and a file of the one documented line, never quoted in the error", () => {
+    expect(() => loadConfig({ DOWNLOAD_OFFLOAD: "nginx-signed" })).toThrow(/DOWNLOAD_LINK_SECRET_FILE/);
+    const config = loadConfig({ DOWNLOAD_OFFLOAD: "nginx-signed", DOWNLOAD_LINK_SECRET_FILE: "secret.conf" });
+    expect(config.downloadLinkSecretFile).toBe(path.resolve("secret.conf"));
+    const dir = mkdtempSync(path.join(tmpdir(), "efacture-link-secret-"));
+    try {
+      const file = path.join(dir, "s.conf");
+      const good = "a1".repeat(32);
+      writeFileSync(file, `set $efacture_link_secret "${good}";\n`);
+      expect(readLinkSecret(file)).toBe(good);
+      for (const bad of [`${good}\n`, 'set $efacture_link_secret "short";\n', `set $other "${good}";\n`]) {
+        writeFileSync(file, bad);
+        expect(() => readLinkSecret(file)).toThrow(/DOWNLOAD_LINK_SECRET_FILE/);
+        try {
+          readLinkSecret(file);
+        } catch (error) {
+          expect(String(error)).not.toContain(good);
+        }
+      }
+      expect(() => readLinkSecret(path.join(dir, "missing.conf"))).toThrow(/cannot be read \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

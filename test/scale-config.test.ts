@@ -8,7 +8,7 @@ describe("DOWNLOAD_OFFLOAD", () => {
     expect(loadConfig({ DOWNLOAD_OFFLOAD: "off" }).downloadOffload).toBe("off");
     expect(() => loadConfig({ DOWNLOAD_OFFLOAD: "apache" })).toThrow(ConfigError);
     expect(() => loadConfig({ DOWNLOAD_OFFLOAD: "apache" })).toThrow(
-      'DOWNLOAD_OFFLOAD: expected one of off, nginx, got "apache"',
+      'DOWNLOAD_OFFLOAD: expected one of off, nginx, nginx-signed, got "apache"',
     );
   });
 });

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import net from "node:net";
@@ -21,6 +22,11 @@ export interface NginxSubstitutions {
   blobsDir: string;
   certFile: string;
   keyFile: string;
+  /**
+   * DOWNLOAD_LINK_SECRET_FILE (`set $efacture_link_secret "…";`), included by the signed links' location.
+   * Unset: that include line becomes a `set` of a random secret (nothing signs links then).
+   */
+  linkSecretFile?: string;
 }
 
 /**
@@ -46,6 +52,20 @@ export function renderNginxConf(s: NginxSubstitutions): string {
       (line) => line.replace("/var/lib/efacture/data/blobs/", `${s.blobsDir}/`),
     ],
     [/^\s*proxy_set_header Host 10\.0\.0\.21:9000;/, (line) => line.replace("10.0.0.21:9000", s.objectStore)],
+    [
+      /^\s*alias \/var\/lib\/efacture\/data\/blobs\/\$efacture_ab\//,
+      (line) => line.replace("/var/lib/efacture/data/blobs/", `${s.blobsDir}/`),
+    ],
+    [
+      /^\s*include \/etc\/efacture\/download-link-secret\.conf;/,
+      (line) =>
+        line.replace(
+          "include /etc/efacture/download-link-secret.conf;",
+          s.linkSecretFile
+            ? `include ${s.linkSecretFile};`
+            : `set $efacture_link_secret "${randomBytes(32).toString("hex")}";`,
+        ),
+    ],
   ];
   let substituted = 0;
   const lines = source.split("\n").map((line) => {
@@ -57,8 +77,8 @@ export function renderNginxConf(s: NginxSubstitutions): string {
     substituted++;
     return next;
   });
-  if (substituted !== 9 || webs.length !== 0)
-    throw new Error(`docs/deploy/nginx.conf: ${substituted} marked lines substituted, 9 expected`);
+  if (substituted !== 11 || webs.length !== 0)
+    throw new Error(`docs/deploy/nginx.conf: ${substituted} marked lines substituted, 11 expected`);
   return lines.join("\n");
 }
 

@@ -17,6 +17,7 @@ import {
 } from "../../domain/invoices/zip-download.js";
 import type { BlobOffload } from "../../storage/blob-store.js";
 import type { CustomerAuth } from "../customer-auth.js";
+import { linkSessionOf, readLinkSecret, signedDownloadLink } from "../download-link.js";
 import { isSameOriginDownload } from "../download-origin.js";
 import { parseUuid } from "../ids.js";
 import { parseInvoiceFilters } from "../invoice-filters.js";
@@ -59,16 +60,20 @@ export function accelRedirect(target: BlobOffload): string {
   return ACCEL_OBJECTS + url.pathname.replace(/^\//, "") + url.search;
 }
 
+/** The RFC 5987 value (`filename*=UTF-8''…`) of a server-made name. */
+function rfc5987(utf8: string): string {
+  return encodeURIComponent(utf8).replace(
+    /['()*!]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
 /** RFC 6266 `attachment` (or `inline`) with an ASCII fallback and the RFC 5987 UTF-8 form of a server-made name. */
 export function contentDisposition(
   name: { ascii: string; utf8: string },
   type: "attachment" | "inline" = "attachment",
 ): string {
-  const encoded = encodeURIComponent(name.utf8).replace(
-    /['()*!]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `${type}; filename="${name.ascii}"; filename*=UTF-8''${encoded}`;
+  return `${type}; filename="${name.ascii}"; filename*=UTF-8''${rfc5987(name.utf8)}`;
 }
 
 /** Headers of a file the portal hands over: its type and name, never cached, never sniffed. */
@@ -127,7 +132,13 @@ export async function downloadRoutes(
   const leaseSeconds = options.zipLeaseSeconds ?? 120;
   const recordBatch = options.zipRecordBatch ?? 200;
   const deps = (request: TenantRequest) => integrityDeps(services, request);
-  const offload = services.config.downloadOffload === "nginx";
+  const offload = services.config.downloadOffload !== "off";
+  // DOWNLOAD_OFFLOAD=nginx-signed: read once at start (a missing or malformed file stops the start), kept in
+  // this closure only: never in the configuration, a log line or an answer.
+  const linkSecret =
+    services.config.downloadOffload === "nginx-signed" && services.config.downloadLinkSecretFile
+      ? readLinkSecret(services.config.downloadLinkSecretFile)
+      : undefined;
 
   const integrityPage = (request: TenantRequest, reply: FastifyReply) =>
     downloadProblem(
@@ -231,10 +242,13 @@ export async function downloadRoutes(
 
   /**
    * DOWNLOAD_OFFLOAD=nginx: authorised (the route's preHandler and `invoiceOf`), the first download recorded,
-   * then nginx sends the bytes (X-Accel-Redirect) with this answer's headers. The bytes were verified at
-   * write and are by the scheduled verifier (README « Déploiement à plusieurs machines »), not on the way
-   * out. False when the store cannot offload this blob, or its size is not the published one: the caller
-   * then streams it with the hash check, which reports what is wrong.
+   * then nginx sends the bytes (X-Accel-Redirect) with this answer's headers. DOWNLOAD_OFFLOAD=nginx-signed,
+   * filesystem store: the same, then a 303 to a link valid 30 s, bound to this file, its name and this
+   * session, that nginx checks and serves without the portal (src/http/download-link.ts); an object store is
+   * offloaded as with `nginx`. The bytes were verified at write and are by the scheduled verifier (README
+   * « Déploiement à plusieurs machines »), not on the way out. False when the store cannot offload this blob,
+   * or its size is not the published one, or no link can be made for this request: the caller then streams
+   * it with the hash check, which reports what is wrong.
    */
   async function sendOffloaded(
     request: TenantRequest,
@@ -247,7 +261,21 @@ export async function downloadRoutes(
     if (target.kind === "accel" && target.sizeBytes !== undefined && target.sizeBytes !== invoice.sizeBytes)
       return false;
     if (target.kind === "url" && target.expiresAt.getTime() <= Date.now()) return false;
-    const redirect = accelRedirect(target);
+    const fileName = downloadFileName(invoice, request.tenant.displayName, "pdf");
+    let link: string | undefined;
+    if (linkSecret && target.kind === "accel") {
+      // The link is bound to the session cookie nginx will read; it must be the one that was authorised.
+      const session = linkSessionOf(request.headers.cookie);
+      if (!sameCookie(session, auth.readSessionCookie(request))) return false;
+      link = signedDownloadLink(linkSecret, {
+        sha256: invoice.sha256,
+        asciiName: fileName.ascii,
+        encodedName: rfc5987(fileName.utf8),
+        session,
+      });
+      if (!link) return false;
+    }
+    const redirect = link ? undefined : accelRedirect(target);
     const first =
       invoice.firstDownloadedAt || !taker.sameOrigin
         ? []
@@ -258,11 +286,28 @@ export async function downloadRoutes(
             via: "pdf",
             ip: taker.ip,
           });
+    if (link) {
+      // Neither the link nor anything of it is logged: it is a bearer (with the cookie) for 30 s.
+      logDownload(request, [invoice.id], "pdf (offloaded, signed link)", first);
+      reply.code(303).header("location", link).header("cache-control", NO_STORE);
+      reply.send("");
+      return true;
+    }
     logDownload(request, [invoice.id], "pdf (offloaded)", first);
-    const fileName = downloadFileName(invoice, request.tenant.displayName, "pdf");
-    fileHeaders(reply, "application/pdf", contentDisposition(fileName)).header("x-accel-redirect", redirect);
+    fileHeaders(reply, "application/pdf", contentDisposition(fileName)).header("x-accel-redirect", redirect!);
     reply.send("");
     return true;
+  }
+
+  /** The cookie value as sent (percent-encoded or not) is the one the session was read from. */
+  function sameCookie(raw: string, parsed: string | undefined): boolean {
+    if (!raw || parsed === undefined) return false;
+    if (raw === parsed) return true;
+    try {
+      return decodeURIComponent(raw) === parsed;
+    } catch {
+      return false;
+    }
   }
 
   app.get<{ Params: { id: string } }>("/factures/:id/xml", download, async (request, reply) => {
