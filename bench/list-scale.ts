@@ -14,7 +14,8 @@
 // two servers (1, 2, 1, 2, …), both running all along; each later round starts below the previous best.
 //
 // Usage: DATABASE_URL=postgres://… npm run bench:list -- [--accounts 8] [--invoices 200] [--rounds 2]
-//   BENCH_SECONDS (6 per step), BENCH_CONNECTIONS (32 sockets), BENCH_START (rate of the first step, 100).
+//   BENCH_SECONDS (6 per step), BENCH_CONNECTIONS (32 sockets), BENCH_START (rate of the first step, 100),
+//   BENCH_EFACTURE_ROOT (run the servers of another checkout, e.g. main's, to measure a change against it).
 //   The schema bench_list (and bench_list_boss) is dropped first and at the end.
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
@@ -226,7 +227,7 @@ async function main() {
   const { publishInvoices } = await import("../src/domain/invoices/publish-invoice.js");
   const { createTenant } = await import("../src/domain/tenants/create-tenant.js");
   const { buildFacturX } = await import("../src/einvoice/index.js");
-  const { BIN, ROOT } = await import("../test/support/cli.js");
+  const { ROOT } = await import("../test/support/cli.js");
   const { facturx, logIn, makeCustomer } = await import("../test/support/factories.js");
   const { freePort } = await import("../test/support/free-port.js");
 
@@ -246,6 +247,8 @@ async function main() {
     console.error("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/test");
     process.exit(2);
   }
+  // Another checkout's servers (e.g. the main branch, to measure a change against it); this one's by default.
+  const root = process.env.BENCH_EFACTURE_ROOT ?? ROOT;
   const schema = "bench_list";
   const log = (text: string) => console.log(text);
   const load = () =>
@@ -348,8 +351,8 @@ async function main() {
     const startWeb = async (processes: number) => {
       const port = await freePort();
       const args = processes > 1 ? ["web", "--processes", String(processes)] : ["web"];
-      const web: ChildProcess = spawn(process.execPath, [BIN, ...args], {
-        cwd: ROOT,
+      const web: ChildProcess = spawn(process.execPath, [path.join(root, "bin", "efacture.js"), ...args], {
+        cwd: root,
         env: { ...process.env, ...env, PORT: String(port) },
         stdio: ["ignore", "pipe", "pipe"],
       });
