@@ -15,6 +15,7 @@
 //
 // Usage: DATABASE_URL=postgres://… npm run bench:list -- [--accounts 8] [--invoices 200] [--rounds 2]
 //   BENCH_SECONDS (6 per step), BENCH_CONNECTIONS (32 sockets), BENCH_START (rate of the first step, 100),
+//   BENCH_WARMUP (seconds at that rate on each server before the first round, 8),
 //   BENCH_EFACTURE_ROOT (run the servers of another checkout, e.g. main's, to measure a change against it).
 //   The schema bench_list (and bench_list_boss) is dropped first and at the end.
 import { type ChildProcess, fork, spawn } from "node:child_process";
@@ -242,6 +243,7 @@ async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 6);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
   const firstRate = Number(process.env.BENCH_START ?? 100);
+  const warmup = Number(process.env.BENCH_WARMUP ?? 8);
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     console.error("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/test");
@@ -340,10 +342,15 @@ async function main() {
     });
     generator = child;
     await new Promise((resolve) => child.once("message", resolve));
+    child.once("exit", (code) => {
+      if (code) {
+        console.error(`the load generator exited with ${code}`);
+        process.exit(1);
+      }
+    });
     const step = (port: number, rate: number, secs = seconds) =>
-      new Promise<StepResult>((resolve, reject) => {
+      new Promise<StepResult>((resolve) => {
         child.once("message", (m: StepResult) => resolve(m));
-        child.once("exit", (code) => reject(new Error(`generator exited with ${code}`)));
         child.send({ type: "step", port, rate, seconds: secs, connections, requests } satisfies StepRequest);
       });
 
@@ -442,6 +449,12 @@ async function main() {
       );
       return rows.map((r) => r.pid);
     };
+    /** CPU seconds the whole machine has used (all cores; /proc/stat is in clock ticks of 1/100 s). */
+    const machineCpuSeconds = () => {
+      const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+      return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
+    };
     const delta = (before: Map<number, number>, after: Map<number, number>) => {
       let total = 0;
       for (const [pid, value] of after) total += value - (before.get(pid) ?? 0);
@@ -453,18 +466,25 @@ async function main() {
       postgresMs: number;
       generatorMs: number;
       passed: boolean;
+      /** Cores the rest of the machine kept busy during the step. */
+      others: number;
     }
     const measure = async (web: Web, rate: number): Promise<Measured> => {
       const tree = processTree(web.pid);
       const backendsBefore = await backendsOf(tree);
       const serverBefore = cpuSeconds(tree);
       const pgBefore = cpuSeconds(backendsBefore);
+      const machineBefore = machineCpuSeconds();
       const r = await step(web.port, rate);
+      const machineUsed = machineCpuSeconds() - machineBefore;
       const serverUsed = delta(serverBefore, cpuSeconds(tree));
       // Backends opened during the step count whole (they started during it).
       const backendsAfter = [...new Set([...backendsBefore, ...(await backendsOf(tree))])];
       const pgUsed = delta(pgBefore, cpuSeconds(backendsAfter));
       const n = Math.max(1, r.answered);
+      // What the rest of the machine used meanwhile (other people's work, the other server idling), in cores.
+      const elapsed = r.answered / Math.max(1, r.rps);
+      const others = Math.max(0, machineUsed - serverUsed - pgUsed - r.generatorCpuMs / 1000) / elapsed;
       const passed =
         r.errors === 0 && r.non200 === 0 && r.p99 < 50 && r.answered >= Math.floor(seconds * rate);
       const m = {
@@ -473,12 +493,13 @@ async function main() {
         postgresMs: (pgUsed * 1000) / n,
         generatorMs: r.generatorCpuMs / n,
         passed,
+        others,
       };
       log(
         `  ${web.processes} process${web.processes > 1 ? "es" : ""}: offered ${rate}/s → ${r.rps.toFixed(0)} pages/s, ` +
           `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, errors ${r.errors + r.non200}; ` +
           `CPU/page: web ${m.serverMs.toFixed(2)} ms, PostgreSQL ${m.postgresMs.toFixed(2)} ms, generator ` +
-          `${m.generatorMs.toFixed(2)} ms; load ${load()} ${passed ? "ok" : "FAIL"}`,
+          `${m.generatorMs.toFixed(2)} ms; rest of the machine ${others.toFixed(2)} cores; load ${load()} ${passed ? "ok" : "FAIL"}`,
       );
       return m;
     };
@@ -513,7 +534,7 @@ async function main() {
     const one = await startWeb(1);
     const two = await startWeb(2);
     // Warm-up: JIT, pools, every account's list summary in every process.
-    for (const web of [one, two]) await step(web.port, 50, 3);
+    for (const web of [one, two]) await step(web.port, firstRate, warmup);
     log(
       `${connections} keep-alive sockets, ${seconds} s per step, GET /factures (first page, 50 rows) for ${accountCount} sessions in turn; ` +
         `load ${load()}`,
@@ -525,11 +546,7 @@ async function main() {
         ["two", two],
       ] as const) {
         const previous = bests[name].at(-1);
-        const start = previous
-          ? Math.round(previous.offered * 0.8)
-          : name === "two"
-            ? (bests.one.at(-1)?.offered ?? firstRate)
-            : firstRate;
+        const start = previous ? Math.round(previous.offered * 0.8) : firstRate;
         log(`round ${round}, ${web.processes} process${web.processes > 1 ? "es" : ""}, from ${start}/s:`);
         const best = await search(web, start);
         if (best) bests[name].push(best);
