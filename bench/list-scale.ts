@@ -11,12 +11,15 @@
 //
 // Search: for each server, rates go up by ×1.25 until a step fails (p99 ≥ 50 ms, an error, or fewer answers
 // than offered), then by ×1.06 from the last passing rate; the best passing rate is kept. Rounds alternate the
-// two servers (1, 2, 1, 2, …), both running all along; each later round starts below the previous best.
+// two servers (1, 2, 1, 2, …), both running all along; each later round starts below the previous best; a
+// 3 s step at half the first rate before each search reopens the server's database connections. The machine's
+// own ceiling for the ratio is measured first: CPU-bound JavaScript in two processes at once against one.
 //
 // Usage: DATABASE_URL=postgres://… npm run bench:list -- [--accounts 8] [--invoices 200] [--rounds 2]
 //   BENCH_SECONDS (6 per step), BENCH_CONNECTIONS (32 sockets), BENCH_START (rate of the first step, 100),
 //   BENCH_WARMUP (seconds at that rate on each server before the first round, 8),
-//   BENCH_EFACTURE_ROOT (run the servers of another checkout, e.g. main's, to measure a change against it).
+//   BENCH_EFACTURE_ROOT (run the servers of another checkout, e.g. main's, to measure a change against it),
+//   BENCH_NODE_ARGS (node options of the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 //   The schema bench_list (and bench_list_boss) is dropped first and at the end.
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
@@ -251,6 +254,8 @@ async function main() {
   }
   // Another checkout's servers (e.g. the main branch, to measure a change against it); this one's by default.
   const root = process.env.BENCH_EFACTURE_ROOT ?? ROOT;
+  // Node options for the servers, e.g. `--cpu-prof --cpu-prof-dir=DIR` (profiles written when they stop).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const schema = "bench_list";
   const log = (text: string) => console.log(text);
   const load = () =>
@@ -358,11 +363,15 @@ async function main() {
     const startWeb = async (processes: number) => {
       const port = await freePort();
       const args = processes > 1 ? ["web", "--processes", String(processes)] : ["web"];
-      const web: ChildProcess = spawn(process.execPath, [path.join(root, "bin", "efacture.js"), ...args], {
-        cwd: root,
-        env: { ...process.env, ...env, PORT: String(port) },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const web: ChildProcess = spawn(
+        process.execPath,
+        [...nodeArgs, path.join(root, "bin", "efacture.js"), ...args],
+        {
+          cwd: root,
+          env: { ...process.env, ...env, PORT: String(port) },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let output = "";
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`web did not start:\n${output}`)), 240_000);
@@ -530,6 +539,32 @@ async function main() {
       return best;
     };
 
+    // The machine's own ceiling for the ratio: the same CPU-bound JavaScript (building and parsing JSON, no I/O)
+    // in one process, then in two at once. On a VM two vCPUs can be less than two cores' worth.
+    const spin = (count: number) =>
+      Promise.all(
+        Array.from(
+          { length: count },
+          () =>
+            new Promise<number>((resolve, reject) => {
+              const code = `const end = Date.now() + 3000; let n = 0; const o = { rows: Array.from({ length: 50 }, (_, i) => ({ id: i, n: "FA-" + i, d: "2026-11-05", t: "1234.50" })) };
+                while (Date.now() < end) { JSON.parse(JSON.stringify(o)); n++; } console.log(n / 3);`;
+              const p = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+              let out = "";
+              p.stdout!.on("data", (d: Buffer) => {
+                out += d;
+              });
+              p.once("exit", (c) => (c === 0 ? resolve(Number(out)) : reject(new Error(`spin exited ${c}`))));
+            }),
+        ),
+      ).then((rates) => rates.reduce((a, b) => a + b, 0));
+    const spinOne = await spin(1);
+    const spinTwo = await spin(2);
+    const machineRatio = spinTwo / spinOne;
+    log(
+      `machine ceiling: CPU-bound JavaScript in 2 processes at once / in 1 = ${machineRatio.toFixed(2)} ` +
+        `(${Math.round(spinOne)} and ${Math.round(spinTwo)} loops/s); load ${load()}`,
+    );
     log(`machine: load average ${load()} before the servers start`);
     const one = await startWeb(1);
     const two = await startWeb(2);
@@ -547,6 +582,9 @@ async function main() {
       ] as const) {
         const previous = bests[name].at(-1);
         const start = previous ? Math.round(previous.offered * 0.8) : firstRate;
+        // Its pool closed its idle PostgreSQL connections during the other server's turn (30 s idle): the first
+        // seconds on new backends are slow (p99 of 300–600 ms measured), which is not the steady state sought.
+        await step(web.port, Math.round(start / 2), 3);
         log(`round ${round}, ${web.processes} process${web.processes > 1 ? "es" : ""}, from ${start}/s:`);
         const best = await search(web, start);
         if (best) bests[name].push(best);
@@ -567,6 +605,7 @@ async function main() {
           `(per round ${bests.two.map((m, i) => (m.offered / bests.one[i]!.offered).toFixed(2)).join(" · ")}; goal ≥ 1.6)`,
       );
     else log("ratio: n/a (a server had no passing rate in some round)");
+    log(`machine ceiling for that ratio (CPU-bound JavaScript, 2 processes / 1): ${machineRatio.toFixed(2)}`);
     log(`machine: load average ${load()} at end; ${Math.round((Date.now() - benchStarted) / 1000)} s in all`);
   } finally {
     if (generator && generator.exitCode === null) generator.send({ type: "exit" });
