@@ -490,6 +490,7 @@ async function main() {
       // Backends opened during the step count whole (they started during it).
       const backendsAfter = [...new Set([...backendsBefore, ...(await backendsOf(tree))])];
       const pgUsed = delta(pgBefore, cpuSeconds(backendsAfter));
+      const newBackends = backendsAfter.length - backendsBefore.length;
       const n = Math.max(1, r.answered);
       // What the rest of the machine used meanwhile (other people's work, the other server idling), in cores.
       const elapsed = r.answered / Math.max(1, r.rps);
@@ -508,7 +509,7 @@ async function main() {
         `  ${web.processes} process${web.processes > 1 ? "es" : ""}: offered ${rate}/s → ${r.rps.toFixed(0)} pages/s, ` +
           `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, errors ${r.errors + r.non200}; ` +
           `CPU/page: web ${m.serverMs.toFixed(2)} ms, PostgreSQL ${m.postgresMs.toFixed(2)} ms, generator ` +
-          `${m.generatorMs.toFixed(2)} ms; rest of the machine ${others.toFixed(2)} cores; load ${load()} ${passed ? "ok" : "FAIL"}`,
+          `${m.generatorMs.toFixed(2)} ms; ${newBackends} new PostgreSQL connections; rest of the machine ${others.toFixed(2)} cores; load ${load()} ${passed ? "ok" : "FAIL"}`,
       );
       return m;
     };
