@@ -1,5 +1,6 @@
 import { CREDIT_NOTE_TYPE_CODES } from "../einvoice/document-types.js";
 import type { Sql } from "./database.js";
+import { DUPLICATA_ROUTES } from "./pa-views.queries.js";
 
 // The customer portal's reads of an account's invoices. Every query takes the tenant and the account
 // (docs/security.md A1, A2) and reads through invoices_account_list_idx (tenant_id, account_id, issue_date
@@ -31,7 +32,15 @@ export interface PortalInvoiceRow {
 }
 
 /** What one line of the list page shows: the fields the page needs and no more (every field costs parsing). */
-export type PortalInvoiceListRow = Pick<
+export type PortalInvoiceListRow = PortalInvoiceListFields & {
+  /**
+   * Its portal copy is a duplicata (B2B route or sent to a platform, `isDuplicata` in pa-views.queries.ts);
+   * read with the row (`listAccountInvoicePage`), absent on rows made elsewhere.
+   */
+  duplicata?: boolean;
+};
+
+type PortalInvoiceListFields = Pick<
   PortalInvoiceRow,
   | "id"
   | "invoiceNumber"
@@ -101,7 +110,9 @@ const LIST_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as 
   i.contract_number as "contractNumber",
   (select c.customer_number from customers c where c.id = i.customer_id and c.tenant_id = i.tenant_id) as "customerNumber",
   i.currency, i.grand_total as "grandTotal", i.available_until as "availableUntil",
-  i.first_downloaded_at as "firstDownloadedAt", ${EFFECTIVE_REMOVED_AT} as "removedAt"`;
+  i.first_downloaded_at as "firstDownloadedAt", ${EFFECTIVE_REMOVED_AT} as "removedAt",
+  (coalesce(i.processing_rule = any(array[${DUPLICATA_ROUTES.map((r) => `'${r}'`).join(", ")}]::text[]), false)
+    or exists (select 1 from pa_transmissions t where t.invoice_id = i.id and t.tenant_id = i.tenant_id)) as "duplicata"`;
 
 /** A lazily pushed `$n::timestamptz` parameter for `now`: a parameter never used must not be sent (PostgreSQL cannot type it). */
 function nowParam(params: unknown[], now: Date): () => string {

@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
 import type { Services } from "../../app.js";
-import { listDuplicataIds } from "../../db/pa-views.queries.js";
 import {
   type InvoiceCursor,
   iterateAccountInvoices,
@@ -150,11 +149,8 @@ async function loadListPage(
   };
   return {
     invoices: window.rows,
-    duplicata: await listDuplicataIds(
-      services.db,
-      list.tenantId,
-      window.rows.map((row) => row.id),
-    ),
+    // Read with the rows (one statement less per page than asking pa_transmissions for them afterwards).
+    duplicata: new Set(window.rows.filter((row) => row.duplicata).map((row) => row.id)),
     matching,
     downloadable,
     dates,
