@@ -1,4 +1,4 @@
-// Issue 17's two scale-out goals, each as a ratio measured in one run on this machine (wrk, keep-alive):
+// Issue 17's download goal, as ratios measured in one run on this machine (wrk, keep-alive):
 //
 // 1. download: the authenticated PDF download through nginx running docs/deploy/nginx.conf (TLS), against
 //    that nginx serving the same file statically (same TLS, same certificate): goal ≥ 0.8×, 64 connections.
@@ -8,12 +8,10 @@
 //    Location: whole downloads/s), beside today's one-hop X-Accel offload (DOWNLOAD_OFFLOAD=nginx) and the
 //    portal streaming with its hash check (no nginx). Rounds alternate (static, signed, hop, two hops,
 //    X-Accel, streaming, static, …) so that the load of other people's work on this machine hits all.
-// 2. list: the list page's first page, pages/s at p99 < 50 ms, with `efacture web --processes 2` against one
-//    process. wrk is closed-loop: each server is driven at 1, 2, 4, … connections and the best rate whose p99
-//    stays under 50 ms is kept (the rate an offered load could have at that p99). Levels alternate between
-//    the two servers, both running all along: goal ≥ 1.6×.
+// The list page with 2 web processes against one (issue 17's second goal) is `npm run bench:list`
+// (bench/list-scale.ts: an offered, open-loop load; wrk is closed-loop).
 //
-// Usage: DATABASE_URL=postgres://… npm run bench:download -- [--only download,list] [--invoices 500]
+// Usage: DATABASE_URL=postgres://… npm run bench:download -- [--invoices 500]
 //   BENCH_SECONDS (8 per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64). Needs wrk and nginx
 //   (`apt-get install -y wrk nginx`). The schema bench_download is dropped first and at the end.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -39,7 +37,7 @@ const option = (name: string) => {
   const at = argv.indexOf(name);
   return at >= 0 ? argv[at + 1] : undefined;
 };
-const only = option("--only")?.split(",") ?? ["download", "list"];
+const only = option("--only")?.split(",") ?? ["download"];
 const invoiceCount = Number(option("--invoices") ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -370,35 +368,6 @@ server {
         await stop();
     }
 
-    if (only.includes("list")) {
-      const one = await startWeb(env, 1);
-      stops.push(one.stop);
-      const two = await startWeb(env, 2);
-      stops.push(two.stop);
-      const url = (port: number) => `http://127.0.0.1:${port}/factures`;
-      await preflight(url(one.port), cookie);
-      await preflight(url(two.port), cookie);
-      wrk(url(one.port), 4, cookie, 2);
-      wrk(url(two.port), 4, cookie, 2);
-      const best = { one: 0, two: 0 };
-      for (const conns of [1, 2, 4, 8, 16, 32]) {
-        const a = wrk(url(one.port), conns, cookie);
-        const b = wrk(url(two.port), conns, cookie);
-        for (const [name, r] of [
-          ["one", a],
-          ["two", b],
-        ] as const)
-          if (r.errors === 0 && r.p99 < 50) best[name] = Math.max(best[name], r.rps);
-        log(
-          `list ${conns} connections: 1 process ${a.rps.toFixed(0)} pages/s (p99 ${a.p99.toFixed(1)} ms, errors ${a.errors}); ` +
-            `2 processes ${b.rps.toFixed(0)} pages/s (p99 ${b.p99.toFixed(1)} ms, errors ${b.errors}); load ${load()}`,
-        );
-      }
-      log(
-        `list: best pages/s at p99 < 50 ms: 1 process ${best.one.toFixed(0)}, 2 processes ${best.two.toFixed(0)}: ` +
-          `ratio ${best.one > 0 ? (best.two / best.one).toFixed(2) : "n/a (no level under 50 ms)"} (goal ≥ 1.6)`,
-      );
-    }
     log(`machine: load average ${load()} at end`);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
