@@ -28,6 +28,11 @@ export interface JobQueue extends JobSender {
     handler: JobHandler<Data>,
     options?: { concurrency?: number },
   ): Promise<void>;
+  /**
+   * Jobs of this kind queued in the last `seconds` and still waiting (retries excluded): how fast publication
+   * queues checks right now (src/domain/validation/publication-burst.ts).
+   */
+  queuedSince(definition: JobDefinition<unknown>, seconds: number): Promise<number>;
   /** Stops fetching; waits for running jobs up to `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
   /** pg-boss itself, for tests and operations. */
@@ -160,6 +165,18 @@ export async function openJobQueue(options: {
         items.map((data) => ({ name: definition.name, data: data as object })),
         tx ? { db: executorOver(tx) } : {},
       );
+    },
+    async queuedSince(definition, seconds) {
+      // pg-boss's job_i5 index (name, start_after) where state < 'active' holds created_on: an index range
+      // over the last seconds' jobs, whatever the backlog. A new job starts at once (start_after = its
+      // creation); a retry has an old created_on and is not publication.
+      const { rows } = await boss.getDb().executeSql(
+        `select count(*)::int as n from ${schema}.job
+            where name = $1 and state < 'active'
+              and start_after > now() - make_interval(secs => $2) and created_on > now() - make_interval(secs => $2)`,
+        [definition.name, seconds],
+      );
+      return Number((rows as { n: number }[])[0]?.n ?? 0);
     },
     async work(definition, handler, { concurrency = 1 } = {}) {
       for (let i = 0; i < concurrency; i++) {

@@ -1,5 +1,9 @@
 import type { Services } from "../app.js";
 import { type ValidateInvoiceData, validateInvoiceJob } from "../domain/shared/jobs.js";
+import {
+  createPublicationBurstGate,
+  type PublicationBurstGateOptions,
+} from "../domain/validation/publication-burst.js";
 import { validatePublishedInvoice } from "../domain/validation/validate-invoice.js";
 import type { JobHandler } from "./queue.js";
 
@@ -14,6 +18,26 @@ export function validateInvoiceHandler(
 ): JobHandler<ValidateInvoiceData> {
   return async (data) => {
     await validatePublishedInvoice({ ...deps, operatorEmail: deps.config.operatorEmail ?? undefined }, data);
+  };
+}
+
+/**
+ * The handler a worker registers: the check waits while a publication burst queues checks (validation runs
+ * behind publication: src/domain/validation/publication-burst.ts), then runs as `validateInvoiceHandler`.
+ * One gate per worker, shared by its concurrent checks.
+ */
+export function validateInvoiceWorkerHandler(
+  deps: Pick<Services, "db" | "blobs" | "queue" | "logger" | "config" | "validator">,
+  gate: Omit<PublicationBurstGateOptions, "recentChecks"> = {},
+): JobHandler<ValidateInvoiceData> {
+  const burst = createPublicationBurstGate({
+    ...gate,
+    recentChecks: (seconds) => deps.queue.queuedSince(validateInvoiceJob, seconds),
+  });
+  const handler = validateInvoiceHandler(deps);
+  return async (data, context) => {
+    await burst.wait();
+    await handler(data, context);
   };
 }
 
@@ -37,7 +61,7 @@ export function warmsValidator(config: Pick<Services["config"], "databaseUrl" | 
 export async function startValidateInvoiceJob(
   services: Pick<Services, "db" | "blobs" | "queue" | "logger" | "config" | "validator">,
 ): Promise<void> {
-  await services.queue.work(validateInvoiceJob, validateInvoiceHandler(services), {
+  await services.queue.work(validateInvoiceJob, validateInvoiceWorkerHandler(services), {
     concurrency: VALIDATE_INVOICE_CONCURRENCY,
   });
   if (warmsValidator(services.config) && services.validator.warm) {
