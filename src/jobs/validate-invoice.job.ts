@@ -51,7 +51,8 @@ export function warmsValidator(config: Pick<Services["config"], "databaseUrl" | 
 }
 
 /**
- * Registers the validation job in a worker. With PostgreSQL (a deployment: the worker role runs for days) the
+ * Registers the validation job in a worker, each check waiting behind a publication burst
+ * (`validateInvoiceWorkerHandler`). With PostgreSQL (a deployment: the worker role runs for days) the
  * validator's threads start now, load the stylesheets at the idle priority and stay (validator-pool.ts
  * `warm`), so a publication burst never pays their start; it resolves without waiting for them. The embedded
  * PGlite process (`npm start`, the demo) stays lazy: threads start on the first invoice and end after a
