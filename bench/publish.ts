@@ -11,6 +11,8 @@
 //   BENCH_ENGINES (pglite,postgres), BENCH_VALIDATE (1: both runs per engine), BENCH_CATCHUP_SECONDS (with
 //   BENCH_VALIDATE: stop watching the validation catch up after that long; default: until it has),
 //   BENCH_WARM (0: the validator's threads start with the first job, inside the publication, as before),
+//   BENCH_GATE (0: the checks do not wait behind the publication burst, as before session 9),
+//   BENCH_VALIDATOR (none: the job does all but the rules, to tell their share from the job's),
 //   DATABASE_URL (PostgreSQL), DATABASE_SCHEMA (bench_publish: created, then dropped)
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
