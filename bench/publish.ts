@@ -365,6 +365,7 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
           : validateInvoiceWorkerHandler(handlerDeps),
         {
           concurrency: VALIDATE_INVOICE_CONCURRENCY,
+          drain: process.env.BENCH_GATE !== "0",
         },
       );
     console.log(`${label}: publishing ${n} invoices…`);

@@ -62,8 +62,10 @@ export function warmsValidator(config: Pick<Services["config"], "databaseUrl" | 
 export async function startValidateInvoiceJob(
   services: Pick<Services, "db" | "blobs" | "queue" | "logger" | "config" | "validator">,
 ): Promise<void> {
+  // drain: a backlog of checks goes at the validator's pace, not pg-boss's one fetch per worker and second.
   await services.queue.work(validateInvoiceJob, validateInvoiceWorkerHandler(services), {
     concurrency: VALIDATE_INVOICE_CONCURRENCY,
+    drain: true,
   });
   if (warmsValidator(services.config) && services.validator.warm) {
     const started = performance.now();
