@@ -11,6 +11,8 @@
 //   BENCH_ENGINES (pglite,postgres), BENCH_VALIDATE (1: both runs per engine), BENCH_CATCHUP_SECONDS (with
 //   BENCH_VALIDATE: stop watching the validation catch up after that long; default: until it has),
 //   BENCH_WARM (0: the validator's threads start with the first job, inside the publication, as before),
+//   BENCH_GATE (0: the checks do not wait behind the publication burst, as before session 9),
+//   BENCH_VALIDATOR (none: the job does all but the rules, to tell their share from the job's),
 //   DATABASE_URL (PostgreSQL), DATABASE_SCHEMA (bench_publish: created, then dropped)
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -30,6 +32,7 @@ import {
   VALIDATE_INVOICE_CONCURRENCY,
   validateInvoiceHandler,
   validateInvoiceJob,
+  validateInvoiceWorkerHandler,
 } from "../src/jobs/validate-invoice.job.js";
 import { ensureBenchData } from "./publish-data.js";
 
@@ -120,6 +123,58 @@ function postgresCpuSeconds(): number {
   return ticks / 100;
 }
 
+/** CPU ms used so far by each thread of this process, with its name, nice value and policy (Linux /proc). */
+function threadTimes(): Map<number, { name: string; nice: number; policy: number; ms: number }> {
+  const threads = new Map<number, { name: string; nice: number; policy: number; ms: number }>();
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        threads.set(Number(tid), {
+          name,
+          nice: Number(fields[16]),
+          policy: Number(fields[38]),
+          ms: (Number(fields[11]) + Number(fields[12])) * 10,
+        });
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  } catch {
+    // Not Linux.
+  }
+  return threads;
+}
+
+/**
+ * CPU seconds of this process's threads between two `threadTimes()`, grouped as the kernel schedules them:
+ * the main thread, the validator's threads (nice 19 / SCHED_IDLE), and the others by name (V8's platform
+ * threads — its GC helpers, shared by every isolate of the process —, libuv's pool…) with their priority.
+ */
+function threadGroups(
+  before: ReturnType<typeof threadTimes>,
+  after: ReturnType<typeof threadTimes>,
+): Record<string, number> {
+  const groups: Record<string, number> = {};
+  for (const [tid, t] of after) {
+    const used = (t.ms - (before.get(tid)?.ms ?? 0)) / 1000;
+    if (used <= 0) continue;
+    const key =
+      tid === process.pid
+        ? "main thread"
+        : `${t.name} (nice ${t.nice}${t.policy === 5 ? ", SCHED_IDLE" : t.policy === 0 ? "" : `, policy ${t.policy}`})`;
+    groups[key] = (groups[key] ?? 0) + used;
+  }
+  return groups;
+}
+const groupsText = (groups: Record<string, number>) =>
+  Object.entries(groups)
+    .sort((a, b) => b[1] - a[1])
+    .map(([key, s]) => `${key} ${s.toFixed(2)} s`)
+    .join(", ");
+
 /** Wall time, peak RSS (sampled every 50 ms) and CPU time (this process, PostgreSQL) while `work` runs. */
 async function measured<T>(work: () => Promise<T>): Promise<{
   value: T;
@@ -128,6 +183,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{
   startRssMb: number;
   cpuSeconds: number;
   postgresCpuSeconds: number;
+  threads: Record<string, number>;
 }> {
   const start = process.memoryUsage.rss();
   let peak = start;
@@ -136,6 +192,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{
   }, 50);
   const cpu = process.cpuUsage();
   const postgres = postgresCpuSeconds();
+  const threadsBefore = threadTimes();
   const started = performance.now();
   try {
     const value = await work();
@@ -147,6 +204,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{
       startRssMb: Math.round(start / 2 ** 20),
       cpuSeconds: (used.user + used.system) / 1e6,
       postgresCpuSeconds: postgresCpuSeconds() - postgres,
+      threads: threadGroups(threadsBefore, threadTimes()),
     };
   } finally {
     clearInterval(timer);
@@ -280,10 +338,36 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
         `  ${started.value.threads} threads warm in ${started.seconds.toFixed(1)} s: ${started.cpuSeconds.toFixed(1)} s of CPU, RSS ${started.startRssMb} → ${started.peakRssMb} MB (${Math.round(warmUp.rssMb / started.value.threads)} MB per thread)`,
       );
     }
+    // BENCH_VALIDATOR=none: the job runs all but the rules (a report "passed" at once), to tell the main
+    // thread's and the queue's share of a validation from the rules' threads'.
+    const handlerDeps =
+      process.env.BENCH_VALIDATOR === "none"
+        ? {
+            ...s,
+            validator: {
+              validate: async () => ({
+                profile: "EN16931",
+                rulesVersion: "none",
+                status: "passed" as const,
+                findings: [],
+              }),
+              close: async () => {},
+            },
+          }
+        : s;
+    // As startValidateInvoiceJob registers it: the check waits while publication queues a burst of checks.
+    // BENCH_GATE=0: the handler without that wait (as before), to measure what the wait saves.
     if (validating)
-      await s.queue.work(validateInvoiceJob, validateInvoiceHandler(s), {
-        concurrency: VALIDATE_INVOICE_CONCURRENCY,
-      });
+      await s.queue.work(
+        validateInvoiceJob,
+        process.env.BENCH_GATE === "0"
+          ? validateInvoiceHandler(handlerDeps)
+          : validateInvoiceWorkerHandler(handlerDeps),
+        {
+          concurrency: VALIDATE_INVOICE_CONCURRENCY,
+          drain: process.env.BENCH_GATE !== "0",
+        },
+      );
     console.log(`${label}: publishing ${n} invoices…`);
     const extra = [
       ...(process.env.BENCH_CONCURRENCY ? ["--concurrency", process.env.BENCH_CONCURRENCY] : []),
@@ -302,6 +386,7 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
     console.log(
       `  ${Math.round(rate)} invoices/s; CPU per invoice: ${cpuMs.toFixed(2)} ms in this process (validator threads included), ${postgresMs.toFixed(2)} ms in PostgreSQL processes${engine === "pglite" ? " (none: PGlite runs in this process)" : ""}; load average ${loadavg()[0]!.toFixed(1)}`,
     );
+    console.log(`  CPU by thread: ${groupsText(publish.threads)}`);
 
     if (validating) {
       const during = checked(await verdicts(s));

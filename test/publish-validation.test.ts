@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +16,7 @@ import { queueValidationBacklog } from "../src/domain/validation/queue-validatio
 import type { FacturXInput } from "../src/einvoice/build-cii-xml.js";
 import type { InvoiceValidator, ValidationReport } from "../src/einvoice/validation/types.js";
 import { buildWebApp } from "../src/http/web-app.js";
-import { validateInvoiceHandler } from "../src/jobs/validate-invoice.job.js";
+import { validateInvoiceHandler, validateInvoiceWorkerHandler } from "../src/jobs/validate-invoice.job.js";
 import { facturx, facturxPdf, issuer, makeCustomer, makeTenant, multipart } from "./support/factories.js";
 import { ENGINES, openTestServices } from "./support/services.js";
 
@@ -357,6 +357,49 @@ describe.each(ENGINES)("route and compliance check at publication on %s", (engin
     await runJob(jobs[0]!.data);
     expect((await get(id)).json().validation.status).toBe("passed");
     expect(await queueValidationBacklog(services, { limit: 10 })).toBe(0);
+  });
+
+  it("holds a worker's check while a publication burst queues checks, and runs it once the burst is over", async () => {
+    const id = (await publish(await invoice({ bar: "B2B" }))).json().id;
+    const [job] = await takeJobs(id);
+    // A batch of the CLI import: its checks queued in one statement, just now.
+    const burst = Array.from({ length: 30 }, () => ({ tenantId: other.id, invoiceId: randomUUID() }));
+    await services.queue.sendMany(validateInvoiceJob, burst);
+    expect(await services.queue.queuedSince(validateInvoiceJob, 2)).toBeGreaterThanOrEqual(30);
+    const jobTable = `"${services.queue.schema}".job`;
+    let ms = 0;
+    const looks: string[] = [];
+    const handler = validateInvoiceWorkerHandler(
+      { ...services, validator: fake.validator },
+      {
+        now: () => ms,
+        // While the check waits, the invoice stays pending (held from transmission); then time passes:
+        // the burst's jobs are now 10 s old, publication has moved on.
+        sleep: async (wait) => {
+          looks.push((await get(id)).json().validation.status);
+          await services.db.query(
+            `update ${jobTable} set created_on = created_on - interval '10 seconds',
+                    start_after = start_after - interval '10 seconds'
+              where name = $1 and state = 'created'`,
+            [validateInvoiceJob.name],
+          );
+          ms += wait;
+        },
+      },
+    );
+    await handler(validateInvoiceJob.parse(job!.data), {
+      jobId: job!.id,
+      retryCount: 0,
+      retryLimit: validateInvoiceJob.retryLimit,
+      lastAttempt: false,
+    });
+    expect(looks).toEqual(["pending"]);
+    expect((await get(id)).json().validation.status).toBe("passed");
+    expect(await services.queue.queuedSince(validateInvoiceJob, 2)).toBe(0);
+    await services.db.query(`delete from ${jobTable} where name = $1 and data->>'tenantId' = $2`, [
+      validateInvoiceJob.name,
+      other.id,
+    ]);
   });
 
   it("reads processingRule from the CLI manifest, rejects a value outside the enum, and sets the default by CLI", async () => {

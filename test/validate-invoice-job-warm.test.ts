@@ -22,7 +22,10 @@ describe("startValidateInvoiceJob", () => {
   it("registers the job and warms the validator's threads with PostgreSQL", async () => {
     const { services, warm, work } = fakeServices("postgres://localhost/efacture");
     await startValidateInvoiceJob(services);
-    expect(work).toHaveBeenCalledWith(validateInvoiceJob, expect.any(Function), { concurrency: 2 });
+    expect(work).toHaveBeenCalledWith(validateInvoiceJob, expect.any(Function), {
+      concurrency: 2,
+      drain: true,
+    });
     expect(warm).toHaveBeenCalledTimes(1);
   });
 

@@ -22,12 +22,21 @@ export {
 
 /** The durable job queue, stored in the application's own database (pg-boss). */
 export interface JobQueue extends JobSender {
-  /** Starts `concurrency` workers for this kind of job. */
+  /**
+   * Starts `concurrency` workers for this kind of job. `drain`: after each job a worker fetches the next one
+   * at once; otherwise pg-boss waits for the polling interval after each fetch (worker.js), so a worker takes
+   * at most one job a second — a backlog of checks drained at ~2/s, whatever the validator could do.
+   */
   work<Data>(
     definition: JobDefinition<Data>,
     handler: JobHandler<Data>,
-    options?: { concurrency?: number },
+    options?: { concurrency?: number; drain?: boolean },
   ): Promise<void>;
+  /**
+   * Jobs of this kind queued in the last `seconds` and still waiting (retries excluded): how fast publication
+   * queues checks right now (src/domain/validation/publication-burst.ts).
+   */
+  queuedSince(definition: JobDefinition<unknown>, seconds: number): Promise<number>;
   /** Stops fetching; waits for running jobs up to `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
   /** pg-boss itself, for tests and operations. */
@@ -161,9 +170,22 @@ export async function openJobQueue(options: {
         tx ? { db: executorOver(tx) } : {},
       );
     },
-    async work(definition, handler, { concurrency = 1 } = {}) {
+    async queuedSince(definition, seconds) {
+      // pg-boss's job_i5 index (name, start_after) where state < 'active' holds created_on: an index range
+      // over the last seconds' jobs, whatever the backlog. A new job starts at once (start_after = its
+      // creation); a retry has an old created_on and is not publication.
+      const { rows } = await boss.getDb().executeSql(
+        `select count(*)::int as n from ${schema}.job
+            where name = $1 and state < 'active'
+              and start_after > now() - make_interval(secs => $2) and created_on > now() - make_interval(secs => $2)`,
+        [definition.name, seconds],
+      );
+      return Number((rows as { n: number }[])[0]?.n ?? 0);
+    },
+    async work(definition, handler, { concurrency = 1, drain = false } = {}) {
       for (let i = 0; i < concurrency; i++) {
-        await boss.work(
+        let workerId: string | undefined;
+        workerId = await boss.work(
           definition.name,
           { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
           async ([job]: PgBoss.JobWithMetadata<unknown>[]) => {
@@ -175,6 +197,8 @@ export async function openJobQueue(options: {
               lastAttempt: job.retryCount >= job.retryLimit,
             };
             const log = logger.child({ job: definition.name, jobId: job.id, attempt: job.retryCount + 1 });
+            // Notified during the job, the worker skips its wait for the polling interval (pg-boss worker.js).
+            if (drain && workerId) boss.notifyWorker(workerId);
             try {
               await handler(definition.parse(job.data), context);
             } catch (error) {

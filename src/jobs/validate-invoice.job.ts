@@ -1,5 +1,9 @@
 import type { Services } from "../app.js";
 import { type ValidateInvoiceData, validateInvoiceJob } from "../domain/shared/jobs.js";
+import {
+  createPublicationBurstGate,
+  type PublicationBurstGateOptions,
+} from "../domain/validation/publication-burst.js";
 import { validatePublishedInvoice } from "../domain/validation/validate-invoice.js";
 import type { JobHandler } from "./queue.js";
 
@@ -18,6 +22,26 @@ export function validateInvoiceHandler(
 }
 
 /**
+ * The handler a worker registers: the check waits while a publication burst queues checks (validation runs
+ * behind publication: src/domain/validation/publication-burst.ts), then runs as `validateInvoiceHandler`.
+ * One gate per worker, shared by its concurrent checks.
+ */
+export function validateInvoiceWorkerHandler(
+  deps: Pick<Services, "db" | "blobs" | "queue" | "logger" | "config" | "validator">,
+  gate: Omit<PublicationBurstGateOptions, "recentChecks"> = {},
+): JobHandler<ValidateInvoiceData> {
+  const burst = createPublicationBurstGate({
+    ...gate,
+    recentChecks: (seconds) => deps.queue.queuedSince(validateInvoiceJob, seconds),
+  });
+  const handler = validateInvoiceHandler(deps);
+  return async (data, context) => {
+    await burst.wait();
+    await handler(data, context);
+  };
+}
+
+/**
  * Whether a worker keeps its validator threads warm: with PostgreSQL (a deployment), outside the test suite
  * (NODE_ENV=test: dozens of short-lived workers, each of which would spend ~3.3 s of CPU per thread loading
  * rules few of them use; the pool's own tests cover warm threads).
@@ -27,7 +51,8 @@ export function warmsValidator(config: Pick<Services["config"], "databaseUrl" | 
 }
 
 /**
- * Registers the validation job in a worker. With PostgreSQL (a deployment: the worker role runs for days) the
+ * Registers the validation job in a worker, each check waiting behind a publication burst
+ * (`validateInvoiceWorkerHandler`). With PostgreSQL (a deployment: the worker role runs for days) the
  * validator's threads start now, load the stylesheets at the idle priority and stay (validator-pool.ts
  * `warm`), so a publication burst never pays their start; it resolves without waiting for them. The embedded
  * PGlite process (`npm start`, the demo) stays lazy: threads start on the first invoice and end after a
@@ -37,8 +62,10 @@ export function warmsValidator(config: Pick<Services["config"], "databaseUrl" | 
 export async function startValidateInvoiceJob(
   services: Pick<Services, "db" | "blobs" | "queue" | "logger" | "config" | "validator">,
 ): Promise<void> {
-  await services.queue.work(validateInvoiceJob, validateInvoiceHandler(services), {
+  // drain: a backlog of checks goes at the validator's pace, not pg-boss's one fetch per worker and second.
+  await services.queue.work(validateInvoiceJob, validateInvoiceWorkerHandler(services), {
     concurrency: VALIDATE_INVOICE_CONCURRENCY,
+    drain: true,
   });
   if (warmsValidator(services.config) && services.validator.warm) {
     const started = performance.now();
