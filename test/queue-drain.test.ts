@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startWorker } from "../src/app.js";
+import { queueMail } from "../src/domain/mail/queue-mail.js";
 import { validateInvoiceJob } from "../src/domain/shared/jobs.js";
+import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
 // pg-boss 10 waits for the polling interval after each fetch (worker.js), so a worker takes at most one job
@@ -31,5 +34,46 @@ describe.each(ENGINES)("queue workers on %s", (engine) => {
     expect(done.sort()).toEqual(jobs.map((j) => j.invoiceId).sort());
     // Once per job: each one lets the worker skip its wait for the polling interval.
     expect(notify.mock.calls.length).toBeGreaterThanOrEqual(jobs.length);
+  });
+});
+
+describe.each(ENGINES)("the worker role's queues on %s", (engine) => {
+  let services: Awaited<ReturnType<typeof openTestServices>>;
+  beforeAll(async () => {
+    // A polling interval far longer than the test waits: only a worker that fetches again at once gets through.
+    services = await openTestServices(engine, { pollingIntervalSeconds: 60 });
+  });
+  afterAll(async () => {
+    await services?.dispose();
+  });
+
+  it("sends a batch of queued mails back to back, not one per polling interval and worker", async () => {
+    const tenantId = (await makeTenant(services.db, { slug: "lot", displayName: "Lot Leasing" })).id;
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++)
+      ids.push(
+        await services.db.transaction((tx) =>
+          queueMail(tx, services.queue, {
+            tenantId,
+            kind: "activation",
+            to: `lot${i}@example.com`,
+            language: "fr",
+            params: { identifier: "K7QM-4TZP", email: `lot${i}@example.com`, retentionMonths: 24 },
+          }),
+        ),
+      );
+    // Two mail workers: without draining, the first fetch of each takes one mail, then each waits 60 s.
+    await startWorker(services, { mailConcurrency: 2 });
+    await waitFor(
+      async () => {
+        const rows = await services.db.query<{ n: number }>(
+          "select count(*)::int as n from mails where id = any($1) and status = 'sent'",
+          [ids],
+        );
+        return rows[0]!.n === ids.length;
+      },
+      20_000,
+      "six mails sent",
+    );
   });
 });

@@ -85,6 +85,8 @@ export async function openTestServices(
     smtp?: Pick<SmtpSink, "url">;
     /** The rules' validator (default: the services' own pool, started by the first validation). */
     validator?: InvoiceValidator;
+    /** pg-boss's polling interval (default 0.5 s; production's is 1 s). */
+    pollingIntervalSeconds?: number;
   } = {},
 ): Promise<Services & { testEnv: TestEnv; dispose(): Promise<void> }> {
   const smtpUrl = options.smtp?.url;
@@ -92,7 +94,7 @@ export async function openTestServices(
   const testEnv = makeTestEnv(engine, overrides, { fresh: options.fresh });
   const services = await openServices(testEnv.config, {
     schema: testEnv.schema,
-    pollingIntervalSeconds: 0.5,
+    pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
     transport: options.transport ?? (smtpUrl ? createSmtpTransport(smtpUrl) : undefined),
     logger: options.logger,
     ...(options.validator ? { validator: options.validator } : {}),
