@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startWorker } from "../src/app.js";
 import { queueMail } from "../src/domain/mail/queue-mail.js";
-import { validateInvoiceJob } from "../src/domain/shared/jobs.js";
+import { PermanentJobFailure, validateInvoiceJob } from "../src/domain/shared/jobs.js";
 import { makeTenant } from "./support/factories.js";
 import { ENGINES, openTestServices, waitFor } from "./support/services.js";
 
@@ -34,6 +34,46 @@ describe.each(ENGINES)("queue workers on %s", (engine) => {
     expect(done.sort()).toEqual(jobs.map((j) => j.invoiceId).sort());
     // Once per job: each one lets the worker skip its wait for the polling interval.
     expect(notify.mock.calls.length).toBeGreaterThanOrEqual(jobs.length);
+  });
+
+  it("runs a batch's jobs together, each with its own outcome", async () => {
+    const [ok1, ok2, flaky, doomed] = Array.from({ length: 4 }, () => randomUUID());
+    let running = 0;
+    let together = 0;
+    const definition = { ...validateInvoiceJob, name: "batch-outcomes" };
+    await services.queue.boss.createQueue(definition.name, {
+      name: definition.name,
+      retryLimit: 2,
+      retryDelay: 60,
+    });
+    const ids = await Promise.all(
+      [ok1, ok2, flaky, doomed].map((invoiceId) =>
+        services.queue.send(definition, { tenantId: randomUUID(), invoiceId: invoiceId! }),
+      ),
+    );
+    const attempts: string[] = [];
+    await services.queue.work(
+      definition,
+      async ({ invoiceId }) => {
+        attempts.push(invoiceId);
+        running++;
+        together = Math.max(together, running);
+        await new Promise((r) => setTimeout(r, 50));
+        running--;
+        if (invoiceId === flaky) throw new Error("PA unavailable");
+        if (invoiceId === doomed) throw new PermanentJobFailure("refused for good");
+      },
+      { batchSize: 4 },
+    );
+    const stateOf = async (id: string) => (await services.queue.boss.getJobById(definition.name, id))?.state;
+    await waitFor(async () => {
+      const states = await Promise.all(ids.map(stateOf));
+      return states.every((s) => s !== "created" && s !== "active") ? states : undefined;
+    });
+    // All four fetched at once and run together; only the job that threw waits for its retry.
+    expect(together).toBe(4);
+    expect(await Promise.all(ids.map(stateOf))).toEqual(["completed", "completed", "retry", "completed"]);
+    expect(attempts.sort()).toEqual([ok1, ok2, flaky, doomed].sort());
   });
 });
 

@@ -14,13 +14,7 @@ import { transmitInvoice } from "../domain/pa/transmit-invoice.js";
 import { transmitPayment } from "../domain/pa/transmit-payment.js";
 import { checkCdar } from "../pa/cdar-rules.js";
 import { createFlowClient } from "../pa/flow-client.js";
-import {
-  type JobContext,
-  type JobDefinition,
-  type JobHandler,
-  type JobQueue,
-  PermanentJobFailure,
-} from "./queue.js";
+import type { JobHandler } from "./queue.js";
 
 export { paPaymentJob, paPollJob, paTransmitJob, paWebhookFlowJob };
 
@@ -63,8 +57,8 @@ export async function startPaJobs(
   services: Pick<Services, "db" | "blobs" | "queue" | "logger" | "cookieSecret" | "config">,
   flowApi: FlowApi = createFlowClient(),
 ): Promise<void> {
-  await workInBatches(services, paTransmitJob, paTransmitHandler(services, flowApi), {
-    workers: PA_TRANSMIT_WORKERS,
+  await services.queue.work(paTransmitJob, paTransmitHandler(services, flowApi), {
+    concurrency: PA_TRANSMIT_WORKERS,
     batchSize: PA_TRANSMIT_BATCH,
   });
   await services.queue.work(paPollJob, paPollHandler(services, flowApi));
@@ -115,59 +109,4 @@ export function paPaymentHandler(
       paymentId,
     );
   };
-}
-
-/**
- * Like JobQueue.work, but each of the `workers` takes up to `batchSize` jobs per fetch and runs them at once,
- * each with its own outcome: a job that throws is failed (retried with its backoff) alone, a PermanentJobFailure
- * is logged and dropped, the others complete. pg-boss then completes the batch's jobs still active only, so the
- * failed ones keep their retry. (Belongs in src/jobs/queue.ts as a `batchSize` option of `work`.)
- */
-export async function workInBatches<Data>(
-  services: Pick<Services, "queue" | "logger">,
-  definition: JobDefinition<Data>,
-  handler: JobHandler<Data>,
-  options: { workers: number; batchSize: number; pollingIntervalSeconds?: number },
-): Promise<void> {
-  const { boss } = services.queue as JobQueue;
-  for (let i = 0; i < options.workers; i++)
-    await boss.work(
-      definition.name,
-      {
-        batchSize: options.batchSize,
-        includeMetadata: true,
-        pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1,
-      },
-      async (jobs) => {
-        await Promise.all(
-          jobs.map(async (job) => {
-            const context: JobContext = {
-              jobId: job.id,
-              retryCount: job.retryCount,
-              retryLimit: job.retryLimit,
-              lastAttempt: job.retryCount >= job.retryLimit,
-            };
-            const log = services.logger.child({
-              job: definition.name,
-              jobId: job.id,
-              attempt: job.retryCount + 1,
-            });
-            try {
-              await handler(definition.parse(job.data), context);
-            } catch (error) {
-              if (error instanceof PermanentJobFailure) {
-                log.error({ err: error }, "job failed permanently, not retried");
-                return;
-              }
-              log.warn(
-                { err: error },
-                context.lastAttempt ? "job failed, no retry left" : "job failed, will retry",
-              );
-              const { message, name } = error as Error;
-              await boss.fail(definition.name, job.id, { name, message });
-            }
-          }),
-        );
-      },
-    );
 }
