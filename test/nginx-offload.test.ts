@@ -565,6 +565,7 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
     expect(list.icon(taken.id)?.href).toBe(`/factures/${taken.id}/pdf`);
     expect(list.icon(fresh.id)?.href).toBe(`/factures/${fresh.id}/pdf`);
     const markupBefore = list.icon(taken.id)!.rest;
+    const markupPage = list.html;
     expect((await detailPdf(taken.id)).href).toBe(`/factures/${taken.id}/pdf`);
 
     // The first download: the portal's hop records it (once), then nginx sends the bytes.
@@ -588,6 +589,14 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
     expect(list.icon(fresh.id)?.href).toBe(`/factures/${fresh.id}/pdf`);
     expect((await detailPdf(taken.id)).href).toMatch(pageLink);
     expect((await detailPdf(fresh.id)).href).toBe(`/factures/${fresh.id}/pdf`);
+    // The CSV and ZIP paths are the portal's, as before (only the single PDF link changed).
+    const bulk = (html: string) =>
+      html.match(/action="\/factures\/zip"|href="\/factures\/export\.csv[^"]*"/g);
+    expect(bulk(list.html)).toEqual(bulk(markupPage));
+    const csv = await front.get("/factures/export.csv?format=csv", { cookie });
+    expect(csv.status).toBe(200);
+    expect(String(csv.headers["content-type"])).toMatch(/^text\/csv/);
+    expect(csv.body.toString()).not.toContain("/_efacture/");
 
     // One hop: nginx serves the link itself, the exact bytes with the portal's headers; the portal sees nothing
     // and records nothing (a download after the first is not recorded anyway).
