@@ -12,6 +12,7 @@ import { loadConfig } from "../src/config.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
 import {
+  linkSignature,
   PAGE_LINK_SECONDS,
   readLinkSecret,
   SIGNED_LINK_SECONDS,
@@ -790,6 +791,101 @@ describe("DOWNLOAD_OFFLOAD=nginx-signed settings", () => {
       expect(() => readLinkSecret(path.join(dir, "missing.conf"))).toThrow(/cannot be read \(ENOENT\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The routes alone (no nginx): what the pages sign, for whom, and when they keep the portal's route.
+describe("pages with DOWNLOAD_OFFLOAD=nginx-signed (routes)", () => {
+  const secret = "c3".repeat(32);
+  let dir: string;
+  let services: Awaited<ReturnType<typeof openTestServices>>;
+  let app: FastifyInstance;
+  let tenant: TenantRow;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "efacture-page-links-routes-"));
+    const secretFile = path.join(dir, "secret.conf");
+    writeFileSync(secretFile, `set $efacture_link_secret "${secret}";\n`, { mode: 0o600 });
+    services = await openTestServices("pglite", {
+      overrides: {
+        DOWNLOAD_OFFLOAD: "nginx-signed",
+        DOWNLOAD_LINK_SECRET_FILE: secretFile,
+        PUBLIC_BASE_URL: "https://e-facture.example",
+      },
+    });
+    tenant = await makeTenant(services.db);
+    app = await buildWebApp(services);
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await services?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("signs, one per row, the link of the invoices already downloaded, with the session the page was read with", async () => {
+    const account = await loggedInAccount(services, app, tenant, {
+      numbers: ["C-R1"],
+      email: "r1@example.com",
+    });
+    const published = [];
+    for (const number of ["R-1", "R-2", "R-3"]) {
+      const { invoice } = await publishInvoice(publishDeps(services), {
+        tenant,
+        bytes: await facturxPdf(facturx(number, "C-R1")),
+        actor: { type: "issuer", id: "test" },
+      });
+      published.push(invoice);
+    }
+    const [taken, fresh, gone] = published as [
+      (typeof published)[0],
+      (typeof published)[0],
+      (typeof published)[0],
+    ];
+    await services.db.query("update invoices set first_downloaded_at = now() where id = any($1)", [
+      [taken.id, gone.id],
+    ]);
+    await services.db.query("update invoices set removed_at = now() where id = $1", [gone.id]);
+    const cookie = `efacture-session=${account.session}`;
+    const viaNginx = { host: HOST, cookie, "x-efacture-offload": "available" };
+    const get = (url: string, headers: Record<string, string> = viaNginx) =>
+      app.inject({ method: "GET", url, headers });
+
+    const list = await get("/factures");
+    expect(list.statusCode).toBe(200);
+    expect(list.headers["cache-control"]).toBe("no-store");
+    const links = [...list.body.matchAll(/href="(\/_efacture\/dl\/[^"]+)"/g)].map((m) =>
+      m[1]!.replaceAll("&amp;", "&"),
+    );
+    expect(links).toHaveLength(1);
+    const url = new URL(links[0]!, "https://x");
+    expect(url.pathname).toMatch(new RegExp(`^/_efacture/dl/${taken.sha256}/${taken.id}/[^/]+\\.pdf$`));
+    // The signature nginx computes (docs/deploy/nginx.conf): expiry, path, name, the cookie as sent, the secret.
+    const expires = Number(url.searchParams.get("expires"));
+    expect(url.searchParams.get("md5")).toBe(
+      linkSignature(secret, expires, url.pathname, url.searchParams.get("name")!, account.session),
+    );
+    expect(list.body).toContain(`href="/factures/${fresh.id}/pdf"`);
+    expect(list.body).not.toContain(`/factures/${gone.id}/pdf`);
+
+    const detail = await get(`/factures/${taken.id}`);
+    expect(detail.headers["cache-control"]).toBe("no-store");
+    expect(detail.body).toMatch(
+      new RegExp(`class="button det-button" href="/_efacture/dl/${taken.sha256}/${taken.id}/`),
+    );
+    expect((await get(`/factures/${fresh.id}`)).body).toContain(`href="/factures/${fresh.id}/pdf"`);
+    expect((await get(`/factures/${gone.id}`)).body).not.toContain("/_efacture/dl/");
+
+    // Not through that nginx, or a cookie nginx would read otherwise than the portal: the portal's route.
+    for (const headers of [
+      { host: HOST, cookie },
+      { ...viaNginx, cookie: `${cookie}; __Host-efacture-session=other` },
+    ]) {
+      const page = await get("/factures", headers);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).not.toContain("/_efacture/dl/");
+      expect(page.body).toContain(`href="/factures/${taken.id}/pdf"`);
     }
   });
 });
