@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -11,7 +11,15 @@ import { createLogger, publishDeps, type Services } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { TenantRow } from "../src/db/tenants.repository.js";
 import { publishInvoice } from "../src/domain/invoices/publish-invoice.js";
-import { readLinkSecret, SIGNED_LINK_SECONDS, signedDownloadLink } from "../src/http/download-link.js";
+import {
+  linkSignature,
+  PAGE_LINK_SECONDS,
+  readLinkSecret,
+  SIGNED_LINK_SECONDS,
+  signedDownloadLink,
+  signedPageLink,
+} from "../src/http/download-link.js";
+import { pageDownloadLinks } from "../src/http/page-download-links.js";
 import { buildWebApp } from "../src/http/web-app.js";
 import { facturx, facturxPdf, loggedInAccount, makeTenant } from "./support/factories.js";
 import { freePort } from "./support/free-port.js";
@@ -79,13 +87,18 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
       numbers: [`C-${number}`],
       email: `ng${seq}@example.com`,
     });
-    const bytes = await facturxPdf(facturx(number, `C-${number}`));
+    return { ...(await publishFor(`C-${number}`)), session: account.session };
+  }
+
+  /** One more invoice for the customer number `customer` (an account made by `publish`). */
+  async function publishFor(customer: string) {
+    const bytes = await facturxPdf(facturx(`NG-${++seq}`, customer));
     const { invoice } = await publishInvoice(publishDeps(services), {
       tenant,
       bytes,
       actor: { type: "issuer", id: "test" },
     });
-    return { id: invoice.id, sha256: invoice.sha256, bytes, session: account.session };
+    return { id: invoice.id, sha256: invoice.sha256, bytes };
   }
 
   const firstDownloaded = async (id: string) =>
@@ -488,9 +501,274 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
       `/_efacture/objects/bucket/originals/${other.sha256}?X-Amz-Signature=s`,
     );
   });
+
+  it("DOWNLOAD_OFFLOAD=nginx-signed: the list and detail pages carry nginx's 10-minute link for an invoice already downloaded (one hop, nothing recorded), the portal route for a first download; a failed page link goes back through the portal", async () => {
+    const secret = randomBytes(32).toString("hex");
+    const secretFile = path.join(certDir, "page-link-secret.conf");
+    writeFileSync(secretFile, `set $efacture_link_secret "${secret}";\n`, { mode: 0o600 });
+    const signedServices: Services = {
+      ...services,
+      config: { ...services.config, downloadOffload: "nginx-signed", downloadLinkSecretFile: secretFile },
+    };
+    const signed = await listen(signedServices);
+    const front = await nginx(
+      [`127.0.0.1:${signed.port}`, `127.0.0.1:${signed.port}`],
+      "127.0.0.1:9",
+      secretFile,
+    );
+    const taken = await publish();
+    const customer = (
+      await services.db.query<{ n: string }>(
+        "select c.customer_number as n from invoices i join customers c on c.id = i.customer_id where i.id = $1",
+        [taken.id],
+      )
+    )[0]!.n;
+    const fresh = await publishFor(customer);
+    const stranger = await publish();
+    const cookie = `efacture-session=${taken.session}`;
+    const browser = { cookie, "sec-fetch-site": "same-origin" };
+    const pdfBytes = taken.bytes.subarray(0, 64);
+    const taken204 = async (id: string) =>
+      (
+        await services.db.query<{ n: number }>(
+          "select count(*)::int as n from invoice_events where invoice_id = $1 and code = 204",
+          [id],
+        )
+      )[0]!.n;
+    const portalDownloads = (id: string) =>
+      logLines.filter((l) => l.includes('"event":"invoice.downloaded"') && l.includes(id)).length;
+    /** The href of the row's download icon on the list page (HTML-decoded), as the browser follows it. */
+    const listPage = async (headers: Record<string, string> = { cookie }) => {
+      const page = await front.get("/factures", headers);
+      expect(page.status).toBe(200);
+      expect(page.headers["cache-control"]).toBe("no-store");
+      const html = page.body.toString();
+      const icon = (id: string) => {
+        const rows = html.split("<tr").filter((row) => row.includes(`value="${id}"`));
+        if (rows.length !== 1) return undefined;
+        const link = /<a class="inv-dl" href="([^"]+)"([^>]*)>/.exec(rows[0]!);
+        return link ? { href: link[1]!.replaceAll("&amp;", "&"), rest: link[2]! } : undefined;
+      };
+      return { html, icon };
+    };
+    const detailPdf = async (id: string, headers: Record<string, string> = { cookie }) => {
+      const page = await front.get(`/factures/${id}`, headers);
+      expect(page.headers["cache-control"]).toBe("no-store");
+      const link = /<a class="button det-button" href="([^"]+)"/.exec(page.body.toString());
+      return { status: page.status, html: page.body.toString(), href: link?.[1]?.replaceAll("&amp;", "&") };
+    };
+    const pageLink = new RegExp(
+      `^/_efacture/dl/${taken.sha256}/${taken.id}/[A-Za-z0-9][A-Za-z0-9._-]*\\.pdf\\?name=[A-Za-z0-9._~%-]+&expires=(\\d+)&md5=[A-Za-z0-9_-]{22}$`,
+    );
+
+    // Nothing downloaded yet: both rows link the portal's route (the first download is recorded there).
+    let list = await listPage();
+    expect(list.icon(taken.id)?.href).toBe(`/factures/${taken.id}/pdf`);
+    expect(list.icon(fresh.id)?.href).toBe(`/factures/${fresh.id}/pdf`);
+    const markupBefore = list.icon(taken.id)!.rest;
+    const markupPage = list.html;
+    expect((await detailPdf(taken.id)).href).toBe(`/factures/${taken.id}/pdf`);
+
+    // The first download: the portal's hop records it (once), then nginx sends the bytes.
+    const first = await front.get(list.icon(taken.id)!.href, browser);
+    expect(first.status).toBe(303);
+    expect((await front.get(String(first.headers.location), { cookie })).body.equals(taken.bytes)).toBe(true);
+    expect(await firstDownloaded(taken.id)).not.toBeNull();
+    expect(await taken204(taken.id)).toBe(1);
+
+    // Now the list and the detail page carry nginx's signed link for it, the same markup otherwise; the
+    // invoice never downloaded keeps the portal's route.
+    list = await listPage();
+    const icon = list.icon(taken.id)!;
+    const match = pageLink.exec(icon.href);
+    expect(match, icon.href).not.toBeNull();
+    expect(icon.rest).toBe(markupBefore); // accessible name, title
+    expect(list.html).toContain('class="inv-dl-icon"');
+    const expires = Number(match![1]);
+    expect(expires - Date.now() / 1000).toBeGreaterThan(PAGE_LINK_SECONDS - 5);
+    expect(expires - Date.now() / 1000).toBeLessThanOrEqual(PAGE_LINK_SECONDS + 1);
+    expect(list.icon(fresh.id)?.href).toBe(`/factures/${fresh.id}/pdf`);
+    expect((await detailPdf(taken.id)).href).toMatch(pageLink);
+    expect((await detailPdf(fresh.id)).href).toBe(`/factures/${fresh.id}/pdf`);
+    // The CSV and ZIP paths are the portal's, as before (only the single PDF link changed).
+    const bulk = (html: string) =>
+      html.match(/action="\/factures\/zip"|href="\/factures\/export\.csv[^"]*"/g);
+    expect(bulk(list.html)).toEqual(bulk(markupPage));
+    const csv = await front.get("/factures/export.csv?format=csv", { cookie });
+    expect(csv.status).toBe(200);
+    expect(String(csv.headers["content-type"])).toMatch(/^text\/csv/);
+    expect(csv.body.toString()).not.toContain("/_efacture/");
+
+    // One hop: nginx serves the link itself, the exact bytes with the portal's headers; the portal sees nothing
+    // and records nothing (a download after the first is not recorded anyway).
+    const before = portalDownloads(taken.id);
+    const unproxied = await signed.app.inject({
+      method: "GET",
+      url: `/factures/${taken.id}/pdf`,
+      headers: { host: HOST, cookie },
+    });
+    const file = await front.get(icon.href, browser);
+    expect(file.status).toBe(200);
+    expect(file.body.equals(taken.bytes)).toBe(true);
+    expect(file.headers["content-type"]).toBe("application/pdf");
+    expect(file.headers["content-disposition"]).toBe(unproxied.headers["content-disposition"]);
+    expect(file.headers["cache-control"]).toBe("no-store");
+    expect(file.headers["x-content-type-options"]).toBe("nosniff");
+    expect(file.headers["referrer-policy"]).toBe("no-referrer");
+    expect(portalDownloads(taken.id)).toBe(before + 1); // the inject above only
+    expect(await taken204(taken.id)).toBe(1);
+
+    // The never-downloaded invoice: the portal's route, its first download recorded once.
+    const hop = await front.get(list.icon(fresh.id)!.href, browser);
+    expect(hop.status).toBe(303);
+    expect(String(hop.headers.location)).toMatch(/^\/_efacture\/dl\/[0-9a-f]{64}\/[^/]+\.pdf\?/);
+    expect((await front.get(String(hop.headers.location), { cookie })).body.equals(fresh.bytes)).toBe(true);
+    expect(await taken204(fresh.id)).toBe(1);
+    expect((await listPage()).icon(fresh.id)?.href).toMatch(
+      /^\/_efacture\/dl\/[0-9a-f]{64}\/[0-9a-f-]{36}\//,
+    );
+
+    // A page link that fails nginx's check goes back to the portal's route of that invoice (303, relative,
+    // nothing cached), which answers as it does: the file for its owner, a 404 for anyone else.
+    const url = new URL(icon.href, "https://x");
+    const withParam = (name: string, value: string) => {
+      const u = new URL(url);
+      u.searchParams.set(name, value);
+      return u.pathname + u.search;
+    };
+    const md5 = url.searchParams.get("md5")!;
+    const flipped = `${md5.slice(0, -2)}${md5.at(-2) === "A" ? "B" : "A"}${md5.at(-1)}`;
+    const name = url.pathname.split("/").at(-1)!;
+    const madeAt = (at: number) =>
+      signedPageLink(
+        secret,
+        {
+          sha256: taken.sha256,
+          invoiceId: taken.id,
+          asciiName: name,
+          encodedName: url.searchParams.get("name")!,
+          session: taken.session,
+        },
+        at,
+      )!;
+    const back = async (p: string, headers: Record<string, string> = { cookie }) => {
+      const answer = await front.get(p, headers);
+      expect(answer.body.includes(pdfBytes), p).toBe(false);
+      expect(answer.status, p).toBe(303);
+      expect(answer.headers["cache-control"], p).toBe("no-store");
+      return String(answer.headers.location);
+    };
+    const portalRoute = `/factures/${taken.id}/pdf`;
+    expect(await back(withParam("md5", flipped))).toBe(portalRoute);
+    expect(await back(withParam("expires", String(expires + 3600)))).toBe(portalRoute);
+    expect(await back(withParam("name", "autre.pdf"))).toBe(portalRoute);
+    expect(await back(url.pathname)).toBe(portalRoute);
+    expect(await back(madeAt(Date.now() - (PAGE_LINK_SECONDS + 1) * 1000))).toBe(portalRoute); // expired
+    expect((await front.get(madeAt(Date.now()), { cookie })).body.equals(taken.bytes)).toBe(true);
+    expect(await back(icon.href, { cookie: `efacture-session=${stranger.session}` })).toBe(portalRoute);
+    expect(await back(icon.href, {})).toBe(portalRoute);
+    // Whoever follows it: the owner gets the file through the portal's hop, another account a 404, no one a link.
+    const owner = await front.get(portalRoute, { cookie });
+    expect(owner.status).toBe(303);
+    expect((await front.get(String(owner.headers.location), { cookie })).body.equals(taken.bytes)).toBe(true);
+    const foreign = await front.get(portalRoute, { cookie: `efacture-session=${stranger.session}` });
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.location).toBeUndefined();
+    // Another id in the path breaks the signature: back to that id's route (a 404 for this account).
+    const swapped = icon.href.replace(taken.id, stranger.id);
+    expect(await back(swapped)).toBe(`/factures/${stranger.id}/pdf`);
+    expect((await front.get(`/factures/${stranger.id}/pdf`, { cookie })).status).toBe(404);
+    // Only a lower-case UUID is an id: anything else is no link (nginx's 404, never the portal's log), never a redirect.
+    for (const p of [
+      icon.href.replace(taken.id, taken.id.toUpperCase()),
+      icon.href.replace(taken.id, "https:%2F%2Fevil.example"),
+      icon.href.replace(taken.id, "evil.example"),
+      icon.href.replace(taken.id, `${taken.id}/x`),
+    ]) {
+      const answer = await front.get(p, { cookie });
+      expect(answer.status, p).toBe(404);
+      expect(answer.headers.location, p).toBeUndefined();
+    }
+    // The portal's own 303 links (no id) keep their 403 and 410.
+    const portalLink = new URL(String(owner.headers.location), "https://x");
+    portalLink.searchParams.set("md5", flipped);
+    expect((await front.get(portalLink.pathname + portalLink.search, { cookie })).status).toBe(403);
+
+    // Reached without the nginx of docs/deploy, the pages keep the portal's route (nothing would serve the link).
+    const direct = await signed.app.inject({
+      method: "GET",
+      url: "/factures",
+      headers: { host: HOST, cookie },
+    });
+    expect(direct.statusCode).toBe(200);
+    expect(direct.body).not.toContain("/_efacture/dl/");
+    expect(direct.body).toContain(`href="/factures/${taken.id}/pdf"`);
+
+    // A file gone from the disk since the page was rendered: back to the portal, which says why.
+    const blob = path.join(
+      services.testEnv.dataDir,
+      "blobs",
+      taken.sha256.slice(0, 2),
+      taken.sha256.slice(2, 4),
+      taken.sha256,
+    );
+    renameSync(blob, `${blob}.away`);
+    try {
+      expect(await back(icon.href)).toBe(portalRoute);
+    } finally {
+      renameSync(`${blob}.away`, blob);
+    }
+
+    // Removed (retention) and withdrawn invoices: no signed link on any page.
+    await services.db.query("update invoices set removed_at = now() where id = $1", [taken.id]);
+    await services.db.query(
+      "update invoices set removed_at = now(), withdrawn_at = now(), withdrawal_reason = 'test' where id = $1",
+      [fresh.id],
+    );
+    list = await listPage();
+    expect(list.html).toContain(taken.id);
+    expect(list.html).not.toContain("/_efacture/dl/");
+    const removed = await detailPdf(taken.id);
+    expect(removed.status).toBe(200);
+    expect(removed.html).not.toContain("/_efacture/dl/");
+    const withdrawn = await detailPdf(fresh.id);
+    expect(withdrawn.html).not.toContain("/_efacture/dl/");
+    const leaked = logLines.filter((l) => l.includes(secret) || l.includes(md5));
+    expect(leaked).toEqual([]);
+  });
 });
 
 describe("DOWNLOAD_OFFLOAD=nginx-signed settings", () => {
+  it("signs page links only with nginx-signed, its secret and the filesystem store", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "efacture-page-links-"));
+    try {
+      const file = path.join(dir, "s.conf");
+      writeFileSync(file, `set $efacture_link_secret "${"b2".repeat(32)}";\n`);
+      const auth = { readSessionCookie: () => "s" } as never;
+      const blobs = { offload: async () => undefined } as never;
+      const servicesOf = (env: Record<string, string>) =>
+        ({ config: loadConfig({ DOWNLOAD_LINK_SECRET_FILE: file, ...env }), blobs }) as unknown as Services;
+      expect(pageDownloadLinks(servicesOf({ DOWNLOAD_OFFLOAD: "nginx-signed" }), auth)).toBeTypeOf(
+        "function",
+      );
+      expect(pageDownloadLinks(servicesOf({ DOWNLOAD_OFFLOAD: "nginx" }), auth)).toBeUndefined();
+      expect(pageDownloadLinks(servicesOf({}), auth)).toBeUndefined();
+      const s3 = { DOWNLOAD_OFFLOAD: "nginx-signed", BLOB_STORE: "s3://bucket/originals", S3_REGION: "x" };
+      expect(pageDownloadLinks(servicesOf(s3), auth)).toBeUndefined();
+      // A part nginx's location would not match: no link (the page keeps the portal's route).
+      const target = { sha256: "a".repeat(64), asciiName: "f.pdf", encodedName: "f.pdf", session: "s" };
+      expect(signedPageLink("k", { ...target, invoiceId: "not-a-uuid" })).toBeUndefined();
+      expect(
+        signedPageLink("k", { ...target, invoiceId: "0190A000-0000-7000-8000-000000000000" }),
+      ).toBeUndefined();
+      expect(signedPageLink("k", { ...target, invoiceId: "0190a000-0000-7000-8000-000000000000" })).toMatch(
+        /^\/_efacture\/dl\/a{64}\/0190a000-0000-7000-8000-000000000000\/f\.pdf\?name=f\.pdf&expires=\d+&md5=/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("needs DOWNLOAD_LINK_SECRET_FILE, and a file of the one documented line, never quoted in the error", () => {
     expect(() => loadConfig({ DOWNLOAD_OFFLOAD: "nginx-signed" })).toThrow(/DOWNLOAD_LINK_SECRET_FILE/);
     const config = loadConfig({ DOWNLOAD_OFFLOAD: "nginx-signed", DOWNLOAD_LINK_SECRET_FILE: "secret.conf" });
@@ -513,6 +791,101 @@ describe("DOWNLOAD_OFFLOAD=nginx-signed settings", () => {
       expect(() => readLinkSecret(path.join(dir, "missing.conf"))).toThrow(/cannot be read \(ENOENT\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The routes alone (no nginx): what the pages sign, for whom, and when they keep the portal's route.
+describe("pages with DOWNLOAD_OFFLOAD=nginx-signed (routes)", () => {
+  const secret = "c3".repeat(32);
+  let dir: string;
+  let services: Awaited<ReturnType<typeof openTestServices>>;
+  let app: FastifyInstance;
+  let tenant: TenantRow;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "efacture-page-links-routes-"));
+    const secretFile = path.join(dir, "secret.conf");
+    writeFileSync(secretFile, `set $efacture_link_secret "${secret}";\n`, { mode: 0o600 });
+    services = await openTestServices("pglite", {
+      overrides: {
+        DOWNLOAD_OFFLOAD: "nginx-signed",
+        DOWNLOAD_LINK_SECRET_FILE: secretFile,
+        PUBLIC_BASE_URL: "https://e-facture.example",
+      },
+    });
+    tenant = await makeTenant(services.db);
+    app = await buildWebApp(services);
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await services?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("signs, one per row, the link of the invoices already downloaded, with the session the page was read with", async () => {
+    const account = await loggedInAccount(services, app, tenant, {
+      numbers: ["C-R1"],
+      email: "r1@example.com",
+    });
+    const published = [];
+    for (const number of ["R-1", "R-2", "R-3"]) {
+      const { invoice } = await publishInvoice(publishDeps(services), {
+        tenant,
+        bytes: await facturxPdf(facturx(number, "C-R1")),
+        actor: { type: "issuer", id: "test" },
+      });
+      published.push(invoice);
+    }
+    const [taken, fresh, gone] = published as [
+      (typeof published)[0],
+      (typeof published)[0],
+      (typeof published)[0],
+    ];
+    await services.db.query("update invoices set first_downloaded_at = now() where id = any($1)", [
+      [taken.id, gone.id],
+    ]);
+    await services.db.query("update invoices set removed_at = now() where id = $1", [gone.id]);
+    const cookie = `efacture-session=${account.session}`;
+    const viaNginx = { host: HOST, cookie, "x-efacture-offload": "available" };
+    const get = (url: string, headers: Record<string, string> = viaNginx) =>
+      app.inject({ method: "GET", url, headers });
+
+    const list = await get("/factures");
+    expect(list.statusCode).toBe(200);
+    expect(list.headers["cache-control"]).toBe("no-store");
+    const links = [...list.body.matchAll(/href="(\/_efacture\/dl\/[^"]+)"/g)].map((m) =>
+      m[1]!.replaceAll("&amp;", "&"),
+    );
+    expect(links).toHaveLength(1);
+    const url = new URL(links[0]!, "https://x");
+    expect(url.pathname).toMatch(new RegExp(`^/_efacture/dl/${taken.sha256}/${taken.id}/[^/]+\\.pdf$`));
+    // The signature nginx computes (docs/deploy/nginx.conf): expiry, path, name, the cookie as sent, the secret.
+    const expires = Number(url.searchParams.get("expires"));
+    expect(url.searchParams.get("md5")).toBe(
+      linkSignature(secret, expires, url.pathname, url.searchParams.get("name")!, account.session),
+    );
+    expect(list.body).toContain(`href="/factures/${fresh.id}/pdf"`);
+    expect(list.body).not.toContain(`/factures/${gone.id}/pdf`);
+
+    const detail = await get(`/factures/${taken.id}`);
+    expect(detail.headers["cache-control"]).toBe("no-store");
+    expect(detail.body).toMatch(
+      new RegExp(`class="button det-button" href="/_efacture/dl/${taken.sha256}/${taken.id}/`),
+    );
+    expect((await get(`/factures/${fresh.id}`)).body).toContain(`href="/factures/${fresh.id}/pdf"`);
+    expect((await get(`/factures/${gone.id}`)).body).not.toContain("/_efacture/dl/");
+
+    // Not through that nginx, or a cookie nginx would read otherwise than the portal: the portal's route.
+    for (const headers of [
+      { host: HOST, cookie },
+      { ...viaNginx, cookie: `${cookie}; __Host-efacture-session=other` },
+    ]) {
+      const page = await get("/factures", headers);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).not.toContain("/_efacture/dl/");
+      expect(page.body).toContain(`href="/factures/${taken.id}/pdf"`);
     }
   });
 });

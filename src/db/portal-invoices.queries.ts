@@ -33,6 +33,9 @@ export interface PortalInvoiceRow {
 
 /** What one line of the list page shows: the fields the page needs and no more (every field costs parsing). */
 export type PortalInvoiceListRow = PortalInvoiceListFields & {
+  /** With `withFile` only: the stored PDF's SHA-256 and the seller's name (its download name). */
+  sha256?: string;
+  sellerName?: string | null;
   /**
    * Its portal copy is a duplicata (B2B route or sent to a platform, `isDuplicata` in pa-views.queries.ts);
    * read with the row (`listAccountInvoicePage`), absent on rows made elsewhere.
@@ -91,6 +94,12 @@ export interface InvoicePageRequest {
   limit: number;
   after?: InvoiceCursor;
   before?: InvoiceCursor;
+  /**
+   * Also read what names a row's stored file (`sha256`, `sellerName`): asked only when the page signs download
+   * links into itself (DOWNLOAD_OFFLOAD=nginx-signed, src/http/page-download-links.ts), so that the list
+   * costs nothing more otherwise.
+   */
+  withFile?: boolean;
 }
 
 // An invoice whose date has come is gone for the customer even before the retention run (03:00) writes
@@ -113,6 +122,8 @@ const LIST_COLUMNS = `i.id, i.invoice_number as "invoiceNumber", i.type_code as 
   i.first_downloaded_at as "firstDownloadedAt", ${EFFECTIVE_REMOVED_AT} as "removedAt",
   (coalesce(i.processing_rule = any(array[${DUPLICATA_ROUTES.map((r) => `'${r}'`).join(", ")}]::text[]), false)
     or exists (select 1 from pa_transmissions t where t.invoice_id = i.id and t.tenant_id = i.tenant_id)) as "duplicata"`;
+
+const LIST_FILE_COLUMNS = `, i.sha256, i.seller_name as "sellerName"`;
 
 /** A lazily pushed `$n::timestamptz` parameter for `now`: a parameter never used must not be sent (PostgreSQL cannot type it). */
 function nowParam(params: unknown[], now: Date): () => string {
@@ -203,7 +214,7 @@ export async function listAccountInvoicePage(
   now: Date = new Date(),
 ): Promise<PortalInvoiceListRow[]> {
   return selectAccountInvoices<PortalInvoiceListRow>(
-    LIST_COLUMNS,
+    page.withFile ? LIST_COLUMNS + LIST_FILE_COLUMNS : LIST_COLUMNS,
     sql,
     tenantId,
     accountId,

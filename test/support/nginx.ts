@@ -77,8 +77,8 @@ export function renderNginxConf(s: NginxSubstitutions): string {
     substituted++;
     return next;
   });
-  if (substituted !== 11 || webs.length !== 0)
-    throw new Error(`docs/deploy/nginx.conf: ${substituted} marked lines substituted, 11 expected`);
+  if (substituted !== 12 || webs.length !== 0)
+    throw new Error(`docs/deploy/nginx.conf: ${substituted} marked lines substituted, 12 expected`);
   return lines.join("\n");
 }
 

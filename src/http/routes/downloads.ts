@@ -17,7 +17,7 @@ import {
 } from "../../domain/invoices/zip-download.js";
 import type { BlobOffload } from "../../storage/blob-store.js";
 import type { CustomerAuth } from "../customer-auth.js";
-import { linkSessionOf, readLinkSecret, signedDownloadLink } from "../download-link.js";
+import { authorisedLinkSession, readLinkSecret, rfc5987, signedDownloadLink } from "../download-link.js";
 import { isSameOriginDownload } from "../download-origin.js";
 import { parseUuid } from "../ids.js";
 import { parseInvoiceFilters } from "../invoice-filters.js";
@@ -58,14 +58,6 @@ export function accelRedirect(target: BlobOffload): string {
   // nginx proxies the path and the signed query to the object store configured in the location (never a
   // host the portal names): the host in the URL is the configured endpoint's, the signature covers it.
   return ACCEL_OBJECTS + url.pathname.replace(/^\//, "") + url.search;
-}
-
-/** The RFC 5987 value (`filename*=UTF-8''…`) of a server-made name. */
-function rfc5987(utf8: string): string {
-  return encodeURIComponent(utf8).replace(
-    /['()*!]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }
 
 /** RFC 6266 `attachment` (or `inline`) with an ASCII fallback and the RFC 5987 UTF-8 form of a server-made name. */
@@ -265,8 +257,8 @@ export async function downloadRoutes(
     let link: string | undefined;
     if (linkSecret && target.kind === "accel") {
       // The link is bound to the session cookie nginx will read; it must be the one that was authorised.
-      const session = linkSessionOf(request.headers.cookie);
-      if (!sameCookie(session, auth.readSessionCookie(request))) return false;
+      const session = authorisedLinkSession(request.headers.cookie, auth.readSessionCookie(request));
+      if (!session) return false;
       link = signedDownloadLink(linkSecret, {
         sha256: invoice.sha256,
         asciiName: fileName.ascii,
@@ -297,17 +289,6 @@ export async function downloadRoutes(
     fileHeaders(reply, "application/pdf", contentDisposition(fileName)).header("x-accel-redirect", redirect!);
     reply.send("");
     return true;
-  }
-
-  /** The cookie value as sent (percent-encoded or not) is the one the session was read from. */
-  function sameCookie(raw: string, parsed: string | undefined): boolean {
-    if (!raw || parsed === undefined) return false;
-    if (raw === parsed) return true;
-    try {
-      return decodeURIComponent(raw) === parsed;
-    } catch {
-      return false;
-    }
   }
 
   app.get<{ Params: { id: string } }>("/factures/:id/xml", download, async (request, reply) => {

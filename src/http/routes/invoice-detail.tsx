@@ -3,6 +3,7 @@ import { findInvoiceForAccount, listInvoiceEvents } from "../../db/downloads.que
 import { findInvoicePaView } from "../../db/pa-views.queries.js";
 import type { CustomerAuth } from "../customer-auth.js";
 import { parseUuid } from "../ids.js";
+import { pageDownloadLinks } from "../page-download-links.js";
 import type { TenantScope } from "../tenant-scope.js";
 import { InvoiceDetailPage } from "../views/invoice-detail.view.js";
 import { withdrawnProblem } from "./download-problem.js";
@@ -12,6 +13,8 @@ import { withdrawnProblem } from "./download-problem.js";
  * Invoice ids are UUIDs; anything else is answered like an unknown invoice (404), before any query.
  */
 export async function invoiceDetailRoutes(app: TenantScope, services: Services, auth: CustomerAuth) {
+  // DOWNLOAD_OFFLOAD=nginx-signed, filesystem store: an invoice already downloaded gets nginx's signed link.
+  const pageLinks = pageDownloadLinks(services, auth);
   app.get<{ Params: { id: string } }>(
     "/factures/:id",
     { preHandler: [auth.requireCustomer] },
@@ -35,6 +38,7 @@ export async function invoiceDetailRoutes(app: TenantScope, services: Services, 
           invoice={invoice}
           events={events}
           pa={pa}
+          pdfHref={pageLinks?.(request)?.(invoice)}
         />,
       );
     },

@@ -22,6 +22,7 @@ import {
   parseCursor,
   parseInvoiceFilters,
 } from "../invoice-filters.js";
+import { pageDownloadLinks } from "../page-download-links.js";
 import type { TenantScope } from "../tenant-scope.js";
 import {
   CUSTOMER_SELECT_MAX,
@@ -45,6 +46,8 @@ export async function invoiceRoutes(
 ) {
   const page = { preHandler: [auth.requireCustomer] };
   const summaries = createInvoiceListSummaries(services.db);
+  // DOWNLOAD_OFFLOAD=nginx-signed, filesystem store: the rows already downloaded carry nginx's signed link.
+  const pageLinks = pageDownloadLinks(services, auth);
 
   app.get<{ Querystring: Query }>("/factures", page, async (request, reply) => {
     const customer = request.customer;
@@ -67,10 +70,18 @@ export async function invoiceRoutes(
     }
     const canonical = canonicalUrl(request.query, asked);
     if (canonical) return reply.redirect(canonical, 303);
-    const shown = await loadListPage(services, summaries, request.tenant.id, customer, asked);
+    const signer = pageLinks?.(request);
+    const shown = await loadListPage(services, summaries, request.tenant.id, customer, asked, !!signer);
     const zipMaxFiles = options.zipMaxFiles ?? ZIP_MAX_FILES;
+    const pdfLinks = signer ? signedLinksOf(shown.invoices, signer) : undefined;
     return reply.html(
-      <InvoicesPage {...shell} filters={asked.filters} {...shown} zipMaxFiles={zipMaxFiles} />,
+      <InvoicesPage
+        {...shell}
+        filters={asked.filters}
+        {...shown}
+        zipMaxFiles={zipMaxFiles}
+        pdfLinks={pdfLinks}
+      />,
     );
   });
 
@@ -94,6 +105,19 @@ export async function invoiceRoutes(
     );
     return reply.send(Readable.from(invoiceCsv(rows, flavour, ui.t.csv)));
   });
+}
+
+/** The signed link of each row that has one (one MD5 per downloaded row), by invoice id. */
+function signedLinksOf(
+  rows: PortalInvoiceListRow[],
+  signer: (row: PortalInvoiceListRow) => string | undefined,
+): Map<string, string> {
+  const links = new Map<string, string>();
+  for (const row of rows) {
+    const link = signer(row);
+    if (link) links.set(row.id, link);
+  }
+  return links;
 }
 
 /** What the list URL asks for: the filters, and a page after or before a position (never both). */
@@ -127,13 +151,14 @@ async function loadListPage(
   tenantId: string,
   customer: { accountId: string; listVersion: number },
   { filters, after, before }: ListRequest,
+  withFile = false,
 ) {
   const list = { tenantId, accountId: customer.accountId, version: customer.listVersion };
   const home = !after && !before && !hasFilters(filters);
   const [customerNumbers, dates, window, leaving] = await Promise.all([
     summaries.customerNumbers(list, CUSTOMER_SELECT_MAX + 1),
     summaries.issueDateRange(list),
-    readPage(services, list.tenantId, list.accountId, filters, { after, before }),
+    readPage(services, list.tenantId, list.accountId, filters, { after, before }, withFile),
     home ? summaries.leavingSoon(list, LEAVING_SOON_DAYS) : undefined,
   ]);
   const onePage = !after && !before && !window.hasNext;
@@ -220,17 +245,20 @@ async function readPage(
   accountId: string,
   filters: InvoiceFilters,
   position: { after?: InvoiceCursor; before?: InvoiceCursor },
+  withFile: boolean,
 ): Promise<{ rows: PortalInvoiceListRow[]; hasPrevious: boolean; hasNext: boolean }> {
   if (position.before) {
     const rows = await listAccountInvoicePage(services.db, tenantId, accountId, filters, {
       limit: PAGE_SIZE + 1,
       before: position.before,
+      withFile,
     });
     if (rows.length > PAGE_SIZE) return { rows: rows.slice(1), hasPrevious: true, hasNext: true };
   }
   const rows = await listAccountInvoicePage(services.db, tenantId, accountId, filters, {
     limit: PAGE_SIZE + 1,
     after: position.after,
+    withFile,
   });
   return {
     rows: rows.slice(0, PAGE_SIZE),

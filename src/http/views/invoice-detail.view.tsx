@@ -165,6 +165,8 @@ export interface InvoiceDetailProps {
   events: InvoiceEventRow[];
   /** The invoice's route, transmission and PA statuses (issue #16); absent = shown as an original. */
   pa?: InvoicePaView;
+  /** nginx's signed link for the PDF button (already downloaded, DOWNLOAD_OFFLOAD=nginx-signed); otherwise the portal's route. */
+  pdfHref?: string;
 }
 
 /** A PA status in the page's language: the reform's label (LIFECYCLE_LABELS), else « Statut NNN ». */
@@ -257,7 +259,7 @@ function PaTimeline(props: { ui: Ui; statuses: LifecycleStatusView[] }) {
 }
 
 /** One invoice: downloads, a preview, facts of its Factur-X, lifecycle history, and (folded) how to check it. */
-export function InvoiceDetailPage({ ui, branding, user, invoice, events, pa }: InvoiceDetailProps) {
+export function InvoiceDetailPage({ ui, branding, user, invoice, events, pa, pdfHref }: InvoiceDetailProps) {
   const T = ui.t.detail;
   // A B2B original went to the buyer's plateforme agréée: the portal's copy is a duplicata, its own 203/204
   // are no regulated statuses, and the fiscal-value sentence is not said (issue #16 item 5).
@@ -404,7 +406,7 @@ export function InvoiceDetailPage({ ui, branding, user, invoice, events, pa }: I
       ) : (
         <section class="card det-actions" aria-label={T.downloads}>
           <div class="det-action">
-            <a class="button det-button" href={`/factures/${invoice.id}/pdf`} safe>
+            <a class="button det-button" href={pdfHref ?? `/factures/${invoice.id}/pdf`} safe>
               {T.downloadPdf}
             </a>
             <span class="det-hint" safe>

@@ -88,6 +88,11 @@ export interface InvoiceListProps {
   zipMaxFiles?: number;
   /** Ids of the invoices shown whose portal copy is a duplicata (B2B route, issue #16). */
   duplicata?: ReadonlySet<string>;
+  /**
+   * The signed nginx link of the rows that have one (already downloaded, DOWNLOAD_OFFLOAD=nginx-signed), by
+   * invoice id; the other rows link the portal's route `/factures/{id}/pdf`.
+   */
+  pdfLinks?: ReadonlyMap<string, string>;
 }
 
 const href = (params: URLSearchParams) => (params.size ? `/factures?${params}` : "/factures");
@@ -223,6 +228,7 @@ export function InvoicesPage(props: InvoiceListProps) {
                 filters={filters}
                 several={several}
                 duplicata={props.duplicata}
+                pdfLinks={props.pdfLinks}
               />
             </form>
             <script src="/assets/invoice-selection.js" defer />
@@ -484,6 +490,7 @@ function InvoiceTable(props: {
   filters: InvoiceFilters;
   several: boolean;
   duplicata?: ReadonlySet<string>;
+  pdfLinks?: ReadonlyMap<string, string>;
 }) {
   const { filters } = props;
   const T = props.ui.t.list;
@@ -563,6 +570,7 @@ function InvoiceTable(props: {
               invoice={i}
               several={props.several}
               duplicata={props.duplicata?.has(i.id) ?? false}
+              pdfHref={props.pdfLinks?.get(i.id)}
             />
           ))}
         </tbody>
@@ -576,7 +584,14 @@ function SortMark(props: { active: boolean; desc: boolean }) {
   return <span class={`inv-sort-mark ${props.desc ? "inv-sort-desc" : "inv-sort-asc"}`} aria-hidden="true" />;
 }
 
-function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boolean; duplicata: boolean }) {
+function InvoiceRow(props: {
+  ui: Ui;
+  invoice: PortalInvoiceListRow;
+  several: boolean;
+  duplicata: boolean;
+  /** nginx's signed link (already downloaded, DOWNLOAD_OFFLOAD=nginx-signed); otherwise the portal's route. */
+  pdfHref?: string;
+}) {
   const i = props.invoice;
   const T = props.ui.t.list;
   const f = props.ui.f;
@@ -673,7 +688,7 @@ function InvoiceRow(props: { ui: Ui; invoice: PortalInvoiceListRow; several: boo
         ) : (
           <a
             class="inv-dl"
-            href={`/factures/${i.id}/pdf`}
+            href={props.pdfHref ?? `/factures/${i.id}/pdf`}
             aria-label={T.downloadOne(i.invoiceNumber)}
             title={T.downloadOne(i.invoiceNumber)}
           >
