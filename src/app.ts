@@ -123,6 +123,11 @@ export async function openServices(
     transport?: MailTransport;
     /** Fire pg-boss schedules (daily jobs) from this process: the worker role. */
     schedule?: boolean;
+    /**
+     * Run the job queue's maintenance from this process (default true): the worker role and command lines; a
+     * web-only process (`efacture web`, each of `--processes N`) only sends jobs and leaves it to the workers.
+     */
+    supervise?: boolean;
     /** Replaces the validator (tests give a deterministic one). */
     validator?: InvoiceValidator;
   } = {},
@@ -158,6 +163,7 @@ export async function openServices(
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
+      supervise: options.supervise,
       outageLimitSeconds: config.databaseOutageLimitSeconds,
       maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
     });

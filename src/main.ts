@@ -95,6 +95,8 @@ export async function startServer(
     schema: options.schema,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
     schedule: roles.worker,
+    // Maintenance is the workers' (src/jobs/queue.ts): a web-only process only sends jobs.
+    supervise: roles.worker,
   });
   const { logger } = services;
   let closeControl: (() => Promise<void>) | undefined;
