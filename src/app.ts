@@ -128,12 +128,20 @@ export async function openServices(
      * web-only process (`efacture web`, each of `--processes N`) only sends jobs and leaves it to the workers.
      */
     supervise?: boolean;
+    /**
+     * PostgreSQL connections opened at start and kept however long idle (src/db/postgres.ts): the web role keeps
+     * its whole pool, so a burst never waits for new backends.
+     */
+    minConnections?: number;
     /** Replaces the validator (tests give a deterministic one). */
     validator?: InvoiceValidator;
   } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config);
-  const opened = await openDatabase(config, { schema: options.schema });
+  const opened = await openDatabase(config, {
+    schema: options.schema,
+    minConnections: options.minConnections,
+  });
   const { db } = opened;
   let queue: JobQueue | undefined;
   const blobs = openBlobStore(config.blobStore);
