@@ -606,7 +606,7 @@ async function main() {
      * the server: every process on it stopped at once (session 10: 99–102 ms in the generator, the primary and a
      * web process in the same second, while the servers were 40 % busy). Such a failed step is run once more.
      */
-    const measureStep = async (web: Web, rate: number) => {
+    const measureStep = async (web: Web, rate: number): Promise<Measured> => {
       const m = await measureStep(web, rate);
       if (m.passed || m.lagMax < 50) return m;
       log(`    the generator stalled ${m.lagMax.toFixed(0)} ms during that step: it is run once more`);
