@@ -607,7 +607,7 @@ async function main() {
      * web process in the same second, while the servers were 40 % busy). Such a failed step is run once more.
      */
     const measureStep = async (web: Web, rate: number): Promise<Measured> => {
-      const m = await measureStep(web, rate);
+      const m = await measure(web, rate);
       if (m.passed || m.lagMax < 50) return m;
       log(`    the generator stalled ${m.lagMax.toFixed(0)} ms during that step: it is run once more`);
       return measure(web, rate);
