@@ -171,28 +171,44 @@ async function runStep(step: StepRequest): Promise<StepResult> {
     dispatch();
     if (answered >= total) finish();
   };
-  const lanes = Array.from(
-    { length: step.connections },
-    () =>
-      new Lane(
-        step.port,
-        (lane, due, sent, status, size) => {
-          const now = performance.now();
-          latencies.push(now - due);
-          services.push(now - sent);
-          if (sent - due >= 10) waited++;
-          if (status !== 200) non200++;
-          bytes += size;
-          settle(lane);
-        },
-        (lane, due) => {
-          latencies.push(performance.now() - due);
-          errors++;
-          settle(lane);
-        },
-      ),
-  );
-  await Promise.all(lanes.map((lane) => new Promise((resolve) => lane.socket.once("connect", resolve))));
+  // While the sockets open, each one's first answer only says that a web process took it.
+  let opening: (() => void) | undefined;
+  const opened = () => {
+    const next = opening;
+    opening = undefined;
+    next?.();
+    return next !== undefined;
+  };
+  const onDone = (lane: Lane, due: number, sent: number, status: number, size: number) => {
+    if (opened()) return;
+    const now = performance.now();
+    latencies.push(now - due);
+    services.push(now - sent);
+    if (sent - due >= 10) waited++;
+    if (status !== 200) non200++;
+    bytes += size;
+    settle(lane);
+  };
+  const onFail = (lane: Lane, due: number) => {
+    if (opened()) return;
+    latencies.push(performance.now() - due);
+    errors++;
+    settle(lane);
+  };
+  // The sockets open one after another, each answered once before the next connects, as users arrive: the
+  // cluster's primary then hands them to the two web processes in turn. Opened all at once, its round-robin gave
+  // them to whichever process acknowledged first, and a step's requests split from 19/81 to 62/38 % between the
+  // processes (BENCH_DIAG=1, session 10): the busier one failed first.
+  const lanes: Lane[] = [];
+  for (let i = 0; i < step.connections; i++) {
+    const lane = new Lane(step.port, onDone, onFail);
+    lanes.push(lane);
+    await new Promise((resolve) => lane.socket.once("connect", resolve));
+    await new Promise<void>((resolve) => {
+      opening = resolve;
+      lane.send(requests[i % requests.length]!, performance.now());
+    });
+  }
   idle.push(...lanes);
   const cpu = process.cpuUsage();
   const lag = monitorEventLoopDelay({ resolution: 2 });
@@ -513,6 +529,22 @@ async function main() {
       // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
       return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
     };
+    /** Time the processes' threads spent waiting for a core (runnable, not running), s: /proc/<pid>/task/<tid>/schedstat. */
+    const runQueueSeconds = (pids: number[]) => {
+      const waited = new Map<number, number>();
+      for (const pid of pids) {
+        let total = 0;
+        try {
+          for (const tid of readdirSync(`/proc/${pid}/task`)) {
+            try {
+              total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e9;
+            } catch {}
+          }
+        } catch {}
+        waited.set(pid, total);
+      }
+      return waited;
+    };
     const delta = (before: Map<number, number>, after: Map<number, number>) => {
       let total = 0;
       for (const [pid, value] of after) total += value - (before.get(pid) ?? 0);
@@ -533,6 +565,8 @@ async function main() {
       const serverBefore = cpuSeconds(tree);
       const pgBefore = cpuSeconds(backendsBefore);
       const machineBefore = machineCpuSeconds();
+      const serverQueueBefore = runQueueSeconds(tree);
+      const pgQueueBefore = runQueueSeconds(backendsBefore);
       const stepStart = Date.now();
       const r = await step(web.port, rate);
       const stepEnd = Date.now();
@@ -541,6 +575,8 @@ async function main() {
       // Backends opened during the step count whole (they started during it).
       const backendsAfter = [...new Set([...backendsBefore, ...(await backendsOf(tree))])];
       const pgUsed = delta(pgBefore, cpuSeconds(backendsAfter));
+      const serverQueued = delta(serverQueueBefore, runQueueSeconds(tree));
+      const pgQueued = delta(pgQueueBefore, runQueueSeconds(backendsBefore));
       const newBackends = backendsAfter.length - backendsBefore.length;
       const n = Math.max(1, r.answered);
       // What the rest of the machine used meanwhile (other people's work, the other server idling), in cores.
@@ -562,7 +598,8 @@ async function main() {
           `CPU/page: web ${m.serverMs.toFixed(2)} ms, PostgreSQL ${m.postgresMs.toFixed(2)} ms, generator ` +
           `${m.generatorMs.toFixed(2)} ms; ${newBackends} new PostgreSQL connections; rest of the machine ${others.toFixed(2)} cores; load ${load()} ${passed ? "ok" : "FAIL"}` +
           `\n      generator: event-loop delay max ${r.lagMax.toFixed(0)} ms (p99 ${r.lagP99.toFixed(1)}), ${r.waited} requests waited ≥ 10 ms for a free socket, ` +
-          `p99 from write to answer ${r.serviceP99.toFixed(1)} ms`,
+          `p99 from write to answer ${r.serviceP99.toFixed(1)} ms; waiting for a core (runnable, not running), per page: ` +
+          `web ${((serverQueued * 1000) / n).toFixed(2)} ms, its PostgreSQL backends ${((pgQueued * 1000) / n).toFixed(2)} ms`,
       );
       if (diagDir) log(diagnose(tree, stepStart, stepEnd));
       return m;
