@@ -7,26 +7,33 @@
 // autocannon are closed-loop; autocannon's `overallRate` sends each connection's quota per second in a burst).
 // The generator is ours, in a forked process, on raw keep-alive sockets with the requests' bytes written once
 // (no HTTP client objects per request): on this 2-core machine its CPU is taken from the servers', so it is
-// measured and printed (ms per page) with the servers' and their PostgreSQL backends'.
+// measured and printed (ms per page) with the servers' and their PostgreSQL backends'. Each request goes to the
+// free socket idle the longest (many users' connections), so the cluster's two processes share the steps. Per
+// step it also prints its own event-loop delay, how many requests waited for a free socket, and the p99 from
+// writing a request to its answer's end (what the server and the network took).
 //
 // Search: for each server, rates go up by ×1.25 until a step fails (p99 ≥ 50 ms, an error, or fewer answers
 // than offered), then by ×1.06 from the last passing rate; the best passing rate is kept. Rounds alternate the
 // two servers (1, 2, 1, 2, …), both running all along; each later round starts below the previous best; a
-// 3 s step at half the first rate before each search reopens the server's database connections. The machine's
+// 3 s step at half the first rate before each search warms the server after its idle turn. A failed step during
+// which the generator itself stalled ≥ 50 ms is run once more (the machine stopped, not the server). The machine's
 // own ceiling for the ratio is measured first: CPU-bound JavaScript in two processes at once against one.
 //
 // Usage: DATABASE_URL=postgres://… npm run bench:list -- [--accounts 8] [--invoices 200] [--rounds 2]
 //   BENCH_SECONDS (6 per step), BENCH_CONNECTIONS (32 sockets), BENCH_START (rate of the first step, 100),
 //   BENCH_WARMUP (seconds at that rate on each server before the first round, 8),
 //   BENCH_EFACTURE_ROOT (run the servers of another checkout, e.g. main's, to measure a change against it),
-//   BENCH_NODE_ARGS (node options of the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+//   BENCH_NODE_ARGS (node options of the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+//   BENCH_DIAG=1 (per step and server process: event-loop delay, GC, slowest request, CPU, PostgreSQL connections
+//   opened and statements, from bench/list-diag-preload.mjs loaded into the servers).
 //   The schema bench_list (and bench_list_boss) is dropped first and at the end.
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import net from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
 
 const HOST = "bench.e-facture.example";
@@ -58,6 +65,13 @@ interface StepResult {
   /** CPU of the generator process during the step, ms. */
   generatorCpuMs: number;
   bytesPerPage: number;
+  /** p99 of the time from writing a request to its answer's end (the latency minus the wait for a free socket). */
+  serviceP99: number;
+  /** Requests that waited ≥ 10 ms after their scheduled start for a free socket (all 32 busy). */
+  waited: number;
+  /** The generator's own event-loop delay during the step, ms (max, p99). */
+  lagMax: number;
+  lagP99: number;
 }
 
 /** One keep-alive socket: at most one request in flight; parses only the status and Content-Length. */
@@ -65,12 +79,13 @@ class Lane {
   socket!: net.Socket;
   busy = false;
   private due = 0;
+  private sent = 0;
   private head: Buffer = Buffer.alloc(0);
   private remaining = -1;
   private status = 0;
   constructor(
     private readonly port: number,
-    private readonly done: (lane: Lane, due: number, status: number, bytes: number) => void,
+    private readonly done: (lane: Lane, due: number, sent: number, status: number, bytes: number) => void,
     private readonly failed: (lane: Lane, due: number) => void,
   ) {
     this.connect();
@@ -93,6 +108,7 @@ class Lane {
   send(request: Buffer, due: number) {
     this.busy = true;
     this.due = due;
+    this.sent = performance.now();
     this.socket.write(request);
   }
   private onData(chunk: Buffer) {
@@ -113,7 +129,7 @@ class Lane {
     if (this.remaining <= 0) {
       this.remaining = -1;
       this.busy = false;
-      this.done(this, this.due, this.status, this.bodyBytes);
+      this.done(this, this.due, this.sent, this.status, this.bodyBytes);
     }
   }
 }
@@ -124,16 +140,23 @@ async function runStep(step: StepRequest): Promise<StepResult> {
   closing = false;
   const requests = step.requests.map((r) => Buffer.from(r, "latin1"));
   const latencies: number[] = [];
+  const services: number[] = [];
+  let waited = 0;
   let errors = 0;
   let non200 = 0;
   let bytes = 0;
   const queue: { due: number; k: number }[] = [];
   let queueHead = 0;
+  // Free sockets, the longest idle first: each request goes to the socket that has waited longest, as the
+  // requests of many independent users are spread over their connections. (Taking the last freed socket, as
+  // this bench did until session 10, put nearly every request of a step on one or two sockets, hence on ONE of
+  // the two web processes: measured 252 against 2 requests in a 5 s step, then the other way round after the
+  // next step's new connections; the idle process went cold meanwhile.)
   const idle: Lane[] = [];
   const dispatch = () => {
     while (queueHead < queue.length && idle.length > 0) {
       const { due, k } = queue[queueHead++]!;
-      idle.pop()!.send(requests[k % requests.length]!, due);
+      idle.shift()!.send(requests[k % requests.length]!, due);
     }
   };
   let answered = 0;
@@ -148,27 +171,48 @@ async function runStep(step: StepRequest): Promise<StepResult> {
     dispatch();
     if (answered >= total) finish();
   };
-  const lanes = Array.from(
-    { length: step.connections },
-    () =>
-      new Lane(
-        step.port,
-        (lane, due, status, size) => {
-          latencies.push(performance.now() - due);
-          if (status !== 200) non200++;
-          bytes += size;
-          settle(lane);
-        },
-        (lane, due) => {
-          latencies.push(performance.now() - due);
-          errors++;
-          settle(lane);
-        },
-      ),
-  );
-  await Promise.all(lanes.map((lane) => new Promise((resolve) => lane.socket.once("connect", resolve))));
+  // While the sockets open, each one's first answer only says that a web process took it.
+  let opening: (() => void) | undefined;
+  const opened = () => {
+    const next = opening;
+    opening = undefined;
+    next?.();
+    return next !== undefined;
+  };
+  const onDone = (lane: Lane, due: number, sent: number, status: number, size: number) => {
+    if (opened()) return;
+    const now = performance.now();
+    latencies.push(now - due);
+    services.push(now - sent);
+    if (sent - due >= 10) waited++;
+    if (status !== 200) non200++;
+    bytes += size;
+    settle(lane);
+  };
+  const onFail = (lane: Lane, due: number) => {
+    if (opened()) return;
+    latencies.push(performance.now() - due);
+    errors++;
+    settle(lane);
+  };
+  // The sockets open one after another, each answered once before the next connects, as users arrive: the
+  // cluster's primary then hands them to the two web processes in turn. Opened all at once, its round-robin gave
+  // them to whichever process acknowledged first, and a step's requests split from 19/81 to 62/38 % between the
+  // processes (BENCH_DIAG=1, session 10): the busier one failed first.
+  const lanes: Lane[] = [];
+  for (let i = 0; i < step.connections; i++) {
+    const lane = new Lane(step.port, onDone, onFail);
+    lanes.push(lane);
+    await new Promise((resolve) => lane.socket.once("connect", resolve));
+    await new Promise<void>((resolve) => {
+      opening = resolve;
+      lane.send(requests[i % requests.length]!, performance.now());
+    });
+  }
   idle.push(...lanes);
   const cpu = process.cpuUsage();
+  const lag = monitorEventLoopDelay({ resolution: 2 });
+  lag.enable();
   const interval = 1000 / step.rate;
   total = Math.floor(step.seconds * step.rate);
   const started = performance.now();
@@ -186,10 +230,12 @@ async function runStep(step: StepRequest): Promise<StepResult> {
   await allDone;
   const duration = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  lag.disable();
   closing = true;
   for (const lane of lanes) lane.socket.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  services.sort((a, b) => a - b);
+  const at = (q: number, of = latencies) => of[Math.min(of.length - 1, Math.floor(q * of.length))] ?? 0;
   return {
     type: "result",
     offered: step.rate,
@@ -202,6 +248,10 @@ async function runStep(step: StepRequest): Promise<StepResult> {
     non200,
     generatorCpuMs: (used.user + used.system) / 1000,
     bytesPerPage: bytes / Math.max(1, latencies.length),
+    serviceP99: at(0.99, services),
+    waited,
+    lagMax: lag.max / 1e6,
+    lagP99: lag.percentile(99) / 1e6,
   };
 }
 
@@ -256,6 +306,16 @@ async function main() {
   const root = process.env.BENCH_EFACTURE_ROOT ?? ROOT;
   // Node options for the servers, e.g. `--cpu-prof --cpu-prof-dir=DIR` (profiles written when they stop).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  // BENCH_DIAG=1: each server process reports every second (bench/list-diag-preload.mjs) and each step prints,
+  // per process, its event-loop delay, garbage collections, slowest request and CPU.
+  const diagDir = process.env.BENCH_DIAG
+    ? mkdtempSync(path.join(tmpdir(), "efacture-bench-diag-"))
+    : undefined;
+  if (diagDir)
+    nodeArgs.push(
+      "--import",
+      pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "list-diag-preload.mjs")).href,
+    );
   const schema = "bench_list";
   const log = (text: string) => console.log(text);
   const load = () =>
@@ -368,7 +428,12 @@ async function main() {
         [...nodeArgs, path.join(root, "bin", "efacture.js"), ...args],
         {
           cwd: root,
-          env: { ...process.env, ...env, PORT: String(port) },
+          env: {
+            ...process.env,
+            ...env,
+            PORT: String(port),
+            ...(diagDir ? { BENCH_DIAG_DIR: diagDir } : {}),
+          },
           stdio: ["ignore", "pipe", "pipe"],
         },
       );
@@ -464,6 +529,22 @@ async function main() {
       // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
       return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
     };
+    /** Time the processes' threads spent waiting for a core (runnable, not running), s: /proc/<pid>/task/<tid>/schedstat. */
+    const runQueueSeconds = (pids: number[]) => {
+      const waited = new Map<number, number>();
+      for (const pid of pids) {
+        let total = 0;
+        try {
+          for (const tid of readdirSync(`/proc/${pid}/task`)) {
+            try {
+              total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e9;
+            } catch {}
+          }
+        } catch {}
+        waited.set(pid, total);
+      }
+      return waited;
+    };
     const delta = (before: Map<number, number>, after: Map<number, number>) => {
       let total = 0;
       for (const [pid, value] of after) total += value - (before.get(pid) ?? 0);
@@ -484,12 +565,18 @@ async function main() {
       const serverBefore = cpuSeconds(tree);
       const pgBefore = cpuSeconds(backendsBefore);
       const machineBefore = machineCpuSeconds();
+      const serverQueueBefore = runQueueSeconds(tree);
+      const pgQueueBefore = runQueueSeconds(backendsBefore);
+      const stepStart = Date.now();
       const r = await step(web.port, rate);
+      const stepEnd = Date.now();
       const machineUsed = machineCpuSeconds() - machineBefore;
       const serverUsed = delta(serverBefore, cpuSeconds(tree));
       // Backends opened during the step count whole (they started during it).
       const backendsAfter = [...new Set([...backendsBefore, ...(await backendsOf(tree))])];
       const pgUsed = delta(pgBefore, cpuSeconds(backendsAfter));
+      const serverQueued = delta(serverQueueBefore, runQueueSeconds(tree));
+      const pgQueued = delta(pgQueueBefore, runQueueSeconds(backendsBefore));
       const newBackends = backendsAfter.length - backendsBefore.length;
       const n = Math.max(1, r.answered);
       // What the rest of the machine used meanwhile (other people's work, the other server idling), in cores.
@@ -509,9 +596,58 @@ async function main() {
         `  ${web.processes} process${web.processes > 1 ? "es" : ""}: offered ${rate}/s → ${r.rps.toFixed(0)} pages/s, ` +
           `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, errors ${r.errors + r.non200}; ` +
           `CPU/page: web ${m.serverMs.toFixed(2)} ms, PostgreSQL ${m.postgresMs.toFixed(2)} ms, generator ` +
-          `${m.generatorMs.toFixed(2)} ms; ${newBackends} new PostgreSQL connections; rest of the machine ${others.toFixed(2)} cores; load ${load()} ${passed ? "ok" : "FAIL"}`,
+          `${m.generatorMs.toFixed(2)} ms; ${newBackends} new PostgreSQL connections; rest of the machine ${others.toFixed(2)} cores; load ${load()} ${passed ? "ok" : "FAIL"}` +
+          `\n      generator: event-loop delay max ${r.lagMax.toFixed(0)} ms (p99 ${r.lagP99.toFixed(1)}), ${r.waited} requests waited ≥ 10 ms for a free socket, ` +
+          `p99 from write to answer ${r.serviceP99.toFixed(1)} ms; waiting for a core (runnable, not running), per page: ` +
+          `web ${((serverQueued * 1000) / n).toFixed(2)} ms, its PostgreSQL backends ${((pgQueued * 1000) / n).toFixed(2)} ms`,
       );
+      if (diagDir) log(diagnose(tree, stepStart, stepEnd));
       return m;
+    };
+
+    /** Per server process, what bench/list-diag-preload.mjs recorded during the step's seconds. */
+    const diagnose = (pids: number[], from: number, to: number) => {
+      const lines: string[] = [];
+      for (const pid of pids) {
+        let records: Record<string, number | string>[] = [];
+        try {
+          records = readFileSync(path.join(diagDir!, `${pid}.jsonl`), "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+            .filter((r) => (r.t as number) > from && (r.t as number) <= to + 1000);
+        } catch {
+          continue;
+        }
+        if (records.length === 0) continue;
+        const max = (k: string) => Math.max(...records.map((r) => r[k] as number));
+        const sum = (k: string) => records.reduce((a, r) => a + (r[k] as number), 0);
+        const worst = records.reduce((a, r) => ((r.eldMax as number) > (a.eldMax as number) ? r : a));
+        lines.push(
+          `      ${records[0]!.role} (pid ${pid}): loop delay max ${max("eldMax").toFixed(0)} ms (worst second: ` +
+            `${new Date(worst.t as number).toISOString().slice(11, 19)}, p99 ${(worst.eldP99 as number).toFixed(0)}, gc ${(worst.gcMs as number).toFixed(0)} ms, ` +
+            `${worst.reqN} requests, CPU ${((worst.cpuMs as number) / 10).toFixed(0)} %, ${worst.connects ?? 0} connections opened, ` +
+            `slowest statement ${((worst.queryMax as number) ?? 0).toFixed(0)} ms); ` +
+            `gc ${sum("gcN")} × (${sum("gcMs").toFixed(0)} ms, longest ${max("gcMax").toFixed(1)}, ${sum("gcMajor")} major ${sum("gcMajorMs").toFixed(0)} ms); ` +
+            `requests ${sum("reqN")}, slowest ${max("reqMax").toFixed(0)} ms, ${sum("reqSlow")} ≥ 40 ms; ` +
+            `CPU ${(sum("cpuMs") / records.length / 10).toFixed(0)} % (max ${(max("cpuMs") / 10).toFixed(0)}); heap ${max("heapMB").toFixed(0)} MB; ` +
+            `PostgreSQL: ${sum("connects")} connections opened (slowest ${max("connectMax").toFixed(0)} ms), ${sum("queries")} statements ` +
+            `(slowest ${max("queryMax").toFixed(0)} ms), at most ${max("waitingMax")} waiting for a connection`,
+        );
+      }
+      return lines.join("\n");
+    };
+
+    /**
+     * A step during which the generator itself stalled ≥ 50 ms (its event-loop delay) measured the machine, not
+     * the server: every process on it stopped at once (session 10: 99–102 ms in the generator, the primary and a
+     * web process in the same second, while the servers were 40 % busy). Such a failed step is run once more.
+     */
+    const measureStep = async (web: Web, rate: number): Promise<Measured> => {
+      const m = await measure(web, rate);
+      if (m.passed || m.lagMax < 50) return m;
+      log(`    the generator stalled ${m.lagMax.toFixed(0)} ms during that step: it is run once more`);
+      return measure(web, rate);
     };
 
     /** The highest offered rate whose step passes: ×1.25 up to the first failure, then ×1.06 from the last pass. */
@@ -520,7 +656,7 @@ async function main() {
       let rate = start;
       let failedAt: number | undefined;
       for (;;) {
-        const m = await measure(web, rate);
+        const m = await measureStep(web, rate);
         if (!m.passed) {
           failedAt = rate;
           break;
@@ -530,7 +666,7 @@ async function main() {
       }
       if (best) {
         for (let fine = Math.round(best.offered * 1.06); fine < failedAt; fine = Math.round(fine * 1.06)) {
-          const m = await measure(web, fine);
+          const m = await measureStep(web, fine);
           if (!m.passed) break;
           best = m;
         }
@@ -615,5 +751,6 @@ async function main() {
     await admin.query(`drop schema if exists ${schema}_boss cascade`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
+    if (diagDir) log(`diagnostics kept in ${diagDir}`);
   }
 }

@@ -123,12 +123,25 @@ export async function openServices(
     transport?: MailTransport;
     /** Fire pg-boss schedules (daily jobs) from this process: the worker role. */
     schedule?: boolean;
+    /**
+     * Run the job queue's maintenance from this process (default true): the worker role and command lines; a
+     * web-only process (`efacture web`, each of `--processes N`) only sends jobs and leaves it to the workers.
+     */
+    supervise?: boolean;
+    /**
+     * PostgreSQL connections opened at start and kept however long idle (src/db/postgres.ts): the web role keeps
+     * its whole pool, so a burst never waits for new backends.
+     */
+    minConnections?: number;
     /** Replaces the validator (tests give a deterministic one). */
     validator?: InvoiceValidator;
   } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config);
-  const opened = await openDatabase(config, { schema: options.schema });
+  const opened = await openDatabase(config, {
+    schema: options.schema,
+    minConnections: options.minConnections,
+  });
   const { db } = opened;
   let queue: JobQueue | undefined;
   const blobs = openBlobStore(config.blobStore);
@@ -158,6 +171,7 @@ export async function openServices(
       ],
       pollingIntervalSeconds: options.pollingIntervalSeconds,
       schedule: options.schedule,
+      supervise: options.supervise,
       outageLimitSeconds: config.databaseOutageLimitSeconds,
       maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
     });

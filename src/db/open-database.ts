@@ -30,13 +30,14 @@ export function ensureDataDir(dataDir: string): void {
 /** PostgreSQL when DATABASE_URL is set, else the embedded PGlite of DATA_DIR/db (locked for this process). */
 export async function openDatabase(
   config: Pick<Config, "databaseUrl" | "dataDir" | "databaseSchema">,
-  options: { schema?: string; maxConnections?: number } = {},
+  options: { schema?: string; maxConnections?: number; minConnections?: number } = {},
 ): Promise<OpenedDatabase> {
   if (config.databaseUrl) {
     const db = await openPostgres({
       url: config.databaseUrl,
       schema: options.schema ?? config.databaseSchema,
       maxConnections: options.maxConnections,
+      minConnections: options.minConnections,
     });
     return {
       db,

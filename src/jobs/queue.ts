@@ -112,10 +112,15 @@ export async function openJobQueue(options: {
   outageLimitSeconds?: number;
   /** How often expired `active` jobs (a dead worker's) are failed and retried; pg-boss's default is 120 s. */
   maintenanceIntervalSeconds?: number;
+  /**
+   * Run pg-boss's maintenance from this process (failing expired jobs for a retry, archiving, deleting): the
+   * worker role's work (default true). A web process only sends jobs: with `--processes N`, each one ran it too.
+   */
+  supervise?: boolean;
 }): Promise<JobQueue> {
   const { opened, db, logger } = options;
   const common = {
-    supervise: true,
+    supervise: options.supervise ?? true,
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
     schedule: options.schedule ?? false,
     migrate: true,
