@@ -6,8 +6,11 @@
 // (as startWorker registers it: concurrency 2, the validator pool's threads at SCHED_IDLE, started and
 // loaded — warm — before the publication, as a deployed worker's are) running in the same process meanwhile; the second table gives the ratio of the two throughputs (target ≥ 0.9) and how long the
 // validation took to catch up once publication was done.
+// BENCH_STORES=fs,s3 also publishes with the S3 store on s3rver (started on a free port, a Node process of its
+// own on the same cores); its ceiling is s3rver's own: the same files read, hashed and PUT through the same SDK
+// client, RAW_S3_IN_FLIGHT at a time, nothing else.
 // Usage: npm run bench:publish
-//   BENCH_N (10000 invoices), BENCH_CONCURRENCY (the CLI's default), BENCH_BATCH (the CLI's default),
+//   BENCH_N (10000 invoices), BENCH_STORES (fs; fs,s3 or s3), BENCH_CONCURRENCY (the CLI's default), BENCH_BATCH (the CLI's default),
 //   BENCH_ENGINES (pglite,postgres), BENCH_VALIDATE (1: both runs per engine), BENCH_CATCHUP_SECONDS (with
 //   BENCH_VALIDATE: stop watching the validation catch up after that long; default: until it has),
 //   BENCH_WARM (0: the validator's threads start with the first job, inside the publication, as before),
@@ -21,6 +24,7 @@ import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { openServices, type Services } from "../src/app.js";
 import { customersCommand } from "../src/cli/commands/customers.js";
@@ -34,6 +38,7 @@ import {
   validateInvoiceJob,
   validateInvoiceWorkerHandler,
 } from "../src/jobs/validate-invoice.job.js";
+import { type LocalS3, startS3rver } from "../test/support/s3rver.js";
 import { ensureBenchData } from "./publish-data.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -46,16 +51,22 @@ const schemaName =
   process.env.DATABASE_SCHEMA && process.env.DATABASE_SCHEMA !== "public"
     ? process.env.DATABASE_SCHEMA
     : "bench_publish";
+const stores = (process.env.BENCH_STORES ?? "fs").split(",").filter((s) => s === "fs" || s === "s3") as (
+  | "fs"
+  | "s3"
+)[];
 const validateToo = process.env.BENCH_VALIDATE === "1";
 /** With BENCH_VALIDATE: how long to watch the validation catch up after publication (0: until it has). */
 const catchUpLimitSeconds = Number(process.env.BENCH_CATCHUP_SECONDS ?? 0);
 const RAW_BATCH = 500;
+/** PUTs in flight for s3rver's ceiling (the import has up to 4 batches × 50 files × 2 blobs waiting). */
+const RAW_S3_IN_FLIGHT = 16;
 const RESULT = "RESULT ";
 const VALIDATION = "VALIDATION ";
 const VALIDATION_HEADER = `| engine | invoices/s, nothing validating | invoices/s, worker validating meanwhile | ratio (target ≥ 0.9) | validated while publishing | catch-up after publication | verdicts | CPU per invoice, publication alone → with validation | validator start before publication (warm) |
 |---|---|---|---|---|---|---|---|---|`;
-const HEADER = `| engine | invoices/s (CLI import) | raw ceiling/s (same run) | ratio | RSS before → peak while publishing | re-run, all already present/s | customers/s (CLI import) | CPU per invoice (all processes) |
-|---|---|---|---|---|---|---|---|`;
+const HEADER = `| engine | blob store | invoices/s (CLI import) | raw ceiling/s (same run) | ratio | RSS before → peak while publishing | re-run, all already present/s | customers/s (CLI import) | CPU per invoice (all processes) |
+|---|---|---|---|---|---|---|---|---|`;
 
 function printTable(rows: string[], validationRows: string[]): void {
   console.log(`\n${HEADER}`);
@@ -68,12 +79,13 @@ function printTable(rows: string[], validationRows: string[]): void {
 const data = await ensureBenchData(path.join(root, ".bench-cache"), n);
 
 // One process per engine, so each peak RSS is its own (PGlite's WebAssembly memory never shrinks).
-if (engines.length > 1 && !process.env.BENCH_CHILD) {
+const combos = engines.flatMap((engine) => stores.map((store) => ({ engine, store })));
+if (combos.length > 1 && !process.env.BENCH_CHILD) {
   const rows: string[] = [];
   const validationRows: string[] = [];
-  for (const engine of engines) {
+  for (const { engine, store } of combos) {
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-      env: { ...process.env, BENCH_ENGINES: engine, BENCH_CHILD: "1" },
+      env: { ...process.env, BENCH_ENGINES: engine, BENCH_STORES: store, BENCH_CHILD: "1" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let buffer = "";
@@ -105,12 +117,22 @@ if (!process.env.BENCH_CHILD)
 /** Peak RSS while `work` runs (sampled every 50 ms). */
 /** CPU seconds used so far by the local PostgreSQL server's processes (Linux /proc; 0 when not readable). */
 function postgresCpuSeconds(): number {
+  return processCpuSeconds((_pid, stat) => stat.includes("(postgres)"));
+}
+
+/** CPU seconds used so far by s3rver's process (0 without it). */
+let s3rverPid: number | undefined;
+function s3rverCpuSeconds(): number {
+  return s3rverPid === undefined ? 0 : processCpuSeconds((pid) => pid === String(s3rverPid));
+}
+
+function processCpuSeconds(matches: (pid: string, stat: string) => boolean): number {
   let ticks = 0;
   try {
     for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        if (!stat.includes("(postgres)")) continue;
+        if (!matches(pid, stat)) continue;
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
         ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
       } catch {
@@ -183,6 +205,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{
   startRssMb: number;
   cpuSeconds: number;
   postgresCpuSeconds: number;
+  s3rverCpuSeconds: number;
   threads: Record<string, number>;
 }> {
   const start = process.memoryUsage.rss();
@@ -192,6 +215,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{
   }, 50);
   const cpu = process.cpuUsage();
   const postgres = postgresCpuSeconds();
+  const s3rver = s3rverCpuSeconds();
   const threadsBefore = threadTimes();
   const started = performance.now();
   try {
@@ -204,6 +228,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{
       startRssMb: Math.round(start / 2 ** 20),
       cpuSeconds: (used.user + used.system) / 1e6,
       postgresCpuSeconds: postgresCpuSeconds() - postgres,
+      s3rverCpuSeconds: s3rverCpuSeconds() - s3rver,
       threads: threadGroups(threadsBefore, threadTimes()),
     };
   } finally {
@@ -264,6 +289,56 @@ function insertSql(count: number): string {
   );
   return `insert into bench_raw (id, invoice_number, sha256, size_bytes, published_at, facts) values ${values.join(",")}`;
 }
+/** s3rver's process: the one whose command line names its directory (test/support/s3rver.ts starts it). */
+function s3rverProcess(s3: LocalS3): number | undefined {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(s3.directory)) return Number(pid);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return undefined;
+}
+
+/** s3rver's own limit for these files: read, SHA-256 + MD5 (the store's key and Content-MD5), PUT; nothing else. */
+async function rawS3Ceiling(s3: LocalS3): Promise<{ seconds: number; s3rverCpuSeconds: number }> {
+  const settings = s3.settings("raw-ceiling");
+  const client = new S3Client({
+    region: settings.region,
+    endpoint: settings.endpoint,
+    forcePathStyle: true,
+    credentials: settings.credentials,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  const s3rverBefore = s3rverCpuSeconds();
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: RAW_S3_IN_FLIGHT }, async () => {
+      while (next < files.length) {
+        const bytes = await readFile(files[next++]!);
+        const sha256 = createHash("sha256").update(bytes).digest("hex");
+        const md5 = createHash("md5").update(bytes).digest("base64");
+        await client.send(
+          new PutObjectCommand({
+            Bucket: settings.bucket,
+            Key: `${settings.prefix}/${sha256.slice(0, 2)}/${sha256}`,
+            Body: bytes,
+            ContentLength: bytes.byteLength,
+            ContentMD5: md5,
+            ContentType: "application/octet-stream",
+          }),
+        );
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  client.destroy();
+  return { seconds, s3rverCpuSeconds: s3rverCpuSeconds() - s3rverBefore };
+}
+
 const RAW_TABLE = `create table if not exists bench_raw (id uuid primary key, invoice_number text not null unique,
   sha256 text not null, size_bytes bigint not null, published_at timestamptz not null, facts jsonb not null)`;
 
@@ -290,10 +365,13 @@ async function verdicts(s: Services): Promise<Verdicts> {
 const checked = (v: Verdicts) => (v.passed ?? 0) + (v.warnings ?? 0) + (v.failed ?? 0);
 
 /** One engine, a fresh database: customers, then the folder; `validating` runs the validation job meanwhile. */
-async function run(engine: "pglite" | "postgres", validating: boolean): Promise<Run> {
+async function run(engine: "pglite" | "postgres", store: "fs" | "s3", validating: boolean): Promise<Run> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "efacture-bench-publish-"));
+  const s3 = store === "s3" ? await startS3rver(["efacture"]) : undefined;
+  s3rverPid = s3 ? s3rverProcess(s3) : undefined;
   const env: Record<string, string | undefined> = {
     ...process.env,
+    ...s3?.env("blobs"),
     DATA_DIR: dataDir,
     LOG_LEVEL: "error",
     EFACTURE_DEMO: "0",
@@ -308,7 +386,7 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
     await client.query(`drop schema if exists ${schemaName}_boss cascade`);
     await client.end();
   };
-  const label = `${engine}${validating ? " (worker validating meanwhile)" : ""}`;
+  const label = `${engine}, ${store === "s3" ? "S3 store on s3rver" : "filesystem store"}${validating ? " (worker validating meanwhile)" : ""}`;
   if (engine === "postgres") await dropSchema();
   let services: Services | undefined;
   try {
@@ -383,8 +461,9 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
     const rate = n / publish.seconds;
     const cpuMs = (publish.cpuSeconds * 1000) / n;
     const postgresMs = (publish.postgresCpuSeconds * 1000) / n;
+    const s3rverMs = (publish.s3rverCpuSeconds * 1000) / n;
     console.log(
-      `  ${Math.round(rate)} invoices/s; CPU per invoice: ${cpuMs.toFixed(2)} ms in this process (validator threads included), ${postgresMs.toFixed(2)} ms in PostgreSQL processes${engine === "pglite" ? " (none: PGlite runs in this process)" : ""}; load average ${loadavg()[0]!.toFixed(1)}`,
+      `  ${Math.round(rate)} invoices/s; CPU per invoice: ${cpuMs.toFixed(2)} ms in this process (validator threads included), ${postgresMs.toFixed(2)} ms in PostgreSQL processes${engine === "pglite" ? " (none: PGlite runs in this process)" : ""}${s3 ? `, ${s3rverMs.toFixed(2)} ms in s3rver` : ""}; load average ${loadavg()[0]!.toFixed(1)}`,
     );
     console.log(`  CPU by thread: ${groupsText(publish.threads)}`);
 
@@ -411,7 +490,7 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
       );
       return {
         rate,
-        cpuPerInvoiceMs: cpuMs + postgresMs,
+        cpuPerInvoiceMs: cpuMs + postgresMs + s3rverMs,
         validation: { duringPublication: during, catchUpSeconds, verdicts: final, warmUp },
       };
     }
@@ -423,11 +502,18 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
     console.log(`  ${lines.at(-1)}`);
     if (again.value !== 0) throw new Error(`re-run failed: exit ${again.value}`);
 
-    console.log(`${label}: raw ceiling (read + SHA-256 + write, fsync, rename + INSERT × ${RAW_BATCH})…`);
-    const rawDir = path.join(dataDir, "raw");
-    mkdirSync(rawDir);
     let rawSeconds: number;
-    if (engine === "postgres") {
+    if (s3) {
+      console.log(`${label}: raw ceiling (read + SHA-256 + MD5 + PUT, ${RAW_S3_IN_FLIGHT} in flight)…`);
+      const raw = await rawS3Ceiling(s3);
+      rawSeconds = raw.seconds;
+      console.log(
+        `  ${Math.round(n / raw.seconds)} PUTs/s, s3rver ${((raw.s3rverCpuSeconds * 1000) / n).toFixed(2)} ms of CPU per PUT`,
+      );
+    } else if (engine === "postgres") {
+      console.log(`${label}: raw ceiling (read + SHA-256 + write, fsync, rename + INSERT × ${RAW_BATCH})…`);
+      const rawDir = path.join(dataDir, "raw");
+      mkdirSync(rawDir);
       const client = new pg.Client({
         connectionString: databaseUrl,
         options: `-c search_path=${schemaName}`,
@@ -439,6 +525,9 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
       });
       await client.end();
     } else {
+      console.log(`${label}: raw ceiling (read + SHA-256 + write, fsync, rename + INSERT × ${RAW_BATCH})…`);
+      const rawDir = path.join(dataDir, "raw");
+      mkdirSync(rawDir);
       await s.db.exec(RAW_TABLE);
       rawSeconds = await rawCeiling(rawDir, async (rows) => {
         await s.db.query(insertSql(rows.length), rows.flat());
@@ -447,31 +536,33 @@ async function run(engine: "pglite" | "postgres", validating: boolean): Promise<
     const raw = n / rawSeconds;
     return {
       rate,
-      cpuPerInvoiceMs: cpuMs + postgresMs,
-      row: `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(rate)} | ${Math.round(raw)} | ${(rate / raw).toFixed(2)} | ${publish.startRssMb} → ${publish.peakRssMb} MB | ${Math.round(n / again.seconds)} | ${Math.round(data.customers / customers.seconds)} | ${(cpuMs + postgresMs).toFixed(2)} ms |`,
+      cpuPerInvoiceMs: cpuMs + postgresMs + s3rverMs,
+      row: `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${s3 ? "S3 (s3rver)" : "filesystem"} | ${Math.round(rate)} | ${Math.round(raw)} | ${(rate / raw).toFixed(2)} | ${publish.startRssMb} → ${publish.peakRssMb} MB | ${Math.round(n / again.seconds)} | ${Math.round(data.customers / customers.seconds)} | ${(cpuMs + postgresMs + s3rverMs).toFixed(2)} ms${s3 ? ` (s3rver ${s3rverMs.toFixed(2)})` : ""} |`,
     };
   } finally {
     await services?.close();
     if (engine === "postgres") await dropSchema();
     rmSync(dataDir, { recursive: true, force: true });
+    await s3?.dispose();
   }
 }
 
 const results: string[] = [];
 const validationResults: string[] = [];
-for (const engine of engines) {
-  const alone = await run(engine, false);
-  results.push(alone.row!);
-  if (!validateToo) continue;
-  const validating = await run(engine, true);
-  const v = validating.validation!;
-  const verdictText = Object.entries(v.verdicts)
-    .map(([status, count]) => `${count} ${status}`)
-    .join(", ");
-  validationResults.push(
-    `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(alone.rate)} | ${Math.round(validating.rate)} | ${(validating.rate / alone.rate).toFixed(2)} ${validating.rate / alone.rate >= 0.9 ? "met" : "NOT met"} | ${v.duringPublication} of ${n} | ${checked(v.verdicts) >= n ? `all in ${v.catchUpSeconds.toFixed(0)} s` : `${checked(v.verdicts) - v.duringPublication} more in ${v.catchUpSeconds.toFixed(0)} s (${((checked(v.verdicts) - v.duringPublication) / v.catchUpSeconds).toFixed(1)}/s)`} | ${verdictText} | ${alone.cpuPerInvoiceMs.toFixed(2)} → ${validating.cpuPerInvoiceMs.toFixed(2)} ms | ${v.warmUp ? `${v.warmUp.seconds.toFixed(1)} s, ${v.warmUp.cpuSeconds.toFixed(1)} s CPU, +${v.warmUp.rssMb} MB RSS` : "none (BENCH_WARM=0: threads start inside the publication)"} |`,
-  );
-}
+for (const engine of engines)
+  for (const store of stores) {
+    const alone = await run(engine, store, false);
+    results.push(alone.row!);
+    if (!validateToo) continue;
+    const validating = await run(engine, store, true);
+    const v = validating.validation!;
+    const verdictText = Object.entries(v.verdicts)
+      .map(([status, count]) => `${count} ${status}`)
+      .join(", ");
+    validationResults.push(
+      `| ${engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${Math.round(alone.rate)} | ${Math.round(validating.rate)} | ${(validating.rate / alone.rate).toFixed(2)} ${validating.rate / alone.rate >= 0.9 ? "met" : "NOT met"} | ${v.duringPublication} of ${n} | ${checked(v.verdicts) >= n ? `all in ${v.catchUpSeconds.toFixed(0)} s` : `${checked(v.verdicts) - v.duringPublication} more in ${v.catchUpSeconds.toFixed(0)} s (${((checked(v.verdicts) - v.duringPublication) / v.catchUpSeconds).toFixed(1)}/s)`} | ${verdictText} | ${alone.cpuPerInvoiceMs.toFixed(2)} → ${validating.cpuPerInvoiceMs.toFixed(2)} ms | ${v.warmUp ? `${v.warmUp.seconds.toFixed(1)} s, ${v.warmUp.cpuSeconds.toFixed(1)} s CPU, +${v.warmUp.rssMb} MB RSS` : "none (BENCH_WARM=0: threads start inside the publication)"} |`,
+    );
+  }
 
 if (process.env.BENCH_CHILD) {
   for (const row of results) console.log(`${RESULT}${row}`);

@@ -4,6 +4,12 @@ import type { Readable } from "node:stream";
 export interface BlobStore {
   /** Stores `bytes` under their SHA-256 (idempotent) and returns it. Never leaves a partial blob under its final name. */
   put(bytes: Uint8Array): Promise<{ sha256: string; sizeBytes: number }>;
+  /**
+   * Stores several blobs as `put` does each (same order in the result), with the store's per-write costs shared
+   * (one fsync per file and per folder, concurrently, for the filesystem store). Every blob is durable when it
+   * resolves; when it rejects, some may be stored and none is partial under its final name.
+   */
+  putMany?(list: Uint8Array[]): Promise<{ sha256: string; sizeBytes: number }[]>;
   has(sha256: string): Promise<boolean>;
   /** The stored bytes as a stream, or undefined when absent. The caller verifies the hash while streaming. */
   open(sha256: string): Promise<Readable | undefined>;
@@ -96,6 +102,15 @@ export interface BlobInventory {
   listTemp(): AsyncIterable<TempBlobFile>;
   /** Removes one temporary file (named as listTemp gives it); nothing happens when it is already gone. */
   removeTemp(name: string): Promise<void>;
+}
+
+/** `store.putMany(list)`, or `put` of each at once for a store without it. */
+export function putBlobs(
+  store: BlobStore,
+  list: Uint8Array[],
+): Promise<{ sha256: string; sizeBytes: number }[]> {
+  if (list.length === 0) return Promise.resolve([]);
+  return store.putMany ? store.putMany(list) : Promise.all(list.map((bytes) => store.put(bytes)));
 }
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;

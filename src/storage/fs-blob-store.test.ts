@@ -52,6 +52,50 @@ describe("filesystem blob store", () => {
     expect(readdirSync(path.join(dir, "tmp"))).toHaveLength(0);
   });
 
+  it("stores a batch in one call: each blob once, in the order given, none renamed before all are written", async () => {
+    const dir = root();
+    const temps: string[] = [];
+    const store = createFsBlobStore(dir, {
+      afterTempWrite(tempPath) {
+        // Every file of the batch is written (and fsynced) before the first is renamed into place.
+        temps.push(tempPath);
+        expect(readdirSync(path.join(dir, "tmp"))).toHaveLength(2);
+      },
+    });
+    const a = new TextEncoder().encode("%PDF-1.7 a");
+    const b = new TextEncoder().encode("<xml>b</xml>");
+    const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+    const stored = await store.putMany!([a, b, a]);
+    expect(stored).toEqual([
+      { sha256: sha(a), sizeBytes: a.byteLength },
+      { sha256: sha(b), sizeBytes: b.byteLength },
+      { sha256: sha(a), sizeBytes: a.byteLength },
+    ]);
+    expect(temps).toHaveLength(2);
+    expect(readdirSync(path.join(dir, "tmp"))).toHaveLength(0);
+    expect(Buffer.from((await store.read(sha(a)))!)).toEqual(Buffer.from(a));
+    expect(Buffer.from((await store.read(sha(b)))!)).toEqual(Buffer.from(b));
+    // Already stored: nothing is written again.
+    await store.putMany!([b]);
+    expect(temps).toHaveLength(2);
+  });
+
+  it("leaves no blob of a batch under its final name when the batch dies before the renames", async () => {
+    const dir = root();
+    const crash = new Error("simulated crash");
+    const store = createFsBlobStore(dir, {
+      afterTempWrite() {
+        throw crash;
+      },
+    });
+    const list = [new Uint8Array(1000).fill(1), new Uint8Array(2000).fill(2)];
+    await expect(store.putMany!(list)).rejects.toBe(crash);
+    for (const bytes of list) {
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      expect(existsSync(store.pathOf(sha256))).toBe(false);
+    }
+  });
+
   it("refuses a path that is not a SHA-256", async () => {
     const store = createFsBlobStore(root());
     expect(() => store.pathOf("../../etc/passwd")).toThrow(/invalid sha256/);

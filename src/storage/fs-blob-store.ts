@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { type BlobInventory, type BlobStore, SHA256_HEX, type StoredBlob } from "./blob-store.js";
@@ -41,37 +41,76 @@ export function createFsBlobStore(
     knownDirs.add(dir);
   }
 
+  /**
+   * Each new blob: written to `tmp/` and fsynced, renamed into place, its folder fsynced, all before this
+   * resolves. A batch shares the waits: the files are fsynced concurrently, then each shard folder once.
+   * Every call goes through libuv's pool, never blocking the event loop: a synchronous write measured ~0.5 ms
+   * of CPU less per blob (bench/publish.ts), but a 20 MB original, the kernel throttling dirty pages, or a
+   * shared mount that stops answering would then stall every request of the process, not just this one.
+   */
+  async function putMany(list: Uint8Array[]): Promise<{ sha256: string; sizeBytes: number }[]> {
+    const results = list.map((bytes) => ({
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      sizeBytes: bytes.byteLength,
+    }));
+    const toWrite = new Map<string, { bytes: Uint8Array; finalPath: string; tempPath?: string }>();
+    const existing = await Promise.all(
+      results.map(({ sha256 }) => stat(pathOf(sha256)).catch(() => undefined)),
+    );
+    list.forEach((bytes, i) => {
+      const { sha256 } = results[i]!;
+      if (toWrite.has(sha256)) return;
+      if (existing[i]?.size !== bytes.byteLength) toWrite.set(sha256, { bytes, finalPath: pathOf(sha256) });
+    });
+    if (toWrite.size === 0) return results;
+    await ensureDir(tempDir);
+    const writes = [...toWrite.entries()];
+    const written = await Promise.allSettled(
+      writes.map(async ([sha256, blob]) => {
+        const tempPath = path.join(tempDir, `${sha256}.${randomBytes(6).toString("hex")}.tmp`);
+        const handle: FileHandle = await open(tempPath, "wx", 0o640);
+        try {
+          await handle.writeFile(blob.bytes);
+          await handle.sync();
+        } catch (error) {
+          await handle.close();
+          await rm(tempPath, { force: true });
+          throw error;
+        }
+        await handle.close();
+        blob.tempPath = tempPath;
+      }),
+    );
+    const failed = written.find((w): w is PromiseRejectedResult => w.status === "rejected");
+    if (failed) {
+      // None renamed yet: the batch leaves no temporary file behind.
+      await Promise.all(writes.map(([, blob]) => blob.tempPath && rm(blob.tempPath, { force: true })));
+      throw failed.reason;
+    }
+    if (hooks.afterTempWrite) for (const [, blob] of writes) await hooks.afterTempWrite(blob.tempPath!);
+    const folders = new Set<string>();
+    for (const [, blob] of writes) {
+      const folder = path.dirname(blob.finalPath);
+      await ensureDir(folder);
+      try {
+        await rename(blob.tempPath!, blob.finalPath);
+      } catch (error) {
+        // The shard folder vanished behind our cache (an operator cleaned up): make it again, once.
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        knownDirs.delete(folder);
+        await ensureDir(folder);
+        await rename(blob.tempPath!, blob.finalPath);
+      }
+      folders.add(folder);
+    }
+    await Promise.all([...folders].map(syncDir));
+    return results;
+  }
+
   return {
     pathOf,
-    async put(bytes) {
-      const sha256 = createHash("sha256").update(bytes).digest("hex");
-      const finalPath = pathOf(sha256);
-      const existing = await stat(finalPath).catch(() => undefined);
-      if (existing?.size === bytes.byteLength) return { sha256, sizeBytes: bytes.byteLength };
-      await ensureDir(tempDir);
-      await ensureDir(path.dirname(finalPath));
-      const tempPath = path.join(tempDir, `${sha256}.${randomBytes(6).toString("hex")}.tmp`);
-      const handle = await open(tempPath, "wx", 0o640);
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } catch (error) {
-        await handle.close();
-        await rm(tempPath, { force: true });
-        throw error;
-      }
-      await handle.close();
-      await hooks.afterTempWrite?.(tempPath);
-      await rename(tempPath, finalPath).catch(async (error: NodeJS.ErrnoException) => {
-        // The shard folder vanished behind our cache (an operator cleaned up): make it again, once.
-        if (error.code !== "ENOENT") throw error;
-        knownDirs.delete(path.dirname(finalPath));
-        await ensureDir(path.dirname(finalPath));
-        await rename(tempPath, finalPath);
-      });
-      await syncDir(path.dirname(finalPath));
-      return { sha256, sizeBytes: bytes.byteLength };
-    },
+    put: async (bytes) => (await putMany([bytes]))[0]!,
+    putMany,
     async has(sha256) {
       return (await stat(pathOf(sha256)).catch(() => undefined)) !== undefined;
     },

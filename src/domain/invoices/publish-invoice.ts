@@ -27,7 +27,7 @@ import {
   precheckInvoicePdf,
   sharedParserPool,
 } from "../../einvoice/index.js";
-import type { BlobStore } from "../../storage/blob-store.js";
+import { type BlobStore, putBlobs } from "../../storage/blob-store.js";
 import { type MailRequest, mailQueuedAudit, queueMail } from "../mail/queue-mail.js";
 import { holdBlobsForPublication } from "../retention/hold-blobs.js";
 import { addMonths, sameAmount } from "../shared/dates.js";
@@ -191,12 +191,18 @@ export async function publishInvoices(
   } else {
     // The bytes go to storage first: a crash after this leaves an orphan blob (reaped later), never a row without its file.
     // The extracted XML is stored too (under its own SHA-256): /xml and the proof serve it without a new parse.
-    await Promise.all(
-      fresh.map(async (p) => {
-        p.sha256 = (await deps.blobs.put(p.bytes)).sha256;
-        if (p.document.xml) p.xmlSha256 = (await deps.blobs.put(p.document.xml)).sha256;
-      }),
-    );
+    // One call for the batch's files and XMLs: the store shares its waits (the filesystem's fsyncs) across them.
+    const withXml = fresh.filter((p) => p.document.xml);
+    const stored = await putBlobs(deps.blobs, [
+      ...fresh.map((p) => p.bytes),
+      ...withXml.map((p) => p.document.xml!),
+    ]);
+    fresh.forEach((p, i) => {
+      p.sha256 = stored[i]!.sha256;
+    });
+    withXml.forEach((p, i) => {
+      p.xmlSha256 = stored[fresh.length + i]!.sha256;
+    });
     await record(deps, input.tenant, input.actor, fresh, outcomes);
   }
 
@@ -647,7 +653,7 @@ function invoiceRow(
     findings: p.findings,
     sha256: p.sha256!,
     sizeBytes: p.bytes.byteLength,
-    xmlSha256: document.xml ? createHash("sha256").update(document.xml).digest("hex") : null,
+    xmlSha256: document.xml ? (p.xmlSha256 ?? sha256Of(document.xml)) : null,
     publishedAt: published,
     availableUntil: addMonths(published, tenant.retentionMonths),
     processingRule: p.route.processingRule,

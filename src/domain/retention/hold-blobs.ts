@@ -1,6 +1,6 @@
 import type { Sql } from "../../db/database.js";
 import { lockBlobsForPublication } from "../../db/retention.repository.js";
-import type { BlobStore } from "../../storage/blob-store.js";
+import { type BlobStore, putBlobs } from "../../storage/blob-store.js";
 
 /**
  * Publication's half of the blob-deletion protocol. Bytes are shared by SHA-256, and publishing bytes that
@@ -19,5 +19,9 @@ export async function holdBlobsForPublication(
     tx,
     items.map((item) => item.sha256),
   );
-  for (const item of items) if (!(await blobs.has(item.sha256))) await blobs.put(item.bytes);
+  const present = await Promise.all(items.map((item) => blobs.has(item.sha256)));
+  await putBlobs(
+    blobs,
+    items.filter((_, i) => !present[i]).map((item) => item.bytes),
+  );
 }
