@@ -130,7 +130,7 @@ describe.skipIf(!ENGINES.includes("postgres"))("pg clients when PostgreSQL ends 
   it("a transaction on a connection ended as soon as it is ready fails as 'database down'", async () => {
     // Only new connections are ended: drop the pool's idle ones first.
     await proxy.terminateAll();
-    await sleep(200);
+    await waitFor(async () => db.pool.idleCount === 0, 15_000, "the idle clients to be dropped");
     proxy.arm(1);
     const outcome = await db.transaction((tx) => tx.query("select 1 as one")).catch((error: Error) => error);
     expect(proxy.armed).toBe(0);
@@ -155,8 +155,9 @@ describe.skipIf(!ENGINES.includes("postgres"))("pg clients when PostgreSQL ends 
 
   it("a client ended while idle in the pool after a commit is replaced", async () => {
     const [row] = await db.transaction((tx) => tx.query<{ pid: number }>("select pg_backend_pid() as pid"));
+    const clients = db.pool.totalCount;
     await admin.query("select pg_terminate_backend($1)", [row!.pid]);
-    await sleep(300);
+    await waitFor(async () => db.pool.totalCount < clients, 15_000, "the ended client to be dropped");
     expect(uncaught.map(String)).toEqual([]);
     expect(await db.transaction((tx) => tx.query("select 3 as three"))).toEqual([{ three: 3 }]);
   });
