@@ -91,6 +91,16 @@ export async function openPostgres(
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
+  // What ended each client's connection, noted by a listener every client keeps from its connection on. pg-pool
+  // takes its own listener off a client it hands out, and `pool.connect()` hands it over a microtask later: the
+  // server's ReadyForQuery and a FATAL 57P01 in one read (a connection made as PostgreSQL shuts down for a
+  // restart) emitted 'error' with no listener in between, which ends the process (test/pg-client-errors.test.ts).
+  const lostBy = new WeakMap<pg.ClientBase, Error>();
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      if (!lostBy.has(client)) lostBy.set(client, error);
+    });
+  });
 
   try {
     if (schema !== "public") await pool.query(`create schema if not exists ${schema}`);
@@ -113,14 +123,8 @@ export async function openPostgres(
     orm: ormOver(root),
     async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
       const client = await pool.connect();
-      // A checked-out client has no pool listener: the server going away between two statements (57P01
-      // on a restart, a reset socket) would be an unhandled 'error' event that ends the process. Kept
-      // here instead: the next statement fails, the transaction rolls back, and the client is discarded.
-      let lost: Error | undefined;
-      const onError = (error: Error) => {
-        lost ??= error;
-      };
-      client.on("error", onError);
+      // The server going away between two statements (57P01 on a restart, a reset socket) is noted in `lostBy`:
+      // the next statement fails, the transaction rolls back, and the client is discarded.
       let broken: Error | undefined;
       try {
         await client.query("begin");
@@ -134,12 +138,12 @@ export async function openPostgres(
         } catch (rollbackError) {
           broken = rollbackError as Error;
         }
+        const lost = lostBy.get(client);
         if (lost && !isDatabaseDown(error))
           throw new DatabaseUnavailable(`PostgreSQL connection lost (${describe(lost)})`, { cause: lost });
         throw error;
       } finally {
-        client.release(broken ?? lost);
-        client.off("error", onError);
+        client.release(broken ?? lostBy.get(client));
       }
     },
     async ping() {
