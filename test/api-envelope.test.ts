@@ -192,6 +192,9 @@ describe.each(ENGINES)("issuer API error envelope and findings on %s", (engine) 
           put: async () => {
             throw new Error("EIO at /srv/secret-volume/blobs while writing");
           },
+          putMany: async () => {
+            throw new Error("EIO at /srv/secret-volume/blobs while writing");
+          },
         },
       });
       try {

@@ -241,7 +241,7 @@ describe.each(ENGINES)("downloads over a real socket on %s", (engine) => {
       buyer: { address: { line1: "2 rue", postcode: "69001", city: "Lyon", countryCode: "FR" } },
     });
     const { id, bytes } = await publishFacturX(
-      { ...services, blobs: { ...services.blobs, ...memory.store } },
+      { ...services, blobs: { ...services.blobs, putMany: undefined, ...memory.store } },
       tenant,
       input,
     );
@@ -284,7 +284,7 @@ describe.each(ENGINES)("downloads over a real socket on %s", (engine) => {
     services = await openTestServices(engine, { logger });
     tenant = await makeTenant(services.db, { slug: "sock", displayName: "Sock" });
     app = await buildWebApp(
-      { ...services, blobs: { ...services.blobs, ...memory.store } },
+      { ...services, blobs: { ...services.blobs, putMany: undefined, ...memory.store } },
       {
         downloads: {
           beforeZipFile: async (index) => {

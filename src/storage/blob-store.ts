@@ -7,7 +7,8 @@ export interface BlobStore {
   /**
    * Stores several blobs as `put` does each (same order in the result), with the store's per-write costs shared
    * (one fsync per file and per folder, concurrently, for the filesystem store). Every blob is durable when it
-   * resolves; when it rejects, some may be stored and none is partial under its final name.
+   * resolves; when it rejects, some may be stored and none is partial under its final name. Publication calls
+   * this one when present (`putBlobs`): a wrapper that replaces `put` must replace or drop `putMany` too.
    */
   putMany?(list: Uint8Array[]): Promise<{ sha256: string; sizeBytes: number }[]>;
   has(sha256: string): Promise<boolean>;
