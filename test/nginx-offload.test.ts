@@ -81,6 +81,27 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
     return { app: built, port: (built.server.address() as net.AddressInfo).port };
   }
 
+  /**
+   * The portal with DOWNLOAD_OFFLOAD=nginx-signed and a fresh secret in `fileName` (after `preamble`, e.g. a
+   * comment), behind the committed nginx.conf that includes the same file.
+   */
+  async function signedFront(fileName: string, preamble = "") {
+    const secret = randomBytes(32).toString("hex");
+    const secretFile = path.join(certDir, fileName);
+    writeFileSync(secretFile, `${preamble}set $efacture_link_secret "${secret}";\n`, { mode: 0o600 });
+    const signedServices: Services = {
+      ...services,
+      config: { ...services.config, downloadOffload: "nginx-signed", downloadLinkSecretFile: secretFile },
+    };
+    const signed = await listen(signedServices);
+    const front = await nginx(
+      [`127.0.0.1:${signed.port}`, `127.0.0.1:${signed.port}`],
+      "127.0.0.1:9",
+      secretFile,
+    );
+    return { secret, signedServices, signed, front };
+  }
+
   async function publish() {
     const number = `NG-${++seq}`;
     const account = await loggedInAccount(services, app, tenant, {
@@ -349,18 +370,9 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
     expect(received).toEqual(["POST"]); // received once: never sent twice
   });
   it("DOWNLOAD_OFFLOAD=nginx-signed: the portal authorises and records, then nginx checks the 30 s link and sends the same bytes; a tampered, expired, other-file or other-session link is refused", async () => {
-    const secret = randomBytes(32).toString("hex");
-    const secretFile = path.join(certDir, "download-link-secret.conf");
-    writeFileSync(secretFile, `# the test's\nset $efacture_link_secret "${secret}";\n`, { mode: 0o600 });
-    const signedServices: Services = {
-      ...services,
-      config: { ...services.config, downloadOffload: "nginx-signed", downloadLinkSecretFile: secretFile },
-    };
-    const signed = await listen(signedServices);
-    const front = await nginx(
-      [`127.0.0.1:${signed.port}`, `127.0.0.1:${signed.port}`],
-      "127.0.0.1:9",
-      secretFile,
+    const { secret, signedServices, signed, front } = await signedFront(
+      "download-link-secret.conf",
+      "# the test's\n",
     );
     const invoice = await publish();
     const other = await publish();
@@ -503,19 +515,7 @@ describe.skipIf(!nginxPresent())("nginx in front (docs/deploy/nginx.conf)", () =
   });
 
   it("DOWNLOAD_OFFLOAD=nginx-signed: the list and detail pages carry nginx's 10-minute link for an invoice already downloaded (one hop, nothing recorded), the portal route for a first download; a failed page link goes back through the portal", async () => {
-    const secret = randomBytes(32).toString("hex");
-    const secretFile = path.join(certDir, "page-link-secret.conf");
-    writeFileSync(secretFile, `set $efacture_link_secret "${secret}";\n`, { mode: 0o600 });
-    const signedServices: Services = {
-      ...services,
-      config: { ...services.config, downloadOffload: "nginx-signed", downloadLinkSecretFile: secretFile },
-    };
-    const signed = await listen(signedServices);
-    const front = await nginx(
-      [`127.0.0.1:${signed.port}`, `127.0.0.1:${signed.port}`],
-      "127.0.0.1:9",
-      secretFile,
-    );
+    const { secret, signed, front } = await signedFront("page-link-secret.conf");
     const taken = await publish();
     const customer = (
       await services.db.query<{ n: string }>(

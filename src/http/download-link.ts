@@ -127,6 +127,17 @@ export function linkSignature(
  * matched by nginx's location as it is (then the portal streams the file itself).
  */
 export function signedDownloadLink(secret: string, target: LinkTarget, now = Date.now()): string | undefined {
+  return signLink(secret, target, `${target.sha256}/${target.asciiName}`, SIGNED_LINK_SECONDS, now);
+}
+
+/** The link to `path` under SIGNED_LINK_PREFIX, signed for `target`, valid `seconds`; undefined when a part is off. */
+function signLink(
+  secret: string,
+  target: LinkTarget,
+  pathPart: string,
+  seconds: number,
+  now: number,
+): string | undefined {
   if (
     !SHA256.test(target.sha256) ||
     !ASCII_NAME.test(target.asciiName) ||
@@ -134,8 +145,8 @@ export function signedDownloadLink(secret: string, target: LinkTarget, now = Dat
     target.session === ""
   )
     return undefined;
-  const expires = Math.floor(now / 1000) + SIGNED_LINK_SECONDS;
-  const uri = `${SIGNED_LINK_PREFIX}${target.sha256}/${target.asciiName}`;
+  const expires = Math.floor(now / 1000) + seconds;
+  const uri = `${SIGNED_LINK_PREFIX}${pathPart}`;
   const md5 = linkSignature(secret, expires, uri, target.encodedName, target.session);
   return `${uri}?name=${target.encodedName}&expires=${expires}&md5=${md5}`;
 }
@@ -153,16 +164,7 @@ export function signedPageLink(
   target: LinkTarget & { invoiceId: string },
   now = Date.now(),
 ): string | undefined {
-  if (
-    !SHA256.test(target.sha256) ||
-    !INVOICE_ID.test(target.invoiceId) ||
-    !ASCII_NAME.test(target.asciiName) ||
-    !ENCODED_NAME.test(target.encodedName) ||
-    target.session === ""
-  )
-    return undefined;
-  const expires = Math.floor(now / 1000) + PAGE_LINK_SECONDS;
-  const uri = `${SIGNED_LINK_PREFIX}${target.sha256}/${target.invoiceId}/${target.asciiName}`;
-  const md5 = linkSignature(secret, expires, uri, target.encodedName, target.session);
-  return `${uri}?name=${target.encodedName}&expires=${expires}&md5=${md5}`;
+  if (!INVOICE_ID.test(target.invoiceId)) return undefined;
+  const pathPart = `${target.sha256}/${target.invoiceId}/${target.asciiName}`;
+  return signLink(secret, target, pathPart, PAGE_LINK_SECONDS, now);
 }
